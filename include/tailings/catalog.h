@@ -1,0 +1,236 @@
+/*
+ * tailings/catalog.h - the element catalog of Tailings One-Map.
+ *
+ * The 9 categories of environmental supervision elements of GB 18599-2020 as
+ * the bureau's unified template uses them, and the 40 kinds of element drawn
+ * on the "one map".  This file is the single definition of the catalog: the
+ * PostgreSQL extension (types, catalog functions, completeness check) and the
+ * tile server (layer list, style) both read it.  Nothing else re-lists it.
+ *
+ * Identifiers are stable on-disk values (the extension stores them in its
+ * 2-byte types): never renumber an entry, only append.  A kind's id is its
+ * category id times 100 plus its position, so ids sort in catalog order.
+ *
+ * Plain C11, no dependencies: safe to include from PostgreSQL backend code
+ * and from the tile server alike.
+ */
+#ifndef TAILINGS_CATALOG_H
+#define TAILINGS_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Allowed geometry families (a multi-geometry of an allowed family is allowed) */
+#define TL_GEOM_POINT 0x1
+#define TL_GEOM_LINE 0x2
+#define TL_GEOM_POLYGON 0x4
+
+/*
+ * X(id, code, label_zh, label_en, colour)
+ * colour: the category's colour in the unified symbology (图示).
+ */
+#define TL_CATEGORY_LIST(X)                                                            \
+	X(1, site, "库区与坝体", "Pond and dam", "#8c6239")                                \
+	X(2, dust, "扬尘防护", "Dust control", "#d4a017")                                  \
+	X(3, seepage, "防渗", "Seepage control", "#7b5ea7")                                \
+	X(4, leachate, "渗滤液收集导排", "Leachate collection and drainage", "#e8590c")    \
+	X(5, groundwater, "地下水监测", "Groundwater monitoring", "#1c7ed6")               \
+	X(6, stormwater, "雨污分流与截排洪", "Storm water separation and flood drainage", \
+	  "#0ca4a5")                                                                       \
+	X(7, water_return, "尾矿水回用与排放", "Tailings water return and discharge",      \
+	  "#2b8a3e")                                                                       \
+	X(8, emergency, "事故应急", "Emergency response", "#e03131")                       \
+	X(9, receptor, "周边环境敏感目标", "Sensitive receptors", "#c2255c")
+
+/*
+ * X(id, category, code, label_zh, label_en, geometry families, required attributes)
+ * required attributes: comma-separated keys of element.attrs, or "" for none.
+ * Kinds with TL_GEOM_LINE are directed: the line runs in the direction of flow.
+ */
+#define TL_KIND_LIST(X)                                                                     \
+	X(101, site, pond_boundary, "库区边界", "Pond boundary", TL_GEOM_POLYGON, "")          \
+	X(102, site, dam, "坝体", "Dam", TL_GEOM_LINE, "")                                      \
+	X(103, site, dry_beach, "干滩", "Dry beach", TL_GEOM_POLYGON, "")                       \
+	X(104, site, closure_cover, "封场覆盖区", "Closure cover", TL_GEOM_POLYGON, "")         \
+	X(105, site, sign, "环境保护标志", "Environmental protection sign", TL_GEOM_POINT, "")  \
+	X(201, dust, dam_face_dust_cover, "坝面扬尘防护", "Dam face dust cover",                \
+	  TL_GEOM_POLYGON, "")                                                                  \
+	X(202, dust, sprinkler, "洒水抑尘设施", "Sprinkler", TL_GEOM_POINT, "")                 \
+	X(203, dust, tsp_monitor, "颗粒物监测点", "TSP monitor", TL_GEOM_POINT, "")             \
+	X(301, seepage, liner_area, "防渗区", "Lined area", TL_GEOM_POLYGON, "")                \
+	X(302, seepage, leak_detection, "渗漏检测点", "Leak detection point", TL_GEOM_POINT,   \
+	  "")                                                                                   \
+	X(401, leachate, leachate_pool, "渗滤液收集池", "Leachate collection pool",             \
+	  TL_GEOM_POINT | TL_GEOM_POLYGON, "volume_m3")                                         \
+	X(402, leachate, leachate_pipe, "渗滤液收集管", "Leachate collection pipe",             \
+	  TL_GEOM_LINE, "")                                                                     \
+	X(403, leachate, leachate_ditch, "渗滤液导排沟", "Leachate drainage ditch",             \
+	  TL_GEOM_LINE, "")                                                                     \
+	X(404, leachate, seepage_well, "排渗井", "Seepage drainage well", TL_GEOM_POINT,        \
+	  "depth_m")                                                                            \
+	X(405, leachate, leachate_pump, "渗滤液回抽泵站", "Leachate return pump station",       \
+	  TL_GEOM_POINT, "")                                                                    \
+	X(501, groundwater, gw_background_well, "地下水本底井", "Groundwater background well",  \
+	  TL_GEOM_POINT, "depth_m")                                                             \
+	X(502, groundwater, gw_monitoring_well, "地下水监视井", "Groundwater monitoring well",  \
+	  TL_GEOM_POINT, "depth_m")                                                             \
+	X(503, groundwater, gw_diffusion_well, "地下水扩散井", "Groundwater diffusion well",    \
+	  TL_GEOM_POINT, "depth_m")                                                             \
+	X(504, groundwater, gw_outlet_well, "导排出口监测井", "Drainage outlet monitoring well", \
+	  TL_GEOM_POINT, "depth_m")                                                             \
+	X(601, stormwater, interception_ditch, "截洪沟", "Flood interception ditch",            \
+	  TL_GEOM_LINE, "")                                                                     \
+	X(602, stormwater, spillway_tower, "溢洪塔", "Spillway tower", TL_GEOM_POINT, "")       \
+	X(603, stormwater, flood_tunnel, "排洪洞", "Flood discharge tunnel", TL_GEOM_LINE, "")  \
+	X(604, stormwater, flood_tunnel_outlet, "排洪洞出口", "Flood tunnel outlet",            \
+	  TL_GEOM_POINT, "")                                                                    \
+	X(701, water_return, floating_intake, "浮船取水", "Floating pump barge", TL_GEOM_POINT, \
+	  "")                                                                                   \
+	X(702, water_return, high_level_tank, "高位水池", "High-level tank",                    \
+	  TL_GEOM_POINT | TL_GEOM_POLYGON, "volume_m3")                                         \
+	X(703, water_return, return_pool, "回水池", "Return water pool",                        \
+	  TL_GEOM_POINT | TL_GEOM_POLYGON, "volume_m3")                                         \
+	X(704, water_return, return_pipe, "回水管", "Return water pipe", TL_GEOM_LINE, "")      \
+	X(705, water_return, tailings_pipe, "输尾管", "Tailings delivery pipe", TL_GEOM_LINE,   \
+	  "")                                                                                   \
+	X(706, water_return, discharge_outlet, "排放口", "Discharge outlet", TL_GEOM_POINT, "") \
+	X(801, emergency, emergency_pool, "事故应急池", "Emergency pool",                       \
+	  TL_GEOM_POINT | TL_GEOM_POLYGON, "volume_m3")                                         \
+	X(802, emergency, interception_dam, "拦截坝", "Interception dam", TL_GEOM_LINE, "")     \
+	X(803, emergency, emergency_gate, "应急闸阀", "Emergency gate valve", TL_GEOM_POINT, "") \
+	X(804, emergency, emergency_store, "应急物资库", "Emergency supplies store",            \
+	  TL_GEOM_POINT, "")                                                                    \
+	X(805, emergency, video_monitor, "视频监控点", "Video surveillance point",              \
+	  TL_GEOM_POINT, "")                                                                    \
+	X(901, receptor, residential_area, "居民点", "Residential area",                        \
+	  TL_GEOM_POINT | TL_GEOM_POLYGON, "")                                                  \
+	X(902, receptor, drinking_water_source, "饮用水水源", "Drinking water source",          \
+	  TL_GEOM_POINT | TL_GEOM_POLYGON, "")                                                  \
+	X(903, receptor, surface_water, "地表水体", "Surface water body",                       \
+	  TL_GEOM_LINE | TL_GEOM_POLYGON, "")                                                   \
+	X(904, receptor, farmland, "耕地", "Farmland", TL_GEOM_POLYGON, "")                     \
+	X(905, receptor, surface_water_monitor, "地表水监测断面", "Surface water monitoring section", \
+	  TL_GEOM_POINT, "")                                                                    \
+	X(906, receptor, soil_monitor, "土壤监测点", "Soil monitoring point", TL_GEOM_POINT, "")
+
+typedef struct TlCategory
+{
+	int16_t id;
+	const char *code;
+	const char *label_zh;
+	const char *label_en;
+	const char *colour;
+} TlCategory;
+
+typedef struct TlKind
+{
+	int16_t id;
+	int16_t category; /* TlCategory.id */
+	const char *code;
+	const char *label_zh;
+	const char *label_en;
+	unsigned geom;              /* TL_GEOM_* bits */
+	const char *required_attrs; /* comma-separated, "" for none */
+} TlKind;
+
+#define TL_CATEGORY_ROW_(id, code, zh, en, colour) {id, #code, zh, en, colour},
+#define TL_KIND_ROW_(id, cat, code, zh, en, geom, attrs) \
+	{id, TL_CATEGORY_ID_##cat, #code, zh, en, geom, attrs},
+#define TL_CATEGORY_ENUM_(id, code, zh, en, colour) TL_CATEGORY_ID_##code = id,
+#define TL_KIND_ENUM_(id, cat, code, zh, en, geom, attrs) TL_KIND_ID_##code = id,
+#define TL_COUNT_(...) +1
+
+enum
+{
+	TL_CATEGORY_LIST(TL_CATEGORY_ENUM_)
+};
+enum
+{
+	TL_KIND_LIST(TL_KIND_ENUM_)
+};
+enum
+{
+	TL_N_CATEGORIES = 0 TL_CATEGORY_LIST(TL_COUNT_),
+	TL_N_KINDS = 0 TL_KIND_LIST(TL_COUNT_)
+};
+
+/* All categories, in catalog order (ids ascending). */
+static inline const TlCategory *
+tl_categories(void)
+{
+	static const TlCategory all[] = {TL_CATEGORY_LIST(TL_CATEGORY_ROW_)};
+	return all;
+}
+
+/* All kinds, in catalog order (ids ascending). */
+static inline const TlKind *
+tl_kinds(void)
+{
+	static const TlKind all[] = {TL_KIND_LIST(TL_KIND_ROW_)};
+	return all;
+}
+
+static inline const TlCategory *
+tl_category_by_id(int id)
+{
+	const TlCategory *c = tl_categories();
+	for (int i = 0; i < TL_N_CATEGORIES; i++)
+		if (c[i].id == id)
+			return &c[i];
+	return NULL;
+}
+
+static inline const TlKind *
+tl_kind_by_id(int id)
+{
+	const TlKind *k = tl_kinds();
+	int lo = 0, hi = TL_N_KINDS - 1;
+	while (lo <= hi)
+	{
+		int mid = (lo + hi) / 2;
+		if (k[mid].id == id)
+			return &k[mid];
+		if (k[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
+}
+
+/* Exact match on the English code or the Chinese label. */
+static inline const TlCategory *
+tl_category_lookup(const char *s)
+{
+	const TlCategory *c = tl_categories();
+	for (int i = 0; i < TL_N_CATEGORIES; i++)
+		if (strcmp(c[i].code, s) == 0 || strcmp(c[i].label_zh, s) == 0)
+			return &c[i];
+	return NULL;
+}
+
+static inline const TlKind *
+tl_kind_lookup(const char *s)
+{
+	const TlKind *k = tl_kinds();
+	for (int i = 0; i < TL_N_KINDS; i++)
+		if (strcmp(k[i].code, s) == 0 || strcmp(k[i].label_zh, s) == 0)
+			return &k[i];
+	return NULL;
+}
+
+/* Kind's label / category's label in "zh" or "en". */
+static inline const char *
+tl_kind_label(const TlKind *k, int english)
+{
+	return english ? k->label_en : k->label_zh;
+}
+
+static inline const char *
+tl_category_label(const TlCategory *c, int english)
+{
+	return english ? c->label_en : c->label_zh;
+}
+
+#endif /* TAILINGS_CATALOG_H */

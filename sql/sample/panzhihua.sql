@@ -1,0 +1,259 @@
+-- Panzhihua sample: the 40 supervised tailings ponds of the city's 2025 pilot
+-- (攀枝花市生态美市建设工作简报 2025年第2期), for a database with the tailings
+-- extension:  psql -d DB -f sql/sample/panzhihua.sql
+--
+-- Published facts it matches: 40 ponds, 8 at supervision level 2 and 32 at
+-- level 3; 11 in use, 14 suspended, 15 closed; 14 with a finished map, among
+-- them the four named key ponds; 烂坝山 lies in 米易县.  Everything else -- the
+-- other 36 names, enterprises, codes, coordinates, layouts, dates and
+-- attributes -- is synthetic, made to look like real sites (see README.md).
+--
+-- Elements are drawn in each pond's local frame: u metres down the valley
+-- (the groundwater flow azimuth), v metres to the right of it.  The pond's
+-- registry point is the centre of the basin; the dam closes the valley at
+-- u = +300 m (times the pond's scale).
+--
+-- Loading is all or nothing, and refuses a database that already holds ponds.
+
+\set ON_ERROR_STOP on
+BEGIN;
+
+DO $$
+BEGIN
+	IF EXISTS (SELECT 1 FROM tailings.pond) THEN
+		RAISE EXCEPTION 'tailings.pond already holds rows: the Panzhihua sample loads into an empty database';
+	END IF;
+END $$;
+
+-- A point at (u, v) metres in a pond's frame.
+CREATE FUNCTION pg_temp.at(o geometry, az float8, s float8, u float8, v float8)
+RETURNS geometry LANGUAGE sql IMMUTABLE AS $$
+	SELECT ST_SetSRID(ST_MakePoint(
+		ST_X(o) + (s * u * sind(az) + s * v * cosd(az)) / (111320.0 * cosd(ST_Y(o))),
+		ST_Y(o) + (s * u * cosd(az) - s * v * sind(az)) / 110574.0), 4490)
+$$;
+
+-- A line through (u1, v1, u2, v2, ...), in that order (= direction of flow).
+CREATE FUNCTION pg_temp.line(o geometry, az float8, s float8, VARIADIC uv float8[])
+RETURNS geometry LANGUAGE sql IMMUTABLE AS $$
+	SELECT ST_MakeLine(array_agg(pg_temp.at(o, az, s, uv[i], uv[i + 1]) ORDER BY i))
+	FROM generate_series(1, array_length(uv, 1) - 1, 2) AS i
+$$;
+
+-- A polygon with the ring (u1, v1, u2, v2, ...), closed automatically.
+CREATE FUNCTION pg_temp.area(o geometry, az float8, s float8, VARIADIC uv float8[])
+RETURNS geometry LANGUAGE sql IMMUTABLE AS $$
+	SELECT ST_MakePolygon(ST_AddPoint(l, ST_StartPoint(l)))
+	FROM (SELECT pg_temp.line(o, az, s, VARIADIC uv) AS l) AS x
+$$;
+
+CREATE TEMP TABLE sample_pond (
+	code text, name text, enterprise text, county_code text, level smallint,
+	status tailings.pond_status, lon float8, lat float8,
+	valley_az float8,     -- direction the valley (and groundwater) runs
+	gw_known bool,        -- flow azimuth recorded in the pond's file
+	scale float8,         -- size of the site relative to the template layout
+	stage text,           -- complete | ground | drone | satellite
+	gaps text[]           -- kinds not drawn yet, and defects (see below)
+);
+
+-- Stages: complete = finished map (all three collection steps); ground =
+-- ground check under way, a few gaps; drone = drawn from the drone survey,
+-- nothing ground-verified, no wells; satellite = boundary, dam and receptors
+-- identified from imagery only.
+-- Defects: pipe_reversed (leachate pipe drawn against the flow), no_depth
+-- (wells without depth_m), no_volume (pools without volume_m3), misplaced (a
+-- sign drawn 8 km away).
+INSERT INTO sample_pond VALUES
+-- the four named key ponds (names published; places, codes and layouts synthetic except 烂坝山 in 米易县)
+('510411-001', '龙佰丰源牛场坪尾矿库', '攀枝花龙佰丰源矿业有限公司', '510411', 2, 'in_use', 101.792, 26.468, 135, true, 1.4, 'complete', '{}'),
+('510422-001', '龙佰矿冶牛望田尾矿库', '龙佰四川矿冶有限公司', '510422', 2, 'in_use', 101.905, 26.742, 200, true, 1.3, 'complete', '{}'),
+('510421-001', '攀钢新白马矿业万年沟尾矿库', '攀钢集团新白马矿业有限责任公司', '510421', 2, 'in_use', 102.072, 27.052, 160, true, 1.5, 'complete', '{}'),
+('510421-002', '安宁铁钛烂坝山尾矿库', '攀枝花安宁铁钛股份有限公司', '510421', 2, 'in_use', 102.146, 26.946, 250, true, 1.2, 'complete', '{}'),
+-- other finished maps
+('510403-001', '大水箐尾矿库', '攀枝花市西区宏达选矿有限公司', '510403', 2, 'suspended', 101.566, 26.621, 190, true, 1.0, 'complete', '{}'),
+('510402-001', '干坝塘尾矿库', '攀枝花市东区鑫源钛业有限公司', '510402', 2, 'closed', 101.768, 26.612, 170, true, 0.9, 'complete', '{}'),
+('510421-003', '新山沟尾矿库', '米易县新山选矿有限责任公司', '510421', 3, 'in_use', 102.031, 26.842, 110, true, 0.8, 'complete', '{}'),
+('510422-002', '黑谷田尾矿库', '盐边县黑谷田矿业有限公司', '510422', 3, 'suspended', 101.812, 26.732, 160, true, 0.8, 'complete', '{}'),
+('510422-003', '马鹿箐尾矿库', '盐边县惠民矿业有限责任公司', '510422', 3, 'suspended', 101.693, 26.862, 90, true, 0.7, 'complete', '{}'),
+('510411-002', '羊圈沟尾矿库', '攀枝花市仁和区永兴选厂', '510411', 3, 'suspended', 101.656, 26.436, 180, true, 0.7, 'complete', '{}'),
+('510411-003', '大湾子尾矿库', '攀枝花市仁和区金江矿业有限公司', '510411', 3, 'closed', 101.712, 26.384, 150, true, 0.7, 'complete', '{}'),
+('510421-004', '白沙坡尾矿库', '米易县白沙坡钒钛有限公司', '510421', 3, 'closed', 101.992, 26.974, 200, true, 0.6, 'complete', '{}'),
+('510422-004', '青杠坪尾矿库', '盐边县青杠坪选矿厂', '510422', 3, 'closed', 101.548, 26.958, 120, true, 0.6, 'complete', '{}'),
+('510403-002', '石灰窑沟尾矿库', '攀枝花市西区恒鑫工贸有限公司', '510403', 3, 'closed', 101.618, 26.585, 210, true, 0.6, 'complete', '{}'),
+-- maps in progress: level 2
+('510422-005', '朱家沟尾矿库', '盐边县朱家沟矿业有限公司', '510422', 2, 'in_use', 101.758, 26.988, 140, true, 1.2, 'ground', '{gw_diffusion_well,interception_dam}'),
+('510421-005', '撒莲沟尾矿库', '米易县撒莲矿业有限公司', '510421', 2, 'suspended', 102.118, 26.812, 230, true, 1.1, 'ground', '{emergency_pool,no_volume}'),
+-- maps in progress: level 3, in use
+('510421-006', '麻陇沟尾矿库', '米易县麻陇选矿厂', '510421', 3, 'in_use', 102.182, 27.018, 100, true, 0.8, 'ground', '{floating_intake,return_pool,pipe_reversed}'),
+('510422-006', '红果沟尾矿库', '盐边县红果矿业有限责任公司', '510422', 3, 'in_use', 101.472, 26.902, 70, false, 0.7, 'ground', '{sprinkler,dry_beach}'),
+('510411-004', '务本尾矿库', '攀枝花市仁和区务本选厂', '510411', 3, 'in_use', 101.602, 26.502, 160, true, 0.7, 'drone', '{}'),
+('510421-007', '丙谷尾矿库', '米易县丙谷钛业有限公司', '510421', 3, 'in_use', 102.052, 26.902, 190, false, 0.6, 'satellite', '{}'),
+('510422-007', '永兴尾矿库', '盐边县永兴选矿有限公司', '510422', 3, 'in_use', 101.622, 26.782, 120, true, 0.7, 'ground', '{return_pipe,misplaced}'),
+-- maps in progress: level 3, suspended
+('510421-008', '普威沟尾矿库', '米易县普威矿业有限公司', '510421', 3, 'suspended', 102.006, 27.102, 150, true, 0.6, 'ground', '{gw_background_well,no_depth}'),
+('510421-009', '挂榜尾矿库', '米易县挂榜选矿厂', '510421', 3, 'suspended', 102.092, 26.762, 210, false, 0.6, 'drone', '{}'),
+('510422-008', '渔门尾矿库', '盐边县渔门矿业有限公司', '510422', 3, 'suspended', 101.872, 26.822, 170, true, 0.7, 'ground', '{dam_face_dust_cover}'),
+('510422-009', '惠民尾矿库', '盐边县惠民选厂', '510422', 3, 'suspended', 101.742, 26.922, 80, false, 0.6, 'satellite', '{}'),
+('510411-005', '总发尾矿库', '攀枝花市仁和区总发矿业有限公司', '510411', 3, 'suspended', 101.852, 26.412, 130, true, 0.6, 'ground', '{leachate_pool,pipe_reversed}'),
+('510411-006', '平地尾矿库', '攀枝花市仁和区平地选矿厂', '510411', 3, 'suspended', 101.552, 26.352, 200, false, 0.6, 'drone', '{}'),
+('510403-003', '格里坪尾矿库', '攀枝花市西区格里坪选矿厂', '510403', 3, 'suspended', 101.528, 26.652, 160, true, 0.5, 'ground', '{interception_ditch,no_depth}'),
+('510402-002', '弄弄坪尾矿库', '攀枝花市东区弄弄坪工贸有限公司', '510402', 3, 'suspended', 101.738, 26.642, 190, true, 0.5, 'ground', '{residential_area,drinking_water_source,surface_water,farmland,surface_water_monitor,soil_monitor}'),
+('510422-010', '共和尾矿库', '盐边县共和矿业有限公司', '510422', 3, 'suspended', 101.652, 27.032, 110, false, 0.6, 'satellite', '{}'),
+-- maps in progress: level 3, closed
+('510421-010', '攀莲尾矿库', '米易县攀莲矿业有限公司', '510421', 3, 'closed', 102.132, 26.872, 180, true, 0.6, 'ground', '{closure_cover}'),
+('510421-011', '草场尾矿库', '米易县草场选矿厂', '510421', 3, 'closed', 101.962, 26.802, 140, false, 0.5, 'drone', '{}'),
+('510421-012', '得石尾矿库', '米易县得石选厂', '510421', 3, 'closed', 101.936, 27.062, 200, true, 0.5, 'ground', '{gw_monitoring_well}'),
+('510422-011', '红格尾矿库', '盐边县红格矿业有限公司', '510422', 3, 'closed', 101.962, 26.662, 160, true, 0.5, 'ground', '{spillway_tower,flood_tunnel,flood_tunnel_outlet}'),
+('510422-012', '桐子林尾矿库', '盐边县桐子林选矿厂', '510422', 3, 'closed', 101.822, 26.632, 130, false, 0.5, 'satellite', '{}'),
+('510422-013', '国胜尾矿库', '盐边县国胜矿业有限公司', '510422', 3, 'closed', 101.582, 26.832, 150, true, 0.5, 'drone', '{}'),
+('510411-007', '同德尾矿库', '攀枝花市仁和区同德选矿厂', '510411', 3, 'closed', 101.902, 26.502, 220, true, 0.5, 'ground', '{liner_area}'),
+('510411-008', '大龙潭尾矿库', '攀枝花市仁和区大龙潭矿业有限公司', '510411', 3, 'closed', 101.752, 26.302, 170, false, 0.5, 'satellite', '{}'),
+('510403-004', '河门口尾矿库', '攀枝花市西区河门口选厂', '510403', 3, 'closed', 101.588, 26.612, 100, true, 0.5, 'ground', '{sign,leachate_pipe,leachate_ditch}'),
+('510402-003', '倮果尾矿库', '攀枝花市东区倮果工贸有限公司', '510402', 3, 'closed', 101.798, 26.582, 190, true, 0.5, 'ground', '{gw_diffusion_well,no_depth}');
+
+INSERT INTO tailings.pond (code, name, enterprise, county_code, supervision_level, status,
+	location, gw_flow_azimuth, attrs)
+SELECT code, name, enterprise, county_code, level, status,
+	ST_SetSRID(ST_MakePoint(lon, lat), 4490),
+	CASE WHEN gw_known THEN valley_az END,
+	jsonb_build_object(
+		'basin', CASE county_code WHEN '510421' THEN '安宁河' WHEN '510422' THEN '雅砻江' ELSE '金沙江' END,
+		'ore', '钒钛磁铁矿',
+		'pond_type', '山谷型',
+		'dam_height_m', round((40 * scale * scale)::numeric, 0),
+		'capacity_10k_m3', round((180 * scale ^ 3)::numeric, 0),
+		'safety_grade', CASE WHEN scale >= 1.2 THEN '三等' WHEN scale >= 0.8 THEN '四等' ELSE '五等' END,
+		'list_year', 2024)
+FROM sample_pond
+ORDER BY code;
+
+-- Draw every pond's elements.
+DO $$
+DECLARE
+	p record;
+	o geometry;
+	az float8;
+	s float8;
+	src tailings.survey_source;
+	verified bool;
+	n int := 0;
+	-- which kinds this pond gets, before gaps
+	want text[];
+BEGIN
+	FOR p IN
+		SELECT sp.*, tp.id AS pond_id, tp.location
+		FROM sample_pond sp JOIN tailings.pond tp USING (code)
+		ORDER BY tp.id
+	LOOP
+		o := p.location;
+		az := p.valley_az;
+		s := p.scale;
+		src := CASE p.stage WHEN 'satellite' THEN 'satellite' WHEN 'drone' THEN 'drone' ELSE 'ground' END;
+		verified := p.stage IN ('complete', 'ground');
+
+		want := ARRAY['pond_boundary', 'dam', 'residential_area', 'surface_water', 'farmland'];
+		IF p.stage <> 'satellite' THEN
+			want := want || ARRAY['sign', 'liner_area', 'leachate_pool', 'leachate_pipe', 'leachate_pump',
+				'interception_ditch', 'spillway_tower', 'flood_tunnel', 'flood_tunnel_outlet',
+				'surface_water_monitor', 'soil_monitor'];
+			IF p.status <> 'closed' THEN
+				want := want || ARRAY['dam_face_dust_cover', 'emergency_pool', 'emergency_gate', 'emergency_store'];
+			END IF;
+			IF p.status = 'in_use' THEN
+				want := want || ARRAY['dry_beach', 'sprinkler', 'floating_intake', 'return_pipe',
+					'high_level_tank', 'return_pool', 'tailings_pipe'];
+			END IF;
+			IF p.status = 'closed' THEN
+				want := want || ARRAY['closure_cover'];
+			END IF;
+			IF p.level <= 2 AND p.status <> 'closed' THEN
+				want := want || ARRAY['tsp_monitor', 'video_monitor', 'interception_dam'];
+			END IF;
+			IF p.level <= 2 THEN
+				want := want || ARRAY['leachate_ditch', 'drinking_water_source', 'gw_outlet_well', 'leak_detection'];
+			END IF;
+		END IF;
+		IF p.stage IN ('complete', 'ground') THEN
+			want := want || ARRAY['gw_background_well', 'gw_monitoring_well', 'gw_diffusion_well', 'seepage_well'];
+		END IF;
+		want := ARRAY(SELECT k FROM unnest(want) k WHERE k <> ALL (p.gaps));
+
+		-- one row per element: kind, geometry, name, attrs
+		INSERT INTO tailings.element (pond_id, kind, geom, name, source, accuracy_m, surveyed_on, verified_on, attrs)
+		SELECT p.pond_id, e.kind::tailings.element_kind, e.geom, e.name,
+			-- receptors and the boundary come from imagery; the rest from the pond's stage
+			CASE WHEN e.kind IN ('pond_boundary', 'residential_area', 'farmland', 'drinking_water_source', 'surface_water')
+				 THEN 'satellite'::tailings.survey_source ELSE src END,
+			CASE WHEN verified AND e.kind NOT IN ('farmland', 'drinking_water_source') THEN 0.5
+				 WHEN src = 'drone' THEN 2.0 ELSE 5.0 END,
+			DATE '2024-09-01' + ((p.pond_id * 7 + e.ord * 3) % 150)::int,
+			CASE WHEN verified AND e.kind NOT IN ('farmland', 'drinking_water_source')
+				 THEN DATE '2025-02-01' + ((p.pond_id * 5 + e.ord) % 60)::int END,
+			e.attrs
+		FROM (VALUES
+			(1, 'pond_boundary', pg_temp.area(o, az, s, -600,0, -520,-150, -350,-230, -100,-250, 150,-250, 300,-265,
+				300,265, 150,250, -100,250, -350,230, -520,150), '库区边界', '{}'::jsonb),
+			(2, 'dam', pg_temp.line(o, az, s, 300,-275, 300,275), '初期坝及堆积坝', jsonb_build_object('height_m', round(40 * s * s))),
+			(3, 'dry_beach', pg_temp.area(o, az, s, 180,-230, 290,-245, 290,245, 180,230), '干滩', '{}'),
+			(4, 'closure_cover', pg_temp.area(o, az, s, -570,0, -495,-140, -330,-215, -95,-235, 145,-235, 290,-250,
+				290,250, 145,235, -95,235, -330,215, -495,140), '封场覆盖区', '{}'),
+			(5, 'sign', CASE WHEN 'misplaced' = ANY (p.gaps) THEN pg_temp.at(o, az, 1, 8000, 0)
+				ELSE pg_temp.at(o, az, s, 330, 285) END, '环境保护图形标志牌', '{}'),
+			(6, 'dam_face_dust_cover', pg_temp.area(o, az, s, 300,-270, 380,-235, 380,235, 300,270), '坝面覆绿及防尘网', '{}'),
+			(7, 'sprinkler', pg_temp.at(o, az, s, 240, -100), '1#洒水抑尘设施', '{}'),
+			(8, 'tsp_monitor', pg_temp.at(o, az, s, 420, 150), '颗粒物监测点', '{}'),
+			(9, 'liner_area', pg_temp.area(o, az, s, -560,0, -490,-130, -330,-205, -90,-225, 140,-225, 290,-240,
+				290,240, 140,225, -90,225, -330,205, -490,130), '库底防渗区', jsonb_build_object('liner', 'HDPE 1.5mm')),
+			(10, 'leak_detection', pg_temp.at(o, az, s, 360, -30), '渗漏检测点', '{}'),
+			(11, 'leachate_pool', pg_temp.area(o, az, s, 505,-15, 535,-15, 535,15, 505,15),
+				'渗滤液收集池', CASE WHEN 'no_volume' = ANY (p.gaps) THEN '{}'::jsonb
+					ELSE jsonb_build_object('volume_m3', round(800 * s)) END),
+			(12, 'leachate_pipe', CASE WHEN 'pipe_reversed' = ANY (p.gaps)
+				THEN pg_temp.line(o, az, s, 505, 0, 440, 0, 380, 0)
+				ELSE pg_temp.line(o, az, s, 380, 0, 440, 0, 505, 0) END, '渗滤液收集管', '{}'),
+			(13, 'leachate_ditch', pg_temp.line(o, az, s, 390, -220, 400, -40, 505, -12), '坝脚渗滤液导排沟', '{}'),
+			(14, 'seepage_well', pg_temp.at(o, az, s, 310, 100), '1#排渗井',
+				CASE WHEN 'no_depth' = ANY (p.gaps) THEN '{}'::jsonb ELSE jsonb_build_object('depth_m', round(25 * s)) END),
+			(15, 'leachate_pump', pg_temp.at(o, az, s, 545, 30), '渗滤液回抽泵站', '{}'),
+			(16, 'gw_background_well', pg_temp.at(o, az, s, -650, 0), '地下水本底井 JC1',
+				CASE WHEN 'no_depth' = ANY (p.gaps) THEN '{}'::jsonb ELSE '{"depth_m": 30}'::jsonb END),
+			(17, 'gw_monitoring_well', pg_temp.at(o, az, s, 640, 20), '地下水监视井 JC2',
+				CASE WHEN 'no_depth' = ANY (p.gaps) THEN '{}'::jsonb ELSE '{"depth_m": 25}'::jsonb END),
+			(18, 'gw_monitoring_well', pg_temp.at(o, az, s, 680, -20), '地下水监视井 JC3', '{"depth_m": 25}'),
+			(19, 'gw_diffusion_well', pg_temp.at(o, az, s, 200, -300), '地下水扩散井 JC4', '{"depth_m": 28}'),
+			(20, 'gw_diffusion_well', pg_temp.at(o, az, s, 200, 300), '地下水扩散井 JC5', '{"depth_m": 28}'),
+			(21, 'gw_outlet_well', pg_temp.at(o, az, s, 450, -60), '导排出口监测井', '{"depth_m": 12}'),
+			(22, 'interception_ditch', pg_temp.line(o, az, s, -620,-40, -540,-190, -360,-285, -100,-300, 150,-300, 330,-310, 420,-330),
+				'左岸截洪沟', '{}'),
+			(23, 'interception_ditch', pg_temp.line(o, az, s, -620,40, -540,190, -360,285, -100,300, 150,300, 330,310, 420,330),
+				'右岸截洪沟', '{}'),
+			(24, 'spillway_tower', pg_temp.at(o, az, s, -100, 50), '1#溢洪塔', '{}'),
+			(25, 'flood_tunnel', pg_temp.line(o, az, s, -100, 50, 100, 80, 300, 120, 700, 150), '排洪洞', '{}'),
+			(26, 'flood_tunnel_outlet', pg_temp.at(o, az, s, 700, 150), '排洪洞出口', '{}'),
+			(27, 'floating_intake', pg_temp.at(o, az, s, -200, -60), '浮船取水泵站', '{}'),
+			(28, 'high_level_tank', pg_temp.at(o, az, s, -420, -1230), '选厂高位水池', jsonb_build_object('volume_m3', round(2000 * s))),
+			(29, 'return_pool', pg_temp.area(o, az, s, 545,-180, 585,-180, 585,-140, 545,-140), '回水池',
+				jsonb_build_object('volume_m3', round(1500 * s))),
+			(30, 'return_pipe', pg_temp.line(o, az, s, -200, -60, -200, -320, -300, -700, -420, -1215), '回水管 DN250', '{}'),
+			(31, 'tailings_pipe', pg_temp.line(o, az, s, -600, -1500, -580, -700, -560, -120), '输尾管', '{}'),
+			(32, 'emergency_pool', pg_temp.area(o, az, s, 590,-90, 640,-90, 640,-40, 590,-40), '事故应急池',
+				CASE WHEN 'no_volume' = ANY (p.gaps) THEN '{}'::jsonb ELSE jsonb_build_object('volume_m3', round(3000 * s)) END),
+			(33, 'interception_dam', pg_temp.line(o, az, s, 900, -130, 900, 130), '下游拦截坝', '{}'),
+			(34, 'emergency_gate', pg_temp.at(o, az, s, 560, -40), '应急闸阀', '{}'),
+			(35, 'emergency_store', pg_temp.at(o, az, s, 450, 320), '应急物资库', '{}'),
+			(36, 'video_monitor', pg_temp.at(o, az, s, 340, 260), '坝顶视频监控', '{}'),
+			(37, 'residential_area', pg_temp.area(o, az, 1, 2100,300, 2300,300, 2300,520, 2100,520), '下游村民聚居点', '{}'),
+			(38, 'surface_water', pg_temp.line(o, az, 1, 2500,-2200, 2600,-800, 2650,0, 2620,900, 2700,2300), '河流', '{}'),
+			(39, 'farmland', pg_temp.area(o, az, 1, 1700,-700, 1950,-700, 1950,-350, 1700,-350), '基本农田', '{}'),
+			(40, 'drinking_water_source', pg_temp.at(o, az, 1, 3400, 600), '集中式饮用水水源地', '{}'),
+			(41, 'surface_water_monitor', pg_temp.at(o, az, 1, 2650, 0), '地表水监测断面', '{}'),
+			(42, 'soil_monitor', pg_temp.at(o, az, s, 1000, 300), '土壤监测点', '{}')
+		) AS e(ord, kind, geom, name, attrs)
+		WHERE e.kind = ANY (want);
+		n := n + 1;
+	END LOOP;
+	RAISE NOTICE 'drew the elements of % ponds', n;
+END $$;
+
+COMMIT;
