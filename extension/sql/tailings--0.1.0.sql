@@ -132,6 +132,24 @@ CREATE OPERATOR >= (LEFTARG = element_kind, RIGHTARG = element_kind,
 	PROCEDURE = element_kind_ge, COMMUTATOR = <=, NEGATOR = <,
 	RESTRICT = scalargesel, JOIN = scalargejoinsel);
 
+-- min() and max() in catalog order
+CREATE FUNCTION element_category_smaller(element_category, element_category) RETURNS element_category
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION element_category_larger(element_category, element_category) RETURNS element_category
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION element_kind_smaller(element_kind, element_kind) RETURNS element_kind
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION element_kind_larger(element_kind, element_kind) RETURNS element_kind
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE AGGREGATE min(element_category) (SFUNC = element_category_smaller, STYPE = element_category,
+	COMBINEFUNC = element_category_smaller, SORTOP = <, PARALLEL = SAFE);
+CREATE AGGREGATE max(element_category) (SFUNC = element_category_larger, STYPE = element_category,
+	COMBINEFUNC = element_category_larger, SORTOP = >, PARALLEL = SAFE);
+CREATE AGGREGATE min(element_kind) (SFUNC = element_kind_smaller, STYPE = element_kind,
+	COMBINEFUNC = element_kind_smaller, SORTOP = <, PARALLEL = SAFE);
+CREATE AGGREGATE max(element_kind) (SFUNC = element_kind_larger, STYPE = element_kind,
+	COMBINEFUNC = element_kind_larger, SORTOP = >, PARALLEL = SAFE);
+
 CREATE OPERATOR CLASS element_category_ops DEFAULT FOR TYPE element_category USING btree AS
 	OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >,
 	FUNCTION 1 element_category_cmp(element_category, element_category);

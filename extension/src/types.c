@@ -149,15 +149,20 @@ closest_hint(const char *in, const char *const *codes, const char *const *labels
 	int			best[MAX_SUGGESTIONS];
 	int			bestd[MAX_SUGGESTIONS];
 	int			nbest = 0;
-	int			limit = Max(2, (int) pg_mbstrlen_with_len(in, strlen(in)) / 3);
+	int			nchars = 0;
+	int			limit;
 	StringInfoData buf;
 
+	/* characters of the UTF-8 input: bytes that do not continue a sequence */
+	for (const char *p = in; *p; p++)
+		nchars += ((unsigned char) *p & 0xC0) != 0x80;
+	limit = Max(1, nchars / 3);
 	for (int i = 0; i < n; i++)
 	{
 		int			d = entry_distance(in, codes[i], labels[i]);
 		int			pos;
 
-		if (d > limit)
+		if (d > limit || d >= nchars)
 			continue;
 		/* insertion sort into the short list, stable for equal distances */
 		for (pos = nbest; pos > 0 && bestd[pos - 1] > d; pos--)
@@ -264,7 +269,8 @@ Datum
 element_kind_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	char	   *s = pq_getmsgtext(buf, buf->len - buf->cursor, NULL);
+	int			nbytes;
+	char	   *s = pq_getmsgtext(buf, buf->len - buf->cursor, &nbytes);
 
 	PG_RETURN_ELEMENT_KIND(tl_parse_kind(s)->id);
 }
@@ -300,7 +306,8 @@ Datum
 element_category_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	char	   *s = pq_getmsgtext(buf, buf->len - buf->cursor, NULL);
+	int			nbytes;
+	char	   *s = pq_getmsgtext(buf, buf->len - buf->cursor, &nbytes);
 
 	PG_RETURN_ELEMENT_CATEGORY(tl_parse_category(s)->id);
 }
@@ -356,6 +363,18 @@ element_category_send(PG_FUNCTION_ARGS)
 	{                                                                      \
 		int16 a = PG_GETARG_INT16(0), b = PG_GETARG_INT16(1);              \
 		PG_RETURN_INT32(a < b ? -1 : (a > b ? 1 : 0));                     \
+	}                                                                      \
+	PG_FUNCTION_INFO_V1(prefix##_smaller);                                 \
+	Datum prefix##_smaller(PG_FUNCTION_ARGS)                               \
+	{                                                                      \
+		int16 a = PG_GETARG_INT16(0), b = PG_GETARG_INT16(1);              \
+		return Int16GetDatum(a < b ? a : b);                               \
+	}                                                                      \
+	PG_FUNCTION_INFO_V1(prefix##_larger);                                  \
+	Datum prefix##_larger(PG_FUNCTION_ARGS)                                \
+	{                                                                      \
+		int16 a = PG_GETARG_INT16(0), b = PG_GETARG_INT16(1);              \
+		return Int16GetDatum(a > b ? a : b);                               \
 	}                                                                      \
 	PG_FUNCTION_INFO_V1(prefix##_hash);                                    \
 	Datum prefix##_hash(PG_FUNCTION_ARGS)                                  \

@@ -170,6 +170,9 @@ BEGIN
 			IF p.level <= 2 AND p.status <> 'closed' THEN
 				want := want || ARRAY['tsp_monitor', 'video_monitor', 'interception_dam'];
 			END IF;
+			IF p.level <= 2 AND p.status = 'in_use' THEN
+				want := want || ARRAY['discharge_outlet'];
+			END IF;
 			IF p.level <= 2 THEN
 				want := want || ARRAY['leachate_ditch', 'drinking_water_source', 'gw_outlet_well', 'leak_detection'];
 			END IF;
@@ -192,8 +195,8 @@ BEGIN
 				 THEN DATE '2025-02-01' + ((p.pond_id * 5 + e.ord) % 60)::int END,
 			e.attrs
 		FROM (VALUES
-			(1, 'pond_boundary', pg_temp.area(o, az, s, -600,0, -520,-150, -350,-230, -100,-250, 150,-250, 300,-265,
-				300,265, 150,250, -100,250, -350,230, -520,150), '库区边界', '{}'::jsonb),
+			(1, 'pond_boundary', pg_temp.area(o, az, s, -600,0, -520,-150, -350,-230, -100,-250, 150,-250, 302,-265,
+				302,265, 150,250, -100,250, -350,230, -520,150), '库区边界', '{}'::jsonb),
 			(2, 'dam', pg_temp.line(o, az, s, 300,-275, 300,275), '初期坝及堆积坝', jsonb_build_object('height_m', round(40 * s * s))),
 			(3, 'dry_beach', pg_temp.area(o, az, s, 180,-230, 290,-245, 290,245, 180,230), '干滩', '{}'),
 			(4, 'closure_cover', pg_temp.area(o, az, s, -570,0, -495,-140, -330,-215, -95,-235, 145,-235, 290,-250,
@@ -248,7 +251,9 @@ BEGIN
 			(39, 'farmland', pg_temp.area(o, az, 1, 1700,-700, 1950,-700, 1950,-350, 1700,-350), '基本农田', '{}'),
 			(40, 'drinking_water_source', pg_temp.at(o, az, 1, 3400, 600), '集中式饮用水水源地', '{}'),
 			(41, 'surface_water_monitor', pg_temp.at(o, az, 1, 2650, 0), '地表水监测断面', '{}'),
-			(42, 'soil_monitor', pg_temp.at(o, az, s, 1000, 300), '土壤监测点', '{}')
+			(42, 'soil_monitor', pg_temp.at(o, az, s, 1000, 300), '土壤监测点', '{}'),
+			(43, 'discharge_outlet', pg_temp.at(o, az, s, 950, 200), '尾矿水排放口',
+				'{"flowmeter": true, "video": true}')
 		) AS e(ord, kind, geom, name, attrs)
 		WHERE e.kind = ANY (want);
 		n := n + 1;

@@ -1,0 +1,35 @@
+# Tailings One-Map: the tailings extension (and, later, the tile server).
+#   make          build
+#   make install  install the extension into the PostgreSQL found by pg_config
+#   make test     every suite against a throwaway cluster; ends "N passed, N failed"
+#   make run      embedded cluster (or DATABASE_URL) + extension + Panzhihua sample
+#   make stop     stop the embedded cluster of `make run`
+#   make clean
+PG_CONFIG ?= pg_config
+SUDO := $(shell [ -w "$$($(PG_CONFIG) --sharedir 2>/dev/null)/extension" ] || echo sudo)
+
+.PHONY: all deps extension install test run stop clean
+
+all: extension
+
+deps:
+	@tests/lib/deps.sh
+
+extension: deps
+	$(MAKE) -C extension PG_CONFIG=$(PG_CONFIG)
+
+install: extension
+	$(SUDO) $(MAKE) -C extension PG_CONFIG=$(PG_CONFIG) install
+
+test: install
+	@tests/run.sh
+
+run: install
+	@tests/lib/run.sh
+
+stop:
+	@tests/lib/cluster.sh stop .run/pg
+
+clean:
+	$(MAKE) -C extension clean
+	rm -rf extension/results tests/results

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# make run: the embedded cluster (or $DATABASE_URL), the extension, the
+# Panzhihua sample, and a summary of every pond.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+PORT=${TAILINGS_PG_PORT:-54329}
+state=$root/.run
+export PGOPTIONS="-c client_min_messages=warning"
+
+if [ -n "${DATABASE_URL:-}" ]; then
+	db=$DATABASE_URL
+	echo "== using DATABASE_URL"
+else
+	echo "== starting the embedded cluster in .run/pg (port $PORT)"
+	if [ -f "$state/pg/data/postmaster.pid" ] && psql -X -h "$state/pg/sock" -p "$PORT" -U postgres -d postgres -Atqc 'SELECT 1' >/dev/null 2>&1; then
+		echo "   already running"
+	else
+		tests/lib/cluster.sh start "$state/pg" "$PORT"
+	fi
+	if ! psql -X -h "$state/pg/sock" -p "$PORT" -U postgres -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname = 'tailings'" | grep -q 1; then
+		createdb -h "$state/pg/sock" -p "$PORT" -U postgres tailings
+	fi
+	db="host=$state/pg/sock port=$PORT user=postgres dbname=tailings"
+fi
+q() { psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"; }
+
+if ! q -Atc "SELECT 1" >/dev/null; then
+	echo "cannot connect to the database; check DATABASE_URL or .run/pg/server.log" >&2
+	exit 1
+fi
+q -c "CREATE EXTENSION IF NOT EXISTS tailings CASCADE" \
+  || { echo "CREATE EXTENSION failed: is PostGIS 3 installed on the database server?" >&2; exit 1; }
+q -c "ALTER EXTENSION tailings UPDATE"
+q -Atc "SELECT format('ALTER DATABASE %I SET search_path = \"\$user\", public, tailings', current_database())" | q
+if [ "$(q -Atc 'SELECT count(*) FROM tailings.pond')" = 0 ]; then
+	echo "== loading the Panzhihua sample"
+	q -f sql/sample/panzhihua.sql
+else
+	echo "== the database already holds ponds; the sample is not loaded again"
+fi
+echo
+q -P footer=off <<'SQL'
+SELECT p.code, p.name, p.supervision_level AS level, p.status,
+       count(e.id) AS elements,
+       count(e.id) FILTER (WHERE e.verified_on IS NOT NULL) AS verified,
+       count(DISTINCT tailings.category(e.kind)) AS categories
+  FROM tailings.pond p LEFT JOIN tailings.element e ON e.pond_id = p.id
+ GROUP BY p.id ORDER BY p.code;
+SELECT supervision_level AS level, count(*) AS ponds,
+       count(*) FILTER (WHERE status = 'in_use') AS in_use,
+       count(*) FILTER (WHERE status = 'suspended') AS suspended,
+       count(*) FILTER (WHERE status = 'closed') AS closed
+  FROM tailings.pond GROUP BY ROLLUP (1) ORDER BY 1;
+SQL
+echo
+if [ -z "${DATABASE_URL:-}" ]; then
+	echo "The database is running:  psql \"$db\""
+	echo "Stop it with:             make stop"
+fi

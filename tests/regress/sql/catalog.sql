@@ -1,0 +1,48 @@
+-- catalog functions: kinds(), categories(), category(), label(), geometry_types(), required_attrs()
+SET search_path = tailings, public;
+\set SHOW_CONTEXT never
+
+SELECT * FROM categories();
+SELECT * FROM kinds();
+SELECT category, count(*) FROM kinds() GROUP BY category ORDER BY category;
+
+SELECT category('gw_diffusion_well'), category('排洪洞'), category('soil_monitor');
+
+-- labels: tailings.language decides when no language is given (default zh)
+SHOW tailings.language;
+SELECT label('dam'::element_kind), label('leachate'::element_category);
+SELECT label('dam'::element_kind, 'en'), label('dam'::element_kind, 'zh'), label('dam'::element_kind, 'EN');
+SELECT label('leachate'::element_category, 'en');
+SET tailings.language = 'en';
+SELECT label('dam'::element_kind), label('leachate'::element_category);
+SELECT label('dam'::element_kind, 'zh');
+SET tailings.language = 'fr';
+RESET tailings.language;
+SELECT label('dam'::element_kind, 'fr');
+\echo :LAST_ERROR_SQLSTATE
+SELECT label('dam'::element_kind, NULL) IS NULL AS null_language_gives_null;
+
+SELECT geometry_types('leachate_pool'), geometry_types('dam'), geometry_types('surface_water'),
+       geometry_types('pond_boundary');
+SELECT kind, required_attrs(kind) FROM kinds() WHERE cardinality(required_attrs(kind)) > 0;
+SELECT count(*) AS kinds_without_required_attrs FROM kinds() WHERE required_attrs(kind) = '{}';
+
+-- geometry_fits: MULTI forms and XYM accepted, wrong family is an error
+SELECT geometry_fits('leachate_pool', 'POINT'), geometry_fits('leachate_pool', 'MULTIPOLYGON'),
+       geometry_fits('dam', 'MULTILINESTRING'), geometry_fits('sign', 'POINTM');
+SELECT geometry_fits('leachate_pool', 'LINESTRING');
+\echo :LAST_ERROR_SQLSTATE
+SELECT geometry_fits('dam', 'GEOMETRYCOLLECTION');
+\echo :LAST_ERROR_SQLSTATE
+
+-- declared properties of the catalog functions
+SELECT p.oid::regprocedure AS function, p.provolatile, p.proparallel, p.proisstrict
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE n.nspname = 'tailings'
+   AND p.proname IN ('category', 'label', 'geometry_types', 'required_attrs', 'kinds', 'categories', 'geometry_fits')
+ ORDER BY p.oid::regprocedure::text;
+
+-- extension housekeeping
+SELECT extname, extversion, extrelocatable, extnamespace::regnamespace FROM pg_extension WHERE extname = 'tailings';
+SELECT * FROM pg_extension_update_paths('tailings') ORDER BY source, target;
+ALTER EXTENSION tailings UPDATE;

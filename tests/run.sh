@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# make test: every suite against a throwaway PostgreSQL cluster.
+# Ends with one line "N passed, N failed"; exits non-zero on any failure.
+#   tests/run.sh [--keep]     --keep leaves the cluster and outputs in place
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+keep=0
+[ "${1:-}" = "--keep" ] && keep=1
+
+PGBIN=$(pg_config --bindir)
+PG_REGRESS=$(pg_config --pkglibdir)/pgxs/src/test/regress/pg_regress
+work=$(mktemp -d /tmp/tailings-test.XXXXXX)
+chmod 755 "$work"
+export TAILINGS_TEST_WORK=$work
+
+# a free port for the cluster
+port=
+for p in $(shuf -i 20000-60000 -n 20); do
+	if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && [ ! -e "/tmp/.s.PGSQL.$p" ]; then port=$p; break; fi
+done
+[ -n "$port" ] || { echo "no free port found" >&2; exit 1; }
+
+cleanup() {
+	tests/lib/cluster.sh stop "$work/pg"
+	if [ $keep = 0 ] && [ "$failed" = 0 ]; then rm -rf "$work"; else echo "outputs kept in $work"; fi
+}
+passed=0
+failed=0
+trap cleanup EXIT
+
+echo "== starting a throwaway cluster on port $port"
+tests/lib/cluster.sh start "$work/pg" "$port" || { echo "0 passed, 1 failed"; failed=1; exit 1; }
+export PGHOST=$work/pg/sock PGPORT=$port PGUSER=postgres PGDATABASE=postgres
+export PGOPTIONS="-c client_min_messages=warning"
+
+# the sample database the sample, dump and server suites read
+echo "== loading the Panzhihua sample"
+if createdb tailings_sample \
+	&& psql -X -q -v ON_ERROR_STOP=1 -d tailings_sample -c 'CREATE EXTENSION tailings CASCADE' \
+	&& psql -X -q -v ON_ERROR_STOP=1 -d tailings_sample -f sql/sample/panzhihua.sql; then
+	echo "ok - sample loads"
+	passed=$((passed + 1))
+else
+	echo "FAILED - sample loads"
+	failed=$((failed + 1))
+fi
+
+echo "== pg_regress suites"
+regress_tests=$(ls tests/regress/sql/*.sql | xargs -n1 basename | sed 's/\.sql$//' | sort)
+# order matters: sample reads the database loaded above; the others use their own
+mkdir -p "$work/regress"
+PG_ABS_SRCDIR=$root/tests/regress PG_ABS_BUILDDIR=$work/regress \
+"$PG_REGRESS" \
+	--bindir="$PGBIN" --inputdir=tests/regress --outputdir="$work/regress" \
+	--host="$PGHOST" --port="$PGPORT" --user=postgres --dbname=tailings_regress \
+	--load-extension=postgis --load-extension=tailings \
+	$regress_tests >"$work/regress/pg_regress.log" 2>&1
+grep -E '^(test|     ) |^ok|^not ok' "$work/regress/pg_regress.log" | grep -E '\.\.\. ' || true
+r_ok=$(grep -cE '\.\.\. ok' "$work/regress/pg_regress.log")
+r_fail=$(grep -cE '\.\.\. FAILED|\.\.\. failed' "$work/regress/pg_regress.log")
+if [ "$r_ok" = 0 ] && [ "$r_fail" = 0 ]; then
+	cat "$work/regress/pg_regress.log"
+	r_fail=1
+fi
+passed=$((passed + r_ok))
+failed=$((failed + r_fail))
+if [ "$r_fail" != 0 ] && [ -f "$work/regress/regression.diffs" ]; then
+	head -150 "$work/regress/regression.diffs"
+fi
+
+echo "== shell suites"
+for t in tests/sh/*.sh; do
+	name=$(basename "$t" .sh)
+	if bash "$t" >"$work/$name.log" 2>&1; then
+		echo "ok - $name"
+		passed=$((passed + 1))
+	else
+		echo "FAILED - $name (log: $work/$name.log)"
+		tail -30 "$work/$name.log"
+		failed=$((failed + 1))
+	fi
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# pg_dump keeps the user rows of the extension's tables, with edits to the
+# default template, and a restore into a fresh database (which runs CREATE
+# EXTENSION itself) gives back identical contents.  Custom and plain formats.
+set -euo pipefail
+work=${TAILINGS_TEST_WORK:?}/dump
+mkdir -p "$work"
+q() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+
+dropdb --if-exists dump_src; dropdb --if-exists dump_custom; dropdb --if-exists dump_plain
+createdb -T tailings_sample dump_src
+q -d dump_src <<'SQL'
+SET search_path = tailings, public;
+UPDATE requirement SET min_count = 2, description_en = 'Two dams, edited' WHERE name = 'dam';
+UPDATE requirement SET name = 'dam_face_dust' WHERE name = 'dam_face_dust_cover';
+UPDATE requirement SET enabled = false WHERE name = 'sign';
+INSERT INTO requirement (name, category, kinds, severity) VALUES ('bureau_tsp', 'dust', '{tsp_monitor}', 'warning');
+SQL
+
+# the contents, as one text per table, in a fixed order
+snapshot() {
+	q -d "$1" <<'SQL'
+SELECT 'pond', md5(string_agg(p::text, '|' ORDER BY id)) FROM tailings.pond p;
+SELECT 'element', md5(string_agg(e::text, '|' ORDER BY id)) FROM tailings.element e;
+SELECT 'requirement', md5(string_agg(r::text, '|' ORDER BY id)) FROM tailings.requirement r;
+SELECT 'counts', (SELECT count(*) FROM tailings.pond), (SELECT count(*) FROM tailings.element), (SELECT count(*) FROM tailings.requirement);
+SELECT 'next ids', (SELECT last_value FROM tailings.pond_id_seq), (SELECT last_value FROM tailings.element_id_seq), (SELECT last_value FROM tailings.requirement_id_seq);
+SQL
+}
+snapshot dump_src >"$work/src.txt"
+cat "$work/src.txt"
+grep -q '^counts|40|' "$work/src.txt"
+grep -q '|23$' "$work/src.txt"   # 22 default rules and the bureau's own
+
+pg_dump -Fc -f "$work/sample.dump" dump_src
+createdb dump_custom
+pg_restore --exit-on-error -d dump_custom "$work/sample.dump"
+snapshot dump_custom >"$work/custom.txt"
+diff "$work/src.txt" "$work/custom.txt"
+
+pg_dump -Fp -f "$work/sample.sql" dump_src
+createdb dump_plain
+q -d dump_plain -f "$work/sample.sql" >/dev/null
+snapshot dump_plain >"$work/plain.txt"
+diff "$work/src.txt" "$work/plain.txt"
+
+# the restore made the extension (not the tables by hand), and its rows work
+q -d dump_custom -c "SELECT extversion FROM pg_extension WHERE extname = 'tailings'" | grep -qx '0.1.0'
+q -d dump_custom -c "SELECT count(*) FROM pg_depend d JOIN pg_extension x ON x.oid = d.refobjid
+	WHERE x.extname = 'tailings' AND d.classid = 'pg_class'::regclass AND d.objid = 'tailings.element'::regclass" | grep -qx 1
+# new rows continue after the restored ids
+q -d dump_custom -c "INSERT INTO tailings.requirement (name, category, kinds) VALUES ('after_restore', 'dust', '{sprinkler}') RETURNING id" | grep -qx 24
+# the defaults stay undeletable after the restore
+if q -d dump_custom -c "DELETE FROM tailings.requirement WHERE name = 'dam'" 2>/dev/null; then
+	echo "a default rule could be deleted after restore" >&2; exit 1
+fi
+echo "dump and restore: identical"
