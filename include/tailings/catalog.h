@@ -21,6 +21,15 @@
 #include <stdint.h>
 #include <string.h>
 
+/*
+ * Vector tiles: zoom levels served, and the zoom from which the element
+ * layers are drawn (below it a tile carries the ponds layer only, ponds as
+ * points).  The name of the pond layer; the others are the category codes.
+ */
+#define TL_TILE_MAXZOOM 22
+#define TL_ELEMENT_MINZOOM 12
+#define TL_PONDS_LAYER "ponds"
+
 /* Allowed geometry families (a multi-geometry of an allowed family is allowed) */
 #define TL_GEOM_POINT 0x1
 #define TL_GEOM_LINE 0x2
@@ -181,8 +190,13 @@ tl_category_by_id(int id)
 	return NULL;
 }
 
-static inline const TlKind *
-tl_kind_by_id(int id)
+/*
+ * Position of a kind in tl_kinds() (0 .. TL_N_KINDS-1), or -1.  Use the
+ * position, not pointer arithmetic, across files: each file that includes
+ * this header has its own copy of the tables.
+ */
+static inline int
+tl_kind_index(int id)
 {
 	const TlKind *k = tl_kinds();
 	int lo = 0, hi = TL_N_KINDS - 1;
@@ -190,13 +204,20 @@ tl_kind_by_id(int id)
 	{
 		int mid = (lo + hi) / 2;
 		if (k[mid].id == id)
-			return &k[mid];
+			return mid;
 		if (k[mid].id < id)
 			lo = mid + 1;
 		else
 			hi = mid - 1;
 	}
-	return NULL;
+	return -1;
+}
+
+static inline const TlKind *
+tl_kind_by_id(int id)
+{
+	int i = tl_kind_index(id);
+	return i < 0 ? NULL : &tl_kinds()[i];
 }
 
 /* Exact match on the English code or the Chinese label. */

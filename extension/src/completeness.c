@@ -1,0 +1,607 @@
+/*
+ * completeness.c - the completeness check of a pond against the template.
+ *
+ *   check_completeness(pond_id)  one row per applicable rule
+ *   completeness(pond_id)        share of applicable error rules passed
+ *   _pond_summary(pond_id)       score and failed-rule counts (pond_overview)
+ *
+ * Count rules come from tailings.requirement (enabled, for the pond's status
+ * and supervision level; several kinds count together).  Placement rules are
+ * built in and are warnings: directed leachate lines end at a pool or pump,
+ * groundwater wells sit upstream or downstream along the recorded flow
+ * azimuth, elements lie within 5 km of the pond, are ground-verified, and
+ * carry their kind's required attributes.  Messages follow tailings.language.
+ *
+ * The queries are prepared once per session and kept; the plan cache
+ * replans them when the tables change.
+ */
+#include "tailings.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#define PIPE_END_TOLERANCE_M 30.0
+#define MAX_DISTANCE_M 5000.0
+#define MAX_LISTED 5			/* elements named in one message */
+
+typedef struct CheckRow
+{
+	const char *rule;
+	int16		category;		/* 0: no single category */
+	int			required;
+	int			present;
+	bool		passed;
+	bool		error;			/* severity error (else warning) */
+	char	   *message;
+} CheckRow;
+
+typedef struct CheckResult
+{
+	CheckRow   *rows;
+	int			nrows;
+	int			maxrows;
+} CheckResult;
+
+static SPIPlanPtr pond_plan = NULL;
+static SPIPlanPtr counts_plan = NULL;
+static SPIPlanPtr rules_plan = NULL;
+static SPIPlanPtr placement_plan = NULL;
+
+static SPIPlanPtr
+keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
+{
+	if (*slot == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "tailings: could not prepare \"%s\": %s", sql,
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		*slot = plan;
+	}
+	return *slot;
+}
+
+static CheckRow *
+add_row(CheckResult *res)
+{
+	if (res->nrows == res->maxrows)
+	{
+		res->maxrows = res->maxrows ? res->maxrows * 2 : 32;
+		res->rows = res->rows ? repalloc(res->rows, res->maxrows * sizeof(CheckRow))
+			: palloc(res->maxrows * sizeof(CheckRow));
+	}
+	memset(&res->rows[res->nrows], 0, sizeof(CheckRow));
+	return &res->rows[res->nrows++];
+}
+
+/* kinds in words: "A、B或C" / "A, B or C" */
+static void
+append_kind_list(StringInfo buf, const int16 *kinds, int n, bool en)
+{
+	for (int i = 0; i < n; i++)
+	{
+		if (i > 0)
+			appendStringInfoString(buf, i == n - 1 ? (en ? " or " : "或") : (en ? ", " : "、"));
+		appendStringInfoString(buf, tl_cstring(tl_kind_label(tl_kind_of_datum(kinds[i]), en)));
+	}
+}
+
+/* an element in a message: 地下水本底井「JC1」 / Groundwater background well "JC1" */
+static void
+append_element(StringInfo buf, int16 kind, const char *name, int64 id, bool en)
+{
+	appendStringInfoString(buf, tl_cstring(tl_kind_label(tl_kind_of_datum(kind), en)));
+	if (name != NULL)
+		appendStringInfo(buf, en ? " \"%s\"" : "「%s」", name);
+	else
+		appendStringInfo(buf, " #" INT64_FORMAT, id);
+}
+
+static const char *
+list_sep(int i, bool en)
+{
+	return i == 0 ? "" : (en ? "; " : "；");
+}
+
+static int
+kind_index(int16 kind)
+{
+	(void) tl_kind_of_datum(kind);	/* error on a corrupt value */
+	return tl_kind_index(kind);
+}
+
+/* the count rules of the template */
+static void
+check_counts(CheckResult *res, int64 pond_id, Datum status, int16 level, bool en)
+{
+	int			counts[TL_N_KINDS] = {0};
+	Oid			argtypes[2];
+	Datum		values[2];
+	uint64		n;
+
+	argtypes[0] = INT8OID;
+	values[0] = Int64GetDatum(pond_id);
+	keep_plan(&counts_plan,
+			  "SELECT kind, count(*)::int4 FROM tailings.element WHERE pond_id = $1 GROUP BY kind",
+			  1, argtypes);
+	if (SPI_execute_plan(counts_plan, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "tailings: counting elements failed");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		int16		kind = DatumGetInt16(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		int			count = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+
+		counts[kind_index(kind)] = count;
+	}
+
+	keep_plan(&rules_plan,
+				  "SELECT name, category, kinds, min_count, severity = 'error',"
+				  " CASE WHEN $3 THEN description_en ELSE description_zh END"
+				  " FROM tailings.requirement"
+				  " WHERE enabled AND $1::tailings.pond_status = ANY (statuses) AND $2 = ANY (levels)"
+				  " ORDER BY id",
+				  3, (Oid[]) {TEXTOID, INT2OID, BOOLOID});
+	if (SPI_execute_plan(rules_plan, (Datum[]) {status, Int16GetDatum(level), BoolGetDatum(en)},
+						 NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "tailings: reading the template failed");
+	n = SPI_processed;
+	for (uint64 i = 0; i < n; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		CheckRow   *row = add_row(res);
+		ArrayType  *arr = DatumGetArrayTypeP(SPI_getbinval(tup, desc, 3, &isnull));
+		Datum	   *elems;
+		int			nelems;
+		int16	   *kinds;
+		char	   *desc_text = SPI_getvalue(tup, desc, 6);
+		StringInfoData msg;
+
+		row->rule = SPI_getvalue(tup, desc, 1);
+		row->category = DatumGetInt16(SPI_getbinval(tup, desc, 2, &isnull));
+		row->required = DatumGetInt32(SPI_getbinval(tup, desc, 4, &isnull));
+		row->error = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
+		deconstruct_array(arr, ARR_ELEMTYPE(arr), 2, true, TYPALIGN_SHORT, &elems, NULL, &nelems);
+		kinds = palloc(sizeof(int16) * Max(nelems, 1));
+		for (int k = 0; k < nelems; k++)
+		{
+			kinds[k] = DatumGetInt16(elems[k]);
+			row->present += counts[kind_index(kinds[k])];
+		}
+		row->passed = row->present >= row->required;
+
+		initStringInfo(&msg);
+		if (row->passed)
+		{
+			if (en)
+				appendStringInfo(&msg, "%d drawn: ", row->present);
+			else
+				appendStringInfo(&msg, "已标绘%d处：", row->present);
+			append_kind_list(&msg, kinds, nelems, en);
+			appendStringInfo(&msg, en ? " (at least %d required)" : "（要求至少%d处）", row->required);
+		}
+		else
+		{
+			appendStringInfoString(&msg, en ? "Missing " : "缺少");
+			append_kind_list(&msg, kinds, nelems, en);
+			appendStringInfo(&msg, en ? ": at least %d required, %d drawn" : "：要求至少%d处，现有%d处",
+							 row->required, row->present);
+			if (desc_text != NULL)
+				appendStringInfo(&msg, en ? ". %s" : "。%s", desc_text);
+		}
+		row->message = msg.data;
+	}
+}
+
+/* smallest difference between two bearings, in degrees [0, 180] */
+static double
+bearing_diff(double a, double b)
+{
+	double		d = fmod(fabs(a - b), 360.0);
+
+	return d > 180.0 ? 360.0 - d : d;
+}
+
+typedef struct Placed
+{
+	int64		id;
+	int16		kind;
+	char	   *name;
+	bool		verified;
+	bool		attrs_ok;
+	double		dist_m;
+	bool		has_bearing;
+	double		bearing;
+	bool		has_ends;		/* directed leachate line */
+	bool		has_target;		/* the pond has a pool or pump */
+	double		end_m;
+	double		start_m;
+} Placed;
+
+/* the built-in placement rules (warnings) */
+static void
+check_placement(CheckResult *res, int64 pond_id, bool has_azimuth, double azimuth, bool en)
+{
+	Oid			argtypes[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(pond_id)};
+	uint64		n;
+	Placed	   *el;
+	int			lines = 0,
+				lines_ok = 0,
+				bg = 0,
+				bg_ok = 0,
+				mon = 0,
+				mon_ok = 0,
+				near = 0,
+				verified = 0,
+				attr_kinds = 0,
+				attrs_ok = 0;
+	StringInfoData m_lines,
+				m_bg,
+				m_mon,
+				m_far,
+				m_unverified,
+				m_attrs;
+	int			l_lines = 0,
+				l_bg = 0,
+				l_mon = 0,
+				l_far = 0,
+				l_unverified = 0,
+				l_attrs = 0;
+	CheckRow   *row;
+
+	keep_plan(&placement_plan, "SELECT * FROM tailings._element_placement($1)", 1, argtypes);
+	if (SPI_execute_plan(placement_plan, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "tailings: reading element placement failed");
+	n = SPI_processed;
+	if (n == 0)
+		return;
+	el = palloc0(sizeof(Placed) * n);
+	for (uint64 i = 0; i < n; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Datum		d;
+
+		el[i].id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		el[i].kind = DatumGetInt16(SPI_getbinval(tup, desc, 2, &isnull));
+		el[i].name = SPI_getvalue(tup, desc, 3);
+		el[i].verified = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
+		el[i].attrs_ok = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
+		el[i].dist_m = DatumGetFloat8(SPI_getbinval(tup, desc, 6, &isnull));
+		d = SPI_getbinval(tup, desc, 7, &isnull);
+		el[i].has_bearing = !isnull;
+		el[i].bearing = isnull ? 0 : DatumGetFloat8(d);
+		d = SPI_getbinval(tup, desc, 8, &isnull);
+		el[i].has_ends = DatumGetBool(d);
+		d = SPI_getbinval(tup, desc, 9, &isnull);
+		el[i].has_target = !isnull;
+		el[i].end_m = isnull ? 0 : DatumGetFloat8(d);
+		d = SPI_getbinval(tup, desc, 10, &isnull);
+		el[i].start_m = isnull ? 0 : DatumGetFloat8(d);
+	}
+
+	initStringInfo(&m_lines);
+	initStringInfo(&m_bg);
+	initStringInfo(&m_mon);
+	initStringInfo(&m_far);
+	initStringInfo(&m_unverified);
+	initStringInfo(&m_attrs);
+	for (uint64 i = 0; i < n; i++)
+	{
+		Placed	   *e = &el[i];
+		const TlKind *k = tl_kind_of_datum(e->kind);
+
+		if (e->has_ends)
+		{
+			lines++;
+			if (e->has_target && e->end_m <= PIPE_END_TOLERANCE_M)
+				lines_ok++;
+			else if (l_lines++ < MAX_LISTED)
+			{
+				appendStringInfoString(&m_lines, list_sep(l_lines - 1, en));
+				append_element(&m_lines, e->kind, e->name, e->id, en);
+				if (!e->has_target)
+					appendStringInfoString(&m_lines, en ? " has no leachate pool or pump to end at"
+										   : "无可接入的渗滤液收集池或回抽泵站");
+				else
+				{
+					appendStringInfo(&m_lines, en ? " ends %.0f m from the nearest leachate pool or pump (at most %.0f m)"
+									 : "终点距最近的渗滤液收集池或回抽泵站%.0f米（应不超过%.0f米）",
+									 e->end_m, PIPE_END_TOLERANCE_M);
+					if (e->start_m <= PIPE_END_TOLERANCE_M)
+						appendStringInfoString(&m_lines, en ? ", and starts at one: probably drawn against the flow"
+											   : "，起点却在池旁，疑为逆流向绘制");
+				}
+			}
+		}
+		if (has_azimuth && e->has_bearing && k->id == TL_KIND_ID_gw_background_well)
+		{
+			bg++;
+			if (bearing_diff(e->bearing, azimuth + 180.0) < 90.0)
+				bg_ok++;
+			else if (l_bg++ < MAX_LISTED)
+			{
+				appendStringInfoString(&m_bg, list_sep(l_bg - 1, en));
+				append_element(&m_bg, e->kind, e->name, e->id, en);
+				appendStringInfo(&m_bg, en ? " lies at bearing %.0f° from the pond, not upstream (groundwater flows towards %.0f°)"
+								 : "位于尾矿库方位%.0f°，不在上游（地下水流向%.0f°）",
+								 e->bearing, azimuth);
+			}
+		}
+		if (has_azimuth && e->has_bearing && k->id == TL_KIND_ID_gw_monitoring_well)
+		{
+			mon++;
+			if (bearing_diff(e->bearing, azimuth) < 90.0)
+				mon_ok++;
+			else if (l_mon++ < MAX_LISTED)
+			{
+				appendStringInfoString(&m_mon, list_sep(l_mon - 1, en));
+				append_element(&m_mon, e->kind, e->name, e->id, en);
+				appendStringInfo(&m_mon, en ? " lies at bearing %.0f° from the pond, not downstream (groundwater flows towards %.0f°)"
+								 : "位于尾矿库方位%.0f°，不在下游（地下水流向%.0f°）",
+								 e->bearing, azimuth);
+			}
+		}
+		if (e->dist_m <= MAX_DISTANCE_M)
+			near++;
+		else if (l_far++ < MAX_LISTED)
+		{
+			appendStringInfoString(&m_far, list_sep(l_far - 1, en));
+			append_element(&m_far, e->kind, e->name, e->id, en);
+			appendStringInfo(&m_far, en ? " is %.1f km from the pond" : "距尾矿库%.1f公里", e->dist_m / 1000.0);
+		}
+		if (e->verified)
+			verified++;
+		else if (l_unverified++ < MAX_LISTED)
+		{
+			appendStringInfoString(&m_unverified, l_unverified > 1 ? (en ? ", " : "、") : "");
+			append_element(&m_unverified, e->kind, e->name, e->id, en);
+		}
+		if (k->required_attrs[0] != '\0')
+		{
+			attr_kinds++;
+			if (e->attrs_ok)
+				attrs_ok++;
+			else if (l_attrs++ < MAX_LISTED)
+			{
+				appendStringInfoString(&m_attrs, list_sep(l_attrs - 1, en));
+				append_element(&m_attrs, e->kind, e->name, e->id, en);
+				appendStringInfo(&m_attrs, en ? " lacks %s" : "缺少属性 %s", k->required_attrs);
+			}
+		}
+	}
+
+#define MORE(listed, shown) \
+	((listed) > (shown) ? psprintf(en ? " (and %d more)" : "（另有%d处）", (listed) - (shown)) : "")
+
+	if (lines > 0)
+	{
+		row = add_row(res);
+		row->rule = "leachate_flow";
+		row->category = TL_CATEGORY_ID_leachate;
+		row->required = lines;
+		row->present = lines_ok;
+		row->passed = lines_ok == lines;
+		row->message = row->passed
+			? psprintf(en ? "All %d leachate pipes and ditches end at a leachate pool or pump"
+					   : "%d条渗滤液收集管（沟）均按流向接入收集池或回抽泵站", lines)
+			: psprintf("%s%s", m_lines.data, MORE(l_lines, MAX_LISTED));
+	}
+	if (bg > 0)
+	{
+		row = add_row(res);
+		row->rule = "gw_background_upstream";
+		row->category = TL_CATEGORY_ID_groundwater;
+		row->required = bg;
+		row->present = bg_ok;
+		row->passed = bg_ok == bg;
+		row->message = row->passed
+			? psprintf(en ? "The background wells lie upstream (groundwater flows towards %.0f°)"
+					   : "本底井均位于地下水流向上游（流向%.0f°）", azimuth)
+			: psprintf("%s%s", m_bg.data, MORE(l_bg, MAX_LISTED));
+	}
+	if (mon > 0)
+	{
+		row = add_row(res);
+		row->rule = "gw_monitoring_downstream";
+		row->category = TL_CATEGORY_ID_groundwater;
+		row->required = mon;
+		row->present = mon_ok;
+		row->passed = mon_ok == mon;
+		row->message = row->passed
+			? psprintf(en ? "The monitoring wells lie downstream (groundwater flows towards %.0f°)"
+					   : "监视井均位于地下水流向下游（流向%.0f°）", azimuth)
+			: psprintf("%s%s", m_mon.data, MORE(l_mon, MAX_LISTED));
+	}
+
+	row = add_row(res);
+	row->rule = "within_5km";
+	row->required = (int) n;
+	row->present = near;
+	row->passed = near == (int) n;
+	row->message = row->passed
+		? psprintf(en ? "All %d elements lie within 5 km of the pond" : "%d个要素均位于尾矿库5公里范围内", (int) n)
+		: psprintf(en ? "%s%s: check for swapped latitude and longitude or an element of another pond"
+				   : "%s%s：请核查是否经纬度颠倒或属于其他尾矿库",
+				   m_far.data, MORE(l_far, MAX_LISTED));
+
+	row = add_row(res);
+	row->rule = "ground_verified";
+	row->required = (int) n;
+	row->present = verified;
+	row->passed = verified == (int) n;
+	row->message = row->passed
+		? psprintf(en ? "All %d elements are ground-verified" : "%d个要素均已实地校核", (int) n)
+		: psprintf(en ? "%d of %d elements not ground-verified: %s%s" : "%d/%d个要素未经实地校核：%s%s",
+				   (int) n - verified, (int) n, m_unverified.data, MORE(l_unverified, MAX_LISTED));
+
+	if (attr_kinds > 0)
+	{
+		row = add_row(res);
+		row->rule = "required_attrs";
+		row->required = attr_kinds;
+		row->present = attrs_ok;
+		row->passed = attrs_ok == attr_kinds;
+		row->message = row->passed
+			? psprintf(en ? "All %d pools, tanks and wells carry their volume or depth"
+					   : "%d处池、罐、井均已填写容积或井深", attr_kinds)
+			: psprintf("%s%s", m_attrs.data, MORE(l_attrs, MAX_LISTED));
+	}
+#undef MORE
+}
+
+/* Run every applicable rule of a pond; SPI must be connected. */
+static CheckResult *
+run_check(int64 pond_id, bool placement, bool en)
+{
+	CheckResult *res = palloc0(sizeof(CheckResult));
+	Oid			argtypes[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(pond_id)};
+	HeapTuple	tup;
+	TupleDesc	desc;
+	bool		isnull;
+	Datum		status;
+	int16		level;
+	Datum		az;
+	bool		has_azimuth;
+
+	keep_plan(&pond_plan,
+			  "SELECT status::text, supervision_level, gw_flow_azimuth FROM tailings.pond WHERE id = $1",
+			  1, argtypes);
+	if (SPI_execute_plan(pond_plan, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "tailings: reading the pond failed");
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("pond " INT64_FORMAT " does not exist", pond_id),
+				 errhint("SELECT id, code, name FROM tailings.pond lists the ponds.")));
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	status = SPI_getbinval(tup, desc, 1, &isnull);
+	status = PointerGetDatum(PG_DETOAST_DATUM_COPY(status));
+	level = DatumGetInt16(SPI_getbinval(tup, desc, 2, &isnull));
+	az = SPI_getbinval(tup, desc, 3, &has_azimuth);
+	has_azimuth = !has_azimuth;
+
+	check_counts(res, pond_id, status, level, en);
+	if (placement)
+		check_placement(res, pond_id, has_azimuth, has_azimuth ? DatumGetFloat4(az) : 0, en);
+	return res;
+}
+
+PG_FUNCTION_INFO_V1(tl_check_completeness);
+Datum
+tl_check_completeness(PG_FUNCTION_ARGS)
+{
+	int64		pond_id = PG_GETARG_INT64(0);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	bool		en = tl_language == TL_LANG_EN;
+	MemoryContext caller = CurrentMemoryContext;
+	CheckResult *res;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "tailings: SPI_connect failed");
+	res = run_check(pond_id, true, en);
+	for (int i = 0; i < res->nrows; i++)
+	{
+		CheckRow   *r = &res->rows[i];
+		Datum		v[7];
+		bool		nulls[7] = {false};
+		MemoryContext old = MemoryContextSwitchTo(caller);
+
+		v[0] = CStringGetTextDatum(r->rule);
+		v[1] = ElementCategoryGetDatum(r->category);
+		nulls[1] = r->category == 0;
+		v[2] = Int32GetDatum(r->required);
+		v[3] = Int32GetDatum(r->present);
+		v[4] = BoolGetDatum(r->passed);
+		v[5] = CStringGetTextDatum(r->error ? "error" : "warning");
+		v[6] = CStringGetTextDatum(r->message);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, nulls);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	return (Datum) 0;
+}
+
+static double
+score_of(CheckResult *res, int *errors_failed, int *warnings_failed)
+{
+	int			errors = 0,
+				passed = 0;
+
+	*errors_failed = *warnings_failed = 0;
+	for (int i = 0; i < res->nrows; i++)
+	{
+		if (res->rows[i].error)
+		{
+			errors++;
+			passed += res->rows[i].passed;
+			*errors_failed += !res->rows[i].passed;
+		}
+		else
+			*warnings_failed += !res->rows[i].passed;
+	}
+	return errors == 0 ? 1.0 : (double) passed / errors;
+}
+
+PG_FUNCTION_INFO_V1(tl_completeness);
+Datum
+tl_completeness(PG_FUNCTION_ARGS)
+{
+	int64		pond_id = PG_GETARG_INT64(0);
+	int			ef,
+				wf;
+	double		score;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "tailings: SPI_connect failed");
+	score = score_of(run_check(pond_id, false, false), &ef, &wf);
+	SPI_finish();
+	PG_RETURN_FLOAT4((float4) score);
+}
+
+/* _pond_summary(pond_id) -> (score, rules, errors_failed, warnings_failed) */
+PG_FUNCTION_INFO_V1(tl_pond_summary);
+Datum
+tl_pond_summary(PG_FUNCTION_ARGS)
+{
+	int64		pond_id = PG_GETARG_INT64(0);
+	TupleDesc	tupdesc;
+	Datum		v[4];
+	bool		nulls[4] = {false};
+	CheckResult *res;
+	int			ef,
+				wf;
+	double		score;
+	HeapTuple	result;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "tailings: _pond_summary must return a composite");
+	tupdesc = BlessTupleDesc(tupdesc);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "tailings: SPI_connect failed");
+	res = run_check(pond_id, true, false);
+	score = score_of(res, &ef, &wf);
+	v[0] = Float4GetDatum((float4) score);
+	v[1] = Int32GetDatum(res->nrows);
+	v[2] = Int32GetDatum(ef);
+	v[3] = Int32GetDatum(wf);
+	SPI_finish();
+	result = heap_form_tuple(tupdesc, v, nulls);
+	PG_RETURN_DATUM(HeapTupleGetDatum(result));
+}
