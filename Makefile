@@ -1,4 +1,4 @@
-# Tailings One-Map: the tailings extension (and, later, the tile server).
+# Tailings One-Map: the tailings extension and tailings-mvtcheck (the tile server comes later).
 #   make          build
 #   make install  install the extension into the PostgreSQL found by pg_config
 #   make test     every suite against a throwaway cluster; ends "N passed, N failed"
@@ -8,9 +8,9 @@
 PG_CONFIG ?= pg_config
 SUDO := $(shell [ -w "$$($(PG_CONFIG) --sharedir 2>/dev/null)/extension" ] || echo sudo)
 
-.PHONY: all deps extension install test run stop clean
+.PHONY: all deps extension tileserver install test run stop clean
 
-all: extension
+all: extension tileserver
 
 deps:
 	@tests/lib/deps.sh
@@ -18,10 +18,13 @@ deps:
 extension: deps
 	$(MAKE) -C extension PG_CONFIG=$(PG_CONFIG)
 
+tileserver: deps
+	$(MAKE) -C tileserver
+
 install: extension
 	$(SUDO) $(MAKE) -C extension PG_CONFIG=$(PG_CONFIG) install
 
-test: install
+test: install tileserver
 	@tests/run.sh
 
 run: install
@@ -32,4 +35,5 @@ stop:
 
 clean:
 	$(MAKE) -C extension clean
+	$(MAKE) -C tileserver clean
 	rm -rf extension/results tests/results

@@ -33,6 +33,7 @@ echo "== starting a throwaway cluster on port $port"
 tests/lib/cluster.sh start "$work/pg" "$port" || { echo "0 passed, 1 failed"; failed=1; exit 1; }
 export PGHOST=$work/pg/sock PGPORT=$port PGUSER=postgres PGDATABASE=postgres
 export PGOPTIONS="-c client_min_messages=warning"
+export TAILINGS_MVTCHECK=$root/tileserver/build/tailings-mvtcheck
 
 # the sample database the sample, dump and server suites read
 echo "== loading the Panzhihua sample"

@@ -496,9 +496,10 @@ tl_change_log_guard(PG_FUNCTION_ARGS)
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("the change log is append-only"),
-			 errdetail("%s on tailings.change_log is not allowed.",
+			 errdetail("%s on tailings.%s is not allowed.",
 					   TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? "UPDATE" :
-					   TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ? "DELETE" : "TRUNCATE"),
+					   TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ? "DELETE" : "TRUNCATE",
+					   RelationGetRelationName(trigdata->tg_relation)),
 			 errhint("Old entries can be removed with tailings.prune_changes(before timestamptz).")));
 	return PointerGetDatum(NULL);
 }

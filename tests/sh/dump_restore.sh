@@ -24,13 +24,16 @@ SELECT 'pond', md5(string_agg(p::text, '|' ORDER BY id)) FROM tailings.pond p;
 SELECT 'element', md5(string_agg(e::text, '|' ORDER BY id)) FROM tailings.element e;
 SELECT 'requirement', md5(string_agg(r::text, '|' ORDER BY id)) FROM tailings.requirement r;
 SELECT 'counts', (SELECT count(*) FROM tailings.pond), (SELECT count(*) FROM tailings.element), (SELECT count(*) FROM tailings.requirement);
-SELECT 'next ids', (SELECT last_value FROM tailings.pond_id_seq), (SELECT last_value FROM tailings.element_id_seq), (SELECT last_value FROM tailings.requirement_id_seq);
+SELECT 'next ids', (SELECT last_value FROM tailings.pond_id_seq), (SELECT last_value FROM tailings.element_id_seq), (SELECT last_value FROM tailings.requirement_id_seq), (SELECT last_value FROM tailings.change_log_id_seq);
+-- the change log comes back as it was: the restore itself records nothing
+SELECT 'change_log', count(*), md5(string_agg(c::text, '|' ORDER BY id)) FROM tailings.change_log c;
 SQL
 }
 snapshot dump_src >"$work/src.txt"
 cat "$work/src.txt"
 grep -q '^counts|40|' "$work/src.txt"
-grep -q '|23$' "$work/src.txt"   # 22 default rules and the bureau's own
+grep -q '^counts|40|999|23$' "$work/src.txt"   # 22 default rules and the bureau's own
+grep -q '^change_log|1043|' "$work/src.txt"    # the sample's inserts and the edits above
 
 pg_dump -Fc -f "$work/sample.dump" dump_src
 createdb dump_custom
@@ -45,11 +48,16 @@ snapshot dump_plain >"$work/plain.txt"
 diff "$work/src.txt" "$work/plain.txt"
 
 # the restore made the extension (not the tables by hand), and its rows work
-q -d dump_custom -c "SELECT extversion FROM pg_extension WHERE extname = 'tailings'" | grep -qx '0.1.0'
+test "$(q -d dump_custom -c "SELECT extversion FROM pg_extension WHERE extname = 'tailings'")" = \
+     "$(q -d dump_custom -c "SELECT default_version FROM pg_available_extensions WHERE name = 'tailings'")"
 q -d dump_custom -c "SELECT count(*) FROM pg_depend d JOIN pg_extension x ON x.oid = d.refobjid
 	WHERE x.extname = 'tailings' AND d.classid = 'pg_class'::regclass AND d.objid = 'tailings.element'::regclass" | grep -qx 1
 # new rows continue after the restored ids
-q -d dump_custom -c "INSERT INTO tailings.requirement (name, category, kinds) VALUES ('after_restore', 'dust', '{sprinkler}') RETURNING id" | grep -qx 24
+last=$(q -d dump_src -c "SELECT last_value FROM tailings.requirement_id_seq")
+test "$(q -d dump_custom -c "INSERT INTO tailings.requirement (name, category, kinds) VALUES ('after_restore', 'dust', '{sprinkler}') RETURNING id")" = $((last + 1))
+# and are tracked again
+q -d dump_custom -c "UPDATE tailings.pond SET name = name || '*' WHERE id = 1"
+test "$(q -d dump_custom -c "SELECT count(*) FROM tailings.change_log")" = 1045   # the rule inserted above and this edit
 # the defaults stay undeletable after the restore
 if q -d dump_custom -c "DELETE FROM tailings.requirement WHERE name = 'dam'" 2>/dev/null; then
 	echo "a default rule could be deleted after restore" >&2; exit 1

@@ -1,0 +1,35 @@
+-- tile(): argument checks and sizes (contents are decoded by tests/sh/tile_contents.sh)
+\c tailings_sample
+SET search_path = tailings, public;
+\set SHOW_CONTEXT never
+
+-- z 0..22, x and y 0..2^z-1, known layers
+SELECT tile(23, 0, 0);
+\echo :LAST_ERROR_SQLSTATE
+SELECT tile(-1, 0, 0);
+\echo :LAST_ERROR_SQLSTATE
+SELECT tile(3, 8, 0);
+\echo :LAST_ERROR_SQLSTATE
+SELECT tile(3, 0, -1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT tile(3, 1, 1, '{ponds,wells}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT tile(3, 1, 1, '{ponds,NULL}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT tile(NULL, 0, 0);
+\echo :LAST_ERROR_SQLSTATE
+
+-- a tile with nothing is an empty bytea; so is the whole map before the sample was loaded
+SELECT tile(3, 1, 1) = ''::bytea AS empty_far_away, tile(22, 0, 0) = ''::bytea AS empty_deep;
+SELECT tile(0, 0, 0, NULL, '2000-01-01') = ''::bytea AS empty_in_2000;
+SELECT tile(0, 0, 0, '{}') = ''::bytea AS no_layers;
+-- whole-world and whole-city tiles carry the ponds only, and stay small
+SELECT length(tile(0, 0, 0)) BETWEEN 1000 AND 20000 AS world_small, length(tile(8, 200, 108)) > 0 AS city;
+-- the 4490 GiST index serves the tile's bounding box
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT id FROM element
+ WHERE geom && ST_Transform(ST_TileEnvelope(14, 12824, 6942, margin => 64.0 / 4096), 4490);
+RESET enable_seqscan;
+-- argument order usable by other tile servers' function sources
+SELECT p.oid::regprocedure, p.provolatile, p.proparallel, pg_get_function_arguments(p.oid)
+  FROM pg_proc p WHERE p.proname = 'tile' AND p.pronamespace = 'tailings'::regnamespace;

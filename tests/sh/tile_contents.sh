@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# tailings.tile() decoded with tailings-mvtcheck: every tile valid MVT 2.1;
+# layer names, feature ids and properties; the layer filter; the empty tile;
+# and `at`, the map as it was.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+check=${TAILINGS_MVTCHECK:?}
+q() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+work=$TAILINGS_TEST_WORK/tiles
+mkdir -p "$work"
+dropdb --if-exists tile_db
+createdb -T tailings_sample tile_db
+
+tile() {  # tile DB Z X Y [LAYERS] [AT] -> summary on stdout, invalid tile fails
+	local layers=${5:-} at=${6:-}
+	q -d "$1" -c "SELECT tailings.tile($2, $3, $4, $( [ -n "$layers" ] && echo "'{$layers}'" || echo NULL ), $( [ -n "$at" ] && echo "'$at'" || echo NULL ))" \
+		| "$check" --hex
+}
+
+# the tile around 龙佰丰源牛场坪 (pond 8) at z14: every layer it reaches, feature by feature
+tile tile_db 14 12824 6942 >"$work/z14.txt"
+diff "$here/expected/tile_z14_12824_6942.txt" "$work/z14.txt"
+# the layer filter
+tile tile_db 14 12824 6942 groundwater,ponds >"$work/z14_gw.txt"
+grep '^layer' "$work/z14_gw.txt"
+test "$(grep -c '^layer' "$work/z14_gw.txt")" = 2
+grep -q '^layer ponds:' "$work/z14_gw.txt"
+grep -q '^layer groundwater:' "$work/z14_gw.txt"
+# an empty tile
+test "$(tile tile_db 14 0 0)" = "empty tile"
+# the whole world: ponds as points only
+tile tile_db 0 0 0 >"$work/z0.txt"
+grep '^layer' "$work/z0.txt"
+test "$(grep -c '^layer' "$work/z0.txt")" = 1
+test "$(grep -c ' POINT ' "$work/z0.txt")" = 40
+# every pond is a polygon (its boundary) or a point (no boundary drawn) at z12 and above
+for zxy in "12 3206 1735" "13 6412 3471" "15 25649 13884" "16 51298 27768"; do
+	set -- $zxy
+	tile tile_db "$1" "$2" "$3" >"$work/z$1.txt"
+	echo "z$1: $(grep -c '^  id=' "$work/z$1.txt") features in $(grep -c '^layer' "$work/z$1.txt") layers"
+	grep -q '^layer ponds:' "$work/z$1.txt"
+	grep -q 'id=8 POLYGON' "$work/z$1.txt"     # the boundary, not the point
+done
+
+# `at`: move a well and delete the pond's dam; the tile as it was shows them as they were
+before=$(q -d tile_db -c "SELECT clock_timestamp()")
+sleep 0.1
+q -d tile_db -c "UPDATE tailings.element SET geom = ST_Translate(geom, 0.0005, 0) WHERE pond_id = 8 AND name = '地下水监视井 JC2'"
+q -d tile_db -c "DELETE FROM tailings.element WHERE pond_id = 8 AND kind::text = 'dam'"
+now_gj=$(q -d tile_db -c "SELECT tailings.tile(14, 12824, 6942, '{groundwater,site}')" | "$check" --hex --geojson --tile 14/12824/6942)
+then_gj=$(q -d tile_db -c "SELECT tailings.tile(14, 12824, 6942, '{groundwater,site}', '$before')" | "$check" --hex --geojson --tile 14/12824/6942)
+test "$(echo "$now_gj" | grep -c '"kind":"dam"' || true)" = 0
+test "$(echo "$then_gj" | grep -c '"kind":"dam"' || true)" = 1
+jc2_now=$(echo "$now_gj" | grep 'JC2' | sed -E 's/.*"coordinates":(\[[^]]*\]).*/\1/')
+jc2_then=$(echo "$then_gj" | grep 'JC2' | sed -E 's/.*"coordinates":(\[[^]]*\]).*/\1/')
+echo "JC2 now $jc2_now, then $jc2_then"
+test -n "$jc2_now" && test -n "$jc2_then" && test "$jc2_now" != "$jc2_then"
+# ... and the element layers as they were equal those of the tile before the edits, byte for byte
+test "$(q -d tile_db -c "SELECT md5(tailings.tile(14, 12824, 6942, '{groundwater,site}', '$before'))")" = \
+     "$(q -d tailings_sample -c "SELECT md5(tailings.tile(14, 12824, 6942, '{groundwater,site}'))")"
+echo "tiles: as expected"
