@@ -13,14 +13,16 @@ CREATE TABLE change_log (
 	table_name text NOT NULL,
 	row_id bigint,
 	pond_id bigint,
-	op "char" NOT NULL CHECK (op IN ('I', 'U', 'D')),
+	op "char" NOT NULL,
 	old_row jsonb,
 	new_row jsonb,
 	changed text[],
 	moved_m double precision
 );
-CREATE INDEX change_log_row_idx ON change_log (table_name, row_id, id);
-CREATE INDEX change_log_changed_at_idx ON change_log (changed_at);
+-- Few indexes: each one costs every tracked edit.  The log is appended in
+-- time order, so a BRIN index serves time ranges (time travel) at little cost;
+-- a pond's history has a btree.
+CREATE INDEX change_log_changed_at_idx ON change_log USING brin (changed_at);
 CREATE INDEX change_log_pond_idx ON change_log (pond_id, changed_at);
 COMMENT ON TABLE change_log IS
 	'every change of a tracked row (append-only; old entries go through tailings.prune_changes)';
@@ -28,7 +30,7 @@ COMMENT ON COLUMN change_log.txid IS 'transaction that made the change';
 COMMENT ON COLUMN change_log.changed_at IS 'start of that transaction';
 COMMENT ON COLUMN change_log.actor IS 'tailings.actor when set, else the session user';
 COMMENT ON COLUMN change_log.table_name IS 'schema-qualified name of the changed table';
-COMMENT ON COLUMN change_log.op IS 'I insert, U update, D delete';
+COMMENT ON COLUMN change_log.op IS 'I insert, U update, D delete (written by tailings.track_changes only)';
 COMMENT ON COLUMN change_log.changed IS 'columns an UPDATE changed';
 COMMENT ON COLUMN change_log.moved_m IS 'when an UPDATE moved the geometry: metres between old and new centroid, on the ellipsoid';
 
@@ -55,30 +57,6 @@ CREATE FUNCTION prune_changes(before timestamptz) RETURNS bigint
 COMMENT ON FUNCTION prune_changes(timestamptz) IS
 	'removes change log entries older than "before" and returns how many; time travel before it is no longer possible';
 REVOKE ALL ON FUNCTION prune_changes(timestamptz) FROM PUBLIC;
-
--- helpers of the trigger (SQL bodies bound to PostGIS at creation, inlined into its plan)
-CREATE FUNCTION _lonlat(g geometry) RETURNS geometry
-	LANGUAGE sql IMMUTABLE PARALLEL SAFE
-BEGIN ATOMIC
-	SELECT CASE WHEN ST_SRID(g) IN (4326, 4490) THEN g
-	            WHEN ST_SRID(g) = 0 THEN NULL
-	            ELSE ST_Transform(g, 4326) END;
-END;
-COMMENT ON FUNCTION _lonlat(geometry) IS
-	'the geometry in longitude and latitude: CGCS2000 and WGS 84 as they are (they agree within a metre), other SRIDs transformed to 4326';
-
-CREATE FUNCTION _moved_m(old_geom geometry, new_geom geometry) RETURNS double precision
-	LANGUAGE sql IMMUTABLE PARALLEL SAFE
-BEGIN ATOMIC
-	SELECT ST_Distance(ST_Centroid(_lonlat(old_geom))::geography,
-	                   ST_Centroid(_lonlat(new_geom))::geography, true);
-END;
-
-CREATE FUNCTION _bbox_lonlat(old_geom geometry, new_geom geometry) RETURNS text
-	LANGUAGE sql IMMUTABLE PARALLEL SAFE
-BEGIN ATOMIC
-	SELECT Box2D(_lonlat(coalesce(ST_Collect(old_geom, new_geom), old_geom, new_geom)))::text;
-END;
 
 CREATE FUNCTION track_changes() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'tl_track_changes' LANGUAGE C SECURITY DEFINER;

@@ -44,4 +44,9 @@ extern bool tl_english(text *lang);
 extern text *tl_text(const char *utf8);
 extern char *tl_cstring(const char *utf8);
 
+/* PostGIS operations of the change-tracking trigger (geo.c) */
+extern bool tl_geo_bbox(Oid geometry_type, Datum old_geom, bool has_old, Datum new_geom,
+						bool has_new, double box[4]);
+extern bool tl_geo_moved_m(Oid geometry_type, Datum old_geom, Datum new_geom, double *metres);
+
 #endif

@@ -157,6 +157,7 @@ tracked_rel_get(Relation rel, Trigger *trigger)
 	const char *pond_name = trigger->tgnargs > 1 ? trigger->tgargs[1] : "pond_id";
 	const char *geom_name = trigger->tgnargs > 2 ? trigger->tgargs[2] : NULL;
 	Oid			argtypes[NPARAMS];
+	const char *sql;
 	char	   *nsp;
 	MemoryContext old;
 
@@ -224,30 +225,36 @@ tracked_rel_get(Relation rel, Trigger *trigger)
 	argtypes[5] = entry->row_type;	/* old row */
 	argtypes[6] = entry->row_type;	/* new row */
 	argtypes[7] = TEXTARRAYOID; /* changed columns */
-	argtypes[8] = BOOLOID;		/* geometry changed */
-	argtypes[9] = entry->geom_attno ? entry->geom_type : TEXTOID;	/* old geometry */
-	argtypes[10] = entry->geom_attno ? entry->geom_type : TEXTOID;	/* new geometry */
+	argtypes[8] = entry->geom_attno ? entry->geom_type : TEXTOID;	/* old geometry */
+	argtypes[9] = entry->geom_attno ? entry->geom_type : TEXTOID;	/* new geometry */
+	argtypes[10] = FLOAT8OID;	/* moved_m */
 
 	/*
-	 * One statement: insert the log row, and return the changed area's
-	 * bounding box in EPSG:4326 for the notification.
+	 * The log row.  The geometry goes into the row's jsonb as its hex EWKB
+	 * text (exact, and cheap to write); the rows come in with it nulled and
+	 * it comes separately ($9 old, $10 new).
 	 */
-	entry->plan = SPI_prepare(entry->geom_attno
-							  ? "WITH ins AS ("
-							  " INSERT INTO tailings.change_log"
-							  " (txid, changed_at, actor, table_name, row_id, pond_id, op,"
-							  "  old_row, new_row, changed, moved_m)"
-							  " VALUES (pg_catalog.pg_current_xact_id(), pg_catalog.now(), $1, $2, $3, $4, $5,"
-							  "  pg_catalog.to_jsonb($6), pg_catalog.to_jsonb($7), $8,"
-							  "  CASE WHEN $9 THEN tailings._moved_m($10, $11) END)"
-							  " RETURNING 1)"
-							  " SELECT tailings._bbox_lonlat($10, $11) FROM ins"
-							  : "INSERT INTO tailings.change_log"
-							  " (txid, changed_at, actor, table_name, row_id, pond_id, op,"
-							  "  old_row, new_row, changed, moved_m)"
-							  " SELECT pg_catalog.pg_current_xact_id(), pg_catalog.now(), $1, $2, $3, $4, $5,"
-							  "  pg_catalog.to_jsonb($6), pg_catalog.to_jsonb($7), $8, NULL",
-							  NPARAMS, argtypes);
+	if (entry->geom_attno)
+	{
+		char	   *key = quote_literal_cstr(NameStr(TupleDescAttr(desc, entry->geom_attno - 1)->attname));
+
+		sql = psprintf("INSERT INTO tailings.change_log"
+					   " (txid, changed_at, actor, table_name, row_id, pond_id, op,"
+					   "  old_row, new_row, changed, moved_m)"
+					   " VALUES (pg_catalog.pg_current_xact_id(), pg_catalog.now(), $1, $2, $3, $4, $5,"
+					   "  pg_catalog.to_jsonb($6) OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(%s, $9::pg_catalog.text),"
+					   "  pg_catalog.to_jsonb($7) OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(%s, $10::pg_catalog.text),"
+					   "  $8, $11)",
+					   key, key);
+	}
+	else
+		sql = "INSERT INTO tailings.change_log"
+			" (txid, changed_at, actor, table_name, row_id, pond_id, op,"
+			"  old_row, new_row, changed, moved_m)"
+			" VALUES (pg_catalog.pg_current_xact_id(), pg_catalog.now(), $1, $2, $3, $4, $5,"
+			"  pg_catalog.to_jsonb($6), pg_catalog.to_jsonb($7), $8, $11)";
+	/* a generic plan: the same plan serves every row, never replanned */
+	entry->plan = SPI_prepare_cursor(sql, NPARAMS, argtypes, CURSOR_OPT_GENERIC_PLAN);
 	if (entry->plan == NULL)
 		elog(ERROR, "tailings: could not prepare the change log insert: %s",
 			 SPI_result_code_string(SPI_result));
@@ -303,6 +310,27 @@ changed_columns(TupleDesc desc, HeapTuple oldtup, HeapTuple newtup, bool *geom_c
 	return construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT);
 }
 
+/*
+ * The row as a composite datum for to_jsonb(), with its geometry column
+ * nulled (the statement adds the geometry as text); the geometry itself is
+ * returned through geom / geom_null.
+ */
+static Datum
+row_datum(HeapTuple tuple, TupleDesc desc, AttrNumber geom_attno, Datum *geom, char *geom_null)
+{
+	bool		isnull;
+	Datum		null_value = (Datum) 0;
+	bool		null_flag = true;
+	HeapTuple	stripped;
+
+	if (geom_attno == 0)
+		return heap_copy_tuple_as_datum(tuple, desc);
+	*geom = heap_getattr(tuple, geom_attno, desc, &isnull);
+	*geom_null = isnull ? 'n' : ' ';
+	stripped = heap_modify_tuple_by_cols(tuple, desc, 1, (int[]) {geom_attno}, &null_value, &null_flag);
+	return heap_copy_tuple_as_datum(stripped, desc);
+}
+
 static char *
 current_actor(void)
 {
@@ -333,7 +361,6 @@ tl_track_changes(PG_FUNCTION_ARGS)
 	char		op;
 	ArrayType  *changed = NULL;
 	bool		geom_changed = false;
-	bool		isnull;
 	int64		row_id,
 				pond_id;
 	bool		row_id_null,
@@ -408,38 +435,37 @@ tl_track_changes(PG_FUNCTION_ARGS)
 	values[3] = Int64GetDatum(pond_id);
 	nulls[3] = pond_id_null ? 'n' : ' ';
 	values[4] = CharGetDatum(op);
+	values[5] = values[6] = values[8] = values[9] = (Datum) 0;
+	nulls[5] = nulls[6] = nulls[8] = nulls[9] = 'n';
 	if (oldtup)
-		values[5] = heap_copy_tuple_as_datum(oldtup, desc);
-	else
-		nulls[5] = 'n';
+	{
+		values[5] = row_datum(oldtup, desc, entry->geom_attno, &values[8], &nulls[8]);
+		nulls[5] = ' ';
+	}
 	if (newtup)
-		values[6] = heap_copy_tuple_as_datum(newtup, desc);
-	else
-		nulls[6] = 'n';
+	{
+		values[6] = row_datum(newtup, desc, entry->geom_attno, &values[9], &nulls[9]);
+		nulls[6] = ' ';
+	}
 	if (changed)
 		values[7] = PointerGetDatum(changed);
 	else
 		nulls[7] = 'n';
-	values[8] = BoolGetDatum(geom_changed);
-	values[9] = values[10] = (Datum) 0;
-	nulls[9] = nulls[10] = 'n';
-	if (entry->geom_attno)
+	values[10] = (Datum) 0;
+	nulls[10] = 'n';
+	if (geom_changed && nulls[8] == ' ' && nulls[9] == ' ')
 	{
-		/* the geometry of both versions bounds the changed area; unchanged: new only */
-		if (oldtup && (op == 'D' || geom_changed))
+		double		m;
+
+		if (tl_geo_moved_m(entry->geom_type, values[8], values[9], &m))
 		{
-			values[9] = heap_getattr(oldtup, entry->geom_attno, desc, &isnull);
-			nulls[9] = isnull ? 'n' : ' ';
-		}
-		if (newtup)
-		{
-			values[10] = heap_getattr(newtup, entry->geom_attno, desc, &isnull);
-			nulls[10] = isnull ? 'n' : ' ';
+			values[10] = Float8GetDatum(m);
+			nulls[10] = ' ';
 		}
 	}
 
 	ret = SPI_execute_plan(entry->plan, values, nulls, false, 0);
-	if (ret != SPI_OK_INSERT && ret != SPI_OK_SELECT)
+	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "tailings: change log insert failed: %s", SPI_result_code_string(ret));
 
 	initStringInfo(&payload);
@@ -457,16 +483,14 @@ tl_track_changes(PG_FUNCTION_ARGS)
 		appendStringInfo(&payload, INT64_FORMAT, row_id);
 	appendStringInfoString(&payload, ",\"bbox\":");
 	{
-		double		xmin,
-					ymin,
-					xmax,
-					ymax;
-		char	   *box = NULL;
+		/* the changed area: both versions when the geometry changed, else the current one */
+		bool		use_old = op == 'D' || geom_changed;
+		double		box[4];
 
-		if (entry->geom_attno && SPI_processed == 1)
-			box = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-		if (box && sscanf(box, "BOX(%lf %lf,%lf %lf)", &xmin, &ymin, &xmax, &ymax) == 4)
-			appendStringInfo(&payload, "[%.7f,%.7f,%.7f,%.7f]", xmin, ymin, xmax, ymax);
+		if (entry->geom_attno &&
+			tl_geo_bbox(entry->geom_type, values[8], use_old && nulls[8] == ' ',
+						values[9], nulls[9] == ' ', box))
+			appendStringInfo(&payload, "[%.7f,%.7f,%.7f,%.7f]", box[0], box[1], box[2], box[3]);
 		else
 			appendStringInfoString(&payload, "null");
 	}

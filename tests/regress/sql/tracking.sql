@@ -17,7 +17,8 @@ INSERT INTO element (pond_id, kind, geom, name, attrs)
 VALUES (:pond_id, 'gw_monitoring_well', ST_SetSRID(ST_MakePoint(102.001, 26.8), 4490), 'JC1', '{"depth_m": 20}'),
        (:pond_id, 'dam', ST_GeomFromText('LINESTRING(101.999 26.801, 101.999 26.799)', 4490), '坝', '{}');
 -- written in the same transaction, stamped with its id and start time
-SELECT new_row->>'name' AS name, new_row->'attrs' AS attrs, new_row->'geom'->>'type' AS geom_type,
+-- (the geometry is kept as its hex EWKB text: exact, and a cast away from a geometry)
+SELECT new_row->>'name' AS name, new_row->'attrs' AS attrs, ST_AsText((new_row->>'geom')::geometry) AS geom,
        old_row IS NULL AS no_old_row, txid = pg_current_xact_id() AS this_tx, changed_at = now() AS this_time
   FROM change_log WHERE table_name = 'tailings.element' AND id > :start ORDER BY id;
 COMMIT;

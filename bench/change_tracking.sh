@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Change tracking: 100,000 element inserts, then 100,000 updates (each moving
+# the geometry and renaming), on four copies of tailings.element:
+#   none     no trigger
+#   c        tailings.track_changes(), the C trigger
+#   plpgsql  a PL/pgSQL trigger writing the same change log and notification
+#   periods  the periods extension's system versioning (history table)
+# Each run in one statement and one transaction, committed; median of 3.
+# Prints the time of each and the ratios the goals are stated in:
+#   c overhead / plpgsql overhead  (goal <= 0.5)   and   c / periods (goal < 1)
+#   bench/change_tracking.sh [ROWS]
+. "$(dirname "$0")/lib.sh"
+rows=${1:-100000}
+runs=3
+createdb bench
+psql -X -q -d bench -v ON_ERROR_STOP=1 <<'SQL'
+CREATE EXTENSION tailings CASCADE;
+CREATE EXTENSION periods CASCADE;
+INSERT INTO tailings.pond (code, name, supervision_level, status, location)
+VALUES ('B-1', 'bench', 3, 'in_use', ST_SetSRID(ST_MakePoint(101.7, 26.5), 4490));
+-- the PL/pgSQL twin of tailings.track_changes(): same log row, same notification
+CREATE FUNCTION public.track_changes_plpgsql() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+	o jsonb;
+	n jsonb;
+	stripped record;
+	cols text[];
+	geom_changed boolean := false;
+	box box2d;
+	r record := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+BEGIN
+	-- the rows as jsonb with the geometry as hex EWKB text, as the C trigger writes them
+	IF TG_OP <> 'INSERT' THEN
+		stripped := OLD; stripped.geom := NULL;
+		o := to_jsonb(stripped) || jsonb_build_object('geom', OLD.geom::text);
+	END IF;
+	IF TG_OP <> 'DELETE' THEN
+		stripped := NEW; stripped.geom := NULL;
+		n := to_jsonb(stripped) || jsonb_build_object('geom', NEW.geom::text);
+	END IF;
+	IF TG_OP = 'UPDATE' THEN
+		SELECT array_agg(key ORDER BY key) INTO cols
+		  FROM jsonb_each(n) AS ne(key, value)
+		 WHERE ne.value IS DISTINCT FROM o -> ne.key;
+		IF cols IS NULL THEN RETURN NULL; END IF;
+		geom_changed := 'geom' = ANY (cols);
+	END IF;
+	INSERT INTO tailings.change_log (txid, changed_at, actor, table_name, row_id, pond_id, op,
+		old_row, new_row, changed, moved_m)
+	VALUES (pg_current_xact_id(), now(), coalesce(nullif(current_setting('tailings.actor', true), ''), session_user),
+		TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, r.id, r.pond_id, left(TG_OP, 1),
+		o, n, cols, CASE WHEN geom_changed
+		                 THEN ST_Distance(ST_Centroid(OLD.geom)::geography, ST_Centroid(NEW.geom)::geography) END);
+	-- (the elements are CGCS2000, which is used as longitude and latitude directly, as the C trigger does)
+	box := Box2D(CASE WHEN TG_OP = 'DELETE' THEN OLD.geom
+	                  WHEN geom_changed THEN ST_Collect(OLD.geom, NEW.geom)
+	                  ELSE NEW.geom END);
+	PERFORM pg_notify('tailings_changes', json_build_object('table', TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME,
+		'op', left(TG_OP, 1), 'pond_id', r.pond_id, 'row_id', r.id,
+		'bbox', json_build_array(ST_XMin(box), ST_YMin(box), ST_XMax(box), ST_YMax(box)))::text);
+	RETURN NULL;
+END $$;
+SQL
+
+setup() {  # a fresh copy of the element table for one variant
+	psql -X -q -d bench -v ON_ERROR_STOP=1 <<SQL
+DROP TABLE IF EXISTS bench_$1 CASCADE;
+DROP TABLE IF EXISTS bench_$1_history CASCADE;
+CREATE TABLE bench_$1 (LIKE tailings.element INCLUDING ALL);
+SQL
+	case $1 in
+	c) psql -X -q -d bench -c "CREATE TRIGGER t AFTER INSERT OR UPDATE OR DELETE ON bench_c FOR EACH ROW EXECUTE FUNCTION tailings.track_changes()" ;;
+	plpgsql) psql -X -q -d bench -c "CREATE TRIGGER t AFTER INSERT OR UPDATE OR DELETE ON bench_plpgsql FOR EACH ROW EXECUTE FUNCTION track_changes_plpgsql()" ;;
+	periods) psql -X -q -d bench -c "SELECT periods.add_system_time_period('bench_periods')" -c "SELECT periods.add_system_versioning('bench_periods')" >/dev/null ;;
+	esac
+}
+insert_sql() {
+	echo "INSERT INTO bench_$1 (pond_id, kind, geom, name, source, attrs)
+	SELECT 1, 'gw_monitoring_well', ST_SetSRID(ST_MakePoint(101.7 + (i % 1000) * 0.0001, 26.5 + (i / 1000) * 0.0001), 4490),
+	       'well ' || i, 'drone', jsonb_build_object('depth_m', 20 + i % 10)
+	  FROM generate_series(1, $rows) AS i"
+}
+update_sql() { echo "UPDATE bench_$1 SET geom = ST_Translate(geom, 0.0001, 0), name = name || '*'"; }
+
+declare -A ins upd
+for v in none c plpgsql periods; do
+	for r in $(seq $runs); do
+		setup $v
+		psql -X -q -d bench -c "CHECKPOINT" -c "VACUUM tailings.change_log"
+		echo "$v insert $(time_ms bench "$(insert_sql $v)")"
+		echo "$v update $(time_ms bench "$(update_sql $v)")"
+	done
+done | tee "$bench_work/times.txt" | sed 's/^/  /' >&2
+for v in none c plpgsql periods; do
+	ins[$v]=$(awk -v v=$v '$1 == v && $2 == "insert" {print $3}' "$bench_work/times.txt" | median)
+	upd[$v]=$(awk -v v=$v '$1 == v && $2 == "update" {print $3}' "$bench_work/times.txt" | median)
+done
+echo
+printf '%-9s %12s %12s   (%d rows, median of %d, ms)\n' variant insert update "$rows" "$runs"
+for v in none c plpgsql periods; do printf '%-9s %12.0f %12.0f\n' $v "${ins[$v]}" "${upd[$v]}"; done
+echo
+awk -v cn="${ins[c]}" -v pn="${ins[plpgsql]}" -v nn="${ins[none]}" -v per="${ins[periods]}" \
+    -v cu="${upd[c]}" -v pu="${upd[plpgsql]}" -v nu="${upd[none]}" -v peru="${upd[periods]}" 'BEGIN {
+	printf "insert: C trigger overhead / PL/pgSQL overhead = %.2f (goal <= 0.5); C / periods = %.2f (goal < 1)\n", (cn-nn)/(pn-nn), cn/per;
+	printf "update: C trigger overhead / PL/pgSQL overhead = %.2f (goal <= 0.5); C / periods = %.2f (goal < 1)\n", (cu-nu)/(pu-nu), cu/peru;
+}'
