@@ -196,47 +196,64 @@ CREATE FUNCTION _tile_args(z integer, x integer, y integer, layers text[]) RETUR
 CREATE FUNCTION _element_minzoom() RETURNS integer
 	AS 'MODULE_PATHNAME', 'tl_element_minzoom' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
+-- PL/pgSQL, so that the query's plan is prepared once per session and kept;
+-- search_path fixed to this extension's and PostGIS's schemas as they are at
+-- creation.  jit off: the planner's estimate for the as-of branches is high
+-- enough to trigger JIT compilation, which costs far more than the tile.
 CREATE FUNCTION tile(z integer, x integer, y integer, layers text[] DEFAULT NULL, at timestamptz DEFAULT NULL)
-	RETURNS bytea LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
+	RETURNS bytea LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path FROM CURRENT SET jit = off
+AS $tile$
+DECLARE
+	mvt bytea;
+BEGIN
 	-- the arguments are checked first, whatever the tile holds
-	SELECT CASE WHEN _tile_args(z, x, y, layers) AND (at IS NULL OR _history_kept(at)) THEN (
-	WITH bounds AS (
-		SELECT ST_TileEnvelope(z, x, y) AS env,
-		       ST_Transform(ST_TileEnvelope(z, x, y, margin => 64.0 / 4096), 4490) AS env_ll),
-	elems AS (
+	PERFORM _tile_args(z, x, y, layers);
+	IF at IS NOT NULL THEN
+		PERFORM _history_kept(at);
+	END IF;
+	-- The tile's box in CGCS2000 (with the 64-unit buffer) is written out in each
+	-- filter rather than joined from a CTE, so that each filter is an index
+	-- condition on the GiST indexes.
+	-- NOT MATERIALIZED: the filters reach into both branches and their indexes.
+	WITH elems AS NOT MATERIALIZED (
 		SELECT e.* FROM element e WHERE at IS NULL
 		UNION ALL
 		SELECT e.* FROM _elements_as_of(at) e WHERE at IS NOT NULL),
-	ponds AS (
+	ponds AS NOT MATERIALIZED (
 		SELECT p.* FROM pond p WHERE at IS NULL
 		UNION ALL
 		SELECT p.* FROM _ponds_as_of(at) p WHERE at IS NOT NULL),
 	-- the ponds: drawn boundary from the element zoom on, else the registry point
-	pond_shapes AS (
+	boundaries AS (
 		SELECT e.pond_id, ST_Collect(e.geom) AS geom
-		  FROM elems e, bounds b
-		 WHERE z >= _element_minzoom() AND e.kind = 'pond_boundary' AND e.geom && b.env_ll
-		 GROUP BY e.pond_id
+		  FROM elems e
+		 WHERE z >= _element_minzoom() AND e.kind = 'pond_boundary'
+		   AND e.geom && ST_Transform(ST_TileEnvelope(z, x, y, margin => 64.0 / 4096), 4490)
+		 GROUP BY e.pond_id),
+	pond_shapes AS (
+		SELECT p.*, b.geom AS shape
+		  FROM boundaries b JOIN ponds p ON p.id = b.pond_id
 		UNION ALL
-		SELECT p.id, p.location
-		  FROM ponds p, bounds b
-		 WHERE p.location && b.env_ll
+		SELECT p.*, p.location
+		  FROM ponds p
+		 WHERE p.location && ST_Transform(ST_TileEnvelope(z, x, y, margin => 64.0 / 4096), 4490)
 		   AND (z < _element_minzoom()
 		        OR NOT EXISTS (SELECT 1 FROM elems e WHERE e.pond_id = p.id AND e.kind = 'pond_boundary'))),
 	pond_features AS (
 		SELECT p.id, p.code, p.name, p.enterprise, p.county_code, p.supervision_level AS level,
 		       p.status::text AS status,
 		       CASE WHEN at IS NULL THEN completeness(p.id) END AS score,
-		       ST_AsMVTGeom(ST_Transform(s.geom, 3857), b.env, 4096, 64, true) AS geom
-		  FROM pond_shapes s JOIN ponds p ON p.id = s.pond_id, bounds b
+		       ST_AsMVTGeom(ST_Transform(p.shape, 3857), ST_TileEnvelope(z, x, y), 4096, 64, true) AS geom
+		  FROM pond_shapes p
 		 WHERE layers IS NULL OR 'ponds' = ANY (layers)),
 	element_features AS (
 		SELECT category(e.kind) AS category, e.id, e.kind::text AS kind, e.name, e.pond_id,
 		       e.source::text AS source, e.verified_on IS NOT NULL AS verified,
-		       ST_AsMVTGeom(ST_Transform(e.geom, 3857), b.env, 4096, 64, true) AS geom
-		  FROM elems e, bounds b
-		 WHERE z >= _element_minzoom() AND e.geom && b.env_ll
+		       ST_AsMVTGeom(ST_Transform(e.geom, 3857), ST_TileEnvelope(z, x, y), 4096, 64, true) AS geom
+		  FROM elems e
+		 WHERE z >= _element_minzoom()
+		   AND e.geom && ST_Transform(ST_TileEnvelope(z, x, y, margin => 64.0 / 4096), 4490)
 		   AND (layers IS NULL OR category(e.kind)::text = ANY (layers))),
 	layer_tiles AS (
 		SELECT 0 AS ord, NULL::element_category AS category, ST_AsMVT(f, 'ponds', 4096, 'geom', 'id' ORDER BY f.id) AS mvt
@@ -249,9 +266,11 @@ BEGIN ATOMIC
 		       LATERAL (SELECT ef.id, ef.kind, ef.name, ef.pond_id, ef.source, ef.verified, ef.geom) f
 		 WHERE ef.geom IS NOT NULL
 		 GROUP BY ef.category)
-	SELECT coalesce(string_agg(mvt, ''::bytea ORDER BY ord, category), ''::bytea) FROM layer_tiles
-	) END;
-END;
+	SELECT coalesce(string_agg(lt.mvt, ''::bytea ORDER BY lt.ord, lt.category), ''::bytea) INTO mvt
+	  FROM layer_tiles lt;
+	RETURN mvt;
+END
+$tile$;
 COMMENT ON FUNCTION tile(integer, integer, integer, text[], timestamptz) IS
 	'Mapbox Vector Tile z/x/y of the layers (null: all; "ponds" and the category codes), optionally as it was at "at"';
 
