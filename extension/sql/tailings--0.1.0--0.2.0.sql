@@ -196,34 +196,21 @@ CREATE FUNCTION _tile_args(z integer, x integer, y integer, layers text[]) RETUR
 CREATE FUNCTION _element_minzoom() RETURNS integer
 	AS 'MODULE_PATHNAME', 'tl_element_minzoom' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
--- PL/pgSQL, so that the query's plan is prepared once per session and kept;
--- search_path fixed to this extension's and PostGIS's schemas as they are at
--- creation.  jit off: the planner's estimate for the as-of branches is high
--- enough to trigger JIT compilation, which costs far more than the tile.
-CREATE FUNCTION tile(z integer, x integer, y integer, layers text[] DEFAULT NULL, at timestamptz DEFAULT NULL)
-	RETURNS bytea LANGUAGE plpgsql STABLE PARALLEL SAFE
-	SET search_path FROM CURRENT SET jit = off
-AS $tile$
+-- tile() is PL/pgSQL, so that its query's plan is prepared once per session
+-- and kept, with search_path fixed to this extension's and PostGIS's schemas as
+-- they are at creation.  The query is written once below and used twice: on
+-- the tables (the current map) and on the rows as they were at "at", so that
+-- each gets a plan of its own.  jit off: JIT compilation would cost more than
+-- the tile.
+DO $do$
 DECLARE
-	mvt bytea;
-BEGIN
-	-- the arguments are checked first, whatever the tile holds
-	PERFORM _tile_args(z, x, y, layers);
-	IF at IS NOT NULL THEN
-		PERFORM _history_kept(at);
-	END IF;
+	q text := $q$
 	-- The tile's box in CGCS2000 (with the 64-unit buffer) is written out in each
 	-- filter rather than joined from a CTE, so that each filter is an index
 	-- condition on the GiST indexes.
-	-- NOT MATERIALIZED: the filters reach into both branches and their indexes.
-	WITH elems AS NOT MATERIALIZED (
-		SELECT e.* FROM element e WHERE at IS NULL
-		UNION ALL
-		SELECT e.* FROM _elements_as_of(at) e WHERE at IS NOT NULL),
-	ponds AS NOT MATERIALIZED (
-		SELECT p.* FROM pond p WHERE at IS NULL
-		UNION ALL
-		SELECT p.* FROM _ponds_as_of(at) p WHERE at IS NOT NULL),
+	-- NOT MATERIALIZED: the filters reach into the tables and their indexes.
+	WITH elems AS NOT MATERIALIZED (SELECT * FROM @elements@),
+	ponds AS NOT MATERIALIZED (SELECT * FROM @ponds@),
 	-- the ponds: drawn boundary from the element zoom on, else the registry point
 	boundaries AS (
 		SELECT e.pond_id, ST_Collect(e.geom) AS geom
@@ -243,7 +230,7 @@ BEGIN
 	pond_features AS (
 		SELECT p.id, p.code, p.name, p.enterprise, p.county_code, p.supervision_level AS level,
 		       p.status::text AS status,
-		       CASE WHEN at IS NULL THEN completeness(p.id) END AS score,
+		       @score@ AS score,
 		       ST_AsMVTGeom(ST_Transform(p.shape, 3857), ST_TileEnvelope(z, x, y), 4096, 64, true) AS geom
 		  FROM pond_shapes p
 		 WHERE layers IS NULL OR 'ponds' = ANY (layers)),
@@ -268,9 +255,31 @@ BEGIN
 		 GROUP BY ef.category)
 	SELECT coalesce(string_agg(lt.mvt, ''::bytea ORDER BY lt.ord, lt.category), ''::bytea) INTO mvt
 	  FROM layer_tiles lt;
+$q$;
+BEGIN
+	EXECUTE format($f$
+CREATE FUNCTION tile(z integer, x integer, y integer, layers text[] DEFAULT NULL, at timestamptz DEFAULT NULL)
+	RETURNS bytea LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path FROM CURRENT SET jit = off
+AS $tile$
+DECLARE
+	mvt bytea;
+BEGIN
+	-- the arguments are checked first, whatever the tile holds
+	PERFORM _tile_args(z, x, y, layers);
+	IF at IS NULL THEN
+%s
+	ELSE
+		PERFORM _history_kept(at);
+%s
+	END IF;
 	RETURN mvt;
 END
-$tile$;
+$tile$ $f$,
+		replace(replace(replace(q, '@elements@', 'element'), '@ponds@', 'pond'), '@score@', 'completeness(p.id)'),
+		replace(replace(replace(q, '@elements@', '_elements_as_of(at)'), '@ponds@', '_ponds_as_of(at)'), '@score@', 'NULL::real'));
+END
+$do$;
 COMMENT ON FUNCTION tile(integer, integer, integer, text[], timestamptz) IS
 	'Mapbox Vector Tile z/x/y of the layers (null: all; "ponds" and the category codes), optionally as it was at "at"';
 
