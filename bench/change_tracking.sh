@@ -9,6 +9,10 @@
 # Prints the time of each and the ratios the goals are stated in:
 #   c overhead / plpgsql overhead  (goal <= 0.5)   and   c / periods (goal < 1)
 #   bench/change_tracking.sh [ROWS]
+if [ ! -f "$(pg_config --sharedir)/extension/periods.control" ]; then
+	echo "the periods extension is missing: apt-get install postgresql-15-periods" >&2
+	exit 2
+fi
 . "$(dirname "$0")/lib.sh"
 rows=${1:-100000}
 runs=3

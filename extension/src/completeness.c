@@ -106,11 +106,6 @@ append_element(StringInfo buf, int16 kind, const char *name, int64 id, bool en)
 		appendStringInfo(buf, " #" INT64_FORMAT, id);
 }
 
-static const char *
-list_sep(int i, bool en)
-{
-	return i == 0 ? "" : (en ? "; " : "；");
-}
 
 static int
 kind_index(int16 kind)
@@ -213,21 +208,63 @@ bearing_diff(double a, double b)
 	return d > 180.0 ? 360.0 - d : d;
 }
 
-typedef struct Placed
+
+/*
+ * A placement rule's tally over the pond's elements: how many it applies to,
+ * how many pass, and the first MAX_LISTED failures described.
+ */
+typedef struct Tally
 {
-	int64		id;
-	int16		kind;
-	char	   *name;
-	bool		verified;
-	bool		attrs_ok;
-	double		dist_m;
-	bool		has_bearing;
-	double		bearing;
-	bool		has_ends;		/* directed leachate line */
-	bool		has_target;		/* the pond has a pool or pump */
-	double		end_m;
-	double		start_m;
-} Placed;
+	int			total;
+	int			ok;
+	int			failed;
+	StringInfoData detail;
+} Tally;
+
+/*
+ * Count one element.  Returns true when it fails and is among those to be
+ * described: the caller then appends its description to t->detail.
+ */
+static bool
+tally(Tally *t, bool ok, const char *sep)
+{
+	if (t->detail.data == NULL)
+		initStringInfo(&t->detail);
+	t->total++;
+	if (ok)
+	{
+		t->ok++;
+		return false;
+	}
+	if (t->failed++ >= MAX_LISTED)
+		return false;
+	if (t->failed > 1)
+		appendStringInfoString(&t->detail, sep);
+	return true;
+}
+
+/* the failures described, and how many more there are */
+static char *
+tally_list(Tally *t, bool en)
+{
+	if (t->failed <= MAX_LISTED)
+		return t->detail.data;
+	return psprintf(en ? "%s (and %d more)" : "%s（另有%d处）", t->detail.data, t->failed - MAX_LISTED);
+}
+
+static void
+add_tally_row(CheckResult *res, const char *rule, int16 category, Tally *t,
+			  char *if_passed, char *if_failed)
+{
+	CheckRow   *row = add_row(res);
+
+	row->rule = rule;
+	row->category = category;
+	row->required = t->total;
+	row->present = t->ok;
+	row->passed = t->ok == t->total;
+	row->message = row->passed ? if_passed : if_failed;
+}
 
 /* the built-in placement rules (warnings) */
 static void
@@ -235,232 +272,115 @@ check_placement(CheckResult *res, int64 pond_id, bool has_azimuth, double azimut
 {
 	Oid			argtypes[1] = {INT8OID};
 	Datum		values[1] = {Int64GetDatum(pond_id)};
-	uint64		n;
-	Placed	   *el;
-	int			lines = 0,
-				lines_ok = 0,
-				bg = 0,
-				bg_ok = 0,
-				mon = 0,
-				mon_ok = 0,
-				near = 0,
-				verified = 0,
-				attr_kinds = 0,
-				attrs_ok = 0;
-	StringInfoData m_lines,
-				m_bg,
-				m_mon,
-				m_far,
-				m_unverified,
-				m_attrs;
-	int			l_lines = 0,
-				l_bg = 0,
-				l_mon = 0,
-				l_far = 0,
-				l_unverified = 0,
-				l_attrs = 0;
-	CheckRow   *row;
+	const char *sep = en ? "; " : "；";
+	Tally		lines = {0},
+				bg = {0},
+				mon = {0},
+				near = {0},
+				verified = {0},
+				attrs = {0};
 
 	keep_plan(&placement_plan, "SELECT * FROM tailings._element_placement($1)", 1, argtypes);
 	if (SPI_execute_plan(placement_plan, values, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "tailings: reading element placement failed");
-	n = SPI_processed;
-	if (n == 0)
+	if (SPI_processed == 0)
 		return;
-	el = palloc0(sizeof(Placed) * n);
-	for (uint64 i = 0; i < n; i++)
+
+	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		Datum		d;
+		bool		isnull,
+					no_bearing,
+					no_target;
+		int64		id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		int16		kind = DatumGetInt16(SPI_getbinval(tup, desc, 2, &isnull));
+		char	   *name = SPI_getvalue(tup, desc, 3);
+		bool		is_verified = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
+		bool		attrs_ok = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
+		double		dist_m = DatumGetFloat8(SPI_getbinval(tup, desc, 6, &isnull));
+		Datum		bearing_d = SPI_getbinval(tup, desc, 7, &no_bearing);
+		bool		directed = DatumGetBool(SPI_getbinval(tup, desc, 8, &isnull));
+		Datum		end_d = SPI_getbinval(tup, desc, 9, &no_target);
+		Datum		start_d = SPI_getbinval(tup, desc, 10, &isnull);
+		double		bearing = no_bearing ? 0 : DatumGetFloat8(bearing_d);
+		double		end_m = no_target ? 0 : DatumGetFloat8(end_d);
+		double		start_m = isnull ? 0 : DatumGetFloat8(start_d);
+		const TlKind *k = tl_kind_of_datum(kind);
 
-		el[i].id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-		el[i].kind = DatumGetInt16(SPI_getbinval(tup, desc, 2, &isnull));
-		el[i].name = SPI_getvalue(tup, desc, 3);
-		el[i].verified = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
-		el[i].attrs_ok = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
-		el[i].dist_m = DatumGetFloat8(SPI_getbinval(tup, desc, 6, &isnull));
-		d = SPI_getbinval(tup, desc, 7, &isnull);
-		el[i].has_bearing = !isnull;
-		el[i].bearing = isnull ? 0 : DatumGetFloat8(d);
-		d = SPI_getbinval(tup, desc, 8, &isnull);
-		el[i].has_ends = DatumGetBool(d);
-		d = SPI_getbinval(tup, desc, 9, &isnull);
-		el[i].has_target = !isnull;
-		el[i].end_m = isnull ? 0 : DatumGetFloat8(d);
-		d = SPI_getbinval(tup, desc, 10, &isnull);
-		el[i].start_m = isnull ? 0 : DatumGetFloat8(d);
-	}
-
-	initStringInfo(&m_lines);
-	initStringInfo(&m_bg);
-	initStringInfo(&m_mon);
-	initStringInfo(&m_far);
-	initStringInfo(&m_unverified);
-	initStringInfo(&m_attrs);
-	for (uint64 i = 0; i < n; i++)
-	{
-		Placed	   *e = &el[i];
-		const TlKind *k = tl_kind_of_datum(e->kind);
-
-		if (e->has_ends)
+		if (directed && tally(&lines, !no_target && end_m <= PIPE_END_TOLERANCE_M, sep))
 		{
-			lines++;
-			if (e->has_target && e->end_m <= PIPE_END_TOLERANCE_M)
-				lines_ok++;
-			else if (l_lines++ < MAX_LISTED)
+			append_element(&lines.detail, kind, name, id, en);
+			if (no_target)
+				appendStringInfoString(&lines.detail, en ? " has no leachate pool or pump to end at"
+									   : "无可接入的渗滤液收集池或回抽泵站");
+			else
 			{
-				appendStringInfoString(&m_lines, list_sep(l_lines - 1, en));
-				append_element(&m_lines, e->kind, e->name, e->id, en);
-				if (!e->has_target)
-					appendStringInfoString(&m_lines, en ? " has no leachate pool or pump to end at"
-										   : "无可接入的渗滤液收集池或回抽泵站");
-				else
-				{
-					appendStringInfo(&m_lines, en ? " ends %.0f m from the nearest leachate pool or pump (at most %.0f m)"
-									 : "终点距最近的渗滤液收集池或回抽泵站%.0f米（应不超过%.0f米）",
-									 e->end_m, PIPE_END_TOLERANCE_M);
-					if (e->start_m <= PIPE_END_TOLERANCE_M)
-						appendStringInfoString(&m_lines, en ? ", and starts at one: probably drawn against the flow"
-											   : "，起点却在池旁，疑为逆流向绘制");
-				}
+				appendStringInfo(&lines.detail, en ? " ends %.0f m from the nearest leachate pool or pump (at most %.0f m)"
+								 : "终点距最近的渗滤液收集池或回抽泵站%.0f米（应不超过%.0f米）",
+								 end_m, PIPE_END_TOLERANCE_M);
+				if (start_m <= PIPE_END_TOLERANCE_M)
+					appendStringInfoString(&lines.detail, en ? ", and starts at one: probably drawn against the flow"
+										   : "，起点却在池旁，疑为逆流向绘制");
 			}
 		}
-		if (has_azimuth && e->has_bearing && k->id == TL_KIND_ID_gw_background_well)
+		if (has_azimuth && !no_bearing && k->id == TL_KIND_ID_gw_background_well &&
+			tally(&bg, bearing_diff(bearing, azimuth + 180.0) < 90.0, sep))
 		{
-			bg++;
-			if (bearing_diff(e->bearing, azimuth + 180.0) < 90.0)
-				bg_ok++;
-			else if (l_bg++ < MAX_LISTED)
-			{
-				appendStringInfoString(&m_bg, list_sep(l_bg - 1, en));
-				append_element(&m_bg, e->kind, e->name, e->id, en);
-				appendStringInfo(&m_bg, en ? " lies at bearing %.0f° from the pond, not upstream (groundwater flows towards %.0f°)"
-								 : "位于尾矿库方位%.0f°，不在上游（地下水流向%.0f°）",
-								 e->bearing, azimuth);
-			}
+			append_element(&bg.detail, kind, name, id, en);
+			appendStringInfo(&bg.detail, en ? " lies at bearing %.0f° from the pond, not upstream (groundwater flows towards %.0f°)"
+							 : "位于尾矿库方位%.0f°，不在上游（地下水流向%.0f°）", bearing, azimuth);
 		}
-		if (has_azimuth && e->has_bearing && k->id == TL_KIND_ID_gw_monitoring_well)
+		if (has_azimuth && !no_bearing && k->id == TL_KIND_ID_gw_monitoring_well &&
+			tally(&mon, bearing_diff(bearing, azimuth) < 90.0, sep))
 		{
-			mon++;
-			if (bearing_diff(e->bearing, azimuth) < 90.0)
-				mon_ok++;
-			else if (l_mon++ < MAX_LISTED)
-			{
-				appendStringInfoString(&m_mon, list_sep(l_mon - 1, en));
-				append_element(&m_mon, e->kind, e->name, e->id, en);
-				appendStringInfo(&m_mon, en ? " lies at bearing %.0f° from the pond, not downstream (groundwater flows towards %.0f°)"
-								 : "位于尾矿库方位%.0f°，不在下游（地下水流向%.0f°）",
-								 e->bearing, azimuth);
-			}
+			append_element(&mon.detail, kind, name, id, en);
+			appendStringInfo(&mon.detail, en ? " lies at bearing %.0f° from the pond, not downstream (groundwater flows towards %.0f°)"
+							 : "位于尾矿库方位%.0f°，不在下游（地下水流向%.0f°）", bearing, azimuth);
 		}
-		if (e->dist_m <= MAX_DISTANCE_M)
-			near++;
-		else if (l_far++ < MAX_LISTED)
+		if (tally(&near, dist_m <= MAX_DISTANCE_M, sep))
 		{
-			appendStringInfoString(&m_far, list_sep(l_far - 1, en));
-			append_element(&m_far, e->kind, e->name, e->id, en);
-			appendStringInfo(&m_far, en ? " is %.1f km from the pond" : "距尾矿库%.1f公里", e->dist_m / 1000.0);
+			append_element(&near.detail, kind, name, id, en);
+			appendStringInfo(&near.detail, en ? " is %.1f km from the pond" : "距尾矿库%.1f公里", dist_m / 1000.0);
 		}
-		if (e->verified)
-			verified++;
-		else if (l_unverified++ < MAX_LISTED)
+		if (tally(&verified, is_verified, en ? ", " : "、"))
+			append_element(&verified.detail, kind, name, id, en);
+		if (k->required_attrs[0] != '\0' && tally(&attrs, attrs_ok, sep))
 		{
-			appendStringInfoString(&m_unverified, l_unverified > 1 ? (en ? ", " : "、") : "");
-			append_element(&m_unverified, e->kind, e->name, e->id, en);
-		}
-		if (k->required_attrs[0] != '\0')
-		{
-			attr_kinds++;
-			if (e->attrs_ok)
-				attrs_ok++;
-			else if (l_attrs++ < MAX_LISTED)
-			{
-				appendStringInfoString(&m_attrs, list_sep(l_attrs - 1, en));
-				append_element(&m_attrs, e->kind, e->name, e->id, en);
-				appendStringInfo(&m_attrs, en ? " lacks %s" : "缺少属性 %s", k->required_attrs);
-			}
+			append_element(&attrs.detail, kind, name, id, en);
+			appendStringInfo(&attrs.detail, en ? " lacks %s" : "缺少属性 %s", k->required_attrs);
 		}
 	}
 
-#define MORE(listed, shown) \
-	((listed) > (shown) ? psprintf(en ? " (and %d more)" : "（另有%d处）", (listed) - (shown)) : "")
-
-	if (lines > 0)
-	{
-		row = add_row(res);
-		row->rule = "leachate_flow";
-		row->category = TL_CATEGORY_ID_leachate;
-		row->required = lines;
-		row->present = lines_ok;
-		row->passed = lines_ok == lines;
-		row->message = row->passed
-			? psprintf(en ? "All %d leachate pipes and ditches end at a leachate pool or pump"
-					   : "%d条渗滤液收集管（沟）均按流向接入收集池或回抽泵站", lines)
-			: psprintf("%s%s", m_lines.data, MORE(l_lines, MAX_LISTED));
-	}
-	if (bg > 0)
-	{
-		row = add_row(res);
-		row->rule = "gw_background_upstream";
-		row->category = TL_CATEGORY_ID_groundwater;
-		row->required = bg;
-		row->present = bg_ok;
-		row->passed = bg_ok == bg;
-		row->message = row->passed
-			? psprintf(en ? "The background wells lie upstream (groundwater flows towards %.0f°)"
-					   : "本底井均位于地下水流向上游（流向%.0f°）", azimuth)
-			: psprintf("%s%s", m_bg.data, MORE(l_bg, MAX_LISTED));
-	}
-	if (mon > 0)
-	{
-		row = add_row(res);
-		row->rule = "gw_monitoring_downstream";
-		row->category = TL_CATEGORY_ID_groundwater;
-		row->required = mon;
-		row->present = mon_ok;
-		row->passed = mon_ok == mon;
-		row->message = row->passed
-			? psprintf(en ? "The monitoring wells lie downstream (groundwater flows towards %.0f°)"
-					   : "监视井均位于地下水流向下游（流向%.0f°）", azimuth)
-			: psprintf("%s%s", m_mon.data, MORE(l_mon, MAX_LISTED));
-	}
-
-	row = add_row(res);
-	row->rule = "within_5km";
-	row->required = (int) n;
-	row->present = near;
-	row->passed = near == (int) n;
-	row->message = row->passed
-		? psprintf(en ? "All %d elements lie within 5 km of the pond" : "%d个要素均位于尾矿库5公里范围内", (int) n)
-		: psprintf(en ? "%s%s: check for swapped latitude and longitude or an element of another pond"
-				   : "%s%s：请核查是否经纬度颠倒或属于其他尾矿库",
-				   m_far.data, MORE(l_far, MAX_LISTED));
-
-	row = add_row(res);
-	row->rule = "ground_verified";
-	row->required = (int) n;
-	row->present = verified;
-	row->passed = verified == (int) n;
-	row->message = row->passed
-		? psprintf(en ? "All %d elements are ground-verified" : "%d个要素均已实地校核", (int) n)
-		: psprintf(en ? "%d of %d elements not ground-verified: %s%s" : "%d/%d个要素未经实地校核：%s%s",
-				   (int) n - verified, (int) n, m_unverified.data, MORE(l_unverified, MAX_LISTED));
-
-	if (attr_kinds > 0)
-	{
-		row = add_row(res);
-		row->rule = "required_attrs";
-		row->required = attr_kinds;
-		row->present = attrs_ok;
-		row->passed = attrs_ok == attr_kinds;
-		row->message = row->passed
-			? psprintf(en ? "All %d pools, tanks and wells carry their volume or depth"
-					   : "%d处池、罐、井均已填写容积或井深", attr_kinds)
-			: psprintf("%s%s", m_attrs.data, MORE(l_attrs, MAX_LISTED));
-	}
-#undef MORE
+	if (lines.total > 0)
+		add_tally_row(res, "leachate_flow", TL_CATEGORY_ID_leachate, &lines,
+					  psprintf(en ? "All %d leachate pipes and ditches end at a leachate pool or pump"
+							   : "%d条渗滤液收集管（沟）均按流向接入收集池或回抽泵站", lines.total),
+					  tally_list(&lines, en));
+	if (bg.total > 0)
+		add_tally_row(res, "gw_background_upstream", TL_CATEGORY_ID_groundwater, &bg,
+					  psprintf(en ? "The background wells lie upstream (groundwater flows towards %.0f°)"
+							   : "本底井均位于地下水流向上游（流向%.0f°）", azimuth),
+					  tally_list(&bg, en));
+	if (mon.total > 0)
+		add_tally_row(res, "gw_monitoring_downstream", TL_CATEGORY_ID_groundwater, &mon,
+					  psprintf(en ? "The monitoring wells lie downstream (groundwater flows towards %.0f°)"
+							   : "监视井均位于地下水流向下游（流向%.0f°）", azimuth),
+					  tally_list(&mon, en));
+	add_tally_row(res, "within_5km", 0, &near,
+				  psprintf(en ? "All %d elements lie within 5 km of the pond" : "%d个要素均位于尾矿库5公里范围内",
+						   near.total),
+				  psprintf(en ? "%s: check for swapped latitude and longitude or an element of another pond"
+						   : "%s：请核查是否经纬度颠倒或属于其他尾矿库", tally_list(&near, en)));
+	add_tally_row(res, "ground_verified", 0, &verified,
+				  psprintf(en ? "All %d elements are ground-verified" : "%d个要素均已实地校核", verified.total),
+				  psprintf(en ? "%d of %d elements not ground-verified: %s" : "%d/%d个要素未经实地校核：%s",
+						   verified.failed, verified.total, tally_list(&verified, en)));
+	if (attrs.total > 0)
+		add_tally_row(res, "required_attrs", 0, &attrs,
+					  psprintf(en ? "All %d pools, tanks and wells carry their volume or depth"
+							   : "%d处池、罐、井均已填写容积或井深", attrs.total),
+					  tally_list(&attrs, en));
 }
 
 /* Run every applicable rule of a pond; SPI must be connected. */

@@ -41,17 +41,16 @@ else
 fi
 echo
 q -P footer=off <<'SQL'
-SELECT p.code, p.name, p.supervision_level AS level, p.status,
-       count(e.id) AS elements,
-       count(e.id) FILTER (WHERE e.verified_on IS NOT NULL) AS verified,
-       count(DISTINCT tailings.category(e.kind)) AS categories
-  FROM tailings.pond p LEFT JOIN tailings.element e ON e.pond_id = p.id
- GROUP BY p.id ORDER BY p.code;
+SELECT o.code, o.name, o.supervision_level AS level, o.status, o.elements,
+       (SELECT count(*) FROM tailings.element e WHERE e.pond_id = o.id AND e.verified_on IS NOT NULL) AS verified,
+       round(o.score::numeric, 2) AS score, o.errors_failed AS missing, o.warnings_failed AS warnings
+  FROM tailings.pond_overview o ORDER BY o.code;
 SELECT supervision_level AS level, count(*) AS ponds,
        count(*) FILTER (WHERE status = 'in_use') AS in_use,
        count(*) FILTER (WHERE status = 'suspended') AS suspended,
-       count(*) FILTER (WHERE status = 'closed') AS closed
-  FROM tailings.pond GROUP BY ROLLUP (1) ORDER BY 1;
+       count(*) FILTER (WHERE status = 'closed') AS closed,
+       count(*) FILTER (WHERE score = 1) AS complete_maps
+  FROM tailings.pond_overview GROUP BY ROLLUP (1) ORDER BY 1;
 SQL
 echo
 if [ -z "${DATABASE_URL:-}" ]; then
