@@ -1,0 +1,310 @@
+/*
+ * cache.c - LRU tile cache with bounding-box invalidation.
+ */
+#include "cache.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#define NBUCKETS 65536
+
+struct Cache
+{
+	size_t		capacity;
+	size_t		bytes;
+	CacheEntry *head,			/* most recently used */
+			   *tail;
+	CacheEntry **buckets;
+	long long	hits,
+				misses,
+				evictions,
+				invalidations,
+				entries;
+};
+
+static uint64_t
+fnv1a(const void *data, size_t len, uint64_t h)
+{
+	const uint8_t *p = data;
+
+	for (size_t i = 0; i < len; i++)
+	{
+		h ^= p[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+void
+cache_etag(const uint8_t *data, size_t len, const char *suffix, char *out, size_t outlen)
+{
+	uint64_t	a = fnv1a(data, len, 14695981039346656037ULL);
+	uint64_t	b = fnv1a(&len, sizeof len, a ^ 0x9e3779b97f4a7c15ULL);
+
+	snprintf(out, outlen, "\"%016llx%08llx%s\"", (unsigned long long) a,
+			 (unsigned long long) (b & 0xffffffffULL), suffix);
+}
+
+static unsigned
+bucket_of(const char *key)
+{
+	return (unsigned) (fnv1a(key, strlen(key), 14695981039346656037ULL) % NBUCKETS);
+}
+
+Cache *
+cache_create(size_t capacity)
+{
+	Cache	   *c = calloc(1, sizeof(Cache));
+
+	if (c == NULL)
+		return NULL;
+	c->capacity = capacity;
+	if (capacity > 0 && (c->buckets = calloc(NBUCKETS, sizeof(CacheEntry *))) == NULL)
+	{
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+cache_entry_free(CacheEntry *e)
+{
+	if (e == NULL)
+		return;
+	free(e->key);
+	free(e->raw);
+	free(e->gz);
+	free(e);
+}
+
+/* gzip with zlib; NULL when it fails or does not make the tile smaller */
+static uint8_t *
+gzip(const uint8_t *raw, size_t len, size_t *outlen)
+{
+	z_stream	z;
+	size_t		cap = len + len / 100 + 64;
+	uint8_t    *out = malloc(cap);
+
+	if (out == NULL || len == 0)
+	{
+		free(out);
+		return NULL;
+	}
+	memset(&z, 0, sizeof z);
+	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	{
+		free(out);
+		return NULL;
+	}
+	z.next_in = (Bytef *) raw;
+	z.avail_in = (uInt) len;
+	z.next_out = out;
+	z.avail_out = (uInt) cap;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END || z.total_out >= len)
+	{
+		deflateEnd(&z);
+		free(out);
+		return NULL;
+	}
+	*outlen = z.total_out;
+	deflateEnd(&z);
+	return out;
+}
+
+CacheEntry *
+cache_entry_make(const char *key, const uint8_t *raw, size_t len, Box bounds, unsigned layers,
+				 int historical)
+{
+	CacheEntry *e = calloc(1, sizeof(CacheEntry));
+
+	if (e == NULL)
+		return NULL;
+	e->key = strdup(key);
+	e->raw = malloc(len ? len : 1);
+	if (e->key == NULL || e->raw == NULL)
+	{
+		cache_entry_free(e);
+		return NULL;
+	}
+	if (len)
+		memcpy(e->raw, raw, len);
+	e->raw_len = len;
+	e->gz = gzip(raw, len, &e->gz_len);
+	cache_etag(raw, len, "", e->etag, sizeof e->etag);
+	cache_etag(raw, len, "-gz", e->etag_gz, sizeof e->etag_gz);
+	e->bounds = bounds;
+	e->layers = layers;
+	e->historical = historical;
+	e->cost = sizeof(CacheEntry) + strlen(key) + 1 + len + e->gz_len;
+	return e;
+}
+
+static void
+lru_unlink(Cache *c, CacheEntry *e)
+{
+	if (e->prev)
+		e->prev->next = e->next;
+	else
+		c->head = e->next;
+	if (e->next)
+		e->next->prev = e->prev;
+	else
+		c->tail = e->prev;
+	e->prev = e->next = NULL;
+}
+
+static void
+lru_push_front(Cache *c, CacheEntry *e)
+{
+	e->prev = NULL;
+	e->next = c->head;
+	if (c->head)
+		c->head->prev = e;
+	c->head = e;
+	if (c->tail == NULL)
+		c->tail = e;
+}
+
+static void
+remove_entry(Cache *c, CacheEntry *e)
+{
+	CacheEntry **p = &c->buckets[bucket_of(e->key)];
+
+	while (*p && *p != e)
+		p = &(*p)->chain;
+	if (*p)
+		*p = e->chain;
+	lru_unlink(c, e);
+	c->bytes -= e->cost;
+	c->entries--;
+	cache_entry_free(e);
+}
+
+const CacheEntry *
+cache_get(Cache *c, const char *key)
+{
+	CacheEntry *e;
+
+	if (c->capacity == 0)
+	{
+		c->misses++;
+		return NULL;
+	}
+	for (e = c->buckets[bucket_of(key)]; e; e = e->chain)
+		if (strcmp(e->key, key) == 0)
+		{
+			c->hits++;
+			lru_unlink(c, e);
+			lru_push_front(c, e);
+			return e;
+		}
+	c->misses++;
+	return NULL;
+}
+
+const CacheEntry *
+cache_put(Cache *c, const char *key, const uint8_t *raw, size_t len, Box bounds, unsigned layers,
+		  int historical)
+{
+	CacheEntry *e,
+			   *old;
+	unsigned	b;
+
+	if (c->capacity == 0)
+		return NULL;
+	e = cache_entry_make(key, raw, len, bounds, layers, historical);
+	if (e == NULL || e->cost > c->capacity)
+	{
+		cache_entry_free(e);
+		return NULL;
+	}
+	b = bucket_of(key);
+	for (old = c->buckets[b]; old; old = old->chain)
+		if (strcmp(old->key, key) == 0)
+		{
+			remove_entry(c, old);
+			break;
+		}
+	while (c->bytes + e->cost > c->capacity && c->tail)
+	{
+		remove_entry(c, c->tail);
+		c->evictions++;
+	}
+	e->chain = c->buckets[b];
+	c->buckets[b] = e;
+	lru_push_front(c, e);
+	c->bytes += e->cost;
+	c->entries++;
+	return e;
+}
+
+long
+cache_invalidate(Cache *c, Box box, unsigned extra_layers, double margin)
+{
+	Box			grown = box_grow(box, margin);
+	long		n = 0;
+	CacheEntry *e = c->head;
+
+	while (e)
+	{
+		CacheEntry *next = e->next;
+
+		if (!e->historical &&
+			(box_intersects(&e->bounds, &box) ||
+			 ((e->layers & extra_layers) && box_intersects(&e->bounds, &grown))))
+		{
+			remove_entry(c, e);
+			n++;
+		}
+		e = next;
+	}
+	c->invalidations += n;
+	return n;
+}
+
+long
+cache_invalidate_layers(Cache *c, unsigned layers)
+{
+	long		n = 0;
+	CacheEntry *e = c->head;
+
+	while (e)
+	{
+		CacheEntry *next = e->next;
+
+		if (!e->historical && (e->layers & layers))
+		{
+			remove_entry(c, e);
+			n++;
+		}
+		e = next;
+	}
+	c->invalidations += n;
+	return n;
+}
+
+void
+cache_free(Cache *c)
+{
+	if (c == NULL)
+		return;
+	while (c->head)
+		remove_entry(c, c->head);
+	free(c->buckets);
+	free(c);
+}
+
+void
+cache_stats(const Cache *c, CacheStats *out)
+{
+	out->hits = c->hits;
+	out->misses = c->misses;
+	out->evictions = c->evictions;
+	out->invalidations = c->invalidations;
+	out->entries = c->entries;
+	out->bytes = c->bytes;
+	out->capacity = c->capacity;
+}

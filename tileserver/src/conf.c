@@ -1,0 +1,353 @@
+/*
+ * conf.c - configuration of tailings-tileserver.
+ *
+ * Every setting has a flag, an environment variable and a config-file key:
+ *   --db URL            DATABASE_URL                  db
+ *   --listen HOST:PORT  TAILINGS_LISTEN               listen
+ *   --pool N            TAILINGS_POOL                 pool
+ *   --cache-mb N        TAILINGS_CACHE_MB             cache-mb
+ *   --www DIR           TAILINGS_WWW                  www
+ *   --cors-origin O     TAILINGS_CORS_ORIGIN          cors-origin
+ *   --statement-timeout-ms N  TAILINGS_STATEMENT_TIMEOUT_MS  statement-timeout-ms
+ *   --queue N           TAILINGS_QUEUE                queue
+ *   --timeout-s N       TAILINGS_TIMEOUT_S            timeout-s
+ *   --max-age-s N       TAILINGS_MAX_AGE_S            max-age-s
+ *   --access-log on|off TAILINGS_ACCESS_LOG           access-log
+ *   --config FILE       TAILINGS_CONFIG
+ * The config file holds "key = value" lines; # starts a comment.
+ */
+#include "conf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum
+{
+	OPT_STRING,
+	OPT_INT,
+	OPT_BOOL,
+	OPT_LISTEN
+} OptType;
+
+typedef struct Option
+{
+	const char *name;			/* flag without dashes, and config-file key */
+	const char *env;
+	OptType		type;
+	size_t		offset;
+	long		min,
+				max;
+	const char *help;
+} Option;
+
+#define OFF(f) offsetof(Conf, f)
+
+static const Option options[] = {
+	{"db", "DATABASE_URL", OPT_STRING, OFF(db), 0, 0, "database connection string or URL (default: $DATABASE_URL)"},
+	{"listen", "TAILINGS_LISTEN", OPT_LISTEN, 0, 0, 0, "address to listen on (default 127.0.0.1:7800)"},
+	{"pool", "TAILINGS_POOL", OPT_INT, OFF(pool), 1, 256, "database connections for requests (default 8)"},
+	{"cache-mb", "TAILINGS_CACHE_MB", OPT_INT, OFF(cache_mb), 0, 1048576, "tile cache size in MiB, 0 disables it (default 256)"},
+	{"www", "TAILINGS_WWW", OPT_STRING, OFF(www), 0, 0, "directory of static files served at / (default: none)"},
+	{"cors-origin", "TAILINGS_CORS_ORIGIN", OPT_STRING, OFF(cors_origin), 0, 0, "Access-Control-Allow-Origin (default *)"},
+	{"statement-timeout-ms", "TAILINGS_STATEMENT_TIMEOUT_MS", OPT_INT, OFF(statement_timeout_ms), 1, 3600000,
+	 "database statement timeout (default 10000)"},
+	{"queue", "TAILINGS_QUEUE", OPT_INT, OFF(queue), 0, 1000000, "requests that may wait for a connection (default 1024)"},
+	{"timeout-s", "TAILINGS_TIMEOUT_S", OPT_INT, OFF(timeout_s), 1, 3600, "idle and request timeout in seconds (default 30)"},
+	{"max-age-s", "TAILINGS_MAX_AGE_S", OPT_INT, OFF(max_age_s), 0, 31536000,
+	 "Cache-Control max-age of current tiles (default 0: revalidate)"},
+	{"access-log", "TAILINGS_ACCESS_LOG", OPT_BOOL, OFF(access_log), 0, 1, "a line per request on stdout: on|off (default on)"},
+};
+#define NOPTIONS (sizeof(options) / sizeof(options[0]))
+
+void
+conf_usage(void *out)
+{
+	FILE	   *f = out;
+
+	fputs("usage: tailings-tileserver [options]\n"
+		  "Serves the Tailings One-Map: vector tiles, TileJSON, style, JSON API and viewer.\n\n",
+		  f);
+	for (size_t i = 0; i < NOPTIONS; i++)
+		fprintf(f, "  --%-22s %s\n                           env %s, config key %s\n",
+				options[i].name, options[i].help, options[i].env, options[i].name);
+	fputs("  --config FILE            settings as \"key = value\" lines (env TAILINGS_CONFIG)\n"
+		  "  --help                   this text\n\n"
+		  "Precedence: flags, then environment, then the config file, then defaults.\n"
+		  "An invalid value is a one-line message and exit status 2.\n",
+		  f);
+}
+
+int
+conf_parse_listen(const char *s, char **host, int *port)
+{
+	const char *colon;
+	char	   *end;
+	long		p;
+	size_t		hlen;
+	const char *h = s;
+
+	if (s[0] == '[')
+	{
+		const char *close = strchr(s, ']');
+
+		if (close == NULL || close[1] != ':')
+			return -1;
+		h = s + 1;
+		hlen = (size_t) (close - h);
+		colon = close + 1;
+	}
+	else
+	{
+		colon = strrchr(s, ':');
+		if (colon == NULL)
+			return -1;
+		hlen = (size_t) (colon - s);
+	}
+	errno = 0;
+	p = strtol(colon + 1, &end, 10);
+	if (errno || *end != '\0' || end == colon + 1 || p < 1 || p > 65535)
+		return -1;
+	*host = hlen ? strndup(h, hlen) : strdup("0.0.0.0");
+	*port = (int) p;
+	return *host ? 0 : -1;
+}
+
+static const Option *
+find_option(const char *name)
+{
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if (strcmp(options[i].name, name) == 0)
+			return &options[i];
+	return NULL;
+}
+
+/* Set one option from text; 0 on success, else a message in err. */
+static int
+set_option(Conf *conf, const Option *o, const char *value, const char *from, char *err, size_t errlen)
+{
+	char	   *base = (char *) conf;
+
+	switch (o->type)
+	{
+		case OPT_STRING:
+			{
+				char	  **slot = (char **) (base + o->offset);
+
+				free(*slot);
+				*slot = strdup(value);
+				return 0;
+			}
+		case OPT_INT:
+			{
+				char	   *end;
+				long		v;
+
+				errno = 0;
+				v = strtol(value, &end, 10);
+				if (errno || end == value || *end != '\0' || v < o->min || v > o->max)
+				{
+					snprintf(err, errlen, "invalid value \"%s\" for %s (%s): expected an integer from %ld to %ld",
+							 value, o->name, from, o->min, o->max);
+					return -1;
+				}
+				*(int *) (base + o->offset) = (int) v;
+				return 0;
+			}
+		case OPT_BOOL:
+			if (strcmp(value, "on") == 0 || strcmp(value, "true") == 0 || strcmp(value, "1") == 0)
+				*(int *) (base + o->offset) = 1;
+			else if (strcmp(value, "off") == 0 || strcmp(value, "false") == 0 || strcmp(value, "0") == 0)
+				*(int *) (base + o->offset) = 0;
+			else
+			{
+				snprintf(err, errlen, "invalid value \"%s\" for %s (%s): expected on or off", value, o->name, from);
+				return -1;
+			}
+			return 0;
+		case OPT_LISTEN:
+			{
+				char	   *host = NULL;
+				int			port;
+
+				if (conf_parse_listen(value, &host, &port) != 0)
+				{
+					snprintf(err, errlen, "invalid value \"%s\" for listen (%s): expected HOST:PORT", value, from);
+					return -1;
+				}
+				free(conf->listen_host);
+				conf->listen_host = host;
+				conf->listen_port = port;
+				return 0;
+			}
+	}
+	return -1;
+}
+
+static char *
+trim(char *s)
+{
+	char	   *end;
+
+	while (isspace((unsigned char) *s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char) end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+static int
+load_file(Conf *conf, const char *path, char *err, size_t errlen)
+{
+	FILE	   *f = fopen(path, "r");
+	char		line[4096];
+	int			lineno = 0;
+	int			rc = 0;
+
+	if (f == NULL)
+	{
+		snprintf(err, errlen, "cannot read config file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && fgets(line, sizeof line, f))
+	{
+		char	   *s,
+				   *eq,
+				   *hash,
+					where[512];
+		const Option *o;
+
+		lineno++;
+		if ((hash = strchr(line, '#')) != NULL)
+			*hash = '\0';
+		s = trim(line);
+		if (*s == '\0')
+			continue;
+		eq = strchr(s, '=');
+		if (eq == NULL)
+		{
+			snprintf(err, errlen, "%s:%d: expected \"key = value\"", path, lineno);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		o = find_option(trim(s));
+		if (o == NULL)
+		{
+			snprintf(err, errlen, "%s:%d: unknown setting \"%s\"", path, lineno, trim(s));
+			rc = -1;
+			break;
+		}
+		snprintf(where, sizeof where, "%s:%d", path, lineno);
+		rc = set_option(conf, o, trim(eq + 1), where, err, errlen);
+	}
+	fclose(f);
+	return rc;
+}
+
+void
+conf_free(Conf *conf)
+{
+	free(conf->db);
+	free(conf->listen_host);
+	free(conf->www);
+	free(conf->cors_origin);
+	free(conf->config_file);
+	memset(conf, 0, sizeof(*conf));
+}
+
+int
+conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out)
+{
+	const char *flag_values[NOPTIONS] = {0};
+	const char *config = getenv("TAILINGS_CONFIG");
+
+	memset(conf, 0, sizeof(*conf));
+	conf->listen_host = strdup("127.0.0.1");
+	conf->listen_port = 7800;
+	conf->pool = 8;
+	conf->cache_mb = 256;
+	conf->cors_origin = strdup("*");
+	conf->statement_timeout_ms = 10000;
+	conf->queue = 1024;
+	conf->timeout_s = 30;
+	conf->max_age_s = 0;
+	conf->access_log = 1;
+
+	/* flags first, remembered; applied last so that they win */
+	for (int i = 1; i < argc; i++)
+	{
+		const char *arg = argv[i];
+		const char *value = NULL;
+		char		name[64];
+		const char *eq;
+		const Option *o;
+
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
+		{
+			conf_usage(out);
+			return 1;
+		}
+		if (strncmp(arg, "--", 2) != 0)
+		{
+			snprintf(err, errlen, "unexpected argument \"%s\" (see --help)", arg);
+			return 2;
+		}
+		arg += 2;
+		eq = strchr(arg, '=');
+		snprintf(name, sizeof name, "%.*s", eq ? (int) (eq - arg) : (int) strlen(arg), arg);
+		if (eq)
+			value = eq + 1;
+		else if (i + 1 < argc)
+			value = argv[++i];
+		else
+		{
+			snprintf(err, errlen, "option --%s needs a value", name);
+			return 2;
+		}
+		if (strcmp(name, "config") == 0)
+		{
+			config = value;
+			continue;
+		}
+		o = find_option(name);
+		if (o == NULL)
+		{
+			snprintf(err, errlen, "unknown option --%s (see --help)", name);
+			return 2;
+		}
+		flag_values[o - options] = value;
+	}
+
+	if (config)
+	{
+		conf->config_file = strdup(config);
+		if (load_file(conf, config, err, errlen) != 0)
+			return 2;
+	}
+	for (size_t i = 0; i < NOPTIONS; i++)
+	{
+		const char *v = getenv(options[i].env);
+
+		if (v && *v && set_option(conf, &options[i], v, options[i].env, err, errlen) != 0)
+			return 2;
+	}
+	for (size_t i = 0; i < NOPTIONS; i++)
+	{
+		char		from[80];
+
+		snprintf(from, sizeof from, "--%s", options[i].name);
+		if (flag_values[i] && set_option(conf, &options[i], flag_values[i], from, err, errlen) != 0)
+			return 2;
+	}
+	if (conf->db == NULL || conf->db[0] == '\0')
+	{
+		snprintf(err, errlen, "no database: give --db or set DATABASE_URL");
+		return 2;
+	}
+	return 0;
+}

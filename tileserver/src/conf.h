@@ -1,0 +1,39 @@
+/*
+ * conf.h - configuration of tailings-tileserver: flags, environment, file.
+ */
+#ifndef TAILINGS_CONF_H
+#define TAILINGS_CONF_H
+
+#include <stddef.h>
+
+typedef struct Conf
+{
+	char	   *db;				/* libpq connection string or URL */
+	char	   *listen_host;
+	int			listen_port;
+	int			pool;			/* database connections for requests */
+	int			cache_mb;		/* 0 disables the cache */
+	char	   *www;			/* static files; NULL: none */
+	char	   *cors_origin;
+	int			statement_timeout_ms;
+	int			queue;			/* requests waiting for a connection, at most */
+	int			timeout_s;		/* idle and request timeout */
+	int			max_age_s;		/* Cache-Control max-age of current tiles */
+	int			access_log;		/* 1: a line per request on stdout */
+	char	   *config_file;
+} Conf;
+
+/*
+ * Fill conf from, in order of precedence: the command line, the environment
+ * (DATABASE_URL, TAILINGS_*), the config file (--config or TAILINGS_CONFIG),
+ * and defaults.  Returns 0 on success; 1 when --help was given (usage printed
+ * to out); 2 on an invalid value, with a one-line message in err[].
+ */
+int			conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out);
+void		conf_free(Conf *conf);
+void		conf_usage(void *out);
+
+/* Parse "HOST:PORT" (or ":PORT", "[v6]:PORT"); 0 on success. */
+int			conf_parse_listen(const char *s, char **host, int *port);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * db.h - a pool of asynchronous libpq connections driven by the libevent loop,
+ * a bounded queue of waiting queries, reconnection with backoff, and a
+ * dedicated connection that LISTENs for change notifications.
+ */
+#ifndef TAILINGS_DB_H
+#define TAILINGS_DB_H
+
+#include <event2/event.h>
+#include <libpq-fe.h>
+
+typedef struct Db Db;
+
+/*
+ * Result of a query: res is the query's last result (PGRES_TUPLES_OK or an
+ * error; owned by the caller, who PQclear()s it), or NULL when the database
+ * could not be reached (connection lost, or down): then unavailable is set.
+ */
+typedef void (*DbResultCb) (PGresult *res, int unavailable, void *arg);
+typedef void (*DbNotifyCb) (const char *payload, void *arg);
+/* called when the listening connection is (re)established: notifications may have been missed */
+typedef void (*DbResyncCb) (void *arg);
+
+typedef struct DbStats
+{
+	int			size;			/* connections in the pool */
+	int			idle;
+	int			busy;
+	int			queued;
+	long long	reconnects;
+	long long	notifications;
+	long long	queries;
+	long long	rejected;		/* queue full */
+	int			listening;		/* the LISTEN connection is up */
+} DbStats;
+
+Db		   *db_create(struct event_base *base, const char *conninfo, int pool, int queue_max,
+					  int statement_timeout_ms);
+void		db_free(Db *db);
+
+/* LISTEN on channel; cb for each notification, resync after each (re)connect */
+void		db_listen(Db *db, const char *channel, DbNotifyCb cb, DbResyncCb resync, void *arg);
+
+/*
+ * Run a parameterised query (text parameters, result in binary or text).
+ * Returns 0 when the query is running or queued; -1 when the queue is full;
+ * -2 when the database is unreachable (no connection is up).  The callback
+ * runs later, from the event loop, exactly once, unless db_cancel_arg() is
+ * called for its arg first.
+ */
+int			db_query(Db *db, const char *sql, int nparams, const char *const *params,
+					 int binary_result, DbResultCb cb, void *arg);
+
+/* true when at least one pool connection is up */
+int			db_up(const Db *db);
+void		db_stats(const Db *db, DbStats *out);
+
+#endif

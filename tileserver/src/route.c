@@ -1,0 +1,380 @@
+/*
+ * route.c - request paths of tailings-tileserver:
+ *
+ *   /tiles/{layers}/{z}/{x}/{y}.mvt (.pbf)  [?at=ISO8601]
+ *   /tiles/{layers}.json
+ *   /style.json  /sprite.json  /sprite.png  /sprite@2x.json  /sprite@2x.png
+ *   /fonts/{fontstack}/{start}-{end}.pbf
+ *   /api/ponds  /api/ponds/{id}  /api/ponds/{id}/completeness
+ *   /health  /metrics
+ *   anything else: a static file (when --www is set)
+ *
+ * {layers} is "all" or a comma list of "ponds" and the category codes.
+ */
+#include "route.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tailings/catalog.h"
+
+static int
+layer_bit(const char *name, size_t len)
+{
+	if (len == strlen(TL_PONDS_LAYER) && strncmp(name, TL_PONDS_LAYER, len) == 0)
+		return 0;
+	for (int i = 0; i < TL_N_CATEGORIES; i++)
+	{
+		const char *code = tl_categories()[i].code;
+
+		if (strlen(code) == len && strncmp(code, name, len) == 0)
+			return i + 1;
+	}
+	return -1;
+}
+
+unsigned
+route_all_layers(void)
+{
+	return (1u << (TL_N_CATEGORIES + 1)) - 1;
+}
+
+static const char *
+layer_name(int bit)
+{
+	return bit == 0 ? TL_PONDS_LAYER : tl_categories()[bit - 1].code;
+}
+
+void
+route_layers_name(unsigned layers, char *buf, unsigned len)
+{
+	size_t		used = 0;
+
+	buf[0] = '\0';
+	if (layers == route_all_layers())
+	{
+		snprintf(buf, len, "all");
+		return;
+	}
+	for (int bit = 0; bit <= TL_N_CATEGORIES; bit++)
+		if (layers & (1u << bit))
+		{
+			int			n = snprintf(buf + used, len - used, "%s%s", used ? "," : "", layer_name(bit));
+
+			if (n < 0 || (size_t) n >= len - used)
+				return;
+			used += (size_t) n;
+		}
+}
+
+void
+route_layers_array(unsigned layers, char *buf, unsigned len)
+{
+	size_t		used = 1;
+
+	snprintf(buf, len, "{");
+	for (int bit = 0; bit <= TL_N_CATEGORIES; bit++)
+		if (layers & (1u << bit))
+		{
+			int			n = snprintf(buf + used, len - used, "%s%s", used > 1 ? "," : "", layer_name(bit));
+
+			if (n < 0 || (size_t) n >= len - used)
+				return;
+			used += (size_t) n;
+		}
+	snprintf(buf + used, len - used, "}");
+}
+
+/* parse "all" or a comma list into a mask; 0 and r->layer_error on an unknown name */
+static unsigned
+parse_layers(const char *s, size_t len, Route *r)
+{
+	unsigned	mask = 0;
+	size_t		i = 0;
+
+	if (len == 3 && strncmp(s, "all", 3) == 0)
+		return route_all_layers();
+	while (i <= len)
+	{
+		size_t		j = i;
+		int			bit;
+
+		while (j < len && s[j] != ',')
+			j++;
+		bit = layer_bit(s + i, j - i);
+		if (bit < 0)
+		{
+			snprintf(r->layer_error, sizeof r->layer_error, "%.*s", (int) (j - i > 40 ? 40 : j - i), s + i);
+			return 0;
+		}
+		mask |= 1u << bit;
+		i = j + 1;
+	}
+	return mask;
+}
+
+/* a non-negative decimal integer of at most maxdigits digits, the whole of [s, s+len) */
+static int
+parse_uint(const char *s, size_t len, int maxdigits, long long *out)
+{
+	long long	v = 0;
+
+	if (len == 0 || (int) len > maxdigits)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+	{
+		if (!isdigit((unsigned char) s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+digits(const char *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!isdigit((unsigned char) s[i]))
+			return 0;
+	return 1;
+}
+
+/* YYYY-MM-DD, optionally THH:MM[:SS[.f+]], optionally Z or +HH[:MM] / -HH[:MM] */
+int
+route_valid_time(const char *s)
+{
+	size_t		len = strlen(s);
+	const char *p = s;
+
+	if (len < 10 || len > 40 || !digits(p, 4) || p[4] != '-' || !digits(p + 5, 2) || p[7] != '-' ||
+		!digits(p + 8, 2))
+		return 0;
+	p += 10;
+	if (*p == '\0')
+		return 1;
+	if (*p != 'T' && *p != ' ')
+		return 0;
+	p++;
+	if (!digits(p, 2) || p[2] != ':' || !digits(p + 3, 2))
+		return 0;
+	p += 5;
+	if (*p == ':')
+	{
+		if (!digits(p + 1, 2))
+			return 0;
+		p += 3;
+		if (*p == '.')
+		{
+			p++;
+			if (!isdigit((unsigned char) *p))
+				return 0;
+			while (isdigit((unsigned char) *p))
+				p++;
+		}
+	}
+	if (*p == 'Z')
+		return p[1] == '\0';
+	if (*p == '+' || *p == '-')
+	{
+		p++;
+		if (!digits(p, 2))
+			return 0;
+		p += 2;
+		if (*p == ':')
+			p++;
+		if (*p == '\0')
+			return 1;
+		return digits(p, 2) && p[2] == '\0';
+	}
+	return *p == '\0';
+}
+
+static void
+bad(Route *r, const char *why)
+{
+	r->kind = ROUTE_BAD;
+	r->error = why;
+}
+
+static void
+parse_tile(const char *rest, const char *query, Route *r)
+{
+	/* {layers}/{z}/{x}/{y}.mvt  or  {layers}.json */
+	const char *slash = strchr(rest, '/');
+	const char *dot;
+	const char *parts[3];
+	size_t		lens[3];
+	long long	v[3];
+	const char *p;
+
+	if (slash == NULL)
+	{
+		size_t		len = strlen(rest);
+
+		if (len > 5 && strcmp(rest + len - 5, ".json") == 0)
+		{
+			r->layers = parse_layers(rest, len - 5, r);
+			if (r->layers == 0)
+			{
+				r->kind = ROUTE_NOT_FOUND;
+				r->error = "unknown layer";
+				return;
+			}
+			r->kind = ROUTE_TILEJSON;
+			return;
+		}
+		r->kind = ROUTE_NOT_FOUND;
+		return;
+	}
+	r->layers = parse_layers(rest, (size_t) (slash - rest), r);
+	if (r->layers == 0)
+	{
+		r->kind = ROUTE_NOT_FOUND;
+		r->error = "unknown layer";
+		return;
+	}
+	p = slash + 1;
+	for (int i = 0; i < 3; i++)
+	{
+		const char *end = i < 2 ? strchr(p, '/') : strchr(p, '.');
+
+		if (end == NULL)
+		{
+			bad(r, "a tile path is /tiles/{layers}/{z}/{x}/{y}.mvt");
+			return;
+		}
+		parts[i] = p;
+		lens[i] = (size_t) (end - p);
+		p = end + 1;
+	}
+	dot = p - 1;
+	if (strcmp(dot, ".mvt") != 0 && strcmp(dot, ".pbf") != 0)
+	{
+		bad(r, "a tile path ends in .mvt or .pbf");
+		return;
+	}
+	for (int i = 0; i < 3; i++)
+		if (parse_uint(parts[i], lens[i], 10, &v[i]) != 0)
+		{
+			bad(r, "z, x and y are non-negative integers");
+			return;
+		}
+	if (!(v[0] <= TL_TILE_MAXZOOM && v[1] < (1LL << v[0]) && v[2] < (1LL << v[0])))
+	{
+		bad(r, "z, x or y out of range: z runs from 0 to 22, x and y from 0 to 2^z-1");
+		return;
+	}
+	r->z = (int) v[0];
+	r->x = (long) v[1];
+	r->y = (long) v[2];
+	r->kind = ROUTE_TILE;
+	if (query)
+	{
+		/* the only parameter is at=; anything else is ignored */
+		const char *q = query;
+
+		while (q && *q)
+		{
+			const char *amp = strchr(q, '&');
+			size_t		len = amp ? (size_t) (amp - q) : strlen(q);
+
+			if (len >= 3 && strncmp(q, "at=", 3) == 0)
+			{
+				char	   *decoded;
+
+				if (len - 3 >= sizeof r->at)
+				{
+					bad(r, "at must be an ISO 8601 time, such as 2025-03-01T08:00:00+08:00");
+					return;
+				}
+				decoded = strndup(q + 3, len - 3);
+				if (decoded == NULL)
+				{
+					bad(r, "out of memory");
+					return;
+				}
+				/* '+' in a query string is a space unless escaped; a time zone wants '+' */
+				for (char *c = decoded; *c; c++)
+					if (*c == ' ')
+						*c = '+';
+				if (!route_valid_time(decoded))
+				{
+					free(decoded);
+					bad(r, "at must be an ISO 8601 time, such as 2025-03-01T08:00:00+08:00");
+					return;
+				}
+				snprintf(r->at, sizeof r->at, "%s", decoded);
+				free(decoded);
+			}
+			q = amp ? amp + 1 : NULL;
+		}
+	}
+}
+
+void
+route_parse(const char *path, const char *query, Route *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->kind = ROUTE_NOT_FOUND;
+
+	if (path == NULL || path[0] != '/')
+	{
+		bad(r, "the path must start with /");
+		return;
+	}
+	if (strncmp(path, "/tiles/", 7) == 0)
+	{
+		parse_tile(path + 7, query, r);
+		return;
+	}
+	if (strcmp(path, "/style.json") == 0)
+		r->kind = ROUTE_STYLE;
+	else if (strcmp(path, "/sprite.json") == 0 || strcmp(path, "/sprite@2x.json") == 0 ||
+			 strcmp(path, "/sprite.png") == 0 || strcmp(path, "/sprite@2x.png") == 0)
+	{
+		r->kind = ROUTE_SPRITE;
+		r->sprite_png = strstr(path, ".png") != NULL;
+		r->sprite_2x = strstr(path, "@2x") != NULL;
+	}
+	else if (strncmp(path, "/fonts/", 7) == 0)
+	{
+		const char *last = strrchr(path, '/');
+		long long	a,
+					b;
+		const char *dash = strchr(last, '-');
+
+		if (last == path + 6 || dash == NULL || strcmp(path + strlen(path) - 4, ".pbf") != 0 ||
+			parse_uint(last + 1, (size_t) (dash - last - 1), 5, &a) != 0 ||
+			parse_uint(dash + 1, strlen(dash + 1) - 4, 5, &b) != 0 || b < a || b > 65535)
+			bad(r, "a glyph path is /fonts/{fontstack}/{start}-{end}.pbf");
+		else
+			r->kind = ROUTE_GLYPHS;
+	}
+	else if (strcmp(path, "/api/ponds") == 0 || strcmp(path, "/api/ponds/") == 0)
+		r->kind = ROUTE_PONDS;
+	else if (strncmp(path, "/api/ponds/", 11) == 0)
+	{
+		const char *id = path + 11;
+		const char *slash = strchr(id, '/');
+		size_t		len = slash ? (size_t) (slash - id) : strlen(id);
+
+		if (parse_uint(id, len, 18, &r->pond_id) != 0)
+			bad(r, "a pond id is a positive integer");
+		else if (slash == NULL)
+			r->kind = ROUTE_POND;
+		else if (strcmp(slash, "/completeness") == 0)
+			r->kind = ROUTE_POND_COMPLETENESS;
+		else
+			r->kind = ROUTE_NOT_FOUND;
+	}
+	else if (strcmp(path, "/health") == 0)
+		r->kind = ROUTE_HEALTH;
+	else if (strcmp(path, "/metrics") == 0)
+		r->kind = ROUTE_METRICS;
+	else
+		r->kind = ROUTE_STATIC;
+}

@@ -1,0 +1,1156 @@
+/*
+ * server.c - request handling of tailings-tileserver on libevent's evhttp.
+ *
+ * One event loop runs everything: HTTP, the database pool and the change
+ * listener.  Every request gets exactly one reply through http_reply(), which
+ * also writes the access log line and counts the metrics.
+ */
+#include "server.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "cache.h"
+#include "db.h"
+#include "route.h"
+#include "style.h"
+#include "tailings/catalog.h"
+#include "tilemath.h"
+
+#define MAX_URI 2048
+#define TILE_EXTENT 4096
+#define TILE_BUFFER 64
+/* a changed element can change its pond's score: pond tiles this far around are dropped too */
+#define POND_MARGIN_DEG 0.05
+
+typedef enum Endpoint
+{
+	EP_TILE,
+	EP_TILEJSON,
+	EP_STYLE,
+	EP_SPRITE,
+	EP_GLYPHS,
+	EP_PONDS,
+	EP_POND,
+	EP_COMPLETENESS,
+	EP_HEALTH,
+	EP_METRICS,
+	EP_STATIC,
+	EP_OTHER,
+	EP_COUNT
+} Endpoint;
+
+static const char *const endpoint_names[EP_COUNT] = {
+	"tile", "tilejson", "style", "sprite", "glyphs", "ponds", "pond", "completeness",
+	"health", "metrics", "static", "other"
+};
+
+static const int tracked_status[] = {200, 204, 304, 400, 404, 405, 414, 500, 503, 504};
+#define NSTATUS (sizeof(tracked_status) / sizeof(tracked_status[0]))
+
+static const double latency_buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+#define NBUCKETS (sizeof(latency_buckets) / sizeof(latency_buckets[0]))
+
+typedef struct Req Req;
+
+/* a tile being fetched, and the requests waiting for it */
+typedef struct Inflight
+{
+	char	   *key;
+	unsigned	layers;
+	int			z;
+	long		x,
+				y;
+	char		at[48];
+	Req		   *waiters;
+	struct Inflight *next;
+} Inflight;
+
+struct Req
+{
+	Server	   *s;
+	struct evhttp_request *req;
+	struct evhttp_connection *evcon;
+	struct timespec start;
+	Endpoint	ep;
+	int			gone;			/* the client went away while waiting */
+	Req		   *next;			/* among an Inflight's waiters */
+	long long	pond_id;
+};
+
+typedef struct Metrics
+{
+	long long	requests[EP_COUNT][NSTATUS + 1];	/* last: other statuses */
+	long long	tile_buckets[NBUCKETS + 1];
+	double		tile_seconds;
+	long long	tile_count;
+	long long	coalesced;
+} Metrics;
+
+struct Server
+{
+	const Conf *conf;
+	struct event_base *base;
+	struct evhttp *http;
+	struct evhttp_bound_socket *bound;
+	Db		   *db;
+	Cache	   *cache;
+	Inflight   *inflight;
+	Metrics		m;
+	int			active;			/* requests not yet answered */
+	int			shutting_down;
+	struct event *drain;
+	time_t		started;
+	uint8_t    *sprite[2];
+	size_t		sprite_len[2];
+};
+
+/* ---------------------------------------------------------------------------
+ * replies
+ */
+static double
+seconds_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double) (now.tv_sec - t0->tv_sec) + (double) (now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void
+count(Server *s, Endpoint ep, int status)
+{
+	size_t		i;
+
+	for (i = 0; i < NSTATUS; i++)
+		if (tracked_status[i] == status)
+			break;
+	s->m.requests[ep][i]++;
+}
+
+static const char *
+method_name(enum evhttp_cmd_type cmd)
+{
+	switch (cmd)
+	{
+		case EVHTTP_REQ_GET:
+			return "GET";
+		case EVHTTP_REQ_HEAD:
+			return "HEAD";
+		case EVHTTP_REQ_OPTIONS:
+			return "OPTIONS";
+		case EVHTTP_REQ_POST:
+			return "POST";
+		case EVHTTP_REQ_PUT:
+			return "PUT";
+		case EVHTTP_REQ_DELETE:
+			return "DELETE";
+		case EVHTTP_REQ_PATCH:
+			return "PATCH";
+		default:
+			return "OTHER";
+	}
+}
+
+static void
+access_log(Req *r, int status, size_t bytes, double secs, const char *note)
+{
+	char	   *peer = NULL;
+	ev_uint16_t port = 0;
+	char		when[32];
+	time_t		now = time(NULL);
+	struct tm	tm;
+
+	if (!r->s->conf->access_log)
+		return;
+	if (r->evcon)
+		evhttp_connection_get_peer(r->evcon, &peer, &port);
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	printf("%s %s \"%s %s\" %d %zu %.1fms%s%s\n", when, peer ? peer : "-",
+		   method_name(evhttp_request_get_command(r->req)),
+		   evhttp_request_get_uri(r->req), status, bytes, secs * 1000, note ? " " : "", note ? note : "");
+	fflush(stdout);
+}
+
+static void
+req_free(Req *r)
+{
+	Server	   *s = r->s;
+
+	s->active--;
+	free(r);
+}
+
+/* The one way out for every request.  body may be NULL; it is consumed. */
+static void
+http_reply(Req *r, int status, const char *ctype, struct evbuffer *body, const char *note)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+	double		secs = seconds_since(&r->start);
+	size_t		bytes = body ? evbuffer_get_length(body) : 0;
+
+	if (ctype)
+		evhttp_add_header(h, "Content-Type", ctype);
+	evhttp_add_header(h, "Access-Control-Allow-Origin", r->s->conf->cors_origin);
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	if (r->s->shutting_down)
+		evhttp_add_header(h, "Connection", "close");
+	if (r->evcon)
+		evhttp_connection_set_closecb(r->evcon, NULL, NULL);
+	evhttp_send_reply(r->req, status, NULL, body);
+	if (body)
+		evbuffer_free(body);
+	count(r->s, r->ep, status);
+	if (r->ep == EP_TILE)
+	{
+		size_t		b = 0;
+
+		while (b < NBUCKETS && secs > latency_buckets[b])
+			b++;
+		r->s->m.tile_buckets[b]++;
+		r->s->m.tile_seconds += secs;
+		r->s->m.tile_count++;
+	}
+	access_log(r, status, bytes, secs, note);
+	req_free(r);
+}
+
+static void
+http_error(Req *r, int status, const char *message)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	evbuffer_add_printf(b, "{\"error\":\"");
+	for (const char *p = message; *p; p++)
+	{
+		if (*p == '"' || *p == '\\')
+			evbuffer_add_printf(b, "\\%c", *p);
+		else if ((unsigned char) *p >= 0x20)
+			evbuffer_add(b, p, 1);
+	}
+	evbuffer_add_printf(b, "\",\"status\":%d}\n", status);
+	if (status == 503)
+		evhttp_add_header(evhttp_request_get_output_headers(r->req), "Retry-After", "1");
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-store");
+	http_reply(r, status, "application/json", b, NULL);
+}
+
+static int
+accepts_gzip(struct evhttp_request *req)
+{
+	const char *ae = evhttp_find_header(evhttp_request_get_input_headers(req), "Accept-Encoding");
+	const char *g;
+
+	if (ae == NULL || (g = strstr(ae, "gzip")) == NULL)
+		return 0;
+	/* "gzip;q=0" refuses it */
+	g += 4;
+	while (*g == ' ')
+		g++;
+	if (strncmp(g, ";q=0", 4) == 0 && (g[4] == '\0' || g[4] == ',' || (g[4] == '.' && strspn(g + 5, "0") && (g[5 + strspn(g + 5, "0")] == '\0' || g[5 + strspn(g + 5, "0")] == ','))))
+		return 0;
+	return 1;
+}
+
+/* If-None-Match names this ETag (or is *) */
+static int
+etag_matches(struct evhttp_request *req, const char *etag)
+{
+	const char *inm = evhttp_find_header(evhttp_request_get_input_headers(req), "If-None-Match");
+
+	if (inm == NULL)
+		return 0;
+	if (strcmp(inm, "*") == 0)
+		return 1;
+	return strstr(inm, etag) != NULL;
+}
+
+/* reply with a tile: 204 when empty, 304 when the client has it, gzip when accepted */
+static void
+reply_tile(Req *r, const CacheEntry *e, const char *note)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+	int			gz = e->gz != NULL && accepts_gzip(r->req);
+	const char *etag = gz ? e->etag_gz : e->etag;
+	char		cc[64];
+	struct evbuffer *b;
+
+	if (e->historical)
+		snprintf(cc, sizeof cc, "public, max-age=31536000, immutable");
+	else if (r->s->conf->max_age_s > 0)
+		snprintf(cc, sizeof cc, "public, max-age=%d", r->s->conf->max_age_s);
+	else
+		snprintf(cc, sizeof cc, "no-cache");
+	evhttp_add_header(h, "Cache-Control", cc);
+	evhttp_add_header(h, "ETag", etag);
+	evhttp_add_header(h, "Vary", "Accept-Encoding");
+	if (etag_matches(r->req, etag))
+	{
+		http_reply(r, 304, NULL, NULL, note);
+		return;
+	}
+	if (e->raw_len == 0)
+	{
+		http_reply(r, 204, NULL, NULL, note);
+		return;
+	}
+	b = evbuffer_new();
+	if (gz)
+	{
+		evhttp_add_header(h, "Content-Encoding", "gzip");
+		evbuffer_add(b, e->gz, e->gz_len);
+	}
+	else
+		evbuffer_add(b, e->raw, e->raw_len);
+	http_reply(r, 200, "application/vnd.mapbox-vector-tile", b, note);
+}
+
+/* ---------------------------------------------------------------------------
+ * tiles
+ */
+static void
+tile_key(const Route *rt, char *key, size_t len)
+{
+	snprintf(key, len, "%x/%d/%ld/%ld%s%s", rt->layers, rt->z, rt->x, rt->y, rt->at[0] ? "@" : "", rt->at);
+}
+
+static void
+on_connection_close(struct evhttp_connection *evcon, void *arg)
+{
+	Req		   *r = arg;
+
+	(void) evcon;
+	r->gone = 1;
+	r->evcon = NULL;
+}
+
+static int
+sqlstate_is(const PGresult *res, const char *code)
+{
+	const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	return st && strcmp(st, code) == 0;
+}
+
+static void
+inflight_remove(Server *s, Inflight *f)
+{
+	Inflight  **p = &s->inflight;
+
+	while (*p && *p != f)
+		p = &(*p)->next;
+	if (*p)
+		*p = f->next;
+}
+
+static void
+tile_result(PGresult *res, int unavailable, void *arg)
+{
+	Inflight   *f = arg;
+	Server	   *s = f->waiters ? f->waiters->s : NULL;
+	Req		   *r,
+			   *next;
+	int			status = 0;
+	const char *msg = NULL;
+	const CacheEntry *e = NULL;
+	CacheEntry *own = NULL;
+
+	if (unavailable || res == NULL)
+	{
+		status = 503;
+		msg = "the database is unreachable";
+	}
+	else if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+	{
+		if (sqlstate_is(res, "22023") || sqlstate_is(res, "22007") || sqlstate_is(res, "22008") ||
+			sqlstate_is(res, "22009"))
+		{
+			status = 400;
+			msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		}
+		else if (sqlstate_is(res, "57014"))
+		{
+			status = 504;
+			msg = "the tile took longer than the statement timeout";
+		}
+		else
+		{
+			status = 500;
+			msg = "the database could not make the tile";
+			fprintf(stderr, "tile %s: %s", f->key, PQresultErrorMessage(res));
+		}
+	}
+	else if (s)
+	{
+		Box			bounds = tile_bounds(f->z, f->x, f->y, TILE_BUFFER, TILE_EXTENT);
+		const uint8_t *bytes = (const uint8_t *) PQgetvalue(res, 0, 0);
+		size_t		len = PQgetisnull(res, 0, 0) ? 0 : (size_t) PQgetlength(res, 0, 0);
+
+		e = cache_put(s->cache, f->key, bytes, len, bounds, f->layers, f->at[0] != '\0');
+		if (e == NULL)
+			e = own = cache_entry_make(f->key, bytes, len, bounds, f->layers, f->at[0] != '\0');
+		if (e == NULL)
+		{
+			status = 500;
+			msg = "out of memory";
+		}
+	}
+	for (r = f->waiters; r; r = next)
+	{
+		next = r->next;
+		if (r->gone)
+		{
+			req_free(r);
+			continue;
+		}
+		if (e)
+			reply_tile(r, e, r == f->waiters ? "miss" : "coalesced");
+		else
+			http_error(r, status, msg ? msg : "error");
+	}
+	if (s)
+		inflight_remove(s, f);
+	cache_entry_free(own);
+	if (res)
+		PQclear(res);
+	free(f->key);
+	free(f);
+}
+
+static void
+handle_tile(Req *r, const Route *rt)
+{
+	Server	   *s = r->s;
+	char		key[128];
+	const CacheEntry *e;
+	Inflight   *f;
+	char		zs[8],
+				xs[16],
+				ys[16],
+				layers[256];
+	const char *params[5];
+	int			rc;
+
+	tile_key(rt, key, sizeof key);
+	if ((e = cache_get(s->cache, key)) != NULL)
+	{
+		reply_tile(r, e, "hit");
+		return;
+	}
+	/* the same tile already on its way: wait for it */
+	for (f = s->inflight; f; f = f->next)
+		if (strcmp(f->key, key) == 0)
+		{
+			r->next = f->waiters;
+			f->waiters = r;
+			s->m.coalesced++;
+			evhttp_connection_set_closecb(r->evcon, on_connection_close, r);
+			return;
+		}
+	f = calloc(1, sizeof(Inflight));
+	if (f == NULL || (f->key = strdup(key)) == NULL)
+	{
+		free(f);
+		http_error(r, 500, "out of memory");
+		return;
+	}
+	f->layers = rt->layers;
+	f->z = rt->z;
+	f->x = rt->x;
+	f->y = rt->y;
+	snprintf(f->at, sizeof f->at, "%s", rt->at);
+	snprintf(zs, sizeof zs, "%d", rt->z);
+	snprintf(xs, sizeof xs, "%ld", rt->x);
+	snprintf(ys, sizeof ys, "%ld", rt->y);
+	route_layers_array(rt->layers, layers, sizeof layers);
+	params[0] = zs;
+	params[1] = xs;
+	params[2] = ys;
+	params[3] = rt->layers == route_all_layers() ? NULL : layers;
+	params[4] = rt->at[0] ? rt->at : NULL;
+	f->waiters = r;
+	rc = db_query(s->db, "SELECT tailings.tile($1::int, $2::int, $3::int, $4::text[], $5::timestamptz)",
+				  5, params, 1, tile_result, f);
+	if (rc != 0)
+	{
+		free(f->key);
+		free(f);
+		http_error(r, 503, rc == -1 ? "too many requests are waiting for the database"
+				   : "the database is unreachable");
+		return;
+	}
+	f->next = s->inflight;
+	s->inflight = f;
+	evhttp_connection_set_closecb(r->evcon, on_connection_close, r);
+}
+
+/* ---------------------------------------------------------------------------
+ * JSON API and TileJSON: one query each, answered from the first column
+ */
+typedef void (*JsonDone) (Req *r, PGresult *res);
+
+typedef struct JsonCall
+{
+	Req		   *r;
+	JsonDone	done;
+	unsigned	layers;			/* TileJSON */
+} JsonCall;
+
+static void
+json_result(PGresult *res, int unavailable, void *arg)
+{
+	JsonCall   *c = arg;
+	Req		   *r = c->r;
+
+	if (r->gone)
+		req_free(r);
+	else if (unavailable || res == NULL)
+		http_error(r, 503, "the database is unreachable");
+	else if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		if (sqlstate_is(res, "P0002"))
+			http_error(r, 404, "no such pond");
+		else if (sqlstate_is(res, "57014"))
+			http_error(r, 504, "the query took longer than the statement timeout");
+		else
+		{
+			fprintf(stderr, "%s: %s", evhttp_request_get_uri(r->req), PQresultErrorMessage(res));
+			http_error(r, 500, "database error");
+		}
+	}
+	else
+		c->done(r, res);
+	if (res)
+		PQclear(res);
+	free(c);
+}
+
+static void
+json_query(Req *r, const char *sql, int nparams, const char *const *params, JsonDone done, unsigned layers)
+{
+	JsonCall   *c = calloc(1, sizeof(JsonCall));
+	int			rc;
+
+	if (c == NULL)
+	{
+		http_error(r, 500, "out of memory");
+		return;
+	}
+	c->r = r;
+	c->done = done;
+	c->layers = layers;
+	rc = db_query(r->s->db, sql, nparams, params, 0, json_result, c);
+	if (rc != 0)
+	{
+		free(c);
+		http_error(r, 503, rc == -1 ? "too many requests are waiting for the database"
+				   : "the database is unreachable");
+		return;
+	}
+	evhttp_connection_set_closecb(r->evcon, on_connection_close, r);
+}
+
+static void
+json_body_done(Req *r, PGresult *res)
+{
+	struct evbuffer *b;
+
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+	{
+		http_error(r, 404, "no such pond");
+		return;
+	}
+	b = evbuffer_new();
+	evbuffer_add(b, PQgetvalue(res, 0, 0), (size_t) PQgetlength(res, 0, 0));
+	evbuffer_add(b, "\n", 1);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-cache");
+	http_reply(r, 200, "application/json; charset=utf-8", b, NULL);
+}
+
+static const char SQL_PONDS[] =
+	"SELECT coalesce(json_agg(json_build_object("
+	" 'id', p.id, 'code', p.code, 'name', p.name, 'enterprise', p.enterprise, 'county_code', p.county_code,"
+	" 'level', p.supervision_level, 'status', p.status, 'score', o.score, 'rules', o.rules,"
+	" 'errors_failed', o.errors_failed, 'warnings_failed', o.warnings_failed, 'elements', o.elements,"
+	" 'lon', round(ST_X(p.location)::numeric, 6), 'lat', round(ST_Y(p.location)::numeric, 6))"
+	" ORDER BY p.code), '[]')::text"
+	" FROM tailings.pond p JOIN tailings.pond_overview o USING (id)";
+
+static const char SQL_POND[] =
+	"SELECT json_build_object("
+	" 'id', p.id, 'code', p.code, 'name', p.name, 'enterprise', p.enterprise, 'county_code', p.county_code,"
+	" 'level', p.supervision_level, 'status', p.status, 'gw_flow_azimuth', p.gw_flow_azimuth,"
+	" 'lon', round(ST_X(p.location)::numeric, 6), 'lat', round(ST_Y(p.location)::numeric, 6),"
+	" 'attrs', p.attrs, 'score', tailings.completeness(p.id),"
+	" 'elements', (SELECT coalesce(json_object_agg(c.category, c.items ORDER BY c.category), '{}')"
+	"   FROM (SELECT tailings.category(e.kind) AS category, json_agg(json_build_object("
+	"     'id', e.id, 'kind', e.kind, 'label', tailings.label(e.kind), 'name', e.name, 'source', e.source,"
+	"     'accuracy_m', e.accuracy_m, 'surveyed_on', e.surveyed_on, 'verified_on', e.verified_on,"
+	"     'attrs', e.attrs) ORDER BY e.kind, e.id) AS items"
+	"   FROM tailings.element e WHERE e.pond_id = p.id GROUP BY 1) c),"
+	" 'completeness', (SELECT json_agg(c) FROM tailings.check_completeness(p.id) c),"
+	" 'recent_changes', (SELECT coalesce(json_agg(json_build_object('id', l.id, 'changed_at', l.changed_at,"
+	"     'actor', l.actor, 'table', l.table_name, 'row_id', l.row_id, 'op', l.op, 'changed', l.changed,"
+	"     'moved_m', round(l.moved_m::numeric, 2)) ORDER BY l.id DESC), '[]')"
+	"   FROM (SELECT * FROM tailings.change_log WHERE pond_id = p.id ORDER BY id DESC LIMIT 20) l)"
+	")::text FROM tailings.pond p WHERE p.id = $1::bigint";
+
+static const char SQL_COMPLETENESS[] =
+	"SELECT coalesce(json_agg(c), '[]')::text FROM tailings.check_completeness($1::bigint) c";
+
+static const char SQL_BOUNDS[] =
+	"SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)"
+	" FROM (SELECT ST_Extent(location) AS b FROM tailings.pond) s";
+
+/* scheme://host of the request, for absolute URLs */
+static void
+base_url(Req *r, char *buf, size_t len)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(r->req);
+	const char *host = evhttp_find_header(in, "Host");
+	const char *proto = evhttp_find_header(in, "X-Forwarded-Proto");
+	int			ok = host != NULL && *host && strlen(host) < 200;
+
+	for (const char *p = host; ok && *p; p++)
+		if (!(isalnum((unsigned char) *p) || strchr(".-:[]_", *p)))
+			ok = 0;
+	if (ok)
+		snprintf(buf, len, "%s://%s", proto && strcmp(proto, "https") == 0 ? "https" : "http", host);
+	else
+		snprintf(buf, len, "http://%s:%d", r->s->conf->listen_host, r->s->conf->listen_port);
+}
+
+static void
+tilejson_done(Req *r, PGresult *res)
+{
+	struct evbuffer *b = evbuffer_new();
+	char		url[256];
+	Box			bounds;
+	int			have = PQntuples(res) == 1 && !PQgetisnull(res, 0, 0);
+
+	if (have)
+	{
+		bounds.xmin = atof(PQgetvalue(res, 0, 0));
+		bounds.ymin = atof(PQgetvalue(res, 0, 1));
+		bounds.xmax = atof(PQgetvalue(res, 0, 2));
+		bounds.ymax = atof(PQgetvalue(res, 0, 3));
+	}
+	base_url(r, url, sizeof url);
+	/* the layers were parsed into the route; they travel in pond_id's place */
+	style_tilejson(b, url, (unsigned) r->pond_id, have ? &bounds : NULL);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-cache");
+	http_reply(r, 200, "application/json; charset=utf-8", b, NULL);
+}
+
+/* ---------------------------------------------------------------------------
+ * health and metrics
+ */
+static void
+handle_health(Req *r)
+{
+	Server	   *s = r->s;
+	DbStats		d;
+	CacheStats	c;
+	int			up = db_up(s->db);
+	struct evbuffer *b = evbuffer_new();
+
+	db_stats(s->db, &d);
+	cache_stats(s->cache, &c);
+	evbuffer_add_printf(b, "{\"status\":\"%s\",\"database\":{\"up\":%s,\"pool\":%d,\"idle\":%d,\"busy\":%d,"
+						"\"queued\":%d,\"listening\":%s,\"reconnects\":%lld},"
+						"\"cache\":{\"entries\":%lld,\"bytes\":%zu,\"capacity\":%zu},\"uptime_s\":%lld}\n",
+						up ? "ok" : "unavailable", up ? "true" : "false", d.size, d.idle, d.busy, d.queued,
+						d.listening ? "true" : "false", d.reconnects, c.entries, c.bytes, c.capacity,
+						(long long) (time(NULL) - s->started));
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-store");
+	http_reply(r, up ? 200 : 503, "application/json", b, NULL);
+}
+
+static void
+handle_metrics(Req *r)
+{
+	Server	   *s = r->s;
+	DbStats		d;
+	CacheStats	c;
+	struct evbuffer *b = evbuffer_new();
+	long long	cum = 0;
+
+	db_stats(s->db, &d);
+	cache_stats(s->cache, &c);
+	evbuffer_add_printf(b, "# HELP tailings_http_requests_total HTTP requests by endpoint and status.\n"
+						"# TYPE tailings_http_requests_total counter\n");
+	for (int e = 0; e < EP_COUNT; e++)
+		for (size_t i = 0; i <= NSTATUS; i++)
+			if (s->m.requests[e][i])
+			{
+				if (i < NSTATUS)
+					evbuffer_add_printf(b, "tailings_http_requests_total{endpoint=\"%s\",status=\"%d\"} %lld\n",
+										endpoint_names[e], tracked_status[i], s->m.requests[e][i]);
+				else
+					evbuffer_add_printf(b, "tailings_http_requests_total{endpoint=\"%s\",status=\"other\"} %lld\n",
+										endpoint_names[e], s->m.requests[e][i]);
+			}
+	evbuffer_add_printf(b, "# HELP tailings_tile_seconds Time to answer a tile request.\n"
+						"# TYPE tailings_tile_seconds histogram\n");
+	for (size_t i = 0; i < NBUCKETS; i++)
+	{
+		cum += s->m.tile_buckets[i];
+		evbuffer_add_printf(b, "tailings_tile_seconds_bucket{le=\"%g\"} %lld\n", latency_buckets[i], cum);
+	}
+	cum += s->m.tile_buckets[NBUCKETS];
+	evbuffer_add_printf(b, "tailings_tile_seconds_bucket{le=\"+Inf\"} %lld\n"
+						"tailings_tile_seconds_sum %.6f\ntailings_tile_seconds_count %lld\n",
+						cum, s->m.tile_seconds, s->m.tile_count);
+	evbuffer_add_printf(b,
+						"# TYPE tailings_cache_hits_total counter\ntailings_cache_hits_total %lld\n"
+						"# TYPE tailings_cache_misses_total counter\ntailings_cache_misses_total %lld\n"
+						"# TYPE tailings_cache_evictions_total counter\ntailings_cache_evictions_total %lld\n"
+						"# TYPE tailings_cache_invalidations_total counter\ntailings_cache_invalidations_total %lld\n"
+						"# TYPE tailings_cache_entries gauge\ntailings_cache_entries %lld\n"
+						"# TYPE tailings_cache_bytes gauge\ntailings_cache_bytes %zu\n"
+						"# TYPE tailings_cache_capacity_bytes gauge\ntailings_cache_capacity_bytes %zu\n"
+						"# TYPE tailings_tile_coalesced_total counter\ntailings_tile_coalesced_total %lld\n"
+						"# TYPE tailings_db_pool_connections gauge\ntailings_db_pool_connections %d\n"
+						"# TYPE tailings_db_pool_busy gauge\ntailings_db_pool_busy %d\n"
+						"# TYPE tailings_db_pool_idle gauge\ntailings_db_pool_idle %d\n"
+						"# TYPE tailings_db_queue_waiting gauge\ntailings_db_queue_waiting %d\n"
+						"# TYPE tailings_db_queue_rejected_total counter\ntailings_db_queue_rejected_total %lld\n"
+						"# TYPE tailings_db_queries_total counter\ntailings_db_queries_total %lld\n"
+						"# TYPE tailings_db_reconnects_total counter\ntailings_db_reconnects_total %lld\n"
+						"# TYPE tailings_db_up gauge\ntailings_db_up %d\n"
+						"# TYPE tailings_notifications_total counter\ntailings_notifications_total %lld\n",
+						c.hits, c.misses, c.evictions, c.invalidations, c.entries, c.bytes, c.capacity,
+						s->m.coalesced, d.size, d.busy, d.idle, d.queued, d.rejected, d.queries, d.reconnects,
+						db_up(s->db), d.notifications);
+	http_reply(r, 200, "text/plain; version=0.0.4", b, NULL);
+}
+
+/* ---------------------------------------------------------------------------
+ * static files
+ */
+static const char *
+content_type(const char *path)
+{
+	static const struct
+	{
+		const char *ext,
+				   *type;
+	}			types[] = {
+		{".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+		{".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
+		{".json", "application/json"}, {".png", "image/png"}, {".svg", "image/svg+xml"},
+		{".ico", "image/x-icon"}, {".map", "application/json"}, {".txt", "text/plain; charset=utf-8"},
+		{".wasm", "application/wasm"}, {".pbf", "application/x-protobuf"},
+	};
+	const char *dot = strrchr(path, '.');
+
+	for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
+		if (strcmp(dot, types[i].ext) == 0)
+			return types[i].type;
+	return "application/octet-stream";
+}
+
+static void
+handle_static(Req *r, const char *path)
+{
+	Server	   *s = r->s;
+	char		file[4096];
+	char		etag[64];
+	struct stat st;
+	int			fd = -1;
+	struct evbuffer *b;
+
+	if (s->conf->www == NULL)
+	{
+		http_error(r, 404, "not found");
+		return;
+	}
+	/* no way out of the directory: no "..", no hidden files */
+	if (strstr(path, "/.") != NULL || strchr(path, '\\') != NULL)
+	{
+		http_error(r, 404, "not found");
+		return;
+	}
+	snprintf(file, sizeof file, "%s%s%s", s->conf->www, path, path[strlen(path) - 1] == '/' ? "index.html" : "");
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+	{
+		if (fd >= 0)
+			close(fd);
+		http_error(r, 404, "not found");
+		return;
+	}
+	snprintf(etag, sizeof etag, "\"%llx-%llx\"", (unsigned long long) st.st_size,
+			 (unsigned long long) st.st_mtime);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "ETag", etag);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-cache");
+	if (etag_matches(r->req, etag))
+	{
+		close(fd);
+		http_reply(r, 304, NULL, NULL, NULL);
+		return;
+	}
+	b = evbuffer_new();
+	if (st.st_size > 0 && evbuffer_add_file(b, fd, 0, st.st_size) != 0)
+	{
+		close(fd);
+		evbuffer_free(b);
+		http_error(r, 500, "cannot read the file");
+		return;
+	}
+	if (st.st_size == 0)
+		close(fd);
+	http_reply(r, 200, content_type(file), b, NULL);
+}
+
+/* ---------------------------------------------------------------------------
+ * dispatch
+ */
+static Endpoint
+endpoint_of(RouteKind k)
+{
+	switch (k)
+	{
+		case ROUTE_TILE:
+			return EP_TILE;
+		case ROUTE_TILEJSON:
+			return EP_TILEJSON;
+		case ROUTE_STYLE:
+			return EP_STYLE;
+		case ROUTE_SPRITE:
+			return EP_SPRITE;
+		case ROUTE_GLYPHS:
+			return EP_GLYPHS;
+		case ROUTE_PONDS:
+			return EP_PONDS;
+		case ROUTE_POND:
+			return EP_POND;
+		case ROUTE_POND_COMPLETENESS:
+			return EP_COMPLETENESS;
+		case ROUTE_HEALTH:
+			return EP_HEALTH;
+		case ROUTE_METRICS:
+			return EP_METRICS;
+		case ROUTE_STATIC:
+			return EP_STATIC;
+		default:
+			return EP_OTHER;
+	}
+}
+
+static void
+on_request(struct evhttp_request *req, void *arg)
+{
+	Server	   *s = arg;
+	Req		   *r = calloc(1, sizeof(Req));
+	const char *uri = evhttp_request_get_uri(req);
+	const struct evhttp_uri *parsed = evhttp_request_get_evhttp_uri(req);
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	char	   *path = NULL;
+	size_t		decoded_len = 0;
+	const char *raw_path;
+	Route		rt;
+	char		url[256];
+	char		pid[24];
+	const char *params[1];
+
+	if (r == NULL)
+	{
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	s->active++;
+	r->s = s;
+	r->req = req;
+	r->evcon = evhttp_request_get_connection(req);
+	r->ep = EP_OTHER;
+	clock_gettime(CLOCK_MONOTONIC, &r->start);
+
+	if (uri == NULL || strlen(uri) > MAX_URI)
+	{
+		http_error(r, 414, "the URI is too long");
+		return;
+	}
+	if (cmd == EVHTTP_REQ_OPTIONS)
+	{
+		struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+		evhttp_add_header(h, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+		evhttp_add_header(h, "Access-Control-Allow-Headers", "If-None-Match, Accept-Encoding, Content-Type");
+		evhttp_add_header(h, "Access-Control-Max-Age", "86400");
+		http_reply(r, 204, NULL, NULL, NULL);
+		return;
+	}
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD)
+	{
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD, OPTIONS");
+		http_error(r, 405, "only GET and HEAD are served");
+		return;
+	}
+	raw_path = parsed ? evhttp_uri_get_path(parsed) : NULL;
+	if (raw_path)
+		path = evhttp_uridecode(raw_path, 0, &decoded_len);
+	/* a path that decodes to a NUL byte or does not start with / is malformed */
+	if (path == NULL || decoded_len != strlen(path) || path[0] != '/')
+	{
+		free(path);
+		http_error(r, 400, "malformed path");
+		return;
+	}
+	route_parse(path, parsed ? evhttp_uri_get_query(parsed) : NULL, &rt);
+	r->ep = endpoint_of(rt.kind);
+	switch (rt.kind)
+	{
+		case ROUTE_BAD:
+			http_error(r, 400, rt.error);
+			break;
+		case ROUTE_NOT_FOUND:
+			if (rt.layer_error[0])
+			{
+				char		msg[128];
+
+				snprintf(msg, sizeof msg, "unknown layer \"%s\": layers are all, ponds and the category codes", rt.layer_error);
+				http_error(r, 404, msg);
+			}
+			else
+				http_error(r, 404, "not found");
+			break;
+		case ROUTE_TILE:
+			handle_tile(r, &rt);
+			break;
+		case ROUTE_TILEJSON:
+			r->pond_id = rt.layers;
+			json_query(r, SQL_BOUNDS, 0, NULL, tilejson_done, rt.layers);
+			break;
+		case ROUTE_STYLE:
+			{
+				struct evbuffer *b = evbuffer_new();
+
+				base_url(r, url, sizeof url);
+				style_maplibre(b, url);
+				evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-cache");
+				http_reply(r, 200, "application/json; charset=utf-8", b, NULL);
+				break;
+			}
+		case ROUTE_SPRITE:
+			{
+				struct evbuffer *b = evbuffer_new();
+				int			i = rt.sprite_2x ? 1 : 0;
+
+				evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "public, max-age=86400");
+				if (rt.sprite_png)
+				{
+					evbuffer_add(b, s->sprite[i], s->sprite_len[i]);
+					http_reply(r, 200, "image/png", b, NULL);
+				}
+				else
+				{
+					style_sprite_json(b, i + 1);
+					http_reply(r, 200, "application/json", b, NULL);
+				}
+				break;
+			}
+		case ROUTE_GLYPHS:
+			/* empty glyph ranges: the browser draws CJK labels with its own fonts */
+			evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "public, max-age=86400");
+			http_reply(r, 200, "application/x-protobuf", NULL, NULL);
+			break;
+		case ROUTE_PONDS:
+			json_query(r, SQL_PONDS, 0, NULL, json_body_done, 0);
+			break;
+		case ROUTE_POND:
+		case ROUTE_POND_COMPLETENESS:
+			snprintf(pid, sizeof pid, "%lld", rt.pond_id);
+			params[0] = pid;
+			json_query(r, rt.kind == ROUTE_POND ? SQL_POND : SQL_COMPLETENESS, 1, params, json_body_done, 0);
+			break;
+		case ROUTE_HEALTH:
+			handle_health(r);
+			break;
+		case ROUTE_METRICS:
+			handle_metrics(r);
+			break;
+		case ROUTE_STATIC:
+			handle_static(r, path);
+			break;
+	}
+	free(path);
+}
+
+/* ---------------------------------------------------------------------------
+ * change notifications
+ */
+static int
+json_number_array(const char *payload, const char *key, double *v, int n)
+{
+	const char *p = strstr(payload, key);
+	char	   *end;
+
+	if (p == NULL)
+		return 0;
+	p += strlen(key);
+	while (*p == ' ' || *p == ':')
+		p++;
+	if (*p != '[')
+		return 0;
+	p++;
+	for (int i = 0; i < n; i++)
+	{
+		v[i] = strtod(p, &end);
+		if (end == p)
+			return 0;
+		p = end;
+		while (*p == ' ' || *p == ',')
+			p++;
+	}
+	return 1;
+}
+
+static void
+on_change(const char *payload, void *arg)
+{
+	Server	   *s = arg;
+	double		v[4];
+
+	if (json_number_array(payload, "\"bbox\"", v, 4))
+	{
+		Box			b = {v[0], v[1], v[2], v[3]};
+
+		/* the changed area's tiles; and, as the pond's score may change, its pond tiles nearby */
+		cache_invalidate(s->cache, b, LAYER_PONDS, POND_MARGIN_DEG);
+	}
+	else
+		/* no area (a template rule changed): every pond's score may change */
+		cache_invalidate_layers(s->cache, LAYER_PONDS);
+}
+
+static void
+on_listen_resync(void *arg)
+{
+	Server	   *s = arg;
+
+	/* changes may have been missed while not listening: drop every current tile */
+	cache_invalidate_layers(s->cache, route_all_layers());
+}
+
+/* ---------------------------------------------------------------------------
+ * life cycle
+ */
+Server *
+server_create(struct event_base *base, const Conf *conf)
+{
+	Server	   *s = calloc(1, sizeof(Server));
+	struct timeval tv;
+
+	if (s == NULL)
+		return NULL;
+	s->conf = conf;
+	s->base = base;
+	s->started = time(NULL);
+	s->http = evhttp_new(base);
+	s->cache = cache_create((size_t) conf->cache_mb * 1024 * 1024);
+	for (int i = 0; i < 2; i++)
+		s->sprite[i] = style_sprite_png(i + 1, &s->sprite_len[i]);
+	if (s->http == NULL || s->cache == NULL || s->sprite[0] == NULL || s->sprite[1] == NULL)
+	{
+		fprintf(stderr, "tailings-tileserver: out of memory\n");
+		goto fail;
+	}
+	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS |
+							   EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
+							   EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
+	evhttp_set_max_headers_size(s->http, 8192);
+	evhttp_set_max_body_size(s->http, 65536);
+	tv.tv_sec = conf->timeout_s;
+	tv.tv_usec = 0;
+	evhttp_set_timeout_tv(s->http, &tv);
+	evhttp_set_gencb(s->http, on_request, s);
+	s->bound = evhttp_bind_socket_with_handle(s->http, conf->listen_host, (ev_uint16_t) conf->listen_port);
+	if (s->bound == NULL)
+	{
+		fprintf(stderr, "tailings-tileserver: cannot listen on %s:%d: %s\n", conf->listen_host,
+				conf->listen_port, strerror(errno));
+		goto fail;
+	}
+	s->db = db_create(base, conf->db, conf->pool, conf->queue, conf->statement_timeout_ms);
+	if (s->db == NULL)
+	{
+		fprintf(stderr, "tailings-tileserver: out of memory\n");
+		goto fail;
+	}
+	db_listen(s->db, "tailings_changes", on_change, on_listen_resync, s);
+	return s;
+fail:
+	server_free(s);
+	return NULL;
+}
+
+static void
+drain_check(evutil_socket_t fd, short what, void *arg)
+{
+	Server	   *s = arg;
+	static int	ticks = 0;
+
+	(void) fd;
+	(void) what;
+	/* in-flight requests finished, or 10 s passed */
+	if (s->active == 0 || ++ticks > 200)
+		event_base_loopexit(s->base, NULL);
+}
+
+void
+server_shutdown(Server *s)
+{
+	struct timeval tv = {0, 50000};
+
+	if (s->shutting_down)
+	{
+		event_base_loopexit(s->base, NULL);
+		return;
+	}
+	s->shutting_down = 1;
+	if (s->bound)
+		evhttp_del_accept_socket(s->http, s->bound);
+	s->bound = NULL;
+	s->drain = event_new(s->base, -1, EV_PERSIST, drain_check, s);
+	event_add(s->drain, &tv);
+}
+
+void
+server_free(Server *s)
+{
+	if (s == NULL)
+		return;
+	if (s->drain)
+		event_free(s->drain);
+	/* the database first: queries still waiting are answered while their requests exist */
+	db_free(s->db);
+	if (s->http)
+		evhttp_free(s->http);
+	while (s->inflight)
+	{
+		Inflight   *f = s->inflight;
+
+		s->inflight = f->next;
+		free(f->key);
+		free(f);
+	}
+	cache_free(s->cache);
+	free(s->sprite[0]);
+	free(s->sprite[1]);
+	free(s);
+}

@@ -1,0 +1,292 @@
+/*
+ * style.c - TileJSON, the MapLibre style and its sprite, all from the catalog
+ * in include/tailings/catalog.h.
+ *
+ * The style works without anything from the internet: no base map, the flow
+ * arrows come from this server's own sprite (drawn here), and labels use the
+ * glyph endpoint of this server, which serves empty glyph ranges so that
+ * MapLibre draws Chinese labels with the browser's own fonts
+ * (localIdeographFontFamily).
+ */
+#include "style.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "route.h"
+#include "tailings/catalog.h"
+
+/* pond fill by status, outline by completeness */
+#define COLOUR_IN_USE "#f08c00"
+#define COLOUR_SUSPENDED "#868e96"
+#define COLOUR_CLOSED "#5c940d"
+#define COLOUR_COMPLETE "#2b8a3e"
+#define COLOUR_INCOMPLETE "#e03131"
+
+static void
+json_string(struct evbuffer *out, const char *s)
+{
+	evbuffer_add(out, "\"", 1);
+	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+	{
+		if (*p == '"' || *p == '\\')
+			evbuffer_add_printf(out, "\\%c", *p);
+		else if (*p < 0x20)
+			evbuffer_add_printf(out, "\\u%04x", *p);
+		else
+			evbuffer_add(out, p, 1);
+	}
+	evbuffer_add(out, "\"", 1);
+}
+
+void
+style_tilejson(struct evbuffer *out, const char *base_url, unsigned layers, const Box *bounds)
+{
+	char		name[256];
+	int			first = 1;
+
+	route_layers_name(layers, name, sizeof name);
+	evbuffer_add_printf(out, "{\"tilejson\":\"3.0.0\",\"name\":\"Tailings One-Map: %s\","
+						"\"description\":\"尾矿库环境监管要素一张图 environmental supervision elements of tailings ponds\","
+						"\"attribution\":\"Tailings One-Map\",\"scheme\":\"xyz\","
+						"\"tiles\":[\"%s/tiles/%s/{z}/{x}/{y}.mvt\"],\"minzoom\":0,\"maxzoom\":%d,",
+						name, base_url, name, TL_TILE_MAXZOOM);
+	if (bounds)
+		evbuffer_add_printf(out, "\"bounds\":[%.6f,%.6f,%.6f,%.6f],\"center\":[%.6f,%.6f,%d],",
+							bounds->xmin, bounds->ymin, bounds->xmax, bounds->ymax,
+							(bounds->xmin + bounds->xmax) / 2, (bounds->ymin + bounds->ymax) / 2, 9);
+	evbuffer_add_printf(out, "\"vector_layers\":[");
+	if (layers & LAYER_PONDS)
+	{
+		evbuffer_add_printf(out, "{\"id\":\"ponds\",\"description\":\"尾矿库 tailings ponds: the drawn boundary from zoom %d, else the registry point\","
+							"\"minzoom\":0,\"maxzoom\":%d,\"fields\":{\"code\":\"String\",\"name\":\"String\","
+							"\"enterprise\":\"String\",\"county_code\":\"String\",\"level\":\"Number: supervision level 1-3\","
+							"\"status\":\"String: in_use, suspended or closed\",\"score\":\"Number: completeness 0-1\"}}",
+							TL_ELEMENT_MINZOOM, TL_TILE_MAXZOOM);
+		first = 0;
+	}
+	for (int i = 0; i < TL_N_CATEGORIES; i++)
+	{
+		const TlCategory *c = &tl_categories()[i];
+		int			k1 = 1;
+
+		if (!(layers & (1u << (i + 1))))
+			continue;
+		evbuffer_add_printf(out, "%s{\"id\":\"%s\",\"description\":", first ? "" : ",", c->code);
+		{
+			char		d[256];
+
+			snprintf(d, sizeof d, "%s %s", c->label_zh, c->label_en);
+			json_string(out, d);
+		}
+		evbuffer_add_printf(out, ",\"minzoom\":%d,\"maxzoom\":%d,\"fields\":{\"kind\":\"String: one of ",
+							TL_ELEMENT_MINZOOM, TL_TILE_MAXZOOM);
+		for (int k = 0; k < TL_N_KINDS; k++)
+			if (tl_kinds()[k].category == c->id)
+			{
+				evbuffer_add_printf(out, "%s%s", k1 ? "" : ", ", tl_kinds()[k].code);
+				k1 = 0;
+			}
+		evbuffer_add_printf(out, "\",\"name\":\"String\",\"pond_id\":\"Number\","
+							"\"source\":\"String: satellite, drone or ground\",\"verified\":\"Boolean: ground-verified\"}}");
+		first = 0;
+	}
+	evbuffer_add_printf(out, "]}");
+}
+
+static void
+layer_head(struct evbuffer *out, const char *id, const char *type, const char *source_layer, int minzoom)
+{
+	evbuffer_add_printf(out, ",{\"id\":\"%s\",\"type\":\"%s\",\"source\":\"tailings\",\"source-layer\":\"%s\","
+						"\"minzoom\":%d", id, type, source_layer, minzoom);
+}
+
+void
+style_maplibre(struct evbuffer *out, const char *base_url)
+{
+	evbuffer_add_printf(out, "{\"version\":8,\"name\":\"Tailings One-Map 尾矿库环境监管要素一张图\","
+						"\"metadata\":{\"tailings:element-minzoom\":%d},"
+						"\"sources\":{\"tailings\":{\"type\":\"vector\",\"url\":\"%s/tiles/all.json\"}},"
+						"\"sprite\":\"%s/sprite\",\"glyphs\":\"%s/fonts/{fontstack}/{range}.pbf\","
+						"\"layers\":[{\"id\":\"background\",\"type\":\"background\",\"paint\":{\"background-color\":\"#f4f1ea\"}}",
+						TL_ELEMENT_MINZOOM, base_url, base_url, base_url);
+
+	/* ponds: fill by status, outline by completeness, a circle where only the registry point is known */
+	layer_head(out, "ponds-fill", "fill", "ponds", 0);
+	evbuffer_add_printf(out, ",\"filter\":[\"==\",[\"geometry-type\"],\"Polygon\"],\"paint\":{\"fill-color\":"
+						"[\"match\",[\"get\",\"status\"],\"in_use\",\"%s\",\"suspended\",\"%s\",\"closed\",\"%s\",\"#999999\"],"
+						"\"fill-opacity\":0.25}}", COLOUR_IN_USE, COLOUR_SUSPENDED, COLOUR_CLOSED);
+	layer_head(out, "ponds-outline", "line", "ponds", 0);
+	evbuffer_add_printf(out, ",\"filter\":[\"==\",[\"geometry-type\"],\"Polygon\"],\"paint\":{\"line-color\":"
+						"[\"case\",[\">=\",[\"coalesce\",[\"get\",\"score\"],0],1],\"%s\",\"%s\"],\"line-width\":2.5}}",
+						COLOUR_COMPLETE, COLOUR_INCOMPLETE);
+	layer_head(out, "ponds-point", "circle", "ponds", 0);
+	evbuffer_add_printf(out, ",\"filter\":[\"==\",[\"geometry-type\"],\"Point\"],\"paint\":{"
+						"\"circle-radius\":[\"interpolate\",[\"linear\"],[\"zoom\"],4,3,10,7,14,10],"
+						"\"circle-color\":[\"match\",[\"get\",\"status\"],\"in_use\",\"%s\",\"suspended\",\"%s\",\"closed\",\"%s\",\"#999999\"],"
+						"\"circle-stroke-width\":2.5,\"circle-stroke-color\":"
+						"[\"case\",[\">=\",[\"coalesce\",[\"get\",\"score\"],0],1],\"%s\",\"%s\"]}}",
+						COLOUR_IN_USE, COLOUR_SUSPENDED, COLOUR_CLOSED, COLOUR_COMPLETE, COLOUR_INCOMPLETE);
+
+	/* every kind in its category's colour: polygons, then lines, then points */
+	for (int pass = 0; pass < 3; pass++)
+		for (int k = 0; k < TL_N_KINDS; k++)
+		{
+			const TlKind *kind = &tl_kinds()[k];
+			const TlCategory *cat = tl_category_by_id(kind->category);
+			char		id[96];
+
+			if (pass == 0 && (kind->geom & TL_GEOM_POLYGON))
+			{
+				snprintf(id, sizeof id, "%s-fill", kind->code);
+				layer_head(out, id, "fill", cat->code, TL_ELEMENT_MINZOOM);
+				evbuffer_add_printf(out, ",\"filter\":[\"all\",[\"==\",[\"get\",\"kind\"],\"%s\"],"
+									"[\"==\",[\"geometry-type\"],\"Polygon\"]],\"paint\":{\"fill-color\":\"%s\","
+									"\"fill-opacity\":0.2,\"fill-outline-color\":\"%s\"},\"metadata\":{\"tailings:kind\":\"%s\","
+									"\"tailings:label\":", kind->code, cat->colour, cat->colour, kind->code);
+				json_string(out, kind->label_zh);
+				evbuffer_add_printf(out, "}}");
+			}
+			if (pass == 1 && (kind->geom & TL_GEOM_LINE))
+			{
+				snprintf(id, sizeof id, "%s-line", kind->code);
+				layer_head(out, id, "line", cat->code, TL_ELEMENT_MINZOOM);
+				evbuffer_add_printf(out, ",\"filter\":[\"all\",[\"==\",[\"get\",\"kind\"],\"%s\"],"
+									"[\"==\",[\"geometry-type\"],\"LineString\"]],\"layout\":{\"line-cap\":\"round\"},"
+									"\"paint\":{\"line-color\":\"%s\",\"line-width\":%s},\"metadata\":{\"tailings:kind\":\"%s\","
+									"\"tailings:label\":", kind->code, cat->colour,
+									kind->category == TL_CATEGORY_ID_site ? "4" : "2.5", kind->code);
+				json_string(out, kind->label_zh);
+				evbuffer_add_printf(out, "}}");
+				/* the direction of flow: arrows along the line */
+				snprintf(id, sizeof id, "%s-arrows", kind->code);
+				layer_head(out, id, "symbol", cat->code, TL_ELEMENT_MINZOOM);
+				evbuffer_add_printf(out, ",\"filter\":[\"all\",[\"==\",[\"get\",\"kind\"],\"%s\"],"
+									"[\"==\",[\"geometry-type\"],\"LineString\"]],\"layout\":{\"symbol-placement\":\"line\","
+									"\"symbol-spacing\":60,\"icon-image\":\"arrow\",\"icon-size\":0.7,\"icon-allow-overlap\":true,"
+									"\"icon-ignore-placement\":true,\"icon-rotation-alignment\":\"map\"}}", kind->code);
+			}
+			if (pass == 2 && (kind->geom & TL_GEOM_POINT))
+			{
+				snprintf(id, sizeof id, "%s-point", kind->code);
+				layer_head(out, id, "circle", cat->code, TL_ELEMENT_MINZOOM);
+				evbuffer_add_printf(out, ",\"filter\":[\"all\",[\"==\",[\"get\",\"kind\"],\"%s\"],"
+									"[\"==\",[\"geometry-type\"],\"Point\"]],\"paint\":{\"circle-color\":\"%s\","
+									"\"circle-radius\":5,\"circle-stroke-width\":1.5,"
+									"\"circle-stroke-color\":[\"case\",[\"get\",\"verified\"],\"#ffffff\",\"#212529\"]},"
+									"\"metadata\":{\"tailings:kind\":\"%s\",\"tailings:label\":",
+									kind->code, cat->colour, kind->code);
+				json_string(out, kind->label_zh);
+				evbuffer_add_printf(out, "}}");
+			}
+		}
+
+	/* pond names */
+	layer_head(out, "ponds-label", "symbol", "ponds", 8);
+	evbuffer_add_printf(out, ",\"layout\":{\"text-field\":[\"get\",\"name\"],\"text-font\":[\"Noto Sans Regular\"],"
+						"\"text-size\":13,\"text-offset\":[0,1.2],\"text-anchor\":\"top\",\"text-optional\":true},"
+						"\"paint\":{\"text-color\":\"#212529\",\"text-halo-color\":\"#ffffff\",\"text-halo-width\":1.5}}");
+	evbuffer_add_printf(out, "]}");
+}
+
+/* ---------------------------------------------------------------------------
+ * Sprite: one SDF-free icon, "arrow", a chevron pointing along +x (MapLibre
+ * turns it along the line), drawn into an RGBA image and written as PNG.
+ */
+#define ARROW 24
+
+static void
+png_chunk(uint8_t **p, const char *type, const uint8_t *data, uint32_t len)
+{
+	uint8_t    *q = *p;
+	uint32_t	crc;
+
+	q[0] = (uint8_t) (len >> 24);
+	q[1] = (uint8_t) (len >> 16);
+	q[2] = (uint8_t) (len >> 8);
+	q[3] = (uint8_t) len;
+	memcpy(q + 4, type, 4);
+	if (len)
+		memcpy(q + 8, data, len);
+	crc = (uint32_t) crc32(0, q + 4, len + 4);
+	q[8 + len] = (uint8_t) (crc >> 24);
+	q[9 + len] = (uint8_t) (crc >> 16);
+	q[10 + len] = (uint8_t) (crc >> 8);
+	q[11 + len] = (uint8_t) crc;
+	*p = q + 12 + len;
+}
+
+uint8_t *
+style_sprite_png(int ratio, size_t *len)
+{
+	int			size = ARROW * ratio;
+	size_t		rowlen = (size_t) size * 4 + 1;
+	uint8_t    *raw = calloc(rowlen * (size_t) size, 1);
+	uLongf		zlen = compressBound((uLong) (rowlen * (size_t) size));
+	uint8_t    *z = malloc(zlen);
+	uint8_t    *png = malloc(zlen + 64);
+	uint8_t    *p = png;
+	uint8_t		ihdr[13];
+
+	if (raw == NULL || z == NULL || png == NULL)
+		goto fail;
+	for (int y = 0; y < size; y++)
+	{
+		uint8_t    *row = raw + rowlen * (size_t) y;
+
+		row[0] = 0;				/* no filter */
+		for (int x = 0; x < size; x++)
+		{
+			/* a chevron ">" in unit coordinates, with a white halo around a dark core */
+			double		u = (x + 0.5) / size,
+						v = (y + 0.5) / size;
+			double		d = fabs(v - 0.5);
+			double		t = 0.28 + d * 0.9;	/* the chevron's centre line: u = t */
+			double		dist = fabs(u - t) / sqrt(1 + 0.81);
+			uint8_t    *px = row + 1 + x * 4;
+
+			if (d > 0.36 || u < 0.1 || u > 0.9)
+				continue;
+			if (dist < 0.07)
+			{
+				px[0] = 0x21, px[1] = 0x25, px[2] = 0x29, px[3] = 0xff;
+			}
+			else if (dist < 0.12)
+			{
+				px[0] = px[1] = px[2] = 0xff;
+				px[3] = 0xe0;
+			}
+		}
+	}
+	if (compress2(z, &zlen, raw, (uLong) (rowlen * (size_t) size), 9) != Z_OK)
+		goto fail;
+	memcpy(p, "\x89PNG\r\n\x1a\n", 8);
+	p += 8;
+	memset(ihdr, 0, sizeof ihdr);
+	ihdr[3] = (uint8_t) size;
+	ihdr[7] = (uint8_t) size;
+	ihdr[8] = 8;				/* bit depth */
+	ihdr[9] = 6;				/* RGBA */
+	png_chunk(&p, "IHDR", ihdr, 13);
+	png_chunk(&p, "IDAT", z, (uint32_t) zlen);
+	png_chunk(&p, "IEND", NULL, 0);
+	*len = (size_t) (p - png);
+	free(raw);
+	free(z);
+	return png;
+fail:
+	free(raw);
+	free(z);
+	free(png);
+	return NULL;
+}
+
+void
+style_sprite_json(struct evbuffer *out, int ratio)
+{
+	evbuffer_add_printf(out, "{\"arrow\":{\"x\":0,\"y\":0,\"width\":%d,\"height\":%d,\"pixelRatio\":%d}}",
+						ARROW * ratio, ARROW * ratio, ratio);
+}

@@ -1,0 +1,23 @@
+/*
+ * style.h - documents generated from the element catalog: TileJSON, the
+ * MapLibre style (the unified symbology), and the sprite of flow arrows.
+ */
+#ifndef TAILINGS_STYLE_H
+#define TAILINGS_STYLE_H
+
+#include <event2/buffer.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tilemath.h"
+
+/* TileJSON 3.0.0 of the layers; base_url like "http://host:port" */
+void		style_tilejson(struct evbuffer *out, const char *base_url, unsigned layers, const Box *bounds);
+/* MapLibre style v8 over /tiles/all.json */
+void		style_maplibre(struct evbuffer *out, const char *base_url);
+/* sprite index (JSON) and image (PNG), at pixel ratio 1 or 2 */
+void		style_sprite_json(struct evbuffer *out, int ratio);
+/* the PNG, malloc'd; NULL on failure */
+uint8_t    *style_sprite_png(int ratio, size_t *len);
+
+#endif
