@@ -1,8 +1,8 @@
-# Tailings One-Map: the tailings extension and tailings-mvtcheck (the tile server comes later).
+# Tailings One-Map: the tailings extension, tailings-tileserver and tailings-mvtcheck.
 #   make          build
 #   make install  install the extension into the PostgreSQL found by pg_config
 #   make test     every suite against a throwaway cluster; ends "N passed, N failed"
-#   make run      embedded cluster (or DATABASE_URL) + extension + Panzhihua sample
+#   make run      embedded cluster (or DATABASE_URL) + extension + Panzhihua sample + tile server
 #   make stop     stop the embedded cluster of `make run`
 #   make clean
 PG_CONFIG ?= pg_config
@@ -27,7 +27,7 @@ install: extension
 test: install tileserver
 	@tests/run.sh
 
-run: install
+run: install tileserver
 	@tests/lib/run.sh
 
 stop:

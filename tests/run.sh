@@ -34,6 +34,7 @@ tests/lib/cluster.sh start "$work/pg" "$port" || { echo "0 passed, 1 failed"; fa
 export PGHOST=$work/pg/sock PGPORT=$port PGUSER=postgres PGDATABASE=postgres
 export PGOPTIONS="-c client_min_messages=warning"
 export TAILINGS_MVTCHECK=$root/tileserver/build/tailings-mvtcheck
+export TAILINGS_TILESERVER=$root/tileserver/build/tailings-tileserver
 
 # the sample database the sample, dump and server suites read
 echo "== loading the Panzhihua sample"
@@ -69,6 +70,18 @@ failed=$((failed + r_fail))
 if [ "$r_fail" != 0 ] && [ -f "$work/regress/regression.diffs" ]; then
 	head -150 "$work/regress/regression.diffs"
 fi
+
+echo "== C unit tests (tile server: paths, configuration, tile bounds, cache), plain and with ASan/UBSan"
+for t in test_units test_units_asan; do
+	if "tileserver/build/$t" >"$work/$t.log" 2>&1; then
+		echo "ok - $t ($(grep -c '^ok' "$work/$t.log") checks)"
+		passed=$((passed + 1))
+	else
+		grep '^not ok' "$work/$t.log" || tail -20 "$work/$t.log"
+		echo "FAILED - $t"
+		failed=$((failed + 1))
+	fi
+done
 
 echo "== shell suites"
 for t in tests/sh/*.sh; do

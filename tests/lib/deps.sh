@@ -5,7 +5,7 @@ set -euo pipefail
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 for p in postgresql-15 postgresql-client-15 postgresql-15-postgis-3 postgresql-server-dev-15 \
-	libprotobuf-c-dev protobuf-c-compiler gcc make; do
+	libprotobuf-c-dev protobuf-c-compiler libevent-dev libpq-dev zlib1g-dev curl gcc make; do
 	have_pkg "$p" || need+=("$p")
 done
 [ ${#need[@]} = 0 ] && exit 0

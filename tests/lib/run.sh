@@ -54,6 +54,16 @@ SELECT supervision_level AS level, count(*) AS ponds,
 SQL
 echo
 if [ -z "${DATABASE_URL:-}" ]; then
-	echo "The database is running:  psql \"$db\""
-	echo "Stop it with:             make stop"
+	echo "The database:  psql \"$db\"   (it keeps running after the tile server stops; make stop stops it)"
 fi
+
+listen=${TAILINGS_LISTEN:-127.0.0.1:7800}
+www=()
+[ -d tileserver/www ] && www=(--www tileserver/www)
+echo
+echo "== starting the tile server: http://$listen/"
+echo "   tiles    http://$listen/tiles/all/{z}/{x}/{y}.mvt   (TileJSON: http://$listen/tiles/all.json)"
+echo "   style    http://$listen/style.json"
+echo "   API      http://$listen/api/ponds   http://$listen/health   http://$listen/metrics"
+echo "   Ctrl-C stops it."
+exec tileserver/build/tailings-tileserver --db "$db" --listen "$listen" "${www[@]}"
