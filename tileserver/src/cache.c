@@ -241,10 +241,29 @@ cache_put(Cache *c, const char *key, const uint8_t *raw, size_t len, Box bounds,
 	return e;
 }
 
-long
-cache_invalidate(Cache *c, Box box, unsigned extra_layers, double margin)
+/* what a change drops: current tiles meeting the box, or, for extra layers, the grown box */
+typedef struct Drop
 {
-	Box			grown = box_grow(box, margin);
+	Box			box,
+				grown;
+	unsigned	extra_layers;
+	int			by_layers_only;
+} Drop;
+
+static int
+dropped(const CacheEntry *e, const Drop *d)
+{
+	if (e->historical)
+		return 0;
+	if (d->by_layers_only)
+		return (e->layers & d->extra_layers) != 0;
+	return box_intersects(&e->bounds, &d->box) ||
+		((e->layers & d->extra_layers) && box_intersects(&e->bounds, &d->grown));
+}
+
+static long
+drop_all(Cache *c, const Drop *d)
+{
 	long		n = 0;
 	CacheEntry *e = c->head;
 
@@ -252,9 +271,7 @@ cache_invalidate(Cache *c, Box box, unsigned extra_layers, double margin)
 	{
 		CacheEntry *next = e->next;
 
-		if (!e->historical &&
-			(box_intersects(&e->bounds, &box) ||
-			 ((e->layers & extra_layers) && box_intersects(&e->bounds, &grown))))
+		if (dropped(e, d))
 		{
 			remove_entry(c, e);
 			n++;
@@ -266,24 +283,19 @@ cache_invalidate(Cache *c, Box box, unsigned extra_layers, double margin)
 }
 
 long
+cache_invalidate(Cache *c, Box box, unsigned extra_layers, double margin)
+{
+	Drop		d = {box, box_grow(box, margin), extra_layers, 0};
+
+	return drop_all(c, &d);
+}
+
+long
 cache_invalidate_layers(Cache *c, unsigned layers)
 {
-	long		n = 0;
-	CacheEntry *e = c->head;
+	Drop		d = {{0, 0, 0, 0}, {0, 0, 0, 0}, layers, 1};
 
-	while (e)
-	{
-		CacheEntry *next = e->next;
-
-		if (!e->historical && (e->layers & layers))
-		{
-			remove_entry(c, e);
-			n++;
-		}
-		e = next;
-	}
-	c->invalidations += n;
-	return n;
+	return drop_all(c, &d);
 }
 
 void
