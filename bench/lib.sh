@@ -6,7 +6,7 @@ cd "$root"
 bench_work=$(mktemp -d /tmp/tailings-bench.XXXXXX)
 chmod 755 "$bench_work"
 bench_port=
-for p in $(shuf -i 20000-60000 -n 20); do
+for p in $(shuf -i 20000-32000 -n 20); do
 	if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && [ ! -e "/tmp/.s.PGSQL.$p" ]; then bench_port=$p; break; fi
 done
 bench_cleanup() { tests/lib/cluster.sh stop "$bench_work/pg"; rm -rf "$bench_work"; }

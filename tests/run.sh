@@ -16,7 +16,7 @@ export TAILINGS_TEST_WORK=$work
 
 # a free port for the cluster
 port=
-for p in $(shuf -i 20000-60000 -n 20); do
+for p in $(shuf -i 20000-32000 -n 20); do
 	if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && [ ! -e "/tmp/.s.PGSQL.$p" ]; then port=$p; break; fi
 done
 [ -n "$port" ] || { echo "no free port found" >&2; exit 1; }

@@ -76,6 +76,12 @@ test_routes(void)
 	r = parse("/tiles/all/3/1/1.mvt", "at=2025-03-01T08:00:00 08:00");
 	CHECK(r.kind == ROUTE_TILE && strcmp(r.at, "2025-03-01T08:00:00+08:00") == 0, "at: a + sent as a space");
 	CHECK(parse("/tiles/all/3/1/1.mvt", "x=1&at=2025-03-01").kind == ROUTE_TILE, "at among other parameters");
+	r = parse("/tiles/all/3/1/1.mvt", "at=2025-03-01T08:00:00%2B08:00");
+	CHECK(r.kind == ROUTE_TILE && strcmp(r.at, "2025-03-01T08:00:00+08:00") == 0, "at percent-encoded");
+	CHECK(parse("/tiles/all/3/1/1.mvt", "at=2025-03-01T08:00:00%2").kind == ROUTE_BAD, "truncated escape is 400");
+	CHECK(parse("/tiles/all/3/1/1.mvt", "at=2025-03-01T08:00:00%zz").kind == ROUTE_BAD, "bad escape is 400");
+	r = parse("/tiles/\xe5\xb0\xbe\"x/1/0/0.mvt", NULL);
+	CHECK(r.kind == ROUTE_NOT_FOUND && strcmp(r.layer_error, "????x") == 0, "unknown layer named in ASCII only");
 	CHECK(parse("/tiles/all/3/1/1.mvt", "at=yesterday").kind == ROUTE_BAD, "at not ISO 8601 is 400");
 	CHECK(parse("/tiles/all/3/1/1.mvt", "at=2025-13").kind == ROUTE_BAD, "truncated at is 400");
 	CHECK(route_valid_time("2025-03-01") && route_valid_time("2025-03-01T08:00Z") &&

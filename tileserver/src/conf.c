@@ -333,7 +333,8 @@ conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out
 	{
 		const char *v = getenv(options[i].env);
 
-		if (v && *v && set_option(conf, &options[i], v, options[i].env, err, errlen) != 0)
+		/* a flag for the same setting wins: its environment value is not even read */
+		if (v && *v && flag_values[i] == NULL && set_option(conf, &options[i], v, options[i].env, err, errlen) != 0)
 			return 2;
 	}
 	for (size_t i = 0; i < NOPTIONS; i++)

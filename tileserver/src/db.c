@@ -187,7 +187,8 @@ conn_ready(Conn *c)
 			db->resync_cb(db->notify_arg);
 		return;
 	}
-	conn_watch(c, 0);
+	/* idle connections are watched too, so that a server going away is noticed at once */
+	conn_watch(c, EV_READ | EV_PERSIST);
 	dispatch(db);
 }
 
@@ -295,7 +296,7 @@ busy_io(Conn *c, short what)
 			c->query = NULL;
 			c->last = NULL;
 			c->state = CONN_IDLE;
-			conn_watch(c, 0);
+			conn_watch(c, EV_READ | EV_PERSIST);
 			if (q)
 			{
 				q->cb(res, res == NULL, q->arg);
@@ -324,8 +325,19 @@ conn_io(evutil_socket_t fd, short what, void *arg)
 		connecting_io(c);
 	else if (c->state == CONN_BUSY)
 		busy_io(c, what);
-	else if (c->state == CONN_IDLE && PQconsumeInput(c->pg) == 0)
-		conn_fail(c);
+	else if (c->state == CONN_IDLE)
+	{
+		/* nothing is expected on an idle connection but its end (or a notice) */
+		if (PQconsumeInput(c->pg) == 0 || PQstatus(c->pg) == CONNECTION_BAD)
+			conn_fail(c);
+		else
+		{
+			PGresult   *r;
+
+			while (!PQisBusy(c->pg) && (r = PQgetResult(c->pg)) != NULL)
+				PQclear(r);
+		}
+	}
 }
 
 static int

@@ -107,7 +107,12 @@ parse_layers(const char *s, size_t len, Route *r)
 		bit = layer_bit(s + i, j - i);
 		if (bit < 0)
 		{
-			snprintf(r->layer_error, sizeof r->layer_error, "%.*s", (int) (j - i > 40 ? 40 : j - i), s + i);
+			/* named in the error: printable ASCII only, at most 40 characters */
+			size_t		n = 0;
+
+			for (size_t k = i; k < j && n < 40; k++)
+				r->layer_error[n++] = (s[k] > 0x20 && s[k] < 0x7f && s[k] != '"' && s[k] != '\\') ? s[k] : '?';
+			r->layer_error[n] = '\0';
 			return 0;
 		}
 		mask |= 1u << bit;
@@ -191,6 +196,54 @@ route_valid_time(const char *s)
 		return digits(p, 2) && p[2] == '\0';
 	}
 	return *p == '\0';
+}
+
+static int
+hexdigit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * %XX-decode a query value, malloc'd; NULL on a bad escape.  A literal '+' or
+ * a space stays a '+' (a time zone offset), as does %2B.
+ */
+static char *
+percent_decode(const char *s, size_t len)
+{
+	char	   *out = malloc(len + 1);
+	size_t		n = 0;
+
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+	{
+		if (s[i] == '%')
+		{
+			int			hi = i + 2 < len ? hexdigit(s[i + 1]) : -1;
+			int			lo = i + 2 < len ? hexdigit(s[i + 2]) : -1;
+
+			if (hi < 0 || lo < 0)
+			{
+				free(out);
+				return NULL;
+			}
+			out[n++] = (char) (hi * 16 + lo);
+			i += 2;
+		}
+		else
+			out[n++] = s[i];
+		if (out[n - 1] == ' ')
+			out[n - 1] = '+';
+	}
+	out[n] = '\0';
+	return out;
 }
 
 static void
@@ -291,16 +344,12 @@ parse_tile(const char *rest, const char *query, Route *r)
 					bad(r, "at must be an ISO 8601 time, such as 2025-03-01T08:00:00+08:00");
 					return;
 				}
-				decoded = strndup(q + 3, len - 3);
+				decoded = percent_decode(q + 3, len - 3);
 				if (decoded == NULL)
 				{
-					bad(r, "out of memory");
+					bad(r, "at must be an ISO 8601 time, such as 2025-03-01T08:00:00+08:00");
 					return;
 				}
-				/* '+' in a query string is a space unless escaped; a time zone wants '+' */
-				for (char *c = decoded; *c; c++)
-					if (*c == ' ')
-						*c = '+';
 				if (!route_valid_time(decoded))
 				{
 					free(decoded);

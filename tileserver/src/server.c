@@ -211,6 +211,16 @@ http_reply(Req *r, int status, const char *ctype, struct evbuffer *body, const c
 		evhttp_add_header(h, "Connection", "close");
 	if (r->evcon)
 		evhttp_connection_set_closecb(r->evcon, NULL, NULL);
+	if (body && evhttp_request_get_command(r->req) == EVHTTP_REQ_HEAD)
+	{
+		/* HEAD: the headers a GET would have, no body (libevent would send it) */
+		char		len[24];
+
+		snprintf(len, sizeof len, "%zu", bytes);
+		evhttp_add_header(h, "Content-Length", len);
+		evbuffer_free(body);
+		body = NULL;
+	}
 	evhttp_send_reply(r->req, status, NULL, body);
 	if (body)
 		evbuffer_free(body);
@@ -677,6 +687,8 @@ handle_health(Req *r)
 						d.listening ? "true" : "false", d.reconnects, c.entries, c.bytes, c.capacity,
 						(long long) (time(NULL) - s->started));
 	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-store");
+	if (!up)
+		evhttp_add_header(evhttp_request_get_output_headers(r->req), "Retry-After", "1");
 	http_reply(r, up ? 200 : 503, "application/json", b, NULL);
 }
 

@@ -1,0 +1,548 @@
+#!/usr/bin/env python3
+"""Random and malformed HTTP requests against tailings-tileserver, over raw
+sockets (python3 stdlib only).
+
+  http_fuzz.py PORT [--seed N] [--count N] [--workers N] [--log FILE]
+
+The cases come from one seeded generator, so a seed always makes the same
+requests: random paths (unicode, %-escapes, %00, long segments, "..", huge and
+negative numbers, empty segments, query strings), malformed request lines, bad
+HTTP versions, huge, malformed and many headers, bodies, slow partial requests
+closed early, pipelined requests and garbage bytes.  They run on a few
+threads, one connection each; every 250 cases /health must answer 200.
+
+A violation, which makes the exit status 1:
+  - a status of 500 or more (the database is up: no 503 either), except 501
+    for a request whose method is not one of HTTP's (RFC 9110 15.6.2: the
+    server's HTTP layer answers those itself)
+  - an answer that is not HTTP/1.x
+  - a JSON error body that is not {"error": "...", "status": <the status>}
+  - no answer at all to a well-formed request
+  - /health not 200 between batches, or at the end
+Printed besides: statuses by kind, HEAD answers that carried a body.
+"""
+import argparse
+import json
+import random
+import re
+import socket
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+LAYERS = ["all", "ponds", "site", "dust", "seepage", "leachate", "groundwater", "stormwater",
+          "water_return", "emergency", "receptor"]
+UNICODE = ["尾矿库", "龙佰", "ü", "é", "😀", "\u202e", "\ufeff", "Ω", "ß", "\u0000", "\uffff", "𝔘"]
+KNOWN_METHODS = {b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"OPTIONS", b"TRACE", b"CONNECT", b"PATCH"}
+METHODS_OK = ["GET"] * 12 + ["HEAD"] * 2 + ["OPTIONS", "POST", "PUT", "DELETE", "PATCH", "TRACE"]
+
+
+class Case:
+    __slots__ = ("index", "kind", "chunks", "pause", "close_early", "must_answer", "timeout",
+                 "head")
+
+    def __init__(self, index, kind, chunks, pause=0.0, close_early=False, must_answer=False,
+                 timeout=3.0, head=False):
+        self.index = index
+        self.kind = kind
+        self.chunks = chunks
+        self.pause = pause
+        self.close_early = close_early
+        self.must_answer = must_answer
+        self.timeout = timeout
+        self.head = head
+
+
+class Gen:
+    def __init__(self, seed):
+        self.r = random.Random(seed)
+
+    # --- pieces ------------------------------------------------------------
+    def number(self):
+        r = self.r
+        return r.choice([
+            str(r.randint(0, 30)), str(r.randint(0, 1 << 22)), str(r.randint(-5, -1)),
+            "99999999999999999999", "18446744073709551616", "2147483648", "4294967296",
+            "0" * r.randint(1, 30) + "1", "1e3", "0x10", "1.5", "+1", " 1", "", "NaN", "-0",
+            str(r.randint(0, 9)) * r.randint(10, 400),
+        ])
+
+    def escape(self):
+        r = self.r
+        return r.choice(["%00", "%2F", "%2f", "%2e", "%2E%2E", "%5C", "%20", "%25", "%G1", "%",
+                         "%e5%b0%be", "%ff", "%c0%af", "%0d%0a", "%7f", "%3F", "%23",
+                         "%%", "%1", "%" + "%02X" % r.randint(0, 255)])
+
+    def segment(self):
+        r = self.r
+        k = r.randint(0, 11)
+        if k == 0:
+            return self.number()
+        if k == 1:
+            return r.choice(UNICODE)
+        if k == 2:
+            return "".join(self.escape() for _ in range(r.randint(1, 6)))
+        if k == 3:
+            return r.choice(["..", ".", "", "...", "./..", "..;", ".%2e"])
+        if k == 4:
+            return "a" * r.randint(100, 2500)
+        if k == 5:
+            return r.choice(LAYERS) + "," + r.choice(LAYERS + ["", "bogus", "ALL"])
+        if k == 6:
+            return "".join(r.choice("abcxyz0123456789-_~!$&'()*+,;=:@") for _ in range(r.randint(1, 20)))
+        if k == 7:
+            return r.choice(["tiles", "api", "ponds", "fonts", "style.json", "health", "metrics",
+                             "sprite.png", "index.html", "completeness", "all.json"])
+        if k == 8:
+            return self.number() + r.choice([".mvt", ".pbf", ".json", ".png", "", ".mvt.mvt", "."])
+        if k == 9:
+            return "".join(chr(r.randint(0x21, 0x7e)) for _ in range(r.randint(1, 12)))
+        if k == 10:
+            return "".join(chr(r.randint(0x80, 0x2fff)) for _ in range(r.randint(1, 6)))
+        return r.choice(LAYERS)
+
+    def query(self):
+        r = self.r
+        k = r.randint(0, 9)
+        if k <= 3:
+            return ""
+        if k == 4:
+            return "?at=" + r.choice([
+                "2025-03-01", "2025-03-01T08:00:00Z", "2025-03-01T08:00:00%2B08:00",
+                "2025-03-01T08:00:00+08:00", "2025-13-45", "0000-00-00", "9999-12-31T23:59:59Z",
+                "2025-03-01T24:00:00Z", "yesterday", "", "%00", "2025-03-01T08:00:00.%s" % ("9" * r.randint(1, 60)),
+                "-2025-03-01", "2025-02-30", "1900-01-01T00:00:00-12:00", "2025-03-01 08:00",
+                "2025-03-01T08:00:00+99:99", "2025-03-01T08:00:00%20%2B08"])
+        if k == 5:
+            return "?" + "&".join("%s=%s" % (self.segment()[:50], self.segment()[:50]) for _ in range(r.randint(1, 8)))
+        if k == 6:
+            return "?"
+        if k == 7:
+            return "?at=2025-03-01&at=" + self.number()
+        if k == 8:
+            return "?" + "x" * r.randint(100, 3000)
+        return "#" + self.segment()
+
+    def path(self):
+        r = self.r
+        k = r.randint(0, 9)
+        if k <= 3:
+            z = r.choice([self.number(), str(r.randint(0, 22))])
+            x = r.choice([self.number(), str(r.randint(0, 3)), str(r.randint(12800, 12850))])
+            y = r.choice([self.number(), str(r.randint(0, 3)), str(r.randint(6930, 6950))])
+            layers = r.choice([r.choice(LAYERS), self.segment(), ",".join(r.sample(LAYERS, r.randint(1, 4)))])
+            ext = r.choice([".mvt", ".pbf", ".mvt", "", ".json", ".png", ".mvt/", "%2Emvt"])
+            parts = ["tiles", layers, z, x, y + ext]
+            if r.random() < 0.2:
+                parts.insert(r.randint(1, len(parts)), self.segment())
+            if r.random() < 0.1:
+                del parts[r.randint(1, len(parts) - 1)]
+            return "/" + "/".join(parts)
+        if k == 4:
+            return "/tiles/" + self.segment() + r.choice([".json", "", ".JSON"])
+        if k == 5:
+            return "/api/ponds/" + r.choice([self.number(), self.segment(), "8", str(r.randint(1, 45))]) + \
+                r.choice(["", "/completeness", "/", "/" + self.segment()])
+        if k == 6:
+            return "/fonts/" + self.segment() + "/" + self.number() + "-" + self.number() + r.choice([".pbf", ""])
+        if k == 7:
+            return r.choice(["/style.json", "/sprite.json", "/sprite@2x.png", "/health", "/metrics", "/",
+                             "/index.html", "/api/ponds", "//", "/tiles", "/api", "/sprite@3x.png"])
+        return "/" + "/".join(self.segment() for _ in range(r.randint(0, 8)))
+
+    @staticmethod
+    def clean_target(p):
+        """make a path safe for a request line: no blanks, CR, LF or NUL"""
+        b = p.encode("utf-8", "surrogatepass")
+        out = bytearray()
+        for c in b:
+            if c in b" \t\r\n\x00\x0b\x0c":
+                out += b"%%%02X" % c
+            else:
+                out.append(c)
+        return bytes(out)
+
+    def headers(self, host=True):
+        r = self.r
+        h = []
+        if host:
+            h.append(b"Host: 127.0.0.1")
+        for _ in range(r.randint(0, 3)):
+            h.append(r.choice([
+                b"Accept-Encoding: gzip", b"Accept-Encoding: gzip;q=0", b"Accept-Encoding: br, deflate",
+                b"If-None-Match: *", b'If-None-Match: "abc"', b"If-None-Match: " + b"x" * r.randint(1, 500),
+                b"User-Agent: fuzz", b"Accept: */*", b"X-Forwarded-Proto: https", b"Origin: https://x.example",
+                b"Accept-Language: zh-CN", b"Accept-Encoding: " + b"gzip," * r.randint(1, 200),
+            ]))
+        return h
+
+    # --- cases -------------------------------------------------------------
+    def case(self, i):
+        r = self.r
+        kind = r.choices(["path", "reqline", "version", "headers", "body", "slow", "garbage", "pipeline"],
+                         weights=[40, 10, 6, 14, 6, 6, 10, 8])[0]
+        return getattr(self, "case_" + kind)(i)
+
+    def request(self, method, target, headers, body=b"", close=True):
+        lines = [method.encode() + b" " + target + b" HTTP/1.1"] + headers
+        if close:
+            lines.append(b"Connection: close")
+        return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+    def case_path(self, i):
+        r = self.r
+        method = r.choice(METHODS_OK)
+        target = self.clean_target(self.path() + self.query())
+        data = self.request(method, target, self.headers())
+        # a request line beyond libevent's 8 KB header limit need not be answered
+        return Case(i, "path", [data], must_answer=len(data) < 7000, head=method == "HEAD")
+
+    def case_reqline(self, i):
+        r = self.r
+        t = self.clean_target(self.path())
+        line = r.choice([
+            b"GET", b"GET " + t, b"GET " + t + b" HTTP/1.1 extra", b"  GET " + t + b" HTTP/1.1",
+            b"GET  " + t + b"  HTTP/1.1", b"get " + t + b" HTTP/1.1", b"G\x00T " + t + b" HTTP/1.1",
+            b"GET\t" + t + b"\tHTTP/1.1", b"GET http://127.0.0.1/health HTTP/1.1",
+            b"GET http://[::1 HTTP/1.1", b"GET * HTTP/1.1", b"GET health HTTP/1.1", b"CONNECT 127.0.0.1:80 HTTP/1.1",
+            b"TRACE / HTTP/1.1", b"BREW /pot HTTP/1.1", b"X" * r.randint(100, 9000) + b" / HTTP/1.1",
+            b"GET /" + bytes(r.randint(0x80, 0xff) for _ in range(r.randint(1, 40))) + b" HTTP/1.1",
+            b"GET /\x01\x02\x7f HTTP/1.1", b"", b"\r\nGET / HTTP/1.1", b"GET /health?a=\x00 HTTP/1.1",
+            b"GET //../../etc/passwd HTTP/1.1", b"GET /health HTTP/1.1\r\n\r\nGET",
+            b"OPTIONS * HTTP/1.1", b"HEAD " + t + b" HTTP/1.1",
+        ])
+        eol = r.choice([b"\r\n", b"\n", b"\r\n", b"\r"])
+        data = line + eol + b"Host: x" + eol + b"Connection: close" + eol + eol
+        return Case(i, "reqline", [data], timeout=0.5)
+
+    def case_version(self, i):
+        r = self.r
+        v = r.choice([b"HTTP/2.0", b"HTTP/0.9", b"HTTP/1.2", b"HTTP/9.9", b"HTTP/1", b"HTTP/", b"HTTPS/1.1",
+                      b"http/1.1", b"HTTP/1.1.1", b"HTTP/-1.1", b"HTTP/999999999999.1", b"HTTP/1.0", b"HTTP/1.x",
+                      b"HTTP/\xff", b"FTP/1.1", b"HTTP/01.01", b"HTTP/1.10",
+                      bytes(r.randint(0x21, 0x7e) for _ in range(r.randint(1, 12)))])
+        t = self.clean_target(r.choice(["/health", "/tiles/all/3/1/1.mvt", "/api/ponds/8", "/style.json"]))
+        data = b"GET " + t + b" " + v + b"\r\nHost: x\r\nConnection: close\r\n\r\n"
+        return Case(i, "version", [data], timeout=1.0)
+
+    def case_headers(self, i):
+        r = self.r
+        t = self.clean_target(r.choice(["/health", "/tiles/all/3/1/1.mvt", "/api/ponds/8", "/style.json",
+                                        "/tiles/all/14/12824/6942.mvt", "/tiles/all.json"]))
+        k = r.randint(0, 12)
+        h = [b"Host: 127.0.0.1"]
+        if k == 0:
+            h.append(b"X-Big: " + b"a" * r.randint(8000, 20000))
+        elif k == 1:
+            h += [b"X-H%d: %s" % (j, b"v" * r.randint(1, 40)) for j in range(r.randint(100, 1000))]
+        elif k == 2:
+            h.append(r.choice([b"NoColonHere", b": empty name", b"Bad Name: x", b"Host : x", b" folded: x",
+                               b"X-A: a\r\n continued", b"\tX-B: tab", b"X-C:\x00nul", b"X-D: \xff\xfe",
+                               b"X-E: a\rb", b"X-F: a\nb"]))
+        elif k == 3:
+            h = [b"Host: a", b"Host: b"]
+        elif k == 4:
+            h = []
+        elif k == 5:
+            h = [b"Host: " + b"h" * r.randint(200, 7000)]
+        elif k == 6:
+            h = [b"Host: " + r.choice([b'evil"><x', b"[::1]:80", b"a b", b"\x00", b"%00", b"example.org:99999999",
+                                       "尾矿.example".encode(), b"a" * 199, b"a" * 201])]
+        elif k == 7:
+            h.append(b"Content-Length: " + r.choice([b"-1", b"abc", b"99999999999999999999", b"1, 2", b"", b" 0"]))
+        elif k == 8:
+            h += [b"Content-Length: 1", b"Content-Length: 2"]
+        elif k == 9:
+            h += [b"Transfer-Encoding: chunked"]
+        elif k == 10:
+            h += [b"Expect: 100-continue"]
+        elif k == 11:
+            h += [b"If-None-Match: " + b'"x", ' * r.randint(1, 1500)]
+        else:
+            h += self.headers(host=False)
+        method = r.choice([b"GET", b"GET", b"HEAD", b"POST"])
+        body = b""
+        if k == 9:
+            body = r.choice([b"zz\r\nhello\r\n0\r\n\r\n", b"5\r\nhello\r\n0\r\n\r\n", b"fffffffffffffffff\r\n",
+                             b"-1\r\n\r\n", b"0\r\n\r\n"])
+        data = method + b" " + t + b" HTTP/1.1\r\n" + b"\r\n".join(h + [b"Connection: close"]) + b"\r\n\r\n" + body
+        return Case(i, "headers", [data], timeout=1.0, head=method == b"HEAD")
+
+    def case_body(self, i):
+        r = self.r
+        n = r.choice([0, 1, 100, 65536, 65537, 200000])
+        declared = r.choice([n, n, n + 10, max(0, n - 1)])
+        method = r.choice([b"POST", b"PUT", b"PATCH", b"GET", b"DELETE"])
+        t = self.clean_target(r.choice(["/health", "/api/ponds", "/tiles/all/3/1/1.mvt", "/nothing"]))
+        data = (method + b" " + t + b" HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % declared
+                + bytes(r.randint(0, 255) for _ in range(min(n, 4096))) + b"b" * max(0, n - 4096))
+        # a short body leaves the server waiting: read briefly, then close
+        return Case(i, "body", [data], timeout=1.0 if declared <= n else 0.3)
+
+    def case_slow(self, i):
+        r = self.r
+        full = self.request(r.choice(["GET", "HEAD"]), self.clean_target(self.path()), self.headers())
+        cut = r.randint(1, max(1, len(full) - 1))
+        part = full[:cut]
+        pieces = []
+        while part:
+            k = r.randint(1, max(1, len(part) // 2))
+            pieces.append(part[:k])
+            part = part[k:]
+        return Case(i, "slow", pieces[:6], pause=r.choice([0.0, 0.01, 0.05]), close_early=True, timeout=0.2)
+
+    def case_garbage(self, i):
+        r = self.r
+        n = r.choice([1, 2, 10, 100, 1000, 4096, 20000])
+        b = bytes(r.randint(0, 255) for _ in range(min(n, 4096))) * (1 + n // 4096)
+        b = b[:n]
+        if r.random() < 0.3:
+            b = bytes.fromhex("16030100a5010000a10303") + b   # a TLS ClientHello
+        if r.random() < 0.5:
+            b += b"\r\n\r\n"
+        return Case(i, "garbage", [b], timeout=0.3)
+
+    def case_pipeline(self, i):
+        r = self.r
+        n = r.randint(2, 5)
+        reqs = []
+        heads = False
+        for j in range(n):
+            m = r.choice(["GET", "GET", "GET", "HEAD", "OPTIONS"])
+            heads = heads or m == "HEAD"
+            t = self.clean_target(r.choice([self.path(), "/health", "/tiles/all/3/1/1.mvt", "/api/ponds/8"]))
+            reqs.append(self.request(m, t, self.headers(), close=j == n - 1))
+        return Case(i, "pipeline", [b"".join(reqs)], timeout=3.0, head=heads)
+
+
+# ---------------------------------------------------------------------------
+def request_methods(request):
+    """the methods of the requests in a (pipelined) request text, in order"""
+    return [m.group(1) for m in re.finditer(rb"(?:^|\r\n\r\n)([A-Za-z]+) ", request)]
+
+
+def parse_responses(data, head, methods=()):
+    """[(status, headers dict, body)], leftover problem or None.  The answer to
+    a HEAD request has no body, whatever its Content-Length says."""
+    out = []
+    while data:
+        if not data.startswith(b"HTTP/"):
+            return out, "not an HTTP answer: %r" % data[:80]
+        end = data.find(b"\r\n\r\n")
+        if end < 0:
+            return out, "headers not terminated: %r" % data[:200]
+        head_lines = data[:end].split(b"\r\n")
+        try:
+            status = int(head_lines[0].split(b" ")[1])
+        except (IndexError, ValueError):
+            return out, "bad status line %r" % head_lines[0]
+        hdrs = {}
+        for line in head_lines[1:]:
+            k, _, v = line.partition(b":")
+            hdrs[k.strip().lower().decode("latin-1")] = v.strip().decode("latin-1")
+        rest = data[end + 4:]
+        if len(out) < len(methods) and methods[len(out)] == b"HEAD":
+            body, data = b"", rest
+            # libevent's own error pages (e.g. 400 for oversized headers) carry their
+            # HTML body even for HEAD, then close: that tail is not a next answer
+            if data and not data.startswith(b"HTTP/") and hdrs.get("connection", "").lower() == "close":
+                data = b""
+        elif "content-length" in hdrs:
+            try:
+                n = int(hdrs["content-length"])
+            except ValueError:
+                return out, "bad Content-Length %r" % hdrs["content-length"]
+            body, data = rest[:n], rest[n:]
+        elif hdrs.get("transfer-encoding", "").lower() == "chunked":
+            body, data = b"", rest
+            while True:
+                le = data.find(b"\r\n")
+                if le < 0:
+                    return out, "bad chunk"
+                size = int(data[:le].split(b";")[0], 16)
+                body += data[le + 2:le + 2 + size]
+                data = data[le + 2 + size + 2:]
+                if size == 0:
+                    break
+        elif status in (204, 304) or 100 <= status < 200:
+            body, data = b"", rest
+        else:
+            # no length: the body runs to the close (or a HEAD answer with a body after it)
+            body, data = rest, b""
+        out.append((status, hdrs, body))
+    return out, None
+
+
+def run_case(port, c):
+    t0 = time.time()
+    c2, got, err = run_case1(port, c)
+    return c2, got, err, time.time() - t0
+
+
+def run_case1(port, c):
+    got = b""
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    except OSError as e:
+        return c, None, "connect failed: %s" % e
+    try:
+        s.settimeout(c.timeout)
+        for k, chunk in enumerate(c.chunks):
+            s.sendall(chunk)
+            if c.pause and k < len(c.chunks) - 1:
+                time.sleep(c.pause)
+        if c.close_early:
+            try:
+                got = s.recv(65536)
+            except (socket.timeout, OSError):
+                pass
+            return c, got, None
+        deadline = time.time() + c.timeout
+        while time.time() < deadline:
+            try:
+                b = s.recv(65536)
+            except socket.timeout:
+                break
+            if not b:
+                break
+            got += b
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    except OSError as e:
+        return c, got, "socket error %s" % e
+    finally:
+        try:
+            s.close()
+        except OSError:
+            pass
+    return c, got, None
+
+
+def health(port):
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.settimeout(5)
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            data += b
+        s.close()
+        return int(data.split(b" ")[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("port", type=int)
+    ap.add_argument("--seed", type=int, default=20250301)
+    ap.add_argument("--count", type=int, default=3000)
+    ap.add_argument("--workers", type=int, default=8)
+    ap.add_argument("--log", help="one line per case: index kind statuses")
+    a = ap.parse_args()
+
+    gen = Gen(a.seed)
+    cases = [gen.case(i) for i in range(a.count)]
+    stats = {}
+    statuses = {}
+    violations = []
+    head_bodies = []
+    lock = threading.Lock()
+    log = open(a.log, "w") if a.log else None
+    t0 = time.time()
+
+    versions = {}
+
+    def violation(c, cls, msg):
+        violations.append((cls, "case %d (%s): %s; request %r" % (c.index, c.kind, msg, b"".join(c.chunks)[:240])))
+
+    def judge(c, got, err, secs):
+        with lock:
+            st = stats.setdefault(c.kind, {"cases": 0, "answered": 0, "silent": 0, "secs": 0.0})
+            st["cases"] += 1
+            st["secs"] += secs
+            if err:
+                violation(c, "socket", err)
+                return
+            if not got:
+                st["silent"] += 1
+                if c.must_answer:
+                    violation(c, "no answer", "no answer to a well-formed request")
+                if log:
+                    log.write("%d %s -\n" % (c.index, c.kind))
+                return
+            st["answered"] += 1
+            resps, problem = parse_responses(got, c.head, request_methods(b"".join(c.chunks)))
+            if problem and not c.close_early:
+                violation(c, "not HTTP", problem)
+            for m in re.finditer(rb"(?:^|\r\n\r\n)(HTTP/[^ \r\n]*) \d\d\d", got):
+                if m.group(1) not in (b"HTTP/1.1", b"HTTP/1.0"):
+                    versions[m.group(1)] = versions.get(m.group(1), 0) + 1
+            codes = []
+            for status, hdrs, body in resps:
+                codes.append(status)
+                statuses.setdefault(c.kind, {}).setdefault(status, 0)
+                statuses[c.kind][status] += 1
+                method = b"".join(c.chunks).split(b" ", 1)[0]
+                if status >= 500 and not (status == 501 and method not in KNOWN_METHODS):
+                    violation(c, "status %d" % status, "status %d: %r" % (status, body[:120]))
+                ctype = hdrs.get("content-type", "")
+                if status >= 400 and ctype.startswith("application/json") and body and not (c.head and c.kind != "pipeline"):
+                    try:
+                        j = json.loads(body)
+                        if not (isinstance(j, dict) and isinstance(j.get("error"), str) and j.get("status") == status):
+                            violation(c, "bad JSON error", "error body %r for status %d" % (body[:200], status))
+                    except ValueError as e:
+                        if not c.head:
+                            violation(c, "bad JSON error", "error body not JSON (%s): %r" % (str(e)[:60], body[:200]))
+            if c.head and c.kind != "pipeline" and resps and resps[0][2] and resps[0][0] not in (204, 304):
+                head_bodies.append(c.index)
+            if log:
+                log.write("%d %s %s\n" % (c.index, c.kind, ",".join(map(str, codes))))
+
+    batch = 250
+    with ThreadPoolExecutor(max_workers=a.workers) as pool:
+        for start in range(0, len(cases), batch):
+            for c, got, err, secs in pool.map(lambda c: run_case(a.port, c), cases[start:start + batch]):
+                judge(c, got, err, secs)
+            h = health(a.port)
+            if h != 200:
+                violations.append(("health", "after cases %d-%d: /health answered %s" % (start, start + batch - 1, h or "nothing")))
+                break
+    final = health(a.port)
+    if final != 200:
+        violations.append(("health", "at the end: /health answered %s" % (final or "nothing")))
+
+    print("fuzz: seed %d, %d cases in %.1f s, %d workers" % (a.seed, len(cases), time.time() - t0, a.workers))
+    for kind in sorted(stats):
+        st = stats[kind]
+        codes = " ".join("%s:%d" % (k, v) for k, v in sorted(statuses.get(kind, {}).items()))
+        print("  %-9s %5d cases, %5d answered, %4d silent, %5.1f s; statuses %s"
+              % (kind, st["cases"], st["answered"], st["silent"], st["secs"], codes))
+    total = sum(sum(v.values()) for v in statuses.values())
+    print("  %d responses; /health at the end: %s" % (total, final))
+    if head_bodies:
+        print("  note: %d HEAD answers carried a body (cases %s%s)"
+              % (len(head_bodies), ",".join(map(str, head_bodies[:10])), "..." if len(head_bodies) > 10 else ""))
+    if versions:
+        print("  note: status lines not HTTP/1.x: %s" % ", ".join("%s %d" % (k.decode("latin-1"), v) for k, v in sorted(versions.items())))
+    if violations:
+        classes = {}
+        for cls, msg in violations:
+            classes.setdefault(cls, []).append(msg)
+        print("%d violations:" % len(violations))
+        for cls in sorted(classes):
+            print("  %s: %d, for example" % (cls, len(classes[cls])))
+            for msg in classes[cls][:4]:
+                print("    " + msg)
+        return 1
+    print("no violations")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# tailings-tileserver against thousands of random and malformed requests over
+# raw sockets (tests/lib/http_fuzz.py, a fixed seed): no answer of 500 or more,
+# every answer HTTP/1.x, every JSON error well formed, and the server alive
+# and healthy afterwards.  HTTP_FUZZ_SEED and HTTP_FUZZ_COUNT override the
+# seed and the number of cases.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/http.sh"
+db=http_fuzz_db
+seed=${HTTP_FUZZ_SEED:-20250301}
+count=${HTTP_FUZZ_COUNT:-3500}
+trap http_cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+dropdb --if-exists "$db" || die "dropdb"
+createdb -T tailings_sample "$db" || die "createdb"
+www=$HTTP_WORK/fuzz-www
+mkdir -p "$www/sub"
+printf '<!doctype html><title>fuzz</title>\n' >"$www/index.html"
+printf 'x\n' >"$www/sub/a.txt"
+http_start fuzz --db "$(http_conninfo "$db")" --www "$www" --pool 4 --timeout-s 5
+http_wait_health 15 || die "the server did not start"
+
+"$PY" "$http_root/tests/lib/http_fuzz.py" "$HTTP_PORT" --seed "$seed" --count "$count" --workers 8 \
+	--log "$HTTP_WORK/fuzz-cases.log" | tee "$HTTP_WORK/fuzz.txt"
+rc=${PIPESTATUS[0]}
+expect_eq "fuzz: $count cases with seed $seed, no violations" "$rc" 0
+answered=$(awk '/ responses; /{ print $1 }' "$HTTP_WORK/fuzz.txt")
+check "fuzz: at least 3000 answers (${answered:-0})" test "${answered:-0}" -ge 3000
+check "the server is still running" kill -0 "$HTTP_PID"
+fetch /health
+expect_eq "/health 200 after the fuzz" "$ST" 200
+fetch_tile "a tile after the fuzz" 200 /tiles/all/14/12824/6942.mvt
+fetch /api/ponds
+expect_eq "/api/ponds after the fuzz" "$ST $("$PY" -c 'import json, sys; print(len(json.load(open(sys.argv[1]))))' "$BODY")" "200 40"
+fetch /metrics
+check "metrics: no 500 counted" eval '! grep -E "status=\"5(00|04)\"" "$BODY"'
+grep -E '^tailings_http_requests_total' "$BODY" | sed 's/^/# /'
+http_stop 15
+expect_eq "SIGTERM after the fuzz: exit status 0" "$HTTP_RC" 0
+check "stderr: nothing but the start and the stop" \
+	test -z "$(grep -vE '^tailings-tileserver: (listening on|SIGTERM|stopped)' "$HTTP_ERR")"
+grep -vE '^tailings-tileserver: (listening on|SIGTERM|stopped)' "$HTTP_ERR" | head -5
+dropdb --if-exists "$db"
+http_finish

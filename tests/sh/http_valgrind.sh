@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# tailings-tileserver under valgrind (memcheck): every endpoint once, a few
+# tiles, gzip, 304, errors, HEAD, malformed requests, coalesced requests,
+# clients that go away while their tile is made, a change notification, and
+# SIGTERM: no memory error and no definite or indirect leak.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/http.sh"
+q() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+db=http_valgrind_db
+locker=
+trap 'http_cleanup; [ -n "$locker" ] && kill "$locker" 2>/dev/null' EXIT
+trap 'exit 1' INT TERM HUP
+
+if ! command -v valgrind >/dev/null; then
+	echo "# valgrind is missing: installing it"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null 2>&1 || die "valgrind is not installed"
+fi
+dropdb --if-exists "$db" || die "dropdb"
+createdb -T tailings_sample "$db" || die "createdb"
+www=$HTTP_WORK/vg-www
+mkdir -p "$www"
+printf '<!doctype html><title>valgrind</title>\n' >"$www/index.html"
+vlog=$HTTP_WORK/valgrind.log
+HTTP_WRAPPER=(valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
+	--show-leak-kinds=definite,indirect --num-callers=30 --log-file="$vlog")
+http_start valgrind --db "$(http_conninfo "$db")" --www "$www" --pool 3 --cache-mb 1
+HTTP_WRAPPER=()
+http_wait_health 60 || die "the server did not come up under valgrind"
+T=/tiles/all/14/12824/6942.mvt
+
+echo "# endpoints"
+for p in /health /metrics /style.json /sprite.json /sprite.png /sprite@2x.json /sprite@2x.png \
+	"/fonts/Noto%20Sans/0-255.pbf" /tiles/all.json /tiles/ponds,groundwater.json /api/ponds /api/ponds/8 \
+	/api/ponds/8/completeness /index.html /; do
+	fetch "$p"
+	expect_eq "GET $p" "$ST" 200
+done
+fetch_tile "tile" 200 "$T"
+cp "$BODY" "$HTTP_WORK/vg.mvt"
+etag=$(hdr ETag)
+fetch_tile "tile from the cache" 200 "$T"
+fetch -H 'Accept-Encoding: gzip' "$T"
+gzip -dc <"$BODY" >"$HTTP_WORK/vg.gunzip" 2>/dev/null
+check "gzip round trip" cmp -s "$HTTP_WORK/vg.gunzip" "$HTTP_WORK/vg.mvt"
+fetch -H "If-None-Match: $etag" "$T"
+expect_eq "304" "$ST" 304
+fetch_tile "empty tile" 204 /tiles/all/3/1/1.mvt
+fetch_tile "world" 200 /tiles/all/0/0/0.mvt
+fetch_tile "two layers" 200 /tiles/ponds,groundwater/14/12824/6942.mvt
+fetch_tile "at" 200 "$T?at=2030-01-01T00:00:00Z"
+fetch_tile "at with a bad date" 400 "$T?at=2025-13-45"
+n=0
+for x in 12822 12823 12824 12825; do   # more tiles, some of them empty
+	for y in 6941 6943; do
+		fetch "/tiles/all/14/$x/$y.mvt"
+		case $ST in
+		200) mvt_ok "$BODY" && n=$((n + 1)) ;;
+		204) n=$((n + 1)) ;;
+		esac
+	done
+done
+expect_eq "8 more tiles, 200 or 204" "$n" 8
+fetch /index.html
+fetch -H "If-None-Match: $(hdr ETag)" /index.html
+expect_eq "static 304" "$ST" 304
+
+echo "# errors"
+for pe in "400 /tiles/all/23/0/0.mvt" "400 /tiles/all/x/0/0.mvt" "404 /tiles/bogus/0/0/0.mvt" "404 /tiles/bogus.json" \
+	"404 /api/ponds/99999" "404 /api/ponds/99999/completeness" "400 /api/ponds/abc" "404 /missing" "404 /../etc/passwd" \
+	"400 /index.html%00" "400 /fonts/x/9-1.pbf" "404 /tiles/尾矿库尾矿库尾矿库尾矿库尾矿/0/0/0.mvt"; do
+	fetch "${pe#* }"
+	expect_eq "GET ${pe#* }" "$ST" "${pe%% *}"
+done
+fetch -X POST --data-binary 'x' /api/ponds
+expect_eq "POST 405" "$ST" 405
+fetch -X OPTIONS "$T"
+expect_eq "OPTIONS 204" "$ST" 204
+fetch "/$(head -c 3000 /dev/zero | tr '\0' a)"
+expect_eq "414" "$ST" 414
+HTTP_NO_CORS=1 fetch -H "X-Big: $(head -c 9000 /dev/zero | tr '\0' a)" /health
+expect_match "a 9 KB header: 4xx" "$ST" '^4'
+for req in 'HEAD /tiles/all/14/12824/6942.mvt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' \
+	'HEAD /api/ponds/8 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' \
+	'BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n' 'GET / HTTP/9.9\r\n\r\n' '\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03garbage\r\n\r\n' \
+	'GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab' 'GET /tiles/all/1/0/0.mvt HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' \
+	'GET /health HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'; do
+	printf "$req" | raw_http 2 >"$HTTP_WORK/vg.raw" || true
+	echo "# raw $(printf '%s' "$req" | cut -c1-40): $(head -1 "$HTTP_WORK/vg.raw" | tr -d '\r' | cut -c1-60)"
+done
+
+echo "# coalescing, and clients that go away while their tile is made"
+coproc LOCKER { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" 2>&1; }
+locker=$LOCKER_PID
+echo "BEGIN; LOCK TABLE tailings.element IN ACCESS EXCLUSIVE MODE; SELECT 'locked';" >&"${LOCKER[1]}"
+read -r -t 20 line <&"${LOCKER[0]}"
+expect_eq "the element table locked" "$line" locked
+"$PY" "$HTTP_CLIENT" burst "$HTTP_PORT" 5 /tiles/all/12/3206/1735.mvt >"$HTTP_WORK/vg-burst.txt" &
+burst_pid=$!
+# two that give up: the first asks alone, the second joins a tile being made
+curl -s -o /dev/null --max-time 1 "$HTTP_URL/tiles/all/15/25649/13884.mvt" &
+gone1=$!
+curl -s -o /dev/null --max-time 1 "$HTTP_URL/tiles/all/12/3206/1735.mvt" &
+gone2=$!
+wait "$gone1" "$gone2"
+sleep 0.5
+echo "COMMIT; SELECT 'unlocked';" >&"${LOCKER[1]}"
+read -r -t 20 line <&"${LOCKER[0]}"
+echo '\q' >&"${LOCKER[1]}"
+wait "$locker" 2>/dev/null
+locker=
+wait "$burst_pid"
+expect_eq "5 coalesced requests: 5 identical 200s" \
+	"$(cut -d' ' -f1 "$HTTP_WORK/vg-burst.txt" | sort | uniq -c | tr -s ' ') $(cut -d' ' -f2 "$HTTP_WORK/vg-burst.txt" | sort -u | wc -l)" " 5 200 1"
+fetch_tile "the tile a client gave up on" 200 /tiles/all/15/25649/13884.mvt
+
+echo "# a change notification"
+fetch_tile "before the edit" 200 "$T"
+before=$(hdr ETag)
+q -d "$db" -c "UPDATE tailings.element SET geom = ST_Translate(geom, 0.0005, 0) WHERE pond_id = 8 AND name = '地下水监视井 JC2'"
+changed=
+for _ in $(seq 50); do
+	sleep 0.1
+	fetch "$T"
+	[ "$ST" = 200 ] && [ "$(hdr ETag)" != "$before" ] && { changed=1; break; }
+done
+check "the tile changed after the UPDATE" test -n "$changed"
+q -d "$db" -c "UPDATE tailings.requirement SET min_count = min_count + 1 WHERE name = 'dam'"   # a notification without a bbox
+sleep 0.5
+fetch_tile "after a rule change" 200 "$T"
+fetch /metrics
+check "metrics: notifications counted" grep -q '^tailings_notifications_total [1-9]' "$BODY"
+
+echo "# SIGTERM"
+pid=$HTTP_PID
+http_stop 90
+echo "# valgrind:"
+grep -E 'ERROR SUMMARY|definitely lost|indirectly lost|possibly lost|still reachable|in use at exit|total heap usage' "$vlog" | sed 's/^==[0-9]*== */#   /'
+expect_eq "exit status 0 under valgrind (99: valgrind errors)" "$HTTP_RC" 0
+errors=$(grep -oE 'ERROR SUMMARY: [0-9]+' "$vlog" | tail -1 | grep -oE '[0-9]+$')
+expect_eq "valgrind: no errors" "${errors:-missing}" 0
+definite=$(grep -E 'definitely lost:' "$vlog" | tail -1 | sed -E 's/.*definitely lost: ([0-9,]+) bytes.*/\1/' | tr -d ,)
+indirect=$(grep -E 'indirectly lost:' "$vlog" | tail -1 | sed -E 's/.*indirectly lost: ([0-9,]+) bytes.*/\1/' | tr -d ,)
+if grep -q 'All heap blocks were freed' "$vlog"; then definite=0; indirect=0; fi
+expect_eq "valgrind: nothing definitely lost" "${definite:-missing}" 0
+expect_eq "valgrind: nothing indirectly lost" "${indirect:-missing}" 0
+if [ "${errors:-1}" != 0 ] || [ "${definite:-1}" != 0 ] || [ "${indirect:-1}" != 0 ]; then
+	sed -n '/ERROR SUMMARY\|Invalid\|uninitialised\|definitely lost in\|indirectly lost in/,+25p' "$vlog" | head -120
+fi
+dropdb --if-exists "$db"
+http_finish
