@@ -80,38 +80,55 @@ cache_entry_free(CacheEntry *e)
 	free(e);
 }
 
-/* gzip with zlib; NULL when it fails or does not make the tile smaller */
+/*
+ * gzip with zlib; NULL when it fails or does not make the tile smaller.  One
+ * deflate stream is kept and reset between tiles (the server runs one thread):
+ * setting up a stream allocates some 256 KB, which costs more than
+ * compressing a tile.
+ */
+static z_stream gz_stream;
+static int	gz_ready = 0;
+
 static uint8_t *
 gzip(const uint8_t *raw, size_t len, size_t *outlen)
 {
-	z_stream	z;
 	size_t		cap = len + len / 100 + 64;
-	uint8_t    *out = malloc(cap);
+	uint8_t    *out;
+	int			rc;
 
-	if (out == NULL || len == 0)
+	if (len == 0)
+		return NULL;
+	if (!gz_ready)
+	{
+		memset(&gz_stream, 0, sizeof gz_stream);
+		if (deflateInit2(&gz_stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+			return NULL;
+		gz_ready = 1;
+	}
+	else if (deflateReset(&gz_stream) != Z_OK)
+		return NULL;
+	if ((out = malloc(cap)) == NULL)
+		return NULL;
+	gz_stream.next_in = (Bytef *) raw;
+	gz_stream.avail_in = (uInt) len;
+	gz_stream.next_out = out;
+	gz_stream.avail_out = (uInt) cap;
+	rc = deflate(&gz_stream, Z_FINISH);
+	if (rc != Z_STREAM_END || gz_stream.total_out >= len)
 	{
 		free(out);
 		return NULL;
 	}
-	memset(&z, 0, sizeof z);
-	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-	{
-		free(out);
-		return NULL;
-	}
-	z.next_in = (Bytef *) raw;
-	z.avail_in = (uInt) len;
-	z.next_out = out;
-	z.avail_out = (uInt) cap;
-	if (deflate(&z, Z_FINISH) != Z_STREAM_END || z.total_out >= len)
-	{
-		deflateEnd(&z);
-		free(out);
-		return NULL;
-	}
-	*outlen = z.total_out;
-	deflateEnd(&z);
+	*outlen = gz_stream.total_out;
 	return out;
+}
+
+void
+cache_gzip_release(void)
+{
+	if (gz_ready)
+		deflateEnd(&gz_stream);
+	gz_ready = 0;
 }
 
 CacheEntry *

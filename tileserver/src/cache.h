@@ -70,6 +70,9 @@ long		cache_invalidate(Cache *c, Box box, unsigned extra_layers, double margin);
 long		cache_invalidate_layers(Cache *c, unsigned layers);
 void		cache_stats(const Cache *c, CacheStats *out);
 
+/* free the compressor kept between tiles (at exit) */
+void		cache_gzip_release(void);
+
 /* the strong ETag of some bytes */
 void		cache_etag(const uint8_t *data, size_t len, const char *suffix, char *out, size_t outlen);
 

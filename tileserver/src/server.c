@@ -1162,6 +1162,7 @@ server_free(Server *s)
 		free(f);
 	}
 	cache_free(s->cache);
+	cache_gzip_release();
 	free(s->sprite[0]);
 	free(s->sprite[1]);
 	free(s);
