@@ -79,35 +79,29 @@ CREATE TRIGGER requirement_track_changes AFTER INSERT OR UPDATE OR DELETE ON req
 -- The rows of a tracked table as they were at "at": a row changed after "at"
 -- is given by the old row of its first later change (an insert means it did
 -- not exist yet); rows not changed since are as they are now.
-CREATE FUNCTION _elements_as_of(at timestamptz) RETURNS SETOF element
+DO $do$
+DECLARE
+	t text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['element', 'pond'] LOOP
+		EXECUTE format($f$
+CREATE FUNCTION %1$I(at timestamptz) RETURNS SETOF %2$I
 	LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
 	WITH first_after AS (
 		SELECT DISTINCT ON (c.row_id) c.row_id, c.op, c.old_row
 		  FROM change_log c
-		 WHERE c.table_name = 'tailings.element' AND c.changed_at > _elements_as_of.at
+		 WHERE c.table_name = %3$L AND c.changed_at > %1$I.at
 		 ORDER BY c.row_id, c.id)
-	SELECT e.* FROM element e
-	 WHERE NOT EXISTS (SELECT 1 FROM first_after f WHERE f.row_id = e.id)
+	SELECT x.* FROM %2$I x
+	 WHERE NOT EXISTS (SELECT 1 FROM first_after f WHERE f.row_id = x.id)
 	UNION ALL
-	SELECT r.* FROM first_after f, jsonb_populate_record(NULL::element, f.old_row) r
+	SELECT r.* FROM first_after f, jsonb_populate_record(NULL::%2$I, f.old_row) r
 	 WHERE f.op <> 'I';
-END;
-
-CREATE FUNCTION _ponds_as_of(at timestamptz) RETURNS SETOF pond
-	LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-	WITH first_after AS (
-		SELECT DISTINCT ON (c.row_id) c.row_id, c.op, c.old_row
-		  FROM change_log c
-		 WHERE c.table_name = 'tailings.pond' AND c.changed_at > _ponds_as_of.at
-		 ORDER BY c.row_id, c.id)
-	SELECT p.* FROM pond p
-	 WHERE NOT EXISTS (SELECT 1 FROM first_after f WHERE f.row_id = p.id)
-	UNION ALL
-	SELECT r.* FROM first_after f, jsonb_populate_record(NULL::pond, f.old_row) r
-	 WHERE f.op <> 'I';
-END;
+END $f$, CASE t WHEN 'element' THEN '_elements_as_of' ELSE '_ponds_as_of' END, t, 'tailings.' || t);
+	END LOOP;
+END
+$do$;
 
 CREATE FUNCTION _history_kept(at timestamptz) RETURNS boolean
 	LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp

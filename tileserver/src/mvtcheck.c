@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 #include "mvt.h"
 
 static void
@@ -64,18 +66,6 @@ read_all(FILE *f, size_t *len)
 	return buf;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* hexadecimal text to bytes, in place; -1 on a bad digit */
 static long
 unhex(unsigned char *buf, size_t len)
@@ -94,7 +84,7 @@ unhex(unsigned char *buf, size_t len)
 
 		if (buf[i] == ' ' || buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t')
 			continue;
-		v = hexval(buf[i]);
+		v = hex_digit(buf[i]);
 		if (v < 0)
 			return -1;
 		if (hi < 0)

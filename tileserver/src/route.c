@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 #include "tailings/catalog.h"
 
 static int
@@ -198,18 +200,6 @@ route_valid_time(const char *s)
 	return *p == '\0';
 }
 
-static int
-hexdigit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * %XX-decode a query value, malloc'd; NULL on a bad escape.  A literal '+' or
  * a space stays a '+' (a time zone offset), as does %2B.
@@ -226,8 +216,8 @@ percent_decode(const char *s, size_t len)
 	{
 		if (s[i] == '%')
 		{
-			int			hi = i + 2 < len ? hexdigit(s[i + 1]) : -1;
-			int			lo = i + 2 < len ? hexdigit(s[i + 2]) : -1;
+			int			hi = i + 2 < len ? hex_digit(s[i + 1]) : -1;
+			int			lo = i + 2 < len ? hex_digit(s[i + 2]) : -1;
 
 			if (hi < 0 || lo < 0)
 			{
