@@ -104,6 +104,28 @@ layer_head(struct evbuffer *out, const char *id, const char *type, const char *s
 						"\"minzoom\":%d", id, type, source_layer, minzoom);
 }
 
+/* a style layer of one kind, up to its filter: "{code}-{suffix}", of one geometry type */
+static void
+kind_layer(struct evbuffer *out, const TlKind *kind, const TlCategory *cat, const char *suffix,
+		   const char *type, const char *geometry_type)
+{
+	char		id[96];
+
+	snprintf(id, sizeof id, "%s-%s", kind->code, suffix);
+	layer_head(out, id, type, cat->code, TL_ELEMENT_MINZOOM);
+	evbuffer_add_printf(out, ",\"filter\":[\"all\",[\"==\",[\"get\",\"kind\"],\"%s\"],"
+						"[\"==\",[\"geometry-type\"],\"%s\"]]", kind->code, geometry_type);
+}
+
+/* the layer's kind and Chinese label, for legends, and the layer's end */
+static void
+kind_metadata(struct evbuffer *out, const TlKind *kind)
+{
+	evbuffer_add_printf(out, ",\"metadata\":{\"tailings:kind\":\"%s\",\"tailings:label\":", kind->code);
+	json_string(out, kind->label_zh);
+	evbuffer_add_printf(out, "}}");
+}
+
 void
 style_maplibre(struct evbuffer *out, const char *base_url)
 {
@@ -137,50 +159,35 @@ style_maplibre(struct evbuffer *out, const char *base_url)
 		{
 			const TlKind *kind = &tl_kinds()[k];
 			const TlCategory *cat = tl_category_by_id(kind->category);
-			char		id[96];
 
 			if (pass == 0 && (kind->geom & TL_GEOM_POLYGON))
 			{
-				snprintf(id, sizeof id, "%s-fill", kind->code);
-				layer_head(out, id, "fill", cat->code, TL_ELEMENT_MINZOOM);
-				evbuffer_add_printf(out, ",\"filter\":[\"all\",[\"==\",[\"get\",\"kind\"],\"%s\"],"
-									"[\"==\",[\"geometry-type\"],\"Polygon\"]],\"paint\":{\"fill-color\":\"%s\","
-									"\"fill-opacity\":0.2,\"fill-outline-color\":\"%s\"},\"metadata\":{\"tailings:kind\":\"%s\","
-									"\"tailings:label\":", kind->code, cat->colour, cat->colour, kind->code);
-				json_string(out, kind->label_zh);
-				evbuffer_add_printf(out, "}}");
+				kind_layer(out, kind, cat, "fill", "fill", "Polygon");
+				evbuffer_add_printf(out, ",\"paint\":{\"fill-color\":\"%s\",\"fill-opacity\":0.2,"
+									"\"fill-outline-color\":\"%s\"}", cat->colour, cat->colour);
+				kind_metadata(out, kind);
 			}
 			if (pass == 1 && (kind->geom & TL_GEOM_LINE))
 			{
-				snprintf(id, sizeof id, "%s-line", kind->code);
-				layer_head(out, id, "line", cat->code, TL_ELEMENT_MINZOOM);
-				evbuffer_add_printf(out, ",\"filter\":[\"all\",[\"==\",[\"get\",\"kind\"],\"%s\"],"
-									"[\"==\",[\"geometry-type\"],\"LineString\"]],\"layout\":{\"line-cap\":\"round\"},"
-									"\"paint\":{\"line-color\":\"%s\",\"line-width\":%s},\"metadata\":{\"tailings:kind\":\"%s\","
-									"\"tailings:label\":", kind->code, cat->colour,
-									kind->category == TL_CATEGORY_ID_site ? "4" : "2.5", kind->code);
-				json_string(out, kind->label_zh);
-				evbuffer_add_printf(out, "}}");
+				kind_layer(out, kind, cat, "line", "line", "LineString");
+				evbuffer_add_printf(out, ",\"layout\":{\"line-cap\":\"round\"},"
+									"\"paint\":{\"line-color\":\"%s\",\"line-width\":%s}", cat->colour,
+									kind->category == TL_CATEGORY_ID_site ? "4" : "2.5");
+				kind_metadata(out, kind);
 				/* the direction of flow: arrows along the line */
-				snprintf(id, sizeof id, "%s-arrows", kind->code);
-				layer_head(out, id, "symbol", cat->code, TL_ELEMENT_MINZOOM);
-				evbuffer_add_printf(out, ",\"filter\":[\"all\",[\"==\",[\"get\",\"kind\"],\"%s\"],"
-									"[\"==\",[\"geometry-type\"],\"LineString\"]],\"layout\":{\"symbol-placement\":\"line\","
+				kind_layer(out, kind, cat, "arrows", "symbol", "LineString");
+				evbuffer_add_printf(out, ",\"layout\":{\"symbol-placement\":\"line\","
 									"\"symbol-spacing\":60,\"icon-image\":\"arrow\",\"icon-size\":0.7,\"icon-allow-overlap\":true,"
-									"\"icon-ignore-placement\":true,\"icon-rotation-alignment\":\"map\"}}", kind->code);
+									"\"icon-ignore-placement\":true,\"icon-rotation-alignment\":\"map\"}}");
 			}
 			if (pass == 2 && (kind->geom & TL_GEOM_POINT))
 			{
-				snprintf(id, sizeof id, "%s-point", kind->code);
-				layer_head(out, id, "circle", cat->code, TL_ELEMENT_MINZOOM);
-				evbuffer_add_printf(out, ",\"filter\":[\"all\",[\"==\",[\"get\",\"kind\"],\"%s\"],"
-									"[\"==\",[\"geometry-type\"],\"Point\"]],\"paint\":{\"circle-color\":\"%s\","
+				kind_layer(out, kind, cat, "point", "circle", "Point");
+				evbuffer_add_printf(out, ",\"paint\":{\"circle-color\":\"%s\","
 									"\"circle-radius\":5,\"circle-stroke-width\":1.5,"
-									"\"circle-stroke-color\":[\"case\",[\"get\",\"verified\"],\"#ffffff\",\"#212529\"]},"
-									"\"metadata\":{\"tailings:kind\":\"%s\",\"tailings:label\":",
-									kind->code, cat->colour, kind->code);
-				json_string(out, kind->label_zh);
-				evbuffer_add_printf(out, "}}");
+									"\"circle-stroke-color\":[\"case\",[\"get\",\"verified\"],\"#ffffff\",\"#212529\"]}",
+									cat->colour);
+				kind_metadata(out, kind);
 			}
 		}
 
