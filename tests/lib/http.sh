@@ -136,6 +136,22 @@ http_cleanup() {
 	wait 2>/dev/null || true
 }
 
+q() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+
+move_jc2() {   # move_jc2 DB: a committed edit: pond 8's well JC2 moves 0.0005 degree east
+	q -d "$1" -c "UPDATE tailings.element SET geom = ST_Translate(geom, 0.0005, 0) WHERE pond_id = 8 AND name = '地下水监视井 JC2'"
+}
+
+wait_new_etag() {   # wait_new_etag PATH OLD_ETAG TRIES SECONDS: fetch PATH until a 200 with another ETag
+	local i
+	for i in $(seq "$3"); do
+		sleep "$4"
+		fetch "$1"
+		[ "$ST" = 200 ] && [ "$(hdr ETag)" != "$2" ] && return 0
+	done
+	return 1
+}
+
 fetch() {   # fetch [CURL ARGS...] PATH
 	local path=${*: -1}
 	local args=("${@:1:$#-1}")
