@@ -59,6 +59,8 @@ static const Option options[] = {
 	{"timeout-s", "TAILINGS_TIMEOUT_S", OPT_INT, OFF(timeout_s), 1, 3600, "idle and request timeout in seconds (default 30)"},
 	{"max-age-s", "TAILINGS_MAX_AGE_S", OPT_INT, OFF(max_age_s), 0, 31536000,
 	 "Cache-Control max-age of current tiles (default 0: revalidate)"},
+	{"max-streams", "TAILINGS_MAX_STREAMS", OPT_INT, OFF(max_streams), 0, 100000,
+	 "open change streams (/events) at most, 0 turns them off (default 256)"},
 	{"access-log", "TAILINGS_ACCESS_LOG", OPT_BOOL, OFF(access_log), 0, 1, "a line per request on stdout: on|off (default on)"},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
@@ -277,6 +279,7 @@ conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out
 	conf->timeout_s = 30;
 	conf->max_age_s = 0;
 	conf->access_log = 1;
+	conf->max_streams = 256;
 
 	/* flags first, remembered; applied last so that they win */
 	for (int i = 1; i < argc; i++)

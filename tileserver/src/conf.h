@@ -19,6 +19,7 @@ typedef struct Conf
 	int			queue;			/* requests waiting for a connection, at most */
 	int			timeout_s;		/* idle and request timeout */
 	int			max_age_s;		/* Cache-Control max-age of current tiles */
+	int			max_streams;	/* open /events streams at most */
 	int			access_log;		/* 1: a line per request on stdout */
 	char	   *config_file;
 } Conf;

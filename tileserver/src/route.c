@@ -7,6 +7,7 @@
  *   /fonts/{fontstack}/{start}-{end}.pbf
  *   /api/ponds  /api/ponds/{id}  /api/ponds/{id}/completeness
  *   /health  /metrics
+ *   /events  /api/catalog
  *   anything else: a static file (when --www is set)
  *
  * {layers} is "all" or a comma list of "ponds" and the category codes.
@@ -393,6 +394,10 @@ route_parse(const char *path, const char *query, Route *r)
 		else
 			r->kind = ROUTE_GLYPHS;
 	}
+	else if (strcmp(path, "/api/catalog") == 0)
+		r->kind = ROUTE_CATALOG;
+	else if (strcmp(path, "/events") == 0)
+		r->kind = ROUTE_EVENTS;
 	else if (strcmp(path, "/api/ponds") == 0 || strcmp(path, "/api/ponds/") == 0)
 		r->kind = ROUTE_PONDS;
 	else if (strncmp(path, "/api/ponds/", 11) == 0)

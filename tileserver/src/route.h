@@ -18,6 +18,8 @@ typedef enum RouteKind
 	ROUTE_POND_COMPLETENESS,
 	ROUTE_HEALTH,
 	ROUTE_METRICS,
+	ROUTE_EVENTS,				/* /events: the change stream */
+	ROUTE_CATALOG,				/* /api/catalog */
 	ROUTE_STATIC
 } RouteKind;
 

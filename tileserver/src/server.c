@@ -25,6 +25,7 @@
 
 #include "cache.h"
 #include "db.h"
+#include "events.h"
 #include "route.h"
 #include "style.h"
 #include "tailings/catalog.h"
@@ -48,6 +49,8 @@ typedef enum Endpoint
 	EP_COMPLETENESS,
 	EP_HEALTH,
 	EP_METRICS,
+	EP_EVENTS,
+	EP_CATALOG,
 	EP_STATIC,
 	EP_OTHER,
 	EP_COUNT
@@ -55,7 +58,7 @@ typedef enum Endpoint
 
 static const char *const endpoint_names[EP_COUNT] = {
 	"tile", "tilejson", "style", "sprite", "glyphs", "ponds", "pond", "completeness",
-	"health", "metrics", "static", "other"
+	"health", "metrics", "events", "catalog", "static", "other"
 };
 
 static const int tracked_status[] = {200, 204, 304, 400, 404, 405, 414, 500, 503, 504};
@@ -108,6 +111,7 @@ struct Server
 	struct evhttp_bound_socket *bound;
 	Db		   *db;
 	Cache	   *cache;
+	Events	   *events;
 	Inflight   *inflight;
 	Metrics		m;
 	int			active;			/* requests not yet answered */
@@ -195,13 +199,11 @@ req_free(Req *r)
 	free(r);
 }
 
-/* The one way out for every request.  body may be NULL; it is consumed. */
+/* the headers of every answer */
 static void
-http_reply(Req *r, int status, const char *ctype, struct evbuffer *body, const char *note)
+common_headers(Req *r, const char *ctype)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
-	double		secs = seconds_since(&r->start);
-	size_t		bytes = body ? evbuffer_get_length(body) : 0;
 
 	if (ctype)
 		evhttp_add_header(h, "Content-Type", ctype);
@@ -211,6 +213,17 @@ http_reply(Req *r, int status, const char *ctype, struct evbuffer *body, const c
 		evhttp_add_header(h, "Connection", "close");
 	if (r->evcon)
 		evhttp_connection_set_closecb(r->evcon, NULL, NULL);
+}
+
+/* The one way out for every request.  body may be NULL; it is consumed. */
+static void
+http_reply(Req *r, int status, const char *ctype, struct evbuffer *body, const char *note)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+	double		secs = seconds_since(&r->start);
+	size_t		bytes = body ? evbuffer_get_length(body) : 0;
+
+	common_headers(r, ctype);
 	if (body && evhttp_request_get_command(r->req) == EVHTTP_REQ_HEAD)
 	{
 		/* HEAD: the headers a GET would have, no body (libevent would send it) */
@@ -677,14 +690,16 @@ handle_health(Req *r)
 	CacheStats	c;
 	int			up = db_up(s->db);
 	struct evbuffer *b = evbuffer_new();
+	EventsStats es;
 
 	db_stats(s->db, &d);
 	cache_stats(s->cache, &c);
+	events_stats(s->events, &es);
 	evbuffer_add_printf(b, "{\"status\":\"%s\",\"database\":{\"up\":%s,\"pool\":%d,\"idle\":%d,\"busy\":%d,"
 						"\"queued\":%d,\"listening\":%s,\"reconnects\":%lld},"
-						"\"cache\":{\"entries\":%lld,\"bytes\":%zu,\"capacity\":%zu},\"uptime_s\":%lld}\n",
+						"\"cache\":{\"entries\":%lld,\"bytes\":%zu,\"capacity\":%zu},\"event_streams\":%d,\"uptime_s\":%lld}\n",
 						up ? "ok" : "unavailable", up ? "true" : "false", d.size, d.idle, d.busy, d.queued,
-						d.listening ? "true" : "false", d.reconnects, c.entries, c.bytes, c.capacity,
+						d.listening ? "true" : "false", d.reconnects, c.entries, c.bytes, c.capacity, es.clients,
 						(long long) (time(NULL) - s->started));
 	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-store");
 	if (!up)
@@ -700,9 +715,11 @@ handle_metrics(Req *r)
 	CacheStats	c;
 	struct evbuffer *b = evbuffer_new();
 	long long	cum = 0;
+	EventsStats es;
 
 	db_stats(s->db, &d);
 	cache_stats(s->cache, &c);
+	events_stats(s->events, &es);
 	evbuffer_add_printf(b, "# HELP tailings_http_requests_total HTTP requests by endpoint and status.\n"
 						"# TYPE tailings_http_requests_total counter\n");
 	for (int e = 0; e < EP_COUNT; e++)
@@ -744,11 +761,47 @@ handle_metrics(Req *r)
 						"# TYPE tailings_db_queries_total counter\ntailings_db_queries_total %lld\n"
 						"# TYPE tailings_db_reconnects_total counter\ntailings_db_reconnects_total %lld\n"
 						"# TYPE tailings_db_up gauge\ntailings_db_up %d\n"
-						"# TYPE tailings_notifications_total counter\ntailings_notifications_total %lld\n",
+						"# TYPE tailings_notifications_total counter\ntailings_notifications_total %lld\n"
+						"# TYPE tailings_event_streams gauge\ntailings_event_streams %d\n"
+						"# TYPE tailings_events_sent_total counter\ntailings_events_sent_total %lld\n"
+						"# TYPE tailings_event_streams_dropped_total counter\ntailings_event_streams_dropped_total %lld\n",
 						c.hits, c.misses, c.evictions, c.invalidations, c.entries, c.bytes, c.capacity,
 						s->m.coalesced, d.size, d.busy, d.idle, d.queued, d.rejected, d.queries, d.reconnects,
-						db_up(s->db), d.notifications);
+						db_up(s->db), d.notifications, es.clients, es.sent, es.dropped);
 	http_reply(r, 200, "text/plain; version=0.0.4", b, NULL);
+}
+
+/* ---------------------------------------------------------------------------
+ * the change stream: the request is handed to the events module, which keeps it
+ */
+static void
+handle_events(Req *r)
+{
+	Server	   *s = r->s;
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+
+	if (s->shutting_down || !events_has_room(s->events))
+	{
+		http_error(r, 503, "too many open change streams");
+		return;
+	}
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Accel-Buffering", "no");
+	if (evhttp_request_get_command(r->req) == EVHTTP_REQ_HEAD)
+	{
+		http_reply(r, 200, "text/event-stream", NULL, NULL);
+		return;
+	}
+	common_headers(r, "text/event-stream");
+	if (events_add(s->events, r->req) != 0)
+	{
+		evhttp_clear_headers(h);
+		http_error(r, 500, "out of memory");
+		return;
+	}
+	count(s, r->ep, 200);
+	access_log(r, 200, 0, seconds_since(&r->start), "stream");
+	req_free(r);
 }
 
 /* ---------------------------------------------------------------------------
@@ -857,6 +910,10 @@ endpoint_of(RouteKind k)
 			return EP_HEALTH;
 		case ROUTE_METRICS:
 			return EP_METRICS;
+		case ROUTE_EVENTS:
+			return EP_EVENTS;
+		case ROUTE_CATALOG:
+			return EP_CATALOG;
 		case ROUTE_STATIC:
 			return EP_STATIC;
 		default:
@@ -996,6 +1053,18 @@ on_request(struct evhttp_request *req, void *arg)
 		case ROUTE_METRICS:
 			handle_metrics(r);
 			break;
+		case ROUTE_EVENTS:
+			handle_events(r);
+			break;
+		case ROUTE_CATALOG:
+			{
+				struct evbuffer *b = evbuffer_new();
+
+				style_catalog_json(b);
+				evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "public, max-age=3600");
+				http_reply(r, 200, "application/json; charset=utf-8", b, NULL);
+				break;
+			}
 		case ROUTE_STATIC:
 			handle_static(r, path);
 			break;
@@ -1048,6 +1117,8 @@ on_change(const char *payload, void *arg)
 	else
 		/* no area (a template rule changed): every pond's score may change */
 		cache_invalidate_layers(s->cache, LAYER_PONDS);
+	/* after the cache: a viewer that refetches at once gets the new tiles */
+	events_broadcast(s->events, "change", payload);
 }
 
 static void
@@ -1057,6 +1128,7 @@ on_listen_resync(void *arg)
 
 	/* changes may have been missed while not listening: drop every current tile */
 	cache_invalidate_layers(s->cache, route_all_layers());
+	events_broadcast(s->events, "resync", "{}");
 }
 
 /* ---------------------------------------------------------------------------
@@ -1075,9 +1147,10 @@ server_create(struct event_base *base, const Conf *conf)
 	s->started = time(NULL);
 	s->http = evhttp_new(base);
 	s->cache = cache_create((size_t) conf->cache_mb * 1024 * 1024);
+	s->events = events_create(base, conf->max_streams, 15);
 	for (int i = 0; i < 2; i++)
 		s->sprite[i] = style_sprite_png(i + 1, &s->sprite_len[i]);
-	if (s->http == NULL || s->cache == NULL || s->sprite[0] == NULL || s->sprite[1] == NULL)
+	if (s->http == NULL || s->cache == NULL || s->events == NULL || s->sprite[0] == NULL || s->sprite[1] == NULL)
 	{
 		fprintf(stderr, "tailings-tileserver: out of memory\n");
 		goto fail;
@@ -1135,6 +1208,7 @@ server_shutdown(Server *s)
 		return;
 	}
 	s->shutting_down = 1;
+	events_close_all(s->events);
 	if (s->bound)
 		evhttp_del_accept_socket(s->http, s->bound);
 	s->bound = NULL;
@@ -1161,6 +1235,7 @@ server_free(Server *s)
 		free(f->key);
 		free(f);
 	}
+	events_free(s->events);
 	cache_free(s->cache);
 	cache_gzip_release();
 	free(s->sprite[0]);

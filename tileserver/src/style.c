@@ -199,6 +199,52 @@ style_maplibre(struct evbuffer *out, const char *base_url)
 	evbuffer_add_printf(out, "]}");
 }
 
+void
+style_catalog_json(struct evbuffer *out)
+{
+	static const struct
+	{
+		unsigned	bit;
+		const char *name;
+	}			geoms[] = {{TL_GEOM_POINT, "point"}, {TL_GEOM_LINE, "line"}, {TL_GEOM_POLYGON, "polygon"}};
+
+	evbuffer_add_printf(out, "{\"element_minzoom\":%d,\"categories\":[", TL_ELEMENT_MINZOOM);
+	for (int i = 0; i < TL_N_CATEGORIES; i++)
+	{
+		const TlCategory *c = &tl_categories()[i];
+		int			k1 = 1;
+
+		evbuffer_add_printf(out, "%s{\"id\":%d,\"code\":\"%s\",\"label_zh\":", i ? "," : "", c->id, c->code);
+		json_string(out, c->label_zh);
+		evbuffer_add_printf(out, ",\"label_en\":");
+		json_string(out, c->label_en);
+		evbuffer_add_printf(out, ",\"colour\":\"%s\",\"kinds\":[", c->colour);
+		for (int k = 0; k < TL_N_KINDS; k++)
+		{
+			const TlKind *kind = &tl_kinds()[k];
+			int			g1 = 1;
+
+			if (kind->category != c->id)
+				continue;
+			evbuffer_add_printf(out, "%s{\"id\":%d,\"code\":\"%s\",\"label_zh\":", k1 ? "" : ",", kind->id, kind->code);
+			json_string(out, kind->label_zh);
+			evbuffer_add_printf(out, ",\"label_en\":");
+			json_string(out, kind->label_en);
+			evbuffer_add_printf(out, ",\"geometry\":[");
+			for (size_t g = 0; g < sizeof geoms / sizeof geoms[0]; g++)
+				if (kind->geom & geoms[g].bit)
+				{
+					evbuffer_add_printf(out, "%s\"%s\"", g1 ? "" : ",", geoms[g].name);
+					g1 = 0;
+				}
+			evbuffer_add_printf(out, "]}");
+			k1 = 0;
+		}
+		evbuffer_add_printf(out, "]}");
+	}
+	evbuffer_add_printf(out, "]}");
+}
+
 /* ---------------------------------------------------------------------------
  * Sprite: one SDF-free icon, "arrow", a chevron pointing along +x (MapLibre
  * turns it along the line), drawn into an RGBA image and written as PNG.

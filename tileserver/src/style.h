@@ -15,6 +15,8 @@
 void		style_tilejson(struct evbuffer *out, const char *base_url, unsigned layers, const Box *bounds);
 /* MapLibre style v8 over /tiles/all.json */
 void		style_maplibre(struct evbuffer *out, const char *base_url);
+/* the catalog as JSON: categories (code, labels, colour) with their kinds (code, labels, geometry) */
+void		style_catalog_json(struct evbuffer *out);
 /* sprite index (JSON) and image (PNG), at pixel ratio 1 or 2 */
 void		style_sprite_json(struct evbuffer *out, int ratio);
 /* the PNG, malloc'd; NULL on failure */

@@ -1,0 +1,241 @@
+/*
+ * events.c - server-sent events to open viewers.
+ *
+ * Each client is a streamed reply (evhttp_send_reply_start) that stays open.
+ * Every stream starts with "event: hello"; a client that reconnects may have
+ * missed changes and should refresh what it shows.  Then every change the
+ * database announces is written as "event: change" with the notification's
+ * JSON, and "event: resync" when the listening connection came back (changes
+ * may have been missed).  A comment line every heartbeat keeps proxies from
+ * closing the stream and finds dead peers.  A client that does not read
+ * (more than MAX_BACKLOG bytes waiting) is closed rather than buffered
+ * without bound.
+ *
+ * Ownership: when the peer goes, libevent detaches the request from its
+ * connection and calls the close callback; the request is then ours to free.
+ */
+#include "events.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#define MAX_BACKLOG (256 * 1024)
+/* a stream is idle by design: the connection's own timeout must not close it */
+#define STREAM_TIMEOUT_S (7 * 24 * 3600)
+
+typedef struct Client
+{
+	Events	   *ev;
+	struct evhttp_request *req;
+	struct evhttp_connection *evcon;
+	struct Client *prev,
+			   *next;
+} Client;
+
+struct Events
+{
+	struct event *heartbeat;
+	Client	   *clients;
+	int			nclients;
+	int			max_clients;
+	long long	next_id;
+	long long	sent;
+	long long	dropped;
+};
+
+static void
+client_unlink(Client *c)
+{
+	Events	   *ev = c->ev;
+
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		ev->clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	ev->nclients--;
+}
+
+static void
+on_client_close(struct evhttp_connection *evcon, void *arg)
+{
+	Client	   *c = arg;
+
+	(void) evcon;
+	client_unlink(c);
+	/* detached by libevent (peer gone): ours to free; still attached: libevent frees it */
+	if (evhttp_request_get_connection(c->req) == NULL)
+		evhttp_request_free(c->req);
+	free(c);
+}
+
+/* end one stream politely (the last chunk is written, then the connection closes) */
+static void
+client_end(Client *c)
+{
+	struct evhttp_request *req = c->req;
+
+	evhttp_connection_set_closecb(c->evcon, NULL, NULL);
+	client_unlink(c);
+	free(c);
+	evhttp_send_reply_end(req);
+}
+
+static size_t
+backlog(const Client *c)
+{
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(c->evcon);
+
+	return bev ? evbuffer_get_length(bufferevent_get_output(bev)) : 0;
+}
+
+/* write text to every client; clients that fall too far behind are closed */
+static void
+send_all(Events *ev, const char *text, size_t len, int is_event)
+{
+	Client	   *c,
+			   *next;
+
+	for (c = ev->clients; c; c = next)
+	{
+		struct evbuffer *b;
+
+		next = c->next;
+		if (backlog(c) > MAX_BACKLOG)
+		{
+			ev->dropped++;
+			client_end(c);
+			continue;
+		}
+		if ((b = evbuffer_new()) == NULL)
+			continue;
+		evbuffer_add(b, text, len);
+		evhttp_send_reply_chunk(c->req, b);
+		evbuffer_free(b);
+		if (is_event)
+			ev->sent++;
+	}
+}
+
+static void
+on_heartbeat(evutil_socket_t fd, short what, void *arg)
+{
+	static const char ping[] = ": ping\n\n";
+	Events	   *ev = arg;
+
+	(void) fd;
+	(void) what;
+	send_all(ev, ping, sizeof ping - 1, 0);
+}
+
+Events *
+events_create(struct event_base *base, int max_clients, int heartbeat_s)
+{
+	Events	   *ev = calloc(1, sizeof(Events));
+	struct timeval tv = {heartbeat_s, 0};
+
+	if (ev == NULL)
+		return NULL;
+	ev->max_clients = max_clients;
+	ev->heartbeat = event_new(base, -1, EV_PERSIST, on_heartbeat, ev);
+	if (ev->heartbeat == NULL || event_add(ev->heartbeat, &tv) != 0)
+	{
+		events_free(ev);
+		return NULL;
+	}
+	return ev;
+}
+
+void
+events_close_all(Events *ev)
+{
+	if (ev == NULL)
+		return;
+	while (ev->clients)
+		client_end(ev->clients);
+	if (ev->heartbeat)
+		event_del(ev->heartbeat);
+}
+
+void
+events_free(Events *ev)
+{
+	if (ev == NULL)
+		return;
+	events_close_all(ev);
+	if (ev->heartbeat)
+		event_free(ev->heartbeat);
+	free(ev);
+}
+
+int
+events_has_room(const Events *ev)
+{
+	return ev->nclients < ev->max_clients;
+}
+
+int
+events_add(Events *ev, struct evhttp_request *req)
+{
+	Client	   *c = calloc(1, sizeof(Client));
+	struct evbuffer *b = evbuffer_new();
+
+	if (c == NULL || b == NULL)
+		goto fail;
+	c->ev = ev;
+	c->req = req;
+	c->evcon = evhttp_request_get_connection(req);
+	evhttp_connection_set_timeout(c->evcon, STREAM_TIMEOUT_S);
+	evhttp_send_reply_start(req, 200, "OK");
+	evbuffer_add_printf(b, "retry: 2000\nevent: hello\ndata: {\"next_id\":%lld}\n\n", ev->next_id + 1);
+	evhttp_send_reply_chunk(req, b);
+	evbuffer_free(b);
+	c->next = ev->clients;
+	if (ev->clients)
+		ev->clients->prev = c;
+	ev->clients = c;
+	ev->nclients++;
+	evhttp_connection_set_closecb(c->evcon, on_client_close, c);
+	return 0;
+fail:
+	free(c);
+	if (b)
+		evbuffer_free(b);
+	return -1;
+}
+
+void
+events_broadcast(Events *ev, const char *name, const char *data)
+{
+	size_t		dlen = strlen(data);
+	size_t		cap = dlen + strlen(name) + 64;
+	char	   *text;
+	int			n;
+
+	if (ev == NULL)
+		return;
+	ev->next_id++;
+	if (ev->clients == NULL || (text = malloc(cap)) == NULL)
+		return;
+	n = snprintf(text, cap, "id: %lld\nevent: %s\ndata: ", ev->next_id, name);
+	/* one data line: a line break inside the data would end the field */
+	for (size_t i = 0; i < dlen; i++)
+		text[n++] = (data[i] == '\n' || data[i] == '\r') ? ' ' : data[i];
+	text[n++] = '\n';
+	text[n++] = '\n';
+	send_all(ev, text, (size_t) n, 1);
+	free(text);
+}
+
+void
+events_stats(const Events *ev, EventsStats *out)
+{
+	out->clients = ev->nclients;
+	out->sent = ev->sent;
+	out->dropped = ev->dropped;
+}

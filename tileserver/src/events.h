@@ -1,0 +1,41 @@
+/*
+ * events.h - the change stream: server-sent events (text/event-stream) to
+ * every open viewer, fed by the database's change notifications.
+ */
+#ifndef TAILINGS_EVENTS_H
+#define TAILINGS_EVENTS_H
+
+#include <event2/event.h>
+#include <event2/http.h>
+
+typedef struct Events Events;
+
+typedef struct EventsStats
+{
+	int			clients;
+	long long	sent;			/* events written, summed over clients */
+	long long	dropped;		/* clients closed because they could not keep up */
+} EventsStats;
+
+/* heartbeat_s: a comment line is sent this often so proxies and dead peers are noticed */
+Events	   *events_create(struct event_base *base, int max_clients, int heartbeat_s);
+/* ends every stream (the clients reconnect elsewhere or later) */
+void		events_close_all(Events *ev);
+void		events_free(Events *ev);
+
+/* 1 when another client can be taken */
+int			events_has_room(const Events *ev);
+
+/*
+ * Start the stream on req (headers already set by the caller) and keep it
+ * until the client goes or events_close_all().  Returns 0, or -1 when out of
+ * memory (nothing was sent: the caller replies).
+ */
+int			events_add(Events *ev, struct evhttp_request *req);
+
+/* send "event: {name}" with data (one line of JSON) to every client */
+void		events_broadcast(Events *ev, const char *name, const char *data);
+
+void		events_stats(const Events *ev, EventsStats *out);
+
+#endif
