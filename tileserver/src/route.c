@@ -237,6 +237,27 @@ percent_decode(const char *s, size_t len)
 	return out;
 }
 
+/* the raw value of name= in a query string (its length in *len), or NULL; other names are ignored */
+static const char *
+query_value(const char *query, const char *name, size_t *len)
+{
+	size_t		nlen = strlen(name);
+
+	for (const char *q = query; q && *q;)
+	{
+		const char *amp = strchr(q, '&');
+		size_t		plen = amp ? (size_t) (amp - q) : strlen(q);
+
+		if (plen > nlen && strncmp(q, name, nlen) == 0 && q[nlen] == '=')
+		{
+			*len = plen - nlen - 1;
+			return q + nlen + 1;
+		}
+		q = amp ? amp + 1 : NULL;
+	}
+	return NULL;
+}
+
 static void
 bad(Route *r, const char *why)
 {
@@ -254,6 +275,8 @@ parse_tile(const char *rest, const char *query, Route *r)
 	size_t		lens[3];
 	long long	v[3];
 	const char *p;
+	const char *q;
+	size_t		len;
 
 	if (slash == NULL)
 	{
@@ -316,42 +339,18 @@ parse_tile(const char *rest, const char *query, Route *r)
 	r->x = (long) v[1];
 	r->y = (long) v[2];
 	r->kind = ROUTE_TILE;
-	if (query)
+	if ((q = query_value(query, "at", &len)) != NULL)
 	{
-		/* the only parameter is at=; anything else is ignored */
-		const char *q = query;
+		char	   *decoded = len < sizeof r->at ? percent_decode(q, len) : NULL;
 
-		while (q && *q)
+		if (decoded == NULL || !route_valid_time(decoded))
 		{
-			const char *amp = strchr(q, '&');
-			size_t		len = amp ? (size_t) (amp - q) : strlen(q);
-
-			if (len >= 3 && strncmp(q, "at=", 3) == 0)
-			{
-				char	   *decoded;
-
-				if (len - 3 >= sizeof r->at)
-				{
-					bad(r, "at must be an ISO 8601 time, such as 2025-03-01T08:00:00+08:00");
-					return;
-				}
-				decoded = percent_decode(q + 3, len - 3);
-				if (decoded == NULL)
-				{
-					bad(r, "at must be an ISO 8601 time, such as 2025-03-01T08:00:00+08:00");
-					return;
-				}
-				if (!route_valid_time(decoded))
-				{
-					free(decoded);
-					bad(r, "at must be an ISO 8601 time, such as 2025-03-01T08:00:00+08:00");
-					return;
-				}
-				snprintf(r->at, sizeof r->at, "%s", decoded);
-				free(decoded);
-			}
-			q = amp ? amp + 1 : NULL;
+			free(decoded);
+			bad(r, "at must be an ISO 8601 time, such as 2025-03-01T08:00:00+08:00");
+			return;
 		}
+		snprintf(r->at, sizeof r->at, "%s", decoded);
+		free(decoded);
 	}
 }
 
@@ -406,12 +405,20 @@ route_parse(const char *path, const char *query, Route *r)
 		const char *slash = strchr(id, '/');
 		size_t		len = slash ? (size_t) (slash - id) : strlen(id);
 
+		const char *lang;
+		size_t		llen;
+
 		if (parse_uint(id, len, 18, &r->pond_id) != 0)
 			bad(r, "a pond id is a positive integer");
-		else if (slash == NULL)
-			r->kind = ROUTE_POND;
-		else if (strcmp(slash, "/completeness") == 0)
-			r->kind = ROUTE_POND_COMPLETENESS;
+		else if ((lang = query_value(query, "lang", &llen)) != NULL &&
+				 !(llen == 2 && (strncmp(lang, "zh", 2) == 0 || strncmp(lang, "en", 2) == 0)))
+			bad(r, "lang is zh or en");
+		else if (slash == NULL || strcmp(slash, "/completeness") == 0)
+		{
+			r->kind = slash == NULL ? ROUTE_POND : ROUTE_POND_COMPLETENESS;
+			if (lang)
+				memcpy(r->lang, lang, 2);
+		}
 		else
 			r->kind = ROUTE_NOT_FOUND;
 	}

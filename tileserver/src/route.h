@@ -36,6 +36,7 @@ typedef struct Route
 				y;
 	long long	pond_id;
 	char		at[48];			/* ISO 8601 time of ?at=, or "" */
+	char		lang[3];		/* ?lang= of the pond API: "zh", "en" or "" */
 	int			sprite_png;		/* ROUTE_SPRITE: png (else json) */
 	int			sprite_2x;
 	char		layer_error[64];

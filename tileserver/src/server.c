@@ -613,8 +613,15 @@ static const char SQL_PONDS[] =
 	" ORDER BY p.code), '[]')::text"
 	" FROM tailings.pond p JOIN tailings.pond_overview o USING (id)";
 
+/*
+ * ?lang= sets tailings.language for this statement only (is_local: its
+ * implicit transaction); the CTE is read before any row is built.
+ */
+#define SQL_LANG "WITH lang AS MATERIALIZED (SELECT set_config('tailings.language'," \
+	" coalesce($2, current_setting('tailings.language')), true)) "
+
 static const char SQL_POND[] =
-	"SELECT json_build_object("
+	SQL_LANG "SELECT json_build_object("
 	" 'id', p.id, 'code', p.code, 'name', p.name, 'enterprise', p.enterprise, 'county_code', p.county_code,"
 	" 'level', p.supervision_level, 'status', p.status, 'gw_flow_azimuth', p.gw_flow_azimuth,"
 	" 'lon', round(ST_X(p.location)::numeric, 6), 'lat', round(ST_Y(p.location)::numeric, 6),"
@@ -630,10 +637,10 @@ static const char SQL_POND[] =
 	"     'actor', l.actor, 'table', l.table_name, 'row_id', l.row_id, 'op', l.op, 'changed', l.changed,"
 	"     'moved_m', round(l.moved_m::numeric, 2)) ORDER BY l.id DESC), '[]')"
 	"   FROM (SELECT * FROM tailings.change_log WHERE pond_id = p.id ORDER BY id DESC LIMIT 20) l)"
-	")::text FROM tailings.pond p WHERE p.id = $1::bigint";
+	")::text FROM lang, tailings.pond p WHERE p.id = $1::bigint";
 
 static const char SQL_COMPLETENESS[] =
-	"SELECT coalesce(json_agg(c), '[]')::text FROM tailings.check_completeness($1::bigint) c";
+	SQL_LANG "SELECT (SELECT coalesce(json_agg(c), '[]') FROM tailings.check_completeness($1::bigint) c)::text FROM lang";
 
 static const char SQL_BOUNDS[] =
 	"SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)"
@@ -935,7 +942,7 @@ on_request(struct evhttp_request *req, void *arg)
 	Route		rt;
 	char		url[256];
 	char		pid[24];
-	const char *params[1];
+	const char *params[2];
 
 	if (r == NULL)
 	{
@@ -1045,7 +1052,8 @@ on_request(struct evhttp_request *req, void *arg)
 		case ROUTE_POND_COMPLETENESS:
 			snprintf(pid, sizeof pid, "%lld", rt.pond_id);
 			params[0] = pid;
-			json_query(r, rt.kind == ROUTE_POND ? SQL_POND : SQL_COMPLETENESS, 1, params, json_body_done, 0);
+			params[1] = rt.lang[0] ? rt.lang : NULL;
+			json_query(r, rt.kind == ROUTE_POND ? SQL_POND : SQL_COMPLETENESS, 2, params, json_body_done, 0);
 			break;
 		case ROUTE_HEALTH:
 			handle_health(r);
