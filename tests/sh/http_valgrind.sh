@@ -113,11 +113,26 @@ expect_eq "5 coalesced requests: 5 identical 200s" \
 	"$(cut -d' ' -f1 "$HTTP_WORK/vg-burst.txt" | sort | uniq -c | tr -s ' ') $(cut -d' ' -f2 "$HTTP_WORK/vg-burst.txt" | sort -u | wc -l)" " 5 200 1"
 fetch_tile "the tile a client gave up on" 200 /tiles/all/15/25649/13884.mvt
 
-echo "# a change notification"
+echo "# a change notification, and the change stream"
+curl -s -N --max-time 60 "$HTTP_URL/events" >"$HTTP_WORK/vg-left.sse" &   # leaves after the change
+left=$!
+curl -s -N --max-time 60 "$HTTP_URL/events" >"$HTTP_WORK/vg-stays.sse" &   # open at SIGTERM
+stays=$!
+curl -s -N --http1.0 --max-time 60 "$HTTP_URL/events" >"$HTTP_WORK/vg-10.sse" &   # HTTP/1.0: not chunked
+for _ in $(seq 100); do grep -q hello "$HTTP_WORK/vg-stays.sse" "$HTTP_WORK/vg-left.sse" 2>/dev/null && break; sleep 0.1; done
+fetch /api/catalog
+expect_eq "/api/catalog" "$ST" 200
+fetch "/api/ponds/8?lang=en"
+expect_eq "/api/ponds/8?lang=en" "$ST" 200
 fetch_tile "before the edit" 200 "$T"
 before=$(hdr ETag)
 move_jc2 "$db"
 check "the tile changed after the UPDATE" wait_new_etag "$T" "$before" 50 0.1
+for f in stays left 10; do
+	check "the change reached stream $f" grep -q '^event: change' "$HTTP_WORK/vg-$f.sse"
+done
+kill "$left"
+sleep 0.5
 q -d "$db" -c "UPDATE tailings.requirement SET min_count = min_count + 1 WHERE name = 'dam'"   # a notification without a bbox
 sleep 0.5
 fetch_tile "after a rule change" 200 "$T"
@@ -127,6 +142,7 @@ check "metrics: notifications counted" grep -q '^tailings_notifications_total [1
 echo "# SIGTERM"
 pid=$HTTP_PID
 http_stop 90
+wait "$stays" 2>/dev/null
 echo "# valgrind:"
 grep -E 'ERROR SUMMARY|definitely lost|indirectly lost|possibly lost|still reachable|in use at exit|total heap usage' "$vlog" | sed 's/^==[0-9]*== */#   /'
 expect_eq "exit status 0 under valgrind (99: valgrind errors)" "$HTTP_RC" 0

@@ -1,0 +1,461 @@
+// The "one map" viewer of tailings-tileserver: MapLibre GL JS over this server's style, tiles,
+// JSON API and change stream.  Everything it shows comes from the server: the symbology from
+// /style.json, the labels of kinds and categories from /api/catalog, the ponds from /api/ponds.
+import * as maplibregl from './vendor/maplibre-gl.mjs';
+
+const TEXT = {
+  zh: {
+    title: '尾矿库环境监管要素一张图', asOf: '时点', now: '现在', live: '实时', offline: '未连接',
+    overview: '全市概览', legend: '图例', code: '编码', name: '名称', status: '状态', score: '完整度',
+    ponds: '尾矿库', level: '级', levelN: n => `${['', '一', '二', '三'][n] || n}级`,
+    completeMaps: '图件完整', total: '总数',
+    in_use: '在用', suspended: '停用', closed: '闭库',
+    fillByStatus: '填色：运行状态', outline: '边线：要素图件', complete: '完整', incomplete: '缺项',
+    registryPoint: '仅有登记点位',
+    satellite: '卫星遥感', drone: '无人机航测', ground: '实地测量',
+    kind: '类型', element: '要素', pond: '所属尾矿库', source: '数据来源', verified: '实地核实',
+    yes: '已核实', no: '未核实', openFile: '查看档案',
+    basic: '基本信息', enterprise: '企业', county: '区县', supervision: '监管等级', gwFlow: '地下水流向',
+    elements: '环境监管要素', rules: '完整性检查', recent: '最近变更', noChanges: '暂无变更记录',
+    passed: '通过', failed: '未通过', warning: '提示', present: '已标绘', required: '要求',
+    op: { I: '新增', U: '修改', D: '删除' }, moved: '移动', by: '',
+    attrs: {
+      ore: '矿种', basin: '流域', list_year: '列入年份', pond_type: '库型', dam_height_m: '坝高（米）',
+      safety_grade: '安全等级', capacity_10k_m3: '库容（万立方米）',
+    },
+    counties: { 510402: '东区', 510403: '西区', 510411: '仁和区', 510421: '米易县', 510422: '盐边县' },
+    historyNote: d => `地图显示 ${d} 当日结束时的状态；列表与档案为当前数据`,
+    loadFailed: '加载失败', lastChange: '最近一次变更',
+    azimuth: a => `${a}°`,
+  },
+  en: {
+    title: 'Tailings One-Map', asOf: 'As of', now: 'Now', live: 'Live', offline: 'Offline',
+    overview: 'City overview', legend: 'Legend', code: 'Code', name: 'Name', status: 'Status', score: 'Complete',
+    ponds: 'Ponds', level: 'Level', levelN: n => `Level ${n}`,
+    completeMaps: 'Complete maps', total: 'Total',
+    in_use: 'In use', suspended: 'Suspended', closed: 'Closed',
+    fillByStatus: 'Fill: status', outline: 'Outline: element maps', complete: 'complete', incomplete: 'incomplete',
+    registryPoint: 'registry point only',
+    satellite: 'Satellite', drone: 'Drone survey', ground: 'Ground survey',
+    kind: 'Kind', element: 'Element', pond: 'Pond', source: 'Source', verified: 'Ground-verified',
+    yes: 'yes', no: 'no', openFile: 'Open the pond file',
+    basic: 'Basic information', enterprise: 'Enterprise', county: 'County', supervision: 'Supervision',
+    gwFlow: 'Groundwater flow',
+    elements: 'Supervision elements', rules: 'Completeness check', recent: 'Recent changes', noChanges: 'No changes recorded',
+    passed: 'pass', failed: 'fail', warning: 'warning', present: 'drawn', required: 'required',
+    op: { I: 'added', U: 'edited', D: 'deleted' }, moved: 'moved', by: 'by',
+    attrs: {
+      ore: 'Ore', basin: 'Basin', list_year: 'Listed in', pond_type: 'Type', dam_height_m: 'Dam height (m)',
+      safety_grade: 'Safety grade', capacity_10k_m3: 'Capacity (10⁴ m³)',
+    },
+    counties: { 510402: 'Dong District', 510403: 'Xi District', 510411: 'Renhe District', 510421: 'Miyi County', 510422: 'Yanbian County' },
+    historyNote: d => `The map shows the end of ${d}; the list and pond files show today's data`,
+    loadFailed: 'Could not load', lastChange: 'Last change',
+    azimuth: a => `${a}°`,
+  },
+};
+
+const params = new URLSearchParams(location.search);
+const state = {
+  lang: params.get('lang') === 'en' || params.get('lang') === 'zh' ? params.get('lang')
+    : (localStorage.getItem('tailings.lang') || 'zh'),
+  at: /^\d{4}-\d{2}-\d{2}$/.test(params.get('at') || '') ? params.get('at') : null,
+  hidden: new Set(JSON.parse(localStorage.getItem('tailings.hidden') || '[]')),
+  sort: { key: 'score', dir: 1 },
+  catalog: null, kinds: new Map(), ponds: [], pondById: new Map(),
+  panelPond: null, rev: 0, changes: 0, lastChange: null, live: false,
+};
+const t = key => TEXT[state.lang][key] ?? key;
+const $ = id => document.getElementById(id);
+const esc = s => String(s ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+const pct = s => `${Math.round((s ?? 0) * 100)}%`;
+let map;
+let styleColours;
+
+async function getJSON(path) {
+  const r = await fetch(path);
+  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+  return r.json();
+}
+
+// ---------------------------------------------------------------------------
+// tiles: the URL carries ?at= for the map as it was, and a revision that changes on every edit
+function tileUrl() {
+  const q = new URLSearchParams();
+  if (state.at) q.set('at', endOfDay(state.at));
+  q.set('v', String(state.rev));
+  return `${location.origin}/tiles/all/{z}/{x}/{y}.mvt?${q}`;
+}
+// the end of a calendar day in the browser's time zone, as an ISO 8601 time
+function endOfDay(d) {
+  return new Date(`${d}T23:59:59.999`).toISOString();
+}
+function reloadTiles() {
+  state.rev++;
+  map.getSource('tailings').setTiles([tileUrl()]);
+}
+
+// ---------------------------------------------------------------------------
+// the legend: colours and labels come from the style and the catalog
+function coloursFromStyle(style) {
+  const layer = id => style.layers.find(l => l.id === id);
+  const fill = layer('ponds-fill').paint['fill-color'];     // ["match", ["get","status"], v1, c1, ..., fallback]
+  const status = {};
+  for (let i = 2; i + 1 < fill.length; i += 2) status[fill[i]] = fill[i + 1];
+  const outline = layer('ponds-outline').paint['line-color']; // ["case", complete?, c1, c2]
+  return { status, complete: outline[2], incomplete: outline[3] };
+}
+
+function renderLegend() {
+  const c = styleColours;
+  $('legend-ponds').innerHTML = `<div class="legend-cat"><label>${esc(t('ponds'))}</label><ul>
+    ${Object.entries(c.status).map(([s, col]) =>
+      `<li><span class="sym polygon" style="background:${col}55;border-color:${col}"></span>${esc(t(s))}</li>`).join('')}
+    <li><span class="sym polygon" style="border-color:${c.complete};border-width:2.5px"></span>${esc(t('complete'))}</li>
+    <li><span class="sym polygon" style="border-color:${c.incomplete};border-width:2.5px"></span>${esc(t('incomplete'))}</li>
+    <li><span class="sym point" style="background:${c.status.in_use};border-color:${c.incomplete}"></span>${esc(t('registryPoint'))}</li>
+  </ul></div>`;
+  const lang = state.lang;
+  $('legend-categories').innerHTML = state.catalog.categories.map(cat => `
+    <div class="legend-cat" data-category="${esc(cat.code)}">
+      <label><input type="checkbox" data-category="${esc(cat.code)}" ${state.hidden.has(cat.code) ? '' : 'checked'}>
+        <span class="sym polygon" style="background:${cat.colour}55;border-color:${cat.colour}"></span>
+        ${esc(cat[`label_${lang}`])}</label>
+      <ul>${cat.kinds.map(k => {
+        const g = k.geometry.includes('point') ? 'point' : k.geometry.includes('line') ? 'line' : 'polygon';
+        const st = g === 'point' ? `background:${cat.colour}` : g === 'line' ? `background:${cat.colour}`
+          : `background:${cat.colour}33;border-color:${cat.colour}`;
+        return `<li><span class="sym ${g}" style="${st}"></span>${esc(k[`label_${lang}`])}</li>`;
+      }).join('')}</ul>
+    </div>`).join('');
+}
+
+function applyVisibility() {
+  for (const layer of map.getStyle().layers) {
+    const code = layer['source-layer'];
+    if (code && code !== 'ponds')
+      map.setLayoutProperty(layer.id, 'visibility', state.hidden.has(code) ? 'none' : 'visible');
+  }
+}
+
+// ---------------------------------------------------------------------------
+// the city overview
+function renderOverview() {
+  const ps = state.ponds;
+  const by = f => ps.reduce((m, p) => (m[f(p)] = (m[f(p)] || 0) + 1, m), {});
+  const levels = by(p => p.level), statuses = by(p => p.status);
+  const complete = ps.filter(p => p.score >= 1).length;
+  const cell = (label, n, extra = '') => `<div ${extra}><b>${n}</b>${esc(label)}</div>`;
+  $('counts').innerHTML = `<div class="counts">
+      ${cell(t('total'), ps.length, 'data-count="total"')}
+      ${Object.keys(levels).sort().map(l => cell(t('levelN')(Number(l)), levels[l], `data-count="level-${l}"`)).join('')}
+    </div><div class="counts">
+      ${['in_use', 'suspended', 'closed'].map(s => cell(t(s), statuses[s] || 0, `data-count="${s}"`)).join('')}
+    </div><div class="counts">
+      ${cell(t('completeMaps'), `${complete}/${ps.length}`, 'data-count="complete"')}
+    </div>`;
+  const { key, dir } = state.sort;
+  const sorted = [...ps].sort((a, b) => {
+    const x = a[key] ?? '', y = b[key] ?? '';
+    return (x < y ? -1 : x > y ? 1 : 0) * dir || a.code.localeCompare(b.code);
+  });
+  for (const th of document.querySelectorAll('#ponds th'))
+    th.className = th.dataset.sort === key ? (dir > 0 ? 'asc' : 'desc') : '';
+  document.querySelector('#ponds tbody').innerHTML = sorted.map(p => `
+    <tr data-pond="${p.id}" class="${p.id === state.panelPond ? 'selected' : ''}">
+      <td>${esc(p.code)}</td><td>${esc(p.name)}</td>
+      <td><span class="status" style="background:${styleColours.status[p.status] || '#999'}"></span>${esc(t(p.status))}</td>
+      <td data-score="${p.score}"><span class="bar"><i class="${p.score >= 1 ? 'full' : ''}" style="width:${pct(p.score)}"></i></span>${pct(p.score)}</td>
+    </tr>`).join('');
+}
+
+async function loadPonds() {
+  state.ponds = await getJSON('/api/ponds');
+  state.pondById = new Map(state.ponds.map(p => [p.id, p]));
+  renderOverview();
+  map?.getSource('pond-names')?.setData(pondNames());
+}
+
+// One name per pond, at its registry point.  The style's own label layer names every piece of a
+// boundary that tiles cut, so a pond crossing a tile edge would be named twice.
+function pondNames() {
+  return {
+    type: 'FeatureCollection',
+    features: state.ponds.map(p => ({
+      type: 'Feature', id: p.id, geometry: { type: 'Point', coordinates: [p.lon, p.lat] },
+      properties: { id: p.id, name: p.name, status: p.status, score: p.score },
+    })),
+  };
+}
+function addPondNames() {
+  const { 'source-layer': _, ...own } = map.getStyle().layers.find(l => l.id === 'ponds-label');
+  map.addSource('pond-names', { type: 'geojson', data: pondNames() });
+  map.addLayer({ ...own, id: 'pond-names', source: 'pond-names' });
+  map.setLayoutProperty('ponds-label', 'visibility', 'none');
+}
+
+// ---------------------------------------------------------------------------
+// one pond's file
+function flyToPond(id) {
+  const p = state.pondById.get(id);
+  if (p) map.flyTo({ center: [p.lon, p.lat], zoom: Math.max(map.getZoom(), 14.5), essential: true });
+}
+
+async function openPond(id) {
+  state.panelPond = id;
+  $('panel').hidden = false;
+  for (const tr of document.querySelectorAll('#ponds tbody tr'))
+    tr.classList.toggle('selected', Number(tr.dataset.pond) === id);
+  let f;
+  try {
+    f = await getJSON(`/api/ponds/${id}?lang=${state.lang}`);
+  } catch (e) {
+    $('panel-body').innerHTML = `<p>${esc(t('loadFailed'))}: ${esc(e.message)}</p>`;
+    return;
+  }
+  if (state.panelPond !== id) return;   // another pond was opened meanwhile
+  renderPond(f);
+  map.resize();
+}
+
+function renderPond(f) {
+  const lang = state.lang;
+  const catLabel = code => {
+    const c = state.catalog.categories.find(x => x.code === code);
+    return c ? c[`label_${lang}`] : code;
+  };
+  const kindLabel = code => state.kinds.get(code)?.[`label_${lang}`] ?? code;
+  const attrs = Object.entries(f.attrs || {}).map(([k, v]) =>
+    `<dt>${esc(t('attrs')[k] || k)}</dt><dd>${esc(v)}</dd>`).join('');
+  const rules = (f.completeness || []).map(r => {
+    const cls = r.passed ? 'ok' : r.severity === 'error' ? 'fail' : 'warn';
+    const mark = r.passed ? `✔ ${t('passed')}` : r.severity === 'error' ? `✘ ${t('failed')}` : `! ${t('warning')}`;
+    return `<tr data-rule="${esc(r.rule)}" data-passed="${r.passed}">
+      <td class="${cls}">${esc(mark)}</td><td>${esc(r.message)}</td></tr>`;
+  }).join('');
+  const elements = Object.entries(f.elements || {}).map(([cat, items]) => `
+    <li data-category="${esc(cat)}"><b>${esc(catLabel(cat))}</b> (${items.length})<ul>${items.map(e => `
+      <li data-element="${e.id}">${esc(kindLabel(e.kind))}${e.name && e.name !== e.label ? `：${esc(e.name)}` : ''}
+        <small>· ${esc(t(e.source))}${e.verified_on ? ` · ${esc(t('yes'))} ${esc(e.verified_on)}` : ''}</small></li>`).join('')}
+    </ul></li>`).join('');
+  const changes = (f.recent_changes || []).map(c => {
+    const when = new Date(c.changed_at).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', { hour12: false });
+    const what = c.changed ? ` (${c.changed.join(', ')})` : '';
+    const moved = c.moved_m != null ? ` · ${t('moved')} ${c.moved_m} m` : '';
+    return `<li data-change="${c.id}">${esc(when)} · ${esc(c.actor)} · ${esc(t('op')[c.op] || c.op)}
+      ${esc(c.table.replace(/^tailings\./, ''))} #${esc(c.row_id)}${esc(what)}${esc(moved)}</li>`;
+  }).join('');
+  $('panel-body').innerHTML = `
+    <h2>${esc(f.name)}</h2>
+    <p class="sub">${esc(f.code)} · ${esc(t('levelN')(f.level))} · ${esc(t(f.status))} · ${esc(t('score'))} ${pct(f.score)}</p>
+    <h3>${esc(t('basic'))}</h3>
+    <dl class="info">
+      <dt>${esc(t('enterprise'))}</dt><dd>${esc(f.enterprise)}</dd>
+      <dt>${esc(t('county'))}</dt><dd>${esc(t('counties')[f.county_code] || f.county_code)}</dd>
+      ${f.gw_flow_azimuth != null ? `<dt>${esc(t('gwFlow'))}</dt><dd>${esc(t('azimuth')(f.gw_flow_azimuth))}</dd>` : ''}
+      ${attrs}
+    </dl>
+    <h3>${esc(t('rules'))}</h3>
+    <table class="rules">${rules}</table>
+    <h3>${esc(t('elements'))}</h3>
+    <ul class="elements">${elements}</ul>
+    <h3>${esc(t('recent'))}</h3>
+    ${changes ? `<ul class="changes">${changes}</ul>` : `<p>${esc(t('noChanges'))}</p>`}`;
+}
+
+function closePanel() {
+  state.panelPond = null;
+  $('panel').hidden = true;
+  for (const tr of document.querySelectorAll('#ponds tbody tr.selected')) tr.classList.remove('selected');
+  map.resize();
+}
+
+// ---------------------------------------------------------------------------
+// clicks on the map: an element opens its popup, a pond its file
+let elementLayers = [];
+const pondLayers = ['ponds-fill', 'ponds-outline', 'ponds-point', 'pond-names'];
+
+function near(point, r = 4) {
+  return [[point.x - r, point.y - r], [point.x + r, point.y + r]];
+}
+
+function onClick(e) {
+  const visible = elementLayers.filter(id => map.getLayoutProperty(id, 'visibility') !== 'none');
+  const el = map.queryRenderedFeatures(near(e.point), { layers: visible })[0];
+  if (el) {
+    showPopup(el, e.lngLat);
+    return;
+  }
+  const pond = map.queryRenderedFeatures(near(e.point), { layers: pondLayers })[0];
+  if (pond) openPond(Number(pond.properties.id));
+}
+
+let popup;
+function showPopup(f, lngLat) {
+  const p = f.properties;
+  const kind = state.kinds.get(p.kind);
+  const pond = state.pondById.get(Number(p.pond_id));
+  const html = `<div class="popup" data-element="${esc(f.id)}">
+    <h4>${esc(kind ? kind[`label_${state.lang}`] : p.kind)}</h4>
+    <dl>
+      <dt>${esc(t('name'))}</dt><dd>${esc(p.name)}</dd>
+      <dt>${esc(t('pond'))}</dt><dd>${esc(pond ? pond.name : p.pond_id)}</dd>
+      <dt>${esc(t('source'))}</dt><dd>${esc(t(p.source))}</dd>
+      <dt>${esc(t('verified'))}</dt><dd>${esc(p.verified ? t('yes') : t('no'))}</dd>
+    </dl>
+    <a data-open-pond="${esc(p.pond_id)}">${esc(t('openFile'))}</a></div>`;
+  popup?.remove();
+  popup = new maplibregl.Popup({ maxWidth: '320px' }).setLngLat(lngLat).setHTML(html).addTo(map);
+  popup.getElement().querySelector('[data-open-pond]').addEventListener('click', () => openPond(Number(p.pond_id)));
+}
+
+// ---------------------------------------------------------------------------
+// the date control: the map as it was at the end of a day
+function setDate(d) {
+  state.at = d || null;
+  $('date').value = d || '';
+  $('when').classList.toggle('history', !!d);
+  const q = new URLSearchParams(location.search);
+  if (d) q.set('at', d); else q.delete('at');
+  history.replaceState(null, '', `${location.pathname}${q.size ? `?${q}` : ''}${location.hash}`);
+  renderHistoryNote();
+  reloadTiles();
+}
+function renderHistoryNote() {
+  $('history-note').hidden = !state.at;
+  $('history-note').textContent = state.at ? t('historyNote')(state.at) : '';
+}
+
+// ---------------------------------------------------------------------------
+// live: the server's change stream
+let pending = null;
+const changedPonds = new Set();
+
+function setLive(on) {
+  state.live = on;
+  $('live').className = `live ${on ? 'on' : 'off'}`;
+  $('live-text').textContent = t(on ? 'live' : 'offline');
+  $('live').title = state.lastChange ? `${t('lastChange')}: ${state.lastChange.toLocaleTimeString()}` : '';
+}
+
+function refresh(all) {
+  clearTimeout(pending);
+  pending = setTimeout(async () => {
+    const ponds = new Set(changedPonds);
+    changedPonds.clear();
+    if (!state.at) reloadTiles();   // the map of a past day does not change
+    await loadPonds().catch(() => {});
+    if (state.panelPond != null && (all || ponds.has(state.panelPond))) openPond(state.panelPond);
+  }, 200);
+}
+
+function connectEvents() {
+  const es = new EventSource('/events');
+  let hellos = 0;
+  es.addEventListener('hello', () => {
+    setLive(true);
+    if (hellos++ > 0) refresh(true);   // reconnected: changes may have been missed
+  });
+  es.addEventListener('change', e => {
+    const c = JSON.parse(e.data);
+    state.changes++;
+    state.lastChange = new Date();
+    if (c.pond_id != null) changedPonds.add(Number(c.pond_id));
+    setLive(true);
+    refresh(c.pond_id == null);
+  });
+  es.addEventListener('resync', () => refresh(true));
+  es.onerror = () => setLive(false);
+}
+
+// ---------------------------------------------------------------------------
+// language
+function applyLanguage() {
+  document.documentElement.lang = state.lang === 'zh' ? 'zh-CN' : 'en';
+  document.title = t('title');
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  $('lang').textContent = state.lang === 'zh' ? 'English' : '中文';
+  setLive(state.live);
+  renderLegend();
+  renderOverview();
+  renderHistoryNote();
+  popup?.remove();
+  if (state.panelPond != null) openPond(state.panelPond);
+}
+
+// ---------------------------------------------------------------------------
+async function main() {
+  const [style, tilejson, catalog] = await Promise.all([
+    getJSON('/style.json'), getJSON('/tiles/all.json'), getJSON('/api/catalog'),
+  ]);
+  state.catalog = catalog;
+  for (const c of catalog.categories)
+    for (const k of c.kinds) state.kinds.set(k.code, { ...k, category: c.code });
+  styleColours = coloursFromStyle(style);
+  // tiles listed directly, not through the TileJSON url, so that setTiles() can change them
+  style.sources.tailings = {
+    type: 'vector', tiles: [tileUrl()], minzoom: tilejson.minzoom, maxzoom: 16,
+    bounds: tilejson.bounds, attribution: tilejson.attribution,
+  };
+  elementLayers = style.layers.filter(l => l['source-layer'] && l['source-layer'] !== 'ponds').map(l => l.id);
+  await loadPonds();
+
+  map = new maplibregl.Map({
+    container: 'map', style, hash: true, maxZoom: 20,
+    center: tilejson.center ? tilejson.center.slice(0, 2) : [101.7, 26.6], zoom: tilejson.center ? tilejson.center[2] : 9,
+    localIdeographFontFamily: '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif',
+    attributionControl: { compact: true },
+  });
+  if (!location.hash && tilejson.bounds)
+    map.fitBounds([[tilejson.bounds[0], tilejson.bounds[1]], [tilejson.bounds[2], tilejson.bounds[3]]], { padding: 40, animate: false });
+  map.addControl(new maplibregl.NavigationControl(), 'top-right');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric', maxWidth: 120 }), 'bottom-left');
+  map.on('load', () => {
+    addPondNames();
+    applyVisibility();
+  });
+  map.on('click', onClick);
+  map.on('mousemove', e => {
+    const hit = map.queryRenderedFeatures(near(e.point), { layers: pondLayers.concat(elementLayers) }).length > 0;
+    map.getCanvas().style.cursor = hit ? 'pointer' : '';
+  });
+
+  $('date').max = new Date().toISOString().slice(0, 10);
+  $('date').addEventListener('change', () => setDate($('date').value));
+  $('now').addEventListener('click', () => setDate(null));
+  $('lang').addEventListener('click', () => {
+    state.lang = state.lang === 'zh' ? 'en' : 'zh';
+    localStorage.setItem('tailings.lang', state.lang);
+    applyLanguage();
+  });
+  $('legend-categories').addEventListener('change', e => {
+    const code = e.target.dataset.category;
+    if (!code) return;
+    if (e.target.checked) state.hidden.delete(code); else state.hidden.add(code);
+    localStorage.setItem('tailings.hidden', JSON.stringify([...state.hidden]));
+    applyVisibility();
+  });
+  document.querySelector('#ponds thead').addEventListener('click', e => {
+    const key = e.target.dataset.sort;
+    if (!key) return;
+    state.sort = { key, dir: state.sort.key === key ? -state.sort.dir : 1 };
+    renderOverview();
+  });
+  document.querySelector('#ponds tbody').addEventListener('click', e => {
+    const tr = e.target.closest('tr[data-pond]');
+    if (!tr) return;
+    flyToPond(Number(tr.dataset.pond));
+    openPond(Number(tr.dataset.pond));
+  });
+  $('panel-close').addEventListener('click', closePanel);
+  if (state.at) $('date').value = state.at, $('when').classList.add('history');
+  applyLanguage();
+  connectEvents();
+  // for the browser tests and for anyone at the console
+  window.tailingsViewer = { map, state, openPond, setDate };
+}
+
+main().catch(e => {
+  console.error(e);
+  document.body.insertAdjacentHTML('afterbegin', `<p style="background:#ffe3e3;margin:0;padding:6px">${esc(t('loadFailed'))}: ${esc(e.message)}</p>`);
+});
