@@ -25,6 +25,7 @@ install: extension
 	$(SUDO) $(MAKE) -C extension PG_CONFIG=$(PG_CONFIG) install
 
 test: install tileserver
+	@tests/lib/deps.sh test
 	@tests/run.sh
 
 run: install tileserver

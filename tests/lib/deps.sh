@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build, the tests and `make run` need, when
-# they are missing.  Root installs directly; other users through sudo.
+# Installs the Debian packages the build and `make run` need, when they are
+# missing; `deps.sh test` also what `make test` needs (Chromium for the browser
+# tests, valgrind, Python, CJK fonts for the screenshots).  Root installs
+# directly; other users through sudo.
 set -euo pipefail
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
@@ -8,6 +10,14 @@ for p in postgresql-15 postgresql-client-15 postgresql-15-postgis-3 postgresql-s
 	libprotobuf-c-dev protobuf-c-compiler libevent-dev libpq-dev zlib1g-dev curl gcc make; do
 	have_pkg "$p" || need+=("$p")
 done
+# node and npm fetch the viewer's MapLibre GL JS from the npm registry (any packaging of node will do)
+command -v node >/dev/null || need+=(nodejs)
+command -v npm >/dev/null || need+=(npm)
+if [ "${1:-}" = test ]; then
+	for p in chromium fonts-noto-cjk valgrind python3; do
+		have_pkg "$p" || need+=("$p")
+	done
+fi
 [ ${#need[@]} = 0 ] && exit 0
 echo "== installing Debian packages: ${need[*]}"
 sudo=
@@ -17,4 +27,5 @@ if [ -n "$sudo" ] && ! command -v sudo >/dev/null; then
 	exit 1
 fi
 $sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
+	|| { echo "apt-get install ${need[*]} failed: see its messages above" >&2; exit 1; }
