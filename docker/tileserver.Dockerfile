@@ -1,22 +1,25 @@
-# tailings-tileserver, built in one stage and run from a slim image.
+# tailings-tileserver and its web viewer, built in one stage and run from a slim image.
 #   docker build -f docker/tileserver.Dockerfile -t tailings-tileserver .   (from the repository root)
 #   docker run -e DATABASE_URL=postgres://... -p 7800:7800 tailings-tileserver
 FROM debian:12 AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends gcc make libc6-dev libevent-dev libpq-dev zlib1g-dev \
-      libprotobuf-c-dev protobuf-c-compiler \
+      libprotobuf-c-dev protobuf-c-compiler nodejs npm ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY include /src/include
 COPY tileserver /src/tileserver
-RUN make -C /src/tileserver build/tailings-tileserver build/tailings-mvtcheck
+# the viewer's MapLibre GL JS comes from the npm registry, at the version package-lock.json pins
+RUN rm -rf /src/tileserver/node_modules /src/tileserver/www/vendor \
+ && make -C /src/tileserver build/tailings-tileserver build/tailings-mvtcheck www
 
 FROM debian:12-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libevent-2.1-7 libpq5 zlib1g libprotobuf-c1 curl ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/tileserver/build/tailings-tileserver /src/tileserver/build/tailings-mvtcheck /usr/local/bin/
+COPY --from=build /src/tileserver/www /usr/local/share/tailings/www
 USER nobody
 EXPOSE 7800
 HEALTHCHECK --interval=10s --timeout=3s CMD curl -fsS http://127.0.0.1:7800/health || exit 1
 # DATABASE_URL and TAILINGS_* configure it (see README.md)
-ENTRYPOINT ["tailings-tileserver", "--listen", "0.0.0.0:7800"]
+ENTRYPOINT ["tailings-tileserver", "--listen", "0.0.0.0:7800", "--www", "/usr/local/share/tailings/www"]
