@@ -149,6 +149,28 @@ try {
     (await page.locator('#panel').textContent()).includes(pond.enterprise));
   await page.screenshot({ path: join(shots, 'viewer-panel.png') });
 
+  // --- a click on the pond itself, where nothing else is drawn, opens its file
+  await page.locator('#panel-close').click();
+  await settle();
+  const bare = await page.evaluate(() => {
+    const m = window.tailingsViewer.map;
+    const { width, height } = m.getCanvas().getBoundingClientRect();
+    for (let y = 20; y < height - 20; y += 3)
+      for (let x = 20; x < width - 20; x += 3) {
+        const fs = m.queryRenderedFeatures([[x - 2, y - 2], [x + 2, y + 2]]);
+        if (fs.length && fs.every(f => f.layer.id === 'ponds-fill' || f.layer.id === 'pond_boundary-fill')) return { x, y };
+      }
+    return null;
+  });
+  check('the key pond has a bare spot to click', bare !== null);
+  if (bare) {
+    const box = await page.locator('#map').boundingBox();
+    await page.mouse.click(box.x + bare.x, box.y + bare.y);
+    const opened = await page.waitForFunction(id => window.tailingsViewer.state.panelPond === id &&
+      document.querySelector('#panel h2')?.textContent, KEY_POND, { timeout: 10000 }).then(h => h.jsonValue()).catch(() => null);
+    check('a click on the pond opens its file', opened === pond.name, String(opened));
+  }
+
   // --- the overview list sorts by score and flies to a pond
   await page.locator('#ponds th[data-sort="score"]').click();   // already by score ascending: now descending
   const scores = await page.locator('#ponds tbody td[data-score]').evaluateAll(tds => tds.map(td => Number(td.dataset.score)));

@@ -203,7 +203,10 @@ function flyToPond(id) {
 
 async function openPond(id) {
   state.panelPond = id;
-  $('panel').hidden = false;
+  if ($('panel').hidden) {
+    $('panel').hidden = false;
+    map.resize();   // before any flight to the pond, so that it ends where it should
+  }
   for (const tr of document.querySelectorAll('#ponds tbody tr'))
     tr.classList.toggle('selected', Number(tr.dataset.pond) === id);
   let f;
@@ -215,7 +218,6 @@ async function openPond(id) {
   }
   if (state.panelPond !== id) return;   // another pond was opened meanwhile
   renderPond(f);
-  map.resize();
 }
 
 function renderPond(f) {
@@ -282,12 +284,18 @@ function near(point, r = 4) {
 function onClick(e) {
   const visible = elementLayers.filter(id => map.getLayoutProperty(id, 'visibility') !== 'none');
   const el = map.queryRenderedFeatures(near(e.point), { layers: visible })[0];
+  // inside a pond's drawn boundary, and nothing else there: the pond's file
+  if (el && el.properties.kind === 'pond_boundary' && el.layer.type === 'fill') {
+    openPond(Number(el.properties.pond_id));
+    return;
+  }
   if (el) {
     showPopup(el, e.lngLat);
     return;
   }
   const pond = map.queryRenderedFeatures(near(e.point), { layers: pondLayers })[0];
-  if (pond) openPond(Number(pond.properties.id));
+  // tiles carry the pond's id as the feature id, the name layer as a property
+  if (pond) openPond(Number(pond.properties.id ?? pond.id));
 }
 
 let popup;
@@ -444,8 +452,8 @@ async function main() {
   document.querySelector('#ponds tbody').addEventListener('click', e => {
     const tr = e.target.closest('tr[data-pond]');
     if (!tr) return;
-    flyToPond(Number(tr.dataset.pond));
     openPond(Number(tr.dataset.pond));
+    flyToPond(Number(tr.dataset.pond));
   });
   $('panel-close').addEventListener('click', closePanel);
   if (state.at) $('date').value = state.at, $('when').classList.add('history');
