@@ -187,6 +187,15 @@ try {
     `${centre.lng},${centre.lat} vs ${other.lon},${other.lat}`);
   check('... and opens its file', (await page.locator('#panel h2').textContent()) === other.name);
 
+  // --- the list filters by code, name or enterprise
+  const all = await getJSON('/api/ponds');
+  const want = all.filter(p => [p.code, p.name, p.enterprise].some(v => v.includes('510421'))).length;
+  await page.locator('#filter').fill('510421');
+  const rows = await page.locator('#ponds tbody tr').count();
+  check(`the filter 510421 keeps the ${want} ponds of 米易县`, rows === want && want > 0 && want < 40, `${rows} rows`);
+  await page.locator('#filter').fill('');
+  check('... and clearing it shows all 40', (await page.locator('#ponds tbody tr').count()) === 40);
+
   // --- back to the key pond; the date control shows the map as it was
   await page.evaluate(([lon, lat]) => window.tailingsViewer.map.jumpTo({ center: [lon, lat], zoom: 15 }), [pond.lon, pond.lat]);
   await settle();
@@ -248,6 +257,31 @@ try {
   await settle();
   await page.screenshot({ path: join(shots, 'viewer-en.png') });
   await page.locator('#lang').click();
+
+  // --- on a phone: the map takes the screen, the overview slides in, a pond's file covers the map
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+  phone.on('console', m => { if (m.type() === 'error') errors.push(`phone: ${m.text()}`); });
+  phone.on('pageerror', e => errors.push(`phone: ${e}`));
+  await phone.goto(`${base}/#14/${pond.lat}/${pond.lon}`);
+  await phone.waitForFunction(() => {
+    const v = window.tailingsViewer;
+    return v && v.map.loaded() && v.map.areTilesLoaded();
+  }, null, { timeout: 30000 });
+  const mapBox = await phone.locator('#map').boundingBox();
+  check('on a phone the map takes the width', mapBox.width >= 380, JSON.stringify(mapBox));
+  const sideBox = () => phone.locator('#side').boundingBox();
+  check('... the overview is out of sight', (await sideBox()).x + (await sideBox()).width <= 1);
+  await phone.locator('#menu').click();
+  await phone.waitForTimeout(400);
+  check('... ☰ slides it in', (await sideBox()).x >= 0 && (await phone.locator('#menu').getAttribute('aria-expanded')) === 'true');
+  await phone.locator(`#ponds tbody tr[data-pond="${KEY_POND}"]`).click();
+  await phone.waitForSelector('#panel .rules tr');
+  await phone.waitForTimeout(400);
+  const panelBox = await phone.locator('#panel').boundingBox();
+  check('... a pond from the list closes it and opens the file over the map',
+    (await sideBox()).x + (await sideBox()).width <= 1 && panelBox.width >= 380);
+  await phone.screenshot({ path: join(shots, 'viewer-phone.png') });
+  await phone.close();
 
   check('no console errors in the whole session', errors.length === 0, errors.join(' | '));
   exitCode = failed ? 1 : 0;

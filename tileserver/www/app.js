@@ -5,7 +5,7 @@ import * as maplibregl from './vendor/maplibre-gl.mjs';
 
 const TEXT = {
   zh: {
-    title: '尾矿库环境监管要素一张图', asOf: '时点', now: '现在', live: '实时', offline: '未连接',
+    title: '尾矿库环境监管要素一张图', menu: '全市概览与图例', filter: '按编码、名称、企业筛选', asOf: '时点', now: '现在', live: '实时', offline: '未连接',
     overview: '全市概览', legend: '图例', code: '编码', name: '名称', status: '状态', score: '完整度',
     ponds: '尾矿库', level: '级', levelN: n => `${['', '一', '二', '三'][n] || n}级`,
     completeMaps: '图件完整', total: '总数',
@@ -29,7 +29,7 @@ const TEXT = {
     azimuth: a => `${a}°`,
   },
   en: {
-    title: 'Tailings One-Map', asOf: 'As of', now: 'Now', live: 'Live', offline: 'Offline',
+    title: 'Tailings One-Map', menu: 'Overview and legend', filter: 'Filter by code, name or enterprise', asOf: 'As of', now: 'Now', live: 'Live', offline: 'Offline',
     overview: 'City overview', legend: 'Legend', code: 'Code', name: 'Name', status: 'Status', score: 'Complete',
     ponds: 'Ponds', level: 'Level', levelN: n => `Level ${n}`,
     completeMaps: 'Complete maps', total: 'Total',
@@ -61,7 +61,7 @@ const state = {
     : (localStorage.getItem('tailings.lang') || 'zh'),
   at: /^\d{4}-\d{2}-\d{2}$/.test(params.get('at') || '') ? params.get('at') : null,
   hidden: new Set(JSON.parse(localStorage.getItem('tailings.hidden') || '[]')),
-  sort: { key: 'score', dir: 1 },
+  sort: { key: 'score', dir: 1 }, filter: '',
   catalog: null, kinds: new Map(), ponds: [], pondById: new Map(),
   panelPond: null, rev: 0, changes: 0, lastChange: null, live: false,
 };
@@ -155,7 +155,9 @@ function renderOverview() {
       ${cell(t('completeMaps'), `${complete}/${ps.length}`, 'data-count="complete"')}
     </div>`;
   const { key, dir } = state.sort;
-  const sorted = [...ps].sort((a, b) => {
+  const f = state.filter.trim().toLowerCase();
+  const shown = f ? ps.filter(p => [p.code, p.name, p.enterprise].some(v => String(v ?? '').toLowerCase().includes(f))) : ps;
+  const sorted = [...shown].sort((a, b) => {
     const x = a[key] ?? '', y = b[key] ?? '';
     return (x < y ? -1 : x > y ? 1 : 0) * dir || a.code.localeCompare(b.code);
   });
@@ -263,6 +265,12 @@ function renderPond(f) {
     <ul class="elements">${elements}</ul>
     <h3>${esc(t('recent'))}</h3>
     ${changes ? `<ul class="changes">${changes}</ul>` : `<p>${esc(t('noChanges'))}</p>`}`;
+}
+
+// on phones the overview and legend are a drawer over the map
+function setDrawer(open) {
+  document.body.classList.toggle('side-open', open);
+  $('menu').setAttribute('aria-expanded', String(open));
 }
 
 function closePanel() {
@@ -382,6 +390,8 @@ function applyLanguage() {
   document.documentElement.lang = state.lang === 'zh' ? 'zh-CN' : 'en';
   document.title = t('title');
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of document.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
+  for (const el of document.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel));
   $('lang').textContent = state.lang === 'zh' ? 'English' : '中文';
   setLive(state.live);
   renderLegend();
@@ -428,7 +438,7 @@ async function main() {
     map.getCanvas().style.cursor = hit ? 'pointer' : '';
   });
 
-  $('date').max = new Date().toISOString().slice(0, 10);
+  $('date').max = new Date().toLocaleDateString('sv');   // today in the browser's time zone, YYYY-MM-DD
   $('date').addEventListener('change', () => setDate($('date').value));
   $('now').addEventListener('click', () => setDate(null));
   $('lang').addEventListener('click', () => {
@@ -452,10 +462,16 @@ async function main() {
   document.querySelector('#ponds tbody').addEventListener('click', e => {
     const tr = e.target.closest('tr[data-pond]');
     if (!tr) return;
+    setDrawer(false);
     openPond(Number(tr.dataset.pond));
     flyToPond(Number(tr.dataset.pond));
   });
   $('panel-close').addEventListener('click', closePanel);
+  $('filter').addEventListener('input', () => {
+    state.filter = $('filter').value;
+    renderOverview();
+  });
+  $('menu').addEventListener('click', () => setDrawer(!document.body.classList.contains('side-open')));
   if (state.at) $('date').value = state.at, $('when').classList.add('history');
   applyLanguage();
   connectEvents();
