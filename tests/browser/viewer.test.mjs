@@ -187,6 +187,15 @@ try {
     `${centre.lng},${centre.lat} vs ${other.lon},${other.lat}`);
   check('... and opens its file', (await page.locator('#panel h2').textContent()) === other.name);
 
+  // --- the keyboard: Escape closes the file, Enter on a row opens one
+  await page.keyboard.press('Escape');
+  check('Escape closes the pond file', await page.locator('#panel').isHidden());
+  await page.locator(`#ponds tbody tr[data-pond="${KEY_POND}"]`).focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(id => window.tailingsViewer.state.panelPond === id, KEY_POND, { timeout: 5000 }).catch(() => {});
+  check('Enter on a row of the list opens its file', await page.locator('#panel').isVisible() &&
+    (await page.evaluate(() => window.tailingsViewer.state.panelPond)) === KEY_POND);
+
   // --- the list filters by code, name or enterprise
   const all = await getJSON('/api/ponds');
   const want = all.filter(p => [p.code, p.name, p.enterprise].some(v => v.includes('510421'))).length;

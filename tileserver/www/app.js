@@ -164,7 +164,7 @@ function renderOverview() {
   for (const th of document.querySelectorAll('#ponds th'))
     th.className = th.dataset.sort === key ? (dir > 0 ? 'asc' : 'desc') : '';
   document.querySelector('#ponds tbody').innerHTML = sorted.map(p => `
-    <tr data-pond="${p.id}" class="${p.id === state.panelPond ? 'selected' : ''}">
+    <tr data-pond="${p.id}" tabindex="0" class="${p.id === state.panelPond ? 'selected' : ''}">
       <td>${esc(p.code)}</td><td>${esc(p.name)}</td>
       <td><span class="status" style="background:${styleColours.status[p.status] || '#999'}"></span>${esc(t(p.status))}</td>
       <td data-score="${p.score}"><span class="bar"><i class="${p.score >= 1 ? 'full' : ''}" style="width:${pct(p.score)}"></i></span>${pct(p.score)}</td>
@@ -459,12 +459,20 @@ async function main() {
     state.sort = { key, dir: state.sort.key === key ? -state.sort.dir : 1 };
     renderOverview();
   });
-  document.querySelector('#ponds tbody').addEventListener('click', e => {
+  const choose = e => {
     const tr = e.target.closest('tr[data-pond]');
     if (!tr) return;
     setDrawer(false);
     openPond(Number(tr.dataset.pond));
     flyToPond(Number(tr.dataset.pond));
+  };
+  document.querySelector('#ponds tbody').addEventListener('click', choose);
+  document.querySelector('#ponds tbody').addEventListener('keydown', e => { if (e.key === 'Enter') choose(e); });
+  document.addEventListener('keydown', e => {
+    if (e.key === 'Escape') {
+      if (popup?.isOpen()) popup.remove();
+      else if (state.panelPond != null) closePanel();
+    }
   });
   $('panel-close').addEventListener('click', closePanel);
   $('filter').addEventListener('input', () => {
