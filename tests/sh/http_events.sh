@@ -121,6 +121,25 @@ expect_eq "?lang=fr: 400" "$ST" 400
 fetch "/api/ponds/8"
 expect_match "the language does not stick to the pooled connection" "$(cat "$BODY")" '"label" : "库区边界"'
 
+echo "# a read-only role is enough for the server"
+q -d "$db" -c "DROP ROLE IF EXISTS tailings_map_reader" 2>/dev/null
+q -d "$db" -c "CREATE ROLE tailings_map_reader LOGIN; GRANT USAGE ON SCHEMA tailings TO tailings_map_reader;
+  GRANT SELECT ON ALL TABLES IN SCHEMA tailings TO tailings_map_reader"
+main_pid=$HTTP_PID main_url=$HTTP_URL
+http_start reader --db "host=$PGHOST port=$PGPORT user=tailings_map_reader dbname=$db"
+http_wait_health || die "the read-only server did not come up"
+for p in /tiles/all/14/12824/6942.mvt "/tiles/all/14/12824/6942.mvt?at=2030-01-01T00:00:00Z" /api/ponds /api/ponds/8 \
+	/api/ponds/8/completeness /tiles/all.json; do
+	fetch "$p"
+	expect_eq "read-only role: $p" "$ST" 200
+done
+stream reader
+check "read-only role: the change stream" wait_for "$HTTP_WORK/reader.sse" '^event: hello$'
+move_jc2 "$db"
+check "read-only role: the change reaches the stream" wait_for "$HTTP_WORK/reader.sse" '^event: change$'
+http_stop
+HTTP_PID=$main_pid HTTP_URL=$main_url
+
 echo "# shutdown with streams open"
 http_stop
 expect_eq "the server stops cleanly with streams open" "$HTTP_RC" 0
