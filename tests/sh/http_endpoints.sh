@@ -455,6 +455,27 @@ fetch -H 'If-None-Match: "other"' /index.html
 expect_eq "/index.html with another ETag: 200" "$ST" 200
 fetch /app.js
 expect_eq "/app.js" "$ST $(hdr Content-Type)" "200 text/javascript; charset=utf-8"
+echo "# static files: a gzip-compressed copy beside the file"
+gzip -9 -n -k -f "$www/app.js"
+fetch -H 'Accept-Encoding: gzip' /app.js
+expect_eq "gzip accepted: the .gz copy, as gzip, with the file's type" "$ST $(hdr Content-Encoding) $(hdr Content-Type)" \
+	"200 gzip text/javascript; charset=utf-8"
+check "... its bytes are the .gz copy" cmp -s "$BODY" "$www/app.js.gz"
+expect_eq "... Vary: Accept-Encoding" "$(hdr Vary)" "Accept-Encoding"
+gzetag=$(hdr ETag)
+fetch /app.js
+expect_eq "gzip not accepted: the file itself" "$ST $(hdr Content-Encoding)" "200 "
+check "... its bytes" cmp -s "$BODY" "$www/app.js"
+check "... another ETag" test "$(hdr ETag)" != "$gzetag"
+fetch -H 'Accept-Encoding: gzip;q=0' /app.js
+expect_eq "gzip;q=0: the file itself" "$ST $(hdr Content-Encoding)" "200 "
+fetch -H 'Accept-Encoding: gzip' -H "If-None-Match: $gzetag" /app.js
+expect_eq "the .gz copy's ETag: 304" "$ST" 304
+touch -d '+1 minute' "$www/app.js"
+fetch -H 'Accept-Encoding: gzip' /app.js
+expect_eq "a .gz copy older than the file is not used" "$ST $(hdr Content-Encoding)" "200 "
+rm -f "$www/app.js.gz"
+touch "$www/app.js"
 fetch /sub/
 check "/sub/ serves sub/index.html" test "$ST" = 200 -a "$(cat "$BODY")" = "<p>sub</p>"
 expect_error "a directory without /" 404 /sub

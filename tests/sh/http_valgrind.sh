@@ -20,6 +20,8 @@ createdb -T tailings_sample "$db" || die "createdb"
 www=$HTTP_WORK/vg-www
 mkdir -p "$www"
 printf '<!doctype html><title>valgrind</title>\n' >"$www/index.html"
+printf 'console.log("valgrind");\n' >"$www/app.js"
+gzip -9 -n -k "$www/app.js"
 vlog=$HTTP_WORK/valgrind.log
 HTTP_WRAPPER=(valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
 	--show-leak-kinds=definite,indirect --num-callers=30 --log-file="$vlog")
@@ -63,6 +65,8 @@ expect_eq "8 more tiles, 200 or 204" "$n" 8
 fetch /index.html
 fetch -H "If-None-Match: $(hdr ETag)" /index.html
 expect_eq "static 304" "$ST" 304
+fetch -H 'Accept-Encoding: gzip' /app.js
+expect_eq "static, its .gz copy" "$ST $(hdr Content-Encoding)" "200 gzip"
 
 echo "# errors"
 for pe in "400 /tiles/all/23/0/0.mvt" "400 /tiles/all/x/0/0.mvt" "404 /tiles/bogus/0/0/0.mvt" "404 /tiles/bogus.json" \

@@ -836,14 +836,36 @@ content_type(const char *path)
 	return "application/octet-stream";
 }
 
+/* open a regular file; -1 when it is missing or not a regular file */
+static int
+open_regular(const char *file, struct stat *st)
+{
+	int			fd = open(file, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0 && (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)))
+	{
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/*
+ * A file of --www.  When the client accepts gzip and FILE.gz exists beside it
+ * (make compresses the viewer's vendored files so), that is sent instead,
+ * with Content-Encoding: gzip.
+ */
 static void
 handle_static(Req *r, const char *path)
 {
 	Server	   *s = r->s;
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
 	char		file[4096];
+	char		gzfile[4100];
 	char		etag[64];
 	struct stat st;
 	int			fd = -1;
+	int			gz = 0;
 	struct evbuffer *b;
 
 	if (s->conf->www == NULL)
@@ -858,18 +880,34 @@ handle_static(Req *r, const char *path)
 		return;
 	}
 	snprintf(file, sizeof file, "%s%s%s", s->conf->www, path, path[strlen(path) - 1] == '/' ? "index.html" : "");
-	fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+	if ((fd = open_regular(file, &st)) < 0)
 	{
-		if (fd >= 0)
-			close(fd);
 		http_error(r, 404, "not found");
 		return;
 	}
-	snprintf(etag, sizeof etag, "\"%llx-%llx\"", (unsigned long long) st.st_size,
-			 (unsigned long long) st.st_mtime);
-	evhttp_add_header(evhttp_request_get_output_headers(r->req), "ETag", etag);
-	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-cache");
+	snprintf(gzfile, sizeof gzfile, "%s.gz", file);
+	if (accepts_gzip(r->req))
+	{
+		struct stat gst;
+		int			gfd = open_regular(gzfile, &gst);
+
+		/* only a compressed copy at least as new as the file */
+		if (gfd >= 0 && gst.st_mtime >= st.st_mtime)
+		{
+			close(fd);
+			fd = gfd;
+			st = gst;
+			gz = 1;
+		}
+		else if (gfd >= 0)
+			close(gfd);
+	}
+	snprintf(etag, sizeof etag, "\"%llx-%llx%s\"", (unsigned long long) st.st_size,
+			 (unsigned long long) st.st_mtime, gz ? "-gz" : "");
+	evhttp_add_header(h, "ETag", etag);
+	evhttp_add_header(h, "Cache-Control", "no-cache");
+	if (access(gzfile, R_OK) == 0)
+		evhttp_add_header(h, "Vary", "Accept-Encoding");
 	if (etag_matches(r->req, etag))
 	{
 		close(fd);
@@ -886,6 +924,8 @@ handle_static(Req *r, const char *path)
 	}
 	if (st.st_size == 0)
 		close(fd);
+	if (gz)
+		evhttp_add_header(h, "Content-Encoding", "gzip");
 	http_reply(r, 200, content_type(file), b, NULL);
 }
 
