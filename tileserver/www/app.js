@@ -123,8 +123,7 @@ function renderLegend() {
         ${esc(cat[`label_${lang}`])}</label>
       <ul>${cat.kinds.map(k => {
         const g = k.geometry.includes('point') ? 'point' : k.geometry.includes('line') ? 'line' : 'polygon';
-        const st = g === 'point' ? `background:${cat.colour}` : g === 'line' ? `background:${cat.colour}`
-          : `background:${cat.colour}33;border-color:${cat.colour}`;
+        const st = g === 'polygon' ? `background:${cat.colour}33;border-color:${cat.colour}` : `background:${cat.colour}`;
         return `<li><span class="sym ${g}" style="${st}"></span>${esc(k[`label_${lang}`])}</li>`;
       }).join('')}</ul>
     </div>`).join('');
@@ -345,6 +344,7 @@ function renderHistoryNote() {
 // ---------------------------------------------------------------------------
 // live: the server's change stream
 let pending = null;
+let pendingAll = false;             // a change of no one pond (a template rule), or a reconnect
 const changedPonds = new Set();
 
 function setLive(on) {
@@ -356,9 +356,12 @@ function setLive(on) {
 
 function refresh(all) {
   clearTimeout(pending);
+  pendingAll ||= all;
   pending = setTimeout(async () => {
     const ponds = new Set(changedPonds);
+    all = pendingAll;
     changedPonds.clear();
+    pendingAll = false;
     if (!state.at) reloadTiles();   // the map of a past day does not change
     await loadPonds().catch(() => {});
     if (state.panelPond != null && (all || ponds.has(state.panelPond))) openPond(state.panelPond);
