@@ -213,17 +213,27 @@ try {
   // the day before the sample was loaded: nothing had been drawn yet
   const loaded = sql(`SELECT min(changed_at)::date - 1 FROM tailings.change_log`);
   await page.locator('#date').fill(loaded);
+  const atResponse = page.waitForResponse(r => r.url().includes('/tiles/all/') && r.url().includes('at='), { timeout: 15000 });
   await page.locator('#date').dispatchEvent('change');
+  await atResponse.catch(() => {});
   await settle();
   const atRequests = tileRequests.slice(before).filter(u => u.includes('at='));
   check('the date control requests tiles with at=', atRequests.length > 0, `${atRequests.length} of ${tileRequests.length - before}`);
   check(`on ${loaded} the key pond's elements were not drawn yet`, drawnNow > 0 && (await rendered('groundwater')) === 0 &&
     (await rendered('site')) === 0);
   check('the URL keeps the date', new URL(page.url()).searchParams.get('at') === loaded);
+  check('... no pond is drawn: none was registered yet', await page.evaluate(() =>
+    window.tailingsViewer.map.queryRenderedFeatures({ layers: ['ponds-fill', 'ponds-outline', 'ponds-point'] }).length === 0));
+  check('... and no names from today\'s registry', await page.evaluate(() =>
+    window.tailingsViewer.map.getLayoutProperty('pond-names', 'visibility') === 'none'));
   await page.screenshot({ path: join(shots, 'viewer-history.png') });
+  const nowResponse = page.waitForResponse(r => r.url().includes('/tiles/all/') && !r.url().includes('at='), { timeout: 15000 });
   await page.locator('#now').click();
+  await nowResponse.catch(() => {});
   await settle();
   check('现在 (now) brings the elements back', (await rendered('groundwater')) === drawnNow);
+  check('... and the names', await page.evaluate(() =>
+    window.tailingsViewer.map.getLayoutProperty('pond-names', 'visibility') === 'visible'));
 
   // --- an UPDATE made now shows up without a reload
   await page.evaluate(() => { window.notReloaded = true; });

@@ -192,7 +192,14 @@ function addPondNames() {
   const { 'source-layer': _, ...own } = map.getStyle().layers.find(l => l.id === 'ponds-label');
   map.addSource('pond-names', { type: 'geojson', data: pondNames() });
   map.addLayer({ ...own, id: 'pond-names', source: 'pond-names' });
+  applyPondNames();
+}
+// The map of a past day goes without names: they come from today's registry, which may differ.
+// (Showing the tiles' own label layer instead would change a layer of the tile source while
+// setTiles() reloads it, which leaves MapLibre 6 with stale tiles.)
+function applyPondNames() {
   map.setLayoutProperty('ponds-label', 'visibility', 'none');
+  map.setLayoutProperty('pond-names', 'visibility', state.at ? 'none' : 'visible');
 }
 
 // ---------------------------------------------------------------------------
@@ -335,6 +342,7 @@ function setDate(d) {
   history.replaceState(null, '', `${location.pathname}${q.size ? `?${q}` : ''}${location.hash}`);
   renderHistoryNote();
   reloadTiles();
+  if (map.getLayer('pond-names')) applyPondNames();
 }
 function renderHistoryNote() {
   $('history-note').hidden = !state.at;
