@@ -11,6 +11,7 @@
 #   fetch [CURL ARGS...] PATH      GET $HTTP_URL$PATH: $ST status, $HDR headers,
 #                                  $BODY body; checks CORS on every response
 #   hdr NAME                       a header of the last fetch
+#   wait_for FILE ERE [SECONDS]    until a line of FILE matches (default 10 s)
 #   ok / not_ok / check / expect_eq / http_finish   TAP-like results
 #
 # Needs TAILINGS_TEST_WORK; TAILINGS_TILESERVER defaults to the build.
@@ -140,6 +141,15 @@ q() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 
 move_jc2() {   # move_jc2 DB: a committed edit: pond 8's well JC2 moves 0.0005 degree east
 	q -d "$1" -c "UPDATE tailings.element SET geom = ST_Translate(geom, 0.0005, 0) WHERE pond_id = 8 AND name = '地下水监视井 JC2'"
+}
+
+wait_for() {   # wait_for FILE ERE [SECONDS]: until a line of the file matches (a stream read in the background)
+	local i
+	for ((i = 0; i < ${3:-10} * 10; i++)); do
+		grep -qE "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 wait_new_etag() {   # wait_new_etag PATH OLD_ETAG TRIES SECONDS: fetch PATH until a 200 with another ETag

@@ -123,7 +123,7 @@ left=$!
 curl -s -N --max-time 60 "$HTTP_URL/events" >"$HTTP_WORK/vg-stays.sse" &   # open at SIGTERM
 stays=$!
 curl -s -N --http1.0 --max-time 60 "$HTTP_URL/events" >"$HTTP_WORK/vg-10.sse" &   # HTTP/1.0: not chunked
-for _ in $(seq 100); do grep -q hello "$HTTP_WORK/vg-stays.sse" "$HTTP_WORK/vg-left.sse" 2>/dev/null && break; sleep 0.1; done
+for f in stays left 10; do wait_for "$HTTP_WORK/vg-$f.sse" '^event: hello$' 10; done
 fetch /api/catalog
 expect_eq "/api/catalog" "$ST" 200
 fetch "/api/ponds/8?lang=en"

@@ -199,6 +199,16 @@ style_maplibre(struct evbuffer *out, const char *base_url)
 	evbuffer_add_printf(out, "]}");
 }
 
+/* ,"label_zh":"…","label_en":"…" */
+static void
+json_labels(struct evbuffer *out, const char *zh, const char *en)
+{
+	evbuffer_add_printf(out, ",\"label_zh\":");
+	json_string(out, zh);
+	evbuffer_add_printf(out, ",\"label_en\":");
+	json_string(out, en);
+}
+
 void
 style_catalog_json(struct evbuffer *out)
 {
@@ -214,10 +224,8 @@ style_catalog_json(struct evbuffer *out)
 		const TlCategory *c = &tl_categories()[i];
 		int			k1 = 1;
 
-		evbuffer_add_printf(out, "%s{\"id\":%d,\"code\":\"%s\",\"label_zh\":", i ? "," : "", c->id, c->code);
-		json_string(out, c->label_zh);
-		evbuffer_add_printf(out, ",\"label_en\":");
-		json_string(out, c->label_en);
+		evbuffer_add_printf(out, "%s{\"id\":%d,\"code\":\"%s\"", i ? "," : "", c->id, c->code);
+		json_labels(out, c->label_zh, c->label_en);
 		evbuffer_add_printf(out, ",\"colour\":\"%s\",\"kinds\":[", c->colour);
 		for (int k = 0; k < TL_N_KINDS; k++)
 		{
@@ -226,10 +234,8 @@ style_catalog_json(struct evbuffer *out)
 
 			if (kind->category != c->id)
 				continue;
-			evbuffer_add_printf(out, "%s{\"id\":%d,\"code\":\"%s\",\"label_zh\":", k1 ? "" : ",", kind->id, kind->code);
-			json_string(out, kind->label_zh);
-			evbuffer_add_printf(out, ",\"label_en\":");
-			json_string(out, kind->label_en);
+			evbuffer_add_printf(out, "%s{\"id\":%d,\"code\":\"%s\"", k1 ? "" : ",", kind->id, kind->code);
+			json_labels(out, kind->label_zh, kind->label_en);
 			evbuffer_add_printf(out, ",\"geometry\":[");
 			for (size_t g = 0; g < sizeof geoms / sizeof geoms[0]; g++)
 				if (kind->geom & geoms[g].bit)
