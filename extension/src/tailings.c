@@ -9,6 +9,7 @@ PG_MODULE_MAGIC;
 
 int			tl_language = TL_LANG_ZH;
 char	   *tl_actor = NULL;
+bool		tl_tracking = true;
 
 static const struct config_enum_entry language_options[] = {
 	{"zh", TL_LANG_ZH, false},
@@ -39,5 +40,13 @@ _PG_init(void)
 							   PGC_USERSET,
 							   0,
 							   NULL, NULL, NULL);
+	DefineCustomBoolVariable("tailings.tracking",
+							 "Whether changes of tracked tables are written to the change log.",
+							 "Only a superuser can turn it off: an edit made with it off has no history.",
+							 &tl_tracking,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("tailings");
 }

@@ -18,6 +18,7 @@ typedef enum TlLanguage
 
 extern int tl_language;     /* tailings.language */
 extern char *tl_actor;      /* tailings.actor */
+extern bool tl_tracking;    /* tailings.tracking (superuser only) */
 
 /* Datum conversion of the two catalog types: 2-byte, passed by value. */
 #define DatumGetElementKind(d) DatumGetInt16(d)

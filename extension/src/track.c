@@ -8,10 +8,25 @@
  * queues a NOTIFY on channel tailings_changes, which PostgreSQL delivers at
  * commit only.  An UPDATE that changes no column writes nothing.
  *
- * The INSERT is prepared once per tracked table and kept (SPI_keepplan), with
- * what the trigger needs to know of the table (geometry, id and pond columns).
- * A relcache callback forgets a table's entry whenever the table changes
- * (ALTER TABLE, DROP, ...), so the next row prepares afresh.
+ * Security.  The trigger runs with the rights of whoever changed the row: it
+ * turns the rows into jsonb (which may call the table's own types' casts and
+ * output functions) as that role.  Only the INSERT into the log, whose
+ * arguments are already-serialised values of fixed types, runs as the owner of
+ * tailings.change_log, in a security-restricted operation (as PostgreSQL's own
+ * foreign-key triggers switch to a table's owner).  No SQL-callable function
+ * writes the log.  A table writes the log only when a superuser registered it
+ * in tailings.tracked_table (tailings.track_table()); any other table with this
+ * trigger is refused, so nobody forges history through a table of their own.
+ * Tracking is off only when a superuser says so: the superuser-only setting
+ * tailings.tracking, or a superuser session restoring a dump (pg_dump's script
+ * sets check_function_bodies off), whose log rows come with the dump.
+ *
+ * Per tracked table, what the trigger needs to know of it (geometry, id and
+ * pond columns, whether it is registered, how to make jsonb of its rows) is
+ * kept in a hash.  A relcache callback forgets a table's entry whenever the
+ * table changes (ALTER TABLE, DROP, CREATE/DROP TRIGGER, and its registration,
+ * whose changes send a relcache invalidation), so the next row looks afresh.
+ * The log INSERT is one plan per session, prepared once and kept.
  *
  * Trigger arguments (all optional): the row id column (default "id"), the
  * pond id column (default "pond_id"; "" for none), the geometry column
@@ -20,16 +35,21 @@
 #include "tailings.h"
 
 #include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/datum.h"
+#include "utils/fmgroids.h"
+#include "utils/jsonb.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/json.h"
@@ -50,10 +70,17 @@ typedef struct TrackedRel
 	AttrNumber	pond_attno;
 	AttrNumber	geom_attno;
 	Oid			geom_type;
+	Oid			geom_out;		/* the geometry type's output function (hex EWKB) */
+	char	   *geom_key;		/* the geometry column's name, in TopMemoryContext */
 	Oid			row_type;
+	bool		registered;		/* in tailings.tracked_table */
+	FmgrInfo	to_jsonb;		/* to_jsonb(row type), with its argument type known */
 } TrackedRel;
 
 static HTAB *tracked_rels = NULL;
+
+/* the log INSERT, one plan per session, run as the log's owner */
+static SPIPlanPtr log_plan = NULL;
 
 /* set while prune_changes() deletes: the only way past the append-only guard */
 static bool pruning = false;
@@ -70,6 +97,72 @@ tracked_rel_invalidate(Datum arg, Oid relid)
 	while ((entry = hash_seq_search(&status)) != NULL)
 		if (relid == InvalidOid || entry->relid == relid)
 			entry->valid = false;
+}
+
+/* tailings.change_log's owner: the role the log INSERT runs as */
+static Oid
+change_log_owner(void)
+{
+	Oid			nsp = get_namespace_oid("tailings", false);
+	Oid			relid = get_relname_relid("change_log", nsp);
+	HeapTuple	tup;
+	Oid			owner;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table tailings.change_log does not exist")));
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/*
+ * Run the rest of the caller's statement as the log's owner, restricted: the
+ * caller's code cannot run there (SECURITY_RESTRICTED_OPERATION) and nothing
+ * is resolved through the caller's search_path (every name below is
+ * qualified).  An error restores the caller's identity on (sub)transaction
+ * abort.
+ */
+typedef struct AsOwner
+{
+	Oid			userid;
+	int			sec_context;
+} AsOwner;
+
+static void
+as_log_owner_begin(AsOwner *saved)
+{
+	GetUserIdAndSecContext(&saved->userid, &saved->sec_context);
+	SetUserIdAndSecContext(change_log_owner(),
+						   saved->sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+}
+
+static void
+as_log_owner_end(const AsOwner *saved)
+{
+	SetUserIdAndSecContext(saved->userid, saved->sec_context);
+}
+
+/* is the table registered in tailings.tracked_table?  (asked as the log's owner) */
+static bool
+table_registered(Oid relid)
+{
+	AsOwner		saved;
+	int			ret;
+
+	as_log_owner_begin(&saved);
+	ret = SPI_execute_with_args("SELECT 1 FROM tailings.tracked_table WHERE relid OPERATOR(pg_catalog.=) $1",
+								1, (Oid[]) {REGCLASSOID}, (Datum[]) {ObjectIdGetDatum(relid)},
+								NULL, true, 1);
+	as_log_owner_end(&saved);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "tailings: reading tailings.tracked_table failed: %s", SPI_result_code_string(ret));
+	return SPI_processed > 0;
 }
 
 /* attribute number of a live column by name, 0 if none */
@@ -144,8 +237,6 @@ int_column_value(HeapTuple tuple, TupleDesc desc, AttrNumber attno, bool *isnull
 	}
 }
 
-#define NPARAMS 11
-
 static TrackedRel *
 tracked_rel_get(Relation rel, Trigger *trigger)
 {
@@ -156,8 +247,6 @@ tracked_rel_get(Relation rel, Trigger *trigger)
 	const char *id_name = trigger->tgnargs > 0 ? trigger->tgargs[0] : "id";
 	const char *pond_name = trigger->tgnargs > 1 ? trigger->tgargs[1] : "pond_id";
 	const char *geom_name = trigger->tgnargs > 2 ? trigger->tgargs[2] : NULL;
-	Oid			argtypes[NPARAMS];
-	const char *sql;
 	char	   *nsp;
 	MemoryContext old;
 
@@ -175,13 +264,13 @@ tracked_rel_get(Relation rel, Trigger *trigger)
 		return entry;
 	if (found)
 	{
-		if (entry->plan)
-			SPI_freeplan(entry->plan);
 		if (entry->table_name)
 			pfree(entry->table_name);
+		if (entry->geom_key)
+			pfree(entry->geom_key);
 	}
-	entry->plan = NULL;
 	entry->table_name = NULL;
+	entry->geom_key = NULL;
 	entry->valid = false;
 
 	entry->id_attno = id_column(rel, id_name, "row id");
@@ -208,59 +297,70 @@ tracked_rel_get(Relation rel, Trigger *trigger)
 				entry->geom_attno = att->attnum;
 		}
 	}
-	if (entry->geom_attno != 0)
-		entry->geom_type = TupleDescAttr(desc, entry->geom_attno - 1)->atttypid;
 	entry->row_type = rel->rd_rel->reltype;
+	entry->registered = table_registered(relid);
 
 	nsp = get_namespace_name(RelationGetNamespace(rel));
 	old = MemoryContextSwitchTo(TopMemoryContext);
 	entry->table_name = psprintf("%s.%s", nsp, RelationGetRelationName(rel));
-	MemoryContextSwitchTo(old);
-
-	argtypes[0] = TEXTOID;		/* actor */
-	argtypes[1] = TEXTOID;		/* table_name */
-	argtypes[2] = INT8OID;		/* row_id */
-	argtypes[3] = INT8OID;		/* pond_id */
-	argtypes[4] = CHAROID;		/* op */
-	argtypes[5] = entry->row_type;	/* old row */
-	argtypes[6] = entry->row_type;	/* new row */
-	argtypes[7] = TEXTARRAYOID; /* changed columns */
-	argtypes[8] = entry->geom_attno ? entry->geom_type : TEXTOID;	/* old geometry */
-	argtypes[9] = entry->geom_attno ? entry->geom_type : TEXTOID;	/* new geometry */
-	argtypes[10] = FLOAT8OID;	/* moved_m */
-
-	/*
-	 * The log row.  The geometry goes into the row's jsonb as its hex EWKB
-	 * text (exact, and cheap to write); the rows come in with it nulled and
-	 * it comes separately ($9 old, $10 new).
-	 */
-	if (entry->geom_attno)
+	if (entry->geom_attno != 0)
 	{
-		char	   *key = quote_literal_cstr(NameStr(TupleDescAttr(desc, entry->geom_attno - 1)->attname));
+		bool		varlena;
 
-		sql = psprintf("INSERT INTO tailings.change_log"
-					   " (txid, changed_at, actor, table_name, row_id, pond_id, op,"
-					   "  old_row, new_row, changed, moved_m)"
-					   " VALUES (pg_catalog.pg_current_xact_id(), pg_catalog.now(), $1, $2, $3, $4, $5,"
-					   "  pg_catalog.to_jsonb($6) OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(%s, $9::pg_catalog.text),"
-					   "  pg_catalog.to_jsonb($7) OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(%s, $10::pg_catalog.text),"
-					   "  $8, $11)",
-					   key, key);
+		entry->geom_type = TupleDescAttr(desc, entry->geom_attno - 1)->atttypid;
+		entry->geom_key = pstrdup(NameStr(TupleDescAttr(desc, entry->geom_attno - 1)->attname));
+		getTypeOutputInfo(entry->geom_type, &entry->geom_out, &varlena);
 	}
-	else
-		sql = "INSERT INTO tailings.change_log"
-			" (txid, changed_at, actor, table_name, row_id, pond_id, op,"
-			"  old_row, new_row, changed, moved_m)"
-			" VALUES (pg_catalog.pg_current_xact_id(), pg_catalog.now(), $1, $2, $3, $4, $5,"
-			"  pg_catalog.to_jsonb($6), pg_catalog.to_jsonb($7), $8, $11)";
-	/* a generic plan: the same plan serves every row, never replanned */
-	entry->plan = SPI_prepare_cursor(sql, NPARAMS, argtypes, CURSOR_OPT_GENERIC_PLAN);
-	if (entry->plan == NULL)
-		elog(ERROR, "tailings: could not prepare the change log insert: %s",
-			 SPI_result_code_string(SPI_result));
-	SPI_keepplan(entry->plan);
+	/* to_jsonb() learns its argument's type from its call expression */
+	fmgr_info_cxt(F_TO_JSONB, &entry->to_jsonb, TopMemoryContext);
+	fmgr_info_set_expr((Node *) makeFuncExpr(F_TO_JSONB, JSONBOID,
+											 list_make1(makeNullConst(entry->row_type, -1, InvalidOid)),
+											 InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL),
+					   &entry->to_jsonb);
+	MemoryContextSwitchTo(old);
 	entry->valid = true;
 	return entry;
+}
+
+#define NPARAMS 11
+
+/* prepare the log INSERT once per session (as the log's owner) */
+static SPIPlanPtr
+log_plan_get(void)
+{
+	Oid			argtypes[NPARAMS] = {
+		TEXTOID,				/* $1 actor */
+		TEXTOID,				/* $2 session role */
+		TEXTOID,				/* $3 table_name */
+		INT8OID,				/* $4 row_id */
+		INT8OID,				/* $5 pond_id */
+		CHAROID,				/* $6 op */
+		JSONBOID,				/* $7 old row */
+		JSONBOID,				/* $8 new row */
+		TEXTARRAYOID,			/* $9 changed columns */
+		FLOAT8OID,				/* $10 moved_m */
+		FLOAT8ARRAYOID			/* $11 bbox */
+	};
+
+	if (log_plan == NULL)
+	{
+		SPIPlanPtr	plan;
+
+		/* a generic plan: the same plan serves every row, never replanned */
+		plan = SPI_prepare_cursor("INSERT INTO tailings.change_log"
+								  " (txid, changed_at, actor, session_role, table_name, row_id, pond_id, op,"
+								  "  old_row, new_row, changed, moved_m, bbox)"
+								  " VALUES (pg_catalog.pg_current_xact_id(), pg_catalog.now(),"
+								  "  $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+								  " RETURNING id",
+								  NPARAMS, argtypes, CURSOR_OPT_GENERIC_PLAN);
+		if (plan == NULL)
+			elog(ERROR, "tailings: could not prepare the change log insert: %s",
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		log_plan = plan;
+	}
+	return log_plan;
 }
 
 /* names of the columns whose values differ between two versions of a row */
@@ -311,24 +411,47 @@ changed_columns(TupleDesc desc, HeapTuple oldtup, HeapTuple newtup, bool *geom_c
 }
 
 /*
- * The row as a composite datum for to_jsonb(), with its geometry column
- * nulled (the statement adds the geometry as text); the geometry itself is
+ * The row as jsonb, made with the caller's rights.  Its geometry column is
+ * written as the geometry's hex EWKB text (exact, and cheap to write) rather
+ * than through the geometry's own cast to json; the geometry itself is
  * returned through geom / geom_null.
  */
 static Datum
-row_datum(HeapTuple tuple, TupleDesc desc, AttrNumber geom_attno, Datum *geom, char *geom_null)
+row_jsonb(TrackedRel *entry, HeapTuple tuple, TupleDesc desc, Datum *geom, char *geom_null)
 {
 	bool		isnull;
 	Datum		null_value = (Datum) 0;
 	bool		null_flag = true;
 	HeapTuple	stripped;
+	Datum		json;
+	JsonbParseState *state = NULL;
+	JsonbValue	key,
+				value;
+	JsonbValue *geom_object;
 
-	if (geom_attno == 0)
-		return heap_copy_tuple_as_datum(tuple, desc);
-	*geom = heap_getattr(tuple, geom_attno, desc, &isnull);
+	if (entry->geom_attno == 0)
+		return FunctionCall1(&entry->to_jsonb, heap_copy_tuple_as_datum(tuple, desc));
+	*geom = heap_getattr(tuple, entry->geom_attno, desc, &isnull);
 	*geom_null = isnull ? 'n' : ' ';
-	stripped = heap_modify_tuple_by_cols(tuple, desc, 1, (int[]) {geom_attno}, &null_value, &null_flag);
-	return heap_copy_tuple_as_datum(stripped, desc);
+	stripped = heap_modify_tuple_by_cols(tuple, desc, 1, (int[]) {entry->geom_attno}, &null_value, &null_flag);
+	json = FunctionCall1(&entry->to_jsonb, heap_copy_tuple_as_datum(stripped, desc));
+
+	key.type = jbvString;
+	key.val.string.val = entry->geom_key;
+	key.val.string.len = strlen(entry->geom_key);
+	if (isnull)
+		value.type = jbvNull;
+	else
+	{
+		value.type = jbvString;
+		value.val.string.val = OidOutputFunctionCall(entry->geom_out, *geom);
+		value.val.string.len = strlen(value.val.string.val);
+	}
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	pushJsonbValue(&state, WJB_KEY, &key);
+	pushJsonbValue(&state, WJB_VALUE, &value);
+	geom_object = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	return DirectFunctionCall2(jsonb_concat, json, JsonbPGetDatum(JsonbValueToJsonb(geom_object)));
 }
 
 static char *
@@ -339,10 +462,20 @@ current_actor(void)
 	return GetUserNameFromId(GetSessionUserId(), false);
 }
 
-static void
-append_json_string(StringInfo buf, const char *s)
+/* is tracking off for this change?  Only a superuser can make it so. */
+static bool
+tracking_off(void)
 {
-	escape_json(buf, s);
+	if (!tl_tracking)
+		return true;
+	/*
+	 * A superuser session restoring a dump (pg_dump's scripts run with
+	 * check_function_bodies off) reloads rows whose history is in the dumped
+	 * change log already.  The session user, not the current user: inside a
+	 * SECURITY DEFINER function the current user may be a superuser while the
+	 * person calling it is not.
+	 */
+	return !check_function_bodies && superuser_arg(GetSessionUserId());
 }
 
 PG_FUNCTION_INFO_V1(tl_track_changes);
@@ -358,14 +491,23 @@ tl_track_changes(PG_FUNCTION_ARGS)
 	TrackedRel *entry;
 	Datum		values[NPARAMS];
 	char		nulls[NPARAMS];
+	Datum		old_geom = (Datum) 0,
+				new_geom = (Datum) 0;
+	char		old_geom_null = 'n',
+				new_geom_null = 'n';
 	char		op;
 	ArrayType  *changed = NULL;
 	bool		geom_changed = false;
 	int64		row_id,
-				pond_id;
+				pond_id,
+				log_id;
 	bool		row_id_null,
-				pond_id_null;
+				pond_id_null,
+				isnull;
+	bool		has_bbox = false;
+	double		box[4];
 	int			ret;
+	AsOwner		saved;
 	StringInfoData payload;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
@@ -400,17 +542,19 @@ tl_track_changes(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("tailings.track_changes() handles INSERT, UPDATE and DELETE only")));
 
-	/*
-	 * A superuser restoring a dump (pg_dump's scripts run with
-	 * check_function_bodies off) reloads rows whose history is in the dumped
-	 * change log already: record nothing, notify nothing.
-	 */
-	if (!check_function_bodies && superuser())
+	if (tracking_off())
 		return PointerGetDatum(NULL);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "tailings: SPI_connect failed");
 	entry = tracked_rel_get(rel, trigdata->tg_trigger);
+	if (!entry->registered)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("table %s is not registered for change tracking", entry->table_name),
+				 errdetail("Only tables a superuser registered with tailings.track_table() write the change log."),
+				 errhint("A superuser runs SELECT tailings.track_table('%s'), or drops the trigger \"%s\".",
+						 entry->table_name, trigdata->tg_trigger->tgname)));
 
 	if (op == 'U')
 	{
@@ -427,50 +571,82 @@ tl_track_changes(PG_FUNCTION_ARGS)
 	row_id = int_column_value(anytup, desc, entry->id_attno, &row_id_null);
 	pond_id = int_column_value(anytup, desc, entry->pond_attno, &pond_id_null);
 
+	/* everything that may run code of the table's types, as the caller */
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = CStringGetTextDatum(current_actor());
-	values[1] = CStringGetTextDatum(entry->table_name);
-	values[2] = Int64GetDatum(row_id);
-	nulls[2] = row_id_null ? 'n' : ' ';
-	values[3] = Int64GetDatum(pond_id);
-	nulls[3] = pond_id_null ? 'n' : ' ';
-	values[4] = CharGetDatum(op);
-	values[5] = values[6] = values[8] = values[9] = (Datum) 0;
-	nulls[5] = nulls[6] = nulls[8] = nulls[9] = 'n';
+	values[1] = CStringGetTextDatum(GetUserNameFromId(GetSessionUserId(), false));
+	values[2] = CStringGetTextDatum(entry->table_name);
+	values[3] = Int64GetDatum(row_id);
+	nulls[3] = row_id_null ? 'n' : ' ';
+	values[4] = Int64GetDatum(pond_id);
+	nulls[4] = pond_id_null ? 'n' : ' ';
+	values[5] = CharGetDatum(op);
+	values[6] = values[7] = (Datum) 0;
+	nulls[6] = nulls[7] = 'n';
 	if (oldtup)
 	{
-		values[5] = row_datum(oldtup, desc, entry->geom_attno, &values[8], &nulls[8]);
-		nulls[5] = ' ';
+		values[6] = row_jsonb(entry, oldtup, desc, &old_geom, &old_geom_null);
+		nulls[6] = ' ';
 	}
 	if (newtup)
 	{
-		values[6] = row_datum(newtup, desc, entry->geom_attno, &values[9], &nulls[9]);
-		nulls[6] = ' ';
+		values[7] = row_jsonb(entry, newtup, desc, &new_geom, &new_geom_null);
+		nulls[7] = ' ';
 	}
 	if (changed)
-		values[7] = PointerGetDatum(changed);
+		values[8] = PointerGetDatum(changed);
 	else
-		nulls[7] = 'n';
-	values[10] = (Datum) 0;
-	nulls[10] = 'n';
-	if (geom_changed && nulls[8] == ' ' && nulls[9] == ' ')
+		nulls[8] = 'n';
+	values[9] = (Datum) 0;
+	nulls[9] = 'n';
+	if (geom_changed && old_geom_null == ' ' && new_geom_null == ' ')
 	{
 		double		m;
 
-		if (tl_geo_moved_m(entry->geom_type, values[8], values[9], &m))
+		if (tl_geo_moved_m(entry->geom_type, old_geom, new_geom, &m))
 		{
-			values[10] = Float8GetDatum(m);
-			nulls[10] = ' ';
+			values[9] = Float8GetDatum(m);
+			nulls[9] = ' ';
 		}
 	}
+	/* the changed area: both versions when the geometry changed, else the current one */
+	if (entry->geom_attno)
+	{
+		bool		use_old = op == 'D' || geom_changed;
 
-	ret = SPI_execute_plan(entry->plan, values, nulls, false, 0);
-	if (ret != SPI_OK_INSERT)
+		has_bbox = tl_geo_bbox(entry->geom_type, old_geom, use_old && old_geom_null == ' ',
+							   new_geom, new_geom_null == ' ', box);
+	}
+	if (has_bbox)
+	{
+		Datum		elems[4];
+
+		for (int i = 0; i < 4; i++)
+			elems[i] = Float8GetDatum(box[i]);
+		values[10] = PointerGetDatum(construct_array(elems, 4, FLOAT8OID, sizeof(float8),
+													 FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	}
+	else
+	{
+		values[10] = (Datum) 0;
+		nulls[10] = 'n';
+	}
+
+	/* only the INSERT of these fixed-type values runs as the log's owner */
+	as_log_owner_begin(&saved);
+	ret = SPI_execute_plan(log_plan_get(), values, nulls, false, 1);
+	as_log_owner_end(&saved);
+	if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		elog(ERROR, "tailings: change log insert failed: %s", SPI_result_code_string(ret));
+	log_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 
+	/*
+	 * The notification names the log row: a listener that cannot trust
+	 * NOTIFY (anyone may send one) reads the change from the log by its id.
+	 */
 	initStringInfo(&payload);
-	appendStringInfoString(&payload, "{\"table\":");
-	append_json_string(&payload, entry->table_name);
+	appendStringInfo(&payload, "{\"id\":" INT64_FORMAT ",\"table\":", log_id);
+	escape_json(&payload, entry->table_name);
 	appendStringInfo(&payload, ",\"op\":\"%c\",\"pond_id\":", op);
 	if (pond_id_null)
 		appendStringInfoString(&payload, "null");
@@ -482,23 +658,47 @@ tl_track_changes(PG_FUNCTION_ARGS)
 	else
 		appendStringInfo(&payload, INT64_FORMAT, row_id);
 	appendStringInfoString(&payload, ",\"bbox\":");
-	{
-		/* the changed area: both versions when the geometry changed, else the current one */
-		bool		use_old = op == 'D' || geom_changed;
-		double		box[4];
-
-		if (entry->geom_attno &&
-			tl_geo_bbox(entry->geom_type, values[8], use_old && nulls[8] == ' ',
-						values[9], nulls[9] == ' ', box))
-			appendStringInfo(&payload, "[%.7f,%.7f,%.7f,%.7f]", box[0], box[1], box[2], box[3]);
-		else
-			appendStringInfoString(&payload, "null");
-	}
+	if (has_bbox)
+		appendStringInfo(&payload, "[%.7f,%.7f,%.7f,%.7f]", box[0], box[1], box[2], box[3]);
+	else
+		appendStringInfoString(&payload, "null");
 	appendStringInfoChar(&payload, '}');
 	Async_Notify(NOTIFY_CHANNEL, payload.data);
 
 	SPI_finish();
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * Trigger of tailings.tracked_table: a registration that changes reaches the
+ * trigger of every session through a relcache invalidation of its table.
+ */
+PG_FUNCTION_INFO_V1(tl_tracked_table_changed);
+Datum
+tl_tracked_table_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	HeapTuple	tuples[2];
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("tailings._tracked_table_changed() must be a FOR EACH ROW trigger")));
+	tuples[0] = trigdata->tg_trigtuple;
+	tuples[1] = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : NULL;
+	for (int i = 0; i < 2; i++)
+	{
+		bool		isnull;
+		Oid			relid;
+
+		if (tuples[i] == NULL)
+			continue;
+		relid = DatumGetObjectId(heap_getattr(tuples[i], 1, RelationGetDescr(trigdata->tg_relation), &isnull));
+		if (!isnull && SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+			CacheInvalidateRelcacheByRelid(relid);
+	}
+	return PointerGetDatum(TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ? trigdata->tg_trigtuple
+						   : trigdata->tg_newtuple ? trigdata->tg_newtuple : trigdata->tg_trigtuple);
 }
 
 /*

@@ -15,6 +15,9 @@ UPDATE requirement SET min_count = 2, description_en = 'Two dams, edited' WHERE 
 UPDATE requirement SET name = 'dam_face_dust' WHERE name = 'dam_face_dust_cover';
 UPDATE requirement SET enabled = false WHERE name = 'sign';
 INSERT INTO requirement (name, category, kinds, severity) VALUES ('bureau_tsp', 'dust', '{tsp_monitor}', 'warning');
+-- a table of the bureau's own, registered for tracking
+CREATE TABLE public.field_notes (id bigint PRIMARY KEY, pond_id bigint, note text);
+SELECT track_table('public.field_notes');
 SQL
 
 # the contents, as one text per table, in a fixed order
@@ -58,6 +61,11 @@ test "$(q -d dump_custom -c "INSERT INTO tailings.requirement (name, category, k
 # and are tracked again
 q -d dump_custom -c "UPDATE tailings.pond SET name = name || '*' WHERE id = 1"
 test "$(q -d dump_custom -c "SELECT count(*) FROM tailings.change_log")" = 1045   # the rule inserted above and this edit
+# the bureau's registered table is still tracked (registration and trigger restored)
+test "$(q -d dump_custom -c "SELECT string_agg(relid::text, ',' ORDER BY relid::text) FROM tailings.tracked_table WHERE NOT builtin")" = field_notes
+q -d dump_custom -c "INSERT INTO public.field_notes VALUES (1, 1, 'restored and tracked')"
+test "$(q -d dump_custom -c "SELECT count(*) FROM tailings.change_log WHERE table_name = 'public.field_notes'")" = 1
+test "$(q -d dump_plain -c "SELECT count(*) FROM tailings.tracked_table")" = 4
 # the defaults stay undeletable after the restore
 if q -d dump_custom -c "DELETE FROM tailings.requirement WHERE name = 'dam'" 2>/dev/null; then
 	echo "a default rule could be deleted after restore" >&2; exit 1

@@ -46,10 +46,14 @@ SELECT j->>'table' = 'tailings.element', j->>'op' = 'U', (j->>'pond_id')::bigint
        ST_Within(e.geom, ST_MakeEnvelope((j->'bbox'->>0)::float8 - 1e-6, (j->'bbox'->>1)::float8 - 1e-6,
                                          (j->'bbox'->>2)::float8 + 1e-6, (j->'bbox'->>3)::float8 + 1e-6, 4490)),
        abs((j->'bbox'->>2)::float8 - (j->'bbox'->>0)::float8 - 0.01) < 1e-6,
-       abs((j->'bbox'->>3)::float8 - (j->'bbox'->>1)::float8 - 0.005) < 1e-6
+       abs((j->'bbox'->>3)::float8 - (j->'bbox'->>1)::float8 - 0.005) < 1e-6,
+       -- the id names the change's log row, which holds the same area (a listener reads it there)
+       (SELECT c.row_id = :eid AND c.op = 'U' AND c.session_role = session_user
+               AND abs(c.bbox[1] - (j->'bbox'->>0)::float8) < 1e-6 AND abs(c.bbox[4] - (j->'bbox'->>3)::float8) < 1e-6
+          FROM tailings.change_log c WHERE c.id = (j->>'id')::bigint)
   FROM p, e;
 SQL
-test "$(cat "$TAILINGS_TEST_WORK/n1.check")" = "t|t|t|t|t|t|t|t"
+test "$(cat "$TAILINGS_TEST_WORK/n1.check")" = "t|t|t|t|t|t|t|t|t"
 
 # a rollback notifies nothing; insert, delete and a pond edit each notify once per row
 q -d notify_db -c "BEGIN; DELETE FROM tailings.element WHERE id = $eid; ROLLBACK;"
@@ -60,14 +64,14 @@ q -d notify_db -c "UPDATE tailings.requirement SET min_count = 1 WHERE name = 'd
 q -d notify_db -c "UPDATE tailings.requirement SET min_count = 2 WHERE name = 'dam'"
 sync_listener 3
 grep 'Asynchronous notification' "$out" | tail -n +2 | sed -E 's/.*with payload "(.*)" received from server process.*/\1/' \
-	| sed -E 's/"row_id":[0-9]+/"row_id":N/; s/"pond_id":[0-9]+/"pond_id":P/; s/"bbox":\[[^]]*\]/"bbox":[...]/' \
+	| sed -E 's/"id":[0-9]+/"id":L/; s/"row_id":[0-9]+/"row_id":N/; s/"pond_id":[0-9]+/"pond_id":P/; s/"bbox":\[[^]]*\]/"bbox":[...]/' \
 	>"$TAILINGS_TEST_WORK/n2.txt"
 cat "$TAILINGS_TEST_WORK/n2.txt"
 diff - "$TAILINGS_TEST_WORK/n2.txt" <<'EOF2'
-{"table":"tailings.element","op":"I","pond_id":P,"row_id":N,"bbox":[...]}
-{"table":"tailings.element","op":"D","pond_id":P,"row_id":N,"bbox":[...]}
-{"table":"tailings.pond","op":"U","pond_id":P,"row_id":N,"bbox":[...]}
-{"table":"tailings.requirement","op":"U","pond_id":null,"row_id":N,"bbox":null}
+{"id":L,"table":"tailings.element","op":"I","pond_id":P,"row_id":N,"bbox":[...]}
+{"id":L,"table":"tailings.element","op":"D","pond_id":P,"row_id":N,"bbox":[...]}
+{"id":L,"table":"tailings.pond","op":"U","pond_id":P,"row_id":N,"bbox":[...]}
+{"id":L,"table":"tailings.requirement","op":"U","pond_id":null,"row_id":N,"bbox":null}
 EOF2
 
 # a bulk change notifies once per row, all at commit

@@ -74,14 +74,13 @@ UPDATE requirement SET min_count = 1 WHERE name = 'dam';
 SELECT table_name, op, pond_id IS NULL AS no_pond, changed FROM change_log
  WHERE id > :start AND table_name IN ('tailings.pond', 'tailings.requirement') AND op = 'U' ORDER BY id;
 
--- users attach the trigger to their own tables
+-- a superuser registers users' tables for tracking (the trigger is attached by it)
 CREATE TABLE public.inspection (
 	inspection_id bigserial PRIMARY KEY,
 	pond bigint,
 	spot geometry(Point, 4490),
 	finding text);
-CREATE TRIGGER inspection_track AFTER INSERT OR UPDATE OR DELETE ON public.inspection
-	FOR EACH ROW EXECUTE FUNCTION tailings.track_changes('inspection_id', 'pond');
+SELECT track_table('public.inspection', 'inspection_id', 'pond');
 INSERT INTO public.inspection (pond, spot, finding)
 VALUES (:pond_id, ST_SetSRID(ST_MakePoint(102.0, 26.8), 4490), '渗滤液收集池溢流');
 UPDATE public.inspection SET spot = ST_SetSRID(ST_MakePoint(102.0, 26.801), 4490);
@@ -89,24 +88,33 @@ SELECT table_name, row_id, pond_id = :pond_id AS our_pond, op, changed, round(mo
   FROM change_log WHERE table_name = 'public.inspection' ORDER BY id;
 -- a table without geometry, in another SRID, or with other id columns
 CREATE TABLE public.notes (id int PRIMARY KEY, body text);
-CREATE TRIGGER notes_track AFTER INSERT OR UPDATE ON public.notes
-	FOR EACH ROW EXECUTE FUNCTION tailings.track_changes('id', '');
+SELECT track_table('public.notes', 'id', NULL);
 INSERT INTO public.notes VALUES (7, 'first');
 UPDATE public.notes SET body = 'second';
 SELECT table_name, row_id, pond_id, op, changed, moved_m FROM change_log
  WHERE table_name = 'public.notes' ORDER BY id;
 CREATE TABLE public.utm_points (id int, geom geometry(Point, 32648));
-CREATE TRIGGER utm_track AFTER INSERT OR UPDATE ON public.utm_points
-	FOR EACH ROW EXECUTE FUNCTION tailings.track_changes();
+SELECT track_table('public.utm_points');
 INSERT INTO public.utm_points VALUES (1, ST_SetSRID(ST_MakePoint(500000, 2960000), 32648));
 UPDATE public.utm_points SET geom = ST_SetSRID(ST_MakePoint(500300, 2960400), 32648);
 SELECT round(moved_m::numeric) AS moved_m FROM change_log WHERE table_name = 'public.utm_points' AND op = 'U';
+SELECT relid, builtin FROM tracked_table ORDER BY relid::text;
 -- misuse is a clear error
 CREATE TABLE public.bad (id text, pond_id bigint);
-CREATE TRIGGER bad_track AFTER INSERT ON public.bad FOR EACH ROW EXECUTE FUNCTION tailings.track_changes();
+SELECT track_table('public.bad');
 INSERT INTO public.bad VALUES ('x', 1);
 \echo :LAST_ERROR_SQLSTATE
-DROP TRIGGER bad_track ON public.bad;
+SELECT untrack_table('public.bad');
+-- the trigger on a table nobody registered writes nothing, and refuses the change
+CREATE TABLE public.unregistered (id bigint, pond_id bigint);
+CREATE TRIGGER unregistered_track AFTER INSERT ON public.unregistered FOR EACH ROW EXECUTE FUNCTION tailings.track_changes();
+INSERT INTO public.unregistered VALUES (1, 1);
+\echo :LAST_ERROR_SQLSTATE
+-- temporary tables, and the extension's own, cannot be registered or unregistered
+CREATE TEMP TABLE scratch (id bigint);
+SELECT track_table('scratch');
+SELECT untrack_table('tailings.element');
+INSERT INTO public.bad VALUES ('y', 2);
 CREATE TRIGGER bad_track BEFORE INSERT ON public.bad FOR EACH ROW EXECUTE FUNCTION tailings.track_changes();
 INSERT INTO public.bad VALUES ('x', 1);
 \echo :LAST_ERROR_SQLSTATE
@@ -154,4 +162,6 @@ EXCEPTION WHEN invalid_parameter_value THEN
 END $$;
 SELECT count(*) AS after_horizon FROM elements_at(:pond_id, now() + interval '2 days');
 
-DROP TABLE public.inspection, public.notes, public.utm_points, public.bad;
+-- a dropped table leaves the registry
+DROP TABLE public.inspection, public.notes, public.utm_points, public.bad, public.unregistered;
+SELECT relid FROM tracked_table ORDER BY relid::text;
