@@ -234,6 +234,31 @@ try {
   check('现在 (now) brings the elements back', (await rendered('groundwater')) === drawnNow);
   check('... and the names', await page.evaluate(() =>
     window.tailingsViewer.map.getLayoutProperty('pond-names', 'visibility') === 'visible'));
+  // today (or a later day) is the live map: its tiles go without at=, since the end of today is
+  // still to come and a tile of it could change after it was served
+  const today = await page.evaluate(() => new Date().toLocaleDateString('sv'));
+  const beforeToday = tileRequests.length;
+  await page.locator('#date').fill(today);
+  const todayResponse = page.waitForResponse(r => r.url().includes('/tiles/all/'), { timeout: 15000 });
+  await page.locator('#date').dispatchEvent('change');
+  await todayResponse.catch(() => {});
+  await settle();
+  const todayRequests = tileRequests.slice(beforeToday);
+  check(`choosing today (${today}) requests tiles without at=`, todayRequests.length > 0 &&
+    todayRequests.every(u => !new URL(u).searchParams.has('at')),
+    `${todayRequests.filter(u => new URL(u).searchParams.has('at')).length} of ${todayRequests.length} with at=`);
+  check('... shows the live map: the elements and the names, no history note, no at= in the URL',
+    (await rendered('groundwater')) === drawnNow && await page.evaluate(() =>
+      window.tailingsViewer.map.getLayoutProperty('pond-names', 'visibility') === 'visible' &&
+      document.getElementById('history-note').hidden && window.tailingsViewer.state.at === null) &&
+    !new URL(page.url()).searchParams.has('at'));
+  const beforeLater = tileRequests.length;
+  await page.evaluate(() => window.tailingsViewer.setDate(
+    new Date(Date.now() + 3 * 86400e3).toLocaleDateString('sv')));
+  await settle();
+  const laterRequests = tileRequests.slice(beforeLater);
+  check('a later day (3 days ahead) requests tiles without at= too', laterRequests.length > 0 &&
+    laterRequests.every(u => !new URL(u).searchParams.has('at')), `${laterRequests.length} requests`);
 
   // --- an UPDATE made now shows up without a reload
   await page.evaluate(() => { window.notReloaded = true; });

@@ -7,7 +7,14 @@
 #   TAILINGS_LISTEN   address of the tile server (default 127.0.0.1:7800)
 #   DATABASE_URL      an existing PostGIS database to use instead of the
 #                     embedded cluster; it creates the extension there and
-#                     loads the sample if the database holds no ponds
+#                     loads the sample if the database holds no ponds; the
+#                     tile server connects with it as given (a warning when
+#                     its user is a superuser)
+#   TAILINGS_RUN_PGDIR  directory of the embedded cluster (default .run/pg;
+#                     tests/sh/run_roles.sh uses a throwaway one)
+# On the embedded cluster the tile server connects as tailings_tileserver, a
+# read-only login that sql/roles/tileserver.sql creates and grants (again on
+# every run: it is idempotent); setting up uses the superuser postgres.
 # Ctrl-C (SIGINT), SIGTERM or SIGHUP stops the tile server (it finishes the
 # requests in flight) and the embedded cluster if this run started it; its data
 # stays in .run/pg.  A cluster that was already running, and the database of
@@ -19,7 +26,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 PORT=${TAILINGS_PG_PORT:-54329}
 listen=${TAILINGS_LISTEN:-127.0.0.1:7800}
-pgdir=$root/.run/pg
+pgdir=${TAILINGS_RUN_PGDIR:-$root/.run/pg}
 server=tileserver/build/tailings-tileserver
 PGBIN=${PGBIN:-$(pg_config --bindir)}
 export PGBIN
@@ -297,6 +304,18 @@ if [ "$ponds" = 0 ]; then
 else
 	step "the database already holds $ponds ponds; the sample is not loaded again"
 fi
+# the tile server's read-only role, on the embedded cluster (with DATABASE_URL a DBA runs
+# sql/roles/tileserver.sql and names that role in DATABASE_URL)
+if [ -z "${DATABASE_URL:-}" ]; then
+	doing="creating the tile server's role"
+	q -f sql/roles/tileserver.sql >/dev/null \
+		|| fail "sql/roles/tileserver.sql failed (its message is above)" "see .run/pg/server.log"
+	server_db="host=$pgdir/sock port=$PORT user=tailings_tileserver dbname=tailings"
+	server_user="tailings_tileserver, read-only"
+else
+	server_db=$db
+	server_user=$user
+fi
 doing="printing the summary"
 echo
 q -P footer=off <<'SQL'
@@ -321,14 +340,22 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 
 # ---------------------------------------------------------------- the tile server
+if [ -n "${DATABASE_URL:-}" ] && [ "$is_super" = t ]; then
+	echo
+	printf 'warning: DATABASE_URL connects as %s, a superuser: the tile server only reads, and a\n' "$user" >&2
+	printf '   superuser login in its settings could change or drop anything. Give it a read-only role:\n' >&2
+	# shellcheck disable=SC2016  # $DATABASE_URL is shown as written, for the reader to type
+	printf '   psql -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -f sql/roles/tileserver.sql   (as a superuser), then\n' >&2
+	printf '   DATABASE_URL=postgres://tailings_tileserver:PASSWORD@HOST:PORT/DATABASE (README.md, "The tile server'"'"'s role")\n' >&2
+fi
 www=()
 [ -d tileserver/www ] && www=(--www tileserver/www)
 echo
-step "starting the tile server on $listen"
+step "starting the tile server on $listen (as $server_user)"
 doing="starting the tile server"
 # in a session of its own: Ctrl-C reaches this script, which stops the server
 # with one signal (a second one would make it skip the requests in flight)
-setsid "$server" --db "$db" --listen "$listen" "${www[@]}" </dev/null &
+setsid "$server" --db "$server_db" --listen "$listen" "${www[@]}" </dev/null &
 server_pid=$!
 serving=1
 for ((i = 0; i < 200; i++)); do

@@ -56,10 +56,18 @@ const TEXT = {
 };
 
 const params = new URLSearchParams(location.search);
+// today in the browser's time zone, YYYY-MM-DD
+const today = () => new Date().toLocaleDateString('sv');
+// d when it is a day (YYYY-MM-DD) strictly before today, else null: the map of today or a later
+// day is the live map, asked for without ?at= (the end of today is a moment still to come, whose
+// tile could change after it was served)
+function pastDay(d) {
+  return /^\d{4}-\d{2}-\d{2}$/.test(d || '') && d < today() ? d : null;
+}
 const state = {
   lang: params.get('lang') === 'en' || params.get('lang') === 'zh' ? params.get('lang')
     : (localStorage.getItem('tailings.lang') || 'zh'),
-  at: /^\d{4}-\d{2}-\d{2}$/.test(params.get('at') || '') ? params.get('at') : null,
+  at: pastDay(params.get('at')),
   hidden: new Set(JSON.parse(localStorage.getItem('tailings.hidden') || '[]')),
   sort: { key: 'score', dir: 1 }, filter: '',
   catalog: null, kinds: new Map(), ponds: [], pondById: new Map(),
@@ -332,9 +340,11 @@ function showPopup(f, lngLat) {
 }
 
 // ---------------------------------------------------------------------------
-// the date control: the map as it was at the end of a day
+// the date control: the map as it was at the end of a past day; today or a later day is the
+// live map (as 现在), which the change stream keeps current
 function setDate(d) {
-  state.at = d || null;
+  d = pastDay(d);
+  state.at = d;
   $('date').value = d || '';
   $('when').classList.toggle('history', !!d);
   const q = new URLSearchParams(location.search);
@@ -449,7 +459,7 @@ async function main() {
     map.getCanvas().style.cursor = hit ? 'pointer' : '';
   });
 
-  $('date').max = new Date().toLocaleDateString('sv');   // today in the browser's time zone, YYYY-MM-DD
+  $('date').max = today();
   $('date').addEventListener('change', () => setDate($('date').value));
   $('now').addEventListener('click', () => setDate(null));
   $('lang').addEventListener('click', () => {
@@ -492,6 +502,10 @@ async function main() {
   });
   $('menu').addEventListener('click', () => setDrawer(!document.body.classList.contains('side-open')));
   if (state.at) $('date').value = state.at, $('when').classList.add('history');
+  else if (params.has('at')) {   // ?at= today, a later day or no day: the live map, and the URL says so
+    params.delete('at');
+    history.replaceState(null, '', `${location.pathname}${params.size ? `?${params}` : ''}${location.hash}`);
+  }
   applyLanguage();
   connectEvents();
   // for the browser tests and for anyone at the console

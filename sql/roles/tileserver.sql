@@ -1,0 +1,93 @@
+-- The tile server's role: tailings_tileserver, a login that can read the map and nothing more.
+--
+-- Run by a superuser, with psql, in the database that holds the extension tailings:
+--
+--   psql -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -f sql/roles/tileserver.sql
+--   psql -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -v tileserver_password="$PW" -f sql/roles/tileserver.sql
+--
+-- The second form also sets the role's password (for connections that need one; make run's
+-- embedded cluster trusts its private socket and needs none).  Without tileserver_password an
+-- existing password is left as it is.  Then start the server with
+--   DATABASE_URL=postgres://tailings_tileserver:PASSWORD@HOST:PORT/DATABASE
+--
+-- Safe to run again, and to be run after ALTER EXTENSION tailings UPDATE (new tables and
+-- functions get their grants).  The role is cluster-wide; the grants are for this database:
+-- run it in every database the tile server reads.  It is used by make run (tests/lib/run.sh),
+-- by the Docker database image (docker/initdb-tailings.sh) and by the tests
+-- (tests/sh/run_roles.sh, tests/sh/http_events.sh): one definition.
+--
+-- What the server does, and so what the role may do (tileserver/src/server.c, db.c):
+--   SELECT tailings.tile(z, x, y, layers, at)            tiles, now and ?at=
+--   SELECT ... FROM tailings.pond, pond_overview          /api/ponds
+--   tailings.completeness(), check_completeness(), label(), category(), tailings.element,
+--   tailings.change_log                                   /api/ponds/{id}, .../completeness
+--   ST_Extent(tailings.pond.location)                     TileJSON bounds (PostGIS)
+--   LISTEN tailings_changes                               /events (needs no grant)
+-- It may not write anything: no INSERT, UPDATE, DELETE or TRUNCATE, no CREATE in the schemas
+-- tailings and public, and not change its own attributes (SQLSTATE 42501 for each).
+
+SET client_min_messages = warning;
+
+DO $role$
+BEGIN
+	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tailings_tileserver') THEN
+		CREATE ROLE tailings_tileserver LOGIN;
+	END IF;
+END
+$role$;
+
+-- whatever it was before: a plain login, no superuser, no role or database creation
+ALTER ROLE tailings_tileserver LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS
+	INHERIT CONNECTION LIMIT -1;
+COMMENT ON ROLE tailings_tileserver IS
+	'tailings-tileserver: reads the map (sql/roles/tileserver.sql); writes nothing';
+-- its sessions are read-only transactions by default (a second guard behind the grants)
+ALTER ROLE tailings_tileserver SET default_transaction_read_only = on;
+
+\if :{?tileserver_password}
+ALTER ROLE tailings_tileserver PASSWORD :'tileserver_password';
+\endif
+
+DO $grants$
+DECLARE
+	postgis_schema name := (SELECT n.nspname FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace
+	                         WHERE x.extname = 'postgis');
+	f regprocedure;
+BEGIN
+	IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'tailings') THEN
+		RAISE EXCEPTION 'the extension tailings is not in database %', current_database()
+			USING HINT = 'run CREATE EXTENSION tailings CASCADE first, or connect to the database that has it';
+	END IF;
+	EXECUTE format('GRANT CONNECT ON DATABASE %I TO tailings_tileserver', current_database());
+	EXECUTE format('REVOKE CREATE ON DATABASE %I FROM tailings_tileserver', current_database());
+
+	-- reading: the schemas, every table and view of tailings, and nothing else
+	GRANT USAGE ON SCHEMA tailings TO tailings_tileserver;
+	REVOKE CREATE ON SCHEMA tailings FROM tailings_tileserver;
+	REVOKE ALL ON ALL TABLES IN SCHEMA tailings FROM tailings_tileserver;
+	GRANT SELECT ON ALL TABLES IN SCHEMA tailings TO tailings_tileserver;
+	REVOKE ALL ON ALL SEQUENCES IN SCHEMA tailings FROM tailings_tileserver;
+	REVOKE CREATE ON SCHEMA public FROM tailings_tileserver;
+	IF postgis_schema IS NOT NULL THEN
+		EXECUTE format('GRANT USAGE ON SCHEMA %I TO tailings_tileserver', postgis_schema);
+	END IF;
+
+	-- the functions its SQL calls (every overload).  Extension functions are executable by
+	-- PUBLIC unless a DBA revoked that; prune_changes, which deletes history, is not, and is
+	-- not granted here.
+	FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
+	           WHERE p.pronamespace = 'tailings'::regnamespace
+	             AND p.proname IN ('tile', 'elements_at', 'completeness', 'check_completeness', 'label', 'category')
+	LOOP
+		EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO tailings_tileserver', f);
+	END LOOP;
+
+	-- with the roles of design §7, a read-only group that sees every pond through row-level
+	-- security: the tile server serves the whole map
+	IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'tailings_reader' AND NOT rolcanlogin) THEN
+		GRANT tailings_reader TO tailings_tileserver;
+	END IF;
+END
+$grants$;
+
+RESET client_min_messages;
