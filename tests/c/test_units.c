@@ -87,6 +87,11 @@ test_routes(void)
 	CHECK(route_valid_time("2025-03-01") && route_valid_time("2025-03-01T08:00Z") &&
 		  route_valid_time("2025-03-01T08:00:00.123456-05") && !route_valid_time("2025-03-01T8:00") &&
 		  !route_valid_time("2025-03-01T08:00:00+0800x"), "ISO 8601 forms");
+	/* any fraction of a second is the same cached moment, not a query of its own */
+	r = parse("/tiles/all/3/1/1.mvt", "at=2025-03-01T08:00:00.123456%2B08:00");
+	CHECK(r.kind == ROUTE_TILE && strcmp(r.at, "2025-03-01T08:00:00+08:00") == 0, "at fraction dropped");
+	r = parse("/tiles/all/3/1/1.mvt", "at=2025-03-01T08:00:59.9Z");
+	CHECK(r.kind == ROUTE_TILE && strcmp(r.at, "2025-03-01T08:00:59Z") == 0, "at to the second");
 	r = parse("/tiles/groundwater.json", NULL);
 	CHECK(r.kind == ROUTE_TILEJSON && r.layers == (1u << 5), "TileJSON path");
 	CHECK(parse("/tiles/nope.json", NULL).kind == ROUTE_NOT_FOUND, "TileJSON of an unknown layer is 404");

@@ -7,16 +7,28 @@
  * connection that fails is retried with exponential backoff (100 ms to 5 s);
  * a query in flight on it is answered "unavailable".  Queries wait in a
  * bounded FIFO when every connection is busy.
+ *
+ * Nothing waits forever on a hung backend or a silent network: one timer a
+ * second answers DB_TIMED_OUT to queries past their deadline (the statement
+ * timeout plus a grace, counted from when they were queued) and drops their
+ * connections, and fails connection attempts older than CONNECT_TIMEOUT_S;
+ * TCP keepalives notice a peer that vanished.
  */
 #include "db.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define MAX_PARAMS 8
+#define CONNECT_TIMEOUT_S 10
+/* a query's deadline: the statement timeout and this much more (network, queue) */
+#define DEADLINE_GRACE_S 5
+/* without a statement timeout */
+#define DEADLINE_DEFAULT_S 60
 
 typedef struct Query
 {
@@ -26,6 +38,7 @@ typedef struct Query
 	int			binary;
 	DbResultCb	cb;
 	void	   *arg;
+	double		deadline;		/* monotonic seconds */
 	struct Query *next;
 } Query;
 
@@ -50,6 +63,9 @@ typedef struct Conn
 	Query	   *query;			/* in flight */
 	PGresult   *last;			/* last result of the query in flight */
 	int			ever_up;
+	double		connect_deadline;	/* monotonic seconds, while connecting */
+	int			listen_pending; /* the listener's LISTEN has not completed yet */
+	char		listen_xmin[32];
 } Conn;
 
 struct Db
@@ -72,11 +88,23 @@ struct Db
 	long long	notifications;
 	long long	queries;
 	long long	rejected;
+	long long	timeouts;
+	double		deadline_s;		/* a query's time from db_query to its answer, at most */
+	struct event *ticker;		/* deadlines, once a second */
 };
 
 static void conn_start(Conn *c);
 static void conn_io(evutil_socket_t fd, short what, void *arg);
 static void dispatch(Db *db);
+
+static double
+now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double) t.tv_sec + (double) t.tv_nsec / 1e9;
+}
 
 static void
 query_free(Query *q)
@@ -114,8 +142,16 @@ conn_timer(evutil_socket_t fd, short what, void *arg)
 }
 
 /* The connection failed: answer its query, close it, retry after a backoff. */
+static void conn_fail_as(Conn *c, int why);
+
 static void
 conn_fail(Conn *c)
+{
+	conn_fail_as(c, 1);
+}
+
+static void
+conn_fail_as(Conn *c, int why)
 {
 	Query	   *q = c->query;
 	struct timeval tv;
@@ -135,7 +171,7 @@ conn_fail(Conn *c)
 	c->state = CONN_DOWN;
 	if (q)
 	{
-		q->cb(NULL, 1, q->arg);
+		q->cb(NULL, why, q->arg);
 		query_free(q);
 	}
 	tv.tv_sec = c->backoff_ms / 1000;
@@ -174,7 +210,9 @@ conn_ready(Conn *c)
 		char	   *chan = PQescapeIdentifier(c->pg, db->channel, strlen(db->channel));
 		char		sql[256];
 
-		snprintf(sql, sizeof sql, "LISTEN %s", chan ? chan : "tailings_changes");
+		/* the snapshot first: its xmin bounds the txids of every notification to come */
+		snprintf(sql, sizeof sql, "SELECT pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())::text;"
+				 " LISTEN %s", chan ? chan : "tailings_changes");
 		PQfreemem(chan);
 		if (!PQsendQuery(c->pg, sql))
 		{
@@ -182,9 +220,9 @@ conn_ready(Conn *c)
 			return;
 		}
 		c->state = CONN_BUSY;
+		c->listen_pending = 1;
+		c->listen_xmin[0] = '\0';
 		conn_watch(c, EV_READ | EV_PERSIST);
-		if (db->resync_cb)
-			db->resync_cb(db->notify_arg);
 		return;
 	}
 	/* idle connections are watched too, so that a server going away is noticed at once */
@@ -196,9 +234,11 @@ static void
 conn_start(Conn *c)
 {
 	Db		   *db = c->db;
-	const char *keys[] = {"dbname", "options", "application_name", NULL};
+	/* keepalives: a peer that vanished (cable, NAT, VM) is noticed in about 25 s */
+	const char *keys[] = {"dbname", "options", "application_name", "keepalives", "keepalives_idle",
+	"keepalives_interval", "keepalives_count", NULL};
 	const char *vals[] = {db->conninfo, c->listener ? "" : db->options,
-	"tailings-tileserver", NULL};
+	"tailings-tileserver", "1", "10", "5", "3", NULL};
 
 	c->pg = PQconnectStartParams(keys, vals, 1);
 	if (c->pg == NULL || PQstatus(c->pg) == CONNECTION_BAD)
@@ -207,6 +247,7 @@ conn_start(Conn *c)
 		return;
 	}
 	c->state = CONN_CONNECTING;
+	c->connect_deadline = now_s() + CONNECT_TIMEOUT_S;
 	c->poll = PGRES_POLLING_WRITING;
 	conn_watch(c, EV_WRITE);
 }
@@ -270,13 +311,28 @@ busy_io(Conn *c, short what)
 	}
 	if (c->listener)
 	{
-		/* the LISTEN command's own results, then notifications */
+		/* the snapshot's xmin and the LISTEN command's result, then notifications */
 		while (!PQisBusy(c->pg))
 		{
 			PGresult   *r = PQgetResult(c->pg);
 
 			if (r == NULL)
+			{
+				/* LISTEN is in effect now (at the end of its implicit transaction) */
+				if (c->listen_pending && c->db->resync_cb)
+					c->db->resync_cb(c->listen_xmin, c->db->notify_arg);
+				c->listen_pending = 0;
 				break;
+			}
+			if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+				snprintf(c->listen_xmin, sizeof c->listen_xmin, "%s", PQgetvalue(r, 0, 0));
+			else if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK)
+			{
+				fprintf(stderr, "tailings-tileserver: LISTEN failed: %s", PQresultErrorMessage(r));
+				PQclear(r);
+				conn_fail(c);
+				return;
+			}
 			PQclear(r);
 		}
 		notifications(c);
@@ -427,6 +483,7 @@ db_query(Db *db, const char *sql, int nparams, const char *const *params, int bi
 	q->binary = binary_result;
 	q->cb = cb;
 	q->arg = arg;
+	q->deadline = now_s() + db->deadline_s;
 	if (db->tail)
 		db->tail->next = q;
 	else
@@ -435,6 +492,64 @@ db_query(Db *db, const char *sql, int nparams, const char *const *params, int bi
 	db->queued++;
 	dispatch(db);
 	return 0;
+}
+
+/*
+ * Once a second: queries past their deadline are answered DB_TIMED_OUT (a
+ * running one takes its connection down with it: the backend may be hung, and
+ * a new connection is the only sure way on), connection attempts past theirs
+ * fail.
+ */
+static void
+db_tick(evutil_socket_t fd, short what, void *arg)
+{
+	Db		   *db = arg;
+	double		now = now_s();
+	Query	  **p;
+
+	(void) fd;
+	(void) what;
+	for (int i = 0; i <= db->nconns; i++)
+	{
+		Conn	   *c = i < db->nconns ? &db->conns[i] : &db->listen;
+
+		if (i == db->nconns && db->channel == NULL)
+			break;
+		if (c->state == CONN_CONNECTING && now > c->connect_deadline)
+		{
+			fprintf(stderr, "tailings-tileserver: connecting to the database took over %d s\n", CONNECT_TIMEOUT_S);
+			conn_fail(c);
+		}
+		else if (c->state == CONN_BUSY && c->query && now > c->query->deadline)
+		{
+			db->timeouts++;
+			fprintf(stderr, "tailings-tileserver: a query ran past its deadline (%.0f s): connection dropped\n",
+					db->deadline_s);
+			conn_fail_as(c, DB_TIMED_OUT);
+		}
+	}
+	/* waiting in the queue counts too */
+	p = &db->head;
+	while (*p)
+	{
+		Query	   *q = *p;
+
+		if (now <= q->deadline)
+		{
+			p = &q->next;
+			continue;
+		}
+		*p = q->next;
+		if (db->tail == q)
+			db->tail = NULL;
+		db->queued--;
+		db->timeouts++;
+		q->cb(NULL, DB_TIMED_OUT, q->arg);
+		query_free(q);
+	}
+	if (db->tail == NULL)
+		for (Query *q = db->head; q; q = q->next)
+			db->tail = q;
 }
 
 static void
@@ -458,12 +573,19 @@ db_create(struct event_base *base, const char *conninfo, int pool, int queue_max
 	db->conninfo = strdup(conninfo);
 	db->queue_max = queue_max;
 	snprintf(db->options, sizeof db->options, "-c statement_timeout=%d", statement_timeout_ms);
+	db->deadline_s = statement_timeout_ms > 0 ? statement_timeout_ms / 1000.0 + DEADLINE_GRACE_S : DEADLINE_DEFAULT_S;
 	db->nconns = pool;
 	db->conns = calloc((size_t) pool, sizeof(Conn));
-	if (db->conninfo == NULL || db->conns == NULL)
+	db->ticker = event_new(base, -1, EV_PERSIST, db_tick, db);
+	if (db->conninfo == NULL || db->conns == NULL || db->ticker == NULL)
 	{
 		db_free(db);
 		return NULL;
+	}
+	{
+		struct timeval second = {1, 0};
+
+		event_add(db->ticker, &second);
 	}
 	for (int i = 0; i < pool; i++)
 	{
@@ -506,10 +628,20 @@ conn_close(Conn *c)
 }
 
 void
+db_listen_restart(Db *db)
+{
+	if (db->channel == NULL || db->listen.state == CONN_DOWN)
+		return;
+	conn_fail(&db->listen);
+}
+
+void
 db_free(Db *db)
 {
 	if (db == NULL)
 		return;
+	if (db->ticker)
+		event_free(db->ticker);
 	for (int i = 0; i < db->nconns; i++)
 		conn_close(&db->conns[i]);
 	if (db->channel)
@@ -543,5 +675,6 @@ db_stats(const Db *db, DbStats *out)
 	out->notifications = db->notifications;
 	out->queries = db->queries;
 	out->rejected = db->rejected;
-	out->listening = db->channel && (db->listen.state == CONN_BUSY);
+	out->timeouts = db->timeouts;
+	out->listening = db->channel && db->listen.state == CONN_BUSY && !db->listen.listen_pending;
 }

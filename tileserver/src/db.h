@@ -17,9 +17,16 @@ typedef struct Db Db;
  * could not be reached (connection lost, or down): then unavailable is set.
  */
 typedef void (*DbResultCb) (PGresult *res, int unavailable, void *arg);
+/* the value of unavailable when the query did not finish within its deadline */
+#define DB_TIMED_OUT 2
 typedef void (*DbNotifyCb) (const char *payload, void *arg);
-/* called when the listening connection is (re)established: notifications may have been missed */
-typedef void (*DbResyncCb) (void *arg);
+/*
+ * Called when the listening connection is (re)established: notifications may
+ * have been missed.  xmin is pg_snapshot_xmin() of a snapshot taken on that
+ * connection just before LISTEN: every transaction whose notification can
+ * reach this listener has a txid at least xmin.
+ */
+typedef void (*DbResyncCb) (const char *xmin, void *arg);
 
 typedef struct DbStats
 {
@@ -31,12 +38,21 @@ typedef struct DbStats
 	long long	notifications;
 	long long	queries;
 	long long	rejected;		/* queue full */
+	long long	timeouts;		/* queries answered DB_TIMED_OUT */
 	int			listening;		/* the LISTEN connection is up */
 } DbStats;
 
+/*
+ * statement_timeout_ms is set on every pool connection; a query that has not
+ * answered within it plus a grace (or has waited that long in the queue) is
+ * answered DB_TIMED_OUT, and its connection is dropped and made anew.  TCP
+ * keepalives are on, and a connection attempt has a deadline.
+ */
 Db		   *db_create(struct event_base *base, const char *conninfo, int pool, int queue_max,
 					  int statement_timeout_ms);
 void		db_free(Db *db);
+/* drop the listening connection and connect it again (it seems to hear nothing) */
+void		db_listen_restart(Db *db);
 
 /* LISTEN on channel; cb for each notification, resync after each (re)connect */
 void		db_listen(Db *db, const char *channel, DbNotifyCb cb, DbResyncCb resync, void *arg);

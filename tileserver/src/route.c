@@ -351,6 +351,27 @@ parse_tile(const char *rest, const char *query, Route *r)
 		}
 		snprintf(r->at, sizeof r->at, "%s", decoded);
 		free(decoded);
+		route_normalise_time(r->at);
+	}
+}
+
+/*
+ * ?at= to the second: the fraction is dropped (the map as of the start of that
+ * second), and a space before the time becomes T, so that the same moment
+ * asked in different spellings is one cached tile rather than a new query.
+ */
+void
+route_normalise_time(char *s)
+{
+	char	   *dot;
+
+	if (strlen(s) > 10 && s[10] == ' ')
+		s[10] = 'T';
+	if ((dot = strchr(s, '.')) != NULL)
+	{
+		size_t		digits = strspn(dot + 1, "0123456789");
+
+		memmove(dot, dot + 1 + digits, strlen(dot + 1 + digits) + 1);
 	}
 }
 

@@ -57,5 +57,7 @@ void		route_layers_array(unsigned layers, char *buf, unsigned len);
 
 /* 1 when s is an ISO 8601 date or date-time this server accepts for ?at= */
 int			route_valid_time(const char *s);
+/* a valid ?at= time to the second, in place (the fraction dropped; T before the time) */
+void		route_normalise_time(char *s);
 
 #endif

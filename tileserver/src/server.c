@@ -24,6 +24,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "cache.h"
+#include "changes.h"
 #include "db.h"
 #include "events.h"
 #include "route.h"
@@ -78,6 +79,7 @@ typedef struct Inflight
 	long		x,
 				y;
 	char		at[48];
+	int			stale;			/* a change touched the tile while it was on its way: do not cache it */
 	Req		   *waiters;
 	struct Inflight *next;
 } Inflight;
@@ -111,6 +113,7 @@ struct Server
 	struct evhttp_bound_socket *bound;
 	Db		   *db;
 	Cache	   *cache;
+	Changes    *changes;
 	Events	   *events;
 	Inflight   *inflight;
 	Metrics		m;
@@ -345,6 +348,14 @@ reply_tile(Req *r, const CacheEntry *e, const char *note)
 /* ---------------------------------------------------------------------------
  * tiles
  */
+
+/* current tiles may be cached and served from the cache: the listener hears every change */
+static int
+cache_trusted(Server *s)
+{
+	return changes_trusted(s->changes);
+}
+
 static void
 tile_key(const Route *rt, char *key, size_t len)
 {
@@ -392,7 +403,12 @@ tile_result(PGresult *res, int unavailable, void *arg)
 	const CacheEntry *e = NULL;
 	CacheEntry *own = NULL;
 
-	if (unavailable || res == NULL)
+	if (unavailable == DB_TIMED_OUT)
+	{
+		status = 504;
+		msg = "the database did not answer in time";
+	}
+	else if (unavailable || res == NULL)
 	{
 		status = 503;
 		msg = "the database is unreachable";
@@ -422,10 +438,19 @@ tile_result(PGresult *res, int unavailable, void *arg)
 		Box			bounds = tile_bounds(f->z, f->x, f->y, TILE_BUFFER, TILE_EXTENT);
 		const uint8_t *bytes = (const uint8_t *) PQgetvalue(res, 0, 0);
 		size_t		len = PQgetisnull(res, 0, 0) ? 0 : (size_t) PQgetlength(res, 0, 0);
+		/* a moment before the history horizon: that map never changes */
+		int			historical = PQnfields(res) > 1 && !PQgetisnull(res, 0, 1) &&
+			PQgetlength(res, 0, 1) == 1 && PQgetvalue(res, 0, 1)[0] == 1;
 
-		e = cache_put(s->cache, f->key, bytes, len, bounds, f->layers, f->at[0] != '\0');
+		/*
+		 * A current tile is kept only when no change touched it while it was
+		 * on its way (its snapshot may predate the change) and the listener
+		 * is trusted to report the next one.
+		 */
+		if (historical || (!f->stale && cache_trusted(s)))
+			e = cache_put(s->cache, f->key, bytes, len, bounds, f->layers, historical);
 		if (e == NULL)
-			e = own = cache_entry_make(f->key, bytes, len, bounds, f->layers, f->at[0] != '\0');
+			e = own = cache_entry_make(f->key, bytes, len, bounds, f->layers, historical);
 		if (e == NULL)
 		{
 			status = 500;
@@ -469,7 +494,14 @@ handle_tile(Req *r, const Route *rt)
 	int			rc;
 
 	tile_key(rt, key, sizeof key);
-	if ((e = cache_get(s->cache, key)) != NULL)
+	/*
+	 * A cached current tile is served while the listener is trusted; and while
+	 * the database is out of reach altogether (nothing can change then, as far
+	 * as this server can know: the last map it saw beats a 503; the cache is
+	 * dropped when the listener is back).  Not while the database answers and
+	 * the listener does not: changes would go unseen.
+	 */
+	if ((e = cache_get(s->cache, key)) != NULL && (e->historical || cache_trusted(s) || !db_up(s->db)))
 	{
 		reply_tile(r, e, "hit");
 		return;
@@ -506,8 +538,8 @@ handle_tile(Req *r, const Route *rt)
 	params[3] = rt->layers == route_all_layers() ? NULL : layers;
 	params[4] = rt->at[0] ? rt->at : NULL;
 	f->waiters = r;
-	rc = db_query(s->db, "SELECT tailings.tile($1::int, $2::int, $3::int, $4::text[], $5::timestamptz)",
-				  5, params, 1, tile_result, f);
+	rc = db_query(s->db, "SELECT tailings.tile($1::int, $2::int, $3::int, $4::text[], $5::timestamptz),"
+				  " $5::timestamptz < tailings.history_horizon()", 5, params, 1, tile_result, f);
 	if (rc != 0)
 	{
 		free(f->key);
@@ -541,6 +573,8 @@ json_result(PGresult *res, int unavailable, void *arg)
 
 	if (r->gone)
 		req_free(r);
+	else if (unavailable == DB_TIMED_OUT)
+		http_error(r, 504, "the database did not answer in time");
 	else if (unavailable || res == NULL)
 		http_error(r, 503, "the database is unreachable");
 	else if (PQresultStatus(res) != PGRES_TUPLES_OK)
@@ -695,23 +729,35 @@ handle_health(Req *r)
 	Server	   *s = r->s;
 	DbStats		d;
 	CacheStats	c;
+	ChangesStats ch;
 	int			up = db_up(s->db);
+	int			trusted;
 	struct evbuffer *b = evbuffer_new();
 	EventsStats es;
 
 	db_stats(s->db, &d);
 	cache_stats(s->cache, &c);
 	events_stats(s->events, &es);
+	changes_stats(s->changes, &ch);
+	trusted = ch.trusted;
+	/*
+	 * degraded: the database answers but the change listener is down or deaf,
+	 * so the server serves fresh tiles only, uncached
+	 */
 	evbuffer_add_printf(b, "{\"status\":\"%s\",\"database\":{\"up\":%s,\"pool\":%d,\"idle\":%d,\"busy\":%d,"
-						"\"queued\":%d,\"listening\":%s,\"reconnects\":%lld},"
+						"\"queued\":%d,\"listening\":%s,\"reconnects\":%lld,\"timeouts\":%lld},"
+						"\"changes\":{\"trusted\":%s,\"applied\":%lld,\"refused\":%lld,\"pending\":%d,"
+						"\"pings_sent\":%lld,\"pings_heard\":%lld},"
 						"\"cache\":{\"entries\":%lld,\"bytes\":%zu,\"capacity\":%zu},\"event_streams\":%d,\"uptime_s\":%lld}\n",
-						up ? "ok" : "unavailable", up ? "true" : "false", d.size, d.idle, d.busy, d.queued,
-						d.listening ? "true" : "false", d.reconnects, c.entries, c.bytes, c.capacity, es.clients,
+						!up ? "unavailable" : trusted ? "ok" : "degraded", up ? "true" : "false", d.size, d.idle,
+						d.busy, d.queued, d.listening ? "true" : "false", d.reconnects, d.timeouts,
+						trusted ? "true" : "false", ch.applied, ch.refused, ch.pending, ch.pings_sent,
+						ch.pings_heard, c.entries, c.bytes, c.capacity, es.clients,
 						(long long) (time(NULL) - s->started));
 	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-store");
-	if (!up)
+	if (!up || !trusted)
 		evhttp_add_header(evhttp_request_get_output_headers(r->req), "Retry-After", "1");
-	http_reply(r, up ? 200 : 503, "application/json", b, NULL);
+	http_reply(r, up && trusted ? 200 : 503, "application/json", b, NULL);
 }
 
 static void
@@ -775,6 +821,21 @@ handle_metrics(Req *r)
 						c.hits, c.misses, c.evictions, c.invalidations, c.entries, c.bytes, c.capacity,
 						s->m.coalesced, d.size, d.busy, d.idle, d.queued, d.rejected, d.queries, d.reconnects,
 						db_up(s->db), d.notifications, es.clients, es.sent, es.dropped);
+	{
+		ChangesStats ch;
+
+		changes_stats(s->changes, &ch);
+		evbuffer_add_printf(b, "# TYPE tailings_db_timeouts_total counter\ntailings_db_timeouts_total %lld\n"
+							"# HELP tailings_changes_applied_total Changes confirmed by the change log and applied.\n"
+							"# TYPE tailings_changes_applied_total counter\ntailings_changes_applied_total %lld\n"
+							"# HELP tailings_changes_refused_total Notifications not confirmed by the log (forged, replayed, malformed).\n"
+							"# TYPE tailings_changes_refused_total counter\ntailings_changes_refused_total %lld\n"
+							"# TYPE tailings_changes_pings_sent_total counter\ntailings_changes_pings_sent_total %lld\n"
+							"# TYPE tailings_changes_pings_heard_total counter\ntailings_changes_pings_heard_total %lld\n"
+							"# HELP tailings_changes_trusted 1 while the change listener hears its pings: current tiles are cached.\n"
+							"# TYPE tailings_changes_trusted gauge\ntailings_changes_trusted %d\n",
+							d.timeouts, ch.applied, ch.refused, ch.pings_sent, ch.pings_heard, ch.trusted);
+	}
 	http_reply(r, 200, "text/plain; version=0.0.4", b, NULL);
 }
 
@@ -1123,60 +1184,76 @@ on_request(struct evhttp_request *req, void *arg)
 /* ---------------------------------------------------------------------------
  * change notifications
  */
-static int
-json_number_array(const char *payload, const char *key, double *v, int n)
+/* the tiles on their way that a change in box touches are not to be cached */
+static void
+inflight_touched(Server *s, const Box *box, unsigned extra_layers, double margin)
 {
-	const char *p = strstr(payload, key);
-	char	   *end;
-
-	if (p == NULL)
-		return 0;
-	p += strlen(key);
-	while (*p == ' ' || *p == ':')
-		p++;
-	if (*p != '[')
-		return 0;
-	p++;
-	for (int i = 0; i < n; i++)
+	for (Inflight *f = s->inflight; f; f = f->next)
 	{
-		v[i] = strtod(p, &end);
-		if (end == p)
-			return 0;
-		p = end;
-		while (*p == ' ' || *p == ',')
-			p++;
+		Box			bounds = tile_bounds(f->z, f->x, f->y, TILE_BUFFER, TILE_EXTENT);
+		Box			grown;
+
+		if (box == NULL)
+		{
+			if (f->layers & extra_layers)
+				f->stale = 1;
+			continue;
+		}
+		grown = box_grow(*box, margin);
+		if (box_intersects(&bounds, box) || ((f->layers & extra_layers) && box_intersects(&bounds, &grown)))
+			f->stale = 1;
 	}
-	return 1;
 }
 
 static void
 on_change(const char *payload, void *arg)
 {
 	Server	   *s = arg;
-	double		v[4];
 
-	if (json_number_array(payload, "\"bbox\"", v, 4))
-	{
-		Box			b = {v[0], v[1], v[2], v[3]};
-
-		/* the changed area's tiles; and, as the pond's score may change, its pond tiles nearby */
-		cache_invalidate(s->cache, b, LAYER_PONDS, POND_MARGIN_DEG);
-	}
-	else
-		/* no area (a template rule changed): every pond's score may change */
-		cache_invalidate_layers(s->cache, LAYER_PONDS);
-	/* after the cache: a viewer that refetches at once gets the new tiles */
-	events_broadcast(s->events, "change", payload);
+	/* only a hint: the change is read from the log before anything is done */
+	changes_notify(s->changes, payload);
 }
 
+/* a change confirmed by the log */
 static void
-on_listen_resync(void *arg)
+on_change_confirmed(const Change *c, void *arg)
 {
 	Server	   *s = arg;
 
-	/* changes may have been missed while not listening: drop every current tile */
+	if (c->has_bbox)
+	{
+		/* the changed area's tiles; and, as the pond's score may change, its pond tiles nearby */
+		cache_invalidate(s->cache, c->bbox, LAYER_PONDS, POND_MARGIN_DEG);
+		inflight_touched(s, &c->bbox, LAYER_PONDS, POND_MARGIN_DEG);
+	}
+	else
+	{
+		/* no area (a template rule changed): every pond's score may change */
+		cache_invalidate_layers(s->cache, LAYER_PONDS);
+		inflight_touched(s, NULL, LAYER_PONDS, 0);
+	}
+	/* after the cache: a viewer that refetches at once gets the new tiles */
+	events_broadcast(s->events, "change", c->json);
+}
+
+/* changes may have been missed: nothing current that is cached or on its way can be trusted */
+static void
+on_changes_reset(void *arg)
+{
+	Server	   *s = arg;
+
 	cache_invalidate_layers(s->cache, route_all_layers());
+	inflight_touched(s, NULL, route_all_layers(), 0);
 	events_broadcast(s->events, "resync", "{}");
+}
+
+static void
+on_listen_resync(const char *xmin, void *arg)
+{
+	Server	   *s = arg;
+
+	changes_listening(s->changes, xmin);
+	on_changes_reset(s);
 }
 
 /* ---------------------------------------------------------------------------
@@ -1221,6 +1298,12 @@ server_create(struct event_base *base, const Conf *conf)
 	}
 	s->db = db_create(base, conf->db, conf->pool, conf->queue, conf->statement_timeout_ms);
 	if (s->db == NULL)
+	{
+		fprintf(stderr, "tailings-tileserver: out of memory\n");
+		goto fail;
+	}
+	s->changes = changes_create(base, s->db, "tailings_changes", on_change_confirmed, on_changes_reset, s);
+	if (s->changes == NULL)
 	{
 		fprintf(stderr, "tailings-tileserver: out of memory\n");
 		goto fail;
@@ -1273,6 +1356,7 @@ server_free(Server *s)
 		event_free(s->drain);
 	/* the database first: queries still waiting are answered while their requests exist */
 	db_free(s->db);
+	changes_free(s->changes);
 	if (s->http)
 		evhttp_free(s->http);
 	while (s->inflight)
