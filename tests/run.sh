@@ -38,7 +38,7 @@ tests/lib/cluster.sh start "$work/pg" "$port" || { echo "0 passed, 1 failed"; fa
 export PGHOST=$work/pg/sock PGPORT=$port PGUSER=postgres PGDATABASE=postgres
 export PGOPTIONS="-c client_min_messages=warning"
 export TAILINGS_MVTCHECK=$root/tileserver/build/tailings-mvtcheck
-export TAILINGS_TILESERVER=$root/tileserver/build/tailings-tileserver
+export TAILINGS_TILESERVER=${TAILINGS_TILESERVER:-$root/tileserver/build/tailings-tileserver}
 
 # the sample database the sample, dump and server suites read
 echo "== loading the Panzhihua sample"

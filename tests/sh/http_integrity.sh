@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# The tile server trusts nothing it cannot verify and never keeps a stale tile:
+# forged and replayed notifications are refused; a tile whose query began
+# before an edit is not cached; ?at= in the future or after the oldest open
+# transaction is not immutable, and history already served does not change;
+# fractions of a second do not bypass the cache; a deaf listener is noticed
+# (health 503, no caching); hung backends give 504, not a hang.
+# Each part reproduces an attack or a race that the server before it lost.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/http.sh"
+db=http_integrity_db
+db2=http_integrity_hung
+trap 'http_cleanup; kill -CONT $(cat "$HTTP_WORK/stopped" 2>/dev/null) 2>/dev/null; kill $(jobs -p) 2>/dev/null' EXIT
+trap 'exit 1' INT TERM HUP
+T=/tiles/all/14/12824/6942.mvt                    # pond 8, with its well JC2
+TG=/tiles/groundwater/14/12824/6942.mvt
+tile_md5() {   # tile_md5 DB LAYERS [AT]: md5 of the tile straight from SQL
+	q -d "$1" -c "SELECT md5(tailings.tile(14, 12824, 6942, $2, $3))"
+}
+body_md5() { if [ "$(hdr Content-Encoding)" = gzip ]; then gzip -dc <"$BODY"; else cat "$BODY"; fi | md5sum | cut -d' ' -f1; }
+last_note() { tail -1 "$HTTP_OUT" | awk '{ print $NF }'; }   # hit, miss or coalesced of the last tile
+
+for d in "$db" "$db2"; do
+	dropdb --if-exists "$d" || die "dropdb"
+	createdb -T tailings_sample "$d" || die "createdb"
+done
+q -d postgres -c "DROP ROLE IF EXISTS integrity_connect" -c "CREATE ROLE integrity_connect LOGIN"
+http_start integrity --db "$(http_conninfo "$db")"
+http_wait_health || die "the server did not come up"
+SERVER=$HTTP_PID
+
+echo "# forged and replayed notifications (a role with only CONNECT)"
+old_id=$(q -d "$db" -c "SELECT max(id) FROM tailings.change_log")   # a real change, made before the server started
+fetch "$T"; fetch "$T"
+expect_eq "the tile is cached" "$(last_note)" hit
+entries=$(metric tailings_cache_entries)
+curl -sS -N --max-time 60 "$HTTP_URL/events" >"$HTTP_WORK/forged.sse" 2>/dev/null &
+sse=$!
+wait_for "$HTTP_WORK/forged.sse" '^event: hello$' || not_ok "no hello"
+forge() { q -d "$db" -U integrity_connect -c "SELECT pg_notify('tailings_changes', '$1')" >/dev/null; }
+forge '{"table":"tailings.element","op":"U","pond_id":8,"row_id":1,"bbox":[-180,-90,180,90]}'
+forge '{"id":987654321,"table":"tailings.element","op":"U","pond_id":8,"row_id":1,"bbox":[-180,-90,180,90]}'
+forge "{\"id\":$old_id,\"table\":\"tailings.element\",\"op\":\"U\",\"pond_id\":8,\"row_id\":1,\"bbox\":[-180,-90,180,90]}"
+forge '{"id":"1; DROP TABLE x","bbox":[-180,-90,180,90]}'
+forge '{"ping":"00000000000000000000000000000000"}'
+for i in $(seq 50); do [ "$(metric tailings_changes_refused_total)" -ge 4 ] && break; sleep 0.1; done
+expect_eq "four forged notifications refused" "$(metric tailings_changes_refused_total)" 4
+expect_eq "none applied" "$(metric tailings_changes_applied_total)" 0
+fetch "$T"
+expect_eq "the cached tile is still cached after a forged world-wide change" "$(last_note)" hit
+expect_eq "the cache kept every tile" "$(metric tailings_cache_entries)" "$entries"
+move_jc2 "$db"
+check "a real edit is announced" wait_for "$HTTP_WORK/forged.sse" '^event: change$'
+real_id=$(q -d "$db" -c "SELECT max(id) FROM tailings.change_log")
+expect_match "the event is the log's row, with its id and time" "$(grep '^data: {"id"' "$HTTP_WORK/forged.sse" | tail -1)" \
+	"^data: \\{\"id\":$real_id,\"table\":\"tailings.element\",\"op\":\"U\",\"pond_id\":8,\"row_id\":[0-9]+,\"bbox\":\\[[-0-9.,e]+\\],\"changed_at\":\"20"
+fetch "$T"
+expect_eq "after the real edit the tile is fetched anew" "$(last_note)" miss
+forge "{\"id\":$real_id,\"table\":\"tailings.element\",\"op\":\"U\",\"pond_id\":8,\"row_id\":1,\"bbox\":[-180,-90,180,90]}"
+sleep 1
+expect_eq "a replay of the real change is not relayed again" "$(grep -c '^event: change$' "$HTTP_WORK/forged.sse")" 1
+expect_eq "... nor applied again" "$(metric tailings_changes_applied_total)" 1
+fetch "$T"
+expect_eq "... and the tile stays cached" "$(last_note)" hit
+kill $sse 2>/dev/null
+
+echo "# a tile whose query began before an edit is not cached"
+# another session holds pond locked: the tile's query takes its snapshot, then waits;
+# meanwhile an edit commits and is announced; then the lock goes and the query ends
+coproc LOCKER { psql -X -q -At -d "$db" 2>&1; }
+echo "BEGIN; LOCK TABLE tailings.pond IN ACCESS EXCLUSIVE MODE; SELECT 'locked';" >&"${LOCKER[1]}"
+read -r -t 10 line <&"${LOCKER[0]}"
+expect_eq "pond is locked" "$line" locked
+applied=$(metric tailings_changes_applied_total)
+curl -sS --max-time 30 -o "$HTTP_WORK/waited.mvt" "$HTTP_URL$TG" &
+waiter=$!
+sleep 0.5
+move_jc2 "$db"
+for i in $(seq 50); do [ "$(metric tailings_changes_applied_total)" -gt "$applied" ] && break; sleep 0.1; done
+echo "COMMIT; SELECT 'unlocked';" >&"${LOCKER[1]}"
+read -r -t 10 line <&"${LOCKER[0]}"
+echo "\\q" >&"${LOCKER[1]}"
+wait $waiter
+old=$(md5sum <"$HTTP_WORK/waited.mvt" | cut -d' ' -f1)
+fetch "$TG"
+expect_eq "the next request is not served the tile that waited from the cache" "$(last_note)" miss
+expect_eq "... it gets the map after the edit" "$(body_md5)" "$(tile_md5 "$db" "'{groundwater}'" NULL)"
+check "... which differs from the one that waited (its snapshot predated the edit)" test "$(body_md5)" != "$old"
+
+echo "# ?at= in the future is the current map, not immutable"
+fetch "$T?at=2099-01-01T00:00:00Z"
+expect_eq "a future at: 200" "$ST" 200
+expect_match "a future at is not cached for a year" "$(hdr Cache-Control)" '^(no-cache|public, max-age=[0-9]+)$'
+f1=$(body_md5)
+move_jc2 "$db"
+for i in $(seq 30); do [ "$(metric tailings_changes_applied_total)" -ge 3 ] && break; sleep 0.1; done
+fetch "$T?at=2099-01-01T00:00:00Z"
+expect_eq "a future at follows an edit" "$(body_md5)" "$(tile_md5 "$db" NULL "'2099-01-01T00:00:00Z'")"
+check "... so it changed" test "$(body_md5)" != "$f1"
+
+echo "# history after the oldest open transaction is not yet final"
+coproc TX { psql -X -q -At -d "$db" 2>&1; }
+echo "BEGIN; SELECT 'started';" >&"${TX[1]}"
+read -r -t 10 line <&"${TX[0]}"
+expect_eq "a transaction is open" "$line" started
+sleep 1.2
+at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+fetch "$T?at=$at"
+expect_eq "at after the open transaction began: 200" "$ST" 200
+expect_match "... not immutable" "$(hdr Cache-Control)" '^(no-cache|public, max-age=[0-9]+)$'
+before=$(body_md5)
+echo "UPDATE tailings.element SET geom = ST_Translate(geom, 0.0005, 0) WHERE pond_id = 8 AND name = '地下水监视井 JC2'; COMMIT; SELECT 'done';" >&"${TX[1]}"
+read -r -t 10 line <&"${TX[0]}"
+echo "\\q" >&"${TX[1]}"
+for i in $(seq 30); do [ "$(metric tailings_changes_applied_total)" -ge 4 ] && break; sleep 0.1; done
+fetch "$T?at=$at"
+expect_eq "the map of that moment now holds the edit, stamped at its transaction's start" "$(body_md5)" \
+	"$(tile_md5 "$db" NULL "'$at'")"
+check "... which changed it" test "$(body_md5)" != "$before"
+fetch "$T?at=2025-06-01T00:00:00Z"
+expect_match "a moment before every open transaction is immutable" "$(hdr Cache-Control)" 'immutable'
+
+echo "# fractions of a second do not bypass the cache"
+fetch "$T?at=2025-06-01T00:00:00.123Z"
+expect_eq "at with a fraction: from the cache" "$(last_note)" hit
+fetch "$T?at=2025-06-01T00:00:00.987654Z"
+expect_eq "another fraction of the same second: from the cache" "$(last_note)" hit
+
+echo "# a deaf listener is noticed"
+lpid=$(q -d "$db" -c "SELECT pid FROM pg_stat_activity WHERE datname = '$db' AND query LIKE '%LISTEN%' AND pid <> pg_backend_pid()")
+check "the listener's backend found" test -n "$lpid"
+fetch "$T"
+fetch "$T"
+expect_eq "cached before" "$(last_note)" hit
+kill -STOP "$lpid" && echo "$lpid" >"$HTTP_WORK/stopped"
+move_jc2 "$db"
+want=$(tile_md5 "$db" NULL NULL)
+degraded=
+for i in $(seq 450); do
+	code=$(curl -s -o "$HTTP_WORK/h.json" -w '%{http_code}' "$HTTP_URL/health")
+	[ "$code" = 503 ] && grep -q '"status":"degraded"' "$HTTP_WORK/h.json" && { degraded=$((i / 10)); break; }
+	sleep 0.1
+done
+check "health says degraded (503) while the listener hears nothing" test -n "$degraded" || { cat "$HTTP_WORK/h.json"; tail -5 "$HTTP_ERR"; }
+echo "# noticed after about $degraded s"
+fetch "$T"
+expect_eq "the tile is the edited map, though no notification came" "$(body_md5)" "$want"
+check "the server connects a new listener by itself: health 200 while the deaf one is still stopped" http_wait_health 30
+fetch "$T"; fetch "$T"
+expect_eq "tiles are cached again" "$(last_note)" hit
+move_jc2 "$db"
+for i in $(seq 50); do fetch "$T"; [ "$(body_md5)" = "$(tile_md5 "$db" NULL NULL)" ] && break; sleep 0.1; done
+expect_eq "... and the new listener hears the next edit" "$(body_md5)" "$(tile_md5 "$db" NULL NULL)"
+kill -CONT "$lpid"; rm -f "$HTTP_WORK/stopped"
+
+echo "# hung backends: 504, not a hang"
+http_start hung --db "$(http_conninfo "$db2")" --pool 2 --statement-timeout-ms 1000
+http_wait_health || die "the second server did not come up"
+pids=$(q -d postgres -c "SELECT string_agg(pid::text, ' ') FROM pg_stat_activity WHERE datname = '$db2' AND application_name = 'tailings-tileserver'")
+kill -STOP $pids && echo "$pids" >"$HTTP_WORK/stopped"
+t0=$(date +%s%N)
+fetch /tiles/all/14/12825/6942.mvt
+took=$((($(date +%s%N) - t0) / 1000000))
+echo "# answered $ST after $took ms"
+expect_match "a tile with the database's backends hung: 504 (or 503)" "$ST" '^50[34]$'
+check "... within the deadline (the statement timeout and a grace), not after 20 s" test "$took" -lt 12000
+for i in $(seq 50); do fetch /api/ponds; [ "$ST" = 200 ] && break; sleep 0.1; done
+expect_eq "the hung connections were dropped: new ones answer at once" "$ST" 200
+kill -CONT $pids; rm -f "$HTTP_WORK/stopped"
+check "the server recovers when the backends do" http_wait_health 30
+fetch_tile "a tile after the recovery" 200 /tiles/all/14/12825/6942.mvt
+expect_match "the timeouts are counted" "$(metric tailings_db_timeouts_total)" '^[1-9]'
+http_stop
+HTTP_PID=$SERVER
+http_stop
+expect_eq "SIGTERM: exit status 0" "$HTTP_RC" 0
+check "no tile error logged" bash -c "! grep -q '^tile ' '$HTTP_WORK/integrity.err'"
+q -d postgres -c "DROP ROLE integrity_connect"
+http_finish
