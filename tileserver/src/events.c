@@ -8,8 +8,12 @@
  * JSON, and "event: resync" when the listening connection came back (changes
  * may have been missed).  A comment line every heartbeat keeps proxies from
  * closing the stream and finds dead peers.  A client that does not read
- * (more than MAX_BACKLOG bytes waiting) is closed rather than buffered
- * without bound.
+ * (more than MAX_BACKLOG bytes of memory waiting in its output buffer) has its
+ * connection closed at once, its buffer freed, rather than buffered without
+ * bound.  The memory counted is the buffer's bytes plus a chunk per piece
+ * queued: each event queued alone costs a chunk of about 1 KiB, however short.
+ * No heartbeat is queued behind data still waiting.  A client address may hold
+ * max_per_ip streams at most.
  *
  * Ownership: when the peer goes, libevent detaches the request from its
  * connection and calls the close callback; the request is then ours to free.
@@ -23,7 +27,11 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 
-#define MAX_BACKLOG (256 * 1024)
+#include "conn.h"
+
+#define MAX_BACKLOG (128 * 1024)
+/* what a piece queued in an evbuffer costs at least: a chunk of 1 KiB and its header */
+#define CHAIN_COST 1100
 /* a stream is idle by design: the connection's own timeout must not close it */
 #define STREAM_TIMEOUT_S (7 * 24 * 3600)
 
@@ -32,6 +40,7 @@ typedef struct Client
 	Events	   *ev;
 	struct evhttp_request *req;
 	struct evhttp_connection *evcon;
+	char		ip[64];
 	struct Client *prev,
 			   *next;
 } Client;
@@ -42,6 +51,8 @@ struct Events
 	Client	   *clients;
 	int			nclients;
 	int			max_clients;
+	int			max_per_ip;
+	long long	refused_per_ip;
 	long long	next_id;
 	long long	sent;
 	long long	dropped;
@@ -86,12 +97,31 @@ client_end(Client *c)
 	evhttp_send_reply_end(req);
 }
 
+/* the memory the client's output buffer holds: its bytes, and a chunk per piece */
 static size_t
 backlog(const Client *c)
 {
 	struct bufferevent *bev = evhttp_connection_get_bufferevent(c->evcon);
+	struct evbuffer *out = bev ? bufferevent_get_output(bev) : NULL;
+	size_t		len = out ? evbuffer_get_length(out) : 0;
 
-	return bev ? evbuffer_get_length(bufferevent_get_output(bev)) : 0;
+	if (len == 0)
+		return 0;
+	return len + (size_t) evbuffer_peek(out, -1, NULL, NULL, 0) * CHAIN_COST;
+}
+
+/* a client that does not read: its connection is closed now, and its buffer freed with it */
+static void
+client_drop(Client *c)
+{
+	struct evhttp_connection *evcon = c->evcon;
+
+	c->ev->dropped++;
+	evhttp_connection_set_closecb(evcon, NULL, NULL);
+	client_unlink(c);
+	free(c);
+	/* the request is the connection's and freed with it */
+	evhttp_connection_free(evcon);
 }
 
 /* write text to every client; clients that fall too far behind are closed */
@@ -104,14 +134,18 @@ send_all(Events *ev, const char *text, size_t len, int is_event)
 	for (c = ev->clients; c; c = next)
 	{
 		struct evbuffer *b;
+		size_t		queued;
 
 		next = c->next;
-		if (backlog(c) > MAX_BACKLOG)
+		queued = backlog(c);
+		if (queued + len + CHAIN_COST > MAX_BACKLOG)
 		{
-			ev->dropped++;
-			client_end(c);
+			client_drop(c);
 			continue;
 		}
+		/* a heartbeat behind data still waiting tells nothing new */
+		if (!is_event && queued > 0)
+			continue;
 		if ((b = evbuffer_new()) == NULL)
 			continue;
 		evbuffer_add(b, text, len);
@@ -179,6 +213,33 @@ events_has_room(const Events *ev)
 	return ev->nclients < ev->max_clients;
 }
 
+void
+events_set_max_per_ip(Events *ev, int max_per_ip)
+{
+	ev->max_per_ip = max_per_ip;
+}
+
+int
+events_has_room_for(Events *ev, struct evhttp_connection *evcon)
+{
+	char		ip[64];
+	int			n = 0;
+
+	if (!events_has_room(ev))
+		return 0;
+	if (ev->max_per_ip <= 0)
+		return 1;
+	conn_peer_ip(evcon, ip, sizeof ip);
+	for (const Client *c = ev->clients; c; c = c->next)
+		if (strcmp(c->ip, ip) == 0)
+			n++;
+	if (n < ev->max_per_ip)
+		return 1;
+	ev->refused_per_ip++;
+	conn_log(CONN_LOG_STREAMS, "%s has %d change streams open (--max-streams-per-ip): refused another", ip, n);
+	return 0;
+}
+
 int
 events_add(Events *ev, struct evhttp_request *req)
 {
@@ -190,6 +251,7 @@ events_add(Events *ev, struct evhttp_request *req)
 	c->ev = ev;
 	c->req = req;
 	c->evcon = evhttp_request_get_connection(req);
+	conn_peer_ip(c->evcon, c->ip, sizeof c->ip);
 	evhttp_connection_set_timeout(c->evcon, STREAM_TIMEOUT_S);
 	evhttp_send_reply_start(req, 200, "OK");
 	evbuffer_add_printf(b, "retry: 2000\nevent: hello\ndata: {\"next_id\":%lld}\n\n", ev->next_id + 1);
@@ -238,4 +300,5 @@ events_stats(const Events *ev, EventsStats *out)
 	out->clients = ev->nclients;
 	out->sent = ev->sent;
 	out->dropped = ev->dropped;
+	out->refused_per_ip = ev->refused_per_ip;
 }
