@@ -43,6 +43,8 @@
 #define SWEEP_MS 1000
 #define PAUSED_SWEEP_MS 100
 #define ACCEPT_ERROR_PAUSE_MS 100
+#define LINGER_S 2
+#define MAX_LINGERING 64
 
 typedef struct ConnRec
 {
@@ -54,6 +56,7 @@ typedef struct ConnRec
 	int			got_bytes;		/* bytes of the next request have arrived */
 	int			in_request;		/* a request is with on_request until answered */
 	int			first;			/* no request answered yet */
+	unsigned long long seq;		/* order of acceptance */
 	struct event *deadline;
 	struct evbuffer_cb_entry *incb;
 	struct ConnRec *next_pending;
@@ -71,8 +74,21 @@ struct Conns
 	struct event *settle;
 	struct event *sweep;
 	struct event *resume;
+	int			lingering;		/* closed connections whose last bytes are being read */
+	struct Linger *lingers;
+	unsigned long long seq;
 	ConnStats	st;
 };
+
+/* a closed connection's socket (a dup), read until the client closes it or LINGER_S */
+typedef struct Linger
+{
+	Conns	   *c;
+	int			fd;
+	struct event *ev;
+	struct Linger *prev,
+			   *next;
+} Linger;
 
 /* ---------------------------------------------------------------------------
  * logging
@@ -170,13 +186,30 @@ conn_fd_ip(int fd, char *buf, size_t len)
 /* ---------------------------------------------------------------------------
  * records
  */
+/* evhttp keeps its event callback on the bufferevent (the read one is unset while writing) */
 static int
 conn_alive(const ConnRec *r)
 {
-	bufferevent_data_cb rcb = NULL;
+	bufferevent_event_cb ecb = NULL;
 
-	bufferevent_getcb(r->bev, &rcb, NULL, NULL, NULL);
-	return rcb != NULL;
+	bufferevent_getcb(r->bev, NULL, NULL, &ecb, NULL);
+	return ecb != NULL;
+}
+
+/* the connection accepted first among those waiting for a request head (none: NULL) */
+static ConnRec *
+conn_oldest_waiting(Conns *c)
+{
+	ConnRec    *best = NULL;
+
+	for (int fd = 0; fd < c->nbyfd; fd++)
+	{
+		ConnRec    *r = c->byfd[fd];
+
+		if (r && !r->in_request && conn_alive(r) && (best == NULL || r->seq < best->seq))
+			best = r;
+	}
+	return best;
 }
 
 static void
@@ -186,7 +219,7 @@ conn_update_pause(Conns *c)
 
 	if (c->lev == NULL)
 		return;
-	if (!c->paused && c->st.open >= c->lim.max_conns)
+	if (!c->paused && c->st.open >= c->lim.max_conns && conn_oldest_waiting(c) == NULL)
 	{
 		evconnlistener_disable(c->lev);
 		c->paused = 1;
@@ -195,7 +228,8 @@ conn_update_pause(Conns *c)
 				 c->st.open);
 		event_add(c->sweep, &tv);
 	}
-	else if (c->paused && c->st.open < c->lim.max_conns && !evtimer_pending(c->resume, NULL))
+	else if (c->paused && !evtimer_pending(c->resume, NULL) &&
+			 (c->st.open < c->lim.max_conns || conn_oldest_waiting(c) != NULL))
 	{
 		evconnlistener_enable(c->lev);
 		c->paused = 0;
@@ -254,23 +288,75 @@ conn_sweep_all(Conns *c)
  * reply (a whole HTTP response) to its socket when given.
  */
 static void
+conn_linger_end(Linger *l)
+{
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		l->c->lingers = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
+	l->c->lingering--;
+	event_free(l->ev);
+	close(l->fd);
+	free(l);
+}
+
+static void
+conn_on_linger(evutil_socket_t fd, short what, void *arg)
+{
+	Linger	   *l = arg;
+	char		sink[4096];
+	ssize_t		n = 0;
+
+	if (what & EV_READ)
+		for (int i = 0; i < 16 && (n = recv(fd, sink, sizeof sink, MSG_DONTWAIT)) > 0; i++)
+			;
+	if ((what & EV_TIMEOUT) || n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+		conn_linger_end(l);
+}
+
+/*
+ * Keep reading what the client still sends on a closed connection for a
+ * while: closing a socket with unread bytes resets the connection, and the
+ * client would lose the reply written just before.
+ */
+static void
+conn_linger(Conns *c, int fd)
+{
+	struct timeval tv = {LINGER_S, 0};
+	Linger	   *l;
+	int			dupfd;
+
+	if (c->lingering >= MAX_LINGERING || (dupfd = dup(fd)) < 0)
+		return;
+	if ((l = calloc(1, sizeof(Linger))) == NULL ||
+		(l->ev = event_new(c->base, dupfd, EV_READ | EV_PERSIST, conn_on_linger, l)) == NULL)
+	{
+		free(l);
+		close(dupfd);
+		return;
+	}
+	l->c = c;
+	l->fd = dupfd;
+	l->next = c->lingers;
+	if (c->lingers)
+		c->lingers->prev = l;
+	c->lingers = l;
+	c->lingering++;
+	event_add(l->ev, &tv);
+}
+
+static void
 conn_kill(ConnRec *r, const char *reply)
 {
+	Conns	   *c = r->c;
 	bufferevent_event_cb ecb = NULL;
 	void	   *evcon = NULL;
-	char		sink[4096];
 
 	bufferevent_getcb(r->bev, NULL, NULL, &ecb, &evcon);
-	if (reply)
-	{
-		/* what the client sent is read first: closing with unread bytes would reset the connection */
-		for (int i = 0; i < 16 && recv(r->fd, sink, sizeof sink, MSG_DONTWAIT) > 0; i++)
-			;
-		if (send(r->fd, reply, strlen(reply), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-		{
-			/* nothing to do: the connection is closed anyway */
-		}
-	}
+	if (reply && send(r->fd, reply, strlen(reply), MSG_DONTWAIT | MSG_NOSIGNAL) > 0)
+		conn_linger(c, r->fd);
 	conn_release(r);
 	if (ecb && evcon)
 		evhttp_connection_free(evcon);
@@ -410,11 +496,25 @@ conn_on_accept(struct event_base *base, void *arg)
 	}
 	r->incb = evbuffer_add_cb(bufferevent_get_input(r->bev), conn_on_input, r);
 	bufferevent_incref(r->bev);
+	r->seq = ++c->seq;
 	r->next_pending = c->pending;
 	c->pending = r;
 	c->st.open++;
 	c->st.accepted++;
 	event_active(c->settle, EV_TIMEOUT, 0);
+	/* at the ceiling, the connection waiting longest for its request head makes room */
+	if (c->st.open > c->lim.max_conns)
+	{
+		ConnRec    *old = conn_oldest_waiting(c);
+
+		if (old)
+		{
+			c->st.evicted++;
+			conn_log(CONN_LOG_CEILING, "%d connections open (--max-conns): closed the one waiting longest"
+					 " for its request", c->st.open);
+			conn_kill(old, old->got_bytes ? REPLY_408 : NULL);
+		}
+	}
 	conn_update_pause(c);
 	return r->bev;
 }
@@ -581,6 +681,8 @@ conn_free(Conns *c)
 		if (c->byfd[fd])
 			conn_release(c->byfd[fd]);
 	free(c->byfd);
+	while (c->lingers)
+		conn_linger_end(c->lingers);
 	if (c->settle)
 		event_free(c->settle);
 	if (c->sweep)

@@ -26,6 +26,7 @@ typedef struct ConnStats
 	long long	accepted;
 	long long	refused_per_ip; /* closed at once: their address had max_per_ip open */
 	long long	header_timeouts;	/* closed: the request head did not arrive in time */
+	long long	evicted;		/* closed at the ceiling: waiting longest for a request head */
 	long long	paused;			/* times the ceiling was reached and accepting paused */
 	long long	accept_errors;
 } ConnStats;

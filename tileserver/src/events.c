@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -32,6 +34,11 @@
 #define MAX_BACKLOG (128 * 1024)
 /* what a piece queued in an evbuffer costs at least: a chunk of 1 KiB and its header */
 #define CHAIN_COST 1100
+/*
+ * the kernel's send buffer of a stream: without a bound, Linux grows it to
+ * 4 MiB (tcp_wmem) for a client that does not read
+ */
+#define STREAM_SNDBUF (32 * 1024)
 /* a stream is idle by design: the connection's own timeout must not close it */
 #define STREAM_TIMEOUT_S (7 * 24 * 3600)
 
@@ -41,6 +48,7 @@ typedef struct Client
 	struct evhttp_request *req;
 	struct evhttp_connection *evcon;
 	char		ip[64];
+	int			chunked;		/* the reply has Transfer-Encoding: chunked (HTTP/1.1) */
 	struct Client *prev,
 			   *next;
 } Client;
@@ -124,6 +132,28 @@ client_drop(Client *c)
 	evhttp_connection_free(evcon);
 }
 
+/*
+ * Queue text on the client's connection, framed as evhttp_send_reply_chunk()
+ * would, but copied into the output buffer's last chunk: evhttp would move a
+ * chunk of 1 KiB or more per event, whatever its length.
+ */
+static void
+client_write(Client *c, const char *text, size_t len)
+{
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(c->evcon);
+	struct evbuffer *out;
+
+	if (bev == NULL || len == 0)
+		return;
+	out = bufferevent_get_output(bev);
+	if (c->chunked)
+		evbuffer_add_printf(out, "%zx\r\n", len);
+	evbuffer_add(out, text, len);
+	if (c->chunked)
+		evbuffer_add(out, "\r\n", 2);
+	bufferevent_enable(bev, EV_WRITE);
+}
+
 /* write text to every client; clients that fall too far behind are closed */
 static void
 send_all(Events *ev, const char *text, size_t len, int is_event)
@@ -133,7 +163,6 @@ send_all(Events *ev, const char *text, size_t len, int is_event)
 
 	for (c = ev->clients; c; c = next)
 	{
-		struct evbuffer *b;
 		size_t		queued;
 
 		next = c->next;
@@ -146,11 +175,7 @@ send_all(Events *ev, const char *text, size_t len, int is_event)
 		/* a heartbeat behind data still waiting tells nothing new */
 		if (!is_event && queued > 0)
 			continue;
-		if ((b = evbuffer_new()) == NULL)
-			continue;
-		evbuffer_add(b, text, len);
-		evhttp_send_reply_chunk(c->req, b);
-		evbuffer_free(b);
+		client_write(c, text, len);
 		if (is_event)
 			ev->sent++;
 	}
@@ -252,8 +277,21 @@ events_add(Events *ev, struct evhttp_request *req)
 	c->req = req;
 	c->evcon = evhttp_request_get_connection(req);
 	conn_peer_ip(c->evcon, c->ip, sizeof c->ip);
+	{
+		struct bufferevent *bev = evhttp_connection_get_bufferevent(c->evcon);
+		int			fd = bev ? bufferevent_getfd(bev) : -1;
+		int			sz = STREAM_SNDBUF;
+
+		if (fd >= 0)
+			(void) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+	}
 	evhttp_connection_set_timeout(c->evcon, STREAM_TIMEOUT_S);
 	evhttp_send_reply_start(req, 200, "OK");
+	{
+		const char *te = evhttp_find_header(evhttp_request_get_output_headers(req), "Transfer-Encoding");
+
+		c->chunked = te != NULL && strcasecmp(te, "chunked") == 0;
+	}
 	evbuffer_add_printf(b, "retry: 2000\nevent: hello\ndata: {\"next_id\":%lld}\n\n", ev->next_id + 1);
 	evhttp_send_reply_chunk(req, b);
 	evbuffer_free(b);

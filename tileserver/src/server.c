@@ -739,11 +739,12 @@ metrics_connections(Server *s, struct evbuffer *b)
 						"# TYPE tailings_connections_refused_total counter\n"
 						"tailings_connections_refused_total{reason=\"per_ip\"} %lld\n"
 						"tailings_connections_refused_total{reason=\"header_timeout\"} %lld\n"
+						"tailings_connections_refused_total{reason=\"evicted\"} %lld\n"
 						"# TYPE tailings_connections_paused_total counter\ntailings_connections_paused_total %lld\n"
 						"# TYPE tailings_accept_errors_total counter\ntailings_accept_errors_total %lld\n"
 						"# TYPE tailings_event_streams_refused_per_ip_total counter\n"
 						"tailings_event_streams_refused_per_ip_total %lld\n",
-						cs.open, cs.max_conns, cs.accepted, cs.refused_per_ip, cs.header_timeouts, cs.paused,
+						cs.open, cs.max_conns, cs.accepted, cs.refused_per_ip, cs.header_timeouts, cs.evicted, cs.paused,
 						cs.accept_errors, es.refused_per_ip);
 }
 
