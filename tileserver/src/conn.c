@@ -283,10 +283,30 @@ conn_sweep_all(Conns *c)
 	conn_update_pause(c);
 }
 
-/*
- * Close a connection whose request has not reached on_request, after writing
- * reply (a whole HTTP response) to its socket when given.
- */
+typedef enum ConnReply
+{
+	REPLY_NONE,
+	REPLY_408,
+	REPLY_503_IP
+} ConnReply;
+
+/* an answer written to the socket directly: the request never reached evhttp's callback */
+static int
+conn_send_reply(int fd, ConnReply which)
+{
+	const char *status = which == REPLY_408 ? "408 Request Timeout" : "503 Service Unavailable";
+	const char *body = which == REPLY_408
+		? "{\"error\":\"the request did not arrive in time\",\"status\":408}\n"
+		: "{\"error\":\"too many connections from your address\",\"status\":503}\n";
+	char		buf[512];
+	int			n = snprintf(buf, sizeof buf,
+							 "HTTP/1.1 %s\r\nContent-Type: application/json\r\nConnection: close\r\n"
+							 "Access-Control-Allow-Origin: *\r\n%sContent-Length: %zu\r\n\r\n%s",
+							 status, which == REPLY_503_IP ? "Retry-After: 1\r\n" : "", strlen(body), body);
+
+	return send(fd, buf, (size_t) n, MSG_DONTWAIT | MSG_NOSIGNAL) > 0;
+}
+
 static void
 conn_linger_end(Linger *l)
 {
@@ -347,15 +367,19 @@ conn_linger(Conns *c, int fd)
 	event_add(l->ev, &tv);
 }
 
+/*
+ * Close a connection whose request has not reached on_request, after writing
+ * a reply to its socket (unless REPLY_NONE).
+ */
 static void
-conn_kill(ConnRec *r, const char *reply)
+conn_kill(ConnRec *r, ConnReply reply)
 {
 	Conns	   *c = r->c;
 	bufferevent_event_cb ecb = NULL;
 	void	   *evcon = NULL;
 
 	bufferevent_getcb(r->bev, NULL, NULL, &ecb, &evcon);
-	if (reply && send(r->fd, reply, strlen(reply), MSG_DONTWAIT | MSG_NOSIGNAL) > 0)
+	if (reply != REPLY_NONE && conn_send_reply(r->fd, reply))
 		conn_linger(c, r->fd);
 	conn_release(r);
 	if (ecb && evcon)
@@ -369,16 +393,6 @@ conn_arm(ConnRec *r)
 
 	evtimer_add(r->deadline, &tv);
 }
-
-static const char REPLY_408[] =
-	"HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nConnection: close\r\n"
-	"Access-Control-Allow-Origin: *\r\nContent-Length: 67\r\n\r\n"
-	"{\"error\":\"the request did not arrive in time\",\"status\":408}\n\n\n\n\n\n\n";
-
-static const char REPLY_503_IP[] =
-	"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
-	"Access-Control-Allow-Origin: *\r\nRetry-After: 1\r\nContent-Length: 70\r\n\r\n"
-	"{\"error\":\"too many connections from your address\",\"status\":503}\n\n\n\n\n";
 
 static void
 conn_on_deadline(evutil_socket_t fd, short what, void *arg)
@@ -395,7 +409,7 @@ conn_on_deadline(evutil_socket_t fd, short what, void *arg)
 	if (r->in_request || (!r->first && !r->got_bytes))
 		return;
 	r->c->st.header_timeouts++;
-	conn_kill(r, r->got_bytes ? REPLY_408 : NULL);
+	conn_kill(r, r->got_bytes ? REPLY_408 : REPLY_NONE);
 }
 
 /* bytes arrived: the head of a request after the first must be whole within the timeout */
@@ -512,7 +526,7 @@ conn_on_accept(struct event_base *base, void *arg)
 			c->st.evicted++;
 			conn_log(CONN_LOG_CEILING, "%d connections open (--max-conns): closed the one waiting longest"
 					 " for its request", c->st.open);
-			conn_kill(old, old->got_bytes ? REPLY_408 : NULL);
+			conn_kill(old, old->got_bytes ? REPLY_408 : REPLY_NONE);
 		}
 	}
 	conn_update_pause(c);
