@@ -9,8 +9,11 @@
  * the kernel's backlog holds new clients instead of accept() failing with
  * EMFILE in a loop.  We keep a reference on the bufferevent (so its memory
  * stays ours to look at), and the connection is gone once evhttp has freed it:
- * bufferevent_free() clears its callbacks.  Gone connections are found by a
- * sweep, every second and whenever a limit is reached.
+ * bufferevent_free() clears its callbacks.  The bufferevent closes its socket
+ * (BEV_OPT_CLOSE_ON_FREE) only when our reference goes too, after its events
+ * are deleted: the descriptor cannot be reused under a registered event.
+ * Gone connections are found by a sweep every second, whenever a limit is
+ * reached, and right after a request is answered.
  *
  * The address cap and the deadline need the socket, which evhttp sets on the
  * bufferevent after our callback returns: a "settle" event, made active from
@@ -60,6 +63,8 @@ typedef struct ConnRec
 	struct event *deadline;
 	struct evbuffer_cb_entry *incb;
 	struct ConnRec *next_pending;
+	struct ConnRec *next_check;	/* to look at soon: its request was answered */
+	int			to_check;
 } ConnRec;
 
 struct Conns
@@ -74,6 +79,8 @@ struct Conns
 	struct event *settle;
 	struct event *sweep;
 	struct event *resume;
+	struct event *soon;
+	ConnRec    *checks;
 	int			lingering;		/* closed connections whose last bytes are being read */
 	struct Linger *lingers;
 	unsigned long long seq;
@@ -244,6 +251,13 @@ conn_release(ConnRec *r)
 
 	if (r->fd >= 0 && r->fd < c->nbyfd && c->byfd[r->fd] == r)
 		c->byfd[r->fd] = NULL;
+	if (r->to_check)
+		for (ConnRec **p = &c->checks; *p; p = &(*p)->next_check)
+			if (*p == r)
+			{
+				*p = r->next_check;
+				break;
+			}
 	if (r->deadline)
 		event_free(r->deadline);
 	if (r->incb)
@@ -498,8 +512,8 @@ conn_on_accept(struct event_base *base, void *arg)
 	r->c = c;
 	r->fd = -1;
 	r->first = 1;
-	/* no BEV_OPT_CLOSE_ON_FREE, like evhttp's own: evhttp closes the socket */
-	r->bev = bufferevent_socket_new(base, -1, 0);
+	/* the socket is closed when the last reference goes (see above) */
+	r->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	r->deadline = r->bev ? evtimer_new(base, conn_on_deadline, r) : NULL;
 	if (r->deadline == NULL)
 	{
@@ -550,6 +564,26 @@ conn_on_sweep(evutil_socket_t fd, short what, void *arg)
 	event_add(c->sweep, &tv);
 }
 
+/* the connections whose request was just answered: closed by evhttp since? */
+static void
+conn_on_soon(evutil_socket_t fd, short what, void *arg)
+{
+	Conns	   *c = arg;
+
+	(void) fd;
+	(void) what;
+	while (c->checks)
+	{
+		ConnRec    *r = c->checks;
+
+		c->checks = r->next_check;
+		r->to_check = 0;
+		if (!conn_alive(r))
+			conn_release(r);
+	}
+	conn_update_pause(c);
+}
+
 static void
 conn_on_resume(evutil_socket_t fd, short what, void *arg)
 {
@@ -597,7 +631,8 @@ conn_create(struct event_base *base, struct evhttp *http, const ConnLimits *lim)
 	c->settle = event_new(base, -1, 0, conn_on_settle, c);
 	c->sweep = evtimer_new(base, conn_on_sweep, c);
 	c->resume = evtimer_new(base, conn_on_resume, c);
-	if (c->settle == NULL || c->sweep == NULL || c->resume == NULL)
+	c->soon = event_new(base, -1, 0, conn_on_soon, c);
+	if (c->settle == NULL || c->sweep == NULL || c->resume == NULL || c->soon == NULL)
 	{
 		conn_free(c);
 		return NULL;
@@ -650,6 +685,14 @@ conn_on_complete(struct evhttp_request *req, void *arg)
 	r->in_request = 0;
 	r->first = 0;
 	r->got_bytes = 0;
+	/* evhttp frees the connection next when it is not kept alive: look then */
+	if (!r->to_check)
+	{
+		r->to_check = 1;
+		r->next_check = r->c->checks;
+		r->c->checks = r;
+		event_active(r->c->soon, EV_TIMEOUT, 0);
+	}
 	/* a pipelined request already waiting: its time runs from now */
 	if (evbuffer_get_length(bufferevent_get_input(r->bev)) > 0)
 	{
@@ -703,5 +746,7 @@ conn_free(Conns *c)
 		event_free(c->sweep);
 	if (c->resume)
 		event_free(c->resume);
+	if (c->soon)
+		event_free(c->soon);
 	free(c);
 }
