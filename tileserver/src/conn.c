@@ -47,7 +47,7 @@
 #define PAUSED_SWEEP_MS 100
 #define ACCEPT_ERROR_PAUSE_MS 100
 #define LINGER_S 2
-#define MAX_LINGERING 64
+#define MAX_LINGERING 8
 
 typedef struct ConnRec
 {
@@ -592,15 +592,24 @@ conn_on_resume(evutil_socket_t fd, short what, void *arg)
 	conn_sweep_all(arg);
 }
 
+/*
+ * the Conns of the listener: the listener's callback argument is evhttp's,
+ * which the error callback gets too
+ */
+static Conns *listener_conns;
+
 /* accept() failed (EMFILE, ENFILE, ENOBUFS...): pause instead of trying again at once */
 static void
 conn_on_accept_error(struct evconnlistener *lev, void *arg)
 {
-	Conns	   *c = arg;
+	Conns	   *c = listener_conns;
 	int			err = EVUTIL_SOCKET_ERROR();
 	struct timeval tv = {0, ACCEPT_ERROR_PAUSE_MS * 1000};
 
 	(void) lev;
+	(void) arg;
+	if (c == NULL)
+		return;
 	c->st.accept_errors++;
 	conn_log(CONN_LOG_ACCEPT, "accept: %s (%d connections open): pausing %d ms", strerror(err), c->st.open,
 			 ACCEPT_ERROR_PAUSE_MS);
@@ -646,6 +655,7 @@ void
 conn_set_listener(Conns *c, struct evhttp_bound_socket *bound)
 {
 	c->lev = bound ? evhttp_bound_socket_get_listener(bound) : NULL;
+	listener_conns = c->lev ? c : NULL;
 	if (c->lev)
 		evconnlistener_set_error_cb(c->lev, conn_on_accept_error);
 }
@@ -657,6 +667,8 @@ conn_forget_listener(Conns *c)
 		return;
 	if (c->lev)
 		evconnlistener_set_error_cb(c->lev, NULL);
+	if (listener_conns == c)
+		listener_conns = NULL;
 	c->lev = NULL;
 	c->paused = 0;
 	if (c->resume)
