@@ -81,6 +81,7 @@ struct Conns
 	struct event *resume;
 	struct event *soon;
 	ConnRec    *checks;
+	int			evicted_now;	/* closed to make room in this turn of the loop */
 	int			lingering;		/* closed connections whose last bytes are being read */
 	struct Linger *lingers;
 	unsigned long long seq;
@@ -471,6 +472,7 @@ conn_on_settle(evutil_socket_t fd, short what, void *arg)
 
 	(void) fd;
 	(void) what;
+	c->evicted_now = 0;
 	while (c->pending)
 	{
 		ConnRec    *r = c->pending;
@@ -537,6 +539,18 @@ conn_on_accept(struct event_base *base, void *arg)
 
 		if (old)
 		{
+			struct timeval next = {0, 1000};
+
+			/*
+			 * an evicted socket is closed when the loop comes round: a burst
+			 * of accepts pauses there, or it would run out of descriptors
+			 */
+			if (++c->evicted_now >= 16 && c->lev && !c->paused)
+			{
+				evconnlistener_disable(c->lev);
+				c->paused = 1;
+				evtimer_add(c->resume, &next);
+			}
 			c->st.evicted++;
 			conn_log(CONN_LOG_CEILING, "%d connections open (--max-conns): closed the one waiting longest"
 					 " for its request", c->st.open);
