@@ -52,9 +52,8 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$HTTP_URL/fifo.txt" 
 expect_eq "a FIFO: 404 at once" "$code" 404
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$HTTP_URL/health" || true)
 expect_eq "... and the event loop still runs" "$code" 200
-# (an old server is stuck in open(): a writer lets it go)
-(exec 3>"$www/fifo.txt"; sleep 0.2) &
-sleep 0.5
+# (an old server is stuck in open(): a writer lets it go; opening the FIFO waits for a reader: bounded)
+timeout 2 bash -c 'exec 3>"$1"' _ "$www/fifo.txt" 2>/dev/null || true
 
 echo "# Host"
 for p in /health /style.json /tiles/all.json /api/ponds /tiles/all/14/12824/6942.mvt /index.html /events /metrics; do
