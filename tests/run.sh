@@ -14,7 +14,7 @@ wanted() { [ "$only" = "  " ] || [[ $only == *" $1 "* ]]; }
 
 PGBIN=$(pg_config --bindir)
 PG_REGRESS=$(pg_config --pkglibdir)/pgxs/src/test/regress/pg_regress
-work=$(mktemp -d /tmp/tailings-test.XXXXXX)
+work=$(mktemp -d "${TMPDIR:-/tmp}/tailings-test.XXXXXX")
 chmod 755 "$work"
 export TAILINGS_TEST_WORK=$work
 

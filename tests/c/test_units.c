@@ -113,6 +113,112 @@ test_routes(void)
 	CHECK(parse("relative", NULL).kind == ROUTE_BAD, "a path without / is 400");
 }
 
+/* the connection limits, --public-url and the repeatable --server-name */
+static void
+test_conf_limits(FILE *devnull)
+{
+	Conf		c;
+	char		err[512];
+	char		path[] = "/tmp/tailings-conf-XXXXXX";
+	int			fd = mkstemp(path);
+	FILE	   *f = fdopen(fd, "w");
+
+	unsetenv("TAILINGS_SERVER_NAME");
+	unsetenv("TAILINGS_PUBLIC_URL");
+	{
+		char	   *argv[] = {"x", "--db", "d", NULL};
+
+		CHECK(conf_load(&c, 3, argv, err, sizeof err, devnull) == 0 && c.header_timeout_s == 10 && c.max_conns == 0 &&
+			  c.max_conns_per_ip == 64 && c.max_streams_per_ip == 8 && c.public_url == NULL && c.nserver_names == 0,
+			  "limits: defaults");
+		conf_free(&c);
+	}
+	{
+		char	   *argv[] = {"x", "--db", "d", "--header-timeout-s", "0", NULL};
+
+		CHECK(conf_load(&c, 5, argv, err, sizeof err, devnull) == 2 && strstr(err, "header-timeout-s"),
+			  "header-timeout-s 0 is exit 2");
+		conf_free(&c);
+	}
+	{
+		char	   *argv[] = {"x", "--db", "d", "--max-conns-per-ip=0", "--max-conns", "500", "--max-streams-per-ip", "2", NULL};
+
+		CHECK(conf_load(&c, 8, argv, err, sizeof err, devnull) == 0 && c.max_conns_per_ip == 0 && c.max_conns == 500 &&
+			  c.max_streams_per_ip == 2, "limits from flags");
+		conf_free(&c);
+	}
+	{
+		char	   *argv[] = {"x", "--db", "d", "--public-url", "https://Maps.example.org:8443/one-map//", NULL};
+
+		CHECK(conf_load(&c, 5, argv, err, sizeof err, devnull) == 0 &&
+			  strcmp(c.public_url, "https://Maps.example.org:8443/one-map") == 0, "public-url, trailing slashes dropped");
+		conf_free(&c);
+	}
+	{
+		const char *bad[] = {"javascript:alert(1)", "http://", "https:///x", "http://a b", "http://x\"><y", "http://x?q=1",
+		"ftp://x"};
+
+		for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		{
+			char	   *argv[] = {"x", "--db", "d", "--public-url", (char *) bad[i], NULL};
+
+			CHECK(conf_load(&c, 5, argv, err, sizeof err, devnull) == 2 && strstr(err, "public-url") &&
+				  strchr(err, '\n') == NULL, "a bad public-url is exit 2 with a one-line message");
+			conf_free(&c);
+		}
+	}
+	setenv("TAILINGS_PUBLIC_URL", "http://env.example", 1);
+	{
+		char	   *argv[] = {"x", "--db", "d", NULL};
+
+		CHECK(conf_load(&c, 3, argv, err, sizeof err, devnull) == 0 && strcmp(c.public_url, "http://env.example") == 0,
+			  "public-url from the environment");
+		conf_free(&c);
+	}
+	unsetenv("TAILINGS_PUBLIC_URL");
+	fprintf(f, "db = d\nserver-name = file1.example\nserver-name = file2.example\n");
+	fclose(f);
+	{
+		char	   *argv[] = {"x", "--config", path, NULL};
+
+		CHECK(conf_load(&c, 3, argv, err, sizeof err, devnull) == 0 && c.nserver_names == 2 &&
+			  strcmp(c.server_names[1], "file2.example") == 0, "server-name lines of the file add up");
+		conf_free(&c);
+	}
+	setenv("TAILINGS_SERVER_NAME", "a.example, B.example", 1);
+	{
+		char	   *argv[] = {"x", "--config", path, NULL};
+
+		CHECK(conf_load(&c, 3, argv, err, sizeof err, devnull) == 0 && c.nserver_names == 2 &&
+			  strcmp(c.server_names[0], "a.example") == 0 && strcmp(c.server_names[1], "b.example") == 0,
+			  "TAILINGS_SERVER_NAME: a list, replacing the file's, lower case");
+		conf_free(&c);
+	}
+	{
+		char	   *argv[] = {"x", "--config", path, "--server-name", "x.example", "--server-name=y.example:8443", NULL};
+
+		CHECK(conf_load(&c, 6, argv, err, sizeof err, devnull) == 0 && c.nserver_names == 2 &&
+			  strcmp(c.server_names[0], "x.example") == 0 && strcmp(c.server_names[1], "y.example:8443") == 0,
+			  "repeated --server-name flags add up and replace the environment's");
+		conf_free(&c);
+	}
+	unsetenv("TAILINGS_SERVER_NAME");
+	{
+		char	   *argv[] = {"x", "--db", "d", "--server-name", "evil\"name", NULL};
+
+		CHECK(conf_load(&c, 5, argv, err, sizeof err, devnull) == 2 && strstr(err, "server-name"),
+			  "a bad server-name is exit 2");
+		conf_free(&c);
+	}
+	{
+		char	   *argv[] = {"x", "--db", "d", "--server-name", " , ", NULL};
+
+		CHECK(conf_load(&c, 5, argv, err, sizeof err, devnull) == 2, "an empty server-name is exit 2");
+		conf_free(&c);
+	}
+	unlink(path);
+}
+
 static void
 test_conf(void)
 {
@@ -192,6 +298,7 @@ test_conf(void)
 		free(host);
 		CHECK(conf_parse_listen("h:70000", &host, &port) != 0, "port out of range");
 	}
+	test_conf_limits(devnull);
 	unlink(path);
 	fclose(devnull);
 }

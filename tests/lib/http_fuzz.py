@@ -8,7 +8,11 @@ The cases come from one seeded generator, so a seed always makes the same
 requests: random paths (unicode, %-escapes, %00, long segments, "..", huge and
 negative numbers, empty segments, query strings), malformed request lines, bad
 HTTP versions, huge, malformed and many headers, bodies, slow partial requests
-closed early, pipelined requests and garbage bytes.  They run on a few
+closed early, pipelined requests and garbage bytes; and the server's limits:
+Host headers it does not answer for (400), ambiguous message lengths
+(duplicated Content-Length, Transfer-Encoding beside Content-Length, a length
+that is not a number: 400), request heads that stall past the header deadline
+(408 or closed; run the server with --header-timeout-s 2).  They run on a few
 threads, one connection each; every 250 cases /health must answer 200.
 
 A violation, which makes the exit status 1:
@@ -17,6 +21,8 @@ A violation, which makes the exit status 1:
     server's HTTP layer answers those itself)
   - an answer that is not HTTP/1.x
   - a JSON error body that is not {"error": "...", "status": <the status>}
+  - another status than the one a limit case must get (400 for a bad Host or
+    an ambiguous length; 408 or nothing for a stalled head)
   - no answer at all to a well-formed request
   - /health not 200 between batches, or at the end
 Printed besides: statuses by kind, HEAD answers that carried a body.
@@ -40,10 +46,10 @@ METHODS_OK = ["GET"] * 12 + ["HEAD"] * 2 + ["OPTIONS", "POST", "PUT", "DELETE", 
 
 class Case:
     __slots__ = ("index", "kind", "chunks", "pause", "close_early", "must_answer", "timeout",
-                 "head")
+                 "head", "expect")
 
     def __init__(self, index, kind, chunks, pause=0.0, close_early=False, must_answer=False,
-                 timeout=3.0, head=False):
+                 timeout=3.0, head=False, expect=None):
         self.index = index
         self.kind = kind
         self.chunks = chunks
@@ -52,6 +58,7 @@ class Case:
         self.must_answer = must_answer
         self.timeout = timeout
         self.head = head
+        self.expect = expect    # the statuses allowed, when only some are
 
 
 class Gen:
@@ -180,8 +187,9 @@ class Gen:
     # --- cases -------------------------------------------------------------
     def case(self, i):
         r = self.r
-        kind = r.choices(["path", "reqline", "version", "headers", "body", "slow", "garbage", "pipeline"],
-                         weights=[40, 10, 6, 14, 6, 6, 10, 8])[0]
+        kind = r.choices(["path", "reqline", "version", "headers", "body", "slow", "garbage", "pipeline",
+                          "badhost", "length", "stall"],
+                         weights=[40, 10, 6, 14, 6, 6, 10, 8, 4, 4, 0.4])[0]
         return getattr(self, "case_" + kind)(i)
 
     def request(self, method, target, headers, body=b"", close=True):
@@ -213,7 +221,7 @@ class Gen:
             b"OPTIONS * HTTP/1.1", b"HEAD " + t + b" HTTP/1.1",
         ])
         eol = r.choice([b"\r\n", b"\n", b"\r\n", b"\r"])
-        data = line + eol + b"Host: x" + eol + b"Connection: close" + eol + eol
+        data = line + eol + b"Host: 127.0.0.1" + eol + b"Connection: close" + eol + eol
         return Case(i, "reqline", [data], timeout=0.5)
 
     def case_version(self, i):
@@ -223,7 +231,7 @@ class Gen:
                       b"HTTP/\xff", b"FTP/1.1", b"HTTP/01.01", b"HTTP/1.10",
                       bytes(r.randint(0x21, 0x7e) for _ in range(r.randint(1, 12)))])
         t = self.clean_target(r.choice(["/health", "/tiles/all/3/1/1.mvt", "/api/ponds/8", "/style.json"]))
-        data = b"GET " + t + b" " + v + b"\r\nHost: x\r\nConnection: close\r\n\r\n"
+        data = b"GET " + t + b" " + v + b"\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
         return Case(i, "version", [data], timeout=1.0)
 
     def case_headers(self, i):
@@ -275,7 +283,7 @@ class Gen:
         declared = r.choice([n, n, n + 10, max(0, n - 1)])
         method = r.choice([b"POST", b"PUT", b"PATCH", b"GET", b"DELETE"])
         t = self.clean_target(r.choice(["/health", "/api/ponds", "/tiles/all/3/1/1.mvt", "/nothing"]))
-        data = (method + b" " + t + b" HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % declared
+        data = (method + b" " + t + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % declared
                 + bytes(r.randint(0, 255) for _ in range(min(n, 4096))) + b"b" * max(0, n - 4096))
         # a short body leaves the server waiting: read briefly, then close
         return Case(i, "body", [data], timeout=1.0 if declared <= n else 0.3)
@@ -291,6 +299,43 @@ class Gen:
             pieces.append(part[:k])
             part = part[k:]
         return Case(i, "slow", pieces[:6], pause=r.choice([0.0, 0.01, 0.05]), close_early=True, timeout=0.2)
+
+    def case_badhost(self, i):
+        r = self.r
+        t = self.clean_target(r.choice(["/health", "/tiles/all/3/1/1.mvt", "/api/ponds/8", "/style.json",
+                                        "/tiles/all.json", "/", "/metrics", "/events"]))
+        host = r.choice([b"evil.example", b"attacker.example:80", b"127.0.0.1.nip.io", b"localhost.evil.example",
+                         b"127.0.0.1:1", b"example.org:" + str(r.randint(1, 65535)).encode(), b"127.0.0.1:99999",
+                         b"10.0.0.1", b"[::2]", b"127.0.0.1:", b"a" * r.randint(1, 250)])
+        data = self.request(r.choice(["GET", "HEAD"]), t, [b"Host: " + host])
+        return Case(i, "badhost", [data], must_answer=True, head=data.startswith(b"HEAD"), expect={400})
+
+    def case_length(self, i):
+        r = self.r
+        t = self.clean_target(r.choice(["/health", "/tiles/all/3/1/1.mvt", "/api/ponds", "/style.json"]))
+        h = r.choice([
+            [b"Content-Length: 0", b"Content-Length: 5"],
+            [b"Content-Length: 3", b"Content-Length: 3"],
+            [b"Content-Length: 4", b"Transfer-Encoding: chunked"],
+            [b"Transfer-Encoding: chunked", b"Content-Length: 0"],
+            [b"Transfer-Encoding: gzip, chunked"],
+            [b"Transfer-Encoding: chunked", b"Transfer-Encoding: chunked"],
+            [b"Content-Length: 1x"], [b"Content-Length: -1"], [b"Content-Length: 0x10"], [b"Content-Length: 3, 3"],
+            [b"Content-Length: +3"],
+        ])
+        body = r.choice([b"", b"abc", b"0\r\n\r\n", b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"])
+        method = r.choice(["GET", "HEAD", "POST"])
+        data = self.request(method, t, [b"Host: 127.0.0.1"] + h, body)
+        # libevent answers some of them itself (400, 411, 413 or 501)
+        # (a body shorter than the first length leaves the server waiting: no answer needed)
+        return Case(i, "length", [data], head=method == "HEAD", timeout=1.0, expect={400, 411, 413, 501})
+
+    def case_stall(self, i):
+        r = self.r
+        full = self.request("GET", self.clean_target(r.choice(["/health", "/api/ponds/8"])), self.headers())
+        cut = r.randint(1, len(full) - 5)
+        # the head stops, longer than the header deadline: 408 (or closed when nothing arrived)
+        return Case(i, "stall", [full[:cut]], timeout=4.0, expect={408})
 
     def case_garbage(self, i):
         r = self.r
@@ -423,7 +468,7 @@ def health(port):
     try:
         s = socket.create_connection(("127.0.0.1", port), timeout=5)
         s.settimeout(5)
-        s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         data = b""
         while True:
             b = s.recv(65536)
@@ -483,6 +528,8 @@ def main():
                 if m.group(1) not in (b"HTTP/1.1", b"HTTP/1.0"):
                     versions[m.group(1)] = versions.get(m.group(1), 0) + 1
             codes = []
+            if c.expect and resps and resps[0][0] not in c.expect:
+                violation(c, "limit status", "status %d, want %s" % (resps[0][0], sorted(c.expect)))
             for status, hdrs, body in resps:
                 codes.append(status)
                 statuses.setdefault(c.kind, {}).setdefault(status, 0)

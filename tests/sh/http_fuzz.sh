@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tailings-tileserver against thousands of random and malformed requests over
 # raw sockets (tests/lib/http_fuzz.py, a fixed seed): no answer of 500 or more,
-# every answer HTTP/1.x, every JSON error well formed, and the server alive
-# and healthy afterwards.  HTTP_FUZZ_SEED and HTTP_FUZZ_COUNT override the
+# every answer HTTP/1.x, every JSON error well formed, the limits' statuses
+# (bad Host and ambiguous lengths 400, stalled heads 408), and the server alive
+# and healthy afterwards; then --max-conns-per-ip: connections beyond it 503.  HTTP_FUZZ_SEED and HTTP_FUZZ_COUNT override the
 # seed and the number of cases.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,7 +20,8 @@ www=$HTTP_WORK/fuzz-www
 mkdir -p "$www/sub"
 printf '<!doctype html><title>fuzz</title>\n' >"$www/index.html"
 printf 'x\n' >"$www/sub/a.txt"
-http_start fuzz --db "$(http_conninfo "$db")" --www "$www" --pool 4 --timeout-s 5
+http_start fuzz --db "$(http_conninfo "$db")" --www "$www" --pool 4 --timeout-s 5 --header-timeout-s 2 \
+	--max-conns-per-ip 16
 http_wait_health 15 || die "the server did not start"
 
 "$PY" "$http_root/tests/lib/http_fuzz.py" "$HTTP_PORT" --seed "$seed" --count "$count" --workers 8 \
@@ -34,13 +36,26 @@ expect_eq "/health 200 after the fuzz" "$ST" 200
 fetch_tile "a tile after the fuzz" 200 /tiles/all/14/12824/6942.mvt
 fetch /api/ponds
 expect_eq "/api/ponds after the fuzz" "$ST $("$PY" -c 'import json, sys; print(len(json.load(open(sys.argv[1]))))' "$BODY")" "200 40"
+echo "# the cap per address: 16 held, the 17th refused"
+rm -f "$HTTP_WORK/fz.ready" "$HTTP_WORK/fz.go"
+"$PY" "$http_root/tests/lib/http_attack.py" hold "$HTTP_PORT" 16 "$HTTP_WORK/fz.ready" "$HTTP_WORK/fz.go" "$HTTP_WORK/fz.json" &
+holder=$!
+for _ in $(seq 200); do [ -e "$HTTP_WORK/fz.ready" ] && break; sleep 0.1; done
+HTTP_NO_CORS=1 fetch /health
+expect_eq "a 17th connection from the address: 503 JSON" "$ST $(json_q "$BODY" 'd["status"]' 2>/dev/null)" "503 503"
+touch "$HTTP_WORK/fz.go"
+wait "$holder"
+fetch /health
+expect_eq "served again once they closed" "$ST" 200
 fetch /metrics
+expect_match "metrics: the stalled heads closed at the deadline" \
+	"$(grep '^tailings_connections_refused_total{reason="header_timeout"}' "$BODY")" ' [1-9][0-9]*$'
 check "metrics: no 500 counted" eval '! grep -E "status=\"5(00|04)\"" "$BODY"'
 grep -E '^tailings_http_requests_total' "$BODY" | sed 's/^/# /'
 http_stop 15
 expect_eq "SIGTERM after the fuzz: exit status 0" "$HTTP_RC" 0
-check "stderr: nothing but the start and the stop" \
-	test -z "$(grep -vE '^tailings-tileserver: (listening on|SIGTERM|stopped)' "$HTTP_ERR")"
-grep -vE '^tailings-tileserver: (listening on|SIGTERM|stopped)' "$HTTP_ERR" | head -5
+ok_lines='^tailings-tileserver: (listening on|SIGTERM|stopped|127\.0\.0\.1 has 16 connections open)'
+check "stderr: nothing but the start, the stop and the one refusal" test -z "$(grep -vE "$ok_lines" "$HTTP_ERR")"
+grep -vE "$ok_lines" "$HTTP_ERR" | head -5
 dropdb --if-exists "$db"
 http_finish

@@ -25,7 +25,9 @@ gzip -9 -n -k "$www/app.js"
 vlog=$HTTP_WORK/valgrind.log
 HTTP_WRAPPER=(valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
 	--show-leak-kinds=definite,indirect --num-callers=30 --log-file="$vlog")
-http_start valgrind --db "$(http_conninfo "$db")" --www "$www" --pool 3 --cache-mb 1
+ln -sf /etc/passwd "$www/passwd.txt"
+http_start valgrind --db "$(http_conninfo "$db")" --www "$www" --pool 3 --cache-mb 1 \
+	--header-timeout-s 2 --max-conns-per-ip 8 --max-streams-per-ip 8
 HTTP_WRAPPER=()
 http_wait_health 60 || die "the server did not come up under valgrind"
 T=/tiles/all/14/12824/6942.mvt
@@ -83,10 +85,10 @@ fetch "/$(head -c 3000 /dev/zero | tr '\0' a)"
 expect_eq "414" "$ST" 414
 HTTP_NO_CORS=1 fetch -H "X-Big: $(head -c 9000 /dev/zero | tr '\0' a)" /health
 expect_match "a 9 KB header: 4xx" "$ST" '^4'
-for req in 'HEAD /tiles/all/14/12824/6942.mvt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' \
-	'HEAD /api/ponds/8 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' \
-	'BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n' 'GET / HTTP/9.9\r\n\r\n' '\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03garbage\r\n\r\n' \
-	'GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab' 'GET /tiles/all/1/0/0.mvt HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' \
+for req in 'HEAD /tiles/all/14/12824/6942.mvt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' \
+	'HEAD /api/ponds/8 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' \
+	'BREW /pot HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' 'GET / HTTP/9.9\r\n\r\n' '\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03garbage\r\n\r\n' \
+	'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nab' 'GET /tiles/all/1/0/0.mvt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' \
 	'GET /health HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'; do
 	printf "$req" | raw_http 2 >"$HTTP_WORK/vg.raw" || true
 	echo "# raw $(printf '%s' "$req" | cut -c1-40): $(head -1 "$HTTP_WORK/vg.raw" | tr -d '\r' | cut -c1-60)"
@@ -142,6 +144,36 @@ sleep 0.5
 fetch_tile "after a rule change" 200 "$T"
 fetch /metrics
 check "metrics: notifications counted" grep -q '^tailings_notifications_total [1-9]' "$BODY"
+
+echo "# limits and hygiene"
+fetch -H 'Host: rebind.example' /health
+expect_eq "a bad Host: 400" "$ST" 400
+fetch /passwd.txt
+expect_eq "a symbolic link in --www: 404" "$ST" 404
+printf 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nContent-Length: 3\r\n\r\nabc' | raw_http 3 >"$HTTP_WORK/vg.raw" || true
+expect_match "two Content-Length: 400" "$(head -1 "$HTTP_WORK/vg.raw")" '^HTTP/1.1 400'
+res=$("$PY" "$http_root/tests/lib/http_attack.py" trickle "$HTTP_PORT" 15)
+expect_match "a trickled head: 408 at the deadline" "$res" '^closed [0-9.]+ HTTP/1.1 408'
+rm -f "$HTTP_WORK/vg-hold."*
+"$PY" "$http_root/tests/lib/http_attack.py" hold "$HTTP_PORT" 8 "$HTTP_WORK/vg-hold.ready" "$HTTP_WORK/vg-hold.go" "$HTTP_WORK/vg-hold.json" &
+holder=$!
+for _ in $(seq 300); do [ -e "$HTTP_WORK/vg-hold.ready" ] && break; sleep 0.1; done
+HTTP_NO_CORS=1 fetch /health
+expect_eq "a ninth connection from the address: 503" "$ST" 503
+touch "$HTTP_WORK/vg-hold.go"
+wait "$holder"
+rm -f "$HTTP_WORK/vg-nr."*
+"$PY" "$http_root/tests/lib/http_attack.py" nonreaders "$HTTP_PORT" 3 "$HTTP_WORK/vg-nr.ready" "$HTTP_WORK/vg-nr.go" "$HTTP_WORK/vg-nr.json" &
+nr=$!
+for _ in $(seq 300); do [ -e "$HTTP_WORK/vg-nr.ready" ] && break; sleep 0.1; done
+sleep 1
+q -d "$db" -c "SELECT count(pg_notify('tailings_changes', json_build_object('n', g, 'pad', repeat('x', 400))::text))
+	FROM generate_series(1, 1500) g" >/dev/null
+for _ in $(seq 300); do [ "$(metric tailings_event_streams_dropped_total)" -ge 3 ] 2>/dev/null && break; sleep 0.2; done
+check "3 non-reading streams dropped" test "$(metric tailings_event_streams_dropped_total)" -ge 3
+touch "$HTTP_WORK/vg-nr.go"
+wait "$nr"
+expect_eq "... their connections closed" "$(json_q "$HTTP_WORK/vg-nr.json" 'd["eof"]' 2>/dev/null)" 3
 
 echo "# SIGTERM"
 pid=$HTTP_PID

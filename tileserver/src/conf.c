@@ -13,6 +13,13 @@
  *   --timeout-s N       TAILINGS_TIMEOUT_S            timeout-s
  *   --max-age-s N       TAILINGS_MAX_AGE_S            max-age-s
  *   --access-log on|off TAILINGS_ACCESS_LOG           access-log
+ *   --header-timeout-s N     TAILINGS_HEADER_TIMEOUT_S     header-timeout-s
+ *   --max-conns N            TAILINGS_MAX_CONNS            max-conns
+ *   --max-conns-per-ip N     TAILINGS_MAX_CONNS_PER_IP     max-conns-per-ip
+ *   --max-streams-per-ip N   TAILINGS_MAX_STREAMS_PER_IP   max-streams-per-ip
+ *   --public-url URL         TAILINGS_PUBLIC_URL           public-url
+ *   --server-name NAME       TAILINGS_SERVER_NAME          server-name   (repeatable; the
+ *                            environment variable takes names separated by commas or spaces)
  *   --config FILE       TAILINGS_CONFIG
  * The config file holds "key = value" lines; # starts a comment.
  */
@@ -30,7 +37,9 @@ typedef enum
 	OPT_STRING,
 	OPT_INT,
 	OPT_BOOL,
-	OPT_LISTEN
+	OPT_LISTEN,
+	OPT_URL,
+	OPT_NAMES
 } OptType;
 
 typedef struct Option
@@ -62,6 +71,20 @@ static const Option options[] = {
 	{"max-streams", "TAILINGS_MAX_STREAMS", OPT_INT, OFF(max_streams), 0, 100000,
 	 "open change streams (/events) at most, 0 turns them off (default 256)"},
 	{"access-log", "TAILINGS_ACCESS_LOG", OPT_BOOL, OFF(access_log), 0, 1, "a line per request on stdout: on|off (default on)"},
+	{"header-timeout-s", "TAILINGS_HEADER_TIMEOUT_S", OPT_INT, OFF(header_timeout_s), 1, 3600,
+	 "a request's head (and body) must arrive within this many seconds of the connection\n"
+	 "                           or of its first byte, else 408 and close (default 10)"},
+	{"max-conns", "TAILINGS_MAX_CONNS", OPT_INT, OFF(max_conns), 0, 1000000,
+	 "open connections at most; accepting pauses there (default 0: from the descriptor limit)"},
+	{"max-conns-per-ip", "TAILINGS_MAX_CONNS_PER_IP", OPT_INT, OFF(max_conns_per_ip), 0, 1000000,
+	 "open connections from one client address, 0: no cap (default 64)"},
+	{"max-streams-per-ip", "TAILINGS_MAX_STREAMS_PER_IP", OPT_INT, OFF(max_streams_per_ip), 0, 100000,
+	 "open change streams from one client address, 0: no cap (default 8)"},
+	{"public-url", "TAILINGS_PUBLIC_URL", OPT_URL, OFF(public_url), 0, 0,
+	 "http(s)://host[:port][/path] of the absolute URLs in style.json and TileJSON;\n"
+	 "                           the Host header is then not checked (default: none)"},
+	{"server-name", "TAILINGS_SERVER_NAME", OPT_NAMES, 0, 0, 0,
+	 "a Host name accepted besides the listen address; repeatable (env: a list)"},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -116,6 +139,95 @@ conf_parse_listen(const char *s, char **host, int *port)
 	*host = hlen ? strndup(h, hlen) : strdup("0.0.0.0");
 	*port = (int) p;
 	return *host ? 0 : -1;
+}
+
+int
+conf_check_public_url(const char *url)
+{
+	const char *host;
+	size_t		hlen;
+
+	if (strncmp(url, "http://", 7) == 0)
+		host = url + 7;
+	else if (strncmp(url, "https://", 8) == 0)
+		host = url + 8;
+	else
+		return -1;
+	hlen = strcspn(host, "/");
+	if (hlen == 0 || strlen(url) > 200)
+		return -1;
+	/* it is written into JSON and URLs as it is: no quotes, spaces, controls, queries */
+	for (const char *p = host; *p; p++)
+		if (!(isalnum((unsigned char) *p) || strchr(".-:[]_/~%", *p)))
+			return -1;
+	return 0;
+}
+
+int
+conf_check_host_name(const char *name)
+{
+	size_t		n = strlen(name);
+
+	if (n == 0 || n > 253)
+		return -1;
+	for (const char *p = name; *p; p++)
+		if (!(isalnum((unsigned char) *p) || strchr(".-:[]_", *p)))
+			return -1;
+	return 0;
+}
+
+static void
+conf_clear_names(Conf *conf)
+{
+	for (int i = 0; i < conf->nserver_names; i++)
+		free(conf->server_names[i]);
+	free(conf->server_names);
+	conf->server_names = NULL;
+	conf->nserver_names = 0;
+}
+
+/* append the names of value (separated by commas or spaces) to --server-name's list */
+static int
+conf_add_names(Conf *conf, const char *value, const char *from, char *err, size_t errlen)
+{
+	char	   *copy = strdup(value);
+	char	   *save = NULL;
+	int			rc = 0;
+	int			added = 0;
+
+	if (copy == NULL)
+		return -1;
+	for (char *tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save))
+	{
+		char	  **grown;
+
+		if (conf_check_host_name(tok) != 0)
+		{
+			snprintf(err, errlen, "invalid value \"%s\" for server-name (%s): expected a host name", tok, from);
+			rc = -1;
+			break;
+		}
+		grown = realloc(conf->server_names, (size_t) (conf->nserver_names + 1) * sizeof(char *));
+		if (grown == NULL || (grown[conf->nserver_names] = strdup(tok)) == NULL)
+		{
+			if (grown)
+				conf->server_names = grown;
+			rc = -1;
+			break;
+		}
+		for (char *p = grown[conf->nserver_names]; *p; p++)
+			*p = (char) tolower((unsigned char) *p);
+		conf->server_names = grown;
+		conf->nserver_names++;
+		added++;
+	}
+	if (rc == 0 && added == 0)
+	{
+		snprintf(err, errlen, "invalid value \"%s\" for server-name (%s): expected a host name", value, from);
+		rc = -1;
+	}
+	free(copy);
+	return rc;
 }
 
 static const Option *
@@ -185,6 +297,28 @@ set_option(Conf *conf, const Option *o, const char *value, const char *from, cha
 				conf->listen_port = port;
 				return 0;
 			}
+		case OPT_URL:
+			{
+				char	  **slot = (char **) (base + o->offset);
+				char	   *url;
+
+				if (conf_check_public_url(value) != 0)
+				{
+					snprintf(err, errlen, "invalid value \"%s\" for %s (%s): expected http://HOST[:PORT][/PATH]"
+							 " or https://...", value, o->name, from);
+					return -1;
+				}
+				if ((url = strdup(value)) == NULL)
+					return -1;
+				/* no trailing slash: paths are appended */
+				for (size_t n = strlen(url); n > 0 && url[n - 1] == '/'; n--)
+					url[n - 1] = '\0';
+				free(*slot);
+				*slot = url;
+				return 0;
+			}
+		case OPT_NAMES:
+			return conf_add_names(conf, value, from, err, errlen);
 	}
 	return -1;
 }
@@ -259,6 +393,8 @@ conf_free(Conf *conf)
 	free(conf->www);
 	free(conf->cors_origin);
 	free(conf->config_file);
+	free(conf->public_url);
+	conf_clear_names(conf);
 	memset(conf, 0, sizeof(*conf));
 }
 
@@ -266,6 +402,9 @@ int
 conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out)
 {
 	const char *flag_values[NOPTIONS] = {0};
+	const char **names = calloc((size_t) argc + 1, sizeof(char *));	/* every --server-name */
+	int			nnames = 0;
+	int			rc = 2;
 	const char *config = getenv("TAILINGS_CONFIG");
 
 	memset(conf, 0, sizeof(*conf));
@@ -280,6 +419,10 @@ conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out
 	conf->max_age_s = 0;
 	conf->access_log = 1;
 	conf->max_streams = 256;
+	conf->header_timeout_s = 10;
+	conf->max_conns = 0;
+	conf->max_conns_per_ip = 64;
+	conf->max_streams_per_ip = 8;
 
 	/* flags first, remembered; applied last so that they win */
 	for (int i = 1; i < argc; i++)
@@ -293,12 +436,13 @@ conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
 		{
 			conf_usage(out);
-			return 1;
+			rc = 1;
+			goto done;
 		}
 		if (strncmp(arg, "--", 2) != 0)
 		{
 			snprintf(err, errlen, "unexpected argument \"%s\" (see --help)", arg);
-			return 2;
+			goto done;
 		}
 		arg += 2;
 		eq = strchr(arg, '=');
@@ -310,7 +454,7 @@ conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out
 		else
 		{
 			snprintf(err, errlen, "option --%s needs a value", name);
-			return 2;
+			goto done;
 		}
 		if (strcmp(name, "config") == 0)
 		{
@@ -321,37 +465,62 @@ conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out
 		if (o == NULL)
 		{
 			snprintf(err, errlen, "unknown option --%s (see --help)", name);
-			return 2;
+			goto done;
 		}
 		flag_values[o - options] = value;
+		if (o->type == OPT_NAMES && names)
+			names[nnames++] = value;
+	}
+	if (names == NULL)
+	{
+		snprintf(err, errlen, "out of memory");
+		return 2;
 	}
 
 	if (config)
 	{
 		conf->config_file = strdup(config);
 		if (load_file(conf, config, err, errlen) != 0)
-			return 2;
+			goto done;
 	}
 	for (size_t i = 0; i < NOPTIONS; i++)
 	{
 		const char *v = getenv(options[i].env);
 
 		/* a flag for the same setting wins: its environment value is not even read */
-		if (v && *v && flag_values[i] == NULL && set_option(conf, &options[i], v, options[i].env, err, errlen) != 0)
-			return 2;
+		if (v == NULL || *v == '\0' || flag_values[i] != NULL)
+			continue;
+		/* a list from the environment replaces the config file's */
+		if (options[i].type == OPT_NAMES)
+			conf_clear_names(conf);
+		if (set_option(conf, &options[i], v, options[i].env, err, errlen) != 0)
+			goto done;
 	}
 	for (size_t i = 0; i < NOPTIONS; i++)
 	{
 		char		from[80];
 
 		snprintf(from, sizeof from, "--%s", options[i].name);
-		if (flag_values[i] && set_option(conf, &options[i], flag_values[i], from, err, errlen) != 0)
-			return 2;
+		if (flag_values[i] == NULL)
+			continue;
+		if (options[i].type == OPT_NAMES)
+		{
+			/* repeated flags add up, and replace the environment's and the file's list */
+			conf_clear_names(conf);
+			for (int n = 0; n < nnames; n++)
+				if (set_option(conf, &options[i], names[n], from, err, errlen) != 0)
+					goto done;
+		}
+		else if (set_option(conf, &options[i], flag_values[i], from, err, errlen) != 0)
+			goto done;
 	}
 	if (conf->db == NULL || conf->db[0] == '\0')
 	{
 		snprintf(err, errlen, "no database: give --db or set DATABASE_URL");
-		return 2;
+		goto done;
 	}
-	return 0;
+	rc = 0;
+done:
+	free(names);
+	return rc;
 }

@@ -21,6 +21,13 @@ typedef struct Conf
 	int			max_age_s;		/* Cache-Control max-age of current tiles */
 	int			max_streams;	/* open /events streams at most */
 	int			access_log;		/* 1: a line per request on stdout */
+	int			header_timeout_s;	/* a request's head (and body) must arrive within this */
+	int			max_conns;		/* open connections at most; 0: from the descriptor limit */
+	int			max_conns_per_ip;	/* from one client address; 0: no cap */
+	int			max_streams_per_ip; /* change streams from one client address; 0: no cap */
+	char	   *public_url;		/* scheme://host[:port][/prefix] of absolute URLs; NULL: from Host */
+	char	  **server_names;	/* Host names accepted besides the listen address */
+	int			nserver_names;
 	char	   *config_file;
 } Conf;
 
@@ -36,5 +43,10 @@ void		conf_usage(void *out);
 
 /* Parse "HOST:PORT" (or ":PORT", "[v6]:PORT"); 0 on success. */
 int			conf_parse_listen(const char *s, char **host, int *port);
+
+/* 0 when url can be --public-url: http(s)://host[:port][/path], no quotes, spaces or queries */
+int			conf_check_public_url(const char *url);
+/* 0 when name can be a --server-name (letters, digits, . - _ : [ ]) */
+int			conf_check_host_name(const char *name);
 
 #endif

@@ -8,8 +8,12 @@
  * JSON, and "event: resync" when the listening connection came back (changes
  * may have been missed).  A comment line every heartbeat keeps proxies from
  * closing the stream and finds dead peers.  A client that does not read
- * (more than MAX_BACKLOG bytes waiting) is closed rather than buffered
- * without bound.
+ * (more than MAX_BACKLOG bytes of memory waiting in its output buffer) has its
+ * connection closed at once, its buffer freed, rather than buffered without
+ * bound.  The memory counted is the buffer's bytes plus a chunk per piece
+ * queued: each event queued alone costs a chunk of about 1 KiB, however short.
+ * No heartbeat is queued behind data still waiting.  A client address may hold
+ * max_per_ip streams at most.
  *
  * Ownership: when the peer goes, libevent detaches the request from its
  * connection and calls the close callback; the request is then ours to free.
@@ -19,11 +23,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 
-#define MAX_BACKLOG (256 * 1024)
+#include "conn.h"
+
+#define MAX_BACKLOG (128 * 1024)
+/* what a piece queued in an evbuffer costs at least: a chunk of 1 KiB and its header */
+#define CHAIN_COST 1100
+/*
+ * the kernel's send buffer of a stream: without a bound, Linux grows it to
+ * 4 MiB (tcp_wmem) for a client that does not read
+ */
+#define STREAM_SNDBUF (32 * 1024)
 /* a stream is idle by design: the connection's own timeout must not close it */
 #define STREAM_TIMEOUT_S (7 * 24 * 3600)
 
@@ -32,6 +47,8 @@ typedef struct Client
 	Events	   *ev;
 	struct evhttp_request *req;
 	struct evhttp_connection *evcon;
+	char		ip[64];
+	int			chunked;		/* the reply has Transfer-Encoding: chunked (HTTP/1.1) */
 	struct Client *prev,
 			   *next;
 } Client;
@@ -42,6 +59,8 @@ struct Events
 	Client	   *clients;
 	int			nclients;
 	int			max_clients;
+	int			max_per_ip;
+	long long	refused_per_ip;
 	long long	next_id;
 	long long	sent;
 	long long	dropped;
@@ -86,12 +105,53 @@ client_end(Client *c)
 	evhttp_send_reply_end(req);
 }
 
+/* the memory the client's output buffer holds: its bytes, and a chunk per piece */
 static size_t
 backlog(const Client *c)
 {
 	struct bufferevent *bev = evhttp_connection_get_bufferevent(c->evcon);
+	struct evbuffer *out = bev ? bufferevent_get_output(bev) : NULL;
+	size_t		len = out ? evbuffer_get_length(out) : 0;
 
-	return bev ? evbuffer_get_length(bufferevent_get_output(bev)) : 0;
+	if (len == 0)
+		return 0;
+	return len + (size_t) evbuffer_peek(out, -1, NULL, NULL, 0) * CHAIN_COST;
+}
+
+/* a client that does not read: its connection is closed now, and its buffer freed with it */
+static void
+client_drop(Client *c)
+{
+	struct evhttp_connection *evcon = c->evcon;
+
+	c->ev->dropped++;
+	evhttp_connection_set_closecb(evcon, NULL, NULL);
+	client_unlink(c);
+	free(c);
+	/* the request is the connection's and freed with it */
+	evhttp_connection_free(evcon);
+}
+
+/*
+ * Queue text on the client's connection, framed as evhttp_send_reply_chunk()
+ * would, but copied into the output buffer's last chunk: evhttp would move a
+ * chunk of 1 KiB or more per event, whatever its length.
+ */
+static void
+client_write(Client *c, const char *text, size_t len)
+{
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(c->evcon);
+	struct evbuffer *out;
+
+	if (bev == NULL || len == 0)
+		return;
+	out = bufferevent_get_output(bev);
+	if (c->chunked)
+		evbuffer_add_printf(out, "%zx\r\n", len);
+	evbuffer_add(out, text, len);
+	if (c->chunked)
+		evbuffer_add(out, "\r\n", 2);
+	bufferevent_enable(bev, EV_WRITE);
 }
 
 /* write text to every client; clients that fall too far behind are closed */
@@ -103,20 +163,19 @@ send_all(Events *ev, const char *text, size_t len, int is_event)
 
 	for (c = ev->clients; c; c = next)
 	{
-		struct evbuffer *b;
+		size_t		queued;
 
 		next = c->next;
-		if (backlog(c) > MAX_BACKLOG)
+		queued = backlog(c);
+		if (queued + len + CHAIN_COST > MAX_BACKLOG)
 		{
-			ev->dropped++;
-			client_end(c);
+			client_drop(c);
 			continue;
 		}
-		if ((b = evbuffer_new()) == NULL)
+		/* a heartbeat behind data still waiting tells nothing new */
+		if (!is_event && queued > 0)
 			continue;
-		evbuffer_add(b, text, len);
-		evhttp_send_reply_chunk(c->req, b);
-		evbuffer_free(b);
+		client_write(c, text, len);
 		if (is_event)
 			ev->sent++;
 	}
@@ -179,6 +238,33 @@ events_has_room(const Events *ev)
 	return ev->nclients < ev->max_clients;
 }
 
+void
+events_set_max_per_ip(Events *ev, int max_per_ip)
+{
+	ev->max_per_ip = max_per_ip;
+}
+
+int
+events_has_room_for(Events *ev, struct evhttp_connection *evcon)
+{
+	char		ip[64];
+	int			n = 0;
+
+	if (!events_has_room(ev))
+		return 0;
+	if (ev->max_per_ip <= 0)
+		return 1;
+	conn_peer_ip(evcon, ip, sizeof ip);
+	for (const Client *c = ev->clients; c; c = c->next)
+		if (strcmp(c->ip, ip) == 0)
+			n++;
+	if (n < ev->max_per_ip)
+		return 1;
+	ev->refused_per_ip++;
+	conn_log(CONN_LOG_STREAMS, "%s has %d change streams open (--max-streams-per-ip): refused another", ip, n);
+	return 0;
+}
+
 int
 events_add(Events *ev, struct evhttp_request *req)
 {
@@ -190,8 +276,22 @@ events_add(Events *ev, struct evhttp_request *req)
 	c->ev = ev;
 	c->req = req;
 	c->evcon = evhttp_request_get_connection(req);
+	conn_peer_ip(c->evcon, c->ip, sizeof c->ip);
+	{
+		struct bufferevent *bev = evhttp_connection_get_bufferevent(c->evcon);
+		int			fd = bev ? bufferevent_getfd(bev) : -1;
+		int			sz = STREAM_SNDBUF;
+
+		if (fd >= 0)
+			(void) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+	}
 	evhttp_connection_set_timeout(c->evcon, STREAM_TIMEOUT_S);
 	evhttp_send_reply_start(req, 200, "OK");
+	{
+		const char *te = evhttp_find_header(evhttp_request_get_output_headers(req), "Transfer-Encoding");
+
+		c->chunked = te != NULL && strcasecmp(te, "chunked") == 0;
+	}
 	evbuffer_add_printf(b, "retry: 2000\nevent: hello\ndata: {\"next_id\":%lld}\n\n", ev->next_id + 1);
 	evhttp_send_reply_chunk(req, b);
 	evbuffer_free(b);
@@ -238,4 +338,5 @@ events_stats(const Events *ev, EventsStats *out)
 	out->clients = ev->nclients;
 	out->sent = ev->sent;
 	out->dropped = ev->dropped;
+	out->refused_per_ip = ev->refused_per_ip;
 }

@@ -15,6 +15,7 @@ typedef struct EventsStats
 	int			clients;
 	long long	sent;			/* events written, summed over clients */
 	long long	dropped;		/* clients closed because they could not keep up */
+	long long	refused_per_ip; /* streams refused: their address had max_per_ip open */
 } EventsStats;
 
 /* heartbeat_s: a comment line is sent this often so proxies and dead peers are noticed */
@@ -25,6 +26,10 @@ void		events_free(Events *ev);
 
 /* 1 when another client can be taken */
 int			events_has_room(const Events *ev);
+/* streams from one client address at most; 0: no cap */
+void		events_set_max_per_ip(Events *ev, int max_per_ip);
+/* 1 when another client can be taken from evcon's address (a refusal is counted and logged) */
+int			events_has_room_for(Events *ev, struct evhttp_connection *evcon);
 
 /*
  * Start the stream on req (headers already set by the caller) and keep it

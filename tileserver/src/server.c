@@ -7,6 +7,7 @@
  */
 #include "server.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,16 +16,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
 #include "cache.h"
 #include "changes.h"
+#include "conn.h"
 #include "db.h"
 #include "events.h"
 #include "route.h"
@@ -115,6 +119,7 @@ struct Server
 	Cache	   *cache;
 	Changes    *changes;
 	Events	   *events;
+	Conns	   *conns;
 	Inflight   *inflight;
 	Metrics		m;
 	int			active;			/* requests not yet answered */
@@ -680,22 +685,26 @@ static const char SQL_BOUNDS[] =
 	"SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)"
 	" FROM (SELECT ST_Extent(location) AS b FROM tailings.pond) s";
 
-/* scheme://host of the request, for absolute URLs */
+/*
+ * scheme://host of absolute URLs: --public-url when set; else the Host the
+ * request was sent to (on_request let only the listen address and the
+ * --server-name names through); else the listen address.  X-Forwarded-Proto
+ * is not read: behind a TLS proxy, set --public-url.
+ */
 static void
 base_url(Req *r, char *buf, size_t len)
 {
-	struct evkeyvalq *in = evhttp_request_get_input_headers(r->req);
-	const char *host = evhttp_find_header(in, "Host");
-	const char *proto = evhttp_find_header(in, "X-Forwarded-Proto");
-	int			ok = host != NULL && *host && strlen(host) < 200;
+	const Conf *conf = r->s->conf;
+	const char *host = evhttp_find_header(evhttp_request_get_input_headers(r->req), "Host");
 
-	for (const char *p = host; ok && *p; p++)
-		if (!(isalnum((unsigned char) *p) || strchr(".-:[]_", *p)))
-			ok = 0;
-	if (ok)
-		snprintf(buf, len, "%s://%s", proto && strcmp(proto, "https") == 0 ? "https" : "http", host);
+	if (conf->public_url)
+		snprintf(buf, len, "%s", conf->public_url);
+	else if (host != NULL && *host && strlen(host) < 200 && conf_check_host_name(host) == 0)
+		snprintf(buf, len, "http://%s", host);
+	else if (strchr(conf->listen_host, ':'))
+		snprintf(buf, len, "http://[%s]:%d", conf->listen_host, conf->listen_port);
 	else
-		snprintf(buf, len, "http://%s:%d", r->s->conf->listen_host, r->s->conf->listen_port);
+		snprintf(buf, len, "http://%s:%d", conf->listen_host, conf->listen_port);
 }
 
 static void
@@ -758,6 +767,31 @@ handle_health(Req *r)
 	if (!up || !trusted)
 		evhttp_add_header(evhttp_request_get_output_headers(r->req), "Retry-After", "1");
 	http_reply(r, up && trusted ? 200 : 503, "application/json", b, NULL);
+}
+
+/* the connection limits' counters, after the others */
+static void
+metrics_connections(Server *s, struct evbuffer *b)
+{
+	ConnStats	cs;
+	EventsStats es;
+
+	conn_stats(s->conns, &cs);
+	events_stats(s->events, &es);
+	evbuffer_add_printf(b,
+						"# TYPE tailings_connections gauge\ntailings_connections %d\n"
+						"# TYPE tailings_connections_max gauge\ntailings_connections_max %d\n"
+						"# TYPE tailings_connections_accepted_total counter\ntailings_connections_accepted_total %lld\n"
+						"# TYPE tailings_connections_refused_total counter\n"
+						"tailings_connections_refused_total{reason=\"per_ip\"} %lld\n"
+						"tailings_connections_refused_total{reason=\"header_timeout\"} %lld\n"
+						"tailings_connections_refused_total{reason=\"evicted\"} %lld\n"
+						"# TYPE tailings_connections_paused_total counter\ntailings_connections_paused_total %lld\n"
+						"# TYPE tailings_accept_errors_total counter\ntailings_accept_errors_total %lld\n"
+						"# TYPE tailings_event_streams_refused_per_ip_total counter\n"
+						"tailings_event_streams_refused_per_ip_total %lld\n",
+						cs.open, cs.max_conns, cs.accepted, cs.refused_per_ip, cs.header_timeouts, cs.evicted, cs.paused,
+						cs.accept_errors, es.refused_per_ip);
 }
 
 static void
@@ -836,6 +870,7 @@ handle_metrics(Req *r)
 							"# TYPE tailings_changes_trusted gauge\ntailings_changes_trusted %d\n",
 							d.timeouts, ch.applied, ch.refused, ch.pings_sent, ch.pings_heard, ch.trusted);
 	}
+	metrics_connections(s, b);
 	http_reply(r, 200, "text/plain; version=0.0.4", b, NULL);
 }
 
@@ -848,7 +883,7 @@ handle_events(Req *r)
 	Server	   *s = r->s;
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
 
-	if (s->shutting_down || !events_has_room(s->events))
+	if (s->shutting_down || !events_has_room_for(s->events, r->evcon))
 	{
 		http_error(r, 503, "too many open change streams");
 		return;
@@ -897,24 +932,65 @@ content_type(const char *path)
 	return "application/octet-stream";
 }
 
-/* open a regular file; -1 when it is missing or not a regular file */
+/*
+ * Open the regular file rel (a path under dir, "/"-separated) without leaving
+ * dir: every component is opened relative to the one before with O_NOFOLLOW,
+ * so a symbolic link anywhere in the path is refused, and "." and ".." too;
+ * O_NONBLOCK, so that a FIFO cannot block the event loop in open(); and the
+ * file must be a regular file.  -1 when not.
+ */
 static int
-open_regular(const char *file, struct stat *st)
+static_open(const char *dir, const char *rel, struct stat *st)
 {
-	int			fd = open(file, O_RDONLY | O_CLOEXEC);
+	char		part[256];
+	int			at = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int			fd = -1;
+	const char *p = rel;
 
-	if (fd >= 0 && (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)))
+	if (at < 0)
+		return -1;
+	for (;;)
 	{
-		close(fd);
+		size_t		n;
+		int			last;
+
+		while (*p == '/')
+			p++;
+		n = strcspn(p, "/");
+		last = p[n] == '\0' || p[n + strspn(p + n, "/")] == '\0';
+		if (n == 0 || n >= sizeof part)
+			goto fail;
+		memcpy(part, p, n);
+		part[n] = '\0';
+		if (strcmp(part, ".") == 0 || strcmp(part, "..") == 0)
+			goto fail;
+		fd = openat(at, part, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (last ? O_NONBLOCK : O_DIRECTORY));
+		close(at);
+		at = -1;
+		if (fd < 0)
+			goto fail;
+		if (last)
+			break;
+		at = fd;
 		fd = -1;
+		p += n;
 	}
+	if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode))
+		goto fail;
 	return fd;
+fail:
+	if (at >= 0)
+		close(at);
+	if (fd >= 0)
+		close(fd);
+	return -1;
 }
 
 /*
- * A file of --www.  When the client accepts gzip and FILE.gz exists beside it
- * (make compresses the viewer's vendored files so), that is sent instead,
- * with Content-Encoding: gzip.
+ * A file of --www: only regular files inside the directory (static_open).
+ * When the client accepts gzip and FILE.gz exists beside it (make compresses
+ * the viewer's vendored files so), that is sent instead, with
+ * Content-Encoding: gzip.
  */
 static void
 handle_static(Req *r, const char *path)
@@ -924,8 +1000,10 @@ handle_static(Req *r, const char *path)
 	char		file[4096];
 	char		gzfile[4100];
 	char		etag[64];
-	struct stat st;
+	struct stat st,
+				gst;
 	int			fd = -1;
+	int			gfd;
 	int			gz = 0;
 	struct evbuffer *b;
 
@@ -940,35 +1018,33 @@ handle_static(Req *r, const char *path)
 		http_error(r, 404, "not found");
 		return;
 	}
-	snprintf(file, sizeof file, "%s%s%s", s->conf->www, path, path[strlen(path) - 1] == '/' ? "index.html" : "");
-	if ((fd = open_regular(file, &st)) < 0)
+	snprintf(file, sizeof file, "%s%s", path, path[strlen(path) - 1] == '/' ? "index.html" : "");
+	if ((fd = static_open(s->conf->www, file, &st)) < 0)
 	{
-		http_error(r, 404, "not found");
+		if (errno == EMFILE || errno == ENFILE)
+			http_error(r, 503, "too many open files");
+		else
+			http_error(r, 404, "not found");
 		return;
 	}
 	snprintf(gzfile, sizeof gzfile, "%s.gz", file);
-	if (accepts_gzip(r->req))
+	gfd = static_open(s->conf->www, gzfile, &gst);
+	if (gfd >= 0)
+		evhttp_add_header(h, "Vary", "Accept-Encoding");
+	/* only a compressed copy at least as new as the file */
+	if (gfd >= 0 && accepts_gzip(r->req) && gst.st_mtime >= st.st_mtime)
 	{
-		struct stat gst;
-		int			gfd = open_regular(gzfile, &gst);
-
-		/* only a compressed copy at least as new as the file */
-		if (gfd >= 0 && gst.st_mtime >= st.st_mtime)
-		{
-			close(fd);
-			fd = gfd;
-			st = gst;
-			gz = 1;
-		}
-		else if (gfd >= 0)
-			close(gfd);
+		close(fd);
+		fd = gfd;
+		st = gst;
+		gz = 1;
 	}
+	else if (gfd >= 0)
+		close(gfd);
 	snprintf(etag, sizeof etag, "\"%llx-%llx%s\"", (unsigned long long) st.st_size,
 			 (unsigned long long) st.st_mtime, gz ? "-gz" : "");
 	evhttp_add_header(h, "ETag", etag);
 	evhttp_add_header(h, "Cache-Control", "no-cache");
-	if (access(gzfile, R_OK) == 0)
-		evhttp_add_header(h, "Vary", "Accept-Encoding");
 	if (etag_matches(r->req, etag))
 	{
 		close(fd);
@@ -1029,6 +1105,148 @@ endpoint_of(RouteKind k)
 	}
 }
 
+/* ---------------------------------------------------------------------------
+ * request hygiene: message framing and the Host header
+ */
+
+/*
+ * 0 when the body's length is unambiguous.  libevent 2.1 reads the first
+ * Content-Length and lets Transfer-Encoding: chunked win over it, where a
+ * proxy in front may read another: two lengths, a length beside a transfer
+ * coding, a coding other than chunked, or a length that is not all digits
+ * (libevent refuses some of these itself, not all: HEAD reads no body) are
+ * refused with 400 and the connection closed.
+ */
+static int
+req_framing_ok(struct evhttp_request *req)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	struct evkeyval *h;
+	int			ncl = 0,
+				nte = 0,
+				nhost = 0;
+
+	for (h = in->tqh_first; h != NULL; h = h->next.tqe_next)
+	{
+		if (strcasecmp(h->key, "Content-Length") == 0)
+		{
+			ncl++;
+			if (h->value[0] == '\0' || strspn(h->value, "0123456789") != strlen(h->value) || strlen(h->value) > 18)
+				return 0;
+		}
+		else if (strcasecmp(h->key, "Transfer-Encoding") == 0)
+		{
+			nte++;
+			if (strcasecmp(h->value, "chunked") != 0)
+				return 0;
+		}
+		else if (strcasecmp(h->key, "Host") == 0)
+			nhost++;
+	}
+	return ncl <= 1 && nte <= 1 && !(ncl && nte) && nhost <= 1;
+}
+
+static int
+host_is_loopback(const char *name)
+{
+	return strcmp(name, "localhost") == 0 || strncmp(name, "127.", 4) == 0 || strcmp(name, "[::1]") == 0 ||
+		strcmp(name, "::1") == 0;
+}
+
+/* the address this connection was accepted on, as a Host would name it ("[v6]" in brackets) */
+static void
+local_address(struct evhttp_connection *evcon, char *buf, size_t len)
+{
+	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	int			fd = bev ? bufferevent_getfd(bev) : -1;
+	struct sockaddr_storage ss;
+	socklen_t	sl = sizeof ss;
+	char		ip[INET6_ADDRSTRLEN];
+
+	buf[0] = '\0';
+	if (fd < 0 || getsockname(fd, (struct sockaddr *) &ss, &sl) != 0)
+		return;
+	if (ss.ss_family == AF_INET && inet_ntop(AF_INET, &((struct sockaddr_in *) &ss)->sin_addr, ip, sizeof ip))
+		snprintf(buf, len, "%s", ip);
+	else if (ss.ss_family == AF_INET6 && inet_ntop(AF_INET6, &((struct sockaddr_in6 *) &ss)->sin6_addr, ip, sizeof ip))
+		snprintf(buf, len, "[%s]", ip);
+}
+
+/*
+ * 1 when the request may be answered for this Host.  With --public-url the
+ * Host is not read.  Else it must name the listen address (host, or
+ * host:port with the listen port): the listen host, the address the
+ * connection came in on, and for a loopback address localhost, 127.0.0.1 and
+ * [::1]; or be a --server-name (with any port).  A request without Host
+ * (HTTP/1.0) is answered.  This refuses DNS rebinding and keeps other
+ * names out of the URLs of style.json and TileJSON.
+ */
+static int
+host_allowed(Req *r)
+{
+	const Conf *conf = r->s->conf;
+	const char *host = evhttp_find_header(evhttp_request_get_input_headers(r->req), "Host");
+	char		name[256],
+				local[64],
+				listen[280];
+	const char *colon;
+	size_t		nlen;
+
+	if (conf->public_url || host == NULL)
+		return 1;
+	if (strlen(host) >= sizeof name || conf_check_host_name(host) != 0)
+		return 0;
+	/* NAME[:PORT] or [V6][:PORT] */
+	colon = host[0] == '[' ? strchr(host, ']') : host;
+	if (colon == NULL)
+		return 0;
+	colon = strchr(colon, ':');
+	nlen = colon ? (size_t) (colon - host) : strlen(host);
+	for (size_t i = 0; i < nlen; i++)
+		name[i] = (char) tolower((unsigned char) host[i]);
+	name[nlen] = '\0';
+	if (nlen == 0)
+		return 0;
+	for (int i = 0; i < conf->nserver_names; i++)
+		if (strcmp(conf->server_names[i], name) == 0 || strcasecmp(conf->server_names[i], host) == 0)
+			return 1;
+	if (colon && (strspn(colon + 1, "0123456789") != strlen(colon + 1) || atoi(colon + 1) != conf->listen_port))
+		return 0;
+	snprintf(listen, sizeof listen, strchr(conf->listen_host, ':') ? "[%s]" : "%s", conf->listen_host);
+	for (char *p = listen; *p; p++)
+		*p = (char) tolower((unsigned char) *p);
+	if (strcmp(name, listen) == 0)
+		return 1;
+	local_address(r->evcon, local, sizeof local);
+	if (local[0] && strcmp(name, local) == 0)
+		return 1;
+	if ((host_is_loopback(local) || host_is_loopback(listen)) &&
+		(strcmp(name, "localhost") == 0 || strcmp(name, "127.0.0.1") == 0 || strcmp(name, "[::1]") == 0))
+		return 1;
+	return 0;
+}
+
+/* 1 when on_request may go on; else the request was answered */
+static int
+request_hygiene(Req *r)
+{
+	struct evkeyvalq *out = evhttp_request_get_output_headers(r->req);
+
+	if (!req_framing_ok(r->req))
+	{
+		/* the next request's start is not known: the connection is closed */
+		evhttp_add_header(out, "Connection", "close");
+		http_error(r, 400, "ambiguous message length: one Content-Length of digits, or Transfer-Encoding: chunked");
+		return 0;
+	}
+	if (!host_allowed(r))
+	{
+		http_error(r, 400, "unknown Host: this server answers for its listen address and its --server-name names");
+		return 0;
+	}
+	return 1;
+}
+
 static void
 on_request(struct evhttp_request *req, void *arg)
 {
@@ -1056,6 +1274,9 @@ on_request(struct evhttp_request *req, void *arg)
 	r->evcon = evhttp_request_get_connection(req);
 	r->ep = EP_OTHER;
 	clock_gettime(CLOCK_MONOTONIC, &r->start);
+	conn_request_begin(s->conns, req);
+	if (!request_hygiene(r))
+		return;
 
 	if (uri == NULL || strlen(uri) > MAX_URI)
 	{
@@ -1259,6 +1480,34 @@ on_listen_resync(const char *xmin, void *arg)
 /* ---------------------------------------------------------------------------
  * life cycle
  */
+
+/* the connection ceiling (below the descriptor limit), the cap per address, the head's deadline */
+static int
+server_limit_connections(Server *s)
+{
+	const Conf *conf = s->conf;
+	long		nofile = conn_raise_nofile();
+	int			ceiling = conn_default_max(nofile, conf->pool);
+	ConnLimits	lim;
+
+	lim.max_conns = conf->max_conns > 0 ? conf->max_conns : ceiling;
+	if (lim.max_conns > ceiling)
+	{
+		fprintf(stderr, "tailings-tileserver: --max-conns %d is more than %ld descriptors allow: %d\n",
+				conf->max_conns, nofile, ceiling);
+		lim.max_conns = ceiling;
+	}
+	lim.max_per_ip = conf->max_conns_per_ip;
+	lim.header_timeout_s = conf->header_timeout_s;
+	s->conns = conn_create(s->base, s->http, &lim);
+	if (s->conns == NULL)
+	{
+		fprintf(stderr, "tailings-tileserver: out of memory\n");
+		return -1;
+	}
+	return 0;
+}
+
 Server *
 server_create(struct event_base *base, const Conf *conf)
 {
@@ -1273,6 +1522,8 @@ server_create(struct event_base *base, const Conf *conf)
 	s->http = evhttp_new(base);
 	s->cache = cache_create((size_t) conf->cache_mb * 1024 * 1024);
 	s->events = events_create(base, conf->max_streams, 15);
+	if (s->events)
+		events_set_max_per_ip(s->events, conf->max_streams_per_ip);
 	for (int i = 0; i < 2; i++)
 		s->sprite[i] = style_sprite_png(i + 1, &s->sprite_len[i]);
 	if (s->http == NULL || s->cache == NULL || s->events == NULL || s->sprite[0] == NULL || s->sprite[1] == NULL)
@@ -1289,6 +1540,8 @@ server_create(struct event_base *base, const Conf *conf)
 	tv.tv_usec = 0;
 	evhttp_set_timeout_tv(s->http, &tv);
 	evhttp_set_gencb(s->http, on_request, s);
+	if (server_limit_connections(s) != 0)
+		goto fail;
 	s->bound = evhttp_bind_socket_with_handle(s->http, conf->listen_host, (ev_uint16_t) conf->listen_port);
 	if (s->bound == NULL)
 	{
@@ -1296,6 +1549,7 @@ server_create(struct event_base *base, const Conf *conf)
 				conf->listen_port, strerror(errno));
 		goto fail;
 	}
+	conn_set_listener(s->conns, s->bound);
 	s->db = db_create(base, conf->db, conf->pool, conf->queue, conf->statement_timeout_ms);
 	if (s->db == NULL)
 	{
@@ -1340,6 +1594,7 @@ server_shutdown(Server *s)
 	}
 	s->shutting_down = 1;
 	events_close_all(s->events);
+	conn_forget_listener(s->conns);
 	if (s->bound)
 		evhttp_del_accept_socket(s->http, s->bound);
 	s->bound = NULL;
@@ -1359,6 +1614,9 @@ server_free(Server *s)
 	changes_free(s->changes);
 	if (s->http)
 		evhttp_free(s->http);
+	/* after evhttp: the connections it frees are then gone */
+	conn_forget_listener(s->conns);
+	conn_free(s->conns);
 	while (s->inflight)
 	{
 		Inflight   *f = s->inflight;
