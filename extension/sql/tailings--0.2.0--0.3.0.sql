@@ -141,3 +141,88 @@ END;
 COMMENT ON FUNCTION history_horizon() IS
 	'the moment before which the change log is final: the start of the oldest transaction still open in this database '
 	'(-infinity while a prepared transaction waits); the map as of an earlier moment never changes';
+
+---------------------------------------------------------------------------
+-- Values that are checked
+---------------------------------------------------------------------------
+-- A rule's arrays: one dimension, no NULL element (a NULL kind passed the
+-- category check and then broke every check of every pond).
+ALTER TABLE requirement
+	ADD CONSTRAINT requirement_arrays_plain CHECK (
+		array_ndims(kinds) = 1 AND array_position(kinds, NULL) IS NULL
+		AND array_ndims(statuses) = 1 AND array_position(statuses, NULL) IS NULL
+		AND array_ndims(levels) = 1 AND array_position(levels, NULL) IS NULL);
+COMMENT ON CONSTRAINT requirement_arrays_plain ON requirement IS
+	'kinds, statuses and levels are one-dimensional arrays without NULL elements';
+
+-- An element's values, beyond their types: a valid geometry of finite
+-- coordinates without empty parts; an accuracy that is a number; dates in
+-- order and not in the future; the attributes a kind requires, when given,
+-- positive numbers.  On UPDATE only what changed is checked, so a row from
+-- before these checks can still be corrected one column at a time.
+CREATE FUNCTION _element_validate() RETURNS trigger
+	LANGUAGE plpgsql SET search_path FROM CURRENT
+AS $$
+DECLARE
+	what text := coalesce(format('element "%s"', NEW.name), format('the %s', NEW.kind));
+	v record;
+	k text;
+	val jsonb;
+BEGIN
+	IF TG_OP = 'INSERT' OR NEW.geom IS DISTINCT FROM OLD.geom THEN
+		IF 'NaN'::float8 IN (ST_XMin(NEW.geom), ST_YMin(NEW.geom), ST_XMax(NEW.geom), ST_YMax(NEW.geom))
+		   OR abs(ST_XMin(NEW.geom)) = 'Infinity' OR abs(ST_XMax(NEW.geom)) = 'Infinity'
+		   OR abs(ST_YMin(NEW.geom)) = 'Infinity' OR abs(ST_YMax(NEW.geom)) = 'Infinity' THEN
+			RAISE EXCEPTION 'coordinates of % are not finite numbers', what
+				USING ERRCODE = 'check_violation', HINT = 'Longitude and latitude in degrees, CGCS2000.';
+		END IF;
+		SELECT * INTO v FROM ST_IsValidDetail(NEW.geom);
+		IF NOT v.valid THEN
+			RAISE EXCEPTION 'geometry of % is not valid: %', what, v.reason
+				USING ERRCODE = 'check_violation',
+				      DETAIL = CASE WHEN v.location IS NOT NULL THEN format('At or near %s.', ST_AsText(v.location)) END,
+				      HINT = 'Redraw it, or repair it with ST_MakeValid(geom).';
+		END IF;
+		IF ST_NumGeometries(NEW.geom) > 1
+		   AND EXISTS (SELECT 1 FROM ST_Dump(NEW.geom) d WHERE ST_IsEmpty(d.geom)) THEN
+			RAISE EXCEPTION 'geometry of % has an empty part', what
+				USING ERRCODE = 'check_violation', HINT = 'Leave the empty part out.';
+		END IF;
+	END IF;
+	IF (TG_OP = 'INSERT' OR NEW.accuracy_m IS DISTINCT FROM OLD.accuracy_m)
+	   AND (NEW.accuracy_m = 'NaN' OR NEW.accuracy_m = 'Infinity') THEN
+		RAISE EXCEPTION 'accuracy_m of % must be a number of metres, not %', what, NEW.accuracy_m
+			USING ERRCODE = 'check_violation';
+	END IF;
+	IF TG_OP = 'INSERT' OR NEW.surveyed_on IS DISTINCT FROM OLD.surveyed_on
+	   OR NEW.verified_on IS DISTINCT FROM OLD.verified_on THEN
+		-- a day's grace: the surveyor's day may be ahead of the server's time zone
+		IF NEW.surveyed_on > current_date + 1 OR NEW.verified_on > current_date + 1 THEN
+			RAISE EXCEPTION 'dates of % are in the future (surveyed_on %, verified_on %)', what,
+				coalesce(to_char(NEW.surveyed_on, 'YYYY-MM-DD'), 'null'),
+				coalesce(to_char(NEW.verified_on, 'YYYY-MM-DD'), 'null')
+				USING ERRCODE = 'check_violation';
+		END IF;
+		IF NEW.verified_on < NEW.surveyed_on THEN
+			RAISE EXCEPTION 'the ground check of % (verified_on %) is before its survey (surveyed_on %)', what,
+				to_char(NEW.verified_on, 'YYYY-MM-DD'), to_char(NEW.surveyed_on, 'YYYY-MM-DD')
+				USING ERRCODE = 'check_violation';
+		END IF;
+	END IF;
+	IF TG_OP = 'INSERT' OR NEW.attrs IS DISTINCT FROM OLD.attrs OR NEW.kind IS DISTINCT FROM OLD.kind THEN
+		FOREACH k IN ARRAY required_attrs(NEW.kind) LOOP
+			val := NEW.attrs -> k;
+			CONTINUE WHEN val IS NULL;	-- absent: the completeness check reports it
+			IF jsonb_typeof(val) <> 'number' OR val::numeric <= 0 THEN
+				RAISE EXCEPTION 'attribute % of % must be a positive number, not %', k, what, val
+					USING ERRCODE = 'check_violation',
+					      HINT = format('For example {"%s": 500}; leave it out while it is not known.', k);
+			END IF;
+		END LOOP;
+	END IF;
+	RETURN NEW;
+END
+$$;
+REVOKE ALL ON FUNCTION _element_validate() FROM PUBLIC;
+CREATE TRIGGER element_validate BEFORE INSERT OR UPDATE ON element
+	FOR EACH ROW EXECUTE FUNCTION _element_validate();

@@ -11,6 +11,7 @@
 
 #include "common/hashfn.h"
 #include "libpq/pqformat.h"
+#include "miscadmin.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 
@@ -99,6 +100,8 @@ char_distance(const char *a, const char *b)
 	{
 		int			diag = row[0];
 
+		CHECK_FOR_INTERRUPTS();
+
 		row[0] = i;
 		for (int j = 1; j <= lb; j++)
 		{
@@ -138,6 +141,28 @@ entry_distance(const char *in, const char *code, const char *label)
 }
 
 #define MAX_SUGGESTIONS 3
+
+/*
+ * Longer input is no code or label (the longest are about 25 bytes): it is
+ * refused without looking for the closest codes, and quoted clipped, so that
+ * a megabyte of it costs no more than a short one.
+ */
+#define MAX_INPUT_BYTES 64
+#define QUOTED_BYTES 40
+
+static void
+refuse_long_input(const char *s, const char *type)
+{
+	size_t		len = strlen(s);
+
+	if (len <= MAX_INPUT_BYTES)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid input value for %s: \"%.*s...\"", type,
+					pg_mbcliplen(s, (int) len, QUOTED_BYTES), s),
+			 errdetail("The input is %zu bytes long; codes and labels are at most %d.", len, MAX_INPUT_BYTES)));
+}
 
 /*
  * Hint naming up to three closest codes.  Entries are given as parallel
@@ -196,12 +221,15 @@ closest_hint(const char *in, const char *const *codes, const char *const *labels
 const TlKind *
 tl_parse_kind(const char *s)
 {
-	char	   *in = normalise_input(s);
-	const TlKind *k = tl_kind_lookup(in);
+	char	   *in;
+	const TlKind *k;
 	const char *codes[TL_N_KINDS];
 	const char *labels[TL_N_KINDS];
 	char	   *hint;
 
+	refuse_long_input(s, "element_kind");
+	in = normalise_input(s);
+	k = tl_kind_lookup(in);
 	if (k != NULL)
 		return k;
 	for (int i = 0; i < TL_N_KINDS; i++)
@@ -222,13 +250,16 @@ tl_parse_kind(const char *s)
 const TlCategory *
 tl_parse_category(const char *s)
 {
-	char	   *in = normalise_input(s);
-	const TlCategory *c = tl_category_lookup(in);
+	char	   *in;
+	const TlCategory *c;
 	const char *codes[TL_N_CATEGORIES];
 	const char *labels[TL_N_CATEGORIES];
 	char	   *hint;
 	StringInfoData all;
 
+	refuse_long_input(s, "element_category");
+	in = normalise_input(s);
+	c = tl_category_lookup(in);
 	if (c != NULL)
 		return c;
 	initStringInfo(&all);

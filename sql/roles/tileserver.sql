@@ -77,7 +77,7 @@ BEGIN
 	-- not granted here.
 	FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
 	           WHERE p.pronamespace = 'tailings'::regnamespace
-	             AND p.proname IN ('tile', 'elements_at', 'completeness', 'check_completeness', 'label', 'category')
+	             AND p.proname IN ('tile', 'elements_at', 'completeness', 'check_completeness', 'label', 'category', 'history_horizon')
 	LOOP
 		EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO tailings_tileserver', f);
 	END LOOP;

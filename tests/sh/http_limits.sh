@@ -117,8 +117,10 @@ wait_file "$HTTP_WORK/nr.ready" 60
 streams() { curl -s --max-time 5 "$HTTP_URL/health" | sed -n 's/.*"event_streams":\([0-9]*\).*/\1/p'; }
 for _ in $(seq 100); do [ "$(streams)" = 512 ] && break; sleep 0.2; done
 expect_eq "512 streams open" "$(streams)" 512
-q -d "$db" -c "SELECT count(pg_notify('tailings_changes', json_build_object('n', g, 'pad', repeat('x', 150))::text))
-	FROM generate_series(1, 4000) g" >/dev/null
+# real changes (the server relays only changes it finds in the log): 4 x 999 elements
+for _ in 1 2 3 4; do
+	q -d "$db" -c "UPDATE tailings.element SET accuracy_m = coalesce(accuracy_m, 0) + 1" >/dev/null
+done
 for _ in $(seq 300); do
 	[ "$(metric tailings_event_streams_dropped_total)" -ge 512 ] 2>/dev/null && break
 	sleep 0.2
@@ -131,7 +133,7 @@ check "kernel send queues to the non-readers under 64 MB (${sendq} MB)" test "${
 rss=$(rss_mb "$HTTP_PID")
 fds=$(nfds "$HTTP_PID")
 echo "# RSS ${rss0} MB before, ${rss} MB after; ${fds} descriptors open"
-check "server RSS under 200 MB after 512 non-readers and 4000 changes (${rss} MB)" test "$rss" -lt 200
+check "server RSS under 200 MB after 512 non-readers and 3996 changes (${rss} MB)" test "$rss" -lt 200
 check "the dropped streams' connections are closed (${fds} descriptors open)" test "$fds" -lt 100
 stream_new=$HTTP_WORK/nr-after.sse
 curl -s -N --max-time 20 "$HTTP_URL/events" >"$stream_new" &

@@ -62,10 +62,10 @@ SELECT changed, new_row->>'remark' AS remark FROM change_log ORDER BY id DESC LI
 ALTER TABLE element DROP COLUMN remark;
 UPDATE element SET name = 'JC-01' WHERE name = 'JC-1';
 SELECT changed, new_row ? 'remark' AS has_remark FROM change_log ORDER BY id DESC LIMIT 1;
-ALTER TABLE element RENAME COLUMN name TO label_text;
-UPDATE element SET label_text = 'JC-001' WHERE label_text = 'JC-01';
+ALTER TABLE element RENAME COLUMN source TO positioned_by;
+UPDATE element SET positioned_by = 'drone' WHERE name = 'JC-01';
 SELECT changed FROM change_log ORDER BY id DESC LIMIT 1;
-ALTER TABLE element RENAME COLUMN label_text TO name;
+ALTER TABLE element RENAME COLUMN positioned_by TO source;
 
 -- pond and requirement are tracked too (requirement rows have no pond)
 UPDATE pond SET status = 'suspended' WHERE code = 'TR-1';
