@@ -49,16 +49,17 @@ BEGIN
 		IF cols IS NULL THEN RETURN NULL; END IF;
 		geom_changed := 'geom' = ANY (cols);
 	END IF;
-	INSERT INTO tailings.change_log (txid, changed_at, actor, table_name, row_id, pond_id, op,
-		old_row, new_row, changed, moved_m)
-	VALUES (pg_current_xact_id(), now(), coalesce(nullif(current_setting('tailings.actor', true), ''), session_user),
-		TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, r.id, r.pond_id, left(TG_OP, 1),
-		o, n, cols, CASE WHEN geom_changed
-		                 THEN ST_Distance(ST_Centroid(OLD.geom)::geography, ST_Centroid(NEW.geom)::geography) END);
 	-- (the elements are CGCS2000, which is used as longitude and latitude directly, as the C trigger does)
 	box := Box2D(CASE WHEN TG_OP = 'DELETE' THEN OLD.geom
 	                  WHEN geom_changed THEN ST_Collect(OLD.geom, NEW.geom)
 	                  ELSE NEW.geom END);
+	INSERT INTO tailings.change_log (txid, changed_at, actor, session_role, table_name, row_id, pond_id, op,
+		old_row, new_row, changed, moved_m, bbox)
+	VALUES (pg_current_xact_id(), now(), coalesce(nullif(current_setting('tailings.actor', true), ''), session_user),
+		session_user, TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, r.id, r.pond_id, left(TG_OP, 1),
+		o, n, cols, CASE WHEN geom_changed
+		                 THEN ST_Distance(ST_Centroid(OLD.geom)::geography, ST_Centroid(NEW.geom)::geography) END,
+		ARRAY[ST_XMin(box), ST_YMin(box), ST_XMax(box), ST_YMax(box)]);
 	PERFORM pg_notify('tailings_changes', json_build_object('table', TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME,
 		'op', left(TG_OP, 1), 'pond_id', r.pond_id, 'row_id', r.id,
 		'bbox', json_build_array(ST_XMin(box), ST_YMin(box), ST_XMax(box), ST_YMax(box)))::text);
@@ -73,7 +74,7 @@ DROP TABLE IF EXISTS bench_$1_history CASCADE;
 CREATE TABLE bench_$1 (LIKE tailings.element INCLUDING ALL);
 SQL
 	case $1 in
-	c) psql -X -q -d bench -c "CREATE TRIGGER t AFTER INSERT OR UPDATE OR DELETE ON bench_c FOR EACH ROW EXECUTE FUNCTION tailings.track_changes()" ;;
+	c) psql -X -q -d bench -c "SELECT tailings.track_table('bench_c')" >/dev/null ;;
 	plpgsql) psql -X -q -d bench -c "CREATE TRIGGER t AFTER INSERT OR UPDATE OR DELETE ON bench_plpgsql FOR EACH ROW EXECUTE FUNCTION track_changes_plpgsql()" ;;
 	periods) psql -X -q -d bench -c "SELECT periods.add_system_time_period('bench_periods')" -c "SELECT periods.add_system_versioning('bench_periods')" >/dev/null ;;
 	esac

@@ -82,6 +82,10 @@ static HTAB *tracked_rels = NULL;
 /* the log INSERT, one plan per session, run as the log's owner */
 static SPIPlanPtr log_plan = NULL;
 
+/* tailings.change_log and its owner, looked up once (forgotten when the relcache says so) */
+static Oid	log_relid = InvalidOid;
+static Oid	log_owner = InvalidOid;
+
 /* set while prune_changes() deletes: the only way past the append-only guard */
 static bool pruning = false;
 
@@ -91,6 +95,8 @@ tracked_rel_invalidate(Datum arg, Oid relid)
 	HASH_SEQ_STATUS status;
 	TrackedRel *entry;
 
+	if (relid == InvalidOid || relid == log_relid)
+		log_relid = log_owner = InvalidOid;
 	if (tracked_rels == NULL)
 		return;
 	hash_seq_init(&status, tracked_rels);
@@ -103,11 +109,15 @@ tracked_rel_invalidate(Datum arg, Oid relid)
 static Oid
 change_log_owner(void)
 {
-	Oid			nsp = get_namespace_oid("tailings", false);
-	Oid			relid = get_relname_relid("change_log", nsp);
+	Oid			nsp;
+	Oid			relid;
 	HeapTuple	tup;
 	Oid			owner;
 
+	if (OidIsValid(log_owner))
+		return log_owner;
+	nsp = get_namespace_oid("tailings", false);
+	relid = get_relname_relid("change_log", nsp);
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
@@ -117,6 +127,8 @@ change_log_owner(void)
 		elog(ERROR, "cache lookup failed for relation %u", relid);
 	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
 	ReleaseSysCache(tup);
+	log_relid = relid;
+	log_owner = owner;
 	return owner;
 }
 

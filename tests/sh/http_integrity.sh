@@ -127,6 +127,28 @@ expect_eq "at with a fraction: from the cache" "$(last_note)" hit
 fetch "$T?at=2025-06-01T00:00:00.987654Z"
 expect_eq "another fraction of the same second: from the cache" "$(last_note)" hit
 
+echo "# past moments cannot take the pool from the current map"
+# the change log held locked: maps of past moments (rebuilt from it) wait, the current map does not
+coproc HOLD { psql -X -q -At -d "$db" 2>&1; }
+echo "BEGIN; LOCK TABLE tailings.change_log IN ACCESS EXCLUSIVE MODE; SELECT 'locked';" >&"${HOLD[1]}"
+read -r -t 10 line <&"${HOLD[0]}"
+expect_eq "the change log is locked" "$line" locked
+moments=()
+for sec in 10 11 12 13 14 15; do
+	curl -s -o /dev/null -w '%{http_code}\n' --max-time 30 "$HTTP_URL$T?at=2026-01-01T00:00:${sec}Z" >>"$HTTP_WORK/moments.txt" &
+	moments+=($!)
+	sleep 0.2
+done
+fetch_tile "the current map meanwhile" 200 /tiles/site/14/12824/6942.mvt
+expect_eq "... from the database, not the cache" "$(last_note)" miss
+echo "COMMIT;" >&"${HOLD[1]}"
+echo "\\q" >&"${HOLD[1]}"
+wait "${moments[@]}"
+sort "$HTTP_WORK/moments.txt" | uniq -c | sed 's/^/# /'
+expect_eq "four of six moments refused at once with 503 (two at a time for a pool of 8)" "$(grep -c '^503$' "$HTTP_WORK/moments.txt")" 4
+expect_eq "... the two made once the log was free" "$(grep -cE '^20[04]$' "$HTTP_WORK/moments.txt")" 2
+expect_eq "... and counted" "$(metric tailings_history_tiles_refused_total)" 4
+
 echo "# a deaf listener is noticed"
 lpid=$(q -d "$db" -c "SELECT pid FROM pg_stat_activity WHERE datname = '$db' AND query LIKE '%LISTEN%' AND pid <> pg_backend_pid()")
 check "the listener's backend found" test -n "$lpid"

@@ -107,6 +107,7 @@ typedef struct Metrics
 	double		tile_seconds;
 	long long	tile_count;
 	long long	coalesced;
+	long long	history_refused;	/* ?at= tiles refused: too many on their way */
 } Metrics;
 
 struct Server
@@ -361,6 +362,17 @@ cache_trusted(Server *s)
 	return changes_trusted(s->changes);
 }
 
+/* tiles of ?at= on their way */
+static int
+history_inflight(const Server *s)
+{
+	int			n = 0;
+
+	for (const Inflight *f = s->inflight; f; f = f->next)
+		n += f->at[0] != '\0';
+	return n;
+}
+
 static void
 tile_key(const Route *rt, char *key, size_t len)
 {
@@ -521,6 +533,18 @@ handle_tile(Req *r, const Route *rt)
 			evhttp_connection_set_closecb(r->evcon, on_connection_close, r);
 			return;
 		}
+	/*
+	 * Maps of past moments cost more than current ones (they are rebuilt from
+	 * the change log): at most a quarter of the pool makes them at once, so
+	 * that requests for many different moments cannot take every connection
+	 * from the current map.
+	 */
+	if (rt->at[0] && history_inflight(s) >= (s->conf->pool + 3) / 4)
+	{
+		s->m.history_refused++;
+		http_error(r, 503, "too many maps of past moments are being made: try again in a moment");
+		return;
+	}
 	f = calloc(1, sizeof(Inflight));
 	if (f == NULL || (f->key = strdup(key)) == NULL)
 	{
@@ -867,8 +891,11 @@ handle_metrics(Req *r)
 							"# TYPE tailings_changes_pings_sent_total counter\ntailings_changes_pings_sent_total %lld\n"
 							"# TYPE tailings_changes_pings_heard_total counter\ntailings_changes_pings_heard_total %lld\n"
 							"# HELP tailings_changes_trusted 1 while the change listener hears its pings: current tiles are cached.\n"
-							"# TYPE tailings_changes_trusted gauge\ntailings_changes_trusted %d\n",
-							d.timeouts, ch.applied, ch.refused, ch.pings_sent, ch.pings_heard, ch.trusted);
+							"# TYPE tailings_changes_trusted gauge\ntailings_changes_trusted %d\n"
+							"# HELP tailings_history_tiles_refused_total ?at= tiles answered 503: a quarter of the pool was making them.\n"
+							"# TYPE tailings_history_tiles_refused_total counter\ntailings_history_tiles_refused_total %lld\n",
+							d.timeouts, ch.applied, ch.refused, ch.pings_sent, ch.pings_heard, ch.trusted,
+							s->m.history_refused);
 	}
 	metrics_connections(s, b);
 	http_reply(r, 200, "text/plain; version=0.0.4", b, NULL);
