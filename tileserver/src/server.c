@@ -419,13 +419,12 @@ tile_result(PGresult *res, int unavailable, void *arg)
 	}
 	else if (s)
 	{
-		Box			bounds = tile_bounds(f->z, f->x, f->y, TILE_BUFFER, TILE_EXTENT);
 		const uint8_t *bytes = (const uint8_t *) PQgetvalue(res, 0, 0);
 		size_t		len = PQgetisnull(res, 0, 0) ? 0 : (size_t) PQgetlength(res, 0, 0);
 
-		e = cache_put(s->cache, f->key, bytes, len, bounds, f->layers, f->at[0] != '\0');
+		e = cache_put(s->cache, f->key, bytes, len, f->z, f->x, f->y, f->layers, f->at[0] != '\0');
 		if (e == NULL)
-			e = own = cache_entry_make(f->key, bytes, len, bounds, f->layers, f->at[0] != '\0');
+			e = own = cache_entry_make(f->key, bytes, len, f->z, f->x, f->y, f->layers, f->at[0] != '\0');
 		if (e == NULL)
 		{
 			status = 500;
