@@ -1,17 +1,27 @@
 /*
  * cache.c - LRU tile cache with bounding-box invalidation.
  *
- * Each entry is on four structures: the LRU list (eviction), the hash by key
- * (cache_get, cache_put), the hash by (z, x, y) (tile_buckets: the entries of
- * one tile, every layer set and ?at= variant) and its zoom level's list
- * (zhead, with zcount entries).  cache_invalidate goes zoom level by zoom
- * level: it computes the tiles the changed box can touch at that zoom
- * (cache_tile_range: Web Mercator, grown by the tile buffer and, for extra
- * layers, the margin, with up to a tile of slack against rounding) and looks
- * them up in the tile hash when they are fewer than the zoom's entries, else
- * walks the zoom's list.  Either way each candidate is decided by the one
- * rule, cache_rule, so the range only has to hold every tile the rule may
- * drop.
+ * Each entry is on the LRU list (eviction) and the hash by key (cache_get,
+ * cache_put); a current entry (not of ?at=, which no change drops) also on
+ * the index: the hash by (z, x, y) (tile_buckets: the entries of one tile,
+ * every layer set), its cell (cell_buckets: 16 x 16 tiles of one zoom level,
+ * the entries in groups by layer set, each item with its tile so that a scan
+ * reads no entry) and its zoom level's list (zhead, with zcount entries).
+ *
+ * cache_invalidate goes zoom level by zoom level: it computes the tiles the
+ * changed box can touch there (cache_tile_range: Web Mercator, grown by the
+ * tile buffer and, for extra layers, the margin, with 1e-3 tile of slack
+ * against rounding), then
+ *   - walks the zoom's list when the range has as many cells as the zoom has
+ *     entries (a big box),
+ *   - looks each tile of the range up when it holds at most 4 tiles a cell
+ *     (a small box),
+ *   - else looks its cells up (a box grown by the margin), and in each cell
+ *     scans the groups with an extra layer, the others only where the box
+ *     itself is; or looks the cell's tiles in the range up when the cell
+ *     holds more than 8 entries a tile of them.
+ * Each candidate is decided by the one rule, cache_rule, so a range only has
+ * to hold every tile the rule may drop.
  */
 #include "cache.h"
 
@@ -22,6 +32,41 @@
 #include <zlib.h>
 
 #define NBUCKETS 65536
+/* a cell: 2^CACHE_CELL_SHIFT tiles a side of one zoom level */
+#define CACHE_CELL_SHIFT 4
+/* a range of tiles is looked up tile by tile when it holds at most this many per cell */
+#define CACHE_TILES_PER_CELL_LOOKUP 4
+/* a cell's items are scanned when fewer than this many per tile of the range in it, else its tiles looked up */
+#define CACHE_ITEMS_PER_TILE_LOOKUP 8
+
+/* an entry in its cell, with its tile, so that scanning a cell reads no entry */
+typedef struct CacheCellItem
+{
+	CacheEntry *e;
+	long		x,
+				y;
+} CacheCellItem;
+
+/* the items of one cell that have the same layers, in no order */
+typedef struct CacheCellGroup
+{
+	unsigned	layers;
+	long		count,
+				cap;
+	CacheCellItem *items;
+} CacheCellGroup;
+
+/* the current entries of one zoom level in one cell, grouped by layers */
+typedef struct CacheCell
+{
+	int			z;
+	long		cx,
+				cy;
+	long		count;
+	int			ngroups;
+	CacheCellGroup *groups;
+	struct CacheCell *chain;	/* hash by (z, cx, cy) */
+} CacheCell;
 
 struct Cache
 {
@@ -31,6 +76,8 @@ struct Cache
 			   *tail;
 	CacheEntry **buckets;		/* by key */
 	CacheEntry **tile_buckets;	/* by (z, x, y) */
+	CacheCell **cell_buckets;	/* by (z, cx, cy) */
+	CacheCell  *scanning;		/* the cell being scanned: not freed when it empties */
 	CacheEntry *zhead[CACHE_MAX_ZOOM + 1];	/* the entries of each zoom level */
 	long		zcount[CACHE_MAX_ZOOM + 1];
 	long long	hits,
@@ -78,9 +125,11 @@ cache_create(size_t capacity)
 		return NULL;
 	c->capacity = capacity;
 	if (capacity > 0 && ((c->buckets = calloc(NBUCKETS, sizeof(CacheEntry *))) == NULL ||
-						 (c->tile_buckets = calloc(NBUCKETS, sizeof(CacheEntry *))) == NULL))
+						 (c->tile_buckets = calloc(NBUCKETS, sizeof(CacheEntry *))) == NULL ||
+						 (c->cell_buckets = calloc(NBUCKETS, sizeof(CacheCell *))) == NULL))
 	{
 		free(c->buckets);
+		free(c->tile_buckets);
 		free(c);
 		return NULL;
 	}
@@ -225,12 +274,135 @@ cache_entry_is_tile(const CacheEntry *e, int z, long x, long y)
 	return e->z == z && e->x == x && e->y == y;
 }
 
-/* put e on the tile hash and its zoom's list */
+static CacheCell *
+cache_cell_find(const Cache *c, int z, long cx, long cy)
+{
+	CacheCell  *cell = c->cell_buckets[cache_tile_bucket(z, cx, cy)];
+
+	while (cell && !(cell->z == z && cell->cx == cx && cell->cy == cy))
+		cell = cell->chain;
+	return cell;
+}
+
+/* the cell of z/cx/cy, made when missing; NULL when out of memory */
+static CacheCell *
+cache_cell_get(Cache *c, int z, long cx, long cy)
+{
+	CacheCell  *cell = cache_cell_find(c, z, cx, cy);
+	CacheCell **b = &c->cell_buckets[cache_tile_bucket(z, cx, cy)];
+
+	if (cell != NULL || (cell = calloc(1, sizeof(CacheCell))) == NULL)
+		return cell;
+	cell->z = z;
+	cell->cx = cx;
+	cell->cy = cy;
+	cell->chain = *b;
+	*b = cell;
+	return cell;
+}
+
 static void
+cache_cell_free(Cache *c, CacheCell *cell)
+{
+	CacheCell **p = &c->cell_buckets[cache_tile_bucket(cell->z, cell->cx, cell->cy)];
+
+	while (*p && *p != cell)
+		p = &(*p)->chain;
+	if (*p)
+		*p = cell->chain;
+	for (int g = 0; g < cell->ngroups; g++)
+		free(cell->groups[g].items);
+	free(cell->groups);
+	free(cell);
+}
+
+/* the index of the cell's group of these layers, made when missing; -1 when out of memory */
+static int
+cache_cell_group(CacheCell *cell, unsigned layers)
+{
+	CacheCellGroup *groups;
+
+	for (int g = 0; g < cell->ngroups; g++)
+		if (cell->groups[g].layers == layers)
+			return g;
+	groups = realloc(cell->groups, (size_t) (cell->ngroups + 1) * sizeof(CacheCellGroup));
+	if (groups == NULL)
+		return -1;
+	cell->groups = groups;
+	groups[cell->ngroups] = (CacheCellGroup) {layers, 0, 0, NULL};
+	return cell->ngroups++;
+}
+
+/* room for one more item in the group; 0 when out of memory */
+static int
+cache_group_reserve(CacheCellGroup *g)
+{
+	long		cap = g->cap ? 2 * g->cap : 4;
+	CacheCellItem *items;
+
+	if (g->count < g->cap)
+		return 1;
+	if ((items = realloc(g->items, (size_t) cap * sizeof(CacheCellItem))) == NULL)
+		return 0;
+	g->items = items;
+	g->cap = cap;
+	return 1;
+}
+
+/* put e in its cell, making the cell; 0 when out of memory */
+static int
+cache_cell_join(Cache *c, CacheEntry *e)
+{
+	CacheCell  *cell = cache_cell_get(c, e->z, e->x >> CACHE_CELL_SHIFT, e->y >> CACHE_CELL_SHIFT);
+	int			g = cell ? cache_cell_group(cell, e->layers) : -1;
+	CacheCellGroup *group;
+
+	if (g < 0 || !cache_group_reserve(&cell->groups[g]))
+	{
+		if (cell && cell->count == 0)
+			cache_cell_free(c, cell);
+		return 0;
+	}
+	group = &cell->groups[g];
+	group->items[group->count] = (CacheCellItem) {e, e->x, e->y};
+	e->cell = cell;
+	e->cell_group = g;
+	e->cell_index = group->count++;
+	cell->count++;
+	return 1;
+}
+
+/*
+ * Take e out of its cell (its group's last item takes its place); the cell
+ * goes with its last entry, unless it is being scanned.
+ */
+static void
+cache_cell_leave(Cache *c, CacheEntry *e)
+{
+	CacheCell  *cell = e->cell;
+	CacheCellGroup *g = &cell->groups[e->cell_group];
+	long		i = e->cell_index;
+
+	g->items[i] = g->items[--g->count];
+	g->items[i].e->cell_index = i;
+	e->cell = NULL;
+	if (--cell->count == 0 && cell != c->scanning)
+		cache_cell_free(c, cell);
+}
+
+/*
+ * Put e on the tile hash, its cell and its zoom's list; 0 when out of memory.
+ * Historical entries, never invalidated by a box, are not indexed.
+ */
+static int
 cache_index_add(Cache *c, CacheEntry *e)
 {
 	CacheEntry **b = &c->tile_buckets[cache_tile_bucket(e->z, e->x, e->y)];
 
+	if (e->historical)
+		return 1;
+	if (!cache_cell_join(c, e))
+		return 0;
 	e->tile_chain = *b;
 	*b = e;
 	e->zprev = NULL;
@@ -239,6 +411,7 @@ cache_index_add(Cache *c, CacheEntry *e)
 		e->znext->zprev = e;
 	c->zhead[e->z] = e;
 	c->zcount[e->z]++;
+	return 1;
 }
 
 static void
@@ -246,6 +419,8 @@ cache_index_remove(Cache *c, CacheEntry *e)
 {
 	CacheEntry **p = &c->tile_buckets[cache_tile_bucket(e->z, e->x, e->y)];
 
+	if (e->historical)
+		return;
 	while (*p && *p != e)
 		p = &(*p)->tile_chain;
 	if (*p)
@@ -258,6 +433,7 @@ cache_index_remove(Cache *c, CacheEntry *e)
 		e->znext->zprev = e->zprev;
 	e->zprev = e->znext = e->tile_chain = NULL;
 	c->zcount[e->z]--;
+	cache_cell_leave(c, e);
 }
 
 static void
@@ -326,9 +502,13 @@ cache_put(Cache *c, const char *key, const uint8_t *raw, size_t len, int z, long
 		remove_entry(c, c->tail);
 		c->evictions++;
 	}
+	if (!cache_index_add(c, e))
+	{
+		cache_entry_free(e);
+		return NULL;
+	}
 	e->chain = c->buckets[b];
 	c->buckets[b] = e;
-	cache_index_add(c, e);
 	lru_push_front(c, e);
 	c->bytes += e->cost;
 	c->entries++;
@@ -489,15 +669,23 @@ cache_range_union(CacheTileRange a, CacheTileRange b)
 	return a;
 }
 
-/* the tiles of zoom z the change may touch: the box's, and the grown box's for extra layers */
-static CacheTileRange
+/* the tiles of one zoom level a change may touch */
+typedef struct CacheZoomRange
+{
+	CacheTileRange box,			/* the box's */
+				grown,			/* the grown box's, for extra layers (empty without) */
+				all;			/* a range holding both */
+} CacheZoomRange;
+
+static CacheZoomRange
 cache_change_range(const CacheChange *d, int z)
 {
-	CacheTileRange r = cache_tile_range(&d->box, z);
+	CacheZoomRange zr;
 
-	if (d->extra_layers)
-		r = cache_range_union(r, cache_tile_range(&d->grown, z));
-	return r;
+	zr.box = cache_tile_range(&d->box, z);
+	zr.grown = d->extra_layers ? cache_tile_range(&d->grown, z) : (CacheTileRange) {0, -1, 0, -1};
+	zr.all = cache_range_union(zr.box, zr.grown);
+	return zr;
 }
 
 /* how many tiles the range holds */
@@ -541,23 +729,130 @@ cache_drop_zoom(Cache *c, const CacheChange *d, int z, long *n)
 	}
 }
 
-/* one zoom level: look the range's tiles up when they are fewer than the zoom's entries */
+static int
+cache_range_has(const CacheTileRange *r, long x, long y)
+{
+	return x >= r->x0 && x <= r->x1 && y >= r->y0 && y <= r->y1;
+}
+
+/*
+ * A cell item the change may drop: current, and in the box's range, or in
+ * the grown box's with an extra layer.
+ */
+/* 1 when ranges a and b share a tile */
+static int
+cache_range_meets(const CacheTileRange *a, const CacheTileRange *b)
+{
+	return a->x0 <= b->x1 && b->x0 <= a->x1 && a->y0 <= b->y1 && b->y0 <= a->y1;
+}
+
+/*
+ * Drop what the change touches among a group's items of the zoom range r
+ * (the box's, or for a group with extra layers the box's and the grown
+ * box's).  Backwards: a drop moves the last item, already seen, into its
+ * place.
+ */
+static void
+cache_drop_group(Cache *c, const CacheChange *d, CacheCellGroup *g, const CacheTileRange *r, long *n)
+{
+	for (long i = g->count - 1; i >= 0; i--)
+	{
+		CacheCellItem *it = &g->items[i];
+
+		if (cache_range_has(r, it->x, it->y) && cache_change_drops(it->e, d))
+			cache_drop(c, it->e, n);
+	}
+}
+
+/* drop what the change touches among the entries of the range's tiles, looking each tile up */
+static void
+cache_drop_tiles(Cache *c, const CacheChange *d, int z, const CacheTileRange *r, long *n)
+{
+	for (long x = r->x0; x <= r->x1; x++)
+		for (long y = r->y0; y <= r->y1; y++)
+			cache_drop_tile(c, d, z, x, y, n);
+}
+
+/* the part of range r in cell cx/cy */
+static CacheTileRange
+cache_range_in_cell(const CacheTileRange *r, long cx, long cy)
+{
+	CacheTileRange in = {cx << CACHE_CELL_SHIFT, ((cx + 1) << CACHE_CELL_SHIFT) - 1, cy << CACHE_CELL_SHIFT,
+	((cy + 1) << CACHE_CELL_SHIFT) - 1};
+
+	in.x0 = r->x0 > in.x0 ? r->x0 : in.x0;
+	in.x1 = r->x1 < in.x1 ? r->x1 : in.x1;
+	in.y0 = r->y0 > in.y0 ? r->y0 : in.y0;
+	in.y1 = r->y1 < in.y1 ? r->y1 : in.y1;
+	return in;
+}
+
+/*
+ * Drop what the change touches among the entries of cell z/cx/cy: scan its
+ * items, or, when they are many for the part of the range in the cell, look
+ * that part's tiles up.
+ */
+static void
+cache_drop_cell(Cache *c, const CacheChange *d, const CacheZoomRange *zr, int z, long cx, long cy, long *n)
+{
+	CacheCell  *cell = cache_cell_find(c, z, cx, cy);
+	CacheTileRange in;
+
+	if (cell == NULL)
+		return;
+	in = cache_range_in_cell(&zr->all, cx, cy);
+	if ((unsigned long long) cell->count > CACHE_ITEMS_PER_TILE_LOOKUP * cache_range_tiles(&in))
+	{
+		cache_drop_tiles(c, d, z, &in, n);
+		return;
+	}
+	/* groups without extra layers only matter where the box itself is */
+	c->scanning = cell;
+	for (int g = 0; g < cell->ngroups; g++)
+		if (cell->groups[g].layers & d->extra_layers)
+			cache_drop_group(c, d, &cell->groups[g], &zr->all, n);
+		else if (cache_range_meets(&zr->box, &in))
+			cache_drop_group(c, d, &cell->groups[g], &zr->box, n);
+	c->scanning = NULL;
+	if (cell->count == 0)
+		cache_cell_free(c, cell);
+}
+
+/* the cells holding the range's tiles */
+static CacheTileRange
+cache_cell_range(const CacheTileRange *r)
+{
+	CacheTileRange cr = {r->x0 >> CACHE_CELL_SHIFT, r->x1 >> CACHE_CELL_SHIFT, r->y0 >> CACHE_CELL_SHIFT,
+	r->y1 >> CACHE_CELL_SHIFT};
+
+	return cr;
+}
+
+/*
+ * One zoom level: walk its entries when the range has as many cells as the
+ * zoom has entries, else look the range's tiles up one by one when they are
+ * few per cell (a small box), else look its cells up (the box grown by the
+ * margin: most of them empty, or their entries mostly dropped).
+ */
 static void
 cache_invalidate_zoom(Cache *c, const CacheChange *d, int z, long *n)
 {
-	CacheTileRange r = cache_change_range(d, z);
-	unsigned long long tiles = cache_range_tiles(&r);
+	CacheZoomRange zr = cache_change_range(d, z);
+	CacheTileRange r = zr.all;
+	CacheTileRange cr = cache_cell_range(&r);
+	unsigned long long tiles = cache_range_tiles(&r),
+				cells = cache_range_tiles(&cr);
 
 	if (tiles == 0)
 		return;
-	if (tiles >= (unsigned long long) c->zcount[z])
-	{
+	if (cells >= (unsigned long long) c->zcount[z])
 		cache_drop_zoom(c, d, z, n);
-		return;
-	}
-	for (long x = r.x0; x <= r.x1; x++)
-		for (long y = r.y0; y <= r.y1; y++)
-			cache_drop_tile(c, d, z, x, y, n);
+	else if (tiles <= CACHE_TILES_PER_CELL_LOOKUP * cells)
+		cache_drop_tiles(c, d, z, &r, n);
+	else
+		for (long cx = cr.x0; cx <= cr.x1; cx++)
+			for (long cy = cr.y0; cy <= cr.y1; cy++)
+				cache_drop_cell(c, d, &zr, z, cx, cy, n);
 }
 
 long
@@ -600,6 +895,7 @@ cache_free(Cache *c)
 		remove_entry(c, c->head);
 	free(c->buckets);
 	free(c->tile_buckets);
+	free(c->cell_buckets);
 	free(c);
 }
 

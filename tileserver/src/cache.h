@@ -5,15 +5,18 @@
  * whose bounds meet the changed area.  Single-threaded: the server runs one
  * event loop.
  *
- * Besides the LRU list and the hash by key, the cache indexes its entries by
- * tile: a hash from (z, x, y) to the entries of that tile (every layer set
- * and ?at= variant), and per zoom level a list of its entries and their
- * count.  To invalidate a box, for each zoom level that has entries the
- * cache computes the range of tiles that the box (grown by the tile buffer,
- * and for extra layers by the margin) can meet, and looks each of those
- * tiles up when they are fewer than the zoom's entries, else walks the
- * zoom's list: the cost follows the tiles the change touches, not the size
- * of the cache.  Which entries go is decided by one rule,
+ * Besides the LRU list and the hash by key, the cache indexes its current
+ * (not historical) entries by tile: a hash from (z, x, y) to the entries of
+ * that tile (every layer set), a hash from cells of 16 x 16 tiles of one
+ * zoom level to their entries grouped by layer set, and per zoom level a
+ * list of its entries and their count.  To invalidate a box, for each zoom
+ * level that has entries the cache computes the range of tiles that the box
+ * (grown by the tile buffer, and for extra layers by the margin) can meet,
+ * and looks those tiles up one by one when the range is small, or its cells
+ * when it is larger (a cell's groups without extra layers only where the box
+ * itself is), or walks the zoom's list when the range has as many cells as
+ * the zoom has entries: the cost follows the tiles the change touches, not
+ * the size of the cache.  Which entries go is decided by one rule,
  * cache_box_touches_tile().
  */
 #ifndef TAILINGS_CACHE_H
@@ -54,6 +57,9 @@ typedef struct CacheEntry
 			   *tile_chain,		/* hash by (z, x, y) */
 			   *zprev,			/* the entries of zoom z */
 			   *znext;
+	struct CacheCell *cell;		/* its cell of tiles, and its place there */
+	int			cell_group;
+	long		cell_index;
 	size_t		cost;
 } CacheEntry;
 
