@@ -1,6 +1,7 @@
 /*
  * Unit tests of the tile server's pure parts: path parsing, configuration,
- * tile bounds, and the cache (eviction, bounding-box invalidation, ETags).
+ * tile bounds, and the cache (eviction, bounding-box invalidation through its
+ * tile index against a walk over every entry, ETags).
  * Prints "ok N - name" / "not ok N - name" lines (TAP) and exits non-zero on
  * any failure.
  */
@@ -330,16 +331,25 @@ test_cache(void)
 {
 	Cache	   *c = cache_create(4000);
 	uint8_t		data[1000];
-	Box			west = {100, 26, 101, 27},
-				east = {102, 26, 103, 27};
+	/* z8 tiles at Panzhihua, 1.4 degrees apart */
+	int			z = 8;
+	long		wx = 199,
+				ex = 201,
+				ty = 108;
 	char		key[32];
 	const CacheEntry *e;
 	CacheStats	s;
 
 	for (size_t i = 0; i < sizeof data; i++)
 		data[i] = (uint8_t) (i * 7);
-	e = cache_put(c, "a", data, 500, west, LAYER_PONDS, 0);
+	e = cache_put(c, "a", data, 500, z, wx, ty, LAYER_PONDS, 0);
 	CHECK(e != NULL && cache_get(c, "a") == e && e->raw_len == 500, "put and get");
+	CHECK(e->z == z && e->x == wx && e->y == ty, "the entry knows its tile");
+	{
+		Box			b = tile_bounds(z, wx, ty, 64, 4096);
+
+		CHECK(memcmp(&b, &e->bounds, sizeof b) == 0, "the entry's bounds are the tile's with the 64/4096 buffer");
+	}
 	CHECK(cache_get(c, "missing") == NULL, "miss");
 	CHECK(e->etag[0] == '"' && strcmp(e->etag, e->etag_gz) != 0, "strong ETags differ by encoding");
 	{
@@ -354,16 +364,16 @@ test_cache(void)
 	for (int i = 0; i < 10; i++)
 	{
 		snprintf(key, sizeof key, "k%d", i);
-		cache_put(c, key, data, 900, east, 2, 0);
+		cache_put(c, key, data, 900, z, ex, ty, 2, 0);
 	}
 	cache_stats(c, &s);
 	CHECK(s.bytes <= 4000 && s.evictions > 0 && cache_get(c, "k9") != NULL && cache_get(c, "k0") == NULL,
 		  "LRU eviction within capacity");
 	CHECK(cache_get(c, "a") == NULL, "oldest entry evicted");
 	/* invalidation by box */
-	cache_put(c, "w", data, 100, west, 2, 0);
-	cache_put(c, "w-hist", data, 100, west, 2, 1);
-	cache_put(c, "e-ponds", data, 100, east, LAYER_PONDS, 0);
+	cache_put(c, "w", data, 100, z, wx, ty, 2, 0);
+	cache_put(c, "w-hist", data, 100, z, wx, ty, 2, 1);
+	cache_put(c, "e-ponds", data, 100, z, ex, ty, LAYER_PONDS, 0);
 	{
 		Box			change = {100.5, 26.5, 100.6, 26.6};
 		long		n = cache_invalidate(c, change, LAYER_PONDS, 0.05);
@@ -372,25 +382,367 @@ test_cache(void)
 			  "a change drops the current tiles it meets, not historical ones");
 	}
 	{
-		Box			near = {101.98, 26.5, 101.99, 26.6};	/* 0.01 degree west of the east box */
+		Box			eb = tile_bounds(z, ex, ty, 64, 4096);
+		Box			near = {eb.xmin - 0.02, 26.5, eb.xmin - 0.01, 26.6};	/* 0.01 degree west of the east tile */
 
+		CHECK(cache_box_touches_tile(near, LAYER_PONDS, 0.05, z, ex, ty, LAYER_PONDS) &&
+			  !cache_box_touches_tile(near, LAYER_PONDS, 0.05, z, ex, ty, 2) &&
+			  !cache_box_touches_tile(near, LAYER_PONDS, 0.005, z, ex, ty, LAYER_PONDS),
+			  "cache_box_touches_tile: the margin counts for extra layers only");
 		CHECK(cache_invalidate(c, near, LAYER_PONDS, 0.05) == 1 && cache_get(c, "e-ponds") == NULL,
 			  "pond tiles within the margin are dropped too");
 	}
-	cache_put(c, "p", data, 100, east, LAYER_PONDS | 2, 0);
+	cache_put(c, "p", data, 100, z, ex, ty, LAYER_PONDS | 2, 0);
 	CHECK(cache_invalidate_layers(c, LAYER_PONDS) >= 1 && cache_get(c, "p") == NULL, "invalidate by layer");
-	/* replacing a key keeps one entry */
-	cache_put(c, "r", data, 100, east, 2, 0);
-	cache_put(c, "r", data, 200, east, 2, 0);
+	/* replacing a key keeps one entry, indexed at its new tile */
+	cache_put(c, "r", data, 100, z, wx, ty, 2, 0);
+	cache_put(c, "r", data, 200, z, ex, ty, 2, 0);
 	e = cache_get(c, "r");
-	CHECK(e && e->raw_len == 200, "a put replaces the entry");
+	CHECK(e && e->raw_len == 200 && e->x == ex, "a put replaces the entry");
+	{
+		Box			west = {100.5, 26.5, 100.6, 26.6},
+					east = {103.5, 26.5, 103.6, 26.6};
+
+		CHECK(cache_invalidate(c, west, 0, 0) == 0 && cache_get(c, "r") != NULL &&
+			  cache_invalidate(c, east, 0, 0) >= 1 && cache_get(c, "r") == NULL,
+			  "a replaced entry is found at its new tile only");
+	}
 	/* an empty tile has no gzip form */
-	e = cache_put(c, "empty", data, 0, east, 2, 0);
+	e = cache_put(c, "empty", data, 0, z, ex, ty, 2, 0);
 	CHECK(e && e->raw_len == 0 && e->gz == NULL, "empty tile");
+	CHECK(cache_put(c, "bad", data, 10, z, 256, 0, 2, 0) == NULL &&
+		  cache_put(c, "bad", data, 10, CACHE_MAX_ZOOM + 1, 0, 0, 2, 0) == NULL &&
+		  cache_put(c, "bad", data, 10, -1, 0, 0, 2, 0) == NULL && cache_get(c, "bad") == NULL,
+		  "a put of no tile keeps nothing");
 	cache_free(c);
 
 	c = cache_create(0);
-	CHECK(cache_put(c, "a", data, 10, west, 2, 0) == NULL && cache_get(c, "a") == NULL, "a zero cache keeps nothing");
+	CHECK(cache_put(c, "a", data, 10, z, wx, ty, 2, 0) == NULL && cache_get(c, "a") == NULL,
+		  "a zero cache keeps nothing");
+	CHECK(cache_invalidate(c, (Box) {-180, -90, 180, 90}, 1, 0.05) == 0, "a zero cache invalidates nothing");
+	cache_free(c);
+}
+
+/* ---- the tile index against a brute-force walk ---- */
+
+static uint64_t rng_state = 0x2545f4914f6cdd1dULL;
+
+static uint64_t
+rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+/* uniform in [a, b) */
+static double
+rng_in(double a, double b)
+{
+	return a + (b - a) * (double) (rng() >> 11) / 9007199254740992.0;
+}
+
+typedef struct TestTile
+{
+	char		key[64];
+	int			z;
+	long		x,
+				y;
+	unsigned	layers;
+	int			historical;
+	int			alive;
+} TestTile;
+
+/* the rule spelled out once more, from tilemath only */
+static int
+test_touches(Box box, unsigned extra, double margin, const TestTile *t)
+{
+	Box			b = tile_bounds(t->z, t->x, t->y, 64, 4096);
+	Box			g = box_grow(box, margin);
+
+	return box_intersects(&b, &box) || ((t->layers & extra) && box_intersects(&b, &g));
+}
+
+/* the tile of zoom z holding lon, lat (clamped to the tiles) */
+static void
+test_tile_of(double lon, double lat, int z, long *x, long *y)
+{
+	double		n = ldexp(1.0, z);
+	double		fx = (lon + 180) / 360 * n;
+	double		r = fmax(-85.0511, fmin(85.0511, lat)) * M_PI / 180;
+	double		fy = (1 - asinh(tan(r)) / M_PI) / 2 * n;
+
+	*x = fx < 0 ? 0 : fx >= n ? (long) n - 1 : (long) fx;
+	*y = fy < 0 ? 0 : fy >= n ? (long) n - 1 : (long) fy;
+}
+
+/* around a city, at the antimeridian, at the poles' last tiles, at 0/0 */
+static const double centres[][2] = {{101.72, 26.58}, {179.99, -16.5}, {-179.99, 65.0}, {12.0, 85.0},
+{-60.0, -85.04}, {0.0, 0.0}};
+
+#define NCENTRES (sizeof centres / sizeof centres[0])
+
+static void
+test_tile_random(TestTile *t)
+{
+	const double *c = centres[rng() % NCENTRES];
+	double		spread = rng() % 4 == 0 ? 2.0 : 0.05;
+
+	t->z = (int) (rng() % 23);
+	test_tile_of(c[0] + rng_in(-spread, spread), c[1] + rng_in(-spread, spread), t->z, &t->x, &t->y);
+	t->layers = (unsigned) (rng() % 63) + 1;
+	t->historical = rng() % 8 == 0;
+	snprintf(t->key, sizeof t->key, "%u/%d/%ld/%ld%s", t->layers, t->z, t->x, t->y,
+			 t->historical ? "@2025-01-01" : "");
+}
+
+/* a change box of one of several kinds: tiny, at a tile's edge, medium, huge, antimeridian, poles, NaN, reversed */
+static Box
+test_box_random(const TestTile *tiles, int ntiles)
+{
+	const double *c = centres[rng() % NCENTRES];
+	double		x = c[0] + rng_in(-0.1, 0.1),
+				y = c[1] + rng_in(-0.1, 0.1);
+	double		eps[] = {0, 1e-12, 1e-9, 1e-6, 1e-3};
+	double		d = eps[rng() % 5];
+	Box			b = {x, y, x + d, y + d};
+
+	switch (rng() % 10)
+	{
+		case 0:
+		case 1:
+		case 2:
+			{
+				/* on or about an edge of a cached tile's bounds, with or without its buffer */
+				const TestTile *t = &tiles[rng() % (unsigned) ntiles];
+				Box			tb = tile_bounds(t->z, t->x, t->y, rng() % 2 ? 64 : 0, 4096);
+				double		ex = rng() % 2 ? tb.xmin : tb.xmax,
+							ey = rng() % 2 ? tb.ymin : tb.ymax;
+				double		s = rng() % 2 ? d : -d;
+
+				b = (Box) {ex + s, ey + s, ex + s + d, ey + s + d};
+				if (rng() % 2)
+					b.ymin = tb.ymin + (tb.ymax - tb.ymin) / 2, b.ymax = b.ymin + d;
+				break;
+			}
+		case 3:
+			b.xmax = x + rng_in(0.01, 1);
+			b.ymax = y + rng_in(0.01, 1);
+			break;
+		case 4:
+			if (rng() % 4 == 0)
+				b = (Box) {-180, -90, 180, 90};
+			else if (rng() % 3 == 0)
+				b = (Box) {-1e300, -1e300, 1e300, 1e300};
+			else
+				b = (Box) {x - 20, y - 20, x + 20, y + 20};
+			break;
+		case 5:
+			/* across the antimeridian, beyond it, at and beyond the poles, infinite */
+			{
+				Box			odd[] = {{179.9, -16.6, 180.3, -16.4}, {180.0, -17, 180.0, -16}, {-180.4, 64.9, -179.9, 65.1},
+				{181, 60, 182, 70}, {-200, 60, -185, 70}, {11.9, 84.9, 12.1, 90}, {11.9, 85.1, 12.1, 95},
+				{-60.1, -90, -59.9, -85.05}, {-60.1, -100, -59.9, -89}, {0, 0, INFINITY, 1},
+				{-INFINITY, -INFINITY, INFINITY, INFINITY}, {101.7, -INFINITY, 101.71, 26.5}};
+
+				b = odd[rng() % (sizeof odd / sizeof odd[0])];
+			}
+			break;
+		case 6:
+			/* NaN coordinates: they meet nothing */
+			((double *) &b)[rng() % 4] = NAN;
+			break;
+		case 7:
+			/* reversed */
+			b = (Box) {x + 0.01, y, x, y + 0.01};
+			break;
+		default:
+			break;
+	}
+	return b;
+}
+
+static void
+test_cache_index(void)
+{
+	enum
+	{
+	NTILES = 3000, NBOXES = 1500
+	};
+	TestTile   *tiles = calloc(NTILES, sizeof(TestTile));
+	Cache	   *ci = cache_create((size_t) 1 << 30),
+			   *cw = cache_create((size_t) 1 << 30);
+	uint8_t		data[64];
+	long		wrong_count = 0,
+				wrong_kept = 0,
+				wrong_rule = 0,
+				wrong_hist = 0,
+				dropped = 0,
+				margin_only = 0,
+				nan_dropped = 0,
+				edge_boxes = 0;
+	CacheStats	si,
+				sw;
+
+	memset(data, 'x', sizeof data);
+	/* distinct keys; many tiles have several (layers, ?at=) */
+	for (int i = 0; i < NTILES; i++)
+	{
+		int			dup;
+
+		do
+		{
+			test_tile_random(&tiles[i]);
+			dup = 0;
+			for (int j = 0; j < i && !dup; j++)
+				dup = strcmp(tiles[i].key, tiles[j].key) == 0;
+		} while (dup);
+	}
+	for (int round = 0; round < NBOXES; round++)
+	{
+		Box			box = test_box_random(tiles, NTILES);
+		double		margins[] = {0, 0.05, 0.5, -0.01, NAN};
+		double		margin = margins[rng() % 5];
+		unsigned	extra = rng() % 3 == 0 ? 0 : rng() % 2 ? LAYER_PONDS : (unsigned) (rng() % 64);
+		long		expect = 0,
+					ni,
+					nw;
+		int			has_nan = isnan(box.xmin) || isnan(box.ymin) || isnan(box.xmax) || isnan(box.ymax);
+
+		/* refill now and then: both caches hold the same entries, put in the same order */
+		if (round % 25 == 0)
+			for (int i = 0; i < NTILES; i++)
+				if (!tiles[i].alive || rng() % 16 == 0)
+				{
+					TestTile   *t = &tiles[i];
+					size_t		len = 1 + rng() % sizeof data;
+
+					cache_put(ci, t->key, data, len, t->z, t->x, t->y, t->layers, t->historical);
+					cache_put(cw, t->key, data, len, t->z, t->x, t->y, t->layers, t->historical);
+					t->alive = 1;
+				}
+		for (int i = 0; i < NTILES; i++)
+		{
+			TestTile   *t = &tiles[i];
+			int			touch = test_touches(box, extra, margin, t);
+
+			if (touch != cache_box_touches_tile(box, extra, margin, t->z, t->x, t->y, t->layers))
+				wrong_rule++;
+			if (t->alive == 1 && touch && !t->historical)
+			{
+				Box			tb = tile_bounds(t->z, t->x, t->y, 64, 4096);
+
+				expect++;
+				margin_only += !box_intersects(&tb, &box);
+			}
+		}
+		ni = cache_invalidate(ci, box, extra, margin);
+		nw = cache_invalidate_walk(cw, box, extra, margin);
+		if (ni != expect || nw != expect)
+			wrong_count++;
+		if (has_nan)
+			nan_dropped += ni;
+		edge_boxes += expect > 0;
+		dropped += ni;
+		for (int i = 0; i < NTILES; i++)
+		{
+			TestTile   *t = &tiles[i];
+
+			if (t->alive != 1)
+				continue;
+			if (test_touches(box, extra, margin, t) && !t->historical)
+			{
+				t->alive = 0;
+				wrong_kept += cache_get(ci, t->key) != NULL || cache_get(cw, t->key) != NULL;
+			}
+			else
+			{
+				wrong_kept += cache_get(ci, t->key) == NULL || cache_get(cw, t->key) == NULL;
+				wrong_hist += t->historical && cache_get(ci, t->key) == NULL;
+			}
+		}
+	}
+	CHECK(wrong_rule == 0, "cache_box_touches_tile is the tile bounds rule, margin for extra layers");
+	CHECK(wrong_count == 0, "the index drops as many tiles as a brute-force walk, every box");
+	CHECK(wrong_kept == 0, "the index drops exactly the tiles the rule names, at every zoom");
+	CHECK(wrong_hist == 0, "historical tiles are never dropped");
+	CHECK(nan_dropped == 0, "a box with NaN coordinates drops nothing");
+	CHECK(dropped > NTILES && margin_only > 0 && edge_boxes > NBOXES / 4,
+		  "the random boxes dropped many tiles, some by the margin only");
+	cache_stats(ci, &si);
+	cache_stats(cw, &sw);
+	{
+		long		alive = 0;
+
+		for (int i = 0; i < NTILES; i++)
+			alive += tiles[i].alive == 1;
+		CHECK(si.entries == alive && sw.entries == alive && si.bytes == sw.bytes &&
+			  si.invalidations == sw.invalidations && si.invalidations == dropped,
+			  "entries, bytes and invalidations as the walk's");
+	}
+	/* every current tile goes; the historical ones stay, and so do their bytes */
+	cache_invalidate_layers(ci, 63);
+	cache_invalidate(cw, (Box) {-180, -90, 180, 90}, 0, 0);
+	cache_stats(ci, &si);
+	cache_stats(cw, &sw);
+	CHECK(si.entries == sw.entries && si.bytes == sw.bytes && si.entries > 0, "only historical tiles remain");
+	cache_free(ci);
+	cache_free(cw);
+	free(tiles);
+}
+
+/* LRU eviction and byte accounting with the index: invalidated entries leave every list */
+static void
+test_cache_index_lru(void)
+{
+	uint8_t		data[300];
+	Cache	   *c;
+	CacheStats	s0,
+				s;
+	char		key[32];
+	const CacheEntry *e;
+	size_t		cost;
+
+	memset(data, 'y', sizeof data);
+	c = cache_create((size_t) 1 << 20);
+	e = cache_put(c, "k99", data, 100, 14, 12824, 6942, 2, 0);
+	cache_stats(c, &s);
+	cost = s.bytes;
+	CHECK(e && cost > 100, "an entry costs its bytes and more");
+	cache_invalidate(c, e->bounds, 0, 0);
+	cache_stats(c, &s);
+	CHECK(s.bytes == 0 && s.entries == 0, "invalidation gives the bytes back");
+	cache_free(c);
+
+	/* room for 10 such entries: 12 tiles in a row, the first two evicted; then drop 5 and 6 */
+	c = cache_create(cost * 10 + cost / 2);
+	for (int i = 0; i < 12; i++)
+	{
+		snprintf(key, sizeof key, "k%02d", i);
+		cache_put(c, key, data, 100, 14, 12800 + i, 6942, 2, 0);
+	}
+	cache_stats(c, &s0);
+	CHECK(s0.entries == 10 && s0.evictions == 2 && s0.bytes == 10 * cost && cache_get(c, "k01") == NULL,
+		  "eviction keeps the cache within capacity");
+	{
+		Box			b5 = tile_bounds(14, 12805, 6942, 0, 4096);
+		Box			mid = {b5.xmax - 1e-9, b5.ymin + 0.001, b5.xmax + 1e-9, b5.ymin + 0.002};
+
+		CHECK(cache_invalidate(c, mid, 0, 0) == 2 && cache_get(c, "k05") == NULL && cache_get(c, "k06") == NULL &&
+			  cache_get(c, "k04") != NULL && cache_get(c, "k07") != NULL, "a box on an edge drops both tiles");
+	}
+	cache_stats(c, &s);
+	CHECK(s.entries == 8 && s.bytes == 8 * cost && s.invalidations == 2, "bytes and counts after invalidation");
+	/* k04 and k07 were just used: the next puts evict k02, k03, k08 ... in LRU order */
+	for (int i = 12; i < 15; i++)
+	{
+		snprintf(key, sizeof key, "k%02d", i);
+		cache_put(c, key, data, 100, 14, 12800 + i, 6942, 2, 0);
+	}
+	cache_stats(c, &s);
+	CHECK(s.entries == 10 && s.evictions == 3 && cache_get(c, "k02") == NULL && cache_get(c, "k03") != NULL &&
+		  cache_get(c, "k04") != NULL && cache_get(c, "k14") != NULL, "LRU order survives invalidation");
 	cache_free(c);
 }
 
@@ -401,6 +753,8 @@ main(void)
 	test_conf();
 	test_tilemath();
 	test_cache();
+	test_cache_index();
+	test_cache_index_lru();
 	printf("1..%d\n", ntests);
 	return nfailed ? 1 : 0;
 }

@@ -37,8 +37,6 @@
 #include "tilemath.h"
 
 #define MAX_URI 2048
-#define TILE_EXTENT 4096
-#define TILE_BUFFER 64
 /* a changed element can change its pond's score: pond tiles this far around are dropped too */
 #define POND_MARGIN_DEG 0.05
 
@@ -452,7 +450,6 @@ tile_result(PGresult *res, int unavailable, void *arg)
 	}
 	else if (s)
 	{
-		Box			bounds = tile_bounds(f->z, f->x, f->y, TILE_BUFFER, TILE_EXTENT);
 		const uint8_t *bytes = (const uint8_t *) PQgetvalue(res, 0, 0);
 		size_t		len = PQgetisnull(res, 0, 0) ? 0 : (size_t) PQgetlength(res, 0, 0);
 		/* a moment before the history horizon: that map never changes */
@@ -465,9 +462,9 @@ tile_result(PGresult *res, int unavailable, void *arg)
 		 * is trusted to report the next one.
 		 */
 		if (historical || (!f->stale && cache_trusted(s)))
-			e = cache_put(s->cache, f->key, bytes, len, bounds, f->layers, historical);
+			e = cache_put(s->cache, f->key, bytes, len, f->z, f->x, f->y, f->layers, historical);
 		if (e == NULL)
-			e = own = cache_entry_make(f->key, bytes, len, bounds, f->layers, historical);
+			e = own = cache_entry_make(f->key, bytes, len, f->z, f->x, f->y, f->layers, historical);
 		if (e == NULL)
 		{
 			status = 500;
@@ -1432,25 +1429,14 @@ on_request(struct evhttp_request *req, void *arg)
 /* ---------------------------------------------------------------------------
  * change notifications
  */
-/* the tiles on their way that a change in box touches are not to be cached */
+/* the tiles on their way that a change in box touches are not to be cached (the cache's own rule) */
 static void
 inflight_touched(Server *s, const Box *box, unsigned extra_layers, double margin)
 {
 	for (Inflight *f = s->inflight; f; f = f->next)
-	{
-		Box			bounds = tile_bounds(f->z, f->x, f->y, TILE_BUFFER, TILE_EXTENT);
-		Box			grown;
-
-		if (box == NULL)
-		{
-			if (f->layers & extra_layers)
-				f->stale = 1;
-			continue;
-		}
-		grown = box_grow(*box, margin);
-		if (box_intersects(&bounds, box) || ((f->layers & extra_layers) && box_intersects(&bounds, &grown)))
+		if (box == NULL ? (f->layers & extra_layers) != 0
+			: cache_box_touches_tile(*box, extra_layers, margin, f->z, f->x, f->y, f->layers))
 			f->stale = 1;
-	}
 }
 
 static void
