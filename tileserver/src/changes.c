@@ -252,6 +252,7 @@ confirm_result(PGresult *res, int unavailable, void *arg)
 {
 	Changes    *ch = arg;
 	int			applied = 0;
+	Change	   *found = NULL;
 
 	ch->confirming = 0;
 	if (unavailable || res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK)
@@ -265,12 +266,21 @@ confirm_result(PGresult *res, int unavailable, void *arg)
 			ch->reset(ch->arg);
 		goto done;
 	}
+	found = calloc((size_t) PQntuples(res) + 1, sizeof(Change));
+	if (found == NULL)
+	{
+		ch->st.refused += ch->nbatch;
+		ch->nbatch = 0;
+		if (ch->reset)
+			ch->reset(ch->arg);
+		goto done;
+	}
 	for (int i = 0; i < PQntuples(res); i++)
 	{
 		long long	id = atoll(PQgetvalue(res, i, COL_ID));
 		const Pending *p = batch_find(ch, id);
 		uint64_t	txid;
-		Change		c;
+		Change	   *c = &found[applied];
 		char		json[640];
 
 		if (p == NULL || parse_u64(PQgetvalue(res, i, COL_TXID), &txid) != 0)
@@ -278,26 +288,31 @@ confirm_result(PGresult *res, int unavailable, void *arg)
 		/* older than the floor when it came: a replay of history, not news */
 		if (txid < p->floor || seen_has(ch, id))
 			continue;
-		seen_add(ch, id, txid);
-		memset(&c, 0, sizeof c);
-		c.id = id;
-		c.has_bbox = !PQgetisnull(res, i, COL_XMIN) && !PQgetisnull(res, i, COL_YMAX);
-		if (c.has_bbox)
-		{
-			c.bbox.xmin = atof(PQgetvalue(res, i, COL_XMIN));
-			c.bbox.ymin = atof(PQgetvalue(res, i, COL_YMIN));
-			c.bbox.xmax = atof(PQgetvalue(res, i, COL_XMAX));
-			c.bbox.ymax = atof(PQgetvalue(res, i, COL_YMAX));
-		}
 		change_json(res, i, json, sizeof json);
-		c.json = json;
-		ch->apply(&c, ch->arg);
+		if ((c->json = strdup(json)) == NULL)
+			continue;
+		seen_add(ch, id, txid);
+		c->id = id;
+		c->pond_id = PQgetisnull(res, i, COL_POND) ? 0 : atoll(PQgetvalue(res, i, COL_POND));
+		c->has_bbox = !PQgetisnull(res, i, COL_XMIN) && !PQgetisnull(res, i, COL_YMAX);
+		if (c->has_bbox)
+		{
+			c->bbox.xmin = atof(PQgetvalue(res, i, COL_XMIN));
+			c->bbox.ymin = atof(PQgetvalue(res, i, COL_YMIN));
+			c->bbox.xmax = atof(PQgetvalue(res, i, COL_XMAX));
+			c->bbox.ymax = atof(PQgetvalue(res, i, COL_YMAX));
+		}
 		applied++;
 	}
+	if (applied > 0)
+		ch->apply(found, applied, ch->arg);
+	for (int i = 0; i < applied; i++)
+		free((char *) found[i].json);
 	ch->st.applied += applied;
 	ch->st.refused += ch->nbatch - applied;
 	ch->nbatch = 0;
 done:
+	free(found);
 	if (res)
 		PQclear(res);
 	confirm_next(ch);

@@ -35,12 +35,14 @@ typedef struct Changes Changes;
 typedef struct Change
 {
 	long long	id;				/* change_log.id */
+	long long	pond_id;		/* 0: none */
 	int			has_bbox;
 	Box			bbox;			/* EPSG:4326 */
 	const char *json;			/* the change event for viewers, built from the log row */
 } Change;
 
-typedef void (*ChangeApplyCb) (const Change *change, void *arg);
+/* the changes one confirming query found (a bulk UPDATE comes as one batch), in log order */
+typedef void (*ChangeApplyCb) (const Change *changes, int n, void *arg);
 /* the listener is not to be trusted any more (a ping went unheard), or was connected anew */
 typedef void (*ChangesResetCb) (void *arg);
 

@@ -39,6 +39,8 @@
 #define MAX_URI 2048
 /* a changed element can change its pond's score: pond tiles this far around are dropped too */
 #define POND_MARGIN_DEG 0.05
+/* tiles of past moments waiting for their turn, at most */
+#define HISTORY_WAIT_MAX 256
 
 typedef enum Endpoint
 {
@@ -82,6 +84,8 @@ typedef struct Inflight
 				y;
 	char		at[48];
 	int			stale;			/* a change touched the tile while it was on its way: do not cache it */
+	int			waiting;		/* a past moment's tile waiting for its turn (not sent yet) */
+	Server	   *server;
 	Req		   *waiters;
 	struct Inflight *next;
 } Inflight;
@@ -120,6 +124,9 @@ struct Server
 	Events	   *events;
 	Conns	   *conns;
 	Inflight   *inflight;
+	int			history_running;	/* ?at= tiles sent to the database */
+	int			history_waiting;	/* ?at= tiles waiting for their turn */
+	int			freeing;		/* server_free() is under way: send nothing new */
 	Metrics		m;
 	int			active;			/* requests not yet answered */
 	int			shutting_down;
@@ -360,16 +367,15 @@ cache_trusted(Server *s)
 	return changes_trusted(s->changes);
 }
 
-/* tiles of ?at= on their way */
+/* tiles of ?at= made at once: a quarter of the pool */
 static int
-history_inflight(const Server *s)
+history_slots(const Server *s)
 {
-	int			n = 0;
-
-	for (const Inflight *f = s->inflight; f; f = f->next)
-		n += f->at[0] != '\0';
-	return n;
+	return (s->conf->pool + 3) / 4;
 }
+
+static void tile_send(Server *s, Inflight *f);
+static void history_next(Server *s);
 
 static void
 tile_key(const Route *rt, char *key, size_t len)
@@ -410,7 +416,7 @@ static void
 tile_result(PGresult *res, int unavailable, void *arg)
 {
 	Inflight   *f = arg;
-	Server	   *s = f->waiters ? f->waiters->s : NULL;
+	Server	   *s = f->server;
 	Req		   *r,
 			   *next;
 	int			status = 0;
@@ -486,6 +492,11 @@ tile_result(PGresult *res, int unavailable, void *arg)
 	}
 	if (s)
 		inflight_remove(s, f);
+	if (f->at[0] && s)
+	{
+		s->history_running--;
+		history_next(s);
+	}
 	cache_entry_free(own);
 	if (res)
 		PQclear(res);
@@ -500,12 +511,6 @@ handle_tile(Req *r, const Route *rt)
 	char		key[128];
 	const CacheEntry *e;
 	Inflight   *f;
-	char		zs[8],
-				xs[16],
-				ys[16],
-				layers[256];
-	const char *params[5];
-	int			rc;
 
 	tile_key(rt, key, sizeof key);
 	/*
@@ -532,14 +537,15 @@ handle_tile(Req *r, const Route *rt)
 		}
 	/*
 	 * Maps of past moments cost more than current ones (they are rebuilt from
-	 * the change log): at most a quarter of the pool makes them at once, so
-	 * that requests for many different moments cannot take every connection
-	 * from the current map.
+	 * the change log): at most a quarter of the pool makes them at once, the
+	 * others wait their turn (HISTORY_WAIT_MAX at most, then 503), so that
+	 * requests for many different moments cannot take every connection from
+	 * the current map.
 	 */
-	if (rt->at[0] && history_inflight(s) >= (s->conf->pool + 3) / 4)
+	if (rt->at[0] && s->history_waiting >= HISTORY_WAIT_MAX)
 	{
 		s->m.history_refused++;
-		http_error(r, 503, "too many maps of past moments are being made: try again in a moment");
+		http_error(r, 503, "too many maps of past moments are waiting: try again in a moment");
 		return;
 	}
 	f = calloc(1, sizeof(Inflight));
@@ -554,29 +560,99 @@ handle_tile(Req *r, const Route *rt)
 	f->x = rt->x;
 	f->y = rt->y;
 	snprintf(f->at, sizeof f->at, "%s", rt->at);
-	snprintf(zs, sizeof zs, "%d", rt->z);
-	snprintf(xs, sizeof xs, "%ld", rt->x);
-	snprintf(ys, sizeof ys, "%ld", rt->y);
-	route_layers_array(rt->layers, layers, sizeof layers);
+	f->waiters = r;
+	f->server = s;
+	f->next = s->inflight;
+	s->inflight = f;
+	evhttp_connection_set_closecb(r->evcon, on_connection_close, r);
+	if (f->at[0] && s->history_running >= history_slots(s))
+	{
+		f->waiting = 1;
+		s->history_waiting++;
+		return;
+	}
+	tile_send(s, f);
+}
+
+/* answer every waiter of a tile that cannot be made, and forget it */
+static void
+inflight_fail(Server *s, Inflight *f, int status, const char *msg)
+{
+	Req		   *r,
+			   *next;
+
+	inflight_remove(s, f);
+	for (r = f->waiters; r; r = next)
+	{
+		next = r->next;
+		if (r->gone)
+			req_free(r);
+		else
+			http_error(r, status, msg);
+	}
+	free(f->key);
+	free(f);
+}
+
+/* send the tile's query */
+static void
+tile_send(Server *s, Inflight *f)
+{
+	char		zs[8],
+				xs[16],
+				ys[16],
+				layers[256];
+	const char *params[5];
+	int			rc;
+
+	snprintf(zs, sizeof zs, "%d", f->z);
+	snprintf(xs, sizeof xs, "%ld", f->x);
+	snprintf(ys, sizeof ys, "%ld", f->y);
+	route_layers_array(f->layers, layers, sizeof layers);
 	params[0] = zs;
 	params[1] = xs;
 	params[2] = ys;
-	params[3] = rt->layers == route_all_layers() ? NULL : layers;
-	params[4] = rt->at[0] ? rt->at : NULL;
-	f->waiters = r;
+	params[3] = f->layers == route_all_layers() ? NULL : layers;
+	params[4] = f->at[0] ? f->at : NULL;
 	rc = db_query(s->db, "SELECT tailings.tile($1::int, $2::int, $3::int, $4::text[], $5::timestamptz),"
 				  " $5::timestamptz < tailings.history_horizon()", 5, params, 1, tile_result, f);
 	if (rc != 0)
 	{
-		free(f->key);
-		free(f);
-		http_error(r, 503, rc == -1 ? "too many requests are waiting for the database"
-				   : "the database is unreachable");
+		inflight_fail(s, f, 503, rc == -1 ? "too many requests are waiting for the database"
+					  : "the database is unreachable");
 		return;
 	}
-	f->next = s->inflight;
-	s->inflight = f;
-	evhttp_connection_set_closecb(r->evcon, on_connection_close, r);
+	if (f->at[0])
+		s->history_running++;
+}
+
+/* a tile of a past moment is done: the next waiting one (whose clients are still there) goes */
+static void
+history_next(Server *s)
+{
+	while (!s->freeing && s->history_waiting > 0 && s->history_running < history_slots(s))
+	{
+		Inflight   *f,
+				   *oldest = NULL;
+		int			alive = 0;
+
+		/* the list is newest first: the last waiting one came first */
+		for (f = s->inflight; f; f = f->next)
+			if (f->waiting)
+				oldest = f;
+		if (oldest == NULL)
+			break;
+		oldest->waiting = 0;
+		s->history_waiting--;
+		for (Req *r = oldest->waiters; r; r = r->next)
+			alive += !r->gone;
+		if (!alive)
+		{
+			inflight_fail(s, oldest, 503, "gone");
+			continue;
+		}
+		tile_send(s, oldest);
+	}
 }
 
 /* ---------------------------------------------------------------------------
@@ -889,10 +965,13 @@ handle_metrics(Req *r)
 							"# TYPE tailings_changes_pings_heard_total counter\ntailings_changes_pings_heard_total %lld\n"
 							"# HELP tailings_changes_trusted 1 while the change listener hears its pings: current tiles are cached.\n"
 							"# TYPE tailings_changes_trusted gauge\ntailings_changes_trusted %d\n"
-							"# HELP tailings_history_tiles_refused_total ?at= tiles answered 503: a quarter of the pool was making them.\n"
+							"# HELP tailings_history_tiles_running ?at= tiles being made (at most a quarter of the pool).\n"
+							"# TYPE tailings_history_tiles_running gauge\ntailings_history_tiles_running %d\n"
+							"# TYPE tailings_history_tiles_waiting gauge\ntailings_history_tiles_waiting %d\n"
+							"# HELP tailings_history_tiles_refused_total ?at= tiles answered 503: too many waiting.\n"
 							"# TYPE tailings_history_tiles_refused_total counter\ntailings_history_tiles_refused_total %lld\n",
 							d.timeouts, ch.applied, ch.refused, ch.pings_sent, ch.pings_heard, ch.trusted,
-							s->m.history_refused);
+							s->history_running, s->history_waiting, s->m.history_refused);
 	}
 	metrics_connections(s, b);
 	http_reply(r, 200, "text/plain; version=0.0.4", b, NULL);
@@ -1448,17 +1527,29 @@ on_change(const char *payload, void *arg)
 	changes_notify(s->changes, payload);
 }
 
-/* a change confirmed by the log */
-static void
-on_change_confirmed(const Change *c, void *arg)
+/*
+ * Changes confirmed by the log, a batch at a time.  The tiles are dropped by
+ * one box per pond (the union of its changes' areas: a 1,000-row UPDATE over
+ * 40 ponds is 40 invalidations, not 1,000), then the viewers are told of each
+ * change: a viewer that refetches at once gets the new tiles.
+ */
+static int
+change_pond_cmp(const void *a, const void *b)
 {
-	Server	   *s = arg;
+	const Change *x = *(const Change *const *) a,
+			   *y = *(const Change *const *) b;
 
-	if (c->has_bbox)
+	return (x->pond_id > y->pond_id) - (x->pond_id < y->pond_id);
+}
+
+static void
+invalidate_box(Server *s, const Box *box)
+{
+	if (box)
 	{
 		/* the changed area's tiles; and, as the pond's score may change, its pond tiles nearby */
-		cache_invalidate(s->cache, c->bbox, LAYER_PONDS, POND_MARGIN_DEG);
-		inflight_touched(s, &c->bbox, LAYER_PONDS, POND_MARGIN_DEG);
+		cache_invalidate(s->cache, *box, LAYER_PONDS, POND_MARGIN_DEG);
+		inflight_touched(s, box, LAYER_PONDS, POND_MARGIN_DEG);
 	}
 	else
 	{
@@ -1466,8 +1557,56 @@ on_change_confirmed(const Change *c, void *arg)
 		cache_invalidate_layers(s->cache, LAYER_PONDS);
 		inflight_touched(s, NULL, LAYER_PONDS, 0);
 	}
-	/* after the cache: a viewer that refetches at once gets the new tiles */
-	events_broadcast(s->events, "change", c->json);
+}
+
+static void
+on_changes_confirmed(const Change *changes, int n, void *arg)
+{
+	Server	   *s = arg;
+	const Change **order = malloc(sizeof(Change *) * (size_t) n);
+	int			no_area = 0;
+
+	if (order == NULL)
+	{
+		/* no room to merge: each on its own */
+		for (int i = 0; i < n; i++)
+			invalidate_box(s, changes[i].has_bbox ? &changes[i].bbox : NULL);
+	}
+	else
+	{
+		for (int i = 0; i < n; i++)
+			order[i] = &changes[i];
+		qsort(order, (size_t) n, sizeof(Change *), change_pond_cmp);
+		for (int i = 0; i < n;)
+		{
+			Box			u;
+			int			j = i;
+
+			if (!order[i]->has_bbox)
+			{
+				no_area = 1;
+				i++;
+				continue;
+			}
+			u = order[i]->bbox;
+			/* a pond's changes in one box; changes of no pond each alone */
+			while (++j < n && order[i]->pond_id != 0 && order[j]->pond_id == order[i]->pond_id &&
+				   order[j]->has_bbox)
+			{
+				u.xmin = u.xmin < order[j]->bbox.xmin ? u.xmin : order[j]->bbox.xmin;
+				u.ymin = u.ymin < order[j]->bbox.ymin ? u.ymin : order[j]->bbox.ymin;
+				u.xmax = u.xmax > order[j]->bbox.xmax ? u.xmax : order[j]->bbox.xmax;
+				u.ymax = u.ymax > order[j]->bbox.ymax ? u.ymax : order[j]->bbox.ymax;
+			}
+			invalidate_box(s, &u);
+			i = j;
+		}
+		if (no_area)
+			invalidate_box(s, NULL);
+		free(order);
+	}
+	for (int i = 0; i < n; i++)
+		events_broadcast(s->events, "change", changes[i].json);
 }
 
 /* changes may have been missed: nothing current that is cached or on its way can be trusted */
@@ -1569,7 +1708,7 @@ server_create(struct event_base *base, const Conf *conf)
 		fprintf(stderr, "tailings-tileserver: out of memory\n");
 		goto fail;
 	}
-	s->changes = changes_create(base, s->db, "tailings_changes", on_change_confirmed, on_changes_reset, s);
+	s->changes = changes_create(base, s->db, "tailings_changes", on_changes_confirmed, on_changes_reset, s);
 	if (s->changes == NULL)
 	{
 		fprintf(stderr, "tailings-tileserver: out of memory\n");
@@ -1620,6 +1759,7 @@ server_free(Server *s)
 {
 	if (s == NULL)
 		return;
+	s->freeing = 1;
 	if (s->drain)
 		event_free(s->drain);
 	/* the database first: queries still waiting are answered while their requests exist */
