@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "cache.h"
+#include "clock.h"
 
 #define CITY_LON 101.72
 #define CITY_LAT 26.58
@@ -43,15 +44,6 @@ static double
 rng_in(double a, double b)
 {
 	return a + (b - a) * (double) (rng() >> 11) / 9007199254740992.0;
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
 /* the tile of zoom z holding lon, lat */
@@ -116,12 +108,12 @@ changes(int n)
 static double
 run(Cache *c, long (*f) (Cache *, Box, unsigned, double), const Box *boxes, int n, double margin, long *dropped)
 {
-	double		t0 = now();
+	double		t0 = clock_mono_s();
 
 	*dropped = 0;
 	for (int i = 0; i < n; i++)
 		*dropped += f(c, boxes[i], LAYER_PONDS, margin);
-	return now() - t0;
+	return clock_mono_s() - t0;
 }
 
 int

@@ -4,6 +4,8 @@
  */
 #include "changes.h"
 
+#include "clock.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -76,15 +78,6 @@ typedef struct PingCall
 	Changes    *ch;
 	unsigned	gen;
 } PingCall;
-
-static double
-now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double) t.tv_sec + (double) t.tv_nsec / 1e9;
-}
 
 static int
 parse_u64(const char *s, uint64_t *out)
@@ -392,7 +385,7 @@ ping_done(Changes *ch)
 			seen_rebuild(ch, ch->cap_seen);
 	}
 	ch->ping_out = 0;
-	ch->ping_last = now_s();
+	ch->ping_last = clock_mono_s();
 	ch->trusted = ch->listening;
 }
 
@@ -456,7 +449,7 @@ ping_send(Changes *ch)
 	ch->ping_out = 1;
 	ch->ping_heard = 0;
 	ch->ping_have_xmin = 0;
-	ch->ping_sent_at = now_s();
+	ch->ping_sent_at = clock_mono_s();
 	if (db_query(ch->db, "SELECT pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())::text,"
 				 " pg_catalog.pg_notify($1, $2)", 2, params, 0, ping_result, call) != 0)
 	{
@@ -471,7 +464,7 @@ static void
 on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	Changes    *ch = arg;
-	double		now = now_s();
+	double		now = clock_mono_s();
 	DbStats		d;
 
 	(void) fd;
@@ -636,7 +629,7 @@ changes_listening(Changes *ch, const char *xmin)
 	ch->listening = 1;
 	ch->trusted = 1;
 	ch->ping_out = 0;
-	ch->ping_last = now_s() - CHANGES_PING_S;	/* a first ping at once */
+	ch->ping_last = clock_mono_s() - CHANGES_PING_S;	/* a first ping at once */
 }
 
 int

@@ -16,6 +16,8 @@
  */
 #include "db.h"
 
+#include "clock.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,15 +98,6 @@ struct Db
 static void conn_start(Conn *c);
 static void conn_io(evutil_socket_t fd, short what, void *arg);
 static void dispatch(Db *db);
-
-static double
-now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double) t.tv_sec + (double) t.tv_nsec / 1e9;
-}
 
 static void
 query_free(Query *q)
@@ -247,7 +240,7 @@ conn_start(Conn *c)
 		return;
 	}
 	c->state = CONN_CONNECTING;
-	c->connect_deadline = now_s() + CONNECT_TIMEOUT_S;
+	c->connect_deadline = clock_mono_s() + CONNECT_TIMEOUT_S;
 	c->poll = PGRES_POLLING_WRITING;
 	conn_watch(c, EV_WRITE);
 }
@@ -483,7 +476,7 @@ db_query(Db *db, const char *sql, int nparams, const char *const *params, int bi
 	q->binary = binary_result;
 	q->cb = cb;
 	q->arg = arg;
-	q->deadline = now_s() + db->deadline_s;
+	q->deadline = clock_mono_s() + db->deadline_s;
 	if (db->tail)
 		db->tail->next = q;
 	else
@@ -504,7 +497,7 @@ static void
 db_tick(evutil_socket_t fd, short what, void *arg)
 {
 	Db		   *db = arg;
-	double		now = now_s();
+	double		now = clock_mono_s();
 	Query	  **p;
 
 	(void) fd;
