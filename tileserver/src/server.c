@@ -770,7 +770,7 @@ static const char SQL_POND[] =
 	"   FROM tailings.element e WHERE e.pond_id = p.id GROUP BY 1) c),"
 	" 'completeness', (SELECT json_agg(c) FROM tailings.check_completeness(p.id) c),"
 	" 'recent_changes', (SELECT coalesce(json_agg(json_build_object('id', l.id, 'changed_at', l.changed_at,"
-	"     'actor', l.actor, 'table', l.table_name, 'row_id', l.row_id, 'op', l.op, 'changed', l.changed,"
+	"     'actor', l.actor, 'session_role', l.session_role, 'table', l.table_name, 'row_id', l.row_id, 'op', l.op, 'changed', l.changed,"
 	"     'moved_m', round(l.moved_m::numeric, 2)) ORDER BY l.id DESC), '[]')"
 	"   FROM (SELECT * FROM tailings.change_log WHERE pond_id = p.id ORDER BY id DESC LIMIT 20) l)"
 	")::text FROM lang, tailings.pond p WHERE p.id = $1::bigint";

@@ -260,7 +260,7 @@ function renderPond(f) {
     const when = new Date(c.changed_at).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', { hour12: false });
     const what = c.changed ? ` (${c.changed.join(', ')})` : '';
     const moved = c.moved_m != null ? ` · ${t('moved')} ${c.moved_m} m` : '';
-    return `<li data-change="${c.id}">${esc(when)} · ${esc(c.actor)} · ${esc(t('op')[c.op] || c.op)}
+    return `<li data-change="${c.id}">${esc(when)} · ${esc(c.actor)}${c.session_role && c.session_role !== c.actor ? ` (${esc(c.session_role)})` : ''} · ${esc(t('op')[c.op] || c.op)}
       ${esc(c.table.replace(/^tailings\./, ''))} #${esc(c.row_id)}${esc(what)}${esc(moved)}</li>`;
   }).join('');
   $('panel-body').innerHTML = `
