@@ -28,6 +28,7 @@
 
 #include "cache.h"
 #include "changes.h"
+#include "clock.h"
 #include "conn.h"
 #include "db.h"
 #include "events.h"
@@ -110,6 +111,8 @@ typedef struct Metrics
 	long long	tile_count;
 	long long	coalesced;
 	long long	history_refused;	/* ?at= tiles refused: too many on their way */
+	double		changes_seconds;	/* spent dropping tiles and telling viewers of confirmed changes */
+	long long	changes_batches;
 } Metrics;
 
 struct Server
@@ -969,9 +972,13 @@ handle_metrics(Req *r)
 							"# TYPE tailings_history_tiles_running gauge\ntailings_history_tiles_running %d\n"
 							"# TYPE tailings_history_tiles_waiting gauge\ntailings_history_tiles_waiting %d\n"
 							"# HELP tailings_history_tiles_refused_total ?at= tiles answered 503: too many waiting.\n"
-							"# TYPE tailings_history_tiles_refused_total counter\ntailings_history_tiles_refused_total %lld\n",
+							"# TYPE tailings_history_tiles_refused_total counter\ntailings_history_tiles_refused_total %lld\n"
+							"# HELP tailings_changes_apply_seconds Time spent dropping the tiles of confirmed changes and telling viewers.\n"
+							"# TYPE tailings_changes_apply_seconds summary\n"
+							"tailings_changes_apply_seconds_sum %.6f\ntailings_changes_apply_seconds_count %lld\n",
 							d.timeouts, ch.applied, ch.refused, ch.pings_sent, ch.pings_heard, ch.trusted,
-							s->history_running, s->history_waiting, s->m.history_refused);
+							s->history_running, s->history_waiting, s->m.history_refused,
+							s->m.changes_seconds, s->m.changes_batches);
 	}
 	metrics_connections(s, b);
 	http_reply(r, 200, "text/plain; version=0.0.4", b, NULL);
@@ -1565,6 +1572,7 @@ on_changes_confirmed(const Change *changes, int n, void *arg)
 	Server	   *s = arg;
 	const Change **order = malloc(sizeof(Change *) * (size_t) n);
 	int			no_area = 0;
+	double		t0 = clock_mono_s();
 
 	if (order == NULL)
 	{
@@ -1607,6 +1615,8 @@ on_changes_confirmed(const Change *changes, int n, void *arg)
 	}
 	for (int i = 0; i < n; i++)
 		events_broadcast(s->events, "change", changes[i].json);
+	s->m.changes_seconds += clock_mono_s() - t0;
+	s->m.changes_batches++;
 }
 
 /* changes may have been missed: nothing current that is cached or on its way can be trusted */
