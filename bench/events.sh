@@ -19,7 +19,8 @@ for p in $(shuf -i 20000-32000 -n 20); do
 	(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { http_port=$p; break; }
 done
 tileserver/build/tailings-tileserver --db "host=$PGHOST port=$PGPORT user=postgres dbname=tailings_bench" \
-	--listen "127.0.0.1:$http_port" --access-log off --max-streams $((clients + 10)) >"$bench_work/server.log" 2>&1 &
+	--listen "127.0.0.1:$http_port" --access-log off --max-streams $((clients + 10)) \
+	--max-streams-per-ip 0 --max-conns-per-ip 0 >"$bench_work/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; bench_cleanup' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$http_port/health" >/dev/null && break; sleep 0.1; done
