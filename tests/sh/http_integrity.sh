@@ -29,6 +29,8 @@ q -d postgres -c "DROP ROLE IF EXISTS integrity_connect" -c "CREATE ROLE integri
 http_start integrity --db "$(http_conninfo "$db")"
 http_wait_health || die "the server did not come up"
 SERVER=$HTTP_PID
+main_server() { HTTP_PID=$SERVER; HTTP_URL=$SERVER_URL; HTTP_PORT=$SERVER_PORT; HTTP_OUT=$SERVER_OUT; HTTP_ERR=$SERVER_ERR; }
+SERVER_URL=$HTTP_URL SERVER_PORT=$HTTP_PORT SERVER_OUT=$HTTP_OUT SERVER_ERR=$HTTP_ERR
 
 echo "# forged and replayed notifications (a role with only CONNECT)"
 old_id=$(q -d "$db" -c "SELECT max(id) FROM tailings.change_log")   # a real change, made before the server started
@@ -161,6 +163,48 @@ expect_eq "the six moments, two made at a time (a pool of 8), the others waiting
 	"$(grep -cE '^20[04]$' "$HTTP_WORK/moments.txt")" 6
 expect_eq "... none refused" "$(metric tailings_history_tiles_refused_total)" 0
 
+echo "# at most 256 past moments wait; more are refused at once"
+http_start moments --db "$(http_conninfo "$db")" --max-conns-per-ip 0
+http_wait_health || die "the third server did not come up"
+coproc HOLD2 { psql -X -q -At -d "$db" 2>&1; }
+echo "BEGIN; LOCK TABLE tailings.change_log IN ACCESS EXCLUSIVE MODE; SELECT 'locked';" >&"${HOLD2[1]}"
+read -r -t 10 line <&"${HOLD2[0]}"
+"$PY" - "$HTTP_PORT" 300 "$HTTP_WORK/many.txt" <<'PY' &
+import socket, sys, threading
+port, n, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+codes = []
+def one(i):
+    s = socket.create_connection(("127.0.0.1", port), timeout=60)
+    at = "2026-01-01T%02d:%02d:%02dZ" % (i // 3600, i // 60 % 60, i % 60)
+    s.sendall(("GET /tiles/all/14/12824/6942.mvt?at=%s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n" % (at, port)).encode())
+    data = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            data += b
+    except OSError:
+        pass
+    codes.append(data.split(b" ", 2)[1].decode() if data.startswith(b"HTTP/") else "none")
+ts = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+open(out, "w").write("\n".join(codes) + "\n")
+PY
+many=$!
+for i in $(seq 100); do [ "$(metric tailings_history_tiles_waiting)" = 256 ] && [ "$(metric tailings_history_tiles_refused_total)" = 42 ] && break; sleep 0.1; done
+expect_eq "2 being made, 256 waiting, 42 refused" \
+	"$(metric tailings_history_tiles_running) $(metric tailings_history_tiles_waiting) $(metric tailings_history_tiles_refused_total)" "2 256 42"
+fetch_tile "the current map meanwhile" 200 /tiles/site/14/12824/6942.mvt
+echo "COMMIT;" >&"${HOLD2[1]}"
+echo "\\q" >&"${HOLD2[1]}"
+wait $many
+expect_eq "the 258 taken are all answered once the log is free, the 42 others got 503" \
+	"$(grep -cE '^20[04]$' "$HTTP_WORK/many.txt") $(grep -c '^503$' "$HTTP_WORK/many.txt")" "258 42"
+http_stop
+main_server
+
 echo "# a deaf listener is noticed"
 lpid=$(q -d "$db" -c "SELECT pid FROM pg_stat_activity WHERE datname = '$db' AND query LIKE '%LISTEN%' AND pid <> pg_backend_pid()")
 check "the listener's backend found" test -n "$lpid"
@@ -206,7 +250,7 @@ check "the server recovers when the backends do" http_wait_health 30
 fetch_tile "a tile after the recovery" 200 /tiles/all/14/12825/6942.mvt
 expect_match "the timeouts are counted" "$(metric tailings_db_timeouts_total)" '^[1-9]'
 http_stop
-HTTP_PID=$SERVER
+main_server
 http_stop
 expect_eq "SIGTERM: exit status 0" "$HTTP_RC" 0
 check "no tile error logged" bash -c "! grep -q '^tile ' '$HTTP_WORK/integrity.err'"

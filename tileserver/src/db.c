@@ -214,6 +214,7 @@ conn_ready(Conn *c)
 		}
 		c->state = CONN_BUSY;
 		c->listen_pending = 1;
+		c->connect_deadline = clock_mono_s() + CONNECT_TIMEOUT_S;	/* for LISTEN to take effect */
 		c->listen_xmin[0] = '\0';
 		conn_watch(c, EV_READ | EV_PERSIST);
 		return;
@@ -511,6 +512,12 @@ db_tick(evutil_socket_t fd, short what, void *arg)
 		if (c->state == CONN_CONNECTING && now > c->connect_deadline)
 		{
 			fprintf(stderr, "tailings-tileserver: connecting to the database took over %d s\n", CONNECT_TIMEOUT_S);
+			conn_fail(c);
+		}
+		else if (c->state == CONN_BUSY && c->listen_pending && now > c->connect_deadline)
+		{
+			fprintf(stderr, "tailings-tileserver: LISTEN took over %d s: connecting the listener anew\n",
+					CONNECT_TIMEOUT_S);
 			conn_fail(c);
 		}
 		else if (c->state == CONN_BUSY && c->query && now > c->query->deadline)
