@@ -29,22 +29,8 @@
 #define AREA 0.25				/* degrees either side of the city */
 #define LAYER_PONDS 1u
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-
-static uint64_t
-rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
-static double
-rng_in(double a, double b)
-{
-	return a + (b - a) * (double) (rng() >> 11) / 9007199254740992.0;
-}
+#define RNG_SEED 0x9e3779b97f4a7c15ULL
+#include "../tests/c/rng.h"
 
 /* the tile of zoom z holding lon, lat */
 static void

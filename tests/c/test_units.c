@@ -425,23 +425,8 @@ test_cache(void)
 
 /* ---- the tile index against a brute-force walk ---- */
 
-static uint64_t rng_state = 0x2545f4914f6cdd1dULL;
-
-static uint64_t
-rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
-/* uniform in [a, b) */
-static double
-rng_in(double a, double b)
-{
-	return a + (b - a) * (double) (rng() >> 11) / 9007199254740992.0;
-}
+#define RNG_SEED 0x2545f4914f6cdd1dULL
+#include "rng.h"
 
 typedef struct TestTile
 {
