@@ -14,7 +14,10 @@
 #include "cache.h"
 #include "conf.h"
 #include "route.h"
+#include "style.h"
 #include "tilemath.h"
+
+#include <zlib.h>
 
 static int	ntests = 0,
 			nfailed = 0;
@@ -731,6 +734,57 @@ test_cache_index_lru(void)
 	cache_free(c);
 }
 
+/*
+ * The flow arrow of the sprite points along +x, the direction MapLibre lays
+ * an icon along a line (the line's direction is the flow's): the chevron's
+ * apex, at the middle row, lies to the right of its arms.  Decoded from the
+ * PNG the server sends.
+ */
+static int
+arrow_rightmost(const uint8_t *raw, int size, int y)
+{
+	const uint8_t *row = raw + (size_t) y * ((size_t) size * 4 + 1) + 1;
+	int			right = -1;
+
+	for (int x = 0; x < size; x++)
+		if (row[x * 4 + 3] == 0xff)
+			right = x;
+	return right;
+}
+
+static void
+test_sprite_arrow(void)
+{
+	for (int ratio = 1; ratio <= 2; ratio++)
+	{
+		size_t		len = 0;
+		uint8_t    *png = style_sprite_png(ratio, &len);
+		int			size = png ? (png[16] << 24 | png[17] << 16 | png[18] << 8 | png[19]) : 0;
+		uLongf		rawlen = (uLongf) ((size_t) size * 4 + 1) * (uLongf) size;
+		uint8_t    *raw = malloc(rawlen ? rawlen : 1);
+		uint32_t	idat = png ? (uint32_t) (png[33] << 24 | png[34] << 16 | png[35] << 8 | png[36]) : 0;
+		int			ok = png && raw && len > 45 && memcmp(png + 37, "IDAT", 4) == 0 &&
+			uncompress(raw, &rawlen, png + 41, idat) == Z_OK;
+		char		name[64];
+
+		snprintf(name, sizeof name, "sprite @%dx decodes (%d px)", ratio, size);
+		CHECK(ok && size == 24 * ratio, name);
+		if (ok)
+		{
+			int			apex = arrow_rightmost(raw, size, size / 2);
+			int			arm_top = arrow_rightmost(raw, size, size / 2 - size / 4);
+			int			arm_bottom = arrow_rightmost(raw, size, size / 2 + size / 4);
+
+			snprintf(name, sizeof name, "arrow @%dx points along +x (apex %d, arms %d %d)", ratio, apex,
+					 arm_top, arm_bottom);
+			CHECK(apex >= 0 && arm_top >= 0 && arm_bottom >= 0 && apex > arm_top + size / 8 &&
+				  apex > arm_bottom + size / 8, name);
+		}
+		free(raw);
+		free(png);
+	}
+}
+
 int
 main(void)
 {
@@ -740,6 +794,7 @@ main(void)
 	test_cache();
 	test_cache_index();
 	test_cache_index_lru();
+	test_sprite_arrow();
 	printf("1..%d\n", ntests);
 	return nfailed ? 1 : 0;
 }

@@ -303,7 +303,7 @@ style_sprite_png(int ratio, size_t *len)
 			double		u = (x + 0.5) / size,
 						v = (y + 0.5) / size;
 			double		d = fabs(v - 0.5);
-			double		t = 0.28 + d * 0.9;	/* the chevron's centre line: u = t */
+			double		t = 0.72 - d * 0.9;	/* the centre line: u = t, its apex at the right (+x) */
 			double		dist = fabs(u - t) / sqrt(1 + 0.81);
 			uint8_t    *px = row + 1 + x * 4;
 
