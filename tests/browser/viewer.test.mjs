@@ -113,6 +113,60 @@ try {
     (await page.locator('[data-count="level-3"] b').textContent()) === '32');
   check('the overview counts 14 complete maps', (await page.locator('[data-count="complete"] b').textContent()) === '14/40');
 
+  // --- flow arrows point the way the line runs (the flow): one arrow of the server's sprite on a
+  // known line, far from the data, read back from the pixels
+  const arrowPointsEast = async (coords) => {
+    await page.evaluate(c => {
+      const m = window.tailingsViewer.map;
+      if (m.getLayer('arrow-test')) m.removeLayer('arrow-test');
+      if (m.getSource('arrow-test')) m.removeSource('arrow-test');
+      m.addSource('arrow-test', { type: 'geojson', data: { type: 'Feature', properties: {},
+        geometry: { type: 'LineString', coordinates: c } } });
+      m.addLayer({ id: 'arrow-test', type: 'symbol', source: 'arrow-test', layout: {
+        'symbol-placement': 'line-center', 'icon-image': 'arrow', 'icon-size': 3, 'icon-allow-overlap': true } });
+      m.jumpTo({ center: [(c[0][0] + c[1][0]) / 2, c[0][1]], zoom: 15 });
+    }, coords);
+    await settle();
+    const png = (await page.locator('#map canvas').screenshot()).toString('base64');
+    return page.evaluate(async data => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${data}`;
+      await img.decode();
+      const cv = document.createElement('canvas');
+      cv.width = img.width; cv.height = img.height;
+      const g = cv.getContext('2d');
+      g.drawImage(img, 0, 0);
+      const px = g.getImageData(0, 0, cv.width, cv.height).data;
+      // the chevron's dark core: its rows near the middle reach further along its direction than its arms
+      // only around the line's middle, where the one arrow is (not the controls or the scale bar)
+      const dark = [];
+      const cx = Math.round(cv.width / 2), cy = Math.round(cv.height / 2), r = 80;
+      for (let y = cy - r; y < cy + r; y++)
+        for (let x = cx - r; x < cx + r; x++) {
+          const i = (y * cv.width + x) * 4;
+          if (px[i] + px[i + 1] + px[i + 2] < 200) dark.push([x, y]);
+        }
+      if (dark.length < 20) return { found: dark.length };
+      const ys = dark.map(d => d[1]);
+      const top = Math.min(...ys), bottom = Math.max(...ys), mid = (top + bottom) / 2, h = bottom - top;
+      const meanX = sel => { const xs = dark.filter(sel).map(d => d[0]); return xs.reduce((a, b) => a + b, 0) / xs.length; };
+      const middle = meanX(d => Math.abs(d[1] - mid) < h * 0.1);
+      const arms = meanX(d => Math.abs(d[1] - mid) > h * 0.35);
+      return { found: dark.length, east: middle > arms, middle, arms };
+    }, png);
+  };
+  const east = await arrowPointsEast([[100.0, 30.0], [100.01, 30.0]]);
+  check('an arrow on a line drawn west to east points east', east.found >= 20 && east.east === true, JSON.stringify(east));
+  const west = await arrowPointsEast([[100.01, 30.0], [100.0, 30.0]]);
+  check('... and on one drawn east to west, west', west.found >= 20 && west.east === false, JSON.stringify(west));
+  await page.evaluate(() => {
+    const m = window.tailingsViewer.map;
+    m.removeLayer('arrow-test');
+    m.removeSource('arrow-test');
+  });
+  await page.goto(`${base}/#15/${pond.lat}/${pond.lon}`);
+  await settle();
+
   // --- a legend switch hides its layer
   const inkBefore = await inked();
   await page.locator('#legend-categories input[data-category="groundwater"]').uncheck();
