@@ -60,9 +60,9 @@ try {
     return v && v.map.loaded() && v.map.areTilesLoaded() && !v.map.isMoving();
   }, null, { timeout: 30000 }).then(() => page.waitForTimeout(300));
   // share of the map's pixels that are not the plain background, and how many distinct colours
-  const inked = async () => {
-    const png = (await page.locator('#map canvas').screenshot()).toString('base64');
-    return page.evaluate(async data => {
+  // the map canvas as the user sees it (a screenshot, decoded in the page): { width, height, px }
+  await page.addInitScript(() => {
+    window.testPixels = async data => {
       const img = new Image();
       img.src = `data:image/png;base64,${data}`;
       await img.decode();
@@ -70,7 +70,14 @@ try {
       c.width = img.width; c.height = img.height;
       const g = c.getContext('2d');
       g.drawImage(img, 0, 0);
-      const px = g.getImageData(0, 0, c.width, c.height).data;
+      return { width: c.width, height: c.height, px: g.getImageData(0, 0, c.width, c.height).data };
+    };
+  });
+  const mapShot = async () => (await page.locator('#map canvas').screenshot()).toString('base64');
+  const inked = async () => {
+    const png = await mapShot();
+    return page.evaluate(async data => {
+      const { px } = await window.testPixels(data);
       const bg = [0xf4, 0xf1, 0xea];
       let ink = 0;
       const colours = new Set();
@@ -127,16 +134,10 @@ try {
       m.jumpTo({ center: [(c[0][0] + c[1][0]) / 2, c[0][1]], zoom: 15 });
     }, coords);
     await settle();
-    const png = (await page.locator('#map canvas').screenshot()).toString('base64');
+    const png = await mapShot();
     return page.evaluate(async data => {
-      const img = new Image();
-      img.src = `data:image/png;base64,${data}`;
-      await img.decode();
-      const cv = document.createElement('canvas');
-      cv.width = img.width; cv.height = img.height;
-      const g = cv.getContext('2d');
-      g.drawImage(img, 0, 0);
-      const px = g.getImageData(0, 0, cv.width, cv.height).data;
+      const cv = await window.testPixels(data);
+      const px = cv.px;
       // the chevron's dark core: its rows near the middle reach further along its direction than its arms
       // only around the line's middle, where the one arrow is (not the controls or the scale bar)
       const dark = [];

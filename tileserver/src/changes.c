@@ -5,6 +5,7 @@
 #include "changes.h"
 
 #include "clock.h"
+#include "style.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/random.h>
+
+#include <event2/buffer.h>
 
 /* ids waiting at most; beyond, the server forgets them and drops every current tile */
 #define PENDING_MAX 1000000
@@ -174,51 +177,38 @@ enum
 	COL_ID, COL_TXID, COL_XMIN, COL_YMIN, COL_XMAX, COL_YMAX, COL_TABLE, COL_OP, COL_POND, COL_ROW, COL_AT
 };
 
-/* a JSON string of s, escaped */
-static void
-json_string(char *out, size_t len, const char *s)
+/* the change event, compact JSON in the notification's order, from the log row; malloc'd, NULL when out of memory */
+static char *
+change_json(const PGresult *res, int i)
 {
-	size_t		n = 0;
-
-	if (len < 3)
-		return;
-	out[n++] = '"';
-	for (; *s && n + 7 < len; s++)
-	{
-		unsigned char c = (unsigned char) *s;
-
-		if (c == '"' || c == '\\')
-		{
-			out[n++] = '\\';
-			out[n++] = (char) c;
-		}
-		else if (c < 0x20)
-			n += (size_t) snprintf(out + n, len - n, "\\u%04x", c);
-		else
-			out[n++] = (char) c;
-	}
-	out[n++] = '"';
-	out[n] = '\0';
-}
-
-/* the change event, compact JSON in the notification's order, from the log row */
-static void
-change_json(const PGresult *res, int i, char *out, size_t len)
-{
-	char		table[300];
-	char		bbox[128];
+	struct evbuffer *b = evbuffer_new();
 	const char *at = PQgetvalue(res, i, COL_AT);
+	char	   *out = NULL;
+	size_t		n;
 
-	json_string(table, sizeof table, PQgetvalue(res, i, COL_TABLE));
+	if (b == NULL)
+		return NULL;
+	evbuffer_add_printf(b, "{\"id\":%s,\"table\":", PQgetvalue(res, i, COL_ID));
+	style_json_string(b, PQgetvalue(res, i, COL_TABLE));
+	evbuffer_add_printf(b, ",\"op\":");
+	style_json_string(b, PQgetvalue(res, i, COL_OP));
+	evbuffer_add_printf(b, ",\"pond_id\":%s,\"row_id\":%s,\"bbox\":",
+						PQgetisnull(res, i, COL_POND) ? "null" : PQgetvalue(res, i, COL_POND),
+						PQgetisnull(res, i, COL_ROW) ? "null" : PQgetvalue(res, i, COL_ROW));
 	if (PQgetisnull(res, i, COL_XMIN))
-		snprintf(bbox, sizeof bbox, "null");
+		evbuffer_add_printf(b, "null");
 	else
-		snprintf(bbox, sizeof bbox, "[%s,%s,%s,%s]", PQgetvalue(res, i, COL_XMIN), PQgetvalue(res, i, COL_YMIN),
-				 PQgetvalue(res, i, COL_XMAX), PQgetvalue(res, i, COL_YMAX));
-	snprintf(out, len, "{\"id\":%s,\"table\":%s,\"op\":\"%s\",\"pond_id\":%s,\"row_id\":%s,\"bbox\":%s,\"changed_at\":%s}",
-			 PQgetvalue(res, i, COL_ID), table, PQgetvalue(res, i, COL_OP),
-			 PQgetisnull(res, i, COL_POND) ? "null" : PQgetvalue(res, i, COL_POND),
-			 PQgetisnull(res, i, COL_ROW) ? "null" : PQgetvalue(res, i, COL_ROW), bbox, *at ? at : "null");
+		evbuffer_add_printf(b, "[%s,%s,%s,%s]", PQgetvalue(res, i, COL_XMIN), PQgetvalue(res, i, COL_YMIN),
+							PQgetvalue(res, i, COL_XMAX), PQgetvalue(res, i, COL_YMAX));
+	evbuffer_add_printf(b, ",\"changed_at\":%s}", *at ? at : "null");
+	n = evbuffer_get_length(b);
+	if ((out = malloc(n + 1)) != NULL)
+	{
+		evbuffer_copyout(b, out, n);
+		out[n] = '\0';
+	}
+	evbuffer_free(b);
+	return out;
 }
 
 static void confirm_next(Changes *ch);
@@ -274,15 +264,13 @@ confirm_result(PGresult *res, int unavailable, void *arg)
 		const Pending *p = batch_find(ch, id);
 		uint64_t	txid;
 		Change	   *c = &found[applied];
-		char		json[640];
 
 		if (p == NULL || parse_u64(PQgetvalue(res, i, COL_TXID), &txid) != 0)
 			continue;
 		/* older than the floor when it came: a replay of history, not news */
 		if (txid < p->floor || seen_has(ch, id))
 			continue;
-		change_json(res, i, json, sizeof json);
-		if ((c->json = strdup(json)) == NULL)
+		if ((c->json = change_json(res, i)) == NULL)
 			continue;
 		seen_add(ch, id, txid);
 		c->id = id;
@@ -465,12 +453,10 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	Changes    *ch = arg;
 	double		now = clock_mono_s();
-	DbStats		d;
 
 	(void) fd;
 	(void) what;
-	db_stats(ch->db, &d);
-	if (!ch->listening || !d.listening)
+	if (!ch->listening || !db_listening(ch->db))
 	{
 		/* reconnecting: it is judged again once it listens */
 		ch->ping_out = 0;
@@ -635,10 +621,7 @@ changes_listening(Changes *ch, const char *xmin)
 int
 changes_trusted(const Changes *ch)
 {
-	DbStats		d;
-
-	db_stats(ch->db, &d);
-	return d.listening && ch->listening && ch->trusted;
+	return db_listening(ch->db) && ch->listening && ch->trusted;
 }
 
 void

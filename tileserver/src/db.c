@@ -449,6 +449,12 @@ db_up(const Db *db)
 }
 
 int
+db_listening(const Db *db)
+{
+	return db->channel && db->listen.state == CONN_BUSY && !db->listen.listen_pending;
+}
+
+int
 db_query(Db *db, const char *sql, int nparams, const char *const *params, int binary_result,
 		 DbResultCb cb, void *arg)
 {
@@ -676,5 +682,5 @@ db_stats(const Db *db, DbStats *out)
 	out->queries = db->queries;
 	out->rejected = db->rejected;
 	out->timeouts = db->timeouts;
-	out->listening = db->channel && db->listen.state == CONN_BUSY && !db->listen.listen_pending;
+	out->listening = db_listening(db);
 }

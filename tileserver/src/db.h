@@ -69,6 +69,8 @@ int			db_query(Db *db, const char *sql, int nparams, const char *const *params,
 
 /* true when at least one pool connection is up */
 int			db_up(const Db *db);
+/* true when the listening connection's LISTEN is in effect */
+int			db_listening(const Db *db);
 void		db_stats(const Db *db, DbStats *out);
 
 #endif

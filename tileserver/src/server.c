@@ -379,6 +379,7 @@ history_slots(const Server *s)
 
 static void tile_send(Server *s, Inflight *f);
 static void history_next(Server *s);
+static void inflight_fail(Server *s, Inflight *f, int status, const char *msg);
 
 static void
 tile_key(const Route *rt, char *key, size_t len)
@@ -426,6 +427,7 @@ tile_result(PGresult *res, int unavailable, void *arg)
 	const char *msg = NULL;
 	const CacheEntry *e = NULL;
 	CacheEntry *own = NULL;
+	int			history = f->at[0] != '\0';
 
 	if (unavailable == DB_TIMED_OUT)
 	{
@@ -457,7 +459,7 @@ tile_result(PGresult *res, int unavailable, void *arg)
 			fprintf(stderr, "tile %s: %s", f->key, PQresultErrorMessage(res));
 		}
 	}
-	else if (s)
+	else
 	{
 		const uint8_t *bytes = (const uint8_t *) PQgetvalue(res, 0, 0);
 		size_t		len = PQgetisnull(res, 0, 0) ? 0 : (size_t) PQgetlength(res, 0, 0);
@@ -480,22 +482,23 @@ tile_result(PGresult *res, int unavailable, void *arg)
 			msg = "out of memory";
 		}
 	}
-	for (r = f->waiters; r; r = next)
+	if (e == NULL)
+		inflight_fail(s, f, status, msg ? msg : "error");
+	else
 	{
-		next = r->next;
-		if (r->gone)
+		for (r = f->waiters; r; r = next)
 		{
-			req_free(r);
-			continue;
+			next = r->next;
+			if (r->gone)
+				req_free(r);
+			else
+				reply_tile(r, e, r == f->waiters ? "miss" : "coalesced");
 		}
-		if (e)
-			reply_tile(r, e, r == f->waiters ? "miss" : "coalesced");
-		else
-			http_error(r, status, msg ? msg : "error");
-	}
-	if (s)
 		inflight_remove(s, f);
-	if (f->at[0] && s)
+		free(f->key);
+		free(f);
+	}
+	if (history)
 	{
 		s->history_running--;
 		history_next(s);
@@ -503,8 +506,6 @@ tile_result(PGresult *res, int unavailable, void *arg)
 	cache_entry_free(own);
 	if (res)
 		PQclear(res);
-	free(f->key);
-	free(f);
 }
 
 static void

@@ -26,8 +26,8 @@
 #define COLOUR_COMPLETE "#2b8a3e"
 #define COLOUR_INCOMPLETE "#e03131"
 
-static void
-json_string(struct evbuffer *out, const char *s)
+void
+style_json_string(struct evbuffer *out, const char *s)
 {
 	evbuffer_add(out, "\"", 1);
 	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
@@ -80,7 +80,7 @@ style_tilejson(struct evbuffer *out, const char *base_url, unsigned layers, cons
 			char		d[256];
 
 			snprintf(d, sizeof d, "%s %s", c->label_zh, c->label_en);
-			json_string(out, d);
+			style_json_string(out, d);
 		}
 		evbuffer_add_printf(out, ",\"minzoom\":%d,\"maxzoom\":%d,\"fields\":{\"kind\":\"String: one of ",
 							TL_ELEMENT_MINZOOM, TL_TILE_MAXZOOM);
@@ -122,7 +122,7 @@ static void
 kind_metadata(struct evbuffer *out, const TlKind *kind)
 {
 	evbuffer_add_printf(out, ",\"metadata\":{\"tailings:kind\":\"%s\",\"tailings:label\":", kind->code);
-	json_string(out, kind->label_zh);
+	style_json_string(out, kind->label_zh);
 	evbuffer_add_printf(out, "}}");
 }
 
@@ -204,9 +204,9 @@ static void
 json_labels(struct evbuffer *out, const char *zh, const char *en)
 {
 	evbuffer_add_printf(out, ",\"label_zh\":");
-	json_string(out, zh);
+	style_json_string(out, zh);
 	evbuffer_add_printf(out, ",\"label_en\":");
-	json_string(out, en);
+	style_json_string(out, en);
 }
 
 void

@@ -21,5 +21,7 @@ void		style_catalog_json(struct evbuffer *out);
 void		style_sprite_json(struct evbuffer *out, int ratio);
 /* the PNG, malloc'd; NULL on failure */
 uint8_t    *style_sprite_png(int ratio, size_t *len);
+/* s as a JSON string, quoted and escaped */
+void		style_json_string(struct evbuffer *out, const char *s);
 
 #endif
