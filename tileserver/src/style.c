@@ -174,6 +174,8 @@ style_maplibre(struct evbuffer *out, const char *base_url)
 									"\"paint\":{\"line-color\":\"%s\",\"line-width\":%s}", cat->colour,
 									kind->category == TL_CATEGORY_ID_site ? "4" : "2.5");
 				kind_metadata(out, kind);
+				if (!kind->directed)
+					continue;
 				/* the direction of flow: arrows along the line */
 				kind_layer(out, kind, cat, "arrows", "symbol", "LineString");
 				evbuffer_add_printf(out, ",\"layout\":{\"symbol-placement\":\"line\","
@@ -243,7 +245,7 @@ style_catalog_json(struct evbuffer *out)
 					evbuffer_add_printf(out, "%s\"%s\"", g1 ? "" : ",", geoms[g].name);
 					g1 = 0;
 				}
-			evbuffer_add_printf(out, "]}");
+			evbuffer_add_printf(out, "],\"directed\":%s}", kind->directed ? "true" : "false");
 			k1 = 0;
 		}
 		evbuffer_add_printf(out, "]}");
