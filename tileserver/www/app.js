@@ -2,6 +2,8 @@
 // JSON API and change stream.  Everything it shows comes from the server: the symbology from
 // /style.json, the labels of kinds and categories from /api/catalog, the ponds from /api/ponds.
 import * as maplibregl from './vendor/maplibre-gl.mjs';
+import { installIdentify } from './identify.js';
+import { installHistory, changeEntry, beforeHistory } from './history.js';
 
 const TEXT = {
   zh: {
@@ -76,6 +78,9 @@ const state = {
 const t = key => TEXT[state.lang][key] ?? key;
 const $ = id => document.getElementById(id);
 const esc = s => String(s ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+// the viewer's own events, for identify.js and history.js: tailings:pond (a pond file was drawn),
+// tailings:date (the date control changed), tailings:lang
+const emit = (name, detail) => document.dispatchEvent(new CustomEvent(`tailings:${name}`, { detail }));
 const pct = s => `${Math.round((s ?? 0) * 100)}%`;
 let map;
 let styleColours;
@@ -256,13 +261,7 @@ function renderPond(f) {
       <li data-element="${e.id}">${esc(kindLabel(e.kind))}${e.name && e.name !== e.label ? `：${esc(e.name)}` : ''}
         <small>· ${esc(t(e.source))}${e.verified_on ? ` · ${esc(t('yes'))} ${esc(e.verified_on)}` : ''}</small></li>`).join('')}
     </ul></li>`).join('');
-  const changes = (f.recent_changes || []).map(c => {
-    const when = new Date(c.changed_at).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', { hour12: false });
-    const what = c.changed ? ` (${c.changed.join(', ')})` : '';
-    const moved = c.moved_m != null ? ` · ${t('moved')} ${c.moved_m} m` : '';
-    return `<li data-change="${c.id}">${esc(when)} · ${esc(c.actor)}${c.session_role && c.session_role !== c.actor ? ` (${esc(c.session_role)})` : ''} · ${esc(t('op')[c.op] || c.op)}
-      ${esc(c.table.replace(/^tailings\./, ''))} #${esc(c.row_id)}${esc(what)}${esc(moved)}</li>`;
-  }).join('');
+  const changes = (f.recent_changes || []).map(c => changeEntry(c, state)).join('');
   $('panel-body').innerHTML = `
     <h2>${esc(f.name)}</h2>
     <p class="sub">${esc(f.code)} · ${esc(t('levelN')(f.level))} · ${esc(t(f.status))} · ${esc(t('score'))} ${pct(f.score)}</p>
@@ -279,6 +278,7 @@ function renderPond(f) {
     <ul class="elements">${elements}</ul>
     <h3>${esc(t('recent'))}</h3>
     ${changes ? `<ul class="changes">${changes}</ul>` : `<p>${esc(t('noChanges'))}</p>`}`;
+  emit('pond', f);
 }
 
 // on phones the overview and legend are a drawer over the map
@@ -295,48 +295,12 @@ function closePanel() {
 }
 
 // ---------------------------------------------------------------------------
-// clicks on the map: an element opens its popup, a pond its file
+// clicks on the map: identify.js lists what is under them; a pond alone opens its file
 let elementLayers = [];
 const pondLayers = ['ponds-fill', 'ponds-outline', 'ponds-point', 'pond-names'];
 
 function near(point, r = 4) {
   return [[point.x - r, point.y - r], [point.x + r, point.y + r]];
-}
-
-function onClick(e) {
-  const visible = elementLayers.filter(id => map.getLayoutProperty(id, 'visibility') !== 'none');
-  const el = map.queryRenderedFeatures(near(e.point), { layers: visible })[0];
-  // inside a pond's drawn boundary, and nothing else there: the pond's file
-  if (el && el.properties.kind === 'pond_boundary' && el.layer.type === 'fill') {
-    openPond(Number(el.properties.pond_id));
-    return;
-  }
-  if (el) {
-    showPopup(el, e.lngLat);
-    return;
-  }
-  const pond = map.queryRenderedFeatures(near(e.point), { layers: pondLayers })[0];
-  // tiles carry the pond's id as the feature id, the name layer as a property
-  if (pond) openPond(Number(pond.properties.id ?? pond.id));
-}
-
-let popup;
-function showPopup(f, lngLat) {
-  const p = f.properties;
-  const kind = state.kinds.get(p.kind);
-  const pond = state.pondById.get(Number(p.pond_id));
-  const html = `<div class="popup" data-element="${esc(f.id)}">
-    <h4>${esc(kind ? kind[`label_${state.lang}`] : p.kind)}</h4>
-    <dl>
-      <dt>${esc(t('name'))}</dt><dd>${esc(p.name)}</dd>
-      <dt>${esc(t('pond'))}</dt><dd>${esc(pond ? pond.name : p.pond_id)}</dd>
-      <dt>${esc(t('source'))}</dt><dd>${esc(t(p.source))}</dd>
-      <dt>${esc(t('verified'))}</dt><dd>${esc(p.verified ? t('yes') : t('no'))}</dd>
-    </dl>
-    <a data-open-pond="${esc(p.pond_id)}">${esc(t('openFile'))}</a></div>`;
-  popup?.remove();
-  popup = new maplibregl.Popup({ maxWidth: '320px' }).setLngLat(lngLat).setHTML(html).addTo(map);
-  popup.getElement().querySelector('[data-open-pond]').addEventListener('click', () => openPond(Number(p.pond_id)));
 }
 
 // ---------------------------------------------------------------------------
@@ -353,10 +317,13 @@ function setDate(d) {
   renderHistoryNote();
   reloadTiles();
   if (map.getLayer('pond-names')) applyPondNames();
+  emit('date', d);
 }
 function renderHistoryNote() {
+  const before = beforeHistory(state);   // a day before the change log begins: nothing is known of it
   $('history-note').hidden = !state.at;
-  $('history-note').textContent = state.at ? t('historyNote')(state.at) : '';
+  $('history-note').classList.toggle('before-start', !!before);
+  $('history-note').textContent = before || (state.at ? t('historyNote')(state.at) : '');
 }
 
 // ---------------------------------------------------------------------------
@@ -418,7 +385,7 @@ function applyLanguage() {
   renderLegend();
   renderOverview();
   renderHistoryNote();
-  popup?.remove();
+  emit('lang', state.lang);
   if (state.panelPond != null) openPond(state.panelPond);
 }
 
@@ -453,7 +420,8 @@ async function main() {
     addPondNames();
     applyVisibility();
   });
-  map.on('click', onClick);
+  const identify = installIdentify({ map, state, getJSON, openPond });
+  const past = installHistory({ map, state, getJSON, identify, renderHistoryNote });
   map.on('mousemove', e => {
     const hit = map.queryRenderedFeatures(near(e.point), { layers: pondLayers.concat(elementLayers) }).length > 0;
     map.getCanvas().style.cursor = hit ? 'pointer' : '';
@@ -491,8 +459,8 @@ async function main() {
   document.querySelector('#ponds tbody').addEventListener('keydown', e => { if (e.key === 'Enter') choose(e); });
   document.addEventListener('keydown', e => {
     if (e.key === 'Escape') {
-      if (popup?.isOpen()) popup.remove();
-      else if (state.panelPond != null) closePanel();
+      if (identify.close()) return;
+      if (state.panelPond != null) closePanel();
     }
   });
   $('panel-close').addEventListener('click', closePanel);
@@ -509,7 +477,7 @@ async function main() {
   applyLanguage();
   connectEvents();
   // for the browser tests and for anyone at the console
-  window.tailingsViewer = { map, state, openPond, setDate };
+  window.tailingsViewer = { map, state, openPond, setDate, identify, history: past };
 }
 
 main().catch(e => {
