@@ -102,9 +102,15 @@ function addIcons(map) {
     if (change === 'added') { g.moveTo(m - r, m); g.lineTo(m + r, m); g.moveTo(m, m - r); g.lineTo(m, m + r); }
     if (change === 'removed') { g.moveTo(m - 7, m - 7); g.lineTo(m + 7, m + 7); g.moveTo(m + 7, m - 7); g.lineTo(m - 7, m + 7); }
     // pointing +x: the layer turns it the way the element moved
-    if (change === 'moved') { g.moveTo(m - r, m); g.lineTo(m + r, m); g.moveTo(m + 2, m - 7); g.lineTo(m + r, m); g.lineTo(m + 2, m + 7); }
+    if (change === 'moved') { g.moveTo(m - r, m); g.lineTo(m, m); }
     if (change === 'changed') { g.moveTo(m - 7, m + 7); g.lineTo(m + 6, m - 6); g.moveTo(m - 8, m + 8); g.lineTo(m - 5, m + 8); }
     g.stroke();
+    if (change === 'moved') {   // a filled head
+      g.beginPath();
+      g.moveTo(m + 11, m); g.lineTo(m - 2, m - 8); g.lineTo(m - 2, m + 8); g.closePath();
+      g.fillStyle = '#fff';
+      g.fill();
+    }
     map.addImage(`compare-${change}`, g.getImageData(0, 0, size, size), { pixelRatio: 2 });
   }
 }
@@ -282,6 +288,7 @@ export function installHistory({ map, state, getJSON, identify, renderHistoryNot
     set('compare-geom', d.geoms);
     set('compare-marks', d.points);
     set('compare-moves', d.moves);
+    state.compare.marks = d;
     const colour = ['match', ['get', 'change'], ...Object.entries(COLOURS).flat(), '#495057'];
     const isPoly = ['match', ['geometry-type'], ['Polygon', 'MultiPolygon'], true, false];
     const isPoint = ['match', ['geometry-type'], ['Point', 'MultiPoint'], true, false];
@@ -302,13 +309,22 @@ export function installHistory({ map, state, getJSON, identify, renderHistoryNot
       layout: { 'icon-image': ['concat', 'compare-', ['get', 'change']], 'icon-rotate': ['get', 'rotate'],
         'icon-rotation-alignment': 'map', 'icon-allow-overlap': true, 'icon-ignore-placement': true } });
   }
+  // room around what is fitted in view: the box's side of the map stays clear of it
+  function padding(p) {
+    const pad = { top: p, bottom: p, left: p, right: p };
+    if (box.hidden) return pad;
+    const b = box.getBoundingClientRect(), m = map.getContainer().getBoundingClientRect();
+    if (m.width - b.width > 320) pad.left = Math.max(p, b.right - m.left + 20);
+    else pad.top = Math.min(Math.max(p, b.bottom - m.top + 20), m.height / 2);
+    return pad;
+  }
   function fit(result) {
     const pts = [];
     for (const f of result.features) for (const k of ['old_point', 'new_point']) if (f.properties[k]) pts.push(f.properties[k]);
     if (!pts.length) return;
     const xs = pts.map(p => p[0]), ys = pts.map(p => p[1]);
     map.fitBounds([[Math.min(...xs), Math.min(...ys)], [Math.max(...xs), Math.max(...ys)]],
-      { padding: 80, maxZoom: 17, duration: matchMedia('(prefers-reduced-motion: reduce)').matches ? 0 : 800 });
+      { padding: padding(80), maxZoom: 17, duration: matchMedia('(prefers-reduced-motion: reduce)').matches ? 0 : 800 });
   }
   function renderResult() {
     const result = state.compare.result;
@@ -343,7 +359,7 @@ export function installHistory({ map, state, getJSON, identify, renderHistoryNot
     const xs = pts.map(q => q[0]), ys = pts.map(q => q[1]);
     const reduce = matchMedia('(prefers-reduced-motion: reduce)').matches;
     map.fitBounds([[Math.min(...xs), Math.min(...ys)], [Math.max(...xs), Math.max(...ys)]],
-      { padding: 120, maxZoom: 17, duration: reduce ? 0 : 800 });
+      { padding: padding(120), maxZoom: 17, duration: reduce ? 0 : 800 });
     map.once('idle', () => {
       // a removed element is no longer in the tiles: its geometry from the comparison
       identify.highlight({ type: 'element', id: Number(f.id ?? p.id), kind: p.kind },
