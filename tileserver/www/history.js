@@ -154,7 +154,7 @@ export function installHistory({ map, state, getJSON, identify, renderHistoryNot
     state.history = h;
     renderStart();
     renderHistoryNote();
-    if (!$('compare-from').value && h.start) $('compare-from').value = localInput(h.start);
+    if (!$('compare-from').value) $('compare-from').value = defaultFrom();
   }).catch(() => {});
 
   // ---- compare mode: a toggle by the date control, a box of its own over the map
@@ -205,12 +205,19 @@ export function installHistory({ map, state, getJSON, identify, renderHistoryNot
     else label.querySelector('span').textContent = t('onlyPond')(p.name);
   }
 
+  // a week ago, or the first whole second after the first recorded change when history is younger
+  // (the changes of that first moment, typically the initial load, are not differences)
+  function defaultFrom() {
+    const week = Date.now() - 7 * 86400e3;
+    const start = state.history?.start ? Math.floor(Date.parse(state.history.start) / 1000) * 1000 + 1000 : null;
+    return localInput(new Date(start && start > week ? start : week).toISOString());
+  }
   function open() {
     box.hidden = false;
     toggle.setAttribute('aria-pressed', 'true');
     toggle.classList.add('on');
     if (!$('compare-to').value) $('compare-to').value = localInput(new Date().toISOString());
-    if (!$('compare-from').value && state.history?.start) $('compare-from').value = localInput(state.history.start);
+    if (!$('compare-from').value) $('compare-from').value = defaultFrom();
     renderPondChoice();
     $('compare-from').focus();
   }
@@ -334,7 +341,8 @@ export function installHistory({ map, state, getJSON, identify, renderHistoryNot
     const parts = Object.keys(COLOURS).filter(c => by[c]).map(c => `${t(c)} ${by[c]}`).join(state.lang === 'zh' ? '，' : ', ');
     const start = result.history_start ?? state.history?.start;
     const early = start && new Date(result.from) < new Date(start) ? ` ${t('fromBefore')(localDay(start))}` : '';
-    $('compare-note').textContent = `${t('summary')(fs.length, parts)}${early ? '。' : ''}${early}`.replace('。 ', '。');
+    $('compare-note').textContent = early ? `${t('summary')(fs.length, parts)}${state.lang === 'zh' ? '。' : '. '}${early.trim()}`
+      : t('summary')(fs.length, parts);
     const order = { removed: 0, added: 1, moved: 2, changed: 3 };
     const sorted = [...fs].sort((a, b) => order[a.properties.change] - order[b.properties.change] ||
       String(a.properties.pond_name).localeCompare(String(b.properties.pond_name)) || (a.id - b.id));

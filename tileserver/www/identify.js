@@ -9,7 +9,7 @@ const TEXT = {
     here: n => `此处有 ${n} 个要素`, pond: '尾矿库', pondOf: '所属尾矿库', name: '名称', kind: '类型',
     coords: '坐标（CGCS2000）', onIt: '要素上一点', lon: '经度', lat: '纬度',
     surveyed: '测量日期', source: '数据来源', accuracy: '精度', verified: '实地核实',
-    notVerified: '未核实', openFile: '查看档案', loading: '正在读取属性…',
+    isVerified: '已核实', notVerified: '未核实', openFile: '查看档案', loading: '正在读取属性…',
     gone: '该要素现已不存在（地图为历史时点）', asOfNow: '属性为当前数据', metres: m => `±${m} 米`,
     satellite: '卫星遥感', drone: '无人机航测', ground: '实地测量', yes: '是', no: '否',
     status: { in_use: '在用', suspended: '停用', closed: '闭库' }, levelN: n => `${['', '一', '二', '三'][n] || n}级`,
@@ -24,7 +24,7 @@ const TEXT = {
     here: n => `${n} features here`, pond: 'Pond', pondOf: 'Pond', name: 'Name', kind: 'Kind',
     coords: 'Coordinates (CGCS2000)', onIt: 'a point on it', lon: 'lon', lat: 'lat',
     surveyed: 'Surveyed', source: 'Source', accuracy: 'Accuracy', verified: 'Ground-verified',
-    notVerified: 'not verified', openFile: 'Open the pond file', loading: 'Reading the attributes…',
+    isVerified: 'verified', notVerified: 'not verified', openFile: 'Open the pond file', loading: 'Reading the attributes…',
     gone: 'This element no longer exists (the map shows a past moment)', asOfNow: 'attributes as of today',
     metres: m => `±${m} m`,
     satellite: 'Satellite', drone: 'Drone survey', ground: 'Ground survey', yes: 'yes', no: 'no',
@@ -246,8 +246,8 @@ export function installIdentify({ map, state, getJSON, openPond }) {
     const e = file ? elementOf(file, x.id) : null;
     const attrs = e ? Object.entries(e.attrs || {}).map(([k, v]) =>
       row(tx('attrs')[k] || k, esc(attrValue(v)), `data-attr="${esc(k)}"`)).join('') : '';
-    const verified = e ? (e.verified_on ? `${esc(e.verified_on)}` : esc(tx('notVerified')))
-      : esc(x.verified ? tx('yes') : tx('notVerified'));
+    const verified = e ? (e.verified_on ? `${esc(tx('isVerified'))} ${esc(e.verified_on)}` : esc(tx('notVerified')))
+      : esc(x.verified ? tx('isVerified') : tx('notVerified'));
     return `<div class="popup id-detail" data-element="${x.id}">
       <h4>${esc(kindLabel(x.kind))}</h4>
       <dl>
