@@ -20,7 +20,6 @@ const TEXT = {
     basic: '基本信息', enterprise: '企业', county: '区县', supervision: '监管等级', gwFlow: '地下水流向',
     elements: '环境监管要素', rules: '完整性检查', recent: '最近变更', noChanges: '暂无变更记录',
     passed: '通过', failed: '未通过', warning: '提示', present: '已标绘', required: '要求',
-    op: { I: '新增', U: '修改', D: '删除' }, moved: '移动', by: '',
     attrs: {
       ore: '矿种', basin: '流域', list_year: '列入年份', pond_type: '库型', dam_height_m: '坝高（米）',
       safety_grade: '安全等级', capacity_10k_m3: '库容（万立方米）',
@@ -45,7 +44,6 @@ const TEXT = {
     gwFlow: 'Groundwater flow',
     elements: 'Supervision elements', rules: 'Completeness check', recent: 'Recent changes', noChanges: 'No changes recorded',
     passed: 'pass', failed: 'fail', warning: 'warning', present: 'drawn', required: 'required',
-    op: { I: 'added', U: 'edited', D: 'deleted' }, moved: 'moved', by: 'by',
     attrs: {
       ore: 'Ore', basin: 'Basin', list_year: 'Listed in', pond_type: 'Type', dam_height_m: 'Dam height (m)',
       safety_grade: 'Safety grade', capacity_10k_m3: 'Capacity (10⁴ m³)',
@@ -79,7 +77,7 @@ const t = key => TEXT[state.lang][key] ?? key;
 const $ = id => document.getElementById(id);
 const esc = s => String(s ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 // the viewer's own events, for identify.js and history.js: tailings:pond (a pond file was drawn),
-// tailings:date (the date control changed), tailings:lang
+// tailings:lang (the language changed)
 const emit = (name, detail) => document.dispatchEvent(new CustomEvent(`tailings:${name}`, { detail }));
 const pct = s => `${Math.round((s ?? 0) * 100)}%`;
 let map;
@@ -317,7 +315,6 @@ function setDate(d) {
   renderHistoryNote();
   reloadTiles();
   if (map.getLayer('pond-names')) applyPondNames();
-  emit('date', d);
 }
 function renderHistoryNote() {
   const before = beforeHistory(state);   // a day before the change log begins: nothing is known of it

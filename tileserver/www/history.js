@@ -381,6 +381,18 @@ export function installHistory({ map, state, getJSON, identify, renderHistoryNot
     if (li && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); goTo(li); }
   });
 
+  // a mark on the map: its row in the list, in view (identify shows what is there now)
+  const markClick = e => {
+    const id = e.features?.[0]?.properties.id;
+    const li = id != null && $('compare-list').querySelector(`li[data-id="${id}"]`);
+    if (!li) return;
+    for (const x of $('compare-list').querySelectorAll('li.current')) x.classList.remove('current');
+    li.classList.add('current');
+    li.scrollIntoView({ block: 'nearest' });
+  };
+  map.on('click', 'compare-mark', markClick);
+  map.on('click', 'compare-old', markClick);
+
   document.addEventListener('tailings:lang', () => {
     renderTexts();
     if (state.compare?.result) run();   // the labels in the other language
