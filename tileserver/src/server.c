@@ -33,6 +33,7 @@
 #include "db.h"
 #include "events.h"
 #include "route.h"
+#include "sprite.h"
 #include "style.h"
 #include "tailings/catalog.h"
 #include "tilemath.h"
@@ -1502,7 +1503,7 @@ on_request(struct evhttp_request *req, void *arg)
 				}
 				else
 				{
-					style_sprite_json(b, i + 1);
+					sprite_json(b, i + 1);
 					http_reply(r, 200, "application/json", b, NULL);
 				}
 				break;
@@ -1721,6 +1722,7 @@ server_create(struct event_base *base, const Conf *conf)
 {
 	Server	   *s = calloc(1, sizeof(Server));
 	struct timeval tv;
+	char		err[128];
 
 	if (s == NULL)
 		return NULL;
@@ -1732,8 +1734,14 @@ server_create(struct event_base *base, const Conf *conf)
 	s->events = events_create(base, conf->max_streams, 15);
 	if (s->events)
 		events_set_max_per_ip(s->events, conf->max_streams_per_ip);
+	if (sprite_check(NULL, 0, err, sizeof err) < 0)
+	{
+		fprintf(stderr, "tailings-tileserver: sprite: %s\n", err);
+		goto fail;
+	}
+	/* drawn once, served from memory */
 	for (int i = 0; i < 2; i++)
-		s->sprite[i] = style_sprite_png(i + 1, &s->sprite_len[i]);
+		s->sprite[i] = sprite_png(i + 1, &s->sprite_len[i]);
 	if (s->http == NULL || s->cache == NULL || s->events == NULL || s->sprite[0] == NULL || s->sprite[1] == NULL)
 	{
 		fprintf(stderr, "tailings-tileserver: out of memory\n");
