@@ -132,7 +132,7 @@ def main():
         print("stack %s range %s glyphs %d" % (st["name"], st["range"], len(st["glyphs"])))
         for gid in sorted(st["glyphs"]):
             g = st["glyphs"][gid]
-            ch = chr(gid) if gid >= 32 and gid != 127 and not 0xD800 <= gid <= 0xDFFF else "?"
+            ch = chr(gid) if not 0xD800 <= gid <= 0xDFFF and chr(gid).isprintable() and chr(gid).strip() else "?"
             print("%d %s %d %d %d %d %d %d" % (gid, ch, g["width"], g["height"], g["left"], g["top"], g["advance"], g["inside"]))
     return 0
 
