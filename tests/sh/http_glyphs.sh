@@ -12,6 +12,7 @@
 #    range the font has no glyph in is an empty but valid range (200); an
 #    unknown stack is 404, a malformed range 400; no way out of --fonts
 #    (.., hidden names, symbolic links)
+#  - every text-font stack of style.json is served
 #  - --fonts DIR serves another directory; a --fonts that is no directory
 #    stops the server at start (exit 2)
 set -uo pipefail
@@ -94,6 +95,17 @@ check "descenders: g and p end 3 px or more below x" test $(($(bottom 120) - $(b
 check "x-height: x's top is 3 px or more below J's" test $(($(top 74) - $(top 120))) -ge 3
 expect_eq "space: advance only, no field" "$(glyph "$L" 32 | awk '{ print $3, $4, $8 }')" "0 0 0"
 check "space: an advance" test "$(gf "$L" 32 6)" -ge 4
+
+echo "# the style's text-font stacks are served"
+fetch /style.json
+stacks=$(json_q "$BODY" '"\n".join(sorted({",".join(l["layout"]["text-font"]) for l in d["layers"]
+	if isinstance(l.get("layout", {}).get("text-font"), list)}))')
+check "style.json has labels with a text-font" test -n "$stacks"
+while IFS= read -r st; do
+	[ -n "$st" ] || continue
+	fetch "/fonts/$("$PY" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$st")/0-255.pbf"
+	expect_eq "style's text-font \"$st\": 0-255 has J" "$ST $([ -n "$(glyph "$BODY" 74)" ] && echo J)" "200 J"
+done <<<"$stacks"
 
 echo "# CJK"
 fetch "/fonts/$S/25344-25599.pbf"
