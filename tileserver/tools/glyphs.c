@@ -65,7 +65,7 @@ typedef struct Buf
 static void
 buf_add(Buf *b, const void *data, size_t n)
 {
-	if (b->failed)
+	if (b->failed || n == 0)
 		return;
 	if (b->len + n > b->cap)
 	{
@@ -396,7 +396,6 @@ gzip_bytes(const uint8_t *data, size_t len, Buf *out)
 	if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
 		return -1;
 	out->len = 0;
-	buf_add(out, NULL, 0);
 	{
 		size_t		bound = deflateBound(&z, (uLong) len);
 
@@ -671,8 +670,13 @@ main(int argc, char **argv)
 		}
 	}
 
-	if (FT_Init_FreeType(&lib) != 0 || (face = open_face(lib, &o)) == NULL)
+	if (FT_Init_FreeType(&lib) != 0)
 		return 1;
+	if ((face = open_face(lib, &o)) == NULL)
+	{
+		FT_Done_FreeType(lib);
+		return 1;
+	}
 	if (o.name == NULL)
 	{
 		snprintf(name, sizeof name, "%s%s%s", face->family_name ? face->family_name : "font",
