@@ -104,8 +104,19 @@ test_routes(void)
 	CHECK(parse("/style.json", NULL).kind == ROUTE_STYLE, "style");
 	r = parse("/sprite@2x.png", NULL);
 	CHECK(r.kind == ROUTE_SPRITE && r.sprite_png && r.sprite_2x, "sprite @2x png");
-	CHECK(parse("/fonts/Noto Sans Regular/0-255.pbf", NULL).kind == ROUTE_GLYPHS, "glyph range");
+	r = parse("/fonts/Noto Sans CJK SC Regular,Arial/25344-25599.pbf", NULL);
+	CHECK(r.kind == ROUTE_GLYPHS && r.glyph_start == 25344 && r.glyph_stack_len == strlen("Noto Sans CJK SC Regular,Arial") &&
+		  strncmp(r.glyph_stack, "Noto Sans CJK SC Regular,Arial/", r.glyph_stack_len + 1) == 0, "glyph range: stack and start");
+	CHECK(parse("/fonts/x/65280-65535.pbf", NULL).kind == ROUTE_GLYPHS, "the last glyph range");
 	CHECK(parse("/fonts/x/255-0.pbf", NULL).kind == ROUTE_BAD, "reversed glyph range is 400");
+	CHECK(parse("/fonts/x/0-256.pbf", NULL).kind == ROUTE_BAD, "a glyph range of 257 is 400");
+	CHECK(parse("/fonts/x/1-256.pbf", NULL).kind == ROUTE_BAD, "a glyph range off the 256 grid is 400");
+	CHECK(parse("/fonts/x/0-511.pbf", NULL).kind == ROUTE_BAD, "two glyph ranges at once is 400");
+	CHECK(parse("/fonts/x/65536-65791.pbf", NULL).kind == ROUTE_BAD, "a glyph range beyond the BMP is 400");
+	CHECK(parse("/fonts//0-255.pbf", NULL).kind == ROUTE_BAD, "an empty fontstack is 400");
+	CHECK(parse("/fonts/0-255.pbf", NULL).kind == ROUTE_BAD, "no fontstack is 400");
+	CHECK(parse("/fonts/x/-.pbf", NULL).kind == ROUTE_BAD && parse("/fonts/x/0-.pbf", NULL).kind == ROUTE_BAD &&
+		  parse("/fonts/x/-255.pbf", NULL).kind == ROUTE_BAD, "glyph range without a number is 400");
 	CHECK(parse("/api/ponds", NULL).kind == ROUTE_PONDS, "pond list");
 	r = parse("/api/ponds/42", NULL);
 	CHECK(r.kind == ROUTE_POND && r.pond_id == 42, "one pond");
@@ -137,6 +148,22 @@ test_conf_limits(FILE *devnull)
 		CHECK(conf_load(&c, 3, argv, err, sizeof err, devnull) == 0 && c.header_timeout_s == 10 && c.max_conns == 0 &&
 			  c.max_conns_per_ip == 64 && c.max_streams_per_ip == 8 && c.public_url == NULL && c.nserver_names == 0,
 			  "limits: defaults");
+		/* --fonts: fonts/ beside the executable (this test's: tileserver/build/fonts) */
+		CHECK(c.fonts != NULL && strlen(c.fonts) > 6 && strcmp(c.fonts + strlen(c.fonts) - 6, "/fonts") == 0 &&
+			  c.fonts[0] == '/', "fonts: default beside the executable");
+		conf_free(&c);
+	}
+	{
+		char	   *argv[] = {"x", "--db", "d", "--fonts", "/nonexistent/fonts", NULL};
+
+		CHECK(conf_load(&c, 5, argv, err, sizeof err, devnull) == 2 && strstr(err, "fonts") &&
+			  strstr(err, "not a directory"), "fonts: a path that is no directory is refused");
+		conf_free(&c);
+	}
+	{
+		char	   *argv[] = {"x", "--db", "d", "--fonts", "/tmp", NULL};
+
+		CHECK(conf_load(&c, 5, argv, err, sizeof err, devnull) == 0 && strcmp(c.fonts, "/tmp") == 0, "fonts: --fonts DIR");
 		conf_free(&c);
 	}
 	{

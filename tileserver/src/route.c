@@ -458,17 +458,23 @@ route_parse(const char *path, const char *query, Route *r)
 	}
 	else if (strncmp(path, "/fonts/", 7) == 0)
 	{
+		/* MapLibre asks whole ranges of 256 code points: START a multiple of 256, END = START+255 */
 		const char *last = strrchr(path, '/');
 		long long	a,
 					b;
 		const char *dash = strchr(last, '-');
 
-		if (last == path + 6 || dash == NULL || strcmp(path + strlen(path) - 4, ".pbf") != 0 ||
+		if (last <= path + 7 || dash == NULL || strlen(last) < 5 || strcmp(path + strlen(path) - 4, ".pbf") != 0 ||
 			parse_uint(last + 1, (size_t) (dash - last - 1), 5, &a) != 0 ||
-			parse_uint(dash + 1, strlen(dash + 1) - 4, 5, &b) != 0 || b < a || b > 65535)
-			bad(r, "a glyph path is /fonts/{fontstack}/{start}-{end}.pbf");
+			parse_uint(dash + 1, strlen(dash + 1) - 4, 5, &b) != 0 || a % 256 != 0 || b != a + 255 || b > 65535)
+			bad(r, "a glyph path is /fonts/{fontstack}/{start}-{end}.pbf, start a multiple of 256 and end = start+255");
 		else
+		{
 			r->kind = ROUTE_GLYPHS;
+			r->glyph_stack = path + 7;
+			r->glyph_stack_len = (size_t) (last - path - 7);
+			r->glyph_start = (unsigned) a;
+		}
 	}
 	else if (strcmp(path, "/api/catalog") == 0)
 		r->kind = ROUTE_CATALOG;

@@ -4,6 +4,8 @@
 #ifndef TAILINGS_ROUTE_H
 #define TAILINGS_ROUTE_H
 
+#include <stddef.h>
+
 typedef enum RouteKind
 {
 	ROUTE_NOT_FOUND,
@@ -42,12 +44,16 @@ typedef struct Route
 	char		lang[3];		/* ?lang= of the pond API: "zh", "en" or "" */
 	int			sprite_png;		/* ROUTE_SPRITE: png (else json) */
 	int			sprite_2x;
+	const char *glyph_stack;	/* ROUTE_GLYPHS: the fontstack, pointing into the path (not terminated) */
+	size_t		glyph_stack_len;
+	unsigned	glyph_start;	/* ROUTE_GLYPHS: the range's first code point, a multiple of 256 */
 	char		layer_error[64];
 } Route;
 
 /*
  * Parse a decoded path (no query string) and the query string (or NULL).
  * Never fails: unknown paths are ROUTE_NOT_FOUND, malformed ones ROUTE_BAD.
+ * The route may point into path (glyph_stack): path must outlive it.
  */
 void		route_parse(const char *path, const char *query, Route *r);
 

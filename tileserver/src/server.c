@@ -1129,17 +1129,17 @@ fail:
 }
 
 /*
- * A file of --www: only regular files inside the directory (static_open).
- * When the client accepts gzip and FILE.gz exists beside it (make compresses
- * the viewer's vendored files so), that is sent instead, with
- * Content-Encoding: gzip.
+ * Send the regular file rel under dir (static_open), with an ETag of its size
+ * and time and Cache-Control cc.  When the client accepts gzip and rel.gz
+ * exists beside it, at least as new (make compresses the viewer's vendored
+ * files and the glyph ranges so), that is sent instead, with
+ * Content-Encoding: gzip.  1 when the request was answered; 0 when there is
+ * no such file (nothing sent).
  */
-static void
-handle_static(Req *r, const char *path)
+static int
+static_send(Req *r, const char *dir, const char *rel, const char *cc)
 {
-	Server	   *s = r->s;
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
-	char		file[4096];
 	char		gzfile[4100];
 	char		etag[64];
 	struct stat st,
@@ -1149,28 +1149,15 @@ handle_static(Req *r, const char *path)
 	int			gz = 0;
 	struct evbuffer *b;
 
-	if (s->conf->www == NULL)
+	if ((fd = static_open(dir, rel, &st)) < 0)
 	{
-		http_error(r, 404, "not found");
-		return;
+		if (errno != EMFILE && errno != ENFILE)
+			return 0;
+		http_error(r, 503, "too many open files");
+		return 1;
 	}
-	/* no way out of the directory: no "..", no hidden files */
-	if (strstr(path, "/.") != NULL || strchr(path, '\\') != NULL)
-	{
-		http_error(r, 404, "not found");
-		return;
-	}
-	snprintf(file, sizeof file, "%s%s", path, path[strlen(path) - 1] == '/' ? "index.html" : "");
-	if ((fd = static_open(s->conf->www, file, &st)) < 0)
-	{
-		if (errno == EMFILE || errno == ENFILE)
-			http_error(r, 503, "too many open files");
-		else
-			http_error(r, 404, "not found");
-		return;
-	}
-	snprintf(gzfile, sizeof gzfile, "%s.gz", file);
-	gfd = static_open(s->conf->www, gzfile, &gst);
+	snprintf(gzfile, sizeof gzfile, "%s.gz", rel);
+	gfd = static_open(dir, gzfile, &gst);
 	if (gfd >= 0)
 		evhttp_add_header(h, "Vary", "Accept-Encoding");
 	/* only a compressed copy at least as new as the file */
@@ -1186,12 +1173,12 @@ handle_static(Req *r, const char *path)
 	snprintf(etag, sizeof etag, "\"%llx-%llx%s\"", (unsigned long long) st.st_size,
 			 (unsigned long long) st.st_mtime, gz ? "-gz" : "");
 	evhttp_add_header(h, "ETag", etag);
-	evhttp_add_header(h, "Cache-Control", "no-cache");
+	evhttp_add_header(h, "Cache-Control", cc);
 	if (etag_matches(r->req, etag))
 	{
 		close(fd);
 		http_reply(r, 304, NULL, NULL, NULL);
-		return;
+		return 1;
 	}
 	b = evbuffer_new();
 	if (st.st_size > 0 && evbuffer_add_file(b, fd, 0, st.st_size) != 0)
@@ -1199,13 +1186,171 @@ handle_static(Req *r, const char *path)
 		close(fd);
 		evbuffer_free(b);
 		http_error(r, 500, "cannot read the file");
-		return;
+		return 1;
 	}
 	if (st.st_size == 0)
 		close(fd);
 	if (gz)
 		evhttp_add_header(h, "Content-Encoding", "gzip");
-	http_reply(r, 200, content_type(file), b, NULL);
+	http_reply(r, 200, content_type(rel), b, NULL);
+	return 1;
+}
+
+/* A file of --www: only regular files inside the directory (static_send). */
+static void
+handle_static(Req *r, const char *path)
+{
+	Server	   *s = r->s;
+	char		file[4096];
+
+	if (s->conf->www == NULL)
+	{
+		http_error(r, 404, "not found");
+		return;
+	}
+	/* no way out of the directory: no "..", no hidden files */
+	if (strstr(path, "/.") != NULL || strchr(path, '\\') != NULL)
+	{
+		http_error(r, 404, "not found");
+		return;
+	}
+	snprintf(file, sizeof file, "%s%s", path, path[strlen(path) - 1] == '/' ? "index.html" : "");
+	if (!static_send(r, s->conf->www, file, "no-cache"))
+		http_error(r, 404, "not found");
+}
+
+/*
+ * /fonts/{fontstack}/{start}-{end}.pbf: the range of the first font of the
+ * comma-separated stack that --fonts holds (a directory of that name, made by
+ * tailings-glyphs).  A range that font has no file for (no glyph of it in the
+ * face) is an empty but valid glyph range, which MapLibre needs rather than
+ * an error; a stack naming no font of --fonts is 404.
+ */
+#define GLYPH_CC "public, max-age=86400"
+
+static void
+pb_len_field(struct evbuffer *b, unsigned field, size_t len)
+{
+	uint8_t		tmp[11];
+	size_t		n = 0;
+
+	tmp[n++] = (uint8_t) (field << 3 | 2);
+	do
+	{
+		tmp[n++] = (uint8_t) ((len & 0x7f) | (len > 0x7f ? 0x80 : 0));
+		len >>= 7;
+	} while (len);
+	evbuffer_add(b, tmp, n);
+}
+
+/* 1 when name can be a font of --fonts: a directory entry's name, not hidden */
+static int
+font_name_ok(const char *name, size_t len)
+{
+	if (len == 0 || len > 255 || name[0] == '.')
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (name[i] == '/' || name[i] == '\\' || name[i] == '\0')
+			return 0;
+	return 1;
+}
+
+/* 1 when --fonts has the directory name (no symbolic link followed) */
+static int
+font_exists(const char *dir, const char *name)
+{
+	int			at = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int			fd;
+
+	if (at < 0)
+		return 0;
+	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	close(at);
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+static void
+handle_glyphs(Req *r, const Route *rt)
+{
+	const char *dir = r->s->conf->fonts;
+	const char *p = rt->glyph_stack,
+			   *end = rt->glyph_stack + rt->glyph_stack_len;
+	char		name[256],
+				file[320],
+				range[16],
+				etag[48];
+	struct evbuffer *b,
+			   *stack;
+	uint32_t	hash = 2166136261u;
+
+	snprintf(range, sizeof range, "%u-%u", rt->glyph_start, rt->glyph_start + 255);
+	while (p < end)
+	{
+		const char *comma = memchr(p, ',', (size_t) (end - p));
+		const char *e = comma ? comma : end;
+
+		/* MapLibre joins the names with ","; blanks around them are not part of them */
+		while (p < e && *p == ' ')
+			p++;
+		while (e > p && e[-1] == ' ')
+			e--;
+		if (font_name_ok(p, (size_t) (e - p)))
+		{
+			memcpy(name, p, (size_t) (e - p));
+			name[e - p] = '\0';
+			if (font_exists(dir, name))
+				goto found;
+		}
+		p = comma ? comma + 1 : end;
+	}
+	{
+		char		msg[160];
+		int			plain = rt->glyph_stack_len <= 80;
+
+		/* the stack in the message only when it is plain ASCII (the JSON stays valid) */
+		for (size_t i = 0; plain && i < rt->glyph_stack_len; i++)
+			plain = rt->glyph_stack[i] >= 0x20 && rt->glyph_stack[i] < 0x7f;
+		if (plain)
+			snprintf(msg, sizeof msg, "unknown fontstack \"%.*s\": no font of it here",
+					 (int) rt->glyph_stack_len, rt->glyph_stack);
+		else
+			snprintf(msg, sizeof msg, "unknown fontstack: no font of it here");
+		http_error(r, 404, msg);
+		return;
+	}
+found:
+	snprintf(file, sizeof file, "%s/%s.pbf", name, range);
+	if (static_send(r, dir, file, GLYPH_CC))
+		return;
+	/* glyphs { stacks { name, range } }: no glyph of the range */
+	stack = evbuffer_new();
+	b = evbuffer_new();
+	pb_len_field(stack, 1, strlen(name));
+	evbuffer_add(stack, name, strlen(name));
+	pb_len_field(stack, 2, strlen(range));
+	evbuffer_add(stack, range, strlen(range));
+	pb_len_field(b, 1, evbuffer_get_length(stack));
+	evbuffer_add_buffer(b, stack);
+	evbuffer_free(stack);
+	{
+		const uint8_t *bytes = evbuffer_pullup(b, -1);
+
+		for (size_t i = 0; i < evbuffer_get_length(b); i++)
+			hash = (hash ^ bytes[i]) * 16777619u;
+	}
+	snprintf(etag, sizeof etag, "\"empty-%08x\"", hash);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "ETag", etag);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", GLYPH_CC);
+	if (etag_matches(r->req, etag))
+	{
+		evbuffer_free(b);
+		http_reply(r, 304, NULL, NULL, NULL);
+		return;
+	}
+	http_reply(r, 200, "application/x-protobuf", b, NULL);
 }
 
 /* ---------------------------------------------------------------------------
@@ -1509,9 +1654,7 @@ on_request(struct evhttp_request *req, void *arg)
 				break;
 			}
 		case ROUTE_GLYPHS:
-			/* empty glyph ranges: the browser draws CJK labels with its own fonts */
-			evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "public, max-age=86400");
-			http_reply(r, 200, "application/x-protobuf", NULL, NULL);
+			handle_glyphs(r, &rt);
 			break;
 		case ROUTE_PONDS:
 			json_query(r, SQL_PONDS, 0, NULL, json_body_done, 0);
@@ -1766,6 +1909,14 @@ server_create(struct event_base *base, const Conf *conf)
 		goto fail;
 	}
 	conn_set_listener(s->conns, s->bound);
+	{
+		struct stat st;
+
+		/* the default --fonts may be missing (make fonts builds it): labels then lose their text */
+		if (stat(conf->fonts, &st) != 0 || !S_ISDIR(st.st_mode))
+			fprintf(stderr, "tailings-tileserver: no glyph ranges in %s (make builds them; see --fonts): "
+					"/fonts/ answers 404\n", conf->fonts);
+	}
 	s->db = db_create(base, conf->db, conf->pool, conf->queue, conf->statement_timeout_ms);
 	if (s->db == NULL)
 	{

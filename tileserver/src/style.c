@@ -4,11 +4,13 @@
  *
  * The style works without anything from the internet: no base map, the flow
  * arrows and point icons come from this server's own sprite (sprite.c), and labels use the
- * glyph endpoint of this server, which serves empty glyph ranges so that
- * MapLibre draws Chinese labels with the browser's own fonts
- * (localIdeographFontFamily).
+ * glyph endpoint of this server, which serves the glyph ranges make builds
+ * from Noto Sans CJK SC (fontstack STYLE_FONTSTACK).
  */
 #include "style.h"
+
+/* the fontstack of the glyph ranges make builds (tileserver/Makefile, FONT_FACE) */
+#define STYLE_FONTSTACK "Noto Sans CJK SC Regular"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,7 +195,7 @@ style_maplibre(struct evbuffer *out, const char *base_url)
 
 	/* pond names */
 	layer_head(out, "ponds-label", "symbol", "ponds", 8);
-	evbuffer_add_printf(out, ",\"layout\":{\"text-field\":[\"get\",\"name\"],\"text-font\":[\"Noto Sans Regular\"],"
+	evbuffer_add_printf(out, ",\"layout\":{\"text-field\":[\"get\",\"name\"],\"text-font\":[\"" STYLE_FONTSTACK "\"],"
 						"\"text-size\":13,\"text-offset\":[0,1.2],\"text-anchor\":\"top\",\"text-optional\":true},"
 						"\"paint\":{\"text-color\":\"#212529\",\"text-halo-color\":\"#ffffff\",\"text-halo-width\":1.5}}");
 	evbuffer_add_printf(out, "]}");
