@@ -16,6 +16,8 @@ typedef enum RouteKind
 	ROUTE_PONDS,
 	ROUTE_POND,
 	ROUTE_POND_COMPLETENESS,
+	ROUTE_POND_GEOJSON,			/* /api/ponds/{id}/geojson */
+	ROUTE_SHEET,				/* /sheet/{id}: the pond's print page */
 	ROUTE_HEALTH,
 	ROUTE_METRICS,
 	ROUTE_EVENTS,				/* /events: the change stream */
@@ -36,7 +38,7 @@ typedef struct Route
 				y;
 	long long	pond_id;
 	char		at[48];			/* ISO 8601 time of ?at=, or "" */
-	char		lang[3];		/* ?lang= of the pond API: "zh", "en" or "" */
+	char		lang[3];		/* ?lang= of the pond API and the sheet: "zh", "en" or "" */
 	int			sprite_png;		/* ROUTE_SPRITE: png (else json) */
 	int			sprite_2x;
 	char		layer_error[64];
