@@ -68,8 +68,8 @@ try {
   const drawn = await page.evaluate(() => {
     const screen = el => { const m = el.getScreenCTM(); return [m.e, m.f]; };
     return {
-      ids: [...document.querySelectorAll('#map .feature')].map(e => Number(e.dataset.id)),
-      points: [...document.querySelectorAll('#map .feature.point')].map(e => ({ id: Number(e.dataset.id), at: screen(e) })),
+      ids: [...document.querySelectorAll('#features .feature')].map(e => Number(e.dataset.id)),
+      points: [...document.querySelectorAll('#features .feature.point')].map(e => ({ id: Number(e.dataset.id), at: screen(e) })),
     };
   });
   check('every element of the pond is drawn on the map once',
@@ -92,7 +92,7 @@ try {
   const lats = gj.features.flatMap(f => flat(f.geometry.coordinates)).concat([gj.pond.location.coordinates]).map(c => c[1]);
   const lat0 = (Math.min(...lats) + Math.max(...lats)) / 2;
   const trueN = Math.cos(lat0 * Math.PI / 180) / (a * PX_MM / 1000);
-  const scaleText = await page.locator('#scale-text').textContent();
+  const scaleText = await page.locator('#scalebar-text').textContent();
   const statedN = Number(scaleText.match(/1:(\d+)/)?.[1]);
   check(`the stated scale ${scaleText} is the map's scale on A3 paper (within 0.5%)`,
     statedN > 0 && Math.abs(trueN / statedN - 1) < 0.005, `measured 1:${trueN.toFixed(0)}`);
@@ -118,46 +118,73 @@ try {
   });
   check('a north arrow points up (北 above the needle)', north.text === '北' && north.letterAbove);
 
-  // flow arrows: on every directed line, on the line, pointing from its first vertex towards its last
-  const arrows = await page.evaluate(() => [...document.querySelectorAll('#map .flow-arrow')].map(p => {
-    const m = p.getScreenCTM(), len = p.getTotalLength(), pts = [];
-    for (let i = 0; i < 60; i++) {
-      const q = p.getPointAtLength((len * i) / 60);
-      pts.push([m.a * q.x + m.c * q.y + m.e, m.b * q.x + m.d * q.y + m.f]);
-    }
-    return { id: Number(p.dataset.id), pts };
-  }));
+  // flow arrows, on the map and in the pond's detail: on every directed line, on the line, pointing
+  // from its first vertex towards its last; the detail's own scale is found from its points too
   const lines = gj.features.filter(f => f.geometry.type === 'LineString');
   const directedLines = lines.filter(f => directed.get(f.properties.kind));
   check('the sample pond has directed and undirected lines', directedLines.length >= 3 && lines.length > directedLines.length);
-  let arrowFaults = [];
-  for (const f of lines) {
-    const mine = arrows.filter(x => x.id === f.id);
-    if (!directed.get(f.properties.kind)) {
-      if (mine.length) arrowFaults.push(`${f.properties.name} (${f.properties.kind}) is not directed but has ${mine.length} arrows`);
-      continue;
+  const hasInset = await page.evaluate(() => Boolean(document.getElementById('inset-features')));
+  check('the crowded pond gets an enlarged detail', hasInset);
+  for (const [sel, what] of [['#features', 'the map'], ['#inset-features', 'the detail']]) {
+    if (sel === '#inset-features' && !hasInset) continue;
+    const pts = await page.evaluate(s => [...document.querySelectorAll(`${s} .feature.point`)].map(e => {
+      const m = e.getScreenCTM();
+      return { id: Number(e.dataset.id), at: [m.e, m.f] };
+    }), sel);
+    const Q = pts.map(p => ({ id: p.id, m: merc(byId.get(p.id).geometry.coordinates), s: p.at }));
+    const qx = mean(Q, p => p.m[0]), qy = mean(Q, p => p.m[1]), rx = mean(Q, p => p.s[0]), ry = mean(Q, p => p.s[1]);
+    const qa = Q.reduce((acc, p) => acc + (p.m[0] - qx) * (p.s[0] - rx) - (p.m[1] - qy) * (p.s[1] - ry), 0) /
+      Q.reduce((acc, p) => acc + (p.m[0] - qx) ** 2 + (p.m[1] - qy) ** 2, 0);
+    const proj = c => { const [x, y] = merc(c); return [rx + qa * (x - qx), ry - qa * (y - qy)]; };
+    const worst = Math.max(...Q.map(p => Math.hypot(proj(byId.get(p.id).geometry.coordinates)[0] - p.s[0], proj(byId.get(p.id).geometry.coordinates)[1] - p.s[1])));
+    check(`${what}: the points lie where Web Mercator, north up, puts them`, worst * PX_MM < 0.05, `${(worst * PX_MM).toFixed(3)} mm`);
+    if (sel === '#inset-features') {
+      const t = await page.locator('#inset-scalebar-text').textContent();
+      const n2 = Number(t.match(/1:(\d+)/)?.[1]);
+      const true2 = Math.cos(lat0 * Math.PI / 180) / (qa * PX_MM / 1000);
+      check(`the detail's stated scale ${t} is its scale on paper, larger than the map's`, Math.abs(true2 / n2 - 1) < 0.005 && n2 < statedN,
+        `measured 1:${true2.toFixed(0)}`);
+      const ib = await page.evaluate(() => ({ m: Number(document.getElementById('inset-scalebar').dataset.metres),
+        px: document.getElementById('inset-scalebar-bar').getBoundingClientRect().width }));
+      check('the detail\'s scale bar measures its ground length', Math.abs(ib.px / qa * Math.cos(lat0 * Math.PI / 180) / ib.m - 1) < 0.005);
     }
-    if (!mine.length) arrowFaults.push(`${f.properties.name}: no arrow`);
-    const v = f.geometry.coordinates.map(toScreen);
-    for (const ar of mine) {
-      // the arrowhead's centre, and its apex: its outline's point farthest from the centre
-      const c = [mean(ar.pts, p => p[0]), mean(ar.pts, p => p[1])];
-      const apex = ar.pts.reduce((b, p) => (Math.hypot(p[0] - c[0], p[1] - c[1]) > Math.hypot(b[0] - c[0], b[1] - c[1]) ? p : b));
-      const dir = [apex[0] - c[0], apex[1] - c[1]], dl = Math.hypot(...dir);
-      let best = { d: Infinity };
-      for (let i = 1; i < v.length; i++) {
-        const [x0, y0] = v[i - 1], [x1, y1] = v[i], L2 = (x1 - x0) ** 2 + (y1 - y0) ** 2;
-        const t = Math.max(0, Math.min(1, ((c[0] - x0) * (x1 - x0) + (c[1] - y0) * (y1 - y0)) / L2));
-        const d = Math.hypot(x0 + t * (x1 - x0) - c[0], y0 + t * (y1 - y0) - c[1]);
-        if (d < best.d) best = { d, seg: [(x1 - x0) / Math.sqrt(L2), (y1 - y0) / Math.sqrt(L2)] };
+    const arrows = await page.evaluate(s => [...document.querySelectorAll(`${s} .flow-arrow`)].map(p => {
+      const m = p.getScreenCTM(), len = p.getTotalLength(), pts = [];
+      for (let i = 0; i < 60; i++) {
+        const q = p.getPointAtLength((len * i) / 60);
+        pts.push([m.a * q.x + m.c * q.y + m.e, m.b * q.x + m.d * q.y + m.f]);
       }
-      const cos = (dir[0] * best.seg[0] + dir[1] * best.seg[1]) / dl;
-      if (best.d * PX_MM > 1) arrowFaults.push(`${f.properties.name}: an arrow ${(best.d * PX_MM).toFixed(2)} mm off the line`);
-      if (!(cos > 0.97)) arrowFaults.push(`${f.properties.name}: an arrow points ${(Math.acos(Math.max(-1, Math.min(1, cos))) * 180 / Math.PI).toFixed(0)}° off the way the line runs`);
+      return { id: Number(p.dataset.id), pts };
+    }), sel);
+    const arrowFaults = [];
+    for (const f of lines) {
+      const mine = arrows.filter(x => x.id === f.id);
+      if (!directed.get(f.properties.kind)) {
+        if (mine.length) arrowFaults.push(`${f.properties.name} (${f.properties.kind}) is not directed but has ${mine.length} arrows`);
+        continue;
+      }
+      if (!mine.length) arrowFaults.push(`${f.properties.name}: no arrow`);
+      const v = f.geometry.coordinates.map(proj);
+      for (const ar of mine) {
+        // the arrowhead's centre, and its apex: its outline's point farthest from the centre
+        const c = [mean(ar.pts, p => p[0]), mean(ar.pts, p => p[1])];
+        const apex = ar.pts.reduce((b, p) => (Math.hypot(p[0] - c[0], p[1] - c[1]) > Math.hypot(b[0] - c[0], b[1] - c[1]) ? p : b));
+        const dir = [apex[0] - c[0], apex[1] - c[1]], dl = Math.hypot(...dir);
+        let best = { d: Infinity };
+        for (let i = 1; i < v.length; i++) {
+          const [x0, y0] = v[i - 1], [x1, y1] = v[i], L2 = (x1 - x0) ** 2 + (y1 - y0) ** 2;
+          const t = Math.max(0, Math.min(1, ((c[0] - x0) * (x1 - x0) + (c[1] - y0) * (y1 - y0)) / L2));
+          const d = Math.hypot(x0 + t * (x1 - x0) - c[0], y0 + t * (y1 - y0) - c[1]);
+          if (d < best.d) best = { d, seg: [(x1 - x0) / Math.sqrt(L2), (y1 - y0) / Math.sqrt(L2)] };
+        }
+        const cos = (dir[0] * best.seg[0] + dir[1] * best.seg[1]) / dl;
+        if (best.d * PX_MM > 1) arrowFaults.push(`${f.properties.name}: an arrow ${(best.d * PX_MM).toFixed(2)} mm off the line`);
+        if (!(cos > 0.97)) arrowFaults.push(`${f.properties.name}: an arrow points ${(Math.acos(Math.max(-1, Math.min(1, cos))) * 180 / Math.PI).toFixed(0)}° off the way the line runs`);
+      }
     }
+    check(`${what}: every directed line's arrows lie on it and point from its first to its last vertex (${arrows.length} arrows)`,
+      arrowFaults.length === 0 && arrows.length >= directedLines.length, arrowFaults.join('; '));
   }
-  check(`every directed line's arrows lie on it and point from its first to its last vertex (${arrows.length} arrows)`,
-    arrowFaults.length === 0 && arrows.length >= directedLines.length, arrowFaults.join('; '));
 
   // the legend: exactly the kinds present, each once, with its symbol
   const legend = await page.evaluate(() => [...document.querySelectorAll('#legend li[data-kind]')].map(li => ({
@@ -233,7 +260,7 @@ try {
   check('in English: the title', enHead.includes('Dong District') && enHead.includes('level 2') && enHead.includes('closed'), enHead);
   const enKinds = await page.evaluate(() => [...document.querySelectorAll('#elements tbody tr[data-id]')].map(tr => tr.cells[1].textContent));
   check('in English: the element table\'s kinds', JSON.stringify(enKinds) === JSON.stringify(en.features.map(f => f.properties.label)));
-  check('in English: the scale', /^Scale 1:\d+$/.test(await page.locator('#scale-text').textContent()));
+  check('in English: the scale', /^Scale 1:\d+$/.test(await page.locator('#scalebar-text').textContent()));
   check('in English: no console errors', errors.length === 0, errors.join(' | '));
 
   // a pond with nothing drawn: the page is still a sheet, centred on the registry point
@@ -242,7 +269,7 @@ try {
     legendKinds: document.querySelectorAll('#legend li[data-kind]').length,
     registry: Boolean(document.getElementById('registry-point')),
     table: document.querySelector('#elements tbody').textContent,
-    scale: document.getElementById('scale-text').textContent,
+    scale: document.getElementById('scalebar-text').textContent,
   }));
   check('an empty pond: its registry point, no kinds in the legend, "尚无标绘要素", a scale',
     empty.registry && empty.legendKinds === 0 && empty.table.includes('尚无标绘要素') && /1:\d+/.test(empty.scale), JSON.stringify(empty));

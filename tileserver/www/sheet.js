@@ -20,6 +20,7 @@ const TEXT = {
     sources: { satellite: '卫星遥感', drone: '无人机航测', ground: '实地测量' },
     north: '北', gwFlow: a => `地下水流向 ${a}°`, gwFlowLegend: '地下水流向',
     scale: n => `比例尺 1:${n}`, metres: '米', km: '千米',
+    insetTitle: '库区放大图', insetScale: n => `放大图 1:${n}`,
     verifiedRing: '已实地核实（点要素的圈）', unverifiedRing: '未实地核实',
     registry: '尾矿库登记点位',
     mapNote: n => `坐标系：CGCS2000 经纬度；投影：Web 墨卡托，北向上。按 A3 原尺寸打印时比例尺为 1:${n}。`,
@@ -39,6 +40,7 @@ const TEXT = {
     sources: { satellite: 'satellite', drone: 'drone survey', ground: 'ground survey' },
     north: 'N', gwFlow: a => `Groundwater flow ${a}°`, gwFlowLegend: 'Groundwater flow',
     scale: n => `Scale 1:${n}`, metres: 'm', km: 'km',
+    insetTitle: 'The pond enlarged', insetScale: n => `Enlarged 1:${n}`,
     verifiedRing: 'ground-verified (ring of a point)', unverifiedRing: 'not ground-verified',
     registry: 'Registered pond location',
     mapNote: n => `CGCS2000 longitude/latitude; Web Mercator, north up. The scale is 1:${n} when printed at A3 size.`,
@@ -339,54 +341,38 @@ function coordsOf(geom) {
   }
 }
 
-function buildMap(svg, gj, kindStyle0, styleLayers, catalog, sprite) {
-  const box = svg.getBoundingClientRect();
-  const W = box.width * MM_PER_PX, H = box.height * MM_PER_PX;
-  svg.setAttribute('viewBox', `0 0 ${round(W)} ${round(H)}`);
-  const defs = s('defs', {}, svg);
-  const clip = s('clipPath', { id: 'frame' }, defs);
-  s('rect', { x: 0, y: 0, width: W, height: H }, clip);
-
-  const feats = gj.features.filter(f => f.geometry);
-  const all = feats.flatMap(f => coordsOf(f.geometry)).concat(gj.pond?.location ? [gj.pond.location.coordinates] : []);
-  const lats = all.map(c => c[1]);
-  const M = all.map(merc);
-  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
-  for (const [x, y] of M) { x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y); }
-  const latMid = lats.length ? (Math.min(...lats) + Math.max(...lats)) / 2 : 0;
-  const k = Math.cos(latMid * Math.PI / 180);     // ground metres per Mercator metre here
-  // room for the labels at the edges, the north arrow and the scale bar
-  const margin = { l: 14, r: 24, t: 14, b: 20 };
-  const fitW = W - margin.l - margin.r, fitH = H - margin.t - margin.b;
-  let N;
-  if (!M.length) N = 5000;
-  else {
-    const dx = Math.max(x1 - x0, 1e-9), dy = Math.max(y1 - y0, 1e-9);
-    const mmPerM = Math.min(fitW / dx, fitH / dy);            // paper mm per Mercator metre, to fit
-    N = niceScaleAtLeast(Math.max(500, k * 1000 / mmPerM));   // 1:500 at the largest
-  }
-  const mm = k * 1000 / N;                                     // paper mm per Mercator metre at 1:N
-  const cx = M.length ? (x0 + x1) / 2 : 0, cy = M.length ? (y0 + y1) / 2 : 0;
-  const ox = margin.l + fitW / 2, oy = margin.t + fitH / 2;
-  const project = c => { const [x, y] = merc(c); return [ox + (x - cx) * mm, oy - (y - cy) * mm]; };
-  const unproject = (px, py) => {
-    const x = cx + (px - ox) / mm, y = cy - (py - oy) / mm;
-    return [x / R * 180 / Math.PI, (2 * Math.atan(Math.exp(y / R)) - Math.PI / 2) * 180 / Math.PI];
+// a Web Mercator frame: paper mm per Mercator metre at 1:N and the latitude, centred on (cx, cy) at (ox, oy)
+function frame(N, lat, cx, cy, ox, oy) {
+  const mm = Math.cos(lat * Math.PI / 180) * 1000 / N;
+  return {
+    N,
+    project: c => { const [x, y] = merc(c); return [ox + (x - cx) * mm, oy - (y - cy) * mm]; },
+    unproject: (px, py) => {
+      const x = cx + (px - ox) / mm, y = cy - (py - oy) / mm;
+      return [x / R * 180 / Math.PI, (2 * Math.atan(Math.exp(y / R)) - Math.PI / 2) * 180 / Math.PI];
+    },
   };
-  // the zoom whose pixels are this scale's: for the style's zoom-dependent paint
-  const zoom = Math.log2(156543.03392804097 * Math.cos(latMid * Math.PI / 180) / (N * MM_PER_PX / 1000));
-  const kindStyle = kindStyle0(zoom);
+}
 
-  s('rect', { x: 0, y: 0, width: W, height: H, fill: '#fbfaf7' }, svg);
-  const world = s('g', { 'clip-path': 'url(#frame)', id: 'features' }, svg);
-  const gPoly = s('g', { id: 'polygons' }, world), gLine = s('g', { id: 'lines' }, world);
-  const gArrow = s('g', { id: 'arrows' }, world), gPoint = s('g', { id: 'points' }, world);
-  const gLabel = s('g', { id: 'labels' }, world);
-  const labelJobs = [];
-  const obstacles = [];
+// the Mercator box of some coordinates: [x0, y0, x1, y1]
+function mercBox(coords) {
+  const b = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const [x, y] of coords.map(merc)) { b[0] = Math.min(b[0], x); b[1] = Math.min(b[1], y); b[2] = Math.max(b[2], x); b[3] = Math.max(b[3], y); }
+  return b;
+}
+
+// the round scale 1:N at which the box fits w x h mm at the latitude (1:500 at the largest)
+function fitScale(b, lat, w, h) {
+  const dx = Math.max(b[2] - b[0], 1e-9), dy = Math.max(b[3] - b[1], 1e-9);
+  return niceScaleAtLeast(Math.max(500, Math.cos(lat * Math.PI / 180) * 1000 / Math.min(w / dx, h / dy)));
+}
+
+// the features in a group: areas (largest underneath), lines and their flow arrows, points; what to label
+function drawFeatures(root, feats, project, kindStyle, defs, sprite) {
+  const gPoly = s('g', { class: 'polygons' }, root), gLine = s('g', { class: 'lines' }, root);
+  const gArrow = s('g', { class: 'arrows' }, root), gPoint = s('g', { class: 'points' }, root);
+  const jobs = [], obstacles = [];
   const typeOf = f => f.geometry.type.replace(/^Multi/, '');
-
-  // areas, the largest underneath
   const polys = feats.filter(f => typeOf(f) === 'Polygon').map(f => {
     const parts = f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates;
     const rings = parts.flat().map(r => r.map(project));
@@ -398,9 +384,8 @@ function buildMap(svg, gj, kindStyle0, styleLayers, catalog, sprite) {
     drawPolygon(gPoly, rings, st.polygon({ ...f.properties, $type: 'Polygon' }),
       { class: 'feature polygon', 'data-id': f.id, 'data-kind': f.properties.kind });
     const at = f.properties.lon != null ? project([Number(f.properties.lon), Number(f.properties.lat)]) : rings[0][0];
-    labelJobs.push({ f, kind: 'polygon', at, st });
+    jobs.push({ f, kind: 'polygon', at, st });
   }
-  // lines, then the arrows of the directed ones
   for (const f of feats.filter(f => typeOf(f) === 'LineString')) {
     const st = kindStyle(f.properties.kind);
     const lst = st.line({ ...f.properties, $type: 'LineString' });
@@ -411,12 +396,10 @@ function buildMap(svg, gj, kindStyle0, styleLayers, catalog, sprite) {
         'data-directed': st.directed ? '1' : '0' });
       if (st.directed)
         for (const a of arrowsAlong(pts, 28))
-          drawArrow(gArrow, a.x, a.y, a.deg, lst.stroke, Math.max(1, lst.width / 0.6),
-            { class: 'flow-arrow', 'data-id': f.id });
-      labelJobs.push({ f, kind: 'line', pts, st });
+          drawArrow(gArrow, a.x, a.y, a.deg, lst.stroke, Math.max(1, lst.width / 0.6), { class: 'flow-arrow', 'data-id': f.id });
+      jobs.push({ f, kind: 'line', pts, at: pointAlong(pts, 0.5), st });
     }
   }
-  // points: the ring, the icon
   for (const f of feats.filter(f => typeOf(f) === 'Point')) {
     const st = kindStyle(f.properties.kind);
     const coords = f.geometry.type === 'Point' ? [f.geometry.coordinates] : f.geometry.coordinates;
@@ -426,24 +409,130 @@ function buildMap(svg, gj, kindStyle0, styleLayers, catalog, sprite) {
         transform: `translate(${round(x)} ${round(y)})` }, gPoint);
       const r = drawPoint(g, defs, sprite, st.point({ ...f.properties, $type: 'Point' }));
       obstacles.push({ x0: x - r, y0: y - r, x1: x + r, y1: y + r });
-      labelJobs.push({ f, kind: 'point', at: [x, y], r, st });
+      jobs.push({ f, kind: 'point', at: [x, y], r, st });
     }
   }
-  // the pond's registry point, where no boundary is drawn
+  return { jobs, obstacles, gPoint };
+}
+
+function buildMap(svg, gj, kindStyle0, sprite) {
+  const box = svg.getBoundingClientRect();
+  const W = box.width * MM_PER_PX, H = box.height * MM_PER_PX;
+  svg.setAttribute('viewBox', `0 0 ${round(W)} ${round(H)}`);
+  const defs = s('defs', {}, svg);
+  s('rect', { x: 0, y: 0, width: W, height: H }, s('clipPath', { id: 'frame' }, defs));
+
+  const feats = gj.features.filter(f => f.geometry);
+  const all = feats.flatMap(f => coordsOf(f.geometry)).concat(gj.pond?.location ? [gj.pond.location.coordinates] : []);
+  const lats = all.map(c => c[1]);
+  const lat = lats.length ? (Math.min(...lats) + Math.max(...lats)) / 2 : 0;
+  // room for the graticule's labels, the north arrow and the scale bar
+  const margin = { l: 14, r: 24, t: 14, b: 20 };
+  const fitW = W - margin.l - margin.r, fitH = H - margin.t - margin.b;
+  const b = all.length ? mercBox(all) : [0, 0, 0, 0];
+  const N = all.length ? fitScale(b, lat, fitW, fitH) : 5000;
+  const main = frame(N, lat, (b[0] + b[2]) / 2, (b[1] + b[3]) / 2, margin.l + fitW / 2, margin.t + fitH / 2);
+  // the zoom whose pixels are this scale's: for the style's zoom-dependent paint
+  const zoomAt = n => Math.log2(156543.03392804097 * Math.cos(lat * Math.PI / 180) / (n * MM_PER_PX / 1000));
+  const kindStyle = kindStyle0(zoomAt(N));
+
+  s('rect', { x: 0, y: 0, width: W, height: H, fill: '#fbfaf7' }, svg);
+  const world = s('g', { 'clip-path': 'url(#frame)', id: 'features' }, svg);
+  const drawn = drawFeatures(world, feats, main.project, kindStyle, defs, sprite);
   const hasBoundary = feats.some(f => f.properties.kind === 'pond_boundary');
   if (!hasBoundary && gj.pond?.location) {
-    const [x, y] = project(gj.pond.location.coordinates);
-    const g = s('g', { id: 'registry-point', transform: `translate(${round(x)} ${round(y)})` }, gPoint);
-    drawRegistry(g);
-    obstacles.push({ x0: x - 2, y0: y - 2, x1: x + 2, y1: y + 2 });
+    const [x, y] = main.project(gj.pond.location.coordinates);
+    drawRegistry(s('g', { id: 'registry-point', transform: `translate(${round(x)} ${round(y)})` }, drawn.gPoint));
+    drawn.obstacles.push({ x0: x - 2, y0: y - 2, x1: x + 2, y1: y + 2 });
   }
-  placeLabels(gLabel, labelJobs, obstacles, W, H);
-  drawTicks(svg, W, H, unproject, project);
+  drawTicks(svg, W, H, main.unproject, main.project);
+  const inset = buildInset(svg, defs, gj, feats, main, lat, W, H, kindStyle0, zoomAt, sprite);
+  // names inside the detail's extent are read in the detail
+  const labelled = inset ? drawn.jobs.filter(j => !inside(j.at, inset.extent)) : drawn.jobs;
+  const furnitureBoxes = [{ x0: W - 28, y0: 0, x1: W, y1: 45 }, { x0: 0, y0: H - 18, x1: 62, y1: H }];
+  placeLabels(s('g', { class: 'labels' }, world), labelled,
+    drawn.obstacles.concat(inset ? [inset.box, inset.extent] : [], furnitureBoxes), W, H);
   const furniture = s('g', { id: 'furniture' }, svg);
-  drawNorth(furniture, W - 13, 8);
-  if (gj.pond?.gw_flow_azimuth != null) drawGwFlow(furniture, W - 13, 33, gj.pond.gw_flow_azimuth, true);
-  drawScaleBar(furniture, 6, H - 7, N);
-  return { N, kinds: new Set(feats.map(f => f.properties.kind)), hasBoundary, kindStyle, zoom, defs };
+  // the north arrow top right, the scale bar bottom left: beside the detail when it is there
+  const nx = inset && inset.box.x1 > W - 30 && inset.box.y0 < 50 ? inset.box.x0 - 13 : W - 13;
+  const sx = inset && inset.box.x0 < 70 && inset.box.y1 > H - 20 ? inset.box.x1 + 6 : 6;
+  drawNorth(furniture, nx, 8);
+  if (gj.pond?.gw_flow_azimuth != null) drawGwFlow(furniture, nx, 33, gj.pond.gw_flow_azimuth, true);
+  drawScaleBar(furniture, sx, H - 7, N, 'scalebar', T.scale(N));
+  return { N, inset: inset?.N, kinds: new Set(feats.map(f => f.properties.kind)), hasBoundary, kindStyle, defs };
+}
+
+const inside = ([x, y], r) => x >= r.x0 && x <= r.x1 && y >= r.y0 && y <= r.y1;
+
+/*
+ * The pond's own area enlarged, when the map's scale leaves it crowded (receptors kilometres away):
+ * the boundary's box and a margin at a round scale at least 1.5 times larger, in the map's corner
+ * that covers the fewest features, its extent outlined on the map.
+ */
+function buildInset(svg, defs, gj, feats, main, lat, W, H, kindStyle0, zoomAt, sprite) {
+  const boundary = feats.find(f => f.properties.kind === 'pond_boundary');
+  if (!boundary) return null;
+  // the boundary's box, and the elements near it (wells and pools below the dam)
+  const bb = mercBox(coordsOf(boundary.geometry));
+  const near = Math.max(bb[2] - bb[0], bb[3] - bb[1]) * 0.6;
+  const core = [...bb];
+  for (const f of feats) {
+    const fb = mercBox(coordsOf(f.geometry));
+    if (fb[0] >= bb[0] - near && fb[2] <= bb[2] + near && fb[1] >= bb[1] - near && fb[3] <= bb[3] + near)
+      [core[0], core[1], core[2], core[3]] = [Math.min(core[0], fb[0]), Math.min(core[1], fb[1]), Math.max(core[2], fb[2]), Math.max(core[3], fb[3])];
+  }
+  const grow = Math.max(core[2] - core[0], core[3] - core[1]) * 0.08;
+  const ext = [core[0] - grow, core[1] - grow, core[2] + grow, core[3] + grow];
+  const unm = (x, y) => [x / R * 180 / Math.PI, (2 * Math.atan(Math.exp(y / R)) - Math.PI / 2) * 180 / Math.PI];
+  const p0 = main.project(unm(ext[0], ext[3])), p1 = main.project(unm(ext[2], ext[1]));
+  const extent = { x0: p0[0], y0: p0[1], x1: p1[0], y1: p1[1] };
+  // what the detail must not cover: the map's features, sampled every 2 mm, and the extent itself
+  const samples = [];
+  for (const f of feats) {
+    const parts = f.geometry.type === 'Point' ? [[f.geometry.coordinates]] : f.geometry.type === 'LineString'
+      ? [f.geometry.coordinates] : f.geometry.type === 'Polygon' ? f.geometry.coordinates : [coordsOf(f.geometry)];
+    for (const part of parts) {
+      const pts = part.map(main.project);
+      samples.push(pts[0]);
+      for (let i = 1; i < pts.length; i++) {
+        const n = Math.ceil(Math.hypot(pts[i][0] - pts[i - 1][0], pts[i][1] - pts[i - 1][1]) / 2);
+        for (let j = 1; j <= n; j++) samples.push([pts[i - 1][0] + (pts[i][0] - pts[i - 1][0]) * j / n, pts[i - 1][1] + (pts[i][1] - pts[i - 1][1]) * j / n]);
+      }
+    }
+  }
+  const overlaps = (a, c) => a.x0 < c.x1 && c.x0 < a.x1 && a.y0 < c.y1 && c.y0 < a.y1;
+  // the largest detail that a corner has room for
+  let best = null;
+  for (const share of [0.8, 0.7, 0.6, 0.5, 0.42]) {
+    const N2 = fitScale(ext, lat, W * share - 8, H * share - 14);
+    if (N2 * 1.5 > main.N) break;
+    const mm = Math.cos(lat * Math.PI / 180) * 1000 / N2;
+    const iw = Math.min(W * share, (ext[2] - ext[0]) * mm + 8), ih = Math.min(H * share, (ext[3] - ext[1]) * mm + 14);
+    for (const [x, y] of [[W - iw - 3, 3], [3, 3], [W - iw - 3, H - ih - 3], [3, H - ih - 3]]) {
+      const r = { x0: x, y0: y, x1: x + iw, y1: y + ih };
+      const cost = samples.filter(p => inside(p, r)).length + (overlaps(r, extent) ? 1e6 : 0);
+      if (!best || cost < best.cost) best = { r, N2, iw, ih, cost };
+    }
+    if (best?.cost === 0) break;
+  }
+  if (!best || best.cost >= 1e6) return null;
+  const { r, N2, iw, ih } = best;
+  s('rect', { x: extent.x0, y: extent.y0, width: extent.x1 - extent.x0, height: extent.y1 - extent.y0, fill: 'none',
+    stroke: '#1f2328', 'stroke-width': 0.35, 'stroke-dasharray': '1.5 1', id: 'inset-extent' }, svg);
+  const g = s('g', { id: 'inset', transform: `translate(${round(r.x0)} ${round(r.y0)})` }, svg);
+  s('rect', { x: 0, y: 0, width: iw, height: ih, fill: '#fff', stroke: '#1f2328', 'stroke-width': 0.45 }, g);
+  s('rect', { x: 0, y: 0, width: iw, height: ih }, s('clipPath', { id: 'inset-clip' }, defs));
+  const f2 = frame(N2, lat, (ext[0] + ext[2]) / 2, (ext[1] + ext[3]) / 2, iw / 2, (ih - 8) / 2 + 5);
+  const body = s('g', { 'clip-path': 'url(#inset-clip)', id: 'inset-features' }, g);
+  s('rect', { x: 0, y: 0, width: iw, height: ih, fill: '#fbfaf7' }, body);
+  const drawn = drawFeatures(body, feats, f2.project, kindStyle0(zoomAt(N2)), defs, sprite);
+  const jobs = drawn.jobs.filter(j => inside(j.at, { x0: 0, y0: 0, x1: iw, y1: ih }));
+  const titleBox = { x0: 0, y0: 0, x1: iw, y1: 5 }, barBox = { x0: 0, y0: ih - 12, x1: 62, y1: ih };
+  placeLabels(s('g', { class: 'labels' }, body), jobs, drawn.obstacles.concat([titleBox, barBox]), iw, ih);
+  s('rect', { x: 0, y: 0, width: iw, height: 5, fill: '#1f2328' }, g);
+  s('text', { x: 2, y: 3.6, 'font-size': 2.9, fill: '#fff', 'font-weight': 700 }, g).textContent = T.insetTitle;
+  drawScaleBar(g, 4, ih - 4, N2, 'inset-scalebar', T.insetScale(N2), 0.6);
+  return { N: N2, extent, box: { x0: r.x0, y0: r.y0, x1: r.x1, y1: r.y1 } };
 }
 
 function drawRegistry(g) {
@@ -479,7 +568,8 @@ function placeLabels(g, jobs, obstacles, W, H) {
       }
     } else {
       const [x, y] = job.at;
-      cands.push([x, y + fs * 0.35, 'middle'], [x, y - fs, 'middle'], [x, y + fs * 1.6, 'middle']);
+      for (const dy of [0, -1, 1, -2, 2, -3, 3, -4, 4]) cands.push([x, y + fs * (0.35 + dy * 1.15), 'middle']);
+      for (const dy of [0, -1, 1]) cands.push([x + fs, y + fs * (0.35 + dy * 1.15), 'start'], [x - fs, y + fs * (0.35 + dy * 1.15), 'end']);
     }
     let best = null;
     for (const [x, y, anchor] of cands) {
@@ -547,30 +637,30 @@ function drawGwFlow(g, x, y, azimuth, caption) {
   if (caption) s('text', { x: 0, y: 9, 'text-anchor': 'middle', 'font-size': 2.5, fill: '#1c7ed6' }, w).textContent = T.gwFlow(azimuth);
 }
 
-// the scale bar: a round ground length, its segments, and the numeric scale
-function drawScaleBar(g, x, y, N) {
+// the scale bar: a round ground length (about 50 mm of paper, times rel), its segments, the numeric scale
+function drawScaleBar(g, x, y, N, id, caption, rel = 1) {
   const groundPerMm = N / 1000;                       // metres of ground per millimetre of paper
-  const L = niceLengthAtMost(50 * groundPerMm);
+  const L = niceLengthAtMost(50 * rel * groundPerMm);
   const len = L / groundPerMm;                         // mm
   const lead = Number(String(L)[0]);
   const parts = lead === 2 ? 4 : 5;
   const fmt = m => (L >= 1000 ? `${round(m / 1000)}` : `${round(m)}`);
   const unit = L >= 1000 ? T.km : T.metres;
-  const bar = s('g', { id: 'scalebar', 'data-metres': L, transform: `translate(${x} ${y})` }, g);
-  s('rect', { x: -2, y: -8.5, width: len + 14, height: 13, fill: '#fff', 'fill-opacity': 0.85 }, bar);
-  const segs = s('g', { id: 'scalebar-bar' }, bar);
+  const bar = s('g', { id, 'data-metres': L, transform: `translate(${x} ${y})` }, g);
+  s('rect', { x: -2, y: -8.5, width: Math.max(len + 14, 48), height: 13, fill: '#fff', 'fill-opacity': 0.85 }, bar);
+  const segs = s('g', { id: `${id}-bar` }, bar);
   for (let i = 0; i < parts; i++)
     s('rect', { x: (len * i) / parts, y: -1.2, width: len / parts, height: 1.2, fill: i % 2 ? '#fff' : '#1f2328',
       stroke: '#1f2328', 'stroke-width': 0.2 }, segs);
-  const tick = (m, anchor) => {
-    const t = s('text', { x: (m / L) * len, y: -2.2, 'text-anchor': anchor, 'font-size': 2.4, fill: '#1f2328' }, bar);
+  const tick = m => {
+    const t = s('text', { x: (m / L) * len, y: -2.2, 'text-anchor': 'middle', 'font-size': 2.4, fill: '#1f2328' }, bar);
     t.textContent = m === L ? `${fmt(m)} ${unit}` : fmt(m);
   };
-  tick(0, 'middle');
-  tick(L / 2, 'middle');
-  tick(L, 'middle');
-  const t = s('text', { id: 'scale-text', x: 0, y: 3.6, 'font-size': 2.8, 'font-weight': 700, fill: '#1f2328' }, bar);
-  t.textContent = T.scale(N);
+  tick(0);
+  tick(L / 2);
+  tick(L);
+  const t = s('text', { id: `${id}-text`, x: 0, y: 3.6, 'font-size': 2.8, 'font-weight': 700, fill: '#1f2328' }, bar);
+  t.textContent = caption;
 }
 
 // ---------------------------------------------------------------------------
@@ -722,7 +812,7 @@ async function main() {
 
   await document.fonts.ready;
   const kindStyle = zoom => symbology(style, catalog, zoom);
-  const map = buildMap($('map'), gj, kindStyle, style.layers, catalog, sprite);
+  const map = buildMap($('map'), gj, kindStyle, sprite);
   const kinds = new Map();
   for (const f of gj.features)
     if (f.geometry) {
