@@ -123,6 +123,20 @@ test_routes(void)
 	r = parse("/api/ponds/42/completeness", NULL);
 	CHECK(r.kind == ROUTE_POND_COMPLETENESS && r.pond_id == 42, "a pond's completeness");
 	CHECK(parse("/api/ponds/x", NULL).kind == ROUTE_BAD, "pond id not a number is 400");
+	r = parse("/api/ponds/42/geojson", "lang=en");
+	CHECK(r.kind == ROUTE_POND_GEOJSON && r.pond_id == 42 && strcmp(r.lang, "en") == 0, "a pond's GeoJSON");
+	CHECK(parse("/api/ponds/4x/geojson", NULL).kind == ROUTE_BAD, "GeoJSON of a malformed pond id is 400");
+	CHECK(parse("/api/ponds/42/geojson", "lang=fr").kind == ROUTE_BAD, "GeoJSON in an unknown language is 400");
+	CHECK(parse("/api/ponds/42/geojson/x", NULL).kind == ROUTE_NOT_FOUND, "below the GeoJSON is 404");
+	r = parse("/sheet/7", NULL);
+	CHECK(r.kind == ROUTE_SHEET && r.pond_id == 7, "a pond's sheet");
+	CHECK(parse("/sheet/7", "lang=en").kind == ROUTE_SHEET, "a pond's sheet in English");
+	CHECK(parse("/sheet/abc", NULL).kind == ROUTE_BAD && parse("/sheet/", NULL).kind == ROUTE_BAD &&
+		  parse("/sheet/-1", NULL).kind == ROUTE_BAD && parse("/sheet/1234567890123456789", NULL).kind == ROUTE_BAD,
+		  "a sheet of a malformed pond id is 400");
+	CHECK(parse("/sheet/7", "lang=xx").kind == ROUTE_BAD, "a sheet in an unknown language is 400");
+	CHECK(parse("/sheet/7/x", NULL).kind == ROUTE_NOT_FOUND, "below a sheet is 404");
+	CHECK(parse("/sheet.js", NULL).kind == ROUTE_STATIC, "the sheet's script is a static file");
 	CHECK(parse("/api/ponds/42/other", NULL).kind == ROUTE_NOT_FOUND, "unknown pond sub-resource is 404");
 	CHECK(parse("/health", NULL).kind == ROUTE_HEALTH && parse("/metrics", NULL).kind == ROUTE_METRICS,
 		  "health and metrics");

@@ -5,7 +5,8 @@
  *   /tiles/{layers}.json
  *   /style.json  /sprite.json  /sprite.png  /sprite@2x.json  /sprite@2x.png
  *   /fonts/{fontstack}/{start}-{end}.pbf
- *   /api/ponds  /api/ponds/{id}  /api/ponds/{id}/completeness
+ *   /api/ponds  /api/ponds/{id}  /api/ponds/{id}/completeness  /api/ponds/{id}/geojson
+ *   /sheet/{id}  (the pond's print sheet)
  *   /health  /metrics
  *   /events  /api/catalog
  *   anything else: a static file (when --www is set)
@@ -496,10 +497,28 @@ route_parse(const char *path, const char *query, Route *r)
 			bad(r, "a pond id is a positive integer");
 		else if (lang_param(query, r) != 0)
 			return;
-		else if (slash == NULL || strcmp(slash, "/completeness") == 0)
-			r->kind = slash == NULL ? ROUTE_POND : ROUTE_POND_COMPLETENESS;
+		else if (slash == NULL || strcmp(slash, "/completeness") == 0 || strcmp(slash, "/geojson") == 0)
+			r->kind = slash == NULL ? ROUTE_POND : strcmp(slash, "/geojson") == 0 ? ROUTE_POND_GEOJSON
+				: ROUTE_POND_COMPLETENESS;
 		else
 			r->kind = ROUTE_NOT_FOUND;
+	}
+	else if (strncmp(path, "/sheet/", 7) == 0)
+	{
+		/* the page reads ?lang= itself: checked here all the same, as for the API */
+		const char *id = path + 7;
+		const char *lang;
+		size_t		llen;
+
+		if (strchr(id, '/') != NULL)
+			r->kind = ROUTE_NOT_FOUND;
+		else if (parse_uint(id, strlen(id), 18, &r->pond_id) != 0)
+			bad(r, "a pond id is a positive integer");
+		else if ((lang = query_value(query, "lang", &llen)) != NULL &&
+				 !(llen == 2 && (strncmp(lang, "zh", 2) == 0 || strncmp(lang, "en", 2) == 0)))
+			bad(r, "lang is zh or en");
+		else
+			r->kind = ROUTE_SHEET;
 	}
 	else if (strcmp(path, "/health") == 0)
 		r->kind = ROUTE_HEALTH;

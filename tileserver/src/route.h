@@ -18,6 +18,8 @@ typedef enum RouteKind
 	ROUTE_PONDS,
 	ROUTE_POND,
 	ROUTE_POND_COMPLETENESS,
+	ROUTE_POND_GEOJSON,			/* /api/ponds/{id}/geojson */
+	ROUTE_SHEET,				/* /sheet/{id}: the pond's print page */
 	ROUTE_HEALTH,
 	ROUTE_METRICS,
 	ROUTE_EVENTS,				/* /events: the change stream */
@@ -41,7 +43,7 @@ typedef struct Route
 	long long	pond_id;		/* 0 for ROUTE_COMPARE without ?pond= */
 	char		at[48];			/* ISO 8601 time of ?at= (of ?to= for ROUTE_COMPARE), or "" */
 	char		from[48];		/* ROUTE_COMPARE: ISO 8601 time of ?from= */
-	char		lang[3];		/* ?lang= of the pond API: "zh", "en" or "" */
+	char		lang[3];		/* ?lang= of the JSON API and the sheet: "zh", "en" or "" */
 	int			sprite_png;		/* ROUTE_SPRITE: png (else json) */
 	int			sprite_2x;
 	const char *glyph_stack;	/* ROUTE_GLYPHS: the fontstack, pointing into the path (not terminated) */

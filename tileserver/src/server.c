@@ -54,6 +54,8 @@ typedef enum Endpoint
 	EP_PONDS,
 	EP_POND,
 	EP_COMPLETENESS,
+	EP_GEOJSON,
+	EP_SHEET,
 	EP_HEALTH,
 	EP_METRICS,
 	EP_EVENTS,
@@ -67,7 +69,7 @@ typedef enum Endpoint
 
 static const char *const endpoint_names[EP_COUNT] = {
 	"tile", "tilejson", "style", "sprite", "glyphs", "ponds", "pond", "completeness",
-	"health", "metrics", "events", "catalog", "history", "compare", "static", "other"
+	"geojson", "sheet", "health", "metrics", "events", "catalog", "history", "compare", "static", "other"
 };
 
 static const int tracked_status[] = {200, 204, 304, 400, 404, 405, 414, 500, 503, 504};
@@ -1354,6 +1356,62 @@ found:
 }
 
 /* ---------------------------------------------------------------------------
+ * the pond's sheet: its elements as GeoJSON, and the print page /sheet/{id}
+ */
+
+/*
+ * A FeatureCollection of the pond's elements (feature id = element id;
+ * coordinates CGCS2000 lon/lat to 7 decimals, read as WGS84, no "crs" member;
+ * lon/lat: a point on the element to 6 decimals), plus the pond and the time
+ * of its latest logged change (null when none is kept).
+ */
+static const char SQL_POND_GEOJSON[] =
+	SQL_LANG "SELECT json_build_object('type', 'FeatureCollection',"
+	" 'pond', json_build_object('id', p.id, 'code', p.code, 'name', p.name, 'enterprise', p.enterprise,"
+	"   'county_code', p.county_code, 'level', p.supervision_level, 'status', p.status,"
+	"   'gw_flow_azimuth', p.gw_flow_azimuth, 'location', ST_AsGeoJSON(p.location, 7, 0)::json),"
+	" 'updated_at', (SELECT max(l.changed_at) FROM tailings.change_log l WHERE l.pond_id = p.id),"
+	" 'features', (SELECT coalesce(json_agg(json_build_object('type', 'Feature', 'id', e.id,"
+	"     'geometry', ST_AsGeoJSON(e.geom, 7, 0)::json, 'properties', json_build_object("
+	"     'id', e.id, 'kind', e.kind, 'label', tailings.label(e.kind), 'category', tailings.category(e.kind),"
+	"     'name', e.name, 'source', e.source, 'accuracy_m', e.accuracy_m, 'surveyed_on', e.surveyed_on,"
+	"     'verified_on', e.verified_on, 'verified', e.verified_on IS NOT NULL, 'attrs', e.attrs,"
+	"     'lon', round(ST_X(ST_PointOnSurface(e.geom))::numeric, 6),"
+	"     'lat', round(ST_Y(ST_PointOnSurface(e.geom))::numeric, 6)))"
+	"   ORDER BY tailings.category(e.kind), e.kind, e.id), '[]')"
+	"   FROM tailings.element e WHERE e.pond_id = p.id)"
+	")::text FROM lang, tailings.pond p WHERE p.id = $1::bigint";
+
+static const char SQL_POND_EXISTS[] = "SELECT 1 FROM tailings.pond WHERE id = $1::bigint";
+
+static void
+geojson_done(Req *r, PGresult *res)
+{
+	struct evbuffer *b;
+
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+	{
+		http_error(r, 404, "no such pond");
+		return;
+	}
+	b = evbuffer_new();
+	evbuffer_add(b, PQgetvalue(res, 0, 0), (size_t) PQgetlength(res, 0, 0));
+	evbuffer_add(b, "\n", 1);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-cache");
+	http_reply(r, 200, "application/geo+json; charset=utf-8", b, NULL);
+}
+
+/* the page (www/sheet.html) for a pond that exists; it reads the pond's id from its path */
+static void
+sheet_done(Req *r, PGresult *res)
+{
+	if (PQntuples(res) != 1)
+		http_error(r, 404, "no such pond");
+	else
+		handle_static(r, "/sheet.html");
+}
+
+/* ---------------------------------------------------------------------------
  * dispatch
  */
 static Endpoint
@@ -1377,6 +1435,10 @@ endpoint_of(RouteKind k)
 			return EP_POND;
 		case ROUTE_POND_COMPLETENESS:
 			return EP_COMPLETENESS;
+		case ROUTE_POND_GEOJSON:
+			return EP_GEOJSON;
+		case ROUTE_SHEET:
+			return EP_SHEET;
 		case ROUTE_HEALTH:
 			return EP_HEALTH;
 		case ROUTE_METRICS:
@@ -1676,6 +1738,17 @@ on_request(struct evhttp_request *req, void *arg)
 			params[2] = rt.from;
 			params[3] = rt.at;
 			json_query(r, SQL_COMPARE, 4, params, json_body_done, 0);
+			break;
+		case ROUTE_POND_GEOJSON:
+			snprintf(pid, sizeof pid, "%lld", rt.pond_id);
+			params[0] = pid;
+			params[1] = rt.lang[0] ? rt.lang : NULL;
+			json_query(r, SQL_POND_GEOJSON, 2, params, geojson_done, 0);
+			break;
+		case ROUTE_SHEET:
+			snprintf(pid, sizeof pid, "%lld", rt.pond_id);
+			params[0] = pid;
+			json_query(r, SQL_POND_EXISTS, 1, params, sheet_done, 0);
 			break;
 		case ROUTE_HEALTH:
 			handle_health(r);
