@@ -14,7 +14,9 @@
 #include "cache.h"
 #include "conf.h"
 #include "route.h"
-#include "style.h"
+#include "sprite.h"
+#include "tailings/catalog.h"
+#include "tailings/symbology.h"
 #include "tilemath.h"
 
 #include <zlib.h>
@@ -102,14 +104,39 @@ test_routes(void)
 	CHECK(parse("/style.json", NULL).kind == ROUTE_STYLE, "style");
 	r = parse("/sprite@2x.png", NULL);
 	CHECK(r.kind == ROUTE_SPRITE && r.sprite_png && r.sprite_2x, "sprite @2x png");
-	CHECK(parse("/fonts/Noto Sans Regular/0-255.pbf", NULL).kind == ROUTE_GLYPHS, "glyph range");
+	r = parse("/fonts/Noto Sans CJK SC Regular,Arial/25344-25599.pbf", NULL);
+	CHECK(r.kind == ROUTE_GLYPHS && r.glyph_start == 25344 && r.glyph_stack_len == strlen("Noto Sans CJK SC Regular,Arial") &&
+		  strncmp(r.glyph_stack, "Noto Sans CJK SC Regular,Arial/", r.glyph_stack_len + 1) == 0, "glyph range: stack and start");
+	CHECK(parse("/fonts/x/65280-65535.pbf", NULL).kind == ROUTE_GLYPHS, "the last glyph range");
 	CHECK(parse("/fonts/x/255-0.pbf", NULL).kind == ROUTE_BAD, "reversed glyph range is 400");
+	CHECK(parse("/fonts/x/0-256.pbf", NULL).kind == ROUTE_BAD, "a glyph range of 257 is 400");
+	CHECK(parse("/fonts/x/1-256.pbf", NULL).kind == ROUTE_BAD, "a glyph range off the 256 grid is 400");
+	CHECK(parse("/fonts/x/0-511.pbf", NULL).kind == ROUTE_BAD, "two glyph ranges at once is 400");
+	CHECK(parse("/fonts/x/65536-65791.pbf", NULL).kind == ROUTE_BAD, "a glyph range beyond the BMP is 400");
+	CHECK(parse("/fonts//0-255.pbf", NULL).kind == ROUTE_BAD, "an empty fontstack is 400");
+	CHECK(parse("/fonts/0-255.pbf", NULL).kind == ROUTE_BAD, "no fontstack is 400");
+	CHECK(parse("/fonts/x/-.pbf", NULL).kind == ROUTE_BAD && parse("/fonts/x/0-.pbf", NULL).kind == ROUTE_BAD &&
+		  parse("/fonts/x/-255.pbf", NULL).kind == ROUTE_BAD, "glyph range without a number is 400");
 	CHECK(parse("/api/ponds", NULL).kind == ROUTE_PONDS, "pond list");
 	r = parse("/api/ponds/42", NULL);
 	CHECK(r.kind == ROUTE_POND && r.pond_id == 42, "one pond");
 	r = parse("/api/ponds/42/completeness", NULL);
 	CHECK(r.kind == ROUTE_POND_COMPLETENESS && r.pond_id == 42, "a pond's completeness");
 	CHECK(parse("/api/ponds/x", NULL).kind == ROUTE_BAD, "pond id not a number is 400");
+	r = parse("/api/ponds/42/geojson", "lang=en");
+	CHECK(r.kind == ROUTE_POND_GEOJSON && r.pond_id == 42 && strcmp(r.lang, "en") == 0, "a pond's GeoJSON");
+	CHECK(parse("/api/ponds/4x/geojson", NULL).kind == ROUTE_BAD, "GeoJSON of a malformed pond id is 400");
+	CHECK(parse("/api/ponds/42/geojson", "lang=fr").kind == ROUTE_BAD, "GeoJSON in an unknown language is 400");
+	CHECK(parse("/api/ponds/42/geojson/x", NULL).kind == ROUTE_NOT_FOUND, "below the GeoJSON is 404");
+	r = parse("/sheet/7", NULL);
+	CHECK(r.kind == ROUTE_SHEET && r.pond_id == 7, "a pond's sheet");
+	CHECK(parse("/sheet/7", "lang=en").kind == ROUTE_SHEET, "a pond's sheet in English");
+	CHECK(parse("/sheet/abc", NULL).kind == ROUTE_BAD && parse("/sheet/", NULL).kind == ROUTE_BAD &&
+		  parse("/sheet/-1", NULL).kind == ROUTE_BAD && parse("/sheet/1234567890123456789", NULL).kind == ROUTE_BAD,
+		  "a sheet of a malformed pond id is 400");
+	CHECK(parse("/sheet/7", "lang=xx").kind == ROUTE_BAD, "a sheet in an unknown language is 400");
+	CHECK(parse("/sheet/7/x", NULL).kind == ROUTE_NOT_FOUND, "below a sheet is 404");
+	CHECK(parse("/sheet.js", NULL).kind == ROUTE_STATIC, "the sheet's script is a static file");
 	CHECK(parse("/api/ponds/42/other", NULL).kind == ROUTE_NOT_FOUND, "unknown pond sub-resource is 404");
 	CHECK(parse("/health", NULL).kind == ROUTE_HEALTH && parse("/metrics", NULL).kind == ROUTE_METRICS,
 		  "health and metrics");
@@ -135,6 +162,22 @@ test_conf_limits(FILE *devnull)
 		CHECK(conf_load(&c, 3, argv, err, sizeof err, devnull) == 0 && c.header_timeout_s == 10 && c.max_conns == 0 &&
 			  c.max_conns_per_ip == 64 && c.max_streams_per_ip == 8 && c.public_url == NULL && c.nserver_names == 0,
 			  "limits: defaults");
+		/* --fonts: fonts/ beside the executable (this test's: tileserver/build/fonts) */
+		CHECK(c.fonts != NULL && strlen(c.fonts) > 6 && strcmp(c.fonts + strlen(c.fonts) - 6, "/fonts") == 0 &&
+			  c.fonts[0] == '/', "fonts: default beside the executable");
+		conf_free(&c);
+	}
+	{
+		char	   *argv[] = {"x", "--db", "d", "--fonts", "/nonexistent/fonts", NULL};
+
+		CHECK(conf_load(&c, 5, argv, err, sizeof err, devnull) == 2 && strstr(err, "fonts") &&
+			  strstr(err, "not a directory"), "fonts: a path that is no directory is refused");
+		conf_free(&c);
+	}
+	{
+		char	   *argv[] = {"x", "--db", "d", "--fonts", "/tmp", NULL};
+
+		CHECK(conf_load(&c, 5, argv, err, sizeof err, devnull) == 0 && strcmp(c.fonts, "/tmp") == 0, "fonts: --fonts DIR");
 		conf_free(&c);
 	}
 	{
@@ -734,20 +777,241 @@ test_cache_index_lru(void)
 	cache_free(c);
 }
 
+/* ---------------------------------------------------------------------------
+ * The sprite, decoded from the PNG and the JSON the server sends.
+ */
+typedef struct
+{
+	uint8_t    *px;				/* RGBA, w * 4 bytes a row */
+	int			w,
+				h;
+} Png;
+
+static uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
+}
+
+/* an 8-bit RGBA PNG without row filters, as the sprite writes it; 0 on success */
+static int
+png_decode(const uint8_t *png, size_t len, Png *out)
+{
+	uint8_t    *idat = NULL,
+			   *raw = NULL;
+	size_t		idat_len = 0,
+				pos = 8;
+	uLongf		rawlen;
+	int			rc = -1;
+
+	memset(out, 0, sizeof *out);
+	if (png == NULL || len < 33 || memcmp(png, "\x89PNG\r\n\x1a\n", 8) != 0 || memcmp(png + 12, "IHDR", 4) != 0 ||
+		png[24] != 8 || png[25] != 6)
+		return -1;
+	out->w = (int) be32(png + 16);
+	out->h = (int) be32(png + 20);
+	if (out->w <= 0 || out->h <= 0 || out->w > 4096 || out->h > 4096)
+		return -1;
+	while (pos + 12 <= len)
+	{
+		uint32_t	n = be32(png + pos);
+
+		if (pos + 12 + n > len || be32(png + pos + 8 + n) != (uint32_t) crc32(0, png + pos + 4, n + 4))
+			goto done;
+		if (memcmp(png + pos + 4, "IDAT", 4) == 0)
+		{
+			uint8_t    *more = realloc(idat, idat_len + n);
+
+			if (more == NULL)
+				goto done;
+			idat = more;
+			memcpy(idat + idat_len, png + pos + 8, n);
+			idat_len += n;
+		}
+		pos += 12 + n;
+	}
+	rawlen = (uLongf) ((size_t) out->w * 4 + 1) * (uLongf) out->h;
+	raw = malloc(rawlen);
+	out->px = malloc((size_t) out->w * 4 * (size_t) out->h);
+	if (raw == NULL || out->px == NULL || uncompress(raw, &rawlen, idat, (uLong) idat_len) != Z_OK ||
+		rawlen != ((size_t) out->w * 4 + 1) * (size_t) out->h)
+		goto done;
+	for (int y = 0; y < out->h; y++)
+	{
+		const uint8_t *row = raw + (size_t) y * ((size_t) out->w * 4 + 1);
+
+		if (row[0] != 0)
+			goto done;
+		memcpy(out->px + (size_t) y * out->w * 4, row + 1, (size_t) out->w * 4);
+	}
+	rc = 0;
+done:
+	free(idat);
+	free(raw);
+	if (rc != 0)
+	{
+		free(out->px);
+		out->px = NULL;
+	}
+	return rc;
+}
+
+typedef struct
+{
+	int			x,
+				y,
+				w,
+				h,
+				ratio;
+} Rect;
+
+/* the icon's rectangle in sprite.json; 0 when found */
+static int
+sprite_rect(const char *json, const char *name, Rect *r)
+{
+	char		key[96];
+	const char *p;
+
+	snprintf(key, sizeof key, "\"%s\":{", name);
+	p = strstr(json, key);
+	memset(r, 0, sizeof *r);
+	return p && sscanf(p + strlen(key), "\"x\":%d,\"y\":%d,\"width\":%d,\"height\":%d,\"pixelRatio\":%d", &r->x,
+					   &r->y, &r->w, &r->h, &r->ratio) == 5 ? 0 : -1;
+}
+
+static const uint8_t *
+pixel(const Png *png, const Rect *r, int x, int y)
+{
+	return png->px + ((size_t) (r->y + y) * png->w + (size_t) (r->x + x)) * 4;
+}
+
+/* pixels of the icon that are not (almost) transparent */
+static int
+opaque_count(const Png *png, const Rect *r)
+{
+	int			n = 0;
+
+	for (int y = 0; y < r->h; y++)
+		for (int x = 0; x < r->w; x++)
+			n += pixel(png, r, x, y)[3] >= 128;
+	return n;
+}
+
+/* transparent 0, white (the halo, a mark) 1, else 2 (the colour): what a reader sees without hue */
+static int
+pixel_class(const uint8_t *p)
+{
+	if (p[3] < 96)
+		return 0;
+	return p[0] >= 200 && p[1] >= 200 && p[2] >= 200 ? 1 : 2;
+}
+
+/* pixels where two icons of the same size differ in class (or in alpha by half, if alpha_only) */
+static int
+icon_difference(const Png *png, const Rect *a, const Rect *b, int alpha_only)
+{
+	int			n = 0;
+
+	for (int y = 0; y < a->h; y++)
+		for (int x = 0; x < a->w; x++)
+		{
+			const uint8_t *p = pixel(png, a, x, y),
+					   *q = pixel(png, b, x, y);
+
+			n += alpha_only ? abs(p[3] - q[3]) >= 128 : pixel_class(p) != pixel_class(q);
+		}
+	return n;
+}
+
+/* the most frequent colour of the icon's opaque pixels that are neither white nor dark, "#rrggbb" */
+static void
+dominant_colour(const Png *png, const Rect *r, char out[8])
+{
+	static uint32_t colours[128 * 128];
+	static int	counts[128 * 128];
+	int			n = 0,
+				best = -1;
+
+	for (int y = 0; y < r->h; y++)
+		for (int x = 0; x < r->w; x++)
+		{
+			const uint8_t *p = pixel(png, r, x, y);
+			uint32_t	c = (uint32_t) p[0] << 16 | (uint32_t) p[1] << 8 | p[2];
+			int			i;
+
+			if (p[3] != 255 || (p[0] >= 220 && p[1] >= 220 && p[2] >= 220) ||
+				(p[0] < 64 && p[1] < 64 && p[2] < 64))
+				continue;
+			for (i = 0; i < n && colours[i] != c; i++)
+				;
+			if (i == n && n < 128 * 128)
+			{
+				colours[n] = c;
+				counts[n++] = 0;
+			}
+			if (i < n)
+				counts[i]++;
+		}
+	for (int i = 0; i < n; i++)
+		if (best < 0 || counts[i] > counts[best])
+			best = i;
+	snprintf(out, 8, "#%06x", best < 0 ? 0u : (unsigned) colours[best]);
+}
+
+typedef struct
+{
+	Png			png;
+	char	   *json;
+} Sprite;
+
+static int
+sprite_load(int ratio, Sprite *s)
+{
+	size_t		len = 0;
+	uint8_t    *png = sprite_png(ratio, &len);
+	struct evbuffer *b = evbuffer_new();
+	int			rc = png_decode(png, len, &s->png);
+
+	free(png);
+	s->json = NULL;
+	if (b)
+	{
+		sprite_json(b, ratio);
+		s->json = calloc(evbuffer_get_length(b) + 1, 1);
+		if (s->json)
+			evbuffer_remove(b, s->json, evbuffer_get_length(b));
+		evbuffer_free(b);
+	}
+	return rc == 0 && s->json ? 0 : -1;
+}
+
+static void
+sprite_unload(Sprite *s)
+{
+	free(s->png.px);
+	free(s->json);
+}
+
+/* the icon's rectangle, checked to lie in the image at this ratio */
+static int
+icon_rect(const Sprite *s, const char *name, int ratio, Rect *r)
+{
+	return sprite_rect(s->json, name, r) == 0 && r->ratio == ratio && r->x >= 0 && r->y >= 0 && r->w > 0 &&
+		r->h > 0 && r->x + r->w <= s->png.w && r->y + r->h <= s->png.h ? 0 : -1;
+}
+
 /*
  * The flow arrow of the sprite points along +x, the direction MapLibre lays
  * an icon along a line (the line's direction is the flow's): the chevron's
- * apex, at the middle row, lies to the right of its arms.  Decoded from the
- * PNG the server sends.
+ * apex, at the middle row, lies to the right of its arms.
  */
 static int
-arrow_rightmost(const uint8_t *raw, int size, int y)
+arrow_rightmost(const Png *png, const Rect *r, int y)
 {
-	const uint8_t *row = raw + (size_t) y * ((size_t) size * 4 + 1) + 1;
 	int			right = -1;
 
-	for (int x = 0; x < size; x++)
-		if (row[x * 4 + 3] == 0xff)
+	for (int x = 0; x < r->w; x++)
+		if (pixel(png, r, x, y)[3] == 0xff)
 			right = x;
 	return right;
 }
@@ -757,32 +1021,295 @@ test_sprite_arrow(void)
 {
 	for (int ratio = 1; ratio <= 2; ratio++)
 	{
-		size_t		len = 0;
-		uint8_t    *png = style_sprite_png(ratio, &len);
-		int			size = png ? (png[16] << 24 | png[17] << 16 | png[18] << 8 | png[19]) : 0;
-		uLongf		rawlen = (uLongf) ((size_t) size * 4 + 1) * (uLongf) size;
-		uint8_t    *raw = malloc(rawlen ? rawlen : 1);
-		uint32_t	idat = png ? (uint32_t) (png[33] << 24 | png[34] << 16 | png[35] << 8 | png[36]) : 0;
-		int			ok = png && raw && len > 45 && memcmp(png + 37, "IDAT", 4) == 0 &&
-			uncompress(raw, &rawlen, png + 41, idat) == Z_OK;
-		char		name[64];
+		Sprite		s;
+		Rect		r;
+		int			ok = sprite_load(ratio, &s) == 0 && icon_rect(&s, "arrow", ratio, &r) == 0;
+		char		name[96];
 
-		snprintf(name, sizeof name, "sprite @%dx decodes (%d px)", ratio, size);
-		CHECK(ok && size == 24 * ratio, name);
+		snprintf(name, sizeof name, "sprite @%dx decodes, with the arrow (%d px)", ratio, ok ? r.w : 0);
+		CHECK(ok && r.w == 24 * ratio && r.h == 24 * ratio, name);
 		if (ok)
 		{
-			int			apex = arrow_rightmost(raw, size, size / 2);
-			int			arm_top = arrow_rightmost(raw, size, size / 2 - size / 4);
-			int			arm_bottom = arrow_rightmost(raw, size, size / 2 + size / 4);
+			int			size = r.w;
+			int			apex = arrow_rightmost(&s.png, &r, size / 2);
+			int			arm_top = arrow_rightmost(&s.png, &r, size / 2 - size / 4);
+			int			arm_bottom = arrow_rightmost(&s.png, &r, size / 2 + size / 4);
 
 			snprintf(name, sizeof name, "arrow @%dx points along +x (apex %d, arms %d %d)", ratio, apex,
 					 arm_top, arm_bottom);
 			CHECK(apex >= 0 && arm_top >= 0 && arm_bottom >= 0 && apex > arm_top + size / 8 &&
 				  apex > arm_bottom + size / 8, name);
 		}
-		free(raw);
-		free(png);
+		sprite_unload(&s);
 	}
+}
+
+/* the check of the symbol table: a good table passes, each kind of mistake is named */
+static void
+test_sprite_symbols(void)
+{
+	SpriteSymbol table[TL_N_KINDS + 1];
+	int			n = 0;
+	char		err[128] = "";
+
+	CHECK(sprite_check(NULL, 0, err, sizeof err) == 0, "the sprite's symbol table fits the catalog");
+	for (int k = 0; k < TL_N_KINDS; k++)
+		if (tl_kinds()[k].geom & TL_GEOM_POINT)
+		{
+			table[n] = (SpriteSymbol) {tl_kinds()[k].id, n / 4, n % 4};
+			n++;
+		}
+	CHECK(sprite_check(table, n, err, sizeof err) == 0, "a table with a symbol per point kind passes");
+	CHECK(sprite_check(table, n - 1, err, sizeof err) < 0 && strstr(err, "no symbol") != NULL,
+		  "a point kind without a symbol is refused");
+	table[n] = (SpriteSymbol) {TL_KIND_ID_dam, 6, 3};
+	CHECK(sprite_check(table, n + 1, err, sizeof err) < 0 && strstr(err, "takes no points") != NULL,
+		  "a symbol for a kind without points (dam) is refused");
+	table[1].shape = table[0].shape;
+	table[1].mark = table[0].mark;
+	CHECK(sprite_check(table, n, err, sizeof err) < 0 && strstr(err, "share") != NULL,
+		  "two kinds with one shape and mark are refused");
+}
+
+static void
+test_sprite_icons(void)
+{
+	Sprite		s[2];
+	int			loaded = sprite_load(1, &s[0]) == 0;
+	char		name[160];
+
+	loaded = sprite_load(2, &s[1]) == 0 && loaded;
+	CHECK(loaded, "sprite @1x and @2x decode");
+	if (!loaded)
+		goto done;
+
+	/* every entry of sprite.json: in the image, at its ratio, and @2x exactly twice @1x */
+	for (int ratio = 1; ratio <= 2; ratio++)
+	{
+		int			bad = 0,
+					n = 0;
+
+		for (const char *p = s[ratio - 1].json; (p = strstr(p, "\":{\"x\":")) != NULL; p++)
+		{
+			const char *q = p;
+			char		icon[96];
+			Rect		r,
+						r1;
+
+			while (q > s[ratio - 1].json && q[-1] != '"')
+				q--;
+			snprintf(icon, sizeof icon, "%.*s", (int) (p - q), q);
+			n++;
+			if (icon_rect(&s[ratio - 1], icon, ratio, &r) != 0 || sprite_rect(s[0].json, icon, &r1) != 0 ||
+				r.x != r1.x * ratio || r.y != r1.y * ratio || r.w != r1.w * ratio || r.h != r1.h * ratio)
+			{
+				printf("# %s @%dx: bad rectangle\n", icon, ratio);
+				bad++;
+			}
+		}
+		snprintf(name, sizeof name, "sprite@%dx.json: %d icons, each in the image, @2x twice @1x", ratio, n);
+		CHECK(bad == 0 && n > 1, name);
+	}
+
+	for (int ratio = 1; ratio <= 2; ratio++)
+	{
+		const Sprite *sp = &s[ratio - 1];
+		int			missing = 0,
+					faint = 0,
+					wrong_colour = 0,
+					least = 1 << 30;
+		const char *least_a = "",
+				   *least_b = "";
+		Rect		wells[4],
+					r;
+
+		/* an icon per kind that takes points, drawn, in its category's colour */
+		for (int k = 0; k < TL_N_KINDS; k++)
+		{
+			const TlKind *kind = &tl_kinds()[k];
+			char		colour[8];
+
+			if (!(kind->geom & TL_GEOM_POINT))
+			{
+				missing += sprite_rect(sp->json, kind->code, &r) == 0;	/* none for the others */
+				continue;
+			}
+			if (icon_rect(sp, kind->code, ratio, &r) != 0 || r.w < 16 * ratio || r.w > 24 * ratio || r.h != r.w)
+			{
+				printf("# %s @%dx: no icon of about 20 px\n", kind->code, ratio);
+				missing++;
+				continue;
+			}
+			if (opaque_count(&sp->png, &r) < r.w * r.h / 3)
+			{
+				printf("# %s @%dx: %d opaque pixels\n", kind->code, ratio, opaque_count(&sp->png, &r));
+				faint++;
+			}
+			dominant_colour(&sp->png, &r, colour);
+			if (strcmp(colour, tl_category_by_id(kind->category)->colour) != 0)
+			{
+				printf("# %s @%dx: colour %s, its category's %s\n", kind->code, ratio, colour,
+					   tl_category_by_id(kind->category)->colour);
+				wrong_colour++;
+			}
+		}
+		snprintf(name, sizeof name, "sprite @%dx: an icon of about 20 px for every kind that takes points, only those",
+				 ratio);
+		CHECK(missing == 0, name);
+		snprintf(name, sizeof name, "sprite @%dx: every kind's icon is drawn (a third of it opaque or more)", ratio);
+		CHECK(missing == 0 && faint == 0, name);
+		snprintf(name, sizeof name, "sprite @%dx: every kind's icon is mostly its category's colour", ratio);
+		CHECK(missing == 0 && wrong_colour == 0, name);
+
+		/*
+		 * Kinds are told apart by shape and mark, not colour alone: any two
+		 * icons differ, in what is transparent, white or coloured, in a sixth
+		 * of their pixels or more; the four wells, the officer's check of
+		 * upstream against downstream, likewise.
+		 */
+		for (int a = 0; a < TL_N_KINDS && missing == 0; a++)
+			for (int b = a + 1; b < TL_N_KINDS; b++)
+			{
+				Rect		ra,
+							rb;
+				int			d;
+
+				if (!(tl_kinds()[a].geom & TL_GEOM_POINT) || !(tl_kinds()[b].geom & TL_GEOM_POINT))
+					continue;
+				icon_rect(sp, tl_kinds()[a].code, ratio, &ra);
+				icon_rect(sp, tl_kinds()[b].code, ratio, &rb);
+				d = ra.w == rb.w ? icon_difference(&sp->png, &ra, &rb, 0) : ra.w * ra.h;
+				if (d < least)
+				{
+					least = d;
+					least_a = tl_kinds()[a].code;
+					least_b = tl_kinds()[b].code;
+				}
+			}
+		snprintf(name, sizeof name, "sprite @%dx: any two kinds' icons differ in shape or mark (least: %s, %s, %d px)",
+				 ratio, least_a, least_b, least);
+		CHECK(missing == 0 && least >= 20 * 20 * ratio * ratio / 20, name);
+		{
+			static const char *const well_codes[4] = {"gw_background_well", "gw_monitoring_well",
+			"gw_diffusion_well", "gw_outlet_well"};
+			int			ok = 1,
+						least_well = 1 << 30;
+
+			for (int i = 0; i < 4; i++)
+				ok = ok && icon_rect(sp, well_codes[i], ratio, &wells[i]) == 0;
+			for (int i = 0; i < 4 && ok; i++)
+				for (int j = i + 1; j < 4; j++)
+				{
+					int			d = wells[i].w == wells[j].w ? icon_difference(&sp->png, &wells[i], &wells[j], 0) : 0;
+
+					printf("# %s / %s @%dx: %d px differ\n", well_codes[i], well_codes[j], ratio, d);
+					if (d < least_well)
+						least_well = d;
+				}
+			snprintf(name, sizeof name, "sprite @%dx: the four groundwater wells are pairwise different (least %d px)",
+					 ratio, ok ? least_well : 0);
+			CHECK(ok && least_well >= 20 * 20 * ratio * ratio / 20, name);
+		}
+
+		/* the groundwater flow arrow points north: its mass above its centre; blue */
+		if (icon_rect(sp, "gw-flow", ratio, &r) == 0)
+		{
+			double		above = 0,
+						below = 0;
+			char		colour[8];
+
+			for (int y = 0; y < r.h; y++)
+				for (int x = 0; x < r.w; x++)
+				{
+					int			a = pixel(&sp->png, &r, x, y)[3];
+
+					if (2 * y + 1 < r.h)
+						above += a;
+					else if (2 * y + 1 > r.h)
+						below += a;
+				}
+			dominant_colour(&sp->png, &r, colour);
+			snprintf(name, sizeof name, "sprite @%dx: gw-flow (%d px) points north (alpha above/below the centre %.2f), %s",
+					 ratio, r.w, below > 0 ? above / below : 0, colour);
+			CHECK(r.w >= 24 * ratio && r.w <= 32 * ratio && above > 1.3 * below &&
+				  strcmp(colour, tl_category_by_id(TL_CATEGORY_ID_groundwater)->colour) == 0, name);
+		}
+		else
+			CHECK(0, "sprite: gw-flow");
+
+		/* pond icons: one per band, in its colour, shapes that differ (their alpha masks) */
+		{
+			Rect		pr[TL_N_BANDS];
+			int			ok = 1,
+						least_pond = 1 << 30;
+
+			for (int b = 0; b < TL_N_BANDS; b++)
+			{
+				char		icon[64],
+							colour[8];
+
+				snprintf(icon, sizeof icon, "pond-%s", tl_bands()[b].code);
+				if (icon_rect(sp, icon, ratio, &pr[b]) != 0 || pr[b].w != pr[0].w || pr[b].h != pr[b].w)
+				{
+					printf("# %s @%dx: missing\n", icon, ratio);
+					ok = 0;
+					continue;
+				}
+				dominant_colour(&sp->png, &pr[b], colour);
+				if (strcmp(colour, tl_bands()[b].colour) != 0)
+				{
+					printf("# %s @%dx: colour %s, the band's %s\n", icon, ratio, colour, tl_bands()[b].colour);
+					ok = 0;
+				}
+			}
+			for (int a = 0; a < TL_N_BANDS && ok; a++)
+				for (int b = a + 1; b < TL_N_BANDS; b++)
+				{
+					int			d = icon_difference(&sp->png, &pr[a], &pr[b], 1);
+
+					printf("# pond-%s / pond-%s @%dx: alpha differs in %d px\n", tl_bands()[a].code,
+						   tl_bands()[b].code, ratio, d);
+					if (d < least_pond)
+						least_pond = d;
+				}
+			snprintf(name, sizeof name, "sprite @%dx: a pond icon per band in its colour, their shapes differ (least %d px)",
+					 ratio, ok ? least_pond : 0);
+			CHECK(ok && least_pond >= pr[0].w * pr[0].h / 20, name);
+		}
+
+		/* hatches: one per band but complete, in its colour, denser for worse bands */
+		{
+			int			ok = sprite_rect(sp->json, "hatch-complete", &r) != 0,
+						last = 0;
+
+			for (int b = 0; b < TL_N_BANDS; b++)
+			{
+				char		icon[64],
+							colour[8];
+				int			ink;
+
+				if (tl_bands()[b].floor >= 1.0)
+					continue;
+				snprintf(icon, sizeof icon, "hatch-%s", tl_bands()[b].code);
+				if (icon_rect(sp, icon, ratio, &r) != 0)
+				{
+					ok = 0;
+					continue;
+				}
+				ink = opaque_count(&sp->png, &r);
+				dominant_colour(&sp->png, &r, colour);
+				printf("# %s @%dx: %d of %d px, %s\n", icon, ratio, ink, r.w * r.h, colour);
+				ok = ok && ink > last && ink < r.w * r.h * 3 / 4 && strcmp(colour, tl_bands()[b].colour) == 0;
+				last = ink;
+			}
+			snprintf(name, sizeof name, "sprite @%dx: a hatch per band with gaps, in its colour, denser for worse bands",
+					 ratio);
+			CHECK(ok && last > 0, name);
+		}
+	}
+done:
+	sprite_unload(&s[0]);
+	sprite_unload(&s[1]);
 }
 
 int
@@ -795,6 +1322,8 @@ main(void)
 	test_cache_index();
 	test_cache_index_lru();
 	test_sprite_arrow();
+	test_sprite_symbols();
+	test_sprite_icons();
 	printf("1..%d\n", ntests);
 	return nfailed ? 1 : 0;
 }

@@ -324,10 +324,13 @@ for s in "" @2x; do
 	png=$("$PY" -c 'import struct, sys; b = open(sys.argv[1], "rb").read(); print(list(struct.unpack(">II", b[16:24])))' "$BODY")
 	check "sprite$s.png ($png) holds every icon ($dims)" "$PY" -c "import sys; w, h = $png; x, y = ${dims//[\[\]]/}; sys.exit(not (w >= x and h >= y))"
 done
-fetch "/fonts/Noto%20Sans%20Regular,Arial%20Unicode%20MS%20Regular/0-255.pbf"
-expect_eq "glyphs: empty 200" "$ST $(hdr Content-Type) $(stat -c %s "$BODY")" "200 application/x-protobuf 0"
-fetch "/fonts/Noto%20Sans/65280-65535.pbf"
+# (tests/sh/http_glyphs.sh decodes the ranges)
+fetch "/fonts/Open%20Sans%20Regular,Noto%20Sans%20CJK%20SC%20Regular/0-255.pbf"
+expect_eq "glyphs: the stack's font that is here" "$ST $(hdr Content-Type) $(($(stat -c %s "$BODY") > 10000))" "200 application/x-protobuf 1"
+fetch "/fonts/Noto%20Sans%20CJK%20SC%20Regular/65280-65535.pbf"
 expect_eq "glyphs: the last range" "$ST" 200
+expect_error "glyphs: an unknown fontstack" 404 "/fonts/Noto%20Sans%20Regular,Arial%20Unicode%20MS%20Regular/0-255.pbf"
+expect_error "glyphs: not a whole range of 256" 400 /fonts/x/0-256.pbf
 expect_error "glyphs: reversed range" 400 /fonts/x/255-0.pbf
 expect_error "glyphs: not numbers" 400 /fonts/x/a-b.pbf
 expect_error "glyphs: beyond 65535" 400 /fonts/x/0-65536.pbf
@@ -552,8 +555,9 @@ fetch_tile "ponds layer" 200 /tiles/ponds/14/12824/6942.mvt
 e_ponds=$(hdr ETag)
 q -d "$db" -c "UPDATE tailings.pond SET name = name || '（改）' WHERE id = 8"
 wait_new_etag /tiles/ponds/14/12824/6942.mvt "$e_ponds" 20 0.05; changed=$?
+# (the name twice: on the boundary and on its anchor point, which carries the label)
 check "a pond edit: new ponds tile with the new name" \
-	test "$changed" = 0 -a "$("$TAILINGS_MVTCHECK" "$BODY" | grep -c '（改）')" = 1
+	test "$changed" = 0 -a "$("$TAILINGS_MVTCHECK" "$BODY" | grep -c '（改）')" = 2
 
 # ---------------------------------------------------------------------------
 echo "# coalescing"

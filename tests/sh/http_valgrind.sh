@@ -34,7 +34,7 @@ T=/tiles/all/14/12824/6942.mvt
 
 echo "# endpoints"
 for p in /health /metrics /style.json /sprite.json /sprite.png /sprite@2x.json /sprite@2x.png \
-	"/fonts/Noto%20Sans/0-255.pbf" /tiles/all.json /tiles/ponds,groundwater.json /api/ponds /api/ponds/8 \
+	"/fonts/Noto%20Sans%20CJK%20SC%20Regular/0-255.pbf" /tiles/all.json /tiles/ponds,groundwater.json /api/ponds /api/ponds/8 \
 	/api/ponds/8/completeness /index.html /; do
 	fetch "$p"
 	expect_eq "GET $p" "$ST" 200

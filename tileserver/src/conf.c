@@ -7,6 +7,7 @@
  *   --pool N            TAILINGS_POOL                 pool
  *   --cache-mb N        TAILINGS_CACHE_MB             cache-mb
  *   --www DIR           TAILINGS_WWW                  www
+ *   --fonts DIR         TAILINGS_FONTS                fonts
  *   --cors-origin O     TAILINGS_CORS_ORIGIN          cors-origin
  *   --statement-timeout-ms N  TAILINGS_STATEMENT_TIMEOUT_MS  statement-timeout-ms
  *   --queue N           TAILINGS_QUEUE                queue
@@ -31,6 +32,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 typedef enum
 {
@@ -61,6 +64,9 @@ static const Option options[] = {
 	{"pool", "TAILINGS_POOL", OPT_INT, OFF(pool), 1, 256, "database connections for requests (default 8)"},
 	{"cache-mb", "TAILINGS_CACHE_MB", OPT_INT, OFF(cache_mb), 0, 1048576, "tile cache size in MiB, 0 disables it (default 256)"},
 	{"www", "TAILINGS_WWW", OPT_STRING, OFF(www), 0, 0, "directory of static files served at / (default: none)"},
+	{"fonts", "TAILINGS_FONTS", OPT_STRING, OFF(fonts), 0, 0,
+	 "glyph ranges served at /fonts/, a directory per fontstack (default: fonts/ beside\n"
+	 "                           the executable, where make puts them: tileserver/build/fonts)"},
 	{"cors-origin", "TAILINGS_CORS_ORIGIN", OPT_STRING, OFF(cors_origin), 0, 0, "Access-Control-Allow-Origin (default *)"},
 	{"statement-timeout-ms", "TAILINGS_STATEMENT_TIMEOUT_MS", OPT_INT, OFF(statement_timeout_ms), 1, 3600000,
 	 "database statement timeout (default 10000)"},
@@ -391,11 +397,37 @@ conf_free(Conf *conf)
 	free(conf->db);
 	free(conf->listen_host);
 	free(conf->www);
+	free(conf->fonts);
 	free(conf->cors_origin);
 	free(conf->config_file);
 	free(conf->public_url);
 	conf_clear_names(conf);
 	memset(conf, 0, sizeof(*conf));
+}
+
+/*
+ * fonts/ beside the executable: make builds build/tailings-tileserver and
+ * build/fonts/, and an installation may put them side by side likewise.
+ * "fonts" (relative to the working directory) when the executable's path is
+ * not known.
+ */
+char *
+conf_default_fonts(void)
+{
+	char		exe[4096];
+	ssize_t		n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	char	   *slash,
+			   *dir;
+
+	if (n <= 0 || (size_t) n >= sizeof exe - 1)
+		return strdup("fonts");
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) == NULL)
+		return strdup("fonts");
+	*slash = '\0';
+	if ((dir = malloc(strlen(exe) + sizeof "/fonts")) != NULL)
+		sprintf(dir, "%s/fonts", exe);
+	return dir;
 }
 
 int
@@ -513,6 +545,21 @@ conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out
 		}
 		else if (set_option(conf, &options[i], flag_values[i], from, err, errlen) != 0)
 			goto done;
+	}
+	if (conf->fonts)
+	{
+		struct stat st;
+
+		if (conf->fonts[0] == '\0' || stat(conf->fonts, &st) != 0 || !S_ISDIR(st.st_mode))
+		{
+			snprintf(err, errlen, "fonts: \"%s\" is not a directory", conf->fonts);
+			goto done;
+		}
+	}
+	else if ((conf->fonts = conf_default_fonts()) == NULL)
+	{
+		snprintf(err, errlen, "out of memory");
+		goto done;
 	}
 	if (conf->db == NULL || conf->db[0] == '\0')
 	{

@@ -14,6 +14,7 @@ typedef struct Conf
 	int			pool;			/* database connections for requests */
 	int			cache_mb;		/* 0 disables the cache */
 	char	   *www;			/* static files; NULL: none */
+	char	   *fonts;			/* glyph ranges, a directory per fontstack (never NULL after conf_load) */
 	char	   *cors_origin;
 	int			statement_timeout_ms;
 	int			queue;			/* requests waiting for a connection, at most */
@@ -40,6 +41,9 @@ typedef struct Conf
 int			conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out);
 void		conf_free(Conf *conf);
 void		conf_usage(void *out);
+
+/* fonts/ beside the executable (the default of --fonts); malloc'd, NULL when out of memory */
+char	   *conf_default_fonts(void);
 
 /* Parse "HOST:PORT" (or ":PORT", "[v6]:PORT"); 0 on success. */
 int			conf_parse_listen(const char *s, char **host, int *port);

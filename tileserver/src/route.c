@@ -5,7 +5,8 @@
  *   /tiles/{layers}.json
  *   /style.json  /sprite.json  /sprite.png  /sprite@2x.json  /sprite@2x.png
  *   /fonts/{fontstack}/{start}-{end}.pbf
- *   /api/ponds  /api/ponds/{id}  /api/ponds/{id}/completeness
+ *   /api/ponds  /api/ponds/{id}  /api/ponds/{id}/completeness  /api/ponds/{id}/geojson
+ *   /sheet/{id}  (the pond's print sheet)
  *   /health  /metrics
  *   /events  /api/catalog
  *   anything else: a static file (when --www is set)
@@ -458,17 +459,23 @@ route_parse(const char *path, const char *query, Route *r)
 	}
 	else if (strncmp(path, "/fonts/", 7) == 0)
 	{
+		/* MapLibre asks whole ranges of 256 code points: START a multiple of 256, END = START+255 */
 		const char *last = strrchr(path, '/');
 		long long	a,
 					b;
 		const char *dash = strchr(last, '-');
 
-		if (last == path + 6 || dash == NULL || strcmp(path + strlen(path) - 4, ".pbf") != 0 ||
+		if (last <= path + 7 || dash == NULL || strlen(last) < 5 || strcmp(path + strlen(path) - 4, ".pbf") != 0 ||
 			parse_uint(last + 1, (size_t) (dash - last - 1), 5, &a) != 0 ||
-			parse_uint(dash + 1, strlen(dash + 1) - 4, 5, &b) != 0 || b < a || b > 65535)
-			bad(r, "a glyph path is /fonts/{fontstack}/{start}-{end}.pbf");
+			parse_uint(dash + 1, strlen(dash + 1) - 4, 5, &b) != 0 || a % 256 != 0 || b != a + 255 || b > 65535)
+			bad(r, "a glyph path is /fonts/{fontstack}/{start}-{end}.pbf, start a multiple of 256 and end = start+255");
 		else
+		{
 			r->kind = ROUTE_GLYPHS;
+			r->glyph_stack = path + 7;
+			r->glyph_stack_len = (size_t) (last - path - 7);
+			r->glyph_start = (unsigned) a;
+		}
 	}
 	else if (strcmp(path, "/api/catalog") == 0)
 		r->kind = ROUTE_CATALOG;
@@ -490,10 +497,28 @@ route_parse(const char *path, const char *query, Route *r)
 			bad(r, "a pond id is a positive integer");
 		else if (lang_param(query, r) != 0)
 			return;
-		else if (slash == NULL || strcmp(slash, "/completeness") == 0)
-			r->kind = slash == NULL ? ROUTE_POND : ROUTE_POND_COMPLETENESS;
+		else if (slash == NULL || strcmp(slash, "/completeness") == 0 || strcmp(slash, "/geojson") == 0)
+			r->kind = slash == NULL ? ROUTE_POND : strcmp(slash, "/geojson") == 0 ? ROUTE_POND_GEOJSON
+				: ROUTE_POND_COMPLETENESS;
 		else
 			r->kind = ROUTE_NOT_FOUND;
+	}
+	else if (strncmp(path, "/sheet/", 7) == 0)
+	{
+		/* the page reads ?lang= itself: checked here all the same, as for the API */
+		const char *id = path + 7;
+		const char *lang;
+		size_t		llen;
+
+		if (strchr(id, '/') != NULL)
+			r->kind = ROUTE_NOT_FOUND;
+		else if (parse_uint(id, strlen(id), 18, &r->pond_id) != 0)
+			bad(r, "a pond id is a positive integer");
+		else if ((lang = query_value(query, "lang", &llen)) != NULL &&
+				 !(llen == 2 && (strncmp(lang, "zh", 2) == 0 || strncmp(lang, "en", 2) == 0)))
+			bad(r, "lang is zh or en");
+		else
+			r->kind = ROUTE_SHEET;
 	}
 	else if (strcmp(path, "/health") == 0)
 		r->kind = ROUTE_HEALTH;

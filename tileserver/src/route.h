@@ -4,6 +4,8 @@
 #ifndef TAILINGS_ROUTE_H
 #define TAILINGS_ROUTE_H
 
+#include <stddef.h>
+
 typedef enum RouteKind
 {
 	ROUTE_NOT_FOUND,
@@ -16,6 +18,8 @@ typedef enum RouteKind
 	ROUTE_PONDS,
 	ROUTE_POND,
 	ROUTE_POND_COMPLETENESS,
+	ROUTE_POND_GEOJSON,			/* /api/ponds/{id}/geojson */
+	ROUTE_SHEET,				/* /sheet/{id}: the pond's print page */
 	ROUTE_HEALTH,
 	ROUTE_METRICS,
 	ROUTE_EVENTS,				/* /events: the change stream */
@@ -39,15 +43,19 @@ typedef struct Route
 	long long	pond_id;		/* 0 for ROUTE_COMPARE without ?pond= */
 	char		at[48];			/* ISO 8601 time of ?at= (of ?to= for ROUTE_COMPARE), or "" */
 	char		from[48];		/* ROUTE_COMPARE: ISO 8601 time of ?from= */
-	char		lang[3];		/* ?lang= of the pond API: "zh", "en" or "" */
+	char		lang[3];		/* ?lang= of the JSON API and the sheet: "zh", "en" or "" */
 	int			sprite_png;		/* ROUTE_SPRITE: png (else json) */
 	int			sprite_2x;
+	const char *glyph_stack;	/* ROUTE_GLYPHS: the fontstack, pointing into the path (not terminated) */
+	size_t		glyph_stack_len;
+	unsigned	glyph_start;	/* ROUTE_GLYPHS: the range's first code point, a multiple of 256 */
 	char		layer_error[64];
 } Route;
 
 /*
  * Parse a decoded path (no query string) and the query string (or NULL).
  * Never fails: unknown paths are ROUTE_NOT_FOUND, malformed ones ROUTE_BAD.
+ * The route may point into path (glyph_stack): path must outlive it.
  */
 void		route_parse(const char *path, const char *query, Route *r);
 

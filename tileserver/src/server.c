@@ -33,6 +33,7 @@
 #include "db.h"
 #include "events.h"
 #include "route.h"
+#include "sprite.h"
 #include "style.h"
 #include "tailings/catalog.h"
 #include "tilemath.h"
@@ -53,6 +54,8 @@ typedef enum Endpoint
 	EP_PONDS,
 	EP_POND,
 	EP_COMPLETENESS,
+	EP_GEOJSON,
+	EP_SHEET,
 	EP_HEALTH,
 	EP_METRICS,
 	EP_EVENTS,
@@ -66,7 +69,7 @@ typedef enum Endpoint
 
 static const char *const endpoint_names[EP_COUNT] = {
 	"tile", "tilejson", "style", "sprite", "glyphs", "ponds", "pond", "completeness",
-	"health", "metrics", "events", "catalog", "history", "compare", "static", "other"
+	"geojson", "sheet", "health", "metrics", "events", "catalog", "history", "compare", "static", "other"
 };
 
 static const int tracked_status[] = {200, 204, 304, 400, 404, 405, 414, 500, 503, 504};
@@ -1128,17 +1131,17 @@ fail:
 }
 
 /*
- * A file of --www: only regular files inside the directory (static_open).
- * When the client accepts gzip and FILE.gz exists beside it (make compresses
- * the viewer's vendored files so), that is sent instead, with
- * Content-Encoding: gzip.
+ * Send the regular file rel under dir (static_open), with an ETag of its size
+ * and time and Cache-Control cc.  When the client accepts gzip and rel.gz
+ * exists beside it, at least as new (make compresses the viewer's vendored
+ * files and the glyph ranges so), that is sent instead, with
+ * Content-Encoding: gzip.  1 when the request was answered; 0 when there is
+ * no such file (nothing sent).
  */
-static void
-handle_static(Req *r, const char *path)
+static int
+static_send(Req *r, const char *dir, const char *rel, const char *cc)
 {
-	Server	   *s = r->s;
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
-	char		file[4096];
 	char		gzfile[4100];
 	char		etag[64];
 	struct stat st,
@@ -1148,28 +1151,15 @@ handle_static(Req *r, const char *path)
 	int			gz = 0;
 	struct evbuffer *b;
 
-	if (s->conf->www == NULL)
+	if ((fd = static_open(dir, rel, &st)) < 0)
 	{
-		http_error(r, 404, "not found");
-		return;
+		if (errno != EMFILE && errno != ENFILE)
+			return 0;
+		http_error(r, 503, "too many open files");
+		return 1;
 	}
-	/* no way out of the directory: no "..", no hidden files */
-	if (strstr(path, "/.") != NULL || strchr(path, '\\') != NULL)
-	{
-		http_error(r, 404, "not found");
-		return;
-	}
-	snprintf(file, sizeof file, "%s%s", path, path[strlen(path) - 1] == '/' ? "index.html" : "");
-	if ((fd = static_open(s->conf->www, file, &st)) < 0)
-	{
-		if (errno == EMFILE || errno == ENFILE)
-			http_error(r, 503, "too many open files");
-		else
-			http_error(r, 404, "not found");
-		return;
-	}
-	snprintf(gzfile, sizeof gzfile, "%s.gz", file);
-	gfd = static_open(s->conf->www, gzfile, &gst);
+	snprintf(gzfile, sizeof gzfile, "%s.gz", rel);
+	gfd = static_open(dir, gzfile, &gst);
 	if (gfd >= 0)
 		evhttp_add_header(h, "Vary", "Accept-Encoding");
 	/* only a compressed copy at least as new as the file */
@@ -1185,12 +1175,12 @@ handle_static(Req *r, const char *path)
 	snprintf(etag, sizeof etag, "\"%llx-%llx%s\"", (unsigned long long) st.st_size,
 			 (unsigned long long) st.st_mtime, gz ? "-gz" : "");
 	evhttp_add_header(h, "ETag", etag);
-	evhttp_add_header(h, "Cache-Control", "no-cache");
+	evhttp_add_header(h, "Cache-Control", cc);
 	if (etag_matches(r->req, etag))
 	{
 		close(fd);
 		http_reply(r, 304, NULL, NULL, NULL);
-		return;
+		return 1;
 	}
 	b = evbuffer_new();
 	if (st.st_size > 0 && evbuffer_add_file(b, fd, 0, st.st_size) != 0)
@@ -1198,13 +1188,227 @@ handle_static(Req *r, const char *path)
 		close(fd);
 		evbuffer_free(b);
 		http_error(r, 500, "cannot read the file");
-		return;
+		return 1;
 	}
 	if (st.st_size == 0)
 		close(fd);
 	if (gz)
 		evhttp_add_header(h, "Content-Encoding", "gzip");
-	http_reply(r, 200, content_type(file), b, NULL);
+	http_reply(r, 200, content_type(rel), b, NULL);
+	return 1;
+}
+
+/* A file of --www: only regular files inside the directory (static_send). */
+static void
+handle_static(Req *r, const char *path)
+{
+	Server	   *s = r->s;
+	char		file[4096];
+
+	if (s->conf->www == NULL)
+	{
+		http_error(r, 404, "not found");
+		return;
+	}
+	/* no way out of the directory: no "..", no hidden files */
+	if (strstr(path, "/.") != NULL || strchr(path, '\\') != NULL)
+	{
+		http_error(r, 404, "not found");
+		return;
+	}
+	snprintf(file, sizeof file, "%s%s", path, path[strlen(path) - 1] == '/' ? "index.html" : "");
+	if (!static_send(r, s->conf->www, file, "no-cache"))
+		http_error(r, 404, "not found");
+}
+
+/*
+ * /fonts/{fontstack}/{start}-{end}.pbf: the range of the first font of the
+ * comma-separated stack that --fonts holds (a directory of that name, made by
+ * tailings-glyphs).  A range that font has no file for (no glyph of it in the
+ * face) is an empty but valid glyph range, which MapLibre needs rather than
+ * an error; a stack naming no font of --fonts is 404.
+ */
+#define GLYPH_CC "public, max-age=86400"
+
+static void
+pb_len_field(struct evbuffer *b, unsigned field, size_t len)
+{
+	uint8_t		tmp[11];
+	size_t		n = 0;
+
+	tmp[n++] = (uint8_t) (field << 3 | 2);
+	do
+	{
+		tmp[n++] = (uint8_t) ((len & 0x7f) | (len > 0x7f ? 0x80 : 0));
+		len >>= 7;
+	} while (len);
+	evbuffer_add(b, tmp, n);
+}
+
+/* 1 when name can be a font of --fonts: a directory entry's name, not hidden */
+static int
+font_name_ok(const char *name, size_t len)
+{
+	if (len == 0 || len > 255 || name[0] == '.')
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (name[i] == '/' || name[i] == '\\' || name[i] == '\0')
+			return 0;
+	return 1;
+}
+
+/* 1 when --fonts has the directory name (no symbolic link followed) */
+static int
+font_exists(const char *dir, const char *name)
+{
+	int			at = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int			fd;
+
+	if (at < 0)
+		return 0;
+	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	close(at);
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+static void
+handle_glyphs(Req *r, const Route *rt)
+{
+	const char *dir = r->s->conf->fonts;
+	const char *p = rt->glyph_stack,
+			   *end = rt->glyph_stack + rt->glyph_stack_len;
+	char		name[256],
+				file[320],
+				range[16],
+				etag[48];
+	struct evbuffer *b,
+			   *stack;
+	uint32_t	hash = 2166136261u;
+
+	snprintf(range, sizeof range, "%u-%u", rt->glyph_start, rt->glyph_start + 255);
+	while (p < end)
+	{
+		const char *comma = memchr(p, ',', (size_t) (end - p));
+		const char *e = comma ? comma : end;
+
+		/* MapLibre joins the names with ","; blanks around them are not part of them */
+		while (p < e && *p == ' ')
+			p++;
+		while (e > p && e[-1] == ' ')
+			e--;
+		if (font_name_ok(p, (size_t) (e - p)))
+		{
+			memcpy(name, p, (size_t) (e - p));
+			name[e - p] = '\0';
+			if (font_exists(dir, name))
+				goto found;
+		}
+		p = comma ? comma + 1 : end;
+	}
+	{
+		char		msg[160];
+		int			plain = rt->glyph_stack_len <= 80;
+
+		/* the stack in the message only when it is plain ASCII (the JSON stays valid) */
+		for (size_t i = 0; plain && i < rt->glyph_stack_len; i++)
+			plain = rt->glyph_stack[i] >= 0x20 && rt->glyph_stack[i] < 0x7f;
+		if (plain)
+			snprintf(msg, sizeof msg, "unknown fontstack \"%.*s\": no font of it here",
+					 (int) rt->glyph_stack_len, rt->glyph_stack);
+		else
+			snprintf(msg, sizeof msg, "unknown fontstack: no font of it here");
+		http_error(r, 404, msg);
+		return;
+	}
+found:
+	snprintf(file, sizeof file, "%s/%s.pbf", name, range);
+	if (static_send(r, dir, file, GLYPH_CC))
+		return;
+	/* glyphs { stacks { name, range } }: no glyph of the range */
+	stack = evbuffer_new();
+	b = evbuffer_new();
+	pb_len_field(stack, 1, strlen(name));
+	evbuffer_add(stack, name, strlen(name));
+	pb_len_field(stack, 2, strlen(range));
+	evbuffer_add(stack, range, strlen(range));
+	pb_len_field(b, 1, evbuffer_get_length(stack));
+	evbuffer_add_buffer(b, stack);
+	evbuffer_free(stack);
+	{
+		const uint8_t *bytes = evbuffer_pullup(b, -1);
+
+		for (size_t i = 0; i < evbuffer_get_length(b); i++)
+			hash = (hash ^ bytes[i]) * 16777619u;
+	}
+	snprintf(etag, sizeof etag, "\"empty-%08x\"", hash);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "ETag", etag);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", GLYPH_CC);
+	if (etag_matches(r->req, etag))
+	{
+		evbuffer_free(b);
+		http_reply(r, 304, NULL, NULL, NULL);
+		return;
+	}
+	http_reply(r, 200, "application/x-protobuf", b, NULL);
+}
+
+/* ---------------------------------------------------------------------------
+ * the pond's sheet: its elements as GeoJSON, and the print page /sheet/{id}
+ */
+
+/*
+ * A FeatureCollection of the pond's elements (feature id = element id;
+ * coordinates CGCS2000 lon/lat to 7 decimals, read as WGS84, no "crs" member;
+ * lon/lat: a point on the element to 6 decimals), plus the pond and the time
+ * of its latest logged change (null when none is kept).
+ */
+static const char SQL_POND_GEOJSON[] =
+	SQL_LANG "SELECT json_build_object('type', 'FeatureCollection',"
+	" 'pond', json_build_object('id', p.id, 'code', p.code, 'name', p.name, 'enterprise', p.enterprise,"
+	"   'county_code', p.county_code, 'level', p.supervision_level, 'status', p.status,"
+	"   'gw_flow_azimuth', p.gw_flow_azimuth, 'location', ST_AsGeoJSON(p.location, 7, 0)::json),"
+	" 'updated_at', (SELECT max(l.changed_at) FROM tailings.change_log l WHERE l.pond_id = p.id),"
+	" 'features', (SELECT coalesce(json_agg(json_build_object('type', 'Feature', 'id', e.id,"
+	"     'geometry', ST_AsGeoJSON(e.geom, 7, 0)::json, 'properties', json_build_object("
+	"     'id', e.id, 'kind', e.kind, 'label', tailings.label(e.kind), 'category', tailings.category(e.kind),"
+	"     'name', e.name, 'source', e.source, 'accuracy_m', e.accuracy_m, 'surveyed_on', e.surveyed_on,"
+	"     'verified_on', e.verified_on, 'verified', e.verified_on IS NOT NULL, 'attrs', e.attrs,"
+	"     'lon', round(ST_X(ST_PointOnSurface(e.geom))::numeric, 6),"
+	"     'lat', round(ST_Y(ST_PointOnSurface(e.geom))::numeric, 6)))"
+	"   ORDER BY tailings.category(e.kind), e.kind, e.id), '[]')"
+	"   FROM tailings.element e WHERE e.pond_id = p.id)"
+	")::text FROM lang, tailings.pond p WHERE p.id = $1::bigint";
+
+static const char SQL_POND_EXISTS[] = "SELECT 1 FROM tailings.pond WHERE id = $1::bigint";
+
+static void
+geojson_done(Req *r, PGresult *res)
+{
+	struct evbuffer *b;
+
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+	{
+		http_error(r, 404, "no such pond");
+		return;
+	}
+	b = evbuffer_new();
+	evbuffer_add(b, PQgetvalue(res, 0, 0), (size_t) PQgetlength(res, 0, 0));
+	evbuffer_add(b, "\n", 1);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-cache");
+	http_reply(r, 200, "application/geo+json; charset=utf-8", b, NULL);
+}
+
+/* the page (www/sheet.html) for a pond that exists; it reads the pond's id from its path */
+static void
+sheet_done(Req *r, PGresult *res)
+{
+	if (PQntuples(res) != 1)
+		http_error(r, 404, "no such pond");
+	else
+		handle_static(r, "/sheet.html");
 }
 
 /* ---------------------------------------------------------------------------
@@ -1231,6 +1435,10 @@ endpoint_of(RouteKind k)
 			return EP_POND;
 		case ROUTE_POND_COMPLETENESS:
 			return EP_COMPLETENESS;
+		case ROUTE_POND_GEOJSON:
+			return EP_GEOJSON;
+		case ROUTE_SHEET:
+			return EP_SHEET;
 		case ROUTE_HEALTH:
 			return EP_HEALTH;
 		case ROUTE_METRICS:
@@ -1502,15 +1710,13 @@ on_request(struct evhttp_request *req, void *arg)
 				}
 				else
 				{
-					style_sprite_json(b, i + 1);
+					sprite_json(b, i + 1);
 					http_reply(r, 200, "application/json", b, NULL);
 				}
 				break;
 			}
 		case ROUTE_GLYPHS:
-			/* empty glyph ranges: the browser draws CJK labels with its own fonts */
-			evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "public, max-age=86400");
-			http_reply(r, 200, "application/x-protobuf", NULL, NULL);
+			handle_glyphs(r, &rt);
 			break;
 		case ROUTE_PONDS:
 			json_query(r, SQL_PONDS, 0, NULL, json_body_done, 0);
@@ -1532,6 +1738,17 @@ on_request(struct evhttp_request *req, void *arg)
 			params[2] = rt.from;
 			params[3] = rt.at;
 			json_query(r, SQL_COMPARE, 4, params, json_body_done, 0);
+			break;
+		case ROUTE_POND_GEOJSON:
+			snprintf(pid, sizeof pid, "%lld", rt.pond_id);
+			params[0] = pid;
+			params[1] = rt.lang[0] ? rt.lang : NULL;
+			json_query(r, SQL_POND_GEOJSON, 2, params, geojson_done, 0);
+			break;
+		case ROUTE_SHEET:
+			snprintf(pid, sizeof pid, "%lld", rt.pond_id);
+			params[0] = pid;
+			json_query(r, SQL_POND_EXISTS, 1, params, sheet_done, 0);
 			break;
 		case ROUTE_HEALTH:
 			handle_health(r);
@@ -1721,6 +1938,7 @@ server_create(struct event_base *base, const Conf *conf)
 {
 	Server	   *s = calloc(1, sizeof(Server));
 	struct timeval tv;
+	char		err[128];
 
 	if (s == NULL)
 		return NULL;
@@ -1732,8 +1950,14 @@ server_create(struct event_base *base, const Conf *conf)
 	s->events = events_create(base, conf->max_streams, 15);
 	if (s->events)
 		events_set_max_per_ip(s->events, conf->max_streams_per_ip);
+	if (sprite_check(NULL, 0, err, sizeof err) < 0)
+	{
+		fprintf(stderr, "tailings-tileserver: sprite: %s\n", err);
+		goto fail;
+	}
+	/* drawn once, served from memory */
 	for (int i = 0; i < 2; i++)
-		s->sprite[i] = style_sprite_png(i + 1, &s->sprite_len[i]);
+		s->sprite[i] = sprite_png(i + 1, &s->sprite_len[i]);
 	if (s->http == NULL || s->cache == NULL || s->events == NULL || s->sprite[0] == NULL || s->sprite[1] == NULL)
 	{
 		fprintf(stderr, "tailings-tileserver: out of memory\n");
@@ -1758,6 +1982,14 @@ server_create(struct event_base *base, const Conf *conf)
 		goto fail;
 	}
 	conn_set_listener(s->conns, s->bound);
+	{
+		struct stat st;
+
+		/* the default --fonts may be missing (make fonts builds it): labels then lose their text */
+		if (stat(conf->fonts, &st) != 0 || !S_ISDIR(st.st_mode))
+			fprintf(stderr, "tailings-tileserver: no glyph ranges in %s (make builds them; see --fonts): "
+					"/fonts/ answers 404\n", conf->fonts);
+	}
 	s->db = db_create(base, conf->db, conf->pool, conf->queue, conf->statement_timeout_ms);
 	if (s->db == NULL)
 	{

@@ -1,20 +1,20 @@
 /*
- * style.c - TileJSON, the MapLibre style and its sprite, all from the catalog
+ * style.c - TileJSON, the MapLibre style and the catalog JSON, all from the catalog
  * in include/tailings/catalog.h.
  *
  * The style works without anything from the internet: no base map, the flow
- * arrows come from this server's own sprite (drawn here), and labels use the
- * glyph endpoint of this server, which serves empty glyph ranges so that
- * MapLibre draws Chinese labels with the browser's own fonts
- * (localIdeographFontFamily).
+ * arrows and point icons come from this server's own sprite (sprite.c), and labels use the
+ * glyph endpoint of this server, which serves the glyph ranges make builds
+ * from Noto Sans CJK SC (fontstack STYLE_FONTSTACK).
  */
 #include "style.h"
 
-#include <math.h>
+/* the fontstack of the glyph ranges make builds (tileserver/Makefile, FONT_FACE) */
+#define STYLE_FONTSTACK "Noto Sans CJK SC Regular"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "route.h"
 #include "tailings/catalog.h"
@@ -195,7 +195,7 @@ style_maplibre(struct evbuffer *out, const char *base_url)
 
 	/* pond names */
 	layer_head(out, "ponds-label", "symbol", "ponds", 8);
-	evbuffer_add_printf(out, ",\"layout\":{\"text-field\":[\"get\",\"name\"],\"text-font\":[\"Noto Sans Regular\"],"
+	evbuffer_add_printf(out, ",\"layout\":{\"text-field\":[\"get\",\"name\"],\"text-font\":[\"" STYLE_FONTSTACK "\"],"
 						"\"text-size\":13,\"text-offset\":[0,1.2],\"text-anchor\":\"top\",\"text-optional\":true},"
 						"\"paint\":{\"text-color\":\"#212529\",\"text-halo-color\":\"#ffffff\",\"text-halo-width\":1.5}}");
 	evbuffer_add_printf(out, "]}");
@@ -251,103 +251,4 @@ style_catalog_json(struct evbuffer *out)
 		evbuffer_add_printf(out, "]}");
 	}
 	evbuffer_add_printf(out, "]}");
-}
-
-/* ---------------------------------------------------------------------------
- * Sprite: one SDF-free icon, "arrow", a chevron pointing along +x (MapLibre
- * turns it along the line), drawn into an RGBA image and written as PNG.
- */
-#define ARROW 24
-
-static void
-png_chunk(uint8_t **p, const char *type, const uint8_t *data, uint32_t len)
-{
-	uint8_t    *q = *p;
-	uint32_t	crc;
-
-	q[0] = (uint8_t) (len >> 24);
-	q[1] = (uint8_t) (len >> 16);
-	q[2] = (uint8_t) (len >> 8);
-	q[3] = (uint8_t) len;
-	memcpy(q + 4, type, 4);
-	if (len)
-		memcpy(q + 8, data, len);
-	crc = (uint32_t) crc32(0, q + 4, len + 4);
-	q[8 + len] = (uint8_t) (crc >> 24);
-	q[9 + len] = (uint8_t) (crc >> 16);
-	q[10 + len] = (uint8_t) (crc >> 8);
-	q[11 + len] = (uint8_t) crc;
-	*p = q + 12 + len;
-}
-
-uint8_t *
-style_sprite_png(int ratio, size_t *len)
-{
-	int			size = ARROW * ratio;
-	size_t		rowlen = (size_t) size * 4 + 1;
-	uint8_t    *raw = calloc(rowlen * (size_t) size, 1);
-	uLongf		zlen = compressBound((uLong) (rowlen * (size_t) size));
-	uint8_t    *z = malloc(zlen);
-	uint8_t    *png = malloc(zlen + 64);
-	uint8_t    *p = png;
-	uint8_t		ihdr[13];
-
-	if (raw == NULL || z == NULL || png == NULL)
-		goto fail;
-	for (int y = 0; y < size; y++)
-	{
-		uint8_t    *row = raw + rowlen * (size_t) y;
-
-		row[0] = 0;				/* no filter */
-		for (int x = 0; x < size; x++)
-		{
-			/* a chevron ">" in unit coordinates, with a white halo around a dark core */
-			double		u = (x + 0.5) / size,
-						v = (y + 0.5) / size;
-			double		d = fabs(v - 0.5);
-			double		t = 0.72 - d * 0.9;	/* the centre line: u = t, its apex at the right (+x) */
-			double		dist = fabs(u - t) / sqrt(1 + 0.81);
-			uint8_t    *px = row + 1 + x * 4;
-
-			if (d > 0.36 || u < 0.1 || u > 0.9)
-				continue;
-			if (dist < 0.07)
-			{
-				px[0] = 0x21, px[1] = 0x25, px[2] = 0x29, px[3] = 0xff;
-			}
-			else if (dist < 0.12)
-			{
-				px[0] = px[1] = px[2] = 0xff;
-				px[3] = 0xe0;
-			}
-		}
-	}
-	if (compress2(z, &zlen, raw, (uLong) (rowlen * (size_t) size), 9) != Z_OK)
-		goto fail;
-	memcpy(p, "\x89PNG\r\n\x1a\n", 8);
-	p += 8;
-	memset(ihdr, 0, sizeof ihdr);
-	ihdr[3] = (uint8_t) size;
-	ihdr[7] = (uint8_t) size;
-	ihdr[8] = 8;				/* bit depth */
-	ihdr[9] = 6;				/* RGBA */
-	png_chunk(&p, "IHDR", ihdr, 13);
-	png_chunk(&p, "IDAT", z, (uint32_t) zlen);
-	png_chunk(&p, "IEND", NULL, 0);
-	*len = (size_t) (p - png);
-	free(raw);
-	free(z);
-	return png;
-fail:
-	free(raw);
-	free(z);
-	free(png);
-	return NULL;
-}
-
-void
-style_sprite_json(struct evbuffer *out, int ratio)
-{
-	evbuffer_add_printf(out, "{\"arrow\":{\"x\":0,\"y\":0,\"width\":%d,\"height\":%d,\"pixelRatio\":%d}}",
-						ARROW * ratio, ARROW * ratio, ratio);
 }

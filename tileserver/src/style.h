@@ -1,6 +1,6 @@
 /*
  * style.h - documents generated from the element catalog: TileJSON, the
- * MapLibre style (the unified symbology), and the sprite of flow arrows.
+ * MapLibre style (the unified symbology), the catalog JSON.  The sprite is sprite.h.
  */
 #ifndef TAILINGS_STYLE_H
 #define TAILINGS_STYLE_H
@@ -17,10 +17,6 @@ void		style_tilejson(struct evbuffer *out, const char *base_url, unsigned layers
 void		style_maplibre(struct evbuffer *out, const char *base_url);
 /* the catalog as JSON: categories (code, labels, colour) with their kinds (code, labels, geometry) */
 void		style_catalog_json(struct evbuffer *out);
-/* sprite index (JSON) and image (PNG), at pixel ratio 1 or 2 */
-void		style_sprite_json(struct evbuffer *out, int ratio);
-/* the PNG, malloc'd; NULL on failure */
-uint8_t    *style_sprite_png(int ratio, size_t *len);
 /* s as a JSON string, quoted and escaped */
 void		style_json_string(struct evbuffer *out, const char *s);
 
