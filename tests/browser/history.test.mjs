@@ -246,6 +246,7 @@ try {
     await page.locator('#history-start').isVisible(), `${startText}; min=${await page.locator('#date').getAttribute('min')}`);
   await page.evaluate(d => window.tailingsViewer.setDate(d), dayBefore);
   await settle();
+  check('another day clears the highlight', (await hl()) === null, JSON.stringify(await hl()));
   const note = page.locator('#history-note');
   check(`a day before it (${dayBefore}) says that history begins later, not just a blank map`,
     await note.isVisible() && (await note.getAttribute('class'))?.includes('before-start') &&
@@ -389,6 +390,19 @@ try {
     seen.x > 20 && seen.y > 20 && seen.x < mb.width - 20 && seen.y < mb.height - 20 &&
     !(sx > cmpBox.x && sx < cmpBox.x + cmpBox.width && sy > cmpBox.y && sy < cmpBox.y + cmpBox.height) &&
     (await hl())?.id === removeId && (await hl())?.pieces > 0, `${JSON.stringify(seen)}; ${JSON.stringify(await hl())}`);
+  // only the open pond's differences
+  await page.evaluate(id => window.tailingsViewer.openPond(id), KEY_POND);
+  await page.locator('#compare .compare-pond').waitFor({ state: 'visible', timeout: 10000 }).catch(() => {});
+  check(`with ${pond.name}'s file open the box offers it alone`, await page.locator('#compare .compare-pond').isVisible() &&
+    (await page.locator('#compare .compare-pond').textContent()).includes(pond.name));
+  await page.locator('#compare-pond').check();
+  const pondAnswer = page.waitForResponse(r => r.url().includes('/api/compare'), { timeout: 15000 });
+  await page.locator('#compare-form button[type="submit"]').click();
+  const pondUrl = new URL((await pondAnswer).url());
+  await page.waitForFunction(() => window.tailingsViewer.state.compare?.result, null, { timeout: 10000 }).catch(() => {});
+  check('... and asks for that pond only', pondUrl.searchParams.get('pond') === String(KEY_POND) &&
+    (await page.evaluate(() => window.tailingsViewer.state.compare.result.features.length)) === 3, pondUrl.search);
+  await page.locator('#panel-close').click();
   await page.locator('#compare-exit').click();
   check('退出对比 removes the marks', await page.evaluate(() => !window.tailingsViewer.map.getLayer('compare-mark') &&
     !window.tailingsViewer.map.getSource('compare-marks')) && await page.locator('#compare').isHidden());

@@ -77,7 +77,7 @@ const t = key => TEXT[state.lang][key] ?? key;
 const $ = id => document.getElementById(id);
 const esc = s => String(s ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 // the viewer's own events, for identify.js and history.js: tailings:pond (a pond file was drawn),
-// tailings:lang (the language changed)
+// tailings:date (another day on the map), tailings:lang (the language changed)
 const emit = (name, detail) => document.dispatchEvent(new CustomEvent(`tailings:${name}`, { detail }));
 const pct = s => `${Math.round((s ?? 0) * 100)}%`;
 let map;
@@ -315,6 +315,7 @@ function setDate(d) {
   renderHistoryNote();
   reloadTiles();
   if (map.getLayer('pond-names')) applyPondNames();
+  emit('date', d);
 }
 function renderHistoryNote() {
   const before = beforeHistory(state);   // a day before the change log begins: nothing is known of it

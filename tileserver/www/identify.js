@@ -181,7 +181,7 @@ export function installIdentify({ map, state, getJSON, openPond }) {
     const entries = new Map();
     fs.forEach((f, order) => {
       const isPond = f.sourceLayer === 'ponds' || f.source === 'pond-names';
-      const id = Number(isPond ? (f.properties.id ?? f.id) : f.id);
+      const id = Number(isPond ? (f.properties.id ?? f.properties.pond_id ?? f.id) : f.id);
       if (!Number.isFinite(id)) return;
       const key = `${isPond ? 'pond' : 'element'}:${id}`;
       const rank = isPond ? 9 : GEOM_RANK[f.geometry.type] ?? 3;
@@ -371,6 +371,8 @@ export function installIdentify({ map, state, getJSON, openPond }) {
   panelBody.addEventListener('keydown', ev => { if ((ev.key === 'Enter' || ev.key === ' ') && goto(ev)) ev.preventDefault(); });
 
   map.on('click', onClick);
+  // another day: what was identified or flashed belongs to the map that was
+  document.addEventListener('tailings:date', () => { close(); clearHighlight(); });
   document.addEventListener('tailings:lang', () => {
     if (current && popup?.isOpen()) show(current.entries, current.chosen, current.lngLat);
   });
