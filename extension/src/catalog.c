@@ -1,6 +1,6 @@
 /*
  * catalog.c - SQL functions over the element catalog: category(), label(),
- * geometry_types(), required_attrs(), kinds(), categories(), and the
+ * geometry_types(), required_attrs(), directed(), kinds(), categories(), and the
  * geometry-type check behind tailings.element's constraint.
  */
 #include "tailings.h"
@@ -99,7 +99,19 @@ tl_required_attrs(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(required_attr_array(tl_kind_of_datum(PG_GETARG_ELEMENT_KIND(0))->required_attrs));
 }
 
-/* kinds() -> (kind, category, geometry_types, label_zh, label_en) */
+/* directed(kind): its lines run in the direction of flow (pipes, ditches, the flood tunnel, rivers) */
+PG_FUNCTION_INFO_V1(tl_directed);
+Datum
+tl_directed(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(tl_kind_of_datum(PG_GETARG_ELEMENT_KIND(0))->directed == TL_DIRECTED);
+}
+
+/*
+ * kinds() -> (kind, category, geometry_types, label_zh, label_en, directed)
+ * The columns filled are those the SQL declaration asks for: a database
+ * still at 0.3.0 (five columns) keeps working with this library.
+ */
 PG_FUNCTION_INFO_V1(tl_kinds_fn);
 Datum
 tl_kinds_fn(PG_FUNCTION_ARGS)
@@ -110,14 +122,16 @@ tl_kinds_fn(PG_FUNCTION_ARGS)
 	for (int i = 0; i < TL_N_KINDS; i++)
 	{
 		const TlKind *k = &tl_kinds()[i];
-		Datum		values[5];
-		bool		nulls[5] = {false};
+		Datum		values[6];
+		bool		nulls[6] = {false};
 
 		values[0] = ElementKindGetDatum(k->id);
 		values[1] = ElementCategoryGetDatum(k->category);
 		values[2] = PointerGetDatum(geometry_family_array(k->geom));
 		values[3] = PointerGetDatum(tl_text(k->label_zh));
 		values[4] = PointerGetDatum(tl_text(k->label_en));
+		values[5] = BoolGetDatum(k->directed == TL_DIRECTED);
+		Assert(rsinfo->setDesc->natts <= 6);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -33,13 +33,22 @@ tile tile_db 0 0 0 >"$work/z0.txt"
 grep '^layer' "$work/z0.txt"
 test "$(grep -c '^layer' "$work/z0.txt")" = 1
 test "$(grep -c ' POINT ' "$work/z0.txt")" = 40
+test "$(grep -c 'anchor=false' "$work/z0.txt")" = 40    # below z12 a pond point is the pond itself
+# the ponds layer tells a reader the failed rules and the groundwater flow, as the database has them
+test "$(grep -c 'failed=' "$work/z0.txt")" = 40
+test "$(grep -c 'gw_flow_azimuth=' "$work/z0.txt")" = "$(q -d tile_db -c "SELECT count(*) FROM tailings.pond WHERE gw_flow_azimuth IS NOT NULL")"
+q -d tile_db -c "SELECT format('pond_id=%s .* failed=%s', o.id, o.errors_failed) FROM tailings.pond_overview o" |
+	while read -r want; do grep -qE "$want( |$)" "$work/z0.txt" || { echo "missing: $want"; exit 1; }; done
 # every pond is a polygon (its boundary) or a point (no boundary drawn) at z12 and above
 for zxy in "12 3206 1735" "13 6412 3471" "15 25649 13884" "16 51298 27768"; do
 	set -- $zxy
 	tile tile_db "$1" "$2" "$3" >"$work/z$1.txt"
 	echo "z$1: $(grep -c '^  id=' "$work/z$1.txt") features in $(grep -c '^layer' "$work/z$1.txt") layers"
 	grep -q '^layer ponds:' "$work/z$1.txt"
-	grep -q 'id=8 POLYGON' "$work/z$1.txt"     # the boundary, not the point
+	grep -q 'id=8 POLYGON' "$work/z$1.txt"     # the boundary ...
+	# ... and its registry point once, as an anchor for the label, with no feature id of its own
+	test "$(grep -cE '^  id=- POINT .*pond_id=8 .*anchor=true' "$work/z$1.txt")" = 1
+	! grep -qE '^  id=8 POINT' "$work/z$1.txt"
 done
 
 # `at`: move a well and delete the pond's dam; the tile as it was shows them as they were

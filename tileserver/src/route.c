@@ -265,6 +265,8 @@ bad(Route *r, const char *why)
 	r->error = why;
 }
 
+static int	time_param(const char *query, const char *name, char *buf, Route *r);
+
 static void
 parse_tile(const char *rest, const char *query, Route *r)
 {
@@ -275,8 +277,6 @@ parse_tile(const char *rest, const char *query, Route *r)
 	size_t		lens[3];
 	long long	v[3];
 	const char *p;
-	const char *q;
-	size_t		len;
 
 	if (slash == NULL)
 	{
@@ -339,20 +339,76 @@ parse_tile(const char *rest, const char *query, Route *r)
 	r->x = (long) v[1];
 	r->y = (long) v[2];
 	r->kind = ROUTE_TILE;
-	if ((q = query_value(query, "at", &len)) != NULL)
-	{
-		char	   *decoded = len < sizeof r->at ? percent_decode(q, len) : NULL;
+	time_param(query, "at", r->at, r);
+}
 
-		if (decoded == NULL || !route_valid_time(decoded))
-		{
-			free(decoded);
-			bad(r, "at must be an ISO 8601 time, such as 2025-03-01T08:00:00+08:00");
-			return;
-		}
-		snprintf(r->at, sizeof r->at, "%s", decoded);
+/*
+ * ?{name}= as an ISO 8601 time, normalised, into buf (sizeof Route.at); ""
+ * when absent.  0, or -1 (r made ROUTE_BAD) when malformed.
+ */
+static int
+time_param(const char *query, const char *name, char *buf, Route *r)
+{
+	size_t		len;
+	const char *q = query_value(query, name, &len);
+	char	   *decoded;
+
+	buf[0] = '\0';
+	if (q == NULL)
+		return 0;
+	decoded = len < sizeof r->at ? percent_decode(q, len) : NULL;
+	if (decoded == NULL || !route_valid_time(decoded))
+	{
 		free(decoded);
-		route_normalise_time(r->at);
+		bad(r, strcmp(name, "at") == 0 ? "at must be an ISO 8601 time, such as 2025-03-01T08:00:00+08:00"
+			: "from and to must be ISO 8601 times, such as 2025-03-01T08:00:00+08:00");
+		return -1;
 	}
+	snprintf(buf, sizeof r->at, "%s", decoded);
+	free(decoded);
+	route_normalise_time(buf);
+	return 0;
+}
+
+/* ?lang= of the JSON API into r->lang: 0, or -1 (r made ROUTE_BAD) */
+static int
+lang_param(const char *query, Route *r)
+{
+	size_t		llen;
+	const char *lang = query_value(query, "lang", &llen);
+
+	if (lang == NULL)
+		return 0;
+	if (!(llen == 2 && (strncmp(lang, "zh", 2) == 0 || strncmp(lang, "en", 2) == 0)))
+	{
+		bad(r, "lang is zh or en");
+		return -1;
+	}
+	memcpy(r->lang, lang, 2);
+	return 0;
+}
+
+/* /api/compare?from=&to=[&pond=][&lang=] */
+static void
+parse_compare(const char *query, Route *r)
+{
+	size_t		len;
+	const char *pond = query_value(query, "pond", &len);
+
+	if (time_param(query, "from", r->from, r) != 0 || time_param(query, "to", r->at, r) != 0 ||
+		lang_param(query, r) != 0)
+		return;
+	if (r->from[0] == '\0' || r->at[0] == '\0')
+	{
+		bad(r, "compare needs from= and to=, ISO 8601 times");
+		return;
+	}
+	if (pond != NULL && parse_uint(pond, len, 18, &r->pond_id) != 0)
+	{
+		bad(r, "pond is a positive integer");
+		return;
+	}
+	r->kind = ROUTE_COMPARE;
 }
 
 /*
@@ -416,6 +472,10 @@ route_parse(const char *path, const char *query, Route *r)
 	}
 	else if (strcmp(path, "/api/catalog") == 0)
 		r->kind = ROUTE_CATALOG;
+	else if (strcmp(path, "/api/history") == 0)
+		r->kind = ROUTE_HISTORY;
+	else if (strcmp(path, "/api/compare") == 0)
+		parse_compare(query, r);
 	else if (strcmp(path, "/events") == 0)
 		r->kind = ROUTE_EVENTS;
 	else if (strcmp(path, "/api/ponds") == 0 || strcmp(path, "/api/ponds/") == 0)
@@ -426,20 +486,12 @@ route_parse(const char *path, const char *query, Route *r)
 		const char *slash = strchr(id, '/');
 		size_t		len = slash ? (size_t) (slash - id) : strlen(id);
 
-		const char *lang;
-		size_t		llen;
-
 		if (parse_uint(id, len, 18, &r->pond_id) != 0)
 			bad(r, "a pond id is a positive integer");
-		else if ((lang = query_value(query, "lang", &llen)) != NULL &&
-				 !(llen == 2 && (strncmp(lang, "zh", 2) == 0 || strncmp(lang, "en", 2) == 0)))
-			bad(r, "lang is zh or en");
+		else if (lang_param(query, r) != 0)
+			return;
 		else if (slash == NULL || strcmp(slash, "/completeness") == 0)
-		{
 			r->kind = slash == NULL ? ROUTE_POND : ROUTE_POND_COMPLETENESS;
-			if (lang)
-				memcpy(r->lang, lang, 2);
-		}
 		else
 			r->kind = ROUTE_NOT_FOUND;
 	}

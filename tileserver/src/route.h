@@ -20,6 +20,8 @@ typedef enum RouteKind
 	ROUTE_METRICS,
 	ROUTE_EVENTS,				/* /events: the change stream */
 	ROUTE_CATALOG,				/* /api/catalog */
+	ROUTE_HISTORY,				/* /api/history: where history starts */
+	ROUTE_COMPARE,				/* /api/compare?from=&to=[&pond=]: what changed between two moments */
 	ROUTE_STATIC
 } RouteKind;
 
@@ -34,8 +36,9 @@ typedef struct Route
 	int			z;
 	long		x,
 				y;
-	long long	pond_id;
-	char		at[48];			/* ISO 8601 time of ?at=, or "" */
+	long long	pond_id;		/* 0 for ROUTE_COMPARE without ?pond= */
+	char		at[48];			/* ISO 8601 time of ?at= (of ?to= for ROUTE_COMPARE), or "" */
+	char		from[48];		/* ROUTE_COMPARE: ISO 8601 time of ?from= */
 	char		lang[3];		/* ?lang= of the pond API: "zh", "en" or "" */
 	int			sprite_png;		/* ROUTE_SPRITE: png (else json) */
 	int			sprite_2x;

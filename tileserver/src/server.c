@@ -57,6 +57,8 @@ typedef enum Endpoint
 	EP_METRICS,
 	EP_EVENTS,
 	EP_CATALOG,
+	EP_HISTORY,
+	EP_COMPARE,
 	EP_STATIC,
 	EP_OTHER,
 	EP_COUNT
@@ -64,7 +66,7 @@ typedef enum Endpoint
 
 static const char *const endpoint_names[EP_COUNT] = {
 	"tile", "tilejson", "style", "sprite", "glyphs", "ponds", "pond", "completeness",
-	"health", "metrics", "events", "catalog", "static", "other"
+	"health", "metrics", "events", "catalog", "history", "compare", "static", "other"
 };
 
 static const int tracked_status[] = {200, 204, 304, 400, 404, 405, 414, 500, 503, 504};
@@ -687,6 +689,9 @@ json_result(PGresult *res, int unavailable, void *arg)
 	{
 		if (sqlstate_is(res, "P0002"))
 			http_error(r, 404, "no such pond");
+		else if (sqlstate_is(res, "22023") || sqlstate_is(res, "22007") || sqlstate_is(res, "22008") ||
+				 sqlstate_is(res, "22009"))
+			http_error(r, 400, PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
 		else if (sqlstate_is(res, "57014"))
 			http_error(r, 504, "the query took longer than the statement timeout");
 		else
@@ -770,14 +775,39 @@ static const char SQL_POND[] =
 	"   FROM (SELECT tailings.category(e.kind) AS category, json_agg(json_build_object("
 	"     'id', e.id, 'kind', e.kind, 'label', tailings.label(e.kind), 'name', e.name, 'source', e.source,"
 	"     'accuracy_m', e.accuracy_m, 'surveyed_on', e.surveyed_on, 'verified_on', e.verified_on,"
-	"     'attrs', e.attrs) ORDER BY e.kind, e.id) AS items"
+	"     'attrs', e.attrs, 'geometry_type', GeometryType(e.geom),"
+	"     'lon', round(ST_X(ST_PointOnSurface(e.geom))::numeric, 6),"
+	"     'lat', round(ST_Y(ST_PointOnSurface(e.geom))::numeric, 6)) ORDER BY e.kind, e.id) AS items"
 	"   FROM tailings.element e WHERE e.pond_id = p.id GROUP BY 1) c),"
 	" 'completeness', (SELECT json_agg(c) FROM tailings.check_completeness(p.id) c),"
 	" 'recent_changes', (SELECT coalesce(json_agg(json_build_object('id', l.id, 'changed_at', l.changed_at,"
 	"     'actor', l.actor, 'session_role', l.session_role, 'table', l.table_name, 'row_id', l.row_id, 'op', l.op, 'changed', l.changed,"
-	"     'moved_m', round(l.moved_m::numeric, 2)) ORDER BY l.id DESC), '[]')"
-	"   FROM (SELECT * FROM tailings.change_log WHERE pond_id = p.id ORDER BY id DESC LIMIT 20) l)"
+	"     'moved_m', round(l.moved_m::numeric, 2), 'kind', k.kind, 'label', tailings.label(k.kind), 'name', k.name)"
+	"     ORDER BY l.id DESC), '[]')"
+	"   FROM (SELECT * FROM tailings.change_log WHERE pond_id = p.id ORDER BY id DESC LIMIT 20) l,"
+	"     LATERAL (SELECT CASE WHEN l.table_name = 'tailings.element'"
+	"                     THEN (coalesce(l.new_row, l.old_row)->>'kind')::tailings.element_kind END AS kind,"
+	"                     coalesce(l.new_row, l.old_row)->>'name' AS name) k)"
 	")::text FROM lang, tailings.pond p WHERE p.id = $1::bigint";
+
+static const char SQL_HISTORY[] =
+	"SELECT json_build_object('start', tailings.history_start(), 'now', now())::text";
+
+/* $1 pond id or NULL, $2 lang, $3 from, $4 to: a GeoJSON FeatureCollection of the differences */
+#define SQL_POINT_OF(g) "CASE WHEN " g " IS NOT NULL THEN json_build_array(" \
+	"round(ST_X(ST_PointOnSurface(" g "))::numeric, 6), round(ST_Y(ST_PointOnSurface(" g "))::numeric, 6)) END"
+static const char SQL_COMPARE[] =
+	SQL_LANG "SELECT json_build_object('type', 'FeatureCollection',"
+	" 'from', $3::timestamptz, 'to', $4::timestamptz, 'history_start', tailings.history_start(),"
+	" 'features', coalesce(json_agg(json_build_object('type', 'Feature', 'id', c.id,"
+	"   'geometry', ST_AsGeoJSON(coalesce(c.new_geom, c.old_geom), 6, 0)::json,"
+	"   'properties', json_build_object('change', c.change, 'pond_id', c.pond_id, 'pond_name', p.name,"
+	"     'kind', c.kind, 'label', tailings.label(c.kind), 'name', c.name,"
+	"     'moved_m', round(c.moved_m::numeric, 2),"
+	"     'old_point', " SQL_POINT_OF("c.old_geom") ", 'new_point', " SQL_POINT_OF("c.new_geom") "))"
+	"   ORDER BY c.id), '[]'))::text"
+	" FROM lang CROSS JOIN tailings.compare($3::timestamptz, $4::timestamptz, $1::bigint) c"
+	" LEFT JOIN tailings.pond p ON p.id = c.pond_id";
 
 static const char SQL_COMPLETENESS[] =
 	SQL_LANG "SELECT (SELECT coalesce(json_agg(c), '[]') FROM tailings.check_completeness($1::bigint) c)::text FROM lang";
@@ -1209,6 +1239,10 @@ endpoint_of(RouteKind k)
 			return EP_EVENTS;
 		case ROUTE_CATALOG:
 			return EP_CATALOG;
+		case ROUTE_HISTORY:
+			return EP_HISTORY;
+		case ROUTE_COMPARE:
+			return EP_COMPARE;
 		case ROUTE_STATIC:
 			return EP_STATIC;
 		default:
@@ -1372,7 +1406,7 @@ on_request(struct evhttp_request *req, void *arg)
 	Route		rt;
 	char		url[256];
 	char		pid[24];
-	const char *params[2];
+	const char *params[4];
 
 	if (r == NULL)
 	{
@@ -1487,6 +1521,17 @@ on_request(struct evhttp_request *req, void *arg)
 			params[0] = pid;
 			params[1] = rt.lang[0] ? rt.lang : NULL;
 			json_query(r, rt.kind == ROUTE_POND ? SQL_POND : SQL_COMPLETENESS, 2, params, json_body_done, 0);
+			break;
+		case ROUTE_HISTORY:
+			json_query(r, SQL_HISTORY, 0, NULL, json_body_done, 0);
+			break;
+		case ROUTE_COMPARE:
+			snprintf(pid, sizeof pid, "%lld", rt.pond_id);
+			params[0] = rt.pond_id ? pid : NULL;
+			params[1] = rt.lang[0] ? rt.lang : NULL;
+			params[2] = rt.from;
+			params[3] = rt.at;
+			json_query(r, SQL_COMPARE, 4, params, json_body_done, 0);
 			break;
 		case ROUTE_HEALTH:
 			handle_health(r);

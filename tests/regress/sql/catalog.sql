@@ -46,3 +46,10 @@ SELECT p.oid::regprocedure AS function, p.provolatile, p.proparallel, p.proisstr
 SELECT extname, extversion, extrelocatable, extnamespace::regnamespace FROM pg_extension WHERE extname = 'tailings';
 SELECT * FROM pg_extension_update_paths('tailings') ORDER BY source, target;
 ALTER EXTENSION tailings UPDATE;
+
+-- directed kinds: the flowing lines (pipes, ditches, the flood tunnel, rivers), never dams
+SELECT kind, label_zh FROM kinds() WHERE directed ORDER BY kind;
+SELECT directed('dam') AS dam, directed('interception_dam') AS interception_dam,
+       directed('flood_tunnel') AS flood_tunnel, directed('地表水体') AS surface_water;
+-- every directed kind takes lines
+SELECT count(*) AS directed_without_lines FROM kinds() WHERE directed AND NOT 'LINESTRING' = ANY (geometry_types);

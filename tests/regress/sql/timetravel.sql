@@ -40,5 +40,23 @@ SELECT e.id = c.row_id AS same_id, ST_SRID(e.geom), GeometryType(e.geom)
 SELECT count(*) FROM elements_at(-1, :'t1');
 SELECT count(*) FROM elements_at(:pond_id, NULL);
 
+
+-- compare(from, to): what changed between two moments, element by element
+SELECT name, kind, change, round(moved_m) AS moved_m, ST_AsText(old_geom) AS old, ST_AsText(new_geom) AS new
+  FROM compare(:'t0', :'t1', :pond_id);
+SELECT name, change, round(moved_m) AS moved_m, ST_AsText(old_geom) AS old, ST_AsText(new_geom) AS new
+  FROM compare(:'t1', :'t3', :pond_id) ORDER BY name;
+-- a rename alone is a change, not a move
+UPDATE element SET name = 'C2' WHERE name = 'C';
+SELECT name, change, moved_m FROM compare(:'t3', clock_timestamp(), :pond_id);
+-- nothing changes between a moment and itself; backwards, added and removed swap
+SELECT count(*) AS same_moment FROM compare(:'t2', :'t2', :pond_id);
+SELECT name, change FROM compare(:'t3', :'t1', :pond_id) ORDER BY name;
+-- every pond when none is named: this pond's rows are among them
+SELECT count(*) FILTER (WHERE pond_id = :pond_id) AS ours FROM compare(:'t0', :'t3');
+-- history starts with the oldest change kept
+SELECT history_start() <= :'t0'::timestamptz AS starts_before_t0,
+       history_start() = (SELECT min(changed_at) FROM change_log) AS oldest_change;
+
 DELETE FROM element WHERE pond_id = :pond_id;
 DELETE FROM pond WHERE id = :pond_id;
