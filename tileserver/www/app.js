@@ -143,7 +143,7 @@ function coloursFromStyle(style) {
 function renderLegend() {
   const { style, sprite } = state;
   const lang = state.lang;
-  const li = (sym, label, extra = '') => `<li ${extra}>${sym}<span>${esc(label)}</span></li>`;
+  const li = (sym, label, extra = '') => `<li ${extra}><span class="syms">${sym}</span><span>${esc(label)}</span></li>`;
   const pondLayers = style.layers.filter(l => l['source-layer'] === 'ponds');
   const poly = pondLayers.filter(l => JSON.stringify(l.filter || '').includes('Polygon'));
   const fill = poly.find(l => l.id === 'ponds-fill');
@@ -187,7 +187,7 @@ function renderLegend() {
           layers.line.length ? lineSymbol(layers.line, sprite, k.directed, props) : '',
           layers.polygon.length ? polygonSymbol(layers.polygon, sprite, props) : '',
         ].join('');
-        return `<li data-kind="${esc(k.code)}">${syms}<span>${esc(k[`label_${lang}`])}</span></li>`;
+        return `<li data-kind="${esc(k.code)}"><span class="syms">${syms}</span><span>${esc(k[`label_${lang}`])}</span></li>`;
       }).join('')}</ul>
     </div>`).join('');
 }
@@ -306,7 +306,7 @@ function applyMapFilter(ponds) {
   for (const l of layers) {
     if (!baseFilters.has(l.id)) baseFilters.set(l.id, l.filter ?? null);
     const own = baseFilters.get(l.id);
-    const pondOf = l['source-layer'] && l['source-layer'] !== 'ponds' ? ['get', 'pond_id'] : ['coalesce', ['get', 'id'], ['id']];
+    const pondOf = l['source-layer'] && l['source-layer'] !== 'ponds' ? ['get', 'pond_id'] : ['coalesce', ['get', 'pond_id'], ['get', 'id'], ['id']];
     const mine = ['in', pondOf, ids];
     map.setFilter(l.id, all ? own : own ? ['all', own, mine] : mine);
   }
