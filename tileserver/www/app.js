@@ -144,17 +144,14 @@ function renderLegend() {
   const { style, sprite } = state;
   const lang = state.lang;
   const li = (sym, label, extra = '') => `<li ${extra}><span class="syms">${sym}</span><span>${esc(label)}</span></li>`;
-  const pondLayers = style.layers.filter(l => l['source-layer'] === 'ponds');
-  const poly = pondLayers.filter(l => JSON.stringify(l.filter || '').includes('Polygon'));
-  const fill = poly.find(l => l.id === 'ponds-fill');
-  const point = pondLayers.filter(l => l.id === 'ponds-point');
-  // bands: the point icon and the boundary (outline and hatching) of each
+  const pondLayers = style.layers.filter(l => l['source-layer'] === 'ponds' && l.id !== 'ponds-label');
+  const fill = pondLayers.find(l => l.id === 'ponds-fill');
+  // bands: the point symbol and the boundary (outline and hatching) of each, as the map draws them
   const bands = state.bands || [{ code: 'complete', floor: 1, label_zh: t('complete'), label_en: t('complete') },
     { code: 'incomplete', floor: 0, label_zh: t('incomplete'), label_en: t('incomplete') }];
   const bandRows = bands.map(b => {
-    const props = { score: b.floor, status: 'in_use', failed: b.floor >= 1 ? 0 : 1 };
-    const outline = poly.filter(l => l !== fill || l.paint?.['fill-pattern']);
-    return li(`${pointSymbol(point, sprite, props)}${polygonSymbol(outline, sprite, props)}`,
+    const props = { score: b.floor, status: 'in_use', anchor: false, failed: b.floor >= 1 ? 0 : 1 };
+    return li(`${pointSymbol(pondLayers.filter(l => l.id !== 'ponds-gw-flow'), sprite, props)}${polygonSymbol(pondLayers.filter(l => l !== fill), sprite, props)}`,
       b[`label_${lang}`] ?? b.code, `data-band="${esc(b.code)}"`);
   }).join('');
   const statusRows = Object.keys(styleColours.status).map(s =>
@@ -163,16 +160,17 @@ function renderLegend() {
   // the verified ring, as the first point kind with a ring draws it
   const ringKind = [...state.kinds.values()].find(k => k.geometry.includes('point'));
   const ringLayers = ringKind ? kindLayers(style, ringKind.code).point : [];
+  const ring = style.metadata?.['tailings:ring'];
   const flow = style.layers.find(l => l.id === 'ponds-gw-flow');
-  const flowIcon = flow && spriteIcon(sprite, evaluate(flow.layout?.['icon-image'], { gw_flow_azimuth: 0 }), evaluate(flow.layout?.['icon-size'], {}) ?? 1);
+  const flowIcon = flow && spriteIcon(sprite, evaluate(flow.layout?.['icon-image'], { gw_flow_azimuth: 0 }), evaluate(flow.layout?.['icon-size'], {}) ?? 1, 'over');
   $('legend-ponds').innerHTML = `<div class="legend-cat"><label>${esc(t('ponds'))}</label>
     <h3 class="legend-sub">${esc(t('bands'))}</h3><ul class="bands">${bandRows}</ul>
     <h3 class="legend-sub">${esc(t('statusFill'))}</h3><ul>${statusRows}</ul>
     <ul>
       ${flowIcon ? li(`<span class="sym point-sym">${flowIcon}</span>`, t('gwFlowArrow'), 'data-legend="gw-flow"') : ''}
       ${li(`<span class="sym line-sym"><svg width="44" height="16" aria-hidden="true"><line x1="3" y1="8" x2="41" y2="8" stroke="${RING_COLOUR}" stroke-width="2" stroke-dasharray="6 4"/></svg></span>`, t('ring5km'), 'data-legend="ring5km"')}
-      ${ringLayers.length ? li(pointSymbol(ringLayers, sprite, { verified: true }), t('ringVerified'), 'data-legend="verified"') +
-        li(pointSymbol(ringLayers, sprite, { verified: false }), t('ringUnverified'), 'data-legend="unverified"') : ''}
+      ${ringLayers.length ? li(pointSymbol(ringLayers, sprite, { kind: ringKind.code, verified: true }), ring?.verified?.[`label_${lang}`] ?? t('ringVerified'), 'data-legend="verified"') +
+        li(pointSymbol(ringLayers, sprite, { kind: ringKind.code, verified: false }), ring?.unverified?.[`label_${lang}`] ?? t('ringUnverified'), 'data-legend="unverified"') : ''}
     </ul></div>`;
   $('legend-categories').innerHTML = state.catalog.categories.map(cat => `
     <div class="legend-cat" data-category="${esc(cat.code)}">

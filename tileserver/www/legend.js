@@ -108,6 +108,12 @@ export function kindLayers(style, code) {
   return out;
 }
 
+// the layers among `layers` that draw a feature of these properties ($type: its geometry type)
+export function drawing(layers, props) {
+  return layers.filter(l => (l.filter ? Boolean(evaluate(l.filter, props)) : true) &&
+    l.layout?.visibility !== 'none');
+}
+
 const num = (v, d) => (typeof v === 'number' && Number.isFinite(v) ? v : d);
 
 // a circle layer as SVG drawn into a box of `size` px, for the properties `props`
@@ -126,7 +132,9 @@ function circleSvg(layer, props, size) {
 
 // the point symbol of a kind: the circle layers (the verified ring) under the icon, as on the map
 export function pointSymbol(layers, sprite, props = { verified: true }) {
-  const size = 24;
+  const size = 28;
+  props = { ...props, $type: 'Point' };
+  layers = drawing(layers, props);
   const circles = layers.filter(l => l.type === 'circle');
   const icons = layers.filter(l => l.type === 'symbol' && typeof evaluate(l.layout?.['icon-image'], props) === 'string');
   const svg = circles.length
@@ -139,6 +147,8 @@ export function pointSymbol(layers, sprite, props = { verified: true }) {
 // flow arrow of the sprite along it when the kind is directed
 export function lineSymbol(layers, sprite, directed, props = {}) {
   const w = 44, h = 16;
+  props = { ...props, $type: 'LineString' };
+  layers = drawing(layers, props);
   const strokes = layers.filter(l => l.type === 'line').map(l => {
     const p = l.paint || {};
     const width = num(evaluate(p['line-width'], props), 1);
@@ -157,6 +167,8 @@ export function lineSymbol(layers, sprite, directed, props = {}) {
 
 // the polygon symbol of a kind: fill (colour, opacity or the sprite's pattern) and outline
 export function polygonSymbol(layers, sprite, props = {}) {
+  props = { ...props, $type: 'Polygon' };
+  layers = drawing(layers, props);
   let bg = '', border = 'transparent', borderWidth = 1.5, pattern = '';
   for (const l of layers) {
     const p = l.paint || {};
@@ -164,7 +176,7 @@ export function polygonSymbol(layers, sprite, props = {}) {
       const pat = evaluate(p['fill-pattern'], props);
       if (pat && sprite?.index?.[pat]) pattern = pat;
       const c = evaluate(p['fill-color'], props);
-      if (c) bg = `background-color:${rgba(c, num(evaluate(p['fill-opacity'], props), 1))};`;
+      if (c && !p['fill-pattern']) bg = `background-color:${rgba(c, num(evaluate(p['fill-opacity'], props), 1))};`;
       const o = evaluate(p['fill-outline-color'], props);
       if (o) border = o;
     } else if (l.type === 'line') {
@@ -217,7 +229,7 @@ const BAND_SHAPES = {
 };
 export function bandSymbol(band, sprite) {
   if (!band) return '<span class="sym band-sym"></span>';
-  const icon = spriteIcon(sprite, `pond-${band.code}`, 1, 'band-icon');
+  const icon = spriteIcon(sprite, band.icon || `pond-${band.code}`, 1, 'band-icon');
   if (icon) return `<span class="sym band-sym" data-band="${esc(band.code)}">${icon}</span>`;
   const shape = BAND_SHAPES[band.code] || BAND_SHAPES.severe;
   return `<span class="sym band-sym" data-band="${esc(band.code)}"><svg width="18" height="18" viewBox="0 0 18 18" aria-hidden="true">${shape(esc(band.colour))}</svg></span>`;
