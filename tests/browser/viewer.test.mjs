@@ -610,7 +610,8 @@ try {
     radii.every(r => Math.abs(r - 5000) < 1), `${ring.rendered} rendered, radii ${Math.min(...radii).toFixed(1)}–${Math.max(...radii).toFixed(1)} m`);
   // --- the print button opens the pond's sheet in a new tab
   const [sheet] = await Promise.all([context.waitForEvent('page', { timeout: 10000 }), page.locator('#panel #print').click()]);
-  check('打印 opens /sheet/{id} in a new tab', new URL(sheet.url()).pathname === `/sheet/${KEY_POND}` &&
+  await sheet.waitForURL(u => String(u).includes('/sheet/'), { timeout: 10000 }).catch(() => {});
+  check('打印 opens /sheet/{id} in a new tab', sheet.url().startsWith(`${base}/sheet/${KEY_POND}`) &&
     (await page.locator('#panel #print').textContent()).includes('打印'), sheet.url());
   await sheet.close();
   await page.keyboard.press('Escape');

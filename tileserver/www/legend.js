@@ -7,7 +7,7 @@
 // for the paint and layout values a legend needs (get, case, match, coalesce, comparisons,
 // interpolate and step by zoom); anything else gives undefined
 export function evaluate(v, props = {}, zoom = 15) {
-  if (!Array.isArray(v)) return v;
+  if (!Array.isArray(v) || typeof v[0] !== 'string') return v;   // a value, or an array value ([2, 1.5])
   const ev = x => evaluate(x, props, zoom);
   const [op, ...a] = v;
   switch (op) {
