@@ -5,6 +5,8 @@
 // Prints TAP-like lines and "N passed, N failed"; exits 1 on any failure.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { deflateSync } from 'node:zlib';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -33,6 +35,45 @@ const [elId, elKind, elLabel, elName, elLon, elLat] = sql(`
    WHERE e.pond_id = ${KEY_POND} AND GeometryType(e.geom) = 'POINT' AND e.kind::text = 'gw_monitoring_well'
    ORDER BY e.id LIMIT 1`).split('\t');
 const rules = await getJSON(`/api/ponds/${KEY_POND}/completeness`);
+const ponds = await getJSON('/api/ponds');
+
+// ---------------------------------------------------------------------------
+// a local XYZ raster base map: every tile one distinctive colour (served when viewer.sh started
+// the tile server with --basemap http://127.0.0.1:$BASEMAP_PORT/{z}/{x}/{y}.png)
+const BASEMAP_RGB = [0xff, 0x00, 0xd4];
+function solidPng(w, h, [r, g, b]) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = buf => { let c = 0xffffffff; for (const x of buf) c = crcTable[(c ^ x) & 0xff] ^ (c >>> 8); return (c ^ 0xffffffff) >>> 0; };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type), data]);
+    const c = Buffer.alloc(4); c.writeUInt32BE(crc(td));
+    return Buffer.concat([len, td, c]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = 2;
+  const row = Buffer.alloc(1 + 3 * w);
+  for (let x = 0; x < w; x++) row.set([r, g, b], 1 + 3 * x);
+  const raw = Buffer.concat(Array.from({ length: h }, () => row));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+let basemapServer = null;
+const basemapRequests = [];
+if (process.env.BASEMAP_PORT) {
+  const tile = solidPng(256, 256, BASEMAP_RGB);
+  basemapServer = createServer((req, res) => {
+    basemapRequests.push(req.url);
+    if (!/^\/\d+\/\d+\/\d+\.png$/.test(req.url)) { res.writeHead(404); res.end(); return; }
+    res.writeHead(200, { 'Content-Type': 'image/png', 'Access-Control-Allow-Origin': '*' });
+    res.end(tile);
+  });
+  await new Promise(r => basemapServer.listen(Number(process.env.BASEMAP_PORT), '127.0.0.1', r));
+}
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -44,7 +85,12 @@ const errors = [];
 const tileRequests = [];
 let exitCode = 1;
 try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 860 }, locale: 'zh-CN' });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 860 }, locale: 'zh-CN' });
+  // the base map is chosen where the base map is tested: until then none, as in a remembered choice
+  await context.addInitScript(() => {
+    if (!localStorage.getItem('tailings.basemap')) localStorage.setItem('tailings.basemap', 'none');
+  });
+  const page = await context.newPage();
   page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', e => errors.push(String(e)));
   // MapLibre cancels the requests of tiles that leave the view: those are not errors
@@ -227,7 +273,7 @@ try {
   }
 
   // --- the overview list sorts by score and flies to a pond
-  await page.locator('#ponds th[data-sort="score"]').click();   // already by score ascending: now descending
+  await page.locator('#ponds th[data-sort="score"] button').click();   // already by score ascending: now descending
   const scores = await page.locator('#ponds tbody td[data-score]').evaluateAll(tds => tds.map(td => Number(td.dataset.score)));
   check('the pond list sorts by score', scores.length === 40 && scores.every((s, i) => i === 0 || scores[i - 1] >= s),
     scores.join(','));
@@ -357,8 +403,299 @@ try {
   await page.screenshot({ path: join(shots, 'viewer-en.png') });
   await page.locator('#lang').click();
 
-  // --- on a phone: the map takes the screen, the overview slides in, a pond's file covers the map
-  const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+  // =========================================================================
+  // issue 10: legend, search, filters, base map, 5 km ring, print, accessibility
+  await page.keyboard.press('Escape');
+  const rowsShown = () => page.locator('#ponds tbody tr').count();
+  const rowIds = () => page.locator('#ponds tbody tr').evaluateAll(trs => trs.map(tr => Number(tr.dataset.pond)));
+  const search = async (text, enter = false) => {
+    await page.locator('#filter').fill(text);
+    if (enter) await page.locator('#filter').press('Enter');
+  };
+
+  // --- the legend draws the map's own symbols: the four groundwater wells differ
+  const wells = ['gw_background_well', 'gw_monitoring_well', 'gw_diffusion_well', 'gw_outlet_well'];
+  const wellIcons = await page.evaluate(ws => {
+    const st = window.tailingsViewer.map.getStyle();
+    return ws.map(w => {
+      const l = st.layers.find(x => x.id === `${w}-point`);
+      return { kind: w, type: l?.type, icon: l?.layout?.['icon-image'] ?? null,
+        legend: document.querySelector(`#legend li[data-kind="${w}"] [data-icon]`)?.dataset.icon ?? null };
+    });
+  }, wells);
+  check('the four wells are drawn by icons of their own kind (style: icon-image = kind code)',
+    wellIcons.every(w => w.type === 'symbol' && w.icon === w.kind), JSON.stringify(wellIcons));
+  check('... and the legend shows those very icons', wellIcons.every(w => w.legend === w.icon && w.legend), JSON.stringify(wellIcons));
+  const wellPixels = [];
+  for (const w of wells) {
+    await page.locator(`#legend li[data-kind="${w}"]`).scrollIntoViewIfNeeded();
+    wellPixels.push((await page.locator(`#legend li[data-kind="${w}"] .syms`).screenshot()).toString('base64'));
+  }
+  const wellDiff = await page.evaluate(async shots => {
+    const imgs = await Promise.all(shots.map(s => window.testPixels(s)));
+    const out = [];
+    for (let i = 0; i < imgs.length; i++)
+      for (let j = i + 1; j < imgs.length; j++) {
+        let d = 0;
+        const a = imgs[i].px, b = imgs[j].px;
+        for (let k = 0; k < Math.min(a.length, b.length); k += 4)
+          if (Math.abs(a[k] - b[k]) + Math.abs(a[k + 1] - b[k + 1]) + Math.abs(a[k + 2] - b[k + 2]) > 60) d++;
+        out.push(d);
+      }
+    return out;
+  }, wellPixels);
+  check('the four wells\' legend symbols differ pairwise (≥ 12 pixels each)', wellDiff.every(d => d >= 12), wellDiff.join(','));
+  const arrowsOf = code => page.locator(`#legend li[data-kind="${code}"] .line-sym .icon`).count();
+  check('the legend draws a flow arrow on a leachate pipe and on the flood tunnel, none on a dam',
+    (await arrowsOf('leachate_pipe')) === 1 && (await arrowsOf('flood_tunnel')) === 1 && (await arrowsOf('dam')) === 0);
+  const dash = await page.evaluate(() => {
+    const l = window.tailingsViewer.map.getStyle().layers.find(x => x.id === 'flood_tunnel-line');
+    return { style: l?.paint?.['line-dasharray'] ?? null,
+      legend: [...document.querySelectorAll('#legend li[data-kind="flood_tunnel"] line')].map(x => x.getAttribute('stroke-dasharray')).find(Boolean) ?? null };
+  });
+  check('the flood tunnel is dashed on the map and in the legend', Array.isArray(dash.style) && !!dash.legend, JSON.stringify(dash));
+  check('the legend explains the verified and unverified ring',
+    (await page.locator('#legend [data-legend="verified"]').count()) === 1 && (await page.locator('#legend [data-legend="unverified"]').count()) === 1);
+  const bandsMeta = await page.evaluate(() => window.tailingsViewer.map.getStyle().metadata?.['tailings:bands'] ?? null);
+  check('the legend shows the style\'s completeness bands', Array.isArray(bandsMeta) && bandsMeta.length === 4 &&
+    (await page.locator('#legend ul.bands li[data-band]').count()) === 4, JSON.stringify(bandsMeta));
+
+  // --- the list: county, failed rules, band symbol
+  const first = ponds.find(p => p.errors_failed > 0);
+  const firstRow = page.locator(`#ponds tbody tr[data-pond="${first.id}"]`);
+  check(`the list names the county of ${first.name} and its ${first.errors_failed} failed rules`,
+    (await firstRow.locator('[data-county-name]').textContent()) === { 510402: '东区', 510403: '西区', 510411: '仁和区', 510421: '米易县', 510422: '盐边县' }[first.county_code] &&
+    Number(await firstRow.locator('td[data-failed]').getAttribute('data-failed')) === first.errors_failed);
+  if (bandsMeta) {
+    const bandOfScore = s => [...bandsMeta].sort((a, b) => b.floor - a.floor).find(b => s >= b.floor).code;
+    const rowBands = await page.locator('#ponds tbody td[data-band]').evaluateAll(tds => tds.map(td =>
+      [Number(td.closest('tr').dataset.pond), td.dataset.band, td.querySelector('[data-band]')?.dataset.band]));
+    check('each row carries its band\'s symbol, the band the map uses', rowBands.length === 40 &&
+      rowBands.every(([id, b, sym]) => b === bandOfScore(ponds.find(p => p.id === id).score) && sym === b), JSON.stringify(rowBands.slice(0, 3)));
+  } else check('each row carries its band\'s symbol (the style has no tailings:bands metadata)', false);
+
+  // --- the search: a county by its name finds all its ponds
+  const miyi = ponds.filter(p => p.county_code === '510421');
+  await search('米易');
+  const miyiRows = await rowIds();
+  check(`searching 米易 lists exactly the ${miyi.length} ponds of 米易县 (510421)`, miyi.length === 12 &&
+    miyiRows.length === 12 && miyi.every(p => miyiRows.includes(p.id)), `${miyiRows.length} rows`);
+  check('... including 万年沟 and 烂坝山 (whose enterprises are not named after the county)',
+    ['万年沟', '烂坝山'].every(n => miyi.some(p => p.name.includes(n) && miyiRows.includes(p.id))));
+  await settle();
+  const mapPondIds = async () => page.evaluate(() => {
+    const m = window.tailingsViewer.map;
+    return [...new Set(m.queryRenderedFeatures({ layers: m.getStyle().layers.filter(l => l['source-layer'] === 'ponds' || l.id === 'pond-names').map(l => l.id) })
+      .map(f => Number(f.properties.pond_id ?? f.properties.id ?? f.id)))];
+  });
+  await page.evaluate(() => window.tailingsViewer.map.jumpTo({ center: [101.83, 26.70], zoom: 8.6 }));
+  await settle();
+  const miyiOnMap = await mapPondIds();
+  check('... and the map shows only those ponds', miyiOnMap.length > 0 && miyiOnMap.every(id => miyi.some(p => p.id === id)),
+    JSON.stringify(miyiOnMap));
+  // an enterprise, an element's name
+  const ent = ponds.find(p => p.id === KEY_POND).enterprise;
+  await search(ent);
+  check(`searching an enterprise (${ent}) finds its pond`, (await rowIds()).includes(KEY_POND));
+  await search(name);   // the well's name as renamed above
+  await page.waitForFunction(() => document.querySelectorAll('#ponds tbody tr').length > 0, null, { timeout: 20000 }).catch(() => {});
+  check(`searching an element's name (${name}) finds its pond`, (await rowIds()).includes(KEY_POND), `${await rowIds()}`);
+  // nothing: said so
+  await search('无此尾矿库zz');
+  await page.waitForFunction(() => document.getElementById('search-note').dataset.empty === 'true', null, { timeout: 20000 }).catch(() => {});
+  check('a search that finds nothing says so', (await rowsShown()) === 0 &&
+    (await page.locator('#search-note').textContent()).includes('没有') && await page.locator('#search-note').isVisible(),
+    await page.locator('#search-note').textContent());
+  // coordinates, both orders: fly there and list the nearest ponds
+  const R = 6371008.7714, rad = d => d * Math.PI / 180;
+  const dist = (a, b) => 2 * R * Math.asin(Math.sqrt(Math.sin(rad(b[1] - a[1]) / 2) ** 2 +
+    Math.cos(rad(a[1])) * Math.cos(rad(b[1])) * Math.sin(rad(b[0] - a[0]) / 2) ** 2));
+  const nearest = [...ponds].sort((a, b) => dist([102.03, 26.84], [a.lon, a.lat]) - dist([102.03, 26.84], [b.lon, b.lat]));
+  for (const q of ['26.84, 102.03', '102.03 26.84']) {
+    await search(q, true);
+    await page.waitForTimeout(300);
+    await settle();
+    const c = await page.evaluate(() => window.tailingsViewer.map.getCenter());
+    const ids = await rowIds();
+    check(`searching "${q}" flies there`, Math.abs(c.lng - 102.03) < 0.002 && Math.abs(c.lat - 26.84) < 0.002, `${c.lng},${c.lat}`);
+    check(`... and lists the nearest ponds, nearest first (${nearest[0].name})`, ids.length >= 3 &&
+      ids.every((id, i) => id === nearest[i].id), JSON.stringify(ids));
+  }
+  await search('');
+
+  // --- filters: a county filters the list and the map (ponds and elements)
+  const yanbian = ponds.filter(p => p.county_code === '510422');
+  await page.locator('#f-county').selectOption('510422');
+  check(`the county filter (盐边县) lists its ${yanbian.length} ponds`, (await rowsShown()) === yanbian.length &&
+    (await rowIds()).every(id => yanbian.some(p => p.id === id)));
+  await page.evaluate(() => window.tailingsViewer.map.jumpTo({ center: [101.83, 26.70], zoom: 8.6 }));
+  await settle();
+  const ybMap = await mapPondIds();
+  check('... and the map draws only its ponds', ybMap.length > 0 && ybMap.every(id => yanbian.some(p => p.id === id)), JSON.stringify(ybMap));
+  await page.evaluate(([lon, lat]) => window.tailingsViewer.map.jumpTo({ center: [lon, lat], zoom: 15 }), [pond.lon, pond.lat]);
+  await settle();
+  check('... and none of the elements of the key pond (东区)', (await rendered('groundwater')) === 0 && (await rendered('site')) === 0);
+  await page.locator('#f-county').selectOption('');
+  await settle();
+  check('all counties: the key pond\'s elements are back', (await rendered('groundwater')) === groundwater);
+  await page.locator('#f-status').selectOption('in_use');
+  check('the status filter lists the ponds in use', (await rowsShown()) === ponds.filter(p => p.status === 'in_use').length);
+  await page.locator('#f-status').selectOption('');
+
+  // --- summary cards are filters
+  const level2 = page.locator('[data-count="level-2"]');
+  await level2.click();
+  check('the card 二级 filters the list to the 8 level-2 ponds', (await rowsShown()) === 8 &&
+    (await level2.getAttribute('aria-pressed')) === 'true' && (await page.locator('#f-level').inputValue()) === '2');
+  await page.locator('[data-count="complete"]').click();
+  check('... and 图件完整 narrows it to the complete ones', (await rowsShown()) === ponds.filter(p => p.level === 2 && p.score >= 1).length);
+  await page.locator('[data-count="complete"]').click();
+  await level2.click();
+  check('a second click lifts the filter', (await rowsShown()) === 40 && (await level2.getAttribute('aria-pressed')) === 'false' &&
+    (await page.locator('[data-count="total"]').getAttribute('aria-pressed')) === 'true');
+
+  // --- sort headers: buttons, operable by keyboard, with aria-sort
+  await page.locator('#ponds th[data-sort="errors_failed"] button').focus();
+  await page.keyboard.press('Enter');
+  const failedSorted = await page.locator('#ponds tbody td[data-failed]').evaluateAll(tds => tds.map(td => Number(td.dataset.failed)));
+  check('a sort header is a button: Enter sorts by it and aria-sort says how',
+    (await page.locator('#ponds th[data-sort="errors_failed"]').getAttribute('aria-sort')) === 'ascending' &&
+    failedSorted.every((v, i) => i === 0 || failedSorted[i - 1] <= v) &&
+    (await page.locator('#ponds th[data-sort="score"]').getAttribute('aria-sort')) === 'none');
+
+  // --- contrast and size of text
+  const a11y = await page.evaluate(() => {
+    const lum = c => {
+      const [r, g, b] = c.match(/[\d.]+/g).slice(0, 3).map(Number).map(v => v / 255)
+        .map(v => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+    const bgOf = el => { for (; el; el = el.parentElement) { const c = getComputedStyle(el).backgroundColor; if (!/rgba\(.*, 0\)|transparent/.test(c)) return c; } return 'rgb(255, 255, 255)'; };
+    const probe = cls => {
+      const t = document.createElement('table'); t.className = 'rules';
+      t.innerHTML = `<tr><td class="${cls}">x</td></tr>`;
+      document.getElementById('panel-body').append(t);
+      const td = t.querySelector('td');
+      const r = ratio(getComputedStyle(td).color, bgOf(td));
+      t.remove();
+      return r;
+    };
+    const row = document.querySelector('#ponds tbody tr');
+    row.focus();
+    const cs = getComputedStyle(row);
+    const focusRing = Math.max(cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2 ? ratio(cs.outlineColor, bgOf(row.parentElement)) : 0,
+      ratio(cs.backgroundColor === 'rgba(0, 0, 0, 0)' ? bgOf(row.parentElement) : cs.backgroundColor, bgOf(row.parentElement)));
+    return { ok: probe('ok'), warn: probe('warn'), fail: probe('fail'), focusRing,
+      listPx: parseFloat(getComputedStyle(row.querySelector('td')).fontSize) };
+  });
+  check('the pass, warning and fail texts of the pond file have contrast ≥ 4.5:1',
+    a11y.ok >= 4.5 && a11y.warn >= 4.5 && a11y.fail >= 4.5, JSON.stringify(a11y));
+  check('the focused row\'s highlight has contrast ≥ 3:1', a11y.focusRing >= 3, a11y.focusRing.toFixed(2));
+  check('list text is at least 14 px', a11y.listPx >= 14, `${a11y.listPx}px`);
+
+  // --- a pond selected: its 5 km ring (the within_5km rule's distance, on the same sphere)
+  await page.locator(`#ponds tbody tr[data-pond="${KEY_POND}"]`).click();
+  await page.locator('#panel .rules tr').first().waitFor({ timeout: 10000 });
+  await page.evaluate(([lon, lat]) => window.tailingsViewer.map.jumpTo({ center: [lon, lat], zoom: 11 }), [pond.lon, pond.lat]);
+  await settle();
+  const ring = await page.evaluate(() => {
+    const m = window.tailingsViewer.map;
+    const f = m.queryRenderedFeatures({ layers: ['pond-ring'] });
+    const g = m.getSource('pond-ring')?.serialize().data;
+    return { rendered: f.length, coords: g?.features?.[0]?.geometry?.coordinates?.[0] ?? [] };
+  });
+  const radii = ring.coords.map(c => dist([pond.lon, pond.lat], c));
+  check('selecting a pond draws its 5 km ring', ring.rendered > 0 && radii.length >= 64 &&
+    radii.every(r => Math.abs(r - 5000) < 1), `${ring.rendered} rendered, radii ${Math.min(...radii).toFixed(1)}–${Math.max(...radii).toFixed(1)} m`);
+  // --- the print button opens the pond's sheet in a new tab
+  const [sheet] = await Promise.all([context.waitForEvent('page', { timeout: 10000 }), page.locator('#panel #print').click()]);
+  await sheet.waitForURL(u => String(u).includes('/sheet/'), { timeout: 10000 }).catch(() => {});
+  check('打印 opens /sheet/{id} in a new tab', sheet.url().startsWith(`${base}/sheet/${KEY_POND}`) &&
+    (await page.locator('#panel #print').textContent()).includes('打印'), sheet.url());
+  await sheet.close();
+  await page.keyboard.press('Escape');
+  await settle();
+  check('... closing the file removes the ring', await page.evaluate(() =>
+    window.tailingsViewer.map.queryRenderedFeatures({ layers: ['pond-ring'] }).length === 0));
+
+  // --- the key pond at three zooms, for a person to look at
+  for (const z of [13, 15, 17]) {
+    await page.evaluate(([lon, lat, zoom]) => window.tailingsViewer.map.jumpTo({ center: [lon, lat], zoom }), [pond.lon, pond.lat, z]);
+    await settle();
+    await page.screenshot({ path: join(shots, `viewer-key-z${z}.png`) });
+  }
+
+  // --- the base map: under the elements, none takes it away
+  const basemaps = await page.evaluate(() => window.tailingsViewer.map.getStyle().metadata?.['tailings:basemaps'] ?? []);
+  const local = basemaps.find(b => process.env.BASEMAP_PORT && String(b.url).includes(`127.0.0.1:${process.env.BASEMAP_PORT}`));
+  check('the style lists the --basemap of the server (tailings:basemaps)', !!local, JSON.stringify(basemaps));
+  if (local) {
+    const magenta = async () => {
+      const png = await mapShot();
+      return page.evaluate(async ([data, rgb]) => {
+        const { px } = await window.testPixels(data);
+        let n = 0;
+        for (let i = 0; i < px.length; i += 4)
+          if (Math.abs(px[i] - rgb[0]) + Math.abs(px[i + 1] - rgb[1]) + Math.abs(px[i + 2] - rgb[2]) < 12) n++;
+        return n / (px.length / 4);
+      }, [png, BASEMAP_RGB]);
+    };
+    await page.evaluate(([lon, lat]) => window.tailingsViewer.map.jumpTo({ center: [lon, lat], zoom: 15 }), [pond.lon, pond.lat]);
+    await settle();
+    check('with no base map chosen, none is drawn', (await magenta()) === 0);
+    await page.locator('#basemap').selectOption(local.id);
+    await settle();
+    const share = await magenta();
+    check('choosing the base map draws it', share > 0.3, `${(share * 100).toFixed(1)}% of the map`);
+    check('... under the elements: they are still drawn, and not covered', share < 0.97 && (await rendered('groundwater')) === groundwater);
+    const wellPx = await page.evaluate(([lon, lat]) => window.tailingsViewer.map.project([lon, lat]), [Number(elLon) + 0.0003, Number(elLat)]);
+    const png = await mapShot();
+    const atWell = await page.evaluate(async ([data, p]) => {
+      const { px, width } = await window.testPixels(data);
+      const i = (Math.round(p.y) * width + Math.round(p.x)) * 4;
+      return [px[i], px[i + 1], px[i + 2]];
+    }, [png, wellPx]);
+    check('... a well is drawn over it', Math.abs(atWell[0] - BASEMAP_RGB[0]) + Math.abs(atWell[1] - BASEMAP_RGB[1]) + Math.abs(atWell[2] - BASEMAP_RGB[2]) > 60,
+      JSON.stringify(atWell));
+    check('... with its attribution', (await page.locator('.maplibregl-ctrl-attrib').textContent()).includes(local.attribution || '\u0000'),
+      await page.locator('.maplibregl-ctrl-attrib').textContent());
+    await page.screenshot({ path: join(shots, 'viewer-basemap.png') });
+    check('the choice is remembered', await page.evaluate(() => localStorage.getItem('tailings.basemap')) === local.id);
+    await page.locator('#basemap').selectOption('none');
+    await settle();
+    check('none takes it away', (await magenta()) === 0);
+  }
+
+  // --- the first view, without a view in the URL: every pond, and every pond's name (desktop)
+  const desk = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+  await desk.goto(`${base}/`);
+  await desk.waitForFunction(() => {
+    const v = window.tailingsViewer;
+    return v && v.map.loaded() && v.map.areTilesLoaded() && !v.map.isMoving();
+  }, null, { timeout: 30000 });
+  await desk.waitForTimeout(500);
+  const firstView = await desk.evaluate(() => {
+    const m = window.tailingsViewer.map;
+    const { width, height } = m.getCanvas().getBoundingClientRect();
+    const out = window.tailingsViewer.state.ponds.filter(p => {
+      const q = m.project([p.lon, p.lat]);
+      return !(q.x >= 0 && q.y >= 0 && q.x <= width && q.y <= height);
+    }).map(p => p.name);
+    const labels = ['ponds-label', 'pond-names'].filter(id => m.getLayer(id) && m.getLayoutProperty(id, 'visibility') !== 'none');
+    const names = new Set(m.queryRenderedFeatures({ layers: labels }).map(f => f.properties.name));
+    return { out, names: names.size, hash: location.hash };
+  });
+  check('the first view shows all 40 ponds', firstView.out.length === 0, `outside: ${firstView.out.join(', ')}`);
+  check('... and the URL then keeps that view', /^#\d/.test(firstView.hash), firstView.hash);
+  check('at the city view (1280x800) all 40 pond names are drawn', firstView.names === 40, `${firstView.names} names`);
+  await desk.screenshot({ path: join(shots, 'viewer-city.png') });
+  await desk.close();
+
+  // --- on a phone: the map takes the screen, the overview slides in, a pond's file is a sheet
+  // over the lower part of the map
+  const phoneCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+  const phone = await phoneCtx.newPage();
   phone.on('console', m => { if (m.type() === 'error') errors.push(`phone: ${m.text()}`); });
   phone.on('pageerror', e => errors.push(`phone: ${e}`));
   await phone.goto(`${base}/#14/${pond.lat}/${pond.lon}`);
@@ -368,19 +705,46 @@ try {
   }, null, { timeout: 30000 });
   const mapBox = await phone.locator('#map').boundingBox();
   check('on a phone the map takes the width', mapBox.width >= 380, JSON.stringify(mapBox));
+  // tap targets: everything to tap on the map screen
+  const small = async sel => phone.evaluate(s => [...document.querySelectorAll(s)].filter(el => {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && (r.width < 44 || r.height < 44);
+  }).map(el => `${el.id || el.className || el.tagName}:${Math.round(el.getBoundingClientRect().width)}x${Math.round(el.getBoundingClientRect().height)}`), sel);
+  const mapTargets = await small('#bar button, #bar input, .maplibregl-ctrl button, .maplibregl-ctrl select');
+  check('... every tap target of the map screen is at least 44x44 px', mapTargets.length === 0, mapTargets.join(' '));
+  // a past day: its note does not cover the date field or 现在
+  const yesterday = await phone.evaluate(() => new Date(Date.now() - 86400e3).toLocaleDateString('sv'));
+  await phone.evaluate(d => window.tailingsViewer.setDate(d), yesterday);
+  await phone.locator('#history-note').waitFor({ state: 'visible', timeout: 5000 }).catch(() => {});
+  const overlap = (a, b) => a && b && a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+  const note = await phone.locator('#history-note').boundingBox();
+  const nowBox = await phone.locator('#now').boundingBox(), dateBox = await phone.locator('#date').boundingBox();
+  check('... the note of a past day covers neither 现在 nor the date field', !!note && !overlap(note, nowBox) && !overlap(note, dateBox),
+    JSON.stringify({ note, nowBox, dateBox }));
+  await phone.screenshot({ path: join(shots, 'viewer-phone-history.png') });
+  await phone.locator('#now').click();
   const sideBox = () => phone.locator('#side').boundingBox();
   check('... the overview is out of sight', (await sideBox()).x + (await sideBox()).width <= 1);
   await phone.locator('#menu').click();
   await phone.waitForTimeout(400);
   check('... ☰ slides it in', (await sideBox()).x >= 0 && (await phone.locator('#menu').getAttribute('aria-expanded')) === 'true');
+  const sideTargets = await small('#side button, #side select, #side input[type="search"], #ponds tbody tr, .legend-cat > label');
+  check('... every tap target of the overview is at least 44 px high and wide', sideTargets.length === 0, sideTargets.slice(0, 8).join(' '));
   await phone.locator(`#ponds tbody tr[data-pond="${KEY_POND}"]`).click();
   await phone.waitForSelector('#panel .rules tr');
-  await phone.waitForTimeout(400);
+  await phone.waitForTimeout(1500);
   const panelBox = await phone.locator('#panel').boundingBox();
-  check('... a pond from the list closes it and opens the file over the map',
-    (await sideBox()).x + (await sideBox()).width <= 1 && panelBox.width >= 380);
+  const viewport = phone.viewportSize();
+  const mapShown = panelBox.y - mapBox.y;
+  check('... a pond from the list closes it and opens the file as a sheet that leaves ≥ 40 % of the screen to the map',
+    (await sideBox()).x + (await sideBox()).width <= 1 && panelBox.width >= 380 && mapShown >= 0.4 * viewport.height &&
+    Math.abs(panelBox.y + panelBox.height - viewport.height) < 2, `map ${Math.round(mapShown)} of ${viewport.height} px`);
+  const keyAt = await phone.evaluate(([lon, lat]) => window.tailingsViewer.map.project([lon, lat]), [pond.lon, pond.lat]);
+  check('... with the pond in sight above it', keyAt.y > 0 && keyAt.y < mapShown && keyAt.x > 0 && keyAt.x < mapBox.width, JSON.stringify(keyAt));
+  const sheetTargets = await small('#panel-close, #panel #print');
+  check('... its close and print buttons are at least 44x44 px', sheetTargets.length === 0, sheetTargets.join(' '));
   await phone.screenshot({ path: join(shots, 'viewer-phone.png') });
-  await phone.close();
+  await phoneCtx.close();
 
   check('no console errors in the whole session', errors.length === 0, errors.join(' | '));
   exitCode = failed ? 1 : 0;
@@ -389,6 +753,7 @@ try {
   console.log(`not ok - the session ran to its end (${e.stack || e})`);
 } finally {
   await browser.close();
+  basemapServer?.close();
   // the element's name back, for whoever looks at the database afterwards
   try { sql(`UPDATE tailings.element SET name = '${elName}', geom = ST_Translate(geom, -0.0003, 0) WHERE id = ${elId} AND name <> '${elName}'`); } catch { }
 }

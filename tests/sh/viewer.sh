@@ -24,10 +24,19 @@ fi
 
 dropdb --if-exists "$db" || die "dropdb"
 createdb -T tailings_sample "$db" || die "createdb"
-http_start viewer --db "$(http_conninfo "$db")" --www "$root/tileserver/www"
+# a base map served by the test itself (tests/browser/viewer.test.mjs listens on this port)
+basemap_port=$(http_free_port) || die "no free port for the base map"
+basemap=()
+if "$TAILINGS_TILESERVER" --help 2>&1 | grep -q -- '--basemap'; then
+	basemap=(--basemap "http://127.0.0.1:$basemap_port/{z}/{x}/{y}.png" --basemap-name "测试底图"
+		--basemap-attribution "Test base map $basemap_port")
+else
+	echo "# this tile server has no --basemap: the base map checks fail"
+fi
+http_start viewer --db "$(http_conninfo "$db")" --www "$root/tileserver/www" "${basemap[@]}"
 http_wait_health || die "the server did not come up"
 rm -rf "$shots"
-PGDATABASE=$db node "$root/tests/browser/viewer.test.mjs" "$HTTP_URL" "$shots"
+PGDATABASE=$db BASEMAP_PORT=$basemap_port node "$root/tests/browser/viewer.test.mjs" "$HTTP_URL" "$shots"
 rc=$?
 http_stop
 [ -s "$HTTP_ERR" ] && { echo "# the server's stderr:"; sed 's/^/#   /' "$HTTP_ERR"; }

@@ -21,6 +21,11 @@
  *   --public-url URL         TAILINGS_PUBLIC_URL           public-url
  *   --server-name NAME       TAILINGS_SERVER_NAME          server-name   (repeatable; the
  *                            environment variable takes names separated by commas or spaces)
+ *   --basemap URL            TAILINGS_BASEMAP              basemap       (repeatable, up to 8)
+ *   --basemap-name TEXT      TAILINGS_BASEMAP_NAME         basemap-name
+ *   --basemap-attribution TEXT  TAILINGS_BASEMAP_ATTRIBUTION  basemap-attribution
+ *                            (name and attribution apply to the base map given just before
+ *                            them; the environment holds one base map)
  *   --config FILE       TAILINGS_CONFIG
  * The config file holds "key = value" lines; # starts a comment.
  */
@@ -42,8 +47,13 @@ typedef enum
 	OPT_BOOL,
 	OPT_LISTEN,
 	OPT_URL,
-	OPT_NAMES
+	OPT_NAMES,
+	OPT_BASEMAP,				/* appends a base map */
+	OPT_BASEMAP_NAME,			/* these two set a field of the last base map */
+	OPT_BASEMAP_ATTRIBUTION
 } OptType;
+
+#define IS_BASEMAP_OPT(t) ((t) == OPT_BASEMAP || (t) == OPT_BASEMAP_NAME || (t) == OPT_BASEMAP_ATTRIBUTION)
 
 typedef struct Option
 {
@@ -91,6 +101,15 @@ static const Option options[] = {
 	 "                           the Host header is then not checked (default: none)"},
 	{"server-name", "TAILINGS_SERVER_NAME", OPT_NAMES, 0, 0, 0,
 	 "a Host name accepted besides the listen address; repeatable (env: a list)"},
+	{"basemap", "TAILINGS_BASEMAP", OPT_BASEMAP, 0, 0, 0,
+	 "a base map drawn under the map, repeatable (up to 8; the first is shown, the viewer\n"
+	 "                           switches): an XYZ raster template with {z}, {x} and {y}\n"
+	 "                           (several joined by | are one base map drawn bottom to top,\n"
+	 "                           e.g. roads|labels), or a MapLibre style URL (default: none)"},
+	{"basemap-name", "TAILINGS_BASEMAP_NAME", OPT_BASEMAP_NAME, 0, 0, 0,
+	 "the name of the base map given just before it, for the switcher (default: its host)"},
+	{"basemap-attribution", "TAILINGS_BASEMAP_ATTRIBUTION", OPT_BASEMAP_ATTRIBUTION, 0, 0, 0,
+	 "the attribution of the base map given just before it (default: none)"},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -236,6 +255,165 @@ conf_add_names(Conf *conf, const char *value, const char *from, char *err, size_
 	return rc;
 }
 
+/* {z}, {x}, {y} and the other placeholders MapLibre fills in a raster tile URL */
+static const char *const tile_placeholders[] = {"{z}", "{x}", "{y}", "{ratio}", "{quadkey}", "{bbox-epsg-3857}", "{prefix}"};
+
+static int
+part_has(const char *p, const char *end, const char *what)
+{
+	size_t		n = strlen(what);
+
+	for (; p + n <= end; p++)
+		if (strncmp(p, what, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* one http(s) URL of a base map, up to end; "" when fine, else why not */
+static const char *
+basemap_part_error(const char *url, const char *end, int raster)
+{
+	const char *host;
+
+	if (end - url >= 7 && strncmp(url, "http://", 7) == 0)
+		host = url + 7;
+	else if (end - url >= 8 && strncmp(url, "https://", 8) == 0)
+		host = url + 8;
+	else
+		return "expected an http:// or https:// URL";
+	if (host >= end || *host == '/' || *host == '{')
+		return "the URL has no host";
+	for (const char *p = url; p < end; p++)
+	{
+		if (*p != '{')
+			continue;
+		if (!raster)
+			return "a MapLibre style URL has no {placeholders}";
+		if (strncmp(p, "{s}", 3) == 0)
+			return "{s} is not a placeholder of MapLibre: write one host (e.g. t0.tianditu.gov.cn)";
+		{
+			size_t		i;
+
+			for (i = 0; i < sizeof tile_placeholders / sizeof tile_placeholders[0]; i++)
+				if ((size_t) (end - p) >= strlen(tile_placeholders[i]) &&
+					strncmp(p, tile_placeholders[i], strlen(tile_placeholders[i])) == 0)
+					break;
+			if (i == sizeof tile_placeholders / sizeof tile_placeholders[0])
+				return "unknown {placeholder}: a tile URL takes {z}, {x}, {y} (and {ratio}, {quadkey}, {bbox-epsg-3857})";
+		}
+	}
+	if (raster && !(part_has(url, end, "{quadkey}") ||
+					(part_has(url, end, "{z}") && part_has(url, end, "{x}") && part_has(url, end, "{y}"))))
+		return "an XYZ tile URL needs {z}, {x} and {y}";
+	return "";
+}
+
+int
+conf_check_basemap(const char *url, char *err, size_t errlen)
+{
+	size_t		n = strlen(url);
+	int			raster = strstr(url, "{z}") != NULL || strstr(url, "{quadkey}") != NULL;
+	const char *part = url;
+
+	if (n == 0 || n > 2000)
+	{
+		snprintf(err, errlen, "expected a URL of at most 2000 characters");
+		return -1;
+	}
+	/* written into JSON and URLs as it is: printable ASCII without spaces, quotes or backslashes */
+	for (const unsigned char *p = (const unsigned char *) url; *p; p++)
+		if (*p <= 0x20 || *p >= 0x7f || *p == '"' || *p == '\\' || *p == '<' || *p == '>')
+		{
+			snprintf(err, errlen, "a URL of printable ASCII without spaces, quotes, backslashes or <>");
+			return -1;
+		}
+	if (!raster && strchr(url, '|'))
+	{
+		snprintf(err, errlen, "only XYZ tile URLs (with {z}, {x}, {y}) can be joined by |");
+		return -1;
+	}
+	for (;;)
+	{
+		const char *end = strchr(part, '|');
+		const char *why;
+
+		if (end == NULL)
+			end = part + strlen(part);
+		why = basemap_part_error(part, end, raster);
+		if (*why)
+		{
+			snprintf(err, errlen, "%s", why);
+			return -1;
+		}
+		if (*end == '\0')
+			break;
+		part = end + 1;
+	}
+	return raster;
+}
+
+void
+conf_clear_basemaps(Conf *conf)
+{
+	for (int i = 0; i < conf->nbasemaps; i++)
+	{
+		free(conf->basemaps[i].url);
+		free(conf->basemaps[i].name);
+		free(conf->basemaps[i].attribution);
+	}
+	memset(conf->basemaps, 0, sizeof conf->basemaps);
+	conf->nbasemaps = 0;
+}
+
+/* --basemap, --basemap-name, --basemap-attribution */
+static int
+set_basemap(Conf *conf, const Option *o, const char *value, const char *from, char *err, size_t errlen)
+{
+	char		why[256];
+	char	  **slot;
+
+	if (o->type == OPT_BASEMAP)
+	{
+		int			raster = conf_check_basemap(value, why, sizeof why);
+
+		if (raster < 0)
+		{
+			snprintf(err, errlen, "invalid value \"%.300s\" for basemap (%s): %s", value, from, why);
+			return -1;
+		}
+		if (conf->nbasemaps == CONF_MAX_BASEMAPS)
+		{
+			snprintf(err, errlen, "too many base maps (%s): at most %d", from, CONF_MAX_BASEMAPS);
+			return -1;
+		}
+		if ((conf->basemaps[conf->nbasemaps].url = strdup(value)) == NULL)
+			return -1;
+		conf->basemaps[conf->nbasemaps++].raster = raster;
+		return 0;
+	}
+	if (conf->nbasemaps == 0)
+	{
+		snprintf(err, errlen, "%s (%s) names no base map: give it after a basemap", o->name, from);
+		return -1;
+	}
+	if (strlen(value) > 500 || *value == '\0')
+	{
+		snprintf(err, errlen, "invalid value for %s (%s): expected 1 to 500 bytes of text", o->name, from);
+		return -1;
+	}
+	for (const unsigned char *p = (const unsigned char *) value; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+		{
+			snprintf(err, errlen, "invalid value for %s (%s): control characters", o->name, from);
+			return -1;
+		}
+	slot = o->type == OPT_BASEMAP_NAME ? &conf->basemaps[conf->nbasemaps - 1].name
+		: &conf->basemaps[conf->nbasemaps - 1].attribution;
+	free(*slot);
+	*slot = strdup(value);
+	return *slot ? 0 : -1;
+}
+
 static const Option *
 find_option(const char *name)
 {
@@ -325,6 +503,10 @@ set_option(Conf *conf, const Option *o, const char *value, const char *from, cha
 			}
 		case OPT_NAMES:
 			return conf_add_names(conf, value, from, err, errlen);
+		case OPT_BASEMAP:
+		case OPT_BASEMAP_NAME:
+		case OPT_BASEMAP_ATTRIBUTION:
+			return set_basemap(conf, o, value, from, err, errlen);
 	}
 	return -1;
 }
@@ -402,6 +584,7 @@ conf_free(Conf *conf)
 	free(conf->config_file);
 	free(conf->public_url);
 	conf_clear_names(conf);
+	conf_clear_basemaps(conf);
 	memset(conf, 0, sizeof(*conf));
 }
 
@@ -436,6 +619,11 @@ conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out
 	const char *flag_values[NOPTIONS] = {0};
 	const char **names = calloc((size_t) argc + 1, sizeof(char *));	/* every --server-name */
 	int			nnames = 0;
+	/* every --basemap, --basemap-name, --basemap-attribution, in order */
+	const Option **bm_opts = calloc((size_t) argc + 1, sizeof(Option *));
+	const char **bm_values = calloc((size_t) argc + 1, sizeof(char *));
+	int			nbm = 0;
+	int			env_basemap = 0;
 	int			rc = 2;
 	const char *config = getenv("TAILINGS_CONFIG");
 
@@ -502,11 +690,16 @@ conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out
 		flag_values[o - options] = value;
 		if (o->type == OPT_NAMES && names)
 			names[nnames++] = value;
+		if (IS_BASEMAP_OPT(o->type) && bm_opts && bm_values)
+		{
+			bm_opts[nbm] = o;
+			bm_values[nbm++] = value;
+		}
 	}
-	if (names == NULL)
+	if (names == NULL || bm_opts == NULL || bm_values == NULL)
 	{
 		snprintf(err, errlen, "out of memory");
-		return 2;
+		goto done;
 	}
 
 	if (config)
@@ -525,6 +718,22 @@ conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out
 		/* a list from the environment replaces the config file's */
 		if (options[i].type == OPT_NAMES)
 			conf_clear_names(conf);
+		if (IS_BASEMAP_OPT(options[i].type))
+		{
+			/* flags for base maps replace the environment's base map, which replaces the file's */
+			if (nbm > 0)
+				continue;
+			if (options[i].type == OPT_BASEMAP)
+			{
+				conf_clear_basemaps(conf);
+				env_basemap = 1;
+			}
+			else if (!env_basemap)
+			{
+				snprintf(err, errlen, "%s is set but TAILINGS_BASEMAP is not", options[i].env);
+				goto done;
+			}
+		}
 		if (set_option(conf, &options[i], v, options[i].env, err, errlen) != 0)
 			goto done;
 	}
@@ -533,7 +742,7 @@ conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out
 		char		from[80];
 
 		snprintf(from, sizeof from, "--%s", options[i].name);
-		if (flag_values[i] == NULL)
+		if (flag_values[i] == NULL || IS_BASEMAP_OPT(options[i].type))
 			continue;
 		if (options[i].type == OPT_NAMES)
 		{
@@ -544,6 +753,17 @@ conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out
 					goto done;
 		}
 		else if (set_option(conf, &options[i], flag_values[i], from, err, errlen) != 0)
+			goto done;
+	}
+	/* repeated base map flags in their order: a name or attribution belongs to the --basemap before it */
+	if (nbm > 0)
+		conf_clear_basemaps(conf);
+	for (int n = 0; n < nbm; n++)
+	{
+		char		from[80];
+
+		snprintf(from, sizeof from, "--%s", bm_opts[n]->name);
+		if (set_option(conf, bm_opts[n], bm_values[n], from, err, errlen) != 0)
 			goto done;
 	}
 	if (conf->fonts)
@@ -569,5 +789,7 @@ conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out
 	rc = 0;
 done:
 	free(names);
+	free(bm_opts);
+	free(bm_values);
 	return rc;
 }

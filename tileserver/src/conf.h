@@ -6,6 +6,17 @@
 
 #include <stddef.h>
 
+/* base maps drawn under the map (--basemap), at most this many */
+#define CONF_MAX_BASEMAPS 8
+
+typedef struct ConfBasemap
+{
+	char	   *url;			/* raster: XYZ templates joined by '|' (drawn bottom to top); style: a URL */
+	char	   *name;			/* for the viewer's switcher; NULL: from the URL's host */
+	char	   *attribution;	/* NULL: none */
+	int			raster;			/* 1: XYZ raster tiles, 0: a MapLibre style */
+} ConfBasemap;
+
 typedef struct Conf
 {
 	char	   *db;				/* libpq connection string or URL */
@@ -29,6 +40,8 @@ typedef struct Conf
 	char	   *public_url;		/* scheme://host[:port][/prefix] of absolute URLs; NULL: from Host */
 	char	  **server_names;	/* Host names accepted besides the listen address */
 	int			nserver_names;
+	ConfBasemap basemaps[CONF_MAX_BASEMAPS];
+	int			nbasemaps;
 	char	   *config_file;
 } Conf;
 
@@ -40,6 +53,8 @@ typedef struct Conf
  */
 int			conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out);
 void		conf_free(Conf *conf);
+/* drop every base map (the environment's or the file's list is replaced by the flags') */
+void		conf_clear_basemaps(Conf *conf);
 void		conf_usage(void *out);
 
 /* fonts/ beside the executable (the default of --fonts); malloc'd, NULL when out of memory */
@@ -50,6 +65,13 @@ int			conf_parse_listen(const char *s, char **host, int *port);
 
 /* 0 when url can be --public-url: http(s)://host[:port][/path], no quotes, spaces or queries */
 int			conf_check_public_url(const char *url);
+/*
+ * Check a --basemap value.  Returns 1 for XYZ raster templates (one or more,
+ * joined by '|', each http(s) with {z}, {x} and {y}), 0 for a MapLibre style
+ * URL (http(s), no {z}), -1 when invalid with the reason in err[].
+ */
+int			conf_check_basemap(const char *url, char *err, size_t errlen);
+
 /* 0 when name can be a --server-name (letters, digits, . - _ : [ ]) */
 int			conf_check_host_name(const char *name);
 

@@ -1692,7 +1692,7 @@ on_request(struct evhttp_request *req, void *arg)
 				struct evbuffer *b = evbuffer_new();
 
 				base_url(r, url, sizeof url);
-				style_maplibre(b, url);
+				style_maplibre(b, url, r->s->conf->basemaps, r->s->conf->nbasemaps);
 				evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-cache");
 				http_reply(r, 200, "application/json; charset=utf-8", b, NULL);
 				break;

@@ -4,10 +4,14 @@
 import * as maplibregl from './vendor/maplibre-gl.mjs';
 import { installIdentify } from './identify.js';
 import { installHistory, changeEntry, beforeHistory } from './history.js';
+import { bandOf, bandSymbol, bandsOf, evaluate, kindLayers, lineSymbol, loadSprite, pointSymbol, polygonSymbol, spriteIcon } from './legend.js';
+import { Basemaps } from './basemaps.js';
+import { circle } from './geo.js';
+import { PondSearch } from './search.js';
 
 const TEXT = {
   zh: {
-    title: '尾矿库环境监管要素一张图', menu: '全市概览与图例', filter: '按编码、名称、企业筛选', asOf: '时点', now: '现在', live: '实时', offline: '未连接',
+    title: '尾矿库环境监管要素一张图', menu: '全市概览与图例', filter: '搜索：区县、企业、名称、要素或经纬度', asOf: '时点', now: '现在', live: '实时', offline: '未连接',
     overview: '全市概览', legend: '图例', code: '编码', name: '名称', status: '状态', score: '完整度',
     ponds: '尾矿库', level: '级', levelN: n => `${['', '一', '二', '三'][n] || n}级`,
     completeMaps: '图件完整', total: '总数',
@@ -26,11 +30,20 @@ const TEXT = {
     },
     counties: { 510402: '东区', 510403: '西区', 510411: '仁和区', 510421: '米易县', 510422: '盐边县' },
     historyNote: d => `地图显示 ${d} 当日结束时的状态；列表与档案为当前数据`,
+    allCounties: '全部区县', allLevels: '全部等级', allStatuses: '全部状态', pondCol: '尾矿库', failedCol: '未通过',
+    failedN: n => `${n}项未通过`, noMatch: q => `没有与“${q}”匹配的尾矿库、区县、企业或要素`,
+    searching: '正在检索要素名称…', found: n => `找到${n}座尾矿库`, viaElement: '要素',
+    nearest: (q, n) => `距 ${q} 最近的${n}座尾矿库`, km: m => `${(m / 1000).toFixed(1)} 公里`,
+    filtered: (n, all) => `显示 ${n}/${all} 座`, clear: '清除筛选',
+    basemap: '底图', noBasemap: '无底图', print: '打印',
+    bands: '完整度（颜色与形状）', pointPond: '点：登记位置', statusFill: '填色：运行状态',
+    ringVerified: '外环实线：已实地核实', ringUnverified: '外环：未核实', gwFlowArrow: '地下水流向',
+    ring5km: '所选尾矿库5公里范围（完整性规则）', flowArrow: '箭头：流向',
     loadFailed: '加载失败', lastChange: '最近一次变更',
     azimuth: a => `${a}°`,
   },
   en: {
-    title: 'Tailings One-Map', menu: 'Overview and legend', filter: 'Filter by code, name or enterprise', asOf: 'As of', now: 'Now', live: 'Live', offline: 'Offline',
+    title: 'Tailings One-Map', menu: 'Overview and legend', filter: 'Search: county, enterprise, name, element or lon/lat', asOf: 'As of', now: 'Now', live: 'Live', offline: 'Offline',
     overview: 'City overview', legend: 'Legend', code: 'Code', name: 'Name', status: 'Status', score: 'Complete',
     ponds: 'Ponds', level: 'Level', levelN: n => `Level ${n}`,
     completeMaps: 'Complete maps', total: 'Total',
@@ -50,6 +63,15 @@ const TEXT = {
     },
     counties: { 510402: 'Dong District', 510403: 'Xi District', 510411: 'Renhe District', 510421: 'Miyi County', 510422: 'Yanbian County' },
     historyNote: d => `The map shows the end of ${d}; the list and pond files show today's data`,
+    allCounties: 'All counties', allLevels: 'All levels', allStatuses: 'All statuses', pondCol: 'Pond', failedCol: 'Failed',
+    failedN: n => `${n} failed`, noMatch: q => `Nothing matches “${q}”: no pond, county, enterprise or element`,
+    searching: 'Searching element names…', found: n => `${n} ponds found`, viaElement: 'element',
+    nearest: (q, n) => `The ${n} ponds nearest to ${q}`, km: m => `${(m / 1000).toFixed(1)} km`,
+    filtered: (n, all) => `${n} of ${all} shown`, clear: 'Clear filters',
+    basemap: 'Base map', noBasemap: 'None', print: 'Print',
+    bands: 'Completeness (colour and shape)', pointPond: 'point: registry location', statusFill: 'Fill: status',
+    ringVerified: 'Solid ring: ground-verified', ringUnverified: 'Ring: not verified', gwFlowArrow: 'Groundwater flow',
+    ring5km: '5 km of the selected pond (completeness rule)', flowArrow: 'arrow: direction of flow',
     loadFailed: 'Could not load', lastChange: 'Last change',
     azimuth: a => `${a}°`,
   },
@@ -70,6 +92,9 @@ const state = {
   at: pastDay(params.get('at')),
   hidden: new Set(JSON.parse(localStorage.getItem('tailings.hidden') || '[]')),
   sort: { key: 'score', dir: 1 }, filter: '',
+  // the list's and the map's filters: county code, level, status, complete maps only
+  facets: { county: '', level: '', status: '', complete: false },
+  style: null, sprite: null, bands: null, found: null,
   catalog: null, kinds: new Map(), ponds: [], pondById: new Map(),
   panelPond: null, rev: 0, changes: 0, lastChange: null, live: false,
 };
@@ -82,6 +107,9 @@ const emit = (name, detail) => document.dispatchEvent(new CustomEvent(`tailings:
 const pct = s => `${Math.round((s ?? 0) * 100)}%`;
 let map;
 let styleColours;
+let basemaps;
+let searchMarker;
+const phone = () => window.matchMedia('(max-width: 700px)').matches;
 
 async function getJSON(path) {
   const r = await fetch(path);
@@ -107,35 +135,60 @@ function reloadTiles() {
 }
 
 // ---------------------------------------------------------------------------
-// the legend: colours and labels come from the style and the catalog
+// the legend: the very symbols of the map, read from the style's layers and the sprite
 function coloursFromStyle(style) {
   const layer = id => style.layers.find(l => l.id === id);
-  const fill = layer('ponds-fill').paint['fill-color'];     // ["match", ["get","status"], v1, c1, ..., fallback]
   const status = {};
-  for (let i = 2; i + 1 < fill.length; i += 2) status[fill[i]] = fill[i + 1];
-  const outline = layer('ponds-outline').paint['line-color']; // ["case", complete?, c1, c2]
-  return { status, complete: outline[2], incomplete: outline[3] };
+  for (const s of ['in_use', 'suspended', 'closed']) status[s] = evaluate(layer('ponds-fill')?.paint?.['fill-color'], { status: s });
+  return { status };
 }
 
 function renderLegend() {
-  const c = styleColours;
-  $('legend-ponds').innerHTML = `<div class="legend-cat"><label>${esc(t('ponds'))}</label><ul>
-    ${Object.entries(c.status).map(([s, col]) =>
-      `<li><span class="sym polygon" style="background:${col}55;border-color:${col}"></span>${esc(t(s))}</li>`).join('')}
-    <li><span class="sym polygon" style="border-color:${c.complete};border-width:2.5px"></span>${esc(t('complete'))}</li>
-    <li><span class="sym polygon" style="border-color:${c.incomplete};border-width:2.5px"></span>${esc(t('incomplete'))}</li>
-    <li><span class="sym point" style="background:${c.status.in_use};border-color:${c.incomplete}"></span>${esc(t('registryPoint'))}</li>
-  </ul></div>`;
+  const { style, sprite } = state;
   const lang = state.lang;
+  const li = (sym, label, extra = '') => `<li ${extra}><span class="syms">${sym}</span><span>${esc(label)}</span></li>`;
+  const pondLayers = style.layers.filter(l => l['source-layer'] === 'ponds' && l.id !== 'ponds-label');
+  const fill = pondLayers.find(l => l.id === 'ponds-fill');
+  // bands: the point symbol and the boundary (outline and hatching) of each, as the map draws them
+  const bands = state.bands || [{ code: 'complete', floor: 1, label_zh: t('complete'), label_en: t('complete') },
+    { code: 'incomplete', floor: 0, label_zh: t('incomplete'), label_en: t('incomplete') }];
+  const bandRows = bands.map(b => {
+    const props = { score: b.floor, status: 'in_use', anchor: false, failed: b.floor >= 1 ? 0 : 1 };
+    return li(`${pointSymbol(pondLayers.filter(l => l.id !== 'ponds-gw-flow'), sprite, props)}${polygonSymbol(pondLayers.filter(l => l !== fill), sprite, props)}`,
+      b[`label_${lang}`] ?? b.code, `data-band="${esc(b.code)}"`);
+  }).join('');
+  const statusRows = Object.keys(styleColours.status).map(s =>
+    li(polygonSymbol([{ type: 'fill', paint: { 'fill-color': styleColours.status[s], 'fill-opacity': fill?.paint?.['fill-opacity'] ?? 0.25 } }], sprite, {}), t(s),
+      `data-status="${esc(s)}"`)).join('');
+  // the verified ring, as the first point kind with a ring draws it
+  const ringKind = [...state.kinds.values()].find(k => k.geometry.includes('point'));
+  const ringLayers = ringKind ? kindLayers(style, ringKind.code).point : [];
+  const ring = style.metadata?.['tailings:ring'];
+  const flow = style.layers.find(l => l.id === 'ponds-gw-flow');
+  const flowIcon = flow && spriteIcon(sprite, evaluate(flow.layout?.['icon-image'], { gw_flow_azimuth: 0 }), evaluate(flow.layout?.['icon-size'], {}) ?? 1, 'over');
+  $('legend-ponds').innerHTML = `<div class="legend-cat"><label>${esc(t('ponds'))}</label>
+    <h3 class="legend-sub">${esc(t('bands'))}</h3><ul class="bands">${bandRows}</ul>
+    <h3 class="legend-sub">${esc(t('statusFill'))}</h3><ul>${statusRows}</ul>
+    <ul>
+      ${flowIcon ? li(`<span class="sym point-sym">${flowIcon}</span>`, t('gwFlowArrow'), 'data-legend="gw-flow"') : ''}
+      ${li(`<span class="sym line-sym"><svg width="44" height="16" aria-hidden="true"><line x1="3" y1="8" x2="41" y2="8" stroke="${RING_COLOUR}" stroke-width="2" stroke-dasharray="6 4"/></svg></span>`, t('ring5km'), 'data-legend="ring5km"')}
+      ${ringLayers.length ? li(pointSymbol(ringLayers, sprite, { kind: ringKind.code, verified: true }), ring?.verified?.[`label_${lang}`] ?? t('ringVerified'), 'data-legend="verified"') +
+        li(pointSymbol(ringLayers, sprite, { kind: ringKind.code, verified: false }), ring?.unverified?.[`label_${lang}`] ?? t('ringUnverified'), 'data-legend="unverified"') : ''}
+    </ul></div>`;
   $('legend-categories').innerHTML = state.catalog.categories.map(cat => `
     <div class="legend-cat" data-category="${esc(cat.code)}">
       <label><input type="checkbox" data-category="${esc(cat.code)}" ${state.hidden.has(cat.code) ? '' : 'checked'}>
-        <span class="sym polygon" style="background:${cat.colour}55;border-color:${cat.colour}"></span>
+        <span class="sym swatch" style="background:${cat.colour}55;border-color:${cat.colour}"></span>
         ${esc(cat[`label_${lang}`])}</label>
       <ul>${cat.kinds.map(k => {
-        const g = k.geometry.includes('point') ? 'point' : k.geometry.includes('line') ? 'line' : 'polygon';
-        const st = g === 'polygon' ? `background:${cat.colour}33;border-color:${cat.colour}` : `background:${cat.colour}`;
-        return `<li><span class="sym ${g}" style="${st}"></span>${esc(k[`label_${lang}`])}</li>`;
+        const layers = kindLayers(style, k.code);
+        const props = { kind: k.code, verified: true };
+        const syms = [
+          layers.point.length ? pointSymbol(layers.point, sprite, props) : '',
+          layers.line.length ? lineSymbol(layers.line, sprite, k.directed, props) : '',
+          layers.polygon.length ? polygonSymbol(layers.polygon, sprite, props) : '',
+        ].join('');
+        return `<li data-kind="${esc(k.code)}"><span class="syms">${syms}</span><span>${esc(k[`label_${lang}`])}</span></li>`;
       }).join('')}</ul>
     </div>`).join('');
 }
@@ -149,41 +202,121 @@ function applyVisibility() {
 }
 
 // ---------------------------------------------------------------------------
-// the city overview
+// the city overview: summary cards (which are filters), filters, the search and the list
+const countyName = code => t('counties')[code] || code;
+const countyNames = code => [TEXT.zh.counties[code], TEXT.en.counties[code], code].filter(Boolean);
+const search = new PondSearch();
+
+// the ponds the cards and filters let through (the search aside)
+function facetMatch(p) {
+  const f = state.facets;
+  return (!f.county || p.county_code === f.county) && (!f.level || String(p.level) === f.level) &&
+    (!f.status || p.status === f.status) && (!f.complete || p.score >= 1);
+}
+const anyFacet = () => Object.values(state.facets).some(Boolean);
+
+// the search: a text query lists the ponds it finds; coordinates list the nearest ponds
+function runSearch() {
+  const q = state.filter.trim();
+  state.found = search.find(q, state.ponds, countyNames);
+  // a text that finds no pond by its own fields: look into the element names, once fetched
+  if (state.found.kind === 'text' && !search.loaded() && state.found.ponds.length === 0) {
+    search.load(state.ponds).then(() => { if (state.filter.trim() === q) { runSearch(); renderOverview(); } });
+  }
+}
+
+function shownPonds() {
+  const f = state.found;
+  if (!f || f.kind === 'all') return state.ponds.filter(facetMatch).map(p => ({ pond: p }));
+  return f.ponds.filter(h => facetMatch(h.pond));
+}
+
 function renderOverview() {
   const ps = state.ponds;
   const by = f => ps.reduce((m, p) => (m[f(p)] = (m[f(p)] || 0) + 1, m), {});
-  const levels = by(p => p.level), statuses = by(p => p.status);
+  const levels = by(p => p.level), statuses = by(p => p.status), counties = by(p => p.county_code);
   const complete = ps.filter(p => p.score >= 1).length;
-  const cell = (label, n, extra = '') => `<div ${extra}><b>${n}</b>${esc(label)}</div>`;
+  const F = state.facets;
+  const card = (label, n, count, pressed) =>
+    `<button type="button" data-count="${count}" aria-pressed="${pressed}"><b>${n}</b>${esc(label)}</button>`;
   $('counts').innerHTML = `<div class="counts">
-      ${cell(t('total'), ps.length, 'data-count="total"')}
-      ${Object.keys(levels).sort().map(l => cell(t('levelN')(Number(l)), levels[l], `data-count="level-${l}"`)).join('')}
+      ${card(t('total'), ps.length, 'total', !anyFacet())}
+      ${Object.keys(levels).sort().map(l => card(t('levelN')(Number(l)), levels[l], `level-${l}`, F.level === l)).join('')}
     </div><div class="counts">
-      ${['in_use', 'suspended', 'closed'].map(s => cell(t(s), statuses[s] || 0, `data-count="${s}"`)).join('')}
+      ${['in_use', 'suspended', 'closed'].map(s => card(t(s), statuses[s] || 0, s, F.status === s)).join('')}
     </div><div class="counts">
-      ${cell(t('completeMaps'), `${complete}/${ps.length}`, 'data-count="complete"')}
+      ${card(t('completeMaps'), `${complete}/${ps.length}`, 'complete', F.complete)}
     </div>`;
+  const option = (v, label, cur) => `<option value="${esc(v)}"${v === cur ? ' selected' : ''}>${esc(label)}</option>`;
+  $('f-county').innerHTML = option('', t('allCounties'), F.county) +
+    Object.keys(counties).sort().map(c => option(c, `${countyName(c)} (${counties[c]})`, F.county)).join('');
+  $('f-level').innerHTML = option('', t('allLevels'), F.level) +
+    Object.keys(levels).sort().map(l => option(l, t('levelN')(Number(l)), F.level)).join('');
+  $('f-status').innerHTML = option('', t('allStatuses'), F.status) +
+    ['in_use', 'suspended', 'closed'].map(s => option(s, t(s), F.status)).join('');
+
   const { key, dir } = state.sort;
-  const f = state.filter.trim().toLowerCase();
-  const shown = f ? ps.filter(p => [p.code, p.name, p.enterprise].some(v => String(v ?? '').toLowerCase().includes(f))) : ps;
-  const sorted = [...shown].sort((a, b) => {
-    const x = a[key] ?? '', y = b[key] ?? '';
-    return (x < y ? -1 : x > y ? 1 : 0) * dir || a.code.localeCompare(b.code);
+  const hits = shownPonds();
+  const found = state.found;
+  const byDistance = found?.kind === 'coords';
+  const sorted = byDistance ? hits : [...hits].sort((a, b) => {
+    const x = a.pond[key] ?? '', y = b.pond[key] ?? '';
+    return (x < y ? -1 : x > y ? 1 : 0) * dir || a.pond.code.localeCompare(b.pond.code);
   });
-  for (const th of document.querySelectorAll('#ponds th'))
-    th.className = th.dataset.sort === key ? (dir > 0 ? 'asc' : 'desc') : '';
-  document.querySelector('#ponds tbody').innerHTML = sorted.map(p => `
-    <tr data-pond="${p.id}" tabindex="0" class="${p.id === state.panelPond ? 'selected' : ''}">
-      <td>${esc(p.code)}</td><td>${esc(p.name)}</td>
+  for (const th of document.querySelectorAll('#ponds th[data-sort]')) {
+    const on = th.dataset.sort === key && !byDistance;
+    th.className = on ? (dir > 0 ? 'asc' : 'desc') : '';
+    th.setAttribute('aria-sort', on ? (dir > 0 ? 'ascending' : 'descending') : 'none');
+  }
+  document.querySelector('#ponds tbody').innerHTML = sorted.map(({ pond: p, m, elements }) => {
+    const band = bandOf(state.bands, p.score);
+    const failed = p.errors_failed ?? p.failed ?? 0;
+    const extra = m != null ? ` · ${esc(t('km')(m))}`
+      : elements?.length ? ` · ${esc(t('viaElement'))}：${elements.slice(0, 3).map(e => esc(e.name)).join('、')}` : '';
+    return `
+    <tr data-pond="${p.id}" data-county="${esc(p.county_code)}" tabindex="0" class="${p.id === state.panelPond ? 'selected' : ''}">
+      <td><span class="pname">${esc(p.name)}</span><small>${esc(p.code)} · <span data-county-name>${esc(countyName(p.county_code))}</span>${extra}</small></td>
       <td><span class="status" style="background:${styleColours.status[p.status] || '#999'}"></span>${esc(t(p.status))}</td>
-      <td data-score="${p.score}"><span class="bar"><i class="${p.score >= 1 ? 'full' : ''}" style="width:${pct(p.score)}"></i></span>${pct(p.score)}</td>
-    </tr>`).join('');
+      <td data-score="${p.score}" data-band="${band ? esc(band.code) : ''}" title="${band ? esc(band[`label_${state.lang}`]) : ''}">
+        ${state.bands ? bandSymbol(band, state.sprite) : `<span class="bar"><i class="${p.score >= 1 ? 'full' : ''}" style="width:${pct(p.score)}"></i></span>`}${pct(p.score)}</td>
+      <td data-failed="${failed}" class="${failed ? 'has-failed' : ''}" title="${esc(t('failedN')(failed))}">${failed}</td>
+    </tr>`;
+  }).join('');
+  // what the search found, or that it found nothing
+  const q = state.filter.trim();
+  let note = '';
+  if (found?.kind === 'coords') note = t('nearest')(q, hits.length);
+  else if (found?.kind === 'text' && hits.length === 0)
+    note = found.elementsSearched || search.loaded() ? t('noMatch')(q) : t('searching');
+  else if (found?.kind === 'text') note = t('found')(hits.length);
+  if (anyFacet() || found?.kind === 'text') note = `${note}${note ? ' · ' : ''}${t('filtered')(hits.length, ps.length)}`;
+  $('search-note').textContent = note;
+  $('search-note').dataset.empty = String(found?.kind === 'text' && hits.length === 0 && search.loaded());
+  $('clear-filters').hidden = !anyFacet() && !q;
+  applyMapFilter(byDistance ? state.ponds.filter(facetMatch) : hits.map(h => h.pond));
+}
+
+// the map shows the ponds the list shows, and only their elements
+let baseFilters = null;   // each pond and element layer's own filter, from the style
+function applyMapFilter(ponds) {
+  if (!map?.isStyleLoaded() && !map?.loaded()) return;
+  const layers = map.getStyle().layers.filter(l => l.source === 'tailings' || l.id === 'pond-names');
+  baseFilters ??= new Map(layers.map(l => [l.id, l.filter ?? null]));
+  const all = ponds.length === state.ponds.length;
+  const ids = ['literal', ponds.map(p => p.id)];
+  for (const l of layers) {
+    if (!baseFilters.has(l.id)) baseFilters.set(l.id, l.filter ?? null);
+    const own = baseFilters.get(l.id);
+    const pondOf = l['source-layer'] && l['source-layer'] !== 'ponds' ? ['get', 'pond_id'] : ['coalesce', ['get', 'pond_id'], ['get', 'id'], ['id']];
+    const mine = ['in', pondOf, ids];
+    map.setFilter(l.id, all ? own : own ? ['all', own, mine] : mine);
+  }
 }
 
 async function loadPonds() {
   state.ponds = await getJSON('/api/ponds');
   state.pondById = new Map(state.ponds.map(p => [p.id, p]));
+  runSearch();
   renderOverview();
   map?.getSource('pond-names')?.setData(pondNames());
 }
@@ -213,11 +346,64 @@ function applyPondNames() {
   map.setLayoutProperty('pond-names', 'visibility', state.at ? 'none' : 'visible');
 }
 
+// the bounds of every pond's registry point (the TileJSON's bounds without ponds)
+function pondBounds(tilejson) {
+  const ps = state.ponds;
+  if (!ps.length) return tilejson.bounds ? [[tilejson.bounds[0], tilejson.bounds[1]], [tilejson.bounds[2], tilejson.bounds[3]]] : undefined;
+  const lon = ps.map(p => p.lon), lat = ps.map(p => p.lat);
+  return [[Math.min(...lon), Math.min(...lat)], [Math.max(...lon), Math.max(...lat)]];
+}
+
+// Enter in the search: coordinates fly there and are marked; one pond found opens its file
+function goToFound() {
+  const f = state.found;
+  searchMarker?.remove();
+  if (f?.kind === 'coords') {
+    searchMarker = new maplibregl.Marker({ color: '#c92a2a' }).setLngLat(f.point).addTo(map);
+    map.flyTo({ center: f.point, zoom: Math.max(map.getZoom(), 13), essential: true, padding: sheetPadding() });
+  } else if (f?.kind === 'text') {
+    const hits = shownPonds();
+    if (hits.length === 1) {
+      const h = hits[0];
+      const el = h.elements?.find(e => e.lon != null);
+      setDrawer(false);
+      openPond(h.pond.id);
+      if (el) map.flyTo({ center: [el.lon, el.lat], zoom: Math.max(map.getZoom(), 16), essential: true, padding: sheetPadding() });
+      else flyToPond(h.pond.id);
+    } else if (hits.length > 1) {
+      const lon = hits.map(h => h.pond.lon), lat = hits.map(h => h.pond.lat);
+      map.fitBounds([[Math.min(...lon), Math.min(...lat)], [Math.max(...lon), Math.max(...lat)]],
+        { padding: 48, maxZoom: 14, essential: true });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// the selected pond's 5 km ring: the distance the completeness rule within_5km allows between a
+// pond's registry point and its elements, measured on the same sphere
+const RING_COLOUR = '#862e9c';
+const RING_M = 5000;
+function addPondRing() {
+  map.addSource('pond-ring', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+  map.addLayer({ id: 'pond-ring', type: 'line', source: 'pond-ring',
+    paint: { 'line-color': RING_COLOUR, 'line-width': 2, 'line-dasharray': [3, 2], 'line-opacity': 0.9 } });
+}
+function showPondRing(id) {
+  const p = id != null ? state.pondById.get(id) : null;
+  map?.getSource('pond-ring')?.setData({ type: 'FeatureCollection', features: p
+    ? [{ type: 'Feature', id: p.id, properties: { pond_id: p.id, radius_m: RING_M }, geometry: circle([p.lon, p.lat], RING_M) }] : [] });
+}
+
+// on a phone the pond file is a sheet over the lower part of the map: flights aim above it
+function sheetPadding() {
+  return phone() && !$('panel').hidden ? { top: 0, bottom: $('panel').offsetHeight, left: 0, right: 0 } : undefined;
+}
+
 // ---------------------------------------------------------------------------
 // one pond's file
 function flyToPond(id) {
   const p = state.pondById.get(id);
-  if (p) map.flyTo({ center: [p.lon, p.lat], zoom: Math.max(map.getZoom(), 14.5), essential: true });
+  if (p) map.flyTo({ center: [p.lon, p.lat], zoom: Math.max(map.getZoom(), 14.5), essential: true, padding: sheetPadding() });
 }
 
 async function openPond(id) {
@@ -228,6 +414,7 @@ async function openPond(id) {
   }
   for (const tr of document.querySelectorAll('#ponds tbody tr'))
     tr.classList.toggle('selected', Number(tr.dataset.pond) === id);
+  showPondRing(id);
   let f;
   try {
     f = await getJSON(`/api/ponds/${id}?lang=${state.lang}`);
@@ -262,6 +449,7 @@ function renderPond(f) {
   const changes = (f.recent_changes || []).map(c => changeEntry(c, state)).join('');
   $('panel-body').innerHTML = `
     <h2>${esc(f.name)}</h2>
+    <a id="print" class="button" href="/sheet/${encodeURIComponent(f.id)}" target="_blank" rel="noopener">🖨 ${esc(t('print'))}</a>
     <p class="sub">${esc(f.code)} · ${esc(t('levelN')(f.level))} · ${esc(t(f.status))} · ${esc(t('score'))} ${pct(f.score)}</p>
     <h3>${esc(t('basic'))}</h3>
     <dl class="info">
@@ -289,6 +477,7 @@ function closePanel() {
   state.panelPond = null;
   $('panel').hidden = true;
   for (const tr of document.querySelectorAll('#ponds tbody tr.selected')) tr.classList.remove('selected');
+  showPondRing(null);
   map.resize();
 }
 
@@ -346,6 +535,7 @@ function refresh(all) {
     changedPonds.clear();
     pendingAll = false;
     if (!state.at) reloadTiles();   // the map of a past day does not change
+    search.invalidate();
     await loadPonds().catch(() => {});
     if (state.panelPond != null && (all || ponds.has(state.panelPond))) openPond(state.panelPond);
   }, 200);
@@ -373,6 +563,7 @@ function connectEvents() {
 // ---------------------------------------------------------------------------
 // language
 function applyLanguage() {
+  basemaps?.render();
   document.documentElement.lang = state.lang === 'zh' ? 'zh-CN' : 'en';
   document.title = t('title');
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
@@ -396,6 +587,12 @@ async function main() {
   for (const c of catalog.categories)
     for (const k of c.kinds) state.kinds.set(k.code, { ...k, category: c.code });
   styleColours = coloursFromStyle(style);
+  state.style = style;
+  state.bands = bandsOf(style);
+  state.sprite = await loadSprite(style);
+  // a base map's attribution, from the metadata when its source has none
+  for (const b of style.metadata?.['tailings:basemaps'] || [])
+    if (style.sources[b.id] && !style.sources[b.id].attribution && b.attribution) style.sources[b.id].attribution = b.attribution;
   // tiles listed directly, not through the TileJSON url, so that setTiles() can change them
   style.sources.tailings = {
     type: 'vector', tiles: [tileUrl()], minzoom: tilejson.minzoom, maxzoom: 16,
@@ -404,19 +601,26 @@ async function main() {
   elementLayers = style.layers.filter(l => l['source-layer'] && l['source-layer'] !== 'ponds').map(l => l.id);
   await loadPonds();
 
+  // the first view, without a view in the URL, shows every pond: the map is made with their
+  // bounds (a fitBounds() after the map is made would come after the hash of the default view)
+  const first = location.hash ? {} : { bounds: pondBounds(tilejson), fitBoundsOptions: { padding: phone() ? 24 : 48 } };
   map = new maplibregl.Map({
     container: 'map', style, hash: true, maxZoom: 20,
     center: tilejson.center ? tilejson.center.slice(0, 2) : [101.7, 26.6], zoom: tilejson.center ? tilejson.center[2] : 9,
+    ...first,
     localIdeographFontFamily: '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif',
-    attributionControl: { compact: true },
+    attributionControl: { compact: phone() },
   });
-  if (!location.hash && tilejson.bounds)
-    map.fitBounds([[tilejson.bounds[0], tilejson.bounds[1]], [tilejson.bounds[2], tilejson.bounds[3]]], { padding: 40, animate: false });
   map.addControl(new maplibregl.NavigationControl(), 'top-right');
+  basemaps = new Basemaps(map, style, () => ({ title: t('basemap'), none: t('noBasemap') }));
+  map.addControl(basemaps, 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric', maxWidth: 120 }), 'bottom-left');
   map.on('load', () => {
     addPondNames();
+    addPondRing();
     applyVisibility();
+    basemaps.set(basemaps.initial());
+    renderOverview();
   });
   const identify = installIdentify({ map, state, getJSON, openPond });
   const past = installHistory({ map, state, getJSON, identify, renderHistoryNote });
@@ -441,7 +645,7 @@ async function main() {
     applyVisibility();
   });
   document.querySelector('#ponds thead').addEventListener('click', e => {
-    const key = e.target.dataset.sort;
+    const key = e.target.closest('[data-sort]')?.dataset.sort;
     if (!key) return;
     state.sort = { key, dir: state.sort.key === key ? -state.sort.dir : 1 };
     renderOverview();
@@ -464,6 +668,34 @@ async function main() {
   $('panel-close').addEventListener('click', closePanel);
   $('filter').addEventListener('input', () => {
     state.filter = $('filter').value;
+    runSearch();
+    renderOverview();
+  });
+  // Enter: coordinates fly there; a single pond found opens it
+  $('filter').addEventListener('keydown', e => {
+    if (e.key !== 'Enter') return;
+    state.filter = $('filter').value;
+    runSearch();
+    renderOverview();
+    goToFound();
+  });
+  $('counts').addEventListener('click', e => {
+    const c = e.target.closest('[data-count]')?.dataset.count;
+    if (!c) return;
+    const F = state.facets;
+    if (c === 'total') state.facets = { county: '', level: '', status: '', complete: false };
+    else if (c === 'complete') F.complete = !F.complete;
+    else if (c.startsWith('level-')) F.level = F.level === c.slice(6) ? '' : c.slice(6);
+    else F.status = F.status === c ? '' : c;
+    renderOverview();
+  });
+  for (const [id, facet] of [['f-county', 'county'], ['f-level', 'level'], ['f-status', 'status']])
+    $(id).addEventListener('change', () => { state.facets[facet] = $(id).value; renderOverview(); });
+  $('clear-filters').addEventListener('click', () => {
+    state.facets = { county: '', level: '', status: '', complete: false };
+    state.filter = $('filter').value = '';
+    runSearch();
+    searchMarker?.remove();
     renderOverview();
   });
   $('menu').addEventListener('click', () => setDrawer(!document.body.classList.contains('side-open')));
@@ -475,7 +707,7 @@ async function main() {
   applyLanguage();
   connectEvents();
   // for the browser tests and for anyone at the console
-  window.tailingsViewer = { map, state, openPond, setDate, identify, history: past };
+  window.tailingsViewer = { map, state, openPond, setDate, identify, history: past, basemaps, search };
 }
 
 main().catch(e => {
