@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and `make run` need, when they are
 # missing; `deps.sh test` also what `make test` needs (Chromium for the browser
-# tests, valgrind, Python, CJK fonts for the screenshots).  Root installs
+# tests, valgrind, Python, CJK fonts for the screenshots; QGIS's Python bindings,
+# GDAL and Noto Sans for tests/sh/qgis_style.sh).  Root installs
 # directly; other users through sudo.
 set -euo pipefail
 need=()
 pkgs=(postgresql-15 postgresql-client-15 postgresql-15-postgis-3 postgresql-server-dev-15
 	libprotobuf-c-dev protobuf-c-compiler libevent-dev libpq-dev zlib1g-dev curl gcc make)
-[ "${1:-}" = test ] && pkgs+=(chromium fonts-noto-cjk valgrind python3)
+[ "${1:-}" = test ] && pkgs+=(chromium fonts-noto-cjk valgrind python3 python3-qgis gdal-bin fonts-noto-core)
 # one dpkg-query for every package (one each costs about 0.5 s on every make);
 # it exits 1 when dpkg has never heard of one, which only means it is missing
 installed=" $(dpkg-query -W -f='${db:Status-Abbrev}${Package}\n' "${pkgs[@]}" 2>/dev/null | sed -n 's/^ii *//p' | tr '\n' ' ' || true) "
