@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 . "$here/../lib/http.sh"
 xyz_pid=
-trap 'http_cleanup; [ -n "$xyz_pid" ] && kill "$xyz_pid" 2>/dev/null' EXIT
+trap '[ -n "$xyz_pid" ] && kill "$xyz_pid" 2>/dev/null; http_cleanup' EXIT
 trap 'exit 1' INT TERM HUP
 conninfo=$(http_conninfo tailings_sample)
 
@@ -96,7 +96,7 @@ expect_eq "metadata lists the three base maps in order" \
 	"$(json_q "$BODY" '[[b["id"], b["name"], b["type"], b["attribution"], b.get("layers")] for b in d["metadata"]["tailings:basemaps"]]')" \
 	'[["basemap-0", "本地底图", "raster", "© 测试 <b>test</b>", ["basemap-0"]], ["basemap-1", "127.0.0.1", "raster", null, ["basemap-1", "basemap-1-1"]], ["basemap-2", "A style", "style", "© style", null]]'
 expect_eq "metadata keeps the URLs as given" \
-	"$(json_q "$BODY" '[b["url"] for b in d["metadata"]["tailings:basemaps"]] == ["'"$xyz/$T"'", "'"$xyz/$T|$xyz/labels/$T"'", "'"$xyz"'/style.json"]')" True
+	"$(json_q "$BODY" '[b["url"] for b in d["metadata"]["tailings:basemaps"]] == ["'"$xyz/$T"'", "'"$xyz/$T|$xyz/labels/$T"'", "'"$xyz"'/style.json"]')" true
 expect_eq "raster sources: one per template, the attribution on the first" \
 	"$(json_q "$BODY" '[[k, s["type"], s["tiles"], s.get("attribution")] for k, s in d["sources"].items() if k != "tailings"]')" \
 	"[[\"basemap-0\", \"raster\", [\"$xyz/$T\"], \"© 测试 <b>test</b>\"], [\"basemap-1\", \"raster\", [\"$xyz/$T\"], null], [\"basemap-1-1\", \"raster\", [\"$xyz/labels/$T\"], null]]"
