@@ -572,10 +572,10 @@ style_maplibre(struct evbuffer *out, const char *base_url, const ConfBasemap *ba
 	layer_head(out, "ponds-label", "symbol", TL_PONDS_LAYER, 8);
 	evbuffer_add_printf(out, ",\"filter\":[\"==\",[\"geometry-type\"],\"Point\"],"
 						"\"layout\":{\"text-field\":[\"get\",\"name\"],\"text-font\":[\"%s\"],\"text-size\":12,"
-						"\"text-max-width\":7,\"text-line-height\":1.1,"
+						"\"text-max-width\":6,\"text-line-height\":1.1,"
 						"\"text-variable-anchor\":[\"top\",\"bottom\",\"left\",\"right\",\"top-left\",\"top-right\","
-						"\"bottom-left\",\"bottom-right\"],\"text-radial-offset\":1.0,\"text-justify\":\"auto\","
-						"\"text-padding\":1},"
+						"\"bottom-left\",\"bottom-right\"],\"text-radial-offset\":0.9,\"text-justify\":\"auto\","
+						"\"text-padding\":0},"
 						"\"paint\":{\"text-color\":\"#212529\",\"text-halo-color\":\"#ffffff\",\"text-halo-width\":1.5}}",
 						STYLE_FONT);
 	evbuffer_add_printf(out, "]}");
