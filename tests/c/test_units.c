@@ -18,6 +18,7 @@
 #include "tailings/catalog.h"
 #include "tailings/symbology.h"
 #include "tilemath.h"
+#include "tailings/catalog.h"
 
 #include <zlib.h>
 
@@ -1312,6 +1313,285 @@ done:
 	sprite_unload(&s[1]);
 }
 
+/* the style as a NUL-terminated string, malloc'd */
+static char *
+style_text(const ConfBasemap *basemaps, int nbasemaps)
+{
+	struct evbuffer *b = evbuffer_new();
+	size_t		n;
+	char	   *s;
+
+	style_maplibre(b, "http://h", basemaps, nbasemaps);
+	n = evbuffer_get_length(b);
+	s = malloc(n + 1);
+	evbuffer_remove(b, s, n);
+	s[n] = '\0';
+	evbuffer_free(b);
+	return s;
+}
+
+/* the layer of id in style text s, from its "{" to the next layer's (or NULL) */
+static const char *
+style_layer(const char *s, const char *id, char *buf, size_t len)
+{
+	char		key[128];
+	const char *p,
+			   *end;
+
+	snprintf(key, sizeof key, "{\"id\":\"%s\",", id);
+	if ((p = strstr(s, key)) == NULL)
+		return NULL;
+	end = strstr(p + 1, "{\"id\":\"");
+	snprintf(buf, len, "%.*s", end ? (int) (end - p) : (int) strlen(p), p);
+	return buf;
+}
+
+static void
+test_style_lines(void)
+{
+	char	   *s = style_text(NULL, 0);
+	int			nline = 0,
+				table_ok = 1,
+				arrows_ok = 1,
+				distinct = 1,
+				lines_ok = 1;
+	char		id[96],
+				layer[4096],
+				name[160];
+
+	/* the line table has a row for exactly the kinds that take lines */
+	for (int k = 0; k < TL_N_KINDS; k++)
+	{
+		const TlKind *kind = &tl_kinds()[k];
+		int			line = (kind->geom & TL_GEOM_LINE) != 0;
+
+		nline += line;
+		if (line != (style_line(kind->id) != NULL))
+		{
+			printf("# %s: %s\n", kind->code, line ? "takes lines but has no line symbol" : "has a line symbol");
+			table_ok = 0;
+		}
+	}
+	CHECK(table_ok && style_line_count() == nline, "the line table covers every line kind, once");
+
+	/* two line kinds of one category (same colour) differ in width, dashes, casing or centre line */
+	for (int a = 0; a < TL_N_KINDS; a++)
+		for (int b = a + 1; b < TL_N_KINDS; b++)
+		{
+			const TlKind *ka = &tl_kinds()[a],
+					   *kb = &tl_kinds()[b];
+			const StyleLine *la = style_line(ka->id),
+					   *lb = style_line(kb->id);
+
+			if (la == NULL || lb == NULL || ka->category != kb->category)
+				continue;
+			if (la->width == lb->width && la->casing == lb->casing && la->centre == lb->centre &&
+				((la->dash == NULL && lb->dash == NULL) || (la->dash && lb->dash && strcmp(la->dash, lb->dash) == 0)))
+			{
+				printf("# %s and %s look the same\n", ka->code, kb->code);
+				distinct = 0;
+			}
+		}
+	CHECK(distinct, "line kinds of one category differ in width, dashes, casing or centre line");
+	{
+		const StyleLine *t = style_line(TL_KIND_ID_flood_tunnel),
+				   *d = style_line(TL_KIND_ID_interception_ditch);
+
+		CHECK(t && d && t->dash != NULL && d->dash == NULL, "the flood tunnel (underground) is dashed, the ditch is not");
+		CHECK(style_line(TL_KIND_ID_dam)->casing > 0 && style_line(TL_KIND_ID_interception_dam)->casing > 0 &&
+			  style_line(TL_KIND_ID_dam)->width >= 4, "dams are thick barrier lines on a casing");
+	}
+
+	/* arrows on directed kinds only; each line kind's line layer carries its table row */
+	for (int k = 0; k < TL_N_KINDS; k++)
+	{
+		const TlKind *kind = &tl_kinds()[k];
+		const StyleLine *ls = style_line(kind->id);
+		int			has_arrows;
+
+		snprintf(id, sizeof id, "%s-arrows", kind->code);
+		has_arrows = style_layer(s, id, layer, sizeof layer) != NULL;
+		if (has_arrows != (kind->directed && (kind->geom & TL_GEOM_LINE)) ||
+			(has_arrows && strstr(layer, "\"icon-image\":\"arrow\"") == NULL))
+		{
+			printf("# %s: arrows %d, directed %d\n", kind->code, has_arrows, kind->directed);
+			arrows_ok = 0;
+		}
+		if (ls == NULL)
+			continue;
+		snprintf(id, sizeof id, "%s-line", kind->code);
+		if (style_layer(s, id, layer, sizeof layer) == NULL)
+		{
+			lines_ok = 0;
+			continue;
+		}
+		{
+			char		w[64];
+
+			snprintf(w, sizeof w, "\"line-width\":%g", ls->width);
+			if (strstr(layer, w) == NULL || (ls->dash != NULL) != (strstr(layer, "line-dasharray") != NULL))
+			{
+				printf("# %s-line: %s\n", kind->code, layer);
+				lines_ok = 0;
+			}
+		}
+		snprintf(id, sizeof id, "%s-casing", kind->code);
+		if ((ls->casing > 0) != (style_layer(s, id, layer, sizeof layer) != NULL))
+			lines_ok = 0;
+	}
+	CHECK(arrows_ok, "an arrows layer (icon arrow) for every directed kind, none for the others");
+	CHECK(style_layer(s, "dam-arrows", layer, sizeof layer) == NULL &&
+		  style_layer(s, "interception_dam-arrows", layer, sizeof layer) == NULL &&
+		  style_layer(s, "flood_tunnel-arrows", layer, sizeof layer) != NULL,
+		  "no arrows on dams and interception dams; arrows on the flood tunnel");
+	CHECK(lines_ok, "each line kind's line layer has its width and dashes, and its casing when it has one");
+	/* the casing is under the line: it comes first */
+	CHECK(strstr(s, "\"id\":\"dam-casing\"") && strstr(s, "\"id\":\"dam-line\"") &&
+		  strstr(s, "\"id\":\"dam-casing\"") < strstr(s, "\"id\":\"dam-line\""), "the dam's casing under its line");
+	snprintf(name, sizeof name, "style.json has no case or step expression (QGIS cannot convert them)");
+	CHECK(strstr(s, "[\"case\"") == NULL && strstr(s, "[\"step\"") == NULL, name);
+	free(s);
+}
+
+static void
+test_style_points_ponds(void)
+{
+	char	   *s = style_text(NULL, 0);
+	char		id[96],
+				layer[4096],
+				want[160];
+	int			points_ok = 1,
+				labels_ok = 1,
+				meta_ok = 1;
+
+	for (int k = 0; k < TL_N_KINDS; k++)
+	{
+		const TlKind *kind = &tl_kinds()[k];
+		const char *ring,
+				   *point;
+
+		/* every kind's names from zoom 15, in the font of the glyph endpoint */
+		snprintf(id, sizeof id, "%s-label", kind->code);
+		if (style_layer(s, id, layer, sizeof layer) == NULL || strstr(layer, "\"minzoom\":15") == NULL ||
+			strstr(layer, "\"text-font\":[\"Noto Sans Regular\"]") == NULL || strstr(layer, "allow-overlap"))
+			labels_ok = 0;
+		if (!(kind->geom & TL_GEOM_POINT))
+			continue;
+		snprintf(id, sizeof id, "%s-ring", kind->code);
+		ring = strstr(s, "\"id\":\"");
+		ring = strstr(s, id);
+		snprintf(id, sizeof id, "%s-point", kind->code);
+		point = strstr(s, id);
+		snprintf(want, sizeof want, "\"icon-image\":\"%s\"", kind->code);
+		if (ring == NULL || point == NULL || ring > point || style_layer(s, id, layer, sizeof layer) == NULL ||
+			strstr(layer, "\"type\":\"symbol\"") == NULL || strstr(layer, want) == NULL)
+		{
+			printf("# %s: ring %p, point %p\n", kind->code, (void *) ring, (void *) point);
+			points_ok = 0;
+		}
+		snprintf(want, sizeof want, "\"tailings:kind\":\"%s\",\"tailings:label\":", kind->code);
+		if (strstr(layer, want) == NULL || strstr(layer, "\"tailings:label_en\":") == NULL)
+			meta_ok = 0;
+		snprintf(id, sizeof id, "%s-ring-verified", kind->code);
+		if (style_layer(s, id, layer, sizeof layer) == NULL || strstr(layer, "[\"==\",[\"get\",\"verified\"],true]") == NULL)
+			points_ok = 0;
+	}
+	CHECK(points_ok, "each point kind: a ring, a verified ring by filter, then an icon named by the kind's code");
+	CHECK(meta_ok, "each point layer names its kind and its labels in metadata");
+	CHECK(labels_ok, "each kind has a label layer from zoom 15, collision-aware, in the glyphs' font");
+
+	/* ponds */
+	CHECK(style_layer(s, "ponds-fill", layer, sizeof layer) &&
+		  strstr(layer, "[\"match\",[\"get\",\"status\"],[\"in_use\"],\"#f08c00\",[\"suspended\"],") != NULL,
+		  "pond fill: match on status with array labels");
+	CHECK(style_layer(s, "ponds-outline-major", layer, sizeof layer) &&
+		  strstr(layer, "[\">=\",[\"get\",\"score\"],0.5],[\"<\",[\"get\",\"score\"],0.8]") &&
+		  strstr(layer, "\"line-color\":\"#d55e00\""), "the major band's outline: 0.5 <= score < 0.8, its colour");
+	CHECK(style_layer(s, "ponds-outline-complete", layer, sizeof layer) &&
+		  strstr(layer, "[\">=\",[\"get\",\"score\"],1]]") && strstr(layer, "\"#0072b2\""),
+		  "the complete band's outline: score >= 1");
+	CHECK(style_layer(s, "ponds-outline-unknown", layer, sizeof layer) &&
+		  strstr(layer, "[\"!\",[\"has\",\"score\"]]"), "ponds without a score (past moments) drawn neutral");
+	CHECK(style_layer(s, "ponds-hatch-complete", layer, sizeof layer) == NULL &&
+		  style_layer(s, "ponds-hatch-severe", layer, sizeof layer) &&
+		  strstr(layer, "\"fill-pattern\":\"hatch-severe\""), "hatching for the incomplete bands only");
+	CHECK(style_layer(s, "ponds-icon-minor", layer, sizeof layer) && strstr(layer, "\"icon-image\":\"pond-minor\"") &&
+		  strstr(layer, "[\"!=\",[\"get\",\"anchor\"],true]"), "pond points: the band's icon, never at an anchor");
+	CHECK(style_layer(s, "ponds-label", layer, sizeof layer) &&
+		  strstr(layer, "\"filter\":[\"==\",[\"geometry-type\"],\"Point\"]") && strstr(layer, "text-variable-anchor"),
+		  "pond names from points only, on any side");
+	CHECK(style_layer(s, "ponds-gw-flow", layer, sizeof layer) && strstr(layer, "\"icon-image\":\"gw-flow\"") &&
+		  strstr(layer, "\"icon-rotate\":[\"get\",\"gw_flow_azimuth\"]") &&
+		  strstr(layer, "\"icon-rotation-alignment\":\"map\""), "groundwater flow arrow turned by gw_flow_azimuth");
+	CHECK(strstr(s, "\"tailings:bands\":[{\"code\":\"complete\",\"floor\":1,\"colour\":\"#0072b2\"") != NULL,
+		  "metadata: the bands of symbology.h");
+	CHECK(strstr(s, "\"id\":\"ponds-label\"") > strstr(s, "\"id\":\"soil_monitor-label\""),
+		  "pond names above every other label (placed first)");
+	free(s);
+}
+
+static void
+test_style_basemaps(void)
+{
+	char		err[256];
+	ConfBasemap bm[2] = {
+		{"https://t0.example/a/{z}/{x}/{y}.png|https://t0.example/b/{z}/{x}/{y}.png", "天地图", "© \"x\"", 1},
+		{"https://example.org/style.json", NULL, NULL, 0},
+	};
+	char	   *s;
+
+	CHECK(conf_check_basemap("https://a.example/{z}/{x}/{y}.png", err, sizeof err) == 1, "an XYZ template is raster");
+	CHECK(conf_check_basemap("https://a.example/t?TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=K", err, sizeof err) == 1,
+		  "a WMTS KVP template is raster");
+	CHECK(conf_check_basemap("https://a.example/style.json?key=1", err, sizeof err) == 0, "a style URL");
+	CHECK(conf_check_basemap("https://a.example/{z}/{x}/{y}.png|https://b.example/{z}/{x}/{y}.png", err, sizeof err) == 1,
+		  "two templates joined by |");
+	CHECK(conf_check_basemap("https://a.example/{z}/{x}.png", err, sizeof err) < 0 && strstr(err, "{y}"), "no {y}");
+	CHECK(conf_check_basemap("https://{s}.a.example/{z}/{x}/{y}.png", err, sizeof err) < 0, "{s} refused");
+	CHECK(conf_check_basemap("https://a.example/{z}/{x}/{y}.png|", err, sizeof err) < 0, "an empty part");
+	CHECK(conf_check_basemap("javascript:alert(1)", err, sizeof err) < 0, "not http");
+	CHECK(conf_check_basemap("https://a.example/\"{z}/{x}/{y}", err, sizeof err) < 0, "a quote");
+
+	s = style_text(bm, 2);
+	CHECK(strstr(s, "\"basemap-0\":{\"type\":\"raster\",\"tileSize\":256,\"maxzoom\":18,"
+				  "\"tiles\":[\"https://t0.example/a/{z}/{x}/{y}.png\"],\"attribution\":\"© \\\"x\\\"\"}") != NULL &&
+		  strstr(s, "\"basemap-0-1\":{\"type\":\"raster\",\"tileSize\":256,\"maxzoom\":18,"
+				  "\"tiles\":[\"https://t0.example/b/{z}/{x}/{y}.png\"]}") != NULL,
+		  "raster base map: a source per template, the attribution escaped");
+	CHECK(strstr(s, "{\"id\":\"basemap-0\",\"type\":\"raster\"") &&
+		  strstr(s, "{\"id\":\"background\"") < strstr(s, "{\"id\":\"basemap-0\",\"type\":\"raster\"") &&
+		  strstr(s, "{\"id\":\"basemap-0-1\",\"type\":\"raster\"") < strstr(s, "{\"id\":\"ponds-fill\""),
+		  "base map layers between the background and the ponds");
+	CHECK(strstr(s, "{\"id\":\"basemap-1\",\"type\":\"raster\"") == NULL && strstr(s, "\"basemap-1\":") == NULL &&
+		  strstr(s, "{\"id\":\"basemap-1\",\"name\":\"example.org\",\"type\":\"style\",\"url\":"
+				 "\"https://example.org/style.json\",\"attribution\":null}") != NULL,
+		  "a style base map in the metadata only, named by its host");
+	free(s);
+	{
+		Conf		c;
+		FILE	   *devnull = fopen("/dev/null", "w");
+		char	   *argv[] = {"x", "--db", "d", "--basemap", "https://a.example/{z}/{x}/{y}.png",
+			"--basemap", "https://b.example/s.json", "--basemap-attribution", "B", NULL};
+		char	   *nine[22] = {"x", "--db", "d"};
+
+		unsetenv("TAILINGS_BASEMAP");
+		CHECK(conf_load(&c, 9, argv, err, sizeof err, devnull) == 0 && c.nbasemaps == 2 && c.basemaps[0].raster &&
+			  !c.basemaps[1].raster && c.basemaps[0].attribution == NULL &&
+			  strcmp(c.basemaps[1].attribution, "B") == 0, "--basemap-attribution belongs to the base map before it");
+		conf_free(&c);
+		for (int i = 0; i < 9; i++)
+		{
+			nine[3 + 2 * i] = "--basemap";
+			nine[4 + 2 * i] = "https://a.example/{z}/{x}/{y}.png";
+		}
+		CHECK(conf_load(&c, 21, nine, err, sizeof err, devnull) == 2 && strstr(err, "at most 8"), "nine base maps");
+		conf_free(&c);
+		CHECK(conf_load(&c, 19, nine, err, sizeof err, devnull) == 0 && c.nbasemaps == 8, "eight base maps");
+		conf_free(&c);
+		fclose(devnull);
+	}
+}
+
 int
 main(void)
 {
@@ -1324,6 +1604,9 @@ main(void)
 	test_sprite_arrow();
 	test_sprite_symbols();
 	test_sprite_icons();
+	test_style_lines();
+	test_style_points_ponds();
+	test_style_basemaps();
 	printf("1..%d\n", ntests);
 	return nfailed ? 1 : 0;
 }

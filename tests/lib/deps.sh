@@ -3,14 +3,14 @@
 # missing (FreeType and fonts-noto-cjk: the map's glyph ranges are made from
 # Noto Sans CJK at build time); `deps.sh test` also what `make test` needs
 # (Chromium for the browser tests, valgrind, Python, poppler-utils for the
-# printed sheet).  Root installs
+# printed sheet; QGIS's Python bindings and GDAL for tests/sh/qgis_style.sh).  Root installs
 # directly; other users through sudo.
 set -euo pipefail
 need=()
 pkgs=(postgresql-15 postgresql-client-15 postgresql-15-postgis-3 postgresql-server-dev-15
 	libprotobuf-c-dev protobuf-c-compiler libevent-dev libpq-dev zlib1g-dev libfreetype-dev fonts-noto-cjk
 	pkg-config curl gcc make)
-[ "${1:-}" = test ] && pkgs+=(chromium valgrind python3 poppler-utils)
+[ "${1:-}" = test ] && pkgs+=(chromium valgrind python3 poppler-utils python3-qgis gdal-bin)
 # one dpkg-query for every package (one each costs about 0.5 s on every make);
 # it exits 1 when dpkg has never heard of one, which only means it is missing
 installed=" $(dpkg-query -W -f='${db:Status-Abbrev}${Package}\n' "${pkgs[@]}" 2>/dev/null | sed -n 's/^ii *//p' | tr '\n' ' ' || true) "

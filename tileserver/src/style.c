@@ -125,11 +125,11 @@ style_tilejson(struct evbuffer *out, const char *base_url, unsigned layers, cons
 		evbuffer_add_printf(out, "{\"id\":\"ponds\",\"description\":\"尾矿库 tailings ponds. Below zoom %d each pond is "
 							"its registry point (anchor false); from zoom %d a pond with a drawn boundary is that polygon "
 							"and its registry point with anchor true (for its label and groundwater flow arrow), a pond "
-							"without one its registry point. id: pond id; level: supervision level 1-3; status: in_use, "
+							"without one its registry point. pond_id: the pond (also the feature id, except on anchors); level: supervision level 1-3; status: in_use, "
 							"suspended or closed; score: completeness 0-1 (absent for past moments); failed: error rules "
 							"failed (absent for past moments); gw_flow_azimuth: groundwater flow direction in degrees "
 							"clockwise from north (absent when unknown)\","
-							"\"minzoom\":0,\"maxzoom\":%d,\"fields\":{\"id\":\"Number\",\"code\":\"String\",\"name\":\"String\","
+							"\"minzoom\":0,\"maxzoom\":%d,\"fields\":{\"pond_id\":\"Number\",\"code\":\"String\",\"name\":\"String\","
 							"\"enterprise\":\"String\",\"county_code\":\"String\",\"level\":\"Number\",\"status\":\"String\","
 							"\"score\":\"Number\",\"failed\":\"Number\",\"gw_flow_azimuth\":\"Number\",\"anchor\":\"Boolean\"}}",
 							TL_ELEMENT_MINZOOM, TL_ELEMENT_MINZOOM, TL_TILE_MAXZOOM);
@@ -572,10 +572,10 @@ style_maplibre(struct evbuffer *out, const char *base_url, const ConfBasemap *ba
 	layer_head(out, "ponds-label", "symbol", TL_PONDS_LAYER, 8);
 	evbuffer_add_printf(out, ",\"filter\":[\"==\",[\"geometry-type\"],\"Point\"],"
 						"\"layout\":{\"text-field\":[\"get\",\"name\"],\"text-font\":[\"%s\"],\"text-size\":12,"
-						"\"text-max-width\":7,\"text-line-height\":1.1,"
+						"\"text-max-width\":6,\"text-line-height\":1.1,"
 						"\"text-variable-anchor\":[\"top\",\"bottom\",\"left\",\"right\",\"top-left\",\"top-right\","
-						"\"bottom-left\",\"bottom-right\"],\"text-radial-offset\":1.0,\"text-justify\":\"auto\","
-						"\"text-padding\":1},"
+						"\"bottom-left\",\"bottom-right\"],\"text-radial-offset\":0.9,\"text-justify\":\"auto\","
+						"\"text-padding\":0},"
 						"\"paint\":{\"text-color\":\"#212529\",\"text-halo-color\":\"#ffffff\",\"text-halo-width\":1.5}}",
 						STYLE_FONT);
 	evbuffer_add_printf(out, "]}");
