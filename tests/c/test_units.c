@@ -15,10 +15,10 @@
 #include "conf.h"
 #include "route.h"
 #include "sprite.h"
+#include "style.h"
 #include "tailings/catalog.h"
 #include "tailings/symbology.h"
 #include "tilemath.h"
-#include "tailings/catalog.h"
 
 #include <zlib.h>
 
@@ -1473,7 +1473,7 @@ test_style_points_ponds(void)
 		/* every kind's names from zoom 15, in the font of the glyph endpoint */
 		snprintf(id, sizeof id, "%s-label", kind->code);
 		if (style_layer(s, id, layer, sizeof layer) == NULL || strstr(layer, "\"minzoom\":15") == NULL ||
-			strstr(layer, "\"text-font\":[\"Noto Sans Regular\"]") == NULL || strstr(layer, "allow-overlap"))
+			strstr(layer, "\"text-font\":[\"Noto Sans CJK SC Regular\"]") == NULL || strstr(layer, "allow-overlap"))
 			labels_ok = 0;
 		if (!(kind->geom & TL_GEOM_POINT))
 			continue;
