@@ -211,6 +211,52 @@ try {
     m.removeLayer('arrow-test');
     m.removeSource('arrow-test');
   });
+
+  // --- labels keep their Latin letters and digits ("JC1", "DN250"): drawn from the server's glyphs.
+  // A label of Latin letters and digits only, in the style's label font, pure red, far from the data:
+  // with empty glyph ranges nothing of it is drawn; with a Chinese prefix only that prefix would be.
+  const redLabelPixels = async text => {
+    await page.evaluate(t => {
+      const m = window.tailingsViewer.map;
+      if (m.getLayer('label-test')) m.removeLayer('label-test');
+      if (m.getSource('label-test')) m.removeSource('label-test');
+      m.addSource('label-test', { type: 'geojson', data: { type: 'Feature', properties: {},
+        geometry: { type: 'Point', coordinates: [100.0, 30.0] } } });
+      const font = m.getStyle().metadata['tailings:font'];
+      m.addLayer({ id: 'label-test', type: 'symbol', source: 'label-test', layout: {
+        'text-field': t, 'text-font': [font], 'text-size': 40, 'text-allow-overlap': true },
+        paint: { 'text-color': '#ff0000' } });
+      m.jumpTo({ center: [100.0, 30.0], zoom: 15 });
+    }, text);
+    await settle();
+    const png = await mapShot();
+    return page.evaluate(async data => {
+      const { px } = await window.testPixels(data);
+      let red = 0;
+      for (let i = 0; i < px.length; i += 4) if (px[i] > 200 && px[i + 1] < 60 && px[i + 2] < 60) red++;
+      return red;
+    }, png);
+  };
+  const latin = await redLabelPixels('JC1 DN250');
+  check('a label of Latin letters and digits is drawn ("JC1 DN250")', latin > 400, `${latin} red px`);
+  const longer = await redLabelPixels('JC1 DN250 JC1 DN250');
+  check('... every character of it: twice the text, about twice the ink', longer > latin * 1.6 && longer < latin * 2.4,
+    `${latin} vs ${longer}`);
+  await page.evaluate(() => {
+    const m = window.tailingsViewer.map;
+    m.removeLayer('label-test');
+    m.removeSource('label-test');
+  });
+  // an element label with Latin letters and digits at zoom 17: the sample's wells are named "… JC1"
+  await page.goto(`${base}/#17/${elLat}/${elLon}`);
+  await settle();
+  const wellLabels = await page.evaluate(() => {
+    const m = window.tailingsViewer.map;
+    const ids = m.getStyle().layers.filter(l => l.id.endsWith('-label') && l.id !== 'ponds-label').map(l => l.id);
+    return m.queryRenderedFeatures({ layers: ids }).map(f => f.properties.name);
+  });
+  check(`the monitoring well's label is placed at zoom 17 ("${elName}")`, wellLabels.includes(elName),
+    JSON.stringify(wellLabels.slice(0, 8)));
   await page.goto(`${base}/#15/${pond.lat}/${pond.lon}`);
   await settle();
 

@@ -82,7 +82,7 @@ expect_eq "every field type is Number, String or Boolean" \
 	'["Boolean", "Number", "String"]'
 expect_eq "the ponds layer's fields" \
 	"$(json_q "$BODY" 'sorted(next(l for l in d["vector_layers"] if l["id"] == "ponds")["fields"].items())')" \
-	'[["anchor", "Boolean"], ["code", "String"], ["county_code", "String"], ["enterprise", "String"], ["failed", "Number"], ["gw_flow_azimuth", "Number"], ["id", "Number"], ["level", "Number"], ["name", "String"], ["score", "Number"], ["status", "String"]]'
+	'[["anchor", "Boolean"], ["code", "String"], ["county_code", "String"], ["enterprise", "String"], ["failed", "Number"], ["gw_flow_azimuth", "Number"], ["level", "Number"], ["name", "String"], ["pond_id", "Number"], ["score", "Number"], ["status", "String"]]'
 expect_eq "each layer describes its fields" \
 	"$(json_q "$BODY" 'all("verified" in l["description"] or l["id"] == "ponds" for l in d["vector_layers"]) and "supervision level" in d["vector_layers"][0]["description"]')" true
 http_finish

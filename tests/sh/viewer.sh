@@ -35,7 +35,7 @@ else
 fi
 http_start viewer --db "$(http_conninfo "$db")" --www "$root/tileserver/www" "${basemap[@]}"
 http_wait_health || die "the server did not come up"
-rm -rf "$shots"
+rm -f "$shots"/viewer-*.png   # this suite's own screenshots only (the sheet and history suites leave theirs)
 PGDATABASE=$db BASEMAP_PORT=$basemap_port node "$root/tests/browser/viewer.test.mjs" "$HTTP_URL" "$shots"
 rc=$?
 http_stop
