@@ -3,25 +3,11 @@
 // the sample, which this test edits through psql (the PG* environment).
 //   node history.test.mjs BASE_URL SCREENSHOT_DIR
 // Prints TAP-like lines and "N passed, N failed"; exits 1 on any failure.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { args, check, finish, launch, sql } from './lib.mjs';
 
-const base = process.argv[2];
-const shots = process.argv[3];
-if (!base || !shots) {
-  console.error('usage: node history.test.mjs BASE_URL SCREENSHOT_DIR');
-  process.exit(2);
-}
-mkdirSync(shots, { recursive: true });
+const { base, shots } = args('history.test.mjs');
 
-let passed = 0, failed = 0;
-function check(desc, cond, detail = '') {
-  if (cond) { passed++; console.log(`ok - ${desc}`); }
-  else { failed++; console.log(`not ok - ${desc}${detail ? ` (${detail})` : ''}`); }
-}
-const sql = q => execFileSync('psql', ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-F', '\t', '-c', q], { encoding: 'utf8' }).trim();
 const rows = q => sql(q).split('\n').filter(Boolean).map(l => l.split('\t'));
 const getJSON = async path => (await fetch(base + path)).json();
 const sleep = ms => new Promise(r => setTimeout(r, ms));
@@ -65,12 +51,7 @@ const labels = new Map(rows(`SELECT e.id, tailings.label(e.kind, 'zh'), coalesce
   WHERE e.pond_id = ${KEY_POND}`).map(([id, l, n]) => [Number(id), { label: l, name: n }]));
 const elementAt = id => rows(`SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM tailings.element WHERE id = ${id}`)[0].map(Number);
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-    '--disable-quic'],
-});
+const browser = await launch();
 const errors = [];
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 860 }, locale: 'zh-CN' });
@@ -409,11 +390,9 @@ try {
 
   check('no console errors in the whole session', errors.length === 0, errors.join(' | '));
 } catch (e) {
-  failed++;
-  console.log(`not ok - the session ran to its end (${e.stack || e})`);
+  check('the session ran to its end', false, e.stack || e);
 } finally {
   await browser.close();
 }
 console.log(`# screenshots in ${shots}`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

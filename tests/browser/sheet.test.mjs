@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { check, finish, launch } from './lib.mjs';
 
 const [base, out, keyArg, emptyArg] = process.argv.slice(2);
 if (!base || !out || !keyArg || !emptyArg) {
@@ -18,11 +18,6 @@ if (!base || !out || !keyArg || !emptyArg) {
 mkdirSync(out, { recursive: true });
 const KEY = Number(keyArg), EMPTY = Number(emptyArg);
 
-let passed = 0, failed = 0;
-function check(desc, cond, detail = '') {
-  if (cond) { passed++; console.log(`ok - ${desc}`); }
-  else { failed++; console.log(`not ok - ${desc}${detail ? ` (${detail})` : ''}`); }
-}
 const getJSON = async path => (await fetch(base + path)).json();
 const squash = t => t.replace(/\s+/g, '');
 const PX_MM = 25.4 / 96;
@@ -35,12 +30,8 @@ const catalog = await getJSON('/api/catalog');
 const directed = new Map(catalog.categories.flatMap(c => c.kinds.map(k => [k.code, k.directed])));
 const kindsPresent = [...new Set(gj.features.map(f => f.properties.kind))].sort();
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run', '--disable-quic'],
-});
-let exitCode = 1;
+const browser = await launch();
+let ranToEnd = false;
 try {
   const errors = [];
   const page = await browser.newPage({ viewport: { width: 1700, height: 1200 }, locale: 'zh-CN' });
@@ -273,11 +264,10 @@ try {
   }));
   check('an empty pond: its registry point, no kinds in the legend, "尚无标绘要素", a scale',
     empty.registry && empty.legendKinds === 0 && empty.table.includes('尚无标绘要素') && /1:\d+/.test(empty.scale), JSON.stringify(empty));
-  exitCode = failed ? 1 : 0;
+  ranToEnd = true;
 } catch (e) {
   check('the browser test ran', false, e.stack);
 } finally {
   await browser.close();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(exitCode);
+finish(ranToEnd);

@@ -3,27 +3,13 @@
 //   node viewer.test.mjs BASE_URL SCREENSHOT_DIR
 // psql reaches the server's database through the PG* environment (edits made during the test).
 // Prints TAP-like lines and "N passed, N failed"; exits 1 on any failure.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { deflateSync } from 'node:zlib';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { args, check, finish, launch, sql } from './lib.mjs';
 
-const base = process.argv[2];
-const shots = process.argv[3];
-if (!base || !shots) {
-  console.error('usage: node viewer.test.mjs BASE_URL SCREENSHOT_DIR');
-  process.exit(2);
-}
-mkdirSync(shots, { recursive: true });
+const { base, shots } = args('viewer.test.mjs');
 
-let passed = 0, failed = 0;
-function check(desc, cond, detail = '') {
-  if (cond) { passed++; console.log(`ok - ${desc}`); }
-  else { failed++; console.log(`not ok - ${desc}${detail ? ` (${detail})` : ''}`); }
-}
-const sql = q => execFileSync('psql', ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-F', '\t', '-c', q], { encoding: 'utf8' }).trim();
 const getJSON = async path => (await fetch(base + path)).json();
 
 // the key pond: 干坝塘, with its drawn boundary; a point element of it that nothing else covers
@@ -75,15 +61,10 @@ if (process.env.BASEMAP_PORT) {
   await new Promise(r => basemapServer.listen(Number(process.env.BASEMAP_PORT), '127.0.0.1', r));
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-    '--disable-quic'],
-});
+const browser = await launch();
 const errors = [];
 const tileRequests = [];
-let exitCode = 1;
+let ranToEnd = false;
 try {
   const context = await browser.newContext({ viewport: { width: 1400, height: 860 }, locale: 'zh-CN' });
   // the base map is chosen where the base map is tested: until then none, as in a remembered choice
@@ -793,10 +774,9 @@ try {
   await phoneCtx.close();
 
   check('no console errors in the whole session', errors.length === 0, errors.join(' | '));
-  exitCode = failed ? 1 : 0;
+  ranToEnd = true;
 } catch (e) {
-  failed++;
-  console.log(`not ok - the session ran to its end (${e.stack || e})`);
+  check('the session ran to its end', false, e.stack || e);
 } finally {
   await browser.close();
   basemapServer?.close();
@@ -804,5 +784,4 @@ try {
   try { sql(`UPDATE tailings.element SET name = '${elName}', geom = ST_Translate(geom, -0.0003, 0) WHERE id = ${elId} AND name <> '${elName}'`); } catch { }
 }
 console.log(`# screenshots in ${shots}`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : exitCode);
+finish(ranToEnd);

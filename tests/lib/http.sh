@@ -241,3 +241,16 @@ metric() {   # metric NAME_WITH_LABELS: its value from /metrics (0 when absent)
 raw_http() {   # raw_http [TIMEOUT]: send stdin as one request over a socket, response bytes on stdout
 	"$PY" "$HTTP_CLIENT" raw "$HTTP_PORT" "${1:-5}"
 }
+
+browser_ready() {   # browser_ready: Chromium, node and the viewer's MapLibre there, playwright-core installed; else die
+	local root chromium=${CHROMIUM:-/usr/bin/chromium}
+	root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+	[ -x "$chromium" ] || die "$chromium is missing: apt-get install chromium (make test installs it)"
+	command -v node >/dev/null && command -v npm >/dev/null || die "node and npm are missing: apt-get install nodejs npm"
+	[ -f "$root/tileserver/www/vendor/maplibre-gl.mjs" ] || die "the viewer's MapLibre GL JS is not built: run make"
+	# playwright-core at the version tests/browser/package-lock.json pins
+	if [ ! -f "$root/tests/browser/node_modules/playwright-core/package.json" ] ||
+		[ "$root/tests/browser/package-lock.json" -nt "$root/tests/browser/node_modules/.package-lock.json" ]; then
+		(cd "$root/tests/browser" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in tests/browser failed"
+	fi
+}

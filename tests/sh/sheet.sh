@@ -138,14 +138,10 @@ expect_eq "metrics: the sheet's 404 under endpoint=\"sheet\"" \
 	"$(metric 'tailings_http_requests_total{endpoint="sheet",status="404"}')" 1
 
 echo "# the sheet in a browser, printed to PDF"
-chromium=${CHROMIUM:-/usr/bin/chromium}
-if [ ! -x "$chromium" ] || ! command -v node >/dev/null || ! command -v pdfinfo >/dev/null; then
-	not_ok "the browser test needs $chromium, node and pdfinfo/pdftotext (poppler-utils): make test installs them"
+if ! command -v pdfinfo >/dev/null; then
+	not_ok "the browser test needs pdfinfo/pdftotext (poppler-utils): make test installs them"
 else
-	if [ ! -f "$root/tests/browser/node_modules/playwright-core/package.json" ] ||
-		[ "$root/tests/browser/package-lock.json" -nt "$root/tests/browser/node_modules/.package-lock.json" ]; then
-		(cd "$root/tests/browser" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in tests/browser failed"
-	fi
+	browser_ready
 	mkdir -p "$shots"
 	PGDATABASE=$db node "$root/tests/browser/sheet.test.mjs" "$HTTP_URL" "$shots" "$KEY" "$empty" \
 		| tee "$HTTP_WORK/browser.out"

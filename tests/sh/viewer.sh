@@ -12,15 +12,7 @@ shots=$root/tests/browser/screenshots
 trap 'http_cleanup' EXIT
 trap 'exit 1' INT TERM HUP
 
-chromium=${CHROMIUM:-/usr/bin/chromium}
-[ -x "$chromium" ] || die "$chromium is missing: apt-get install chromium (make test installs it)"
-command -v node >/dev/null && command -v npm >/dev/null || die "node and npm are missing: apt-get install nodejs npm"
-[ -f "$root/tileserver/www/vendor/maplibre-gl.mjs" ] || die "the viewer's MapLibre GL JS is not built: run make"
-# playwright-core at the version tests/browser/package-lock.json pins
-if [ ! -f "$root/tests/browser/node_modules/playwright-core/package.json" ] ||
-	[ "$root/tests/browser/package-lock.json" -nt "$root/tests/browser/node_modules/.package-lock.json" ]; then
-	(cd "$root/tests/browser" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in tests/browser failed"
-fi
+browser_ready
 
 dropdb --if-exists "$db" || die "dropdb"
 createdb -T tailings_sample "$db" || die "createdb"

@@ -735,8 +735,9 @@ json_query(Req *r, const char *sql, int nparams, const char *const *params, Json
 	evhttp_connection_set_closecb(r->evcon, on_connection_close, r);
 }
 
+/* the first column of the one row as the body, of that content type; no row or NULL: 404 */
 static void
-json_body_done(Req *r, PGresult *res)
+json_first_value(Req *r, PGresult *res, const char *content_type)
 {
 	struct evbuffer *b;
 
@@ -749,7 +750,13 @@ json_body_done(Req *r, PGresult *res)
 	evbuffer_add(b, PQgetvalue(res, 0, 0), (size_t) PQgetlength(res, 0, 0));
 	evbuffer_add(b, "\n", 1);
 	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-cache");
-	http_reply(r, 200, "application/json; charset=utf-8", b, NULL);
+	http_reply(r, 200, content_type, b, NULL);
+}
+
+static void
+json_body_done(Req *r, PGresult *res)
+{
+	json_first_value(r, res, "application/json; charset=utf-8");
 }
 
 static const char SQL_PONDS[] =
@@ -1387,18 +1394,7 @@ static const char SQL_POND_EXISTS[] = "SELECT 1 FROM tailings.pond WHERE id = $1
 static void
 geojson_done(Req *r, PGresult *res)
 {
-	struct evbuffer *b;
-
-	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
-	{
-		http_error(r, 404, "no such pond");
-		return;
-	}
-	b = evbuffer_new();
-	evbuffer_add(b, PQgetvalue(res, 0, 0), (size_t) PQgetlength(res, 0, 0));
-	evbuffer_add(b, "\n", 1);
-	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-cache");
-	http_reply(r, 200, "application/geo+json; charset=utf-8", b, NULL);
+	json_first_value(r, res, "application/geo+json; charset=utf-8");
 }
 
 /* the page (www/sheet.html) for a pond that exists; it reads the pond's id from its path */

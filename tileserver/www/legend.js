@@ -2,62 +2,9 @@
 // /style.json (found by id and metadata, never by a copy of their colours) and the icons of the
 // style's sprite (cropped from the same PNG the map uses, @2x on HiDPI screens).
 
-// ---------------------------------------------------------------------------
-// a small evaluator of the style's expressions, for one feature's properties at one zoom: enough
-// for the paint and layout values a legend needs (get, case, match, coalesce, comparisons,
-// interpolate and step by zoom); anything else gives undefined
-export function evaluate(v, props = {}, zoom = 15) {
-  if (!Array.isArray(v) || typeof v[0] !== 'string') return v;   // a value, or an array value ([2, 1.5])
-  const ev = x => evaluate(x, props, zoom);
-  const [op, ...a] = v;
-  switch (op) {
-    case 'literal': return a[0];
-    case 'get': return props[a[0]];
-    case 'has': return a[0] in props;
-    case 'zoom': return zoom;
-    case 'geometry-type': return props.$type;
-    case 'to-boolean': return Boolean(ev(a[0]));
-    case 'to-number': return Number(ev(a[0]));
-    case 'to-string': return String(ev(a[0]) ?? '');
-    case '!': return !ev(a[0]);
-    case 'all': return a.every(x => ev(x));
-    case 'any': return a.some(x => ev(x));
-    case '==': return ev(a[0]) === ev(a[1]);
-    case '!=': return ev(a[0]) !== ev(a[1]);
-    case '<': return ev(a[0]) < ev(a[1]);
-    case '<=': return ev(a[0]) <= ev(a[1]);
-    case '>': return ev(a[0]) > ev(a[1]);
-    case '>=': return ev(a[0]) >= ev(a[1]);
-    case 'coalesce': for (const x of a) { const r = ev(x); if (r != null) return r; } return null;
-    case 'case':
-      for (let i = 0; i + 1 < a.length; i += 2) if (ev(a[i])) return ev(a[i + 1]);
-      return ev(a[a.length - 1]);
-    case 'match': {
-      const input = ev(a[0]);
-      for (let i = 1; i + 1 < a.length; i += 2)
-        if (Array.isArray(a[i]) ? a[i].includes(input) : a[i] === input) return ev(a[i + 1]);
-      return ev(a[a.length - 1]);
-    }
-    case 'step': {
-      const input = ev(a[0]);
-      let r = ev(a[1]);
-      for (let i = 2; i + 1 < a.length; i += 2) if (input >= a[i]) r = ev(a[i + 1]);
-      return r;
-    }
-    case 'interpolate': {
-      const input = ev(a[1]);
-      const stops = a.slice(2);
-      if (input <= stops[0]) return ev(stops[1]);
-      for (let i = 2; i + 1 < stops.length; i += 2)
-        if (input <= stops[i]) {
-          const x0 = stops[i - 2], y0 = ev(stops[i - 1]), x1 = stops[i], y1 = ev(stops[i + 1]);
-          return typeof y0 === 'number' && typeof y1 === 'number' ? y0 + (y1 - y0) * (input - x0) / (x1 - x0) : y1;
-        }
-      return ev(stops[stops.length - 1]);
-    }
-    default: return undefined;
-  }
-}
+import { evaluate } from './expr.js';
+
+export { evaluate };
 
 // ---------------------------------------------------------------------------
 // the sprite: its index and image at the screen's pixel ratio

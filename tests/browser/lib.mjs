@@ -1,0 +1,40 @@
+// What the browser tests share: their arguments, TAP-like checks, psql on the server's database
+// (the PG* environment) and headless Chromium (Debian's /usr/bin/chromium, WebGL through
+// SwiftShader) driven by playwright-core.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+// BASE_URL SCREENSHOT_DIR from the command line (usage and exit 2 without them)
+export function args(script) {
+  const [base, shots] = process.argv.slice(2);
+  if (!base || !shots) {
+    console.error(`usage: node ${script} BASE_URL SCREENSHOT_DIR`);
+    process.exit(2);
+  }
+  mkdirSync(shots, { recursive: true });
+  return { base, shots };
+}
+
+export const tally = { passed: 0, failed: 0 };
+export function check(desc, cond, detail = '') {
+  if (cond) { tally.passed++; console.log(`ok - ${desc}`); }
+  else { tally.failed++; console.log(`not ok - ${desc}${detail ? ` (${detail})` : ''}`); }
+}
+
+// one statement through psql: its rows, tab-separated, trimmed
+export const sql = q => execFileSync('psql', ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-F', '\t', '-c', q],
+  { encoding: 'utf8' }).trim();
+
+export const launch = () => chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+    '--disable-quic'],
+});
+
+// the summary line, and the exit status: 1 on any failed check (or when the run did not finish)
+export function finish(ranToEnd = true) {
+  console.log(`${tally.passed} passed, ${tally.failed} failed`);
+  process.exit(tally.failed || !ranToEnd ? 1 : 0);
+}
