@@ -15,7 +15,7 @@ psql -X -q -v ON_ERROR_STOP=1 -d load_db -c 'CREATE EXTENSION tailings CASCADE' 
 
 echo "== building the reference ($ref)"
 mkdir -p "$bench_work/ref"
-git archive "$ref" tileserver include | tar -x -C "$bench_work/ref"
+git archive "$ref" tileserver include tests/c | tar -x -C "$bench_work/ref"
 make -s -C "$bench_work/ref/tileserver" >"$bench_work/ref-build.log" 2>&1 || { tail -20 "$bench_work/ref-build.log"; exit 1; }
 
 serve() {  # serve NAME BINARY WWW PORT

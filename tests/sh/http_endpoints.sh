@@ -280,6 +280,23 @@ fetch /tiles/all/3/1/1.mvt
 e204=$(hdr ETag)
 fetch -H "If-None-Match: $e204" /tiles/all/3/1/1.mvt
 expect_eq "empty tile with its ETag: 304" "$ST" 304
+# JSON made per request (the style, the API) is gzipped for clients that accept it
+for path in /style.json /api/ponds "/api/ponds/8?lang=en" /api/ponds/8/geojson; do
+	fetch "$path"
+	cp "$BODY" "$HTTP_WORK/json.plain"
+	check "$path: plain without Accept-Encoding" test -z "$(hdr Content-Encoding)" -a "$(hdr Vary)" = Accept-Encoding
+	fetch -H 'Accept-Encoding: gzip' "$path"
+	expect_eq "$path with gzip accepted: gzip" "$(hdr Content-Encoding)/$(hdr Vary)" gzip/Accept-Encoding
+	gzip -dc <"$BODY" >"$HTTP_WORK/json.gunzip" 2>/dev/null
+	check "$path: decompresses to the plain JSON, at a quarter of its size or less" \
+		test "$(stat -c %s "$BODY")" -le $(($(stat -c %s "$HTTP_WORK/json.plain") / 4)) -a -s "$HTTP_WORK/json.plain"
+	check "$path: ... the same JSON" cmp -s "$HTTP_WORK/json.gunzip" "$HTTP_WORK/json.plain"
+	gz_len=$(stat -c %s "$BODY")
+	fetch -I -H 'Accept-Encoding: gzip' "$path"
+	expect_eq "HEAD $path: the gzip body's length" "$(hdr Content-Length)/$(hdr Content-Encoding)" "$gz_len/gzip"
+done
+fetch -H 'Accept-Encoding: gzip' /api/ponds/999999
+check "an error stays plain" test "$ST" = 404 -a -z "$(hdr Content-Encoding)"
 
 echo "# TileJSON, style, sprite, glyphs"
 fetch -H 'Host: maps.example.org:8443' /tiles/all.json

@@ -148,16 +148,16 @@ cache_entry_free(CacheEntry *e)
 }
 
 /*
- * gzip with zlib; NULL when it fails or does not make the tile smaller.  One
- * deflate stream is kept and reset between tiles (the server runs one thread):
+ * gzip with zlib; NULL when it fails or does not make the data smaller.  One
+ * deflate stream is kept and reset between calls (the server runs one thread):
  * setting up a stream allocates some 256 KB, which costs more than
  * compressing a tile.
  */
 static z_stream gz_stream;
 static int	gz_ready = 0;
 
-static uint8_t *
-gzip(const uint8_t *raw, size_t len, size_t *outlen)
+uint8_t *
+cache_gzip(const uint8_t *raw, size_t len, size_t *outlen)
 {
 	size_t		cap = len + len / 100 + 64;
 	uint8_t    *out;
@@ -216,7 +216,7 @@ cache_entry_make(const char *key, const uint8_t *raw, size_t len, int z, long x,
 	if (len)
 		memcpy(e->raw, raw, len);
 	e->raw_len = len;
-	e->gz = gzip(raw, len, &e->gz_len);
+	e->gz = cache_gzip(raw, len, &e->gz_len);
 	cache_etag(raw, len, "", e->etag, sizeof e->etag);
 	cache_etag(raw, len, "-gz", e->etag_gz, sizeof e->etag_gz);
 	e->z = z;

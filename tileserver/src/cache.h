@@ -111,6 +111,8 @@ long		cache_invalidate_layers(Cache *c, unsigned layers);
 void		cache_stats(const Cache *c, CacheStats *out);
 
 /* free the compressor kept between tiles (at exit) */
+/* gzip-compressed copy (malloc'd), or NULL when that fails or is not smaller */
+uint8_t    *cache_gzip(const uint8_t *raw, size_t len, size_t *outlen);
 void		cache_gzip_release(void);
 
 /* the strong ETag of some bytes */

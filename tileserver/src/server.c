@@ -237,6 +237,15 @@ common_headers(Req *r, const char *ctype)
 		evhttp_connection_set_closecb(r->evcon, NULL, NULL);
 }
 
+static int	accepts_gzip(struct evhttp_request *req);
+
+/* a body of this content type made per request, worth compressing: JSON */
+static int
+compressible(const char *ctype)
+{
+	return strncmp(ctype, "application/json", 16) == 0 || strncmp(ctype, "application/geo+json", 20) == 0;
+}
+
 /* The one way out for every request.  body may be NULL; it is consumed. */
 static void
 http_reply(Req *r, int status, const char *ctype, struct evbuffer *body, const char *note)
@@ -246,6 +255,25 @@ http_reply(Req *r, int status, const char *ctype, struct evbuffer *body, const c
 	size_t		bytes = body ? evbuffer_get_length(body) : 0;
 
 	common_headers(r, ctype);
+	if (status == 200 && body && ctype && compressible(ctype))
+	{
+		/* JSON made per request (the style, the API) is gzipped when the client accepts it */
+		evhttp_add_header(h, "Vary", "Accept-Encoding");
+		if (bytes >= 1024 && accepts_gzip(r->req) && evhttp_find_header(h, "Content-Encoding") == NULL)
+		{
+			size_t		zlen;
+			uint8_t    *z = cache_gzip(evbuffer_pullup(body, -1), bytes, &zlen);
+
+			if (z != NULL)
+			{
+				evbuffer_drain(body, bytes);
+				evbuffer_add(body, z, zlen);
+				free(z);
+				bytes = zlen;
+				evhttp_add_header(h, "Content-Encoding", "gzip");
+			}
+		}
+	}
 	if (body && evhttp_request_get_command(r->req) == EVHTTP_REQ_HEAD)
 	{
 		/* HEAD: the headers a GET would have, no body (libevent would send it) */

@@ -8,6 +8,7 @@ import { bandOf, bandSymbol, bandsOf, evaluate, kindLayers, lineSymbol, loadSpri
 import { Basemaps } from './basemaps.js';
 import { circle } from './geo.js';
 import { PondSearch } from './search.js';
+import { COUNTIES, countyName as countyNameIn } from './counties.js';
 
 const TEXT = {
   zh: {
@@ -28,7 +29,6 @@ const TEXT = {
       ore: '矿种', basin: '流域', list_year: '列入年份', pond_type: '库型', dam_height_m: '坝高（米）',
       safety_grade: '安全等级', capacity_10k_m3: '库容（万立方米）',
     },
-    counties: { 510402: '东区', 510403: '西区', 510411: '仁和区', 510421: '米易县', 510422: '盐边县' },
     historyNote: d => `地图显示 ${d} 当日结束时的状态；列表与档案为当前数据`,
     allCounties: '全部区县', allLevels: '全部等级', allStatuses: '全部状态', pondCol: '尾矿库', failedCol: '未通过',
     failedN: n => `${n}项未通过`, noMatch: q => `没有与“${q}”匹配的尾矿库、区县、企业或要素`,
@@ -61,7 +61,6 @@ const TEXT = {
       ore: 'Ore', basin: 'Basin', list_year: 'Listed in', pond_type: 'Type', dam_height_m: 'Dam height (m)',
       safety_grade: 'Safety grade', capacity_10k_m3: 'Capacity (10⁴ m³)',
     },
-    counties: { 510402: 'Dong District', 510403: 'Xi District', 510411: 'Renhe District', 510421: 'Miyi County', 510422: 'Yanbian County' },
     historyNote: d => `The map shows the end of ${d}; the list and pond files show today's data`,
     allCounties: 'All counties', allLevels: 'All levels', allStatuses: 'All statuses', pondCol: 'Pond', failedCol: 'Failed',
     failedN: n => `${n} failed`, noMatch: q => `Nothing matches “${q}”: no pond, county, enterprise or element`,
@@ -203,8 +202,8 @@ function applyVisibility() {
 
 // ---------------------------------------------------------------------------
 // the city overview: summary cards (which are filters), filters, the search and the list
-const countyName = code => t('counties')[code] || code;
-const countyNames = code => [TEXT.zh.counties[code], TEXT.en.counties[code], code].filter(Boolean);
+const countyName = code => countyNameIn(code, state.lang);
+const countyNames = code => [COUNTIES[code]?.zh, COUNTIES[code]?.en, code].filter(Boolean);
 const search = new PondSearch();
 
 // the ponds the cards and filters let through (the search aside)
@@ -454,7 +453,7 @@ function renderPond(f) {
     <h3>${esc(t('basic'))}</h3>
     <dl class="info">
       <dt>${esc(t('enterprise'))}</dt><dd>${esc(f.enterprise)}</dd>
-      <dt>${esc(t('county'))}</dt><dd>${esc(t('counties')[f.county_code] || f.county_code)}</dd>
+      <dt>${esc(t('county'))}</dt><dd>${esc(countyName(f.county_code))}</dd>
       ${f.gw_flow_azimuth != null ? `<dt>${esc(t('gwFlow'))}</dt><dd>${esc(t('azimuth')(f.gw_flow_azimuth))}</dd>` : ''}
       ${attrs}
     </dl>
