@@ -11,6 +11,7 @@
 #   fetch [CURL ARGS...] PATH      GET $HTTP_URL$PATH: $ST status, $HDR headers,
 #                                  $BODY body; checks CORS on every response
 #   hdr NAME                       a header of the last fetch
+#   expect_error DESC STATUS [CURL ARGS...] PATH   fetch; ok when a JSON error with that status
 #   wait_for FILE ERE [SECONDS]    until a line of FILE matches (default 10 s)
 #   ok / not_ok / check / expect_eq / http_finish   TAP-like results
 #
@@ -176,6 +177,21 @@ fetch() {   # fetch [CURL ARGS...] PATH
 			HTTP_CORS_MISSING=$((HTTP_CORS_MISSING + 1))
 			echo "# no Access-Control-Allow-Origin on $path" >&2
 		fi
+	fi
+}
+
+expect_error() {   # expect_error DESC STATUS [CURL ARGS...] PATH: a JSON error with that status
+	local desc=$1 want=$2
+	shift 2
+	fetch "$@"
+	if [ "$ST" != "$want" ]; then
+		not_ok "$desc: status $ST, want $want: $(snip "$BODY")"
+	elif [ "$(hdr Content-Type)" != application/json ]; then
+		not_ok "$desc: $ST but Content-Type '$(hdr Content-Type)'"
+	elif [ "$(json_q "$BODY" 'd["status"] if isinstance(d.get("error"), str) and d["error"] else "bad"' 2>/dev/null)" != "$want" ]; then
+		not_ok "$desc: $ST but body $(snip "$BODY")"
+	else
+		ok "$desc -> $ST $(snip "$BODY" 120)"
 	fi
 }
 
