@@ -104,7 +104,7 @@ db_session() {   # db_session DB
 	rm -f "$fifo"
 	mkfifo "$fifo" || die "mkfifo"
 	DB_SESSION_OUT=$HTTP_WORK/session.out
-	psql -X -q -At -d "$1" <"$fifo" >"$DB_SESSION_OUT" 2>&1 &
+	psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" <"$fifo" >"$DB_SESSION_OUT" 2>&1 &
 	DB_SESSION_PID=$!
 	exec {DB_SESSION_FD}>"$fifo"
 	rm -f "$fifo"

@@ -98,7 +98,9 @@ fetch_tile "an empty tile" 204 /tiles/all/3/1/1.mvt
 fetch_tile "a tile" 200 "$T"
 fetch -H "If-None-Match: $(hdr ETag)" "$T"
 expect_eq "a tile with its ETag: 304" "$ST" 304
-expect_error "a tile at a malformed moment" 400 "/tiles/all/3/1/1.mvt?at=yesterday"
+for bad in "/tiles/all/3/1/1.mvt?at=yesterday" "/tiles/all/3/1/1.mvt?at=2025-13-45" "/tiles/all/3/1/1.mvt?at=2025-03-01T25:00:00Z"; do
+	expect_error "a malformed tile $bad" 400 "$bad"
+done
 expect_error "POST /health" 405 -X POST /health
 expect_error "a URI of 2049 bytes" 414 "/$(head -c 2048 /dev/zero | tr '\0' a)"
 expect_error "a missing file" 404 /missing.html
