@@ -8,6 +8,12 @@
 #   suite_end                      stop the servers, drop the databases, print the tally,
 #                                  the exit status
 #
+#   suite_browser SCRIPT [ARGS...] run tests/browser/SCRIPT (node, PGDATABASE=$db) against the server
+#                                  with the screenshot directory; its checks join the tally; then
+#                                  stop the server and show its stderr
+#   knows FLAG / opt FLAG VALUE    the server binary has --FLAG / "--FLAG VALUE" when it has
+#   streams                        how many change streams /health counts
+#
 #   wait_until SECONDS COMMAND...  run COMMAND every 0.1 s until it succeeds; 1 at the deadline
 #   wait_status PATH STATUS [SECONDS [CURL ARGS...]]
 #                                  fetch PATH until its status is STATUS (default 10 s); the last
@@ -67,6 +73,28 @@ suite_end() {
 	[ "$HTTP_TILES_VALIDATED" = 0 ] || echo "# tiles validated as MVT: $HTTP_TILES_VALIDATED"
 	http_finish
 }
+
+suite_browser() {   # suite_browser SCRIPT [ARGS...]
+	local script=$1 out=$HTTP_WORK/browser.out
+	shift
+	browser_ready
+	mkdir -p "$http_root/tests/browser/screenshots"
+	PGDATABASE=$db node "$http_root/tests/browser/$script" "$HTTP_URL" "$http_root/tests/browser/screenshots" "$@" \
+		| tee "$out"
+	HTTP_PASSES=$((HTTP_PASSES + $(grep -c '^ok ' "$out")))
+	HTTP_FAILS=$((HTTP_FAILS + $(grep -c '^not ok ' "$out")))
+	grep -qE '^[0-9]+ passed, 0 failed$' "$out" || not_ok "$script ran to its end"
+	http_stop
+	if [ -s "$HTTP_ERR" ]; then echo "# the server's stderr:"; sed 's/^/#   /' "$HTTP_ERR"; fi
+}
+
+knows() {   # knows FLAG: the binary has --FLAG (suites run against older binaries leave out what they lack)
+	"$TAILINGS_TILESERVER" --help 2>/dev/null | grep -q -- "--$1 "
+}
+opt() {   # opt FLAG VALUE: "--FLAG VALUE" when the binary knows it (words on stdout)
+	if knows "$1"; then echo "--$1 $2"; fi
+}
+streams() { curl -s --max-time 5 "$HTTP_URL/health" | sed -n 's/.*"event_streams":\([0-9]*\).*/\1/p'; }
 
 wait_until() {   # wait_until SECONDS COMMAND...
 	local limit=$1 i

@@ -7,7 +7,7 @@
 # script exits, whatever happens.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib/http.sh"
+. "$here/../lib/suite.sh"
 db=http_restart_db
 pgdir=$(dirname "$PGHOST")     # tests/run.sh: $TAILINGS_TEST_WORK/pg, socket in pg/sock
 
@@ -19,14 +19,14 @@ ensure_cluster() {
 	for _ in $(seq 100); do cluster_up && return 0; sleep 0.1; done
 	return 1
 }
-trap 'http_cleanup; ensure_cluster || echo "FATAL: the test cluster did not come back" >&2' EXIT
-trap 'exit 1' INT TERM HUP
 cluster_up || die "the test cluster is not running"
-
-dropdb --if-exists "$db" || die "dropdb"
-createdb -T tailings_sample "$db" || die "createdb"
-http_start restart --db "$(http_conninfo "$db")" --pool 4
-http_wait_health 15 || die "the server did not start"
+suite_begin "$db"
+suite_at_exit 'ensure_cluster || echo "FATAL: the test cluster did not come back" >&2'
+suite_server restart --pool 4
+listening() {   # /health 200, listening for changes
+	fetch /health
+	[ "$ST" = 200 ] && [ "$(json_q "$BODY" 'd["database"]["listening"]')" = true ]
+}
 
 W=/tiles/all/14/12824/6942.mvt
 fetch_tile "warm $W" 200 "$W"
@@ -53,14 +53,8 @@ expect_eq "database down: the cached tile revalidates: 304" "$ST" 304
 fetch_tile "database down: the cached empty tile" 204 /tiles/all/3/1/1.mvt
 
 # /health follows the database: 503 soon after it went (allow 3 s to notice)
-health=
-for _ in $(seq 30); do
-	fetch /health
-	health=$ST
-	[ "$ST" = 503 ] && break
-	sleep 0.1
-done
-expect_eq "database down: /health 503 within 3 s" "$health" 503
+wait_status /health 503 3
+expect_eq "database down: /health 503 within 3 s" "$ST" 503
 expect_eq "database down: /health says so" "$(json_q "$BODY" '[d["status"], d["database"]["up"]]' 2>/dev/null)" '["unavailable", false]'
 expect_eq "database down: /health carries Retry-After" "$(hdr Retry-After)" 1
 expect_eq "database down: metrics tailings_db_up" "$(metric tailings_db_up)" 0
@@ -96,14 +90,8 @@ while [ $(($(date +%s) - t_down)) -lt 4 ]; do sleep 0.2; done
 echo "# restarting the cluster"
 "$http_root/tests/lib/cluster.sh" start "$pgdir" "$PGPORT" || die "the cluster did not restart"
 t_up=$(date +%s%N)
-health=
-for _ in $(seq 100); do
-	fetch /health
-	health=$ST
-	[ "$ST" = 200 ] && break
-	sleep 0.1
-done
-expect_eq "database back: /health 200 within 10 s ($((($(date +%s%N) - t_up) / 1000000)) ms)" "$health" 200
+wait_status /health 200 10
+expect_eq "database back: /health 200 within 10 s ($((($(date +%s%N) - t_up) / 1000000)) ms)" "$ST" 200
 expect_eq "database back: /health says ok" "$(json_q "$BODY" '[d["status"], d["database"]["up"]]' 2>/dev/null)" '["ok", true]'
 
 # every request served again, also several at once (every pooled connection used)
@@ -141,11 +129,7 @@ fetch /metrics
 check "metrics: 503s counted" grep -q '^tailings_http_requests_total{endpoint="tile",status="503"} [1-9]' "$BODY"
 
 # the change listener is back too: an edit reaches the tile
-for _ in $(seq 50); do
-	fetch /health
-	[ "$(json_q "$BODY" 'd["database"]["listening"]')" = true ] && break
-	sleep 0.1
-done
+wait_until 5 listening
 expect_eq "database back: listening for changes again" "$(json_q "$BODY" 'd["database"]["listening"]')" true
 fetch "$W"
 e1=$(hdr ETag)
@@ -158,11 +142,7 @@ echo "# a second outage, no requests meanwhile"
 "$http_root/tests/lib/cluster.sh" stop "$pgdir"
 sleep 1
 "$http_root/tests/lib/cluster.sh" start "$pgdir" "$PGPORT" || die "the cluster did not restart"
-for _ in $(seq 100); do
-	fetch /health
-	[ "$ST" = 200 ] && [ "$(json_q "$BODY" 'd["database"]["listening"]')" = true ] && break
-	sleep 0.1
-done
+wait_until 10 listening
 expect_eq "second outage over: /health 200" "$ST" 200
 "$PY" "$HTTP_CLIENT" burst "$HTTP_PORT" 8 /api/ponds >"$HTTP_WORK/burst2.txt"
 expect_eq "second outage over: 8 concurrent /api/ponds all 200" \
@@ -187,5 +167,4 @@ check "second outage over: uncached tiles served again within 10 s (after ${serv
 http_stop 10
 expect_eq "SIGTERM: exit status 0" "$HTTP_RC" 0
 check "the server logged no tile error" eval '! grep -q "^tile " "$HTTP_ERR"'
-dropdb --if-exists "$db"
-http_finish
+suite_end

@@ -6,30 +6,17 @@
 # /api/catalog against the catalog in SQL; ?lang= on the pond API.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib/http.sh"
+. "$here/../lib/suite.sh"
 db=http_events_db
-trap 'http_cleanup; kill $(jobs -p) 2>/dev/null' EXIT
-trap 'exit 1' INT TERM HUP
 
-dropdb --if-exists "$db" || die "dropdb"
-createdb -T tailings_sample "$db" || die "createdb"
-http_start events --db "$(http_conninfo "$db")" --max-streams 3
-http_wait_health || die "the server did not come up"
+suite_begin "$db"
+suite_server events --max-streams 3
 
 declare -A SSE_PID
 stream() {   # stream NAME [SECONDS]: read /events into $HTTP_WORK/NAME.sse in the background
 	curl -sS -N --max-time "${2:-30}" -D "$HTTP_WORK/$1.hdr" "$HTTP_URL/events" >"$HTTP_WORK/$1.sse" 2>/dev/null &
 	SSE_PID[$1]=$!
 }
-gone() {   # gone PID [SECONDS]: the process has exited
-	local i
-	for ((i = 0; i < ${2:-5} * 10; i++)); do
-		kill -0 "$1" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	return 1
-}
-streams() { curl -s "$HTTP_URL/health" | sed -n 's/.*"event_streams":\([0-9]*\).*/\1/p'; }
 
 echo "# the stream"
 stream a
@@ -68,7 +55,7 @@ check "an insert is announced" wait_for "$HTTP_WORK/b.sse" '"op":"I","pond_id":3
 
 echo "# clients that leave, the limit, HEAD"
 kill "${SSE_PID[a]}" 2>/dev/null
-for _ in $(seq 20); do [ "$(streams)" = 1 ] && break; sleep 0.1; done
+wait_until 2 eval '[ "$(streams)" = 1 ]'
 expect_eq "a client that left is dropped" "$(streams)" 1
 resp=$(printf 'HEAD /events HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' | raw_http | tr -d '\r')
 expect_match "HEAD /events: 200, the stream's type" "$resp" $'^HTTP/1.1 200 OK\n.*Content-Type: text/event-stream'
@@ -135,4 +122,4 @@ http_stop
 expect_eq "the server stops cleanly with streams open" "$HTTP_RC" 0
 check "the open streams were ended by the server" gone "${SSE_PID[c]}" 5
 check "... all of them" gone "${SSE_PID[d]}" 1
-http_finish
+suite_end

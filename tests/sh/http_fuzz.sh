@@ -7,22 +7,18 @@
 # seed and the number of cases.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib/http.sh"
+. "$here/../lib/suite.sh"
 db=http_fuzz_db
 seed=${HTTP_FUZZ_SEED:-20250301}
 count=${HTTP_FUZZ_COUNT:-3500}
-trap http_cleanup EXIT
-trap 'exit 1' INT TERM HUP
 
-dropdb --if-exists "$db" || die "dropdb"
-createdb -T tailings_sample "$db" || die "createdb"
+suite_begin "$db"
 www=$HTTP_WORK/fuzz-www
 mkdir -p "$www/sub"
 printf '<!doctype html><title>fuzz</title>\n' >"$www/index.html"
 printf 'x\n' >"$www/sub/a.txt"
-http_start fuzz --db "$(http_conninfo "$db")" --www "$www" --pool 4 --timeout-s 5 --header-timeout-s 2 \
+suite_server fuzz --www "$www" --pool 4 --timeout-s 5 --header-timeout-s 2 \
 	--max-conns-per-ip 16
-http_wait_health 15 || die "the server did not start"
 
 "$PY" "$http_root/tests/lib/http_fuzz.py" "$HTTP_PORT" --seed "$seed" --count "$count" --workers 8 \
 	--log "$HTTP_WORK/fuzz-cases.log" | tee "$HTTP_WORK/fuzz.txt"
@@ -40,7 +36,7 @@ echo "# the cap per address: 16 held, the 17th refused"
 rm -f "$HTTP_WORK/fz.ready" "$HTTP_WORK/fz.go"
 "$PY" "$http_root/tests/lib/http_attack.py" hold "$HTTP_PORT" 16 "$HTTP_WORK/fz.ready" "$HTTP_WORK/fz.go" "$HTTP_WORK/fz.json" &
 holder=$!
-for _ in $(seq 200); do [ -e "$HTTP_WORK/fz.ready" ] && break; sleep 0.1; done
+wait_until 20 test -e "$HTTP_WORK/fz.ready"
 HTTP_NO_CORS=1 fetch /health
 expect_eq "a 17th connection from the address: 503 JSON" "$ST $(json_q "$BODY" 'd["status"]' 2>/dev/null)" "503 503"
 touch "$HTTP_WORK/fz.go"
@@ -57,5 +53,4 @@ expect_eq "SIGTERM after the fuzz: exit status 0" "$HTTP_RC" 0
 ok_lines='^tailings-tileserver: (listening on|SIGTERM|stopped|127\.0\.0\.1 has 16 connections open)'
 check "stderr: nothing but the start, the stop and the one refusal" test -z "$(grep -vE "$ok_lines" "$HTTP_ERR")"
 grep -vE "$ok_lines" "$HTTP_ERR" | head -5
-dropdb --if-exists "$db"
-http_finish
+suite_end

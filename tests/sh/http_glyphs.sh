@@ -17,18 +17,15 @@
 #    stops the server at start (exit 2)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib/http.sh"
+. "$here/../lib/suite.sh"
 root=$(cd "$here/../.." && pwd)
 db=http_glyphs_db
 DEC=$root/tests/lib/glyphs_pbf.py
 STACK="Noto Sans CJK SC Regular"
 S=Noto%20Sans%20CJK%20SC%20Regular
-trap 'http_cleanup' EXIT
-trap 'exit 1' INT TERM HUP
 
 [ -f "$root/tileserver/build/fonts/$STACK/0-255.pbf" ] || die "the glyph ranges are not built: run make"
-dropdb --if-exists "$db" || die "dropdb"
-createdb -T tailings_sample "$db" || die "createdb"
+suite_begin "$db"
 conninfo=$(http_conninfo "$db")
 
 # a line of the decoder for code point $2 of file $1: id char width height left top advance inside
@@ -38,8 +35,7 @@ gf() { glyph "$1" "$2" | awk -v n="$3" '{ print $(n + 1) }'; }
 py() { "$PY" -c "import sys; sys.path.insert(0, '$root/tests/lib'); import glyphs_pbf as G; $1" "${@:2}"; }
 
 # the server with its default --fonts: fonts/ beside the executable (tileserver/build/fonts)
-http_start glyphs --db "$conninfo"
-http_wait_health || die "the server did not come up"
+suite_server glyphs
 
 echo "# Latin, digits and signs: 0-255"
 fetch "/fonts/$S/0-255.pbf"
@@ -165,8 +161,7 @@ ln -s /etc/passwd "$fonts/Test Font/256-511.pbf"
 mkdir -p "$HTTP_WORK/gl-outside"
 cp "$L" "$HTTP_WORK/gl-outside/0-255.pbf"
 http_stop
-http_start glyphs2 --db "$conninfo" --fonts "$fonts"
-http_wait_health || die "the server with --fonts did not come up"
+suite_server glyphs2 --fonts "$fonts"
 fetch "/fonts/Test%20Font/0-255.pbf"
 check "--fonts DIR: its font served" cmp -s "$BODY" "$L"
 fetch "/fonts/$S/0-255.pbf"
@@ -188,5 +183,4 @@ out=$("$TAILINGS_TILESERVER" --db "$conninfo" --listen "127.0.0.1:$(http_free_po
 expect_eq "--fonts that is no directory: exit 2 at start" "$? $out" \
 	"2 tailings-tileserver: fonts: \"$HTTP_WORK/no-such-dir\" is not a directory"
 
-dropdb --if-exists "$db"
-http_finish
+suite_end

@@ -5,15 +5,11 @@
 # element's kind and name, with the actor as recorded.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib/http.sh"
+. "$here/../lib/suite.sh"
 db=http_history_db
-trap 'http_cleanup' EXIT
-trap 'exit 1' INT TERM HUP
 
-dropdb --if-exists "$db" || die "dropdb"
-createdb -T tailings_sample "$db" || die "createdb"
-http_start history --db "$(http_conninfo "$db")"
-http_wait_health || die "the server did not come up"
+suite_begin "$db"
+suite_server history
 pond=8    # 龙佰丰源牛场坪尾矿库
 
 # ---------------------------------------------------------------------------
@@ -104,4 +100,4 @@ check "history now starts at the horizon, after the edits" \
 	test "$(q -d "$db" -c "SELECT '$(json_q "$BODY" "d['start']")'::timestamptz >= '$t1'::timestamptz")" = t
 
 http_stop
-http_finish
+suite_end

@@ -13,16 +13,11 @@
 # left out, so the same attacks run against it.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib/http.sh"
+. "$here/../lib/suite.sh"
 db=http_hygiene_db
-trap 'http_cleanup; kill $(jobs -p) 2>/dev/null' EXIT
-trap 'exit 1' INT TERM HUP
 
-dropdb --if-exists "$db" || die "dropdb"
-createdb -T tailings_sample "$db" || die "createdb"
+suite_begin "$db"
 conninfo=$(http_conninfo "$db")
-knows() { "$TAILINGS_TILESERVER" --help 2>/dev/null | grep -q -- "--$1 "; }
-opt() { if knows "$1"; then echo "--$1 $2"; fi; }
 
 www=$HTTP_WORK/hy-www
 rm -rf "$www"
@@ -35,8 +30,7 @@ ln -s sub "$www/sublink"
 mkfifo "$www/fifo.txt"
 
 # shellcheck disable=SC2046
-http_start hygiene --db "$conninfo" --www "$www" --pool 2 $(opt server-name maps.example.org)
-http_wait_health || die "the server did not start"
+suite_server hygiene --www "$www" --pool 2 $(opt server-name maps.example.org)
 
 echo "# static files"
 fetch /sub/a.txt
@@ -96,8 +90,7 @@ http_stop 15
 
 echo "# --public-url"
 # shellcheck disable=SC2046
-http_start public --db "$conninfo" --pool 2 $(opt public-url https://maps.example.org/one-map/)
-http_wait_health || die "the server did not start"
+suite_server public --pool 2 $(opt public-url https://maps.example.org/one-map/)
 fetch -H 'Host: evil.example' -H 'X-Forwarded-Proto: http' /style.json
 expect_eq "style.json: every URL from --public-url, whatever Host says" \
 	"$(json_q "$BODY" '[d["sprite"], d["sources"]["tailings"]["url"]]' 2>/dev/null)" \
@@ -118,5 +111,4 @@ else
 	not_ok "--public-url is not a flag of this binary"
 fi
 
-dropdb --if-exists "$db"
-http_finish
+suite_end

@@ -8,11 +8,9 @@
 # Each part reproduces an attack or a race that the server before it lost.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib/http.sh"
+. "$here/../lib/suite.sh"
 db=http_integrity_db
 db2=http_integrity_hung
-trap 'http_cleanup; kill -CONT $(cat "$HTTP_WORK/stopped" 2>/dev/null) 2>/dev/null; kill $(jobs -p) 2>/dev/null' EXIT
-trap 'exit 1' INT TERM HUP
 T=/tiles/all/14/12824/6942.mvt                    # pond 8, with its well JC2
 TG=/tiles/groundwater/14/12824/6942.mvt
 tile_md5() {   # tile_md5 DB LAYERS [AT]: md5 of the tile straight from SQL
@@ -21,13 +19,10 @@ tile_md5() {   # tile_md5 DB LAYERS [AT]: md5 of the tile straight from SQL
 body_md5() { if [ "$(hdr Content-Encoding)" = gzip ]; then gzip -dc <"$BODY"; else cat "$BODY"; fi | md5sum | cut -d' ' -f1; }
 last_note() { tail -1 "$HTTP_OUT" | awk '{ print $NF }'; }   # hit, miss or coalesced of the last tile
 
-for d in "$db" "$db2"; do
-	dropdb --if-exists "$d" || die "dropdb"
-	createdb -T tailings_sample "$d" || die "createdb"
-done
+suite_begin "$db" "$db2"
+suite_at_exit 'kill -CONT $(cat "$HTTP_WORK/stopped" 2>/dev/null) 2>/dev/null'
 q -d postgres -c "DROP ROLE IF EXISTS integrity_connect" -c "CREATE ROLE integrity_connect LOGIN"
-http_start integrity --db "$(http_conninfo "$db")"
-http_wait_health || die "the server did not come up"
+suite_server integrity
 SERVER=$HTTP_PID
 main_server() { HTTP_PID=$SERVER; HTTP_URL=$SERVER_URL; HTTP_PORT=$SERVER_PORT; HTTP_OUT=$SERVER_OUT; HTTP_ERR=$SERVER_ERR; }
 SERVER_URL=$HTTP_URL SERVER_PORT=$HTTP_PORT SERVER_OUT=$HTTP_OUT SERVER_ERR=$HTTP_ERR
@@ -46,7 +41,7 @@ forge '{"id":987654321,"table":"tailings.element","op":"U","pond_id":8,"row_id":
 forge "{\"id\":$old_id,\"table\":\"tailings.element\",\"op\":\"U\",\"pond_id\":8,\"row_id\":1,\"bbox\":[-180,-90,180,90]}"
 forge '{"id":"1; DROP TABLE x","bbox":[-180,-90,180,90]}'
 forge '{"ping":"00000000000000000000000000000000"}'
-for i in $(seq 50); do [ "$(metric tailings_changes_refused_total)" -ge 4 ] && break; sleep 0.1; done
+wait_until 5 metric_is tailings_changes_refused_total -ge 4
 expect_eq "four forged notifications refused" "$(metric tailings_changes_refused_total)" 4
 expect_eq "none applied" "$(metric tailings_changes_applied_total)" 0
 fetch "$T"
@@ -78,19 +73,14 @@ expect_eq "recent changes: the claimed actor and the login that made the change"
 echo "# a tile whose query began before an edit is not cached"
 # another session holds pond locked: the tile's query takes its snapshot, then waits;
 # meanwhile an edit commits and is announced; then the lock goes and the query ends
-coproc LOCKER { psql -X -q -At -d "$db" 2>&1; }
-echo "BEGIN; LOCK TABLE tailings.pond IN ACCESS EXCLUSIVE MODE; SELECT 'locked';" >&"${LOCKER[1]}"
-read -r -t 10 line <&"${LOCKER[0]}"
-expect_eq "pond is locked" "$line" locked
+check "pond is locked" db_lock "$db" tailings.pond
 applied=$(metric tailings_changes_applied_total)
 curl -sS --max-time 30 -o "$HTTP_WORK/waited.mvt" "$HTTP_URL$TG" &
 waiter=$!
 sleep 0.5
 move_jc2 "$db"
-for i in $(seq 50); do [ "$(metric tailings_changes_applied_total)" -gt "$applied" ] && break; sleep 0.1; done
-echo "COMMIT; SELECT 'unlocked';" >&"${LOCKER[1]}"
-read -r -t 10 line <&"${LOCKER[0]}"
-echo "\\q" >&"${LOCKER[1]}"
+wait_until 5 metric_is tailings_changes_applied_total -gt "$applied"
+db_unlock
 wait $waiter
 old=$(md5sum <"$HTTP_WORK/waited.mvt" | cut -d' ' -f1)
 fetch "$TG"
@@ -105,16 +95,14 @@ expect_match "a future at is not cached for a year" "$(hdr Cache-Control)" '^(no
 f1=$(body_md5)
 applied=$(metric tailings_changes_applied_total)
 move_jc2 "$db"
-for i in $(seq 30); do [ "$(metric tailings_changes_applied_total)" -gt "$applied" ] && break; sleep 0.1; done
+wait_until 3 metric_is tailings_changes_applied_total -gt "$applied"
 fetch "$T?at=2099-01-01T00:00:00Z"
 expect_eq "a future at follows an edit" "$(body_md5)" "$(tile_md5 "$db" NULL "'2099-01-01T00:00:00Z'")"
 check "... so it changed" test "$(body_md5)" != "$f1"
 
 echo "# history after the oldest open transaction is not yet final"
-coproc TX { psql -X -q -At -d "$db" 2>&1; }
-echo "BEGIN; SELECT 'started';" >&"${TX[1]}"
-read -r -t 10 line <&"${TX[0]}"
-expect_eq "a transaction is open" "$line" started
+db_session "$db"
+check "a transaction is open" db_send "BEGIN;"
 sleep 1.2
 at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 fetch "$T?at=$at"
@@ -122,10 +110,9 @@ expect_eq "at after the open transaction began: 200" "$ST" 200
 expect_match "... not immutable" "$(hdr Cache-Control)" '^(no-cache|public, max-age=[0-9]+)$'
 before=$(body_md5)
 applied=$(metric tailings_changes_applied_total)
-echo "UPDATE tailings.element SET geom = ST_Translate(geom, 0.0005, 0) WHERE pond_id = 8 AND name = '地下水监视井 JC2'; COMMIT; SELECT 'done';" >&"${TX[1]}"
-read -r -t 10 line <&"${TX[0]}"
-echo "\\q" >&"${TX[1]}"
-for i in $(seq 30); do [ "$(metric tailings_changes_applied_total)" -gt "$applied" ] && break; sleep 0.1; done
+db_send "UPDATE tailings.element SET geom = ST_Translate(geom, 0.0005, 0) WHERE pond_id = 8 AND name = '地下水监视井 JC2'; COMMIT;"
+db_close
+wait_until 3 metric_is tailings_changes_applied_total -gt "$applied"
 fetch "$T?at=$at"
 expect_eq "the map of that moment now holds the edit, stamped at its transaction's start" "$(body_md5)" \
 	"$(tile_md5 "$db" NULL "'$at'")"
@@ -141,22 +128,18 @@ expect_eq "another fraction of the same second: from the cache" "$(last_note)" h
 
 echo "# past moments cannot take the pool from the current map"
 # the change log held locked: maps of past moments (rebuilt from it) wait, the current map does not
-coproc HOLD { psql -X -q -At -d "$db" 2>&1; }
-echo "BEGIN; LOCK TABLE tailings.change_log IN ACCESS EXCLUSIVE MODE; SELECT 'locked';" >&"${HOLD[1]}"
-read -r -t 10 line <&"${HOLD[0]}"
-expect_eq "the change log is locked" "$line" locked
+check "the change log is locked" db_lock "$db" tailings.change_log
 moments=()
 for sec in 10 11 12 13 14 15; do
 	curl -s -o /dev/null -w '%{http_code}\n' --max-time 30 "$HTTP_URL$T?at=2026-01-01T00:00:${sec}Z" >>"$HTTP_WORK/moments.txt" &
 	moments+=($!)
 	sleep 0.2
 done
-for i in $(seq 50); do [ "$(metric tailings_history_tiles_waiting)" = 4 ] && break; sleep 0.1; done
+wait_until 5 metric_is tailings_history_tiles_waiting = 4
 expect_eq "two past moments being made, four waiting" "$(metric tailings_history_tiles_running) $(metric tailings_history_tiles_waiting)" "2 4"
 fetch_tile "the current map meanwhile" 200 /tiles/site/14/12824/6942.mvt
 expect_eq "... from the database, not the cache" "$(last_note)" miss
-echo "COMMIT;" >&"${HOLD[1]}"
-echo "\\q" >&"${HOLD[1]}"
+db_unlock
 wait "${moments[@]}"
 sort "$HTTP_WORK/moments.txt" | uniq -c | sed 's/^/# /'
 expect_eq "the six moments, two made at a time (a pool of 8), the others waiting their turn: all answered" \
@@ -164,11 +147,8 @@ expect_eq "the six moments, two made at a time (a pool of 8), the others waiting
 expect_eq "... none refused" "$(metric tailings_history_tiles_refused_total)" 0
 
 echo "# at most 256 past moments wait; more are refused at once"
-http_start moments --db "$(http_conninfo "$db")" --max-conns-per-ip 0
-http_wait_health || die "the third server did not come up"
-coproc HOLD2 { psql -X -q -At -d "$db" 2>&1; }
-echo "BEGIN; LOCK TABLE tailings.change_log IN ACCESS EXCLUSIVE MODE; SELECT 'locked';" >&"${HOLD2[1]}"
-read -r -t 10 line <&"${HOLD2[0]}"
+suite_server moments --max-conns-per-ip 0
+check "the change log is locked again" db_lock "$db" tailings.change_log
 "$PY" - "$HTTP_PORT" 300 "$HTTP_WORK/many.txt" <<'PY' &
 import socket, sys, threading
 port, n, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
@@ -197,8 +177,7 @@ for i in $(seq 100); do [ "$(metric tailings_history_tiles_waiting)" = 256 ] && 
 expect_eq "2 being made, 256 waiting, 42 refused" \
 	"$(metric tailings_history_tiles_running) $(metric tailings_history_tiles_waiting) $(metric tailings_history_tiles_refused_total)" "2 256 42"
 fetch_tile "the current map meanwhile" 200 /tiles/site/14/12824/6942.mvt
-echo "COMMIT;" >&"${HOLD2[1]}"
-echo "\\q" >&"${HOLD2[1]}"
+db_unlock
 wait $many
 expect_eq "the 258 taken are all answered once the log is free, the 42 others got 503" \
 	"$(grep -cE '^20[04]$' "$HTTP_WORK/many.txt") $(grep -c '^503$' "$HTTP_WORK/many.txt")" "258 42"
@@ -243,7 +222,7 @@ took=$((($(date +%s%N) - t0) / 1000000))
 echo "# answered $ST after $took ms"
 expect_match "a tile with the database's backends hung: 504 (or 503)" "$ST" '^50[34]$'
 check "... within the deadline (the statement timeout and a grace), not after 20 s" test "$took" -lt 12000
-for i in $(seq 50); do fetch /api/ponds; [ "$ST" = 200 ] && break; sleep 0.1; done
+wait_status /api/ponds 200 5
 expect_eq "the hung connections were dropped: new ones answer at once" "$ST" 200
 kill -CONT $pids; rm -f "$HTTP_WORK/stopped"
 check "the server recovers when the backends do" http_wait_health 30
@@ -255,4 +234,4 @@ http_stop
 expect_eq "SIGTERM: exit status 0" "$HTTP_RC" 0
 check "no tile error logged" bash -c "! grep -q '^tile ' '$HTTP_WORK/integrity.err'"
 q -d postgres -c "DROP ROLE integrity_connect"
-http_finish
+suite_end

@@ -14,28 +14,15 @@
 # are left out (see knows), so the same attacks run against it.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib/http.sh"
+. "$here/../lib/suite.sh"
 db=http_limits_db
 ATTACK=$http_root/tests/lib/http_attack.py
-trap 'http_cleanup; kill $(jobs -p) 2>/dev/null' EXIT
-trap 'exit 1' INT TERM HUP
 
-dropdb --if-exists "$db" || die "dropdb"
-createdb -T tailings_sample "$db" || die "createdb"
+suite_begin "$db"
 conninfo=$(http_conninfo "$db")
 T=/tiles/all/14/12824/6942.mvt
 
-knows() {   # knows FLAG: the binary has --FLAG
-	"$TAILINGS_TILESERVER" --help 2>/dev/null | grep -q -- "--$1 "
-}
-opt() {   # opt FLAG VALUE: "--FLAG VALUE" when the binary knows it (words on stdout)
-	if knows "$1"; then echo "--$1 $2"; fi
-}
-wait_file() {   # wait_file FILE SECONDS
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do [ -e "$1" ] && return 0; sleep 0.1; done
-	return 1
-}
+wait_file() { wait_until "$2" test -e "$1"; }   # wait_file FILE SECONDS
 code_of() {   # code_of PATH: the status of a GET, also of a stream cut after 2 s
 	curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$HTTP_URL$1" || true
 }
@@ -75,8 +62,7 @@ expect_eq "SIGTERM: exit status 0" "$HTTP_RC" 0
 
 echo "# one address holding connections: --max-conns-per-ip 5"
 # shellcheck disable=SC2046
-http_start perip --db "$conninfo" --pool 2 $(opt max-conns-per-ip 5)
-http_wait_health || die "the server did not start"
+suite_server perip --pool 2 $(opt max-conns-per-ip 5)
 rm -f "$HTTP_WORK/hold.ready" "$HTTP_WORK/hold.go"
 "$PY" "$ATTACK" hold "$HTTP_PORT" 5 "$HTTP_WORK/hold.ready" "$HTTP_WORK/hold.go" "$HTTP_WORK/hold.json" &
 holder=$!
@@ -96,8 +82,7 @@ http_stop 15
 
 echo "# a request head trickled byte by byte: --header-timeout-s 2"
 # shellcheck disable=SC2046
-http_start deadline --db "$conninfo" --pool 2 $(opt header-timeout-s 2)
-http_wait_health || die "the server did not start"
+suite_server deadline --pool 2 $(opt header-timeout-s 2)
 res=$("$PY" "$ATTACK" trickle "$HTTP_PORT" 12)
 echo "# trickle: $res"
 expect_match "closed with 408 at the deadline, not kept open by each byte" "$res" '^closed [0-9.]+ HTTP/1.1 408'
@@ -107,15 +92,13 @@ http_stop 15
 
 echo "# 512 change streams that never read"
 # shellcheck disable=SC2046
-http_start nonreaders --db "$conninfo" --pool 2 --max-streams 1024 $(opt max-streams-per-ip 0) $(opt max-conns-per-ip 0)
-http_wait_health || die "the server did not start"
+suite_server nonreaders --pool 2 --max-streams 1024 $(opt max-streams-per-ip 0) $(opt max-conns-per-ip 0)
 rss0=$(rss_mb "$HTTP_PID")
 rm -f "$HTTP_WORK/nr.ready" "$HTTP_WORK/nr.go"
 "$PY" "$ATTACK" nonreaders "$HTTP_PORT" 512 "$HTTP_WORK/nr.ready" "$HTTP_WORK/nr.go" "$HTTP_WORK/nr.json" &
 nr=$!
 wait_file "$HTTP_WORK/nr.ready" 60
-streams() { curl -s --max-time 5 "$HTTP_URL/health" | sed -n 's/.*"event_streams":\([0-9]*\).*/\1/p'; }
-for _ in $(seq 100); do [ "$(streams)" = 512 ] && break; sleep 0.2; done
+wait_until 20 eval '[ "$(streams)" = 512 ]'
 expect_eq "512 streams open" "$(streams)" 512
 # real changes (the server relays only changes it finds in the log): 4 x 999 elements
 for _ in 1 2 3 4; do
@@ -147,8 +130,7 @@ http_stop 15
 
 echo "# change streams from one address: --max-streams-per-ip 2"
 # shellcheck disable=SC2046
-http_start streamcap --db "$conninfo" --pool 2 $(opt max-streams-per-ip 2)
-http_wait_health || die "the server did not start"
+suite_server streamcap --pool 2 $(opt max-streams-per-ip 2)
 curl -s -N --max-time 30 "$HTTP_URL/events" >"$HTTP_WORK/cap1.sse" &
 c1=$!
 curl -s -N --max-time 30 "$HTTP_URL/events" >"$HTTP_WORK/cap2.sse" &
@@ -163,5 +145,4 @@ expect_eq "one closed: a stream again" "$(code_of /events)" 200
 kill "$c2" 2>/dev/null
 http_stop 15
 
-dropdb --if-exists "$db"
-http_finish
+suite_end

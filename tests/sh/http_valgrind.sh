@@ -5,18 +5,14 @@
 # SIGTERM: no memory error and no definite or indirect leak.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib/http.sh"
+. "$here/../lib/suite.sh"
 db=http_valgrind_db
-locker=
-trap 'http_cleanup; [ -n "$locker" ] && kill "$locker" 2>/dev/null' EXIT
-trap 'exit 1' INT TERM HUP
 
 if ! command -v valgrind >/dev/null; then
 	echo "# valgrind is missing: installing it"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null 2>&1 || die "valgrind is not installed"
 fi
-dropdb --if-exists "$db" || die "dropdb"
-createdb -T tailings_sample "$db" || die "createdb"
+suite_begin "$db"
 www=$HTTP_WORK/vg-www
 mkdir -p "$www"
 printf '<!doctype html><title>valgrind</title>\n' >"$www/index.html"
@@ -95,11 +91,7 @@ for req in 'HEAD /tiles/all/14/12824/6942.mvt HTTP/1.1\r\nHost: 127.0.0.1\r\nCon
 done
 
 echo "# coalescing, and clients that go away while their tile is made"
-coproc LOCKER { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" 2>&1; }
-locker=$LOCKER_PID
-echo "BEGIN; LOCK TABLE tailings.element IN ACCESS EXCLUSIVE MODE; SELECT 'locked';" >&"${LOCKER[1]}"
-read -r -t 20 line <&"${LOCKER[0]}"
-expect_eq "the element table locked" "$line" locked
+check "the element table locked" db_lock "$db" tailings.element
 "$PY" "$HTTP_CLIENT" burst "$HTTP_PORT" 5 /tiles/all/12/3206/1735.mvt >"$HTTP_WORK/vg-burst.txt" &
 burst_pid=$!
 # two that give up: the first asks alone, the second joins a tile being made
@@ -109,11 +101,7 @@ curl -s -o /dev/null --max-time 1 "$HTTP_URL/tiles/all/12/3206/1735.mvt" &
 gone2=$!
 wait "$gone1" "$gone2"
 sleep 0.5
-echo "COMMIT; SELECT 'unlocked';" >&"${LOCKER[1]}"
-read -r -t 20 line <&"${LOCKER[0]}"
-echo '\q' >&"${LOCKER[1]}"
-wait "$locker" 2>/dev/null
-locker=
+db_unlock
 wait "$burst_pid"
 expect_eq "5 coalesced requests: 5 identical 200s" \
 	"$(cut -d' ' -f1 "$HTTP_WORK/vg-burst.txt" | sort | uniq -c | tr -s ' ') $(cut -d' ' -f2 "$HTTP_WORK/vg-burst.txt" | sort -u | wc -l)" " 5 200 1"
@@ -157,7 +145,7 @@ expect_match "a trickled head: 408 at the deadline" "$res" '^closed [0-9.]+ HTTP
 rm -f "$HTTP_WORK/vg-hold."*
 "$PY" "$http_root/tests/lib/http_attack.py" hold "$HTTP_PORT" 8 "$HTTP_WORK/vg-hold.ready" "$HTTP_WORK/vg-hold.go" "$HTTP_WORK/vg-hold.json" &
 holder=$!
-for _ in $(seq 300); do [ -e "$HTTP_WORK/vg-hold.ready" ] && break; sleep 0.1; done
+wait_until 30 test -e "$HTTP_WORK/vg-hold.ready"
 HTTP_NO_CORS=1 fetch /health
 expect_eq "a ninth connection from the address: 503" "$ST" 503
 touch "$HTTP_WORK/vg-hold.go"
@@ -165,13 +153,13 @@ wait "$holder"
 rm -f "$HTTP_WORK/vg-nr."*
 "$PY" "$http_root/tests/lib/http_attack.py" nonreaders "$HTTP_PORT" 3 "$HTTP_WORK/vg-nr.ready" "$HTTP_WORK/vg-nr.go" "$HTTP_WORK/vg-nr.json" &
 nr=$!
-for _ in $(seq 300); do [ -e "$HTTP_WORK/vg-nr.ready" ] && break; sleep 0.1; done
+wait_until 30 test -e "$HTTP_WORK/vg-nr.ready"
 sleep 1
 # real changes (only changes found in the log are relayed): 2 x 999 elements
 for _ in 1 2; do
 	q -d "$db" -c "UPDATE tailings.element SET accuracy_m = coalesce(accuracy_m, 0) + 1" >/dev/null
 done
-for _ in $(seq 300); do [ "$(metric tailings_event_streams_dropped_total)" -ge 3 ] 2>/dev/null && break; sleep 0.2; done
+wait_until 60 metric_is tailings_event_streams_dropped_total -ge 3
 check "3 non-reading streams dropped" test "$(metric tailings_event_streams_dropped_total)" -ge 3
 touch "$HTTP_WORK/vg-nr.go"
 wait "$nr"
@@ -194,5 +182,4 @@ expect_eq "valgrind: nothing indirectly lost" "${indirect:-missing}" 0
 if [ "${errors:-1}" != 0 ] || [ "${definite:-1}" != 0 ] || [ "${indirect:-1}" != 0 ]; then
 	sed -n '/ERROR SUMMARY\|Invalid\|uninitialised\|definitely lost in\|indirectly lost in/,+25p' "$vlog" | head -120
 fi
-dropdb --if-exists "$db"
-http_finish
+suite_end

@@ -7,21 +7,17 @@
 # The screenshot and the PDF are left in tests/browser/screenshots/ (sheet.png, sheet.pdf).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib/http.sh"
+. "$here/../lib/suite.sh"
 root=$(cd "$here/../.." && pwd)
 db=sheet_db
 shots=$root/tests/browser/screenshots
-trap 'http_cleanup' EXIT
-trap 'exit 1' INT TERM HUP
 
-dropdb --if-exists "$db" || die "dropdb"
-createdb -T tailings_sample "$db" || die "createdb"
+suite_begin "$db"
 # a pond with nothing drawn yet
 empty=$(q -d "$db" -c "INSERT INTO tailings.pond (code, name, enterprise, county_code, supervision_level, status, location)
 	VALUES ('510421-T01', '测试空库', '测试企业', '510421', 3, 'in_use', ST_SetSRID(ST_MakePoint(101.9, 26.9), 4490))
 	RETURNING id") || die "insert the empty pond"
-http_start sheet --db "$(http_conninfo "$db")" --www "$root/tileserver/www"
-http_wait_health || die "the server did not come up"
+suite_server sheet --www "$root/tileserver/www"
 KEY=1   # 干坝塘尾矿库: a boundary, every category, directed and undirected lines
 
 echo "# /api/ponds/{id}/geojson"
@@ -141,15 +137,6 @@ echo "# the sheet in a browser, printed to PDF"
 if ! command -v pdfinfo >/dev/null; then
 	not_ok "the browser test needs pdfinfo/pdftotext (poppler-utils): make test installs them"
 else
-	browser_ready
-	mkdir -p "$shots"
-	PGDATABASE=$db node "$root/tests/browser/sheet.test.mjs" "$HTTP_URL" "$shots" "$KEY" "$empty" \
-		| tee "$HTTP_WORK/browser.out"
-	HTTP_PASSES=$((HTTP_PASSES + $(grep -c '^ok ' "$HTTP_WORK/browser.out")))
-	HTTP_FAILS=$((HTTP_FAILS + $(grep -c '^not ok ' "$HTTP_WORK/browser.out")))
-	grep -qE '^[0-9]+ passed, 0 failed$' "$HTTP_WORK/browser.out" || not_ok "the browser test ran to its end"
+	suite_browser sheet.test.mjs "$KEY" "$empty"
 fi
-http_stop
-[ -s "$HTTP_ERR" ] && { echo "# the server's stderr:"; sed 's/^/#   /' "$HTTP_ERR"; }
-dropdb --if-exists "$db"
-http_finish
+suite_end

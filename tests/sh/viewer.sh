@@ -5,17 +5,14 @@
 # tests/browser/screenshots/ for a person to look at.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib/http.sh"
+. "$here/../lib/suite.sh"
 root=$(cd "$here/../.." && pwd)
 db=viewer_db
 shots=$root/tests/browser/screenshots
-trap 'http_cleanup' EXIT
-trap 'exit 1' INT TERM HUP
 
 browser_ready
 
-dropdb --if-exists "$db" || die "dropdb"
-createdb -T tailings_sample "$db" || die "createdb"
+suite_begin "$db"
 # a base map served by the test itself (tests/browser/viewer.test.mjs listens on this port)
 basemap_port=$(http_free_port) || die "no free port for the base map"
 basemap=()
@@ -25,12 +22,7 @@ if "$TAILINGS_TILESERVER" --help 2>&1 | grep -q -- '--basemap'; then
 else
 	echo "# this tile server has no --basemap: the base map checks fail"
 fi
-http_start viewer --db "$(http_conninfo "$db")" --www "$root/tileserver/www" "${basemap[@]}"
-http_wait_health || die "the server did not come up"
+suite_server viewer --www "$root/tileserver/www" "${basemap[@]}"
 rm -f "$shots"/viewer-*.png   # this suite's own screenshots only (the sheet and history suites leave theirs)
-PGDATABASE=$db BASEMAP_PORT=$basemap_port node "$root/tests/browser/viewer.test.mjs" "$HTTP_URL" "$shots"
-rc=$?
-http_stop
-[ -s "$HTTP_ERR" ] && { echo "# the server's stderr:"; sed 's/^/#   /' "$HTTP_ERR"; }
-dropdb --if-exists "$db"
-exit $rc
+BASEMAP_PORT=$basemap_port suite_browser viewer.test.mjs
+suite_end

@@ -6,23 +6,15 @@
 # (history-*.png) are left in tests/browser/screenshots/ for a person to look at.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib/http.sh"
+. "$here/../lib/suite.sh"
 root=$(cd "$here/../.." && pwd)
 db=viewer_history_db
 shots=$root/tests/browser/screenshots
-trap 'http_cleanup' EXIT
-trap 'exit 1' INT TERM HUP
 
 browser_ready
 
-dropdb --if-exists "$db" || die "dropdb"
-createdb -T tailings_sample "$db" || die "createdb"
-http_start viewer --db "$(http_conninfo "$db")" --www "$root/tileserver/www"
-http_wait_health || die "the server did not come up"
+suite_begin "$db"
+suite_server viewer --www "$root/tileserver/www"
 rm -f "$shots"/history-*.png
-PGDATABASE=$db node "$root/tests/browser/history.test.mjs" "$HTTP_URL" "$shots"
-rc=$?
-http_stop
-[ -s "$HTTP_ERR" ] && { echo "# the server's stderr:"; sed 's/^/#   /' "$HTTP_ERR"; }
-dropdb --if-exists "$db"
-exit $rc
+suite_browser history.test.mjs
+suite_end
