@@ -4,7 +4,7 @@
 //   node history.test.mjs BASE_URL SCREENSHOT_DIR
 // Prints TAP-like lines and "N passed, N failed"; exits 1 on any failure.
 import { join } from 'node:path';
-import { args, check, finish, launch, sql } from './lib.mjs';
+import { args, check, finish, KEY_POND_NAME, launch, sql } from './lib.mjs';
 
 const { base, shots } = args('history.test.mjs');
 
@@ -25,8 +25,9 @@ async function moment() {
   return s;
 }
 
-const KEY_POND = 1;
-const pond = (await getJSON('/api/ponds')).find(p => p.id === KEY_POND);
+const pond = (await getJSON('/api/ponds')).find(p => p.name === KEY_POND_NAME);
+if (!pond) { console.error(`no pond named ${KEY_POND_NAME} in /api/ponds`); process.exit(1); }
+const KEY_POND = pond.id;
 // the element clicked: a point of the key pond inside two or more of its areas (1#溢洪塔, the
 // spillway tower, in the pond, its liner and its closure cover)
 const [clickId, clickLabel, clickName, clickLon, clickLat] = rows(`

@@ -16,6 +16,10 @@ export function args(script) {
   return { base, shots };
 }
 
+// the sample's key pond (a boundary, every category, directed and undirected lines): the tests
+// find it by this name, its id from the API
+export const KEY_POND_NAME = '干坝塘尾矿库';
+
 export const tally = { passed: 0, failed: 0 };
 export function check(desc, cond, detail = '') {
   if (cond) { tally.passed++; console.log(`ok - ${desc}`); }

@@ -6,22 +6,27 @@
 import { createServer } from 'node:http';
 import { deflateSync } from 'node:zlib';
 import { join } from 'node:path';
-import { args, check, finish, launch, sql } from './lib.mjs';
+import { args, check, finish, KEY_POND_NAME, launch, sql } from './lib.mjs';
 
 const { base, shots } = args('viewer.test.mjs');
 
 const getJSON = async path => (await fetch(base + path)).json();
 
-// the key pond: 干坝塘, with its drawn boundary; a point element of it that nothing else covers
-const KEY_POND = 1;
-const pond = (await getJSON('/api/ponds')).find(p => p.id === KEY_POND);
+// the key pond: 干坝塘, with its drawn boundary (found by name); a point element of it that nothing else covers
+const ponds = await getJSON('/api/ponds');
+const pond = ponds.find(p => p.name === KEY_POND_NAME);
+if (!pond) { console.error(`no pond named ${KEY_POND_NAME} in /api/ponds`); process.exit(1); }
+const KEY_POND = pond.id;
+// the overview's counts, from the database
+const [N_PONDS, N_LEVEL2, N_LEVEL3, N_COMPLETE] = sql(`SELECT count(*), count(*) FILTER (WHERE supervision_level = 2),
+  count(*) FILTER (WHERE supervision_level = 3), count(*) FILTER (WHERE tailings.completeness(id) >= 1) FROM tailings.pond`)
+  .split('\t').map(Number);
 const [elId, elKind, elLabel, elName, elLon, elLat] = sql(`
   SELECT e.id, e.kind, tailings.label(e.kind, 'zh'), e.name, ST_X(e.geom), ST_Y(e.geom)
     FROM tailings.element e
    WHERE e.pond_id = ${KEY_POND} AND GeometryType(e.geom) = 'POINT' AND e.kind::text = 'gw_monitoring_well'
    ORDER BY e.id LIMIT 1`).split('\t');
 const rules = await getJSON(`/api/ponds/${KEY_POND}/completeness`);
-const ponds = await getJSON('/api/ponds');
 
 // ---------------------------------------------------------------------------
 // a local XYZ raster base map: every tile one distinctive colour (served when viewer.sh started
@@ -150,11 +155,12 @@ try {
   check('the URL keeps the view (#zoom/lat/lon)', /^#15(\.\d+)?\/26\.6\d*\/101\.7\d*/.test(new URL(page.url()).hash), page.url());
   check('a scale bar is shown', await page.locator('.maplibregl-ctrl-scale').isVisible());
   check('the legend lists the 9 categories', (await page.locator('#legend-categories .legend-cat').count()) === 9);
-  check('the overview counts the 40 ponds', (await page.locator('[data-count="total"] b').textContent()) === '40');
-  check('the overview counts 8 level-2 and 32 level-3 ponds',
-    (await page.locator('[data-count="level-2"] b').textContent()) === '8' &&
-    (await page.locator('[data-count="level-3"] b').textContent()) === '32');
-  check('the overview counts 14 complete maps', (await page.locator('[data-count="complete"] b').textContent()) === '14/40');
+  check(`the overview counts the ${N_PONDS} ponds`, (await page.locator('[data-count="total"] b').textContent()) === `${N_PONDS}`);
+  check(`the overview counts ${N_LEVEL2} level-2 and ${N_LEVEL3} level-3 ponds`,
+    (await page.locator('[data-count="level-2"] b').textContent()) === `${N_LEVEL2}` &&
+    (await page.locator('[data-count="level-3"] b').textContent()) === `${N_LEVEL3}`);
+  check(`the overview counts ${N_COMPLETE} complete maps`,
+    (await page.locator('[data-count="complete"] b').textContent()) === `${N_COMPLETE}/${N_PONDS}`);
 
   // --- flow arrows point the way the line runs (the flow): one arrow of the server's sprite on a
   // known line, far from the data, read back from the pixels
@@ -316,7 +322,7 @@ try {
   // --- the overview list sorts by score and flies to a pond
   await page.locator('#ponds th[data-sort="score"] button').click();   // already by score ascending: now descending
   const scores = await page.locator('#ponds tbody td[data-score]').evaluateAll(tds => tds.map(td => Number(td.dataset.score)));
-  check('the pond list sorts by score', scores.length === 40 && scores.every((s, i) => i === 0 || scores[i - 1] >= s),
+  check('the pond list sorts by score', scores.length === N_PONDS && scores.every((s, i) => i === 0 || scores[i - 1] >= s),
     scores.join(','));
   const other = (await getJSON('/api/ponds')).find(p => p.code === '510421-001') || (await getJSON('/api/ponds'))[10];
   await page.locator(`#ponds tbody tr[data-pond="${other.id}"]`).click();
@@ -343,9 +349,9 @@ try {
   const want = all.filter(p => [p.code, p.name, p.enterprise].some(v => v.includes('510421'))).length;
   await page.locator('#filter').fill('510421');
   const rows = await page.locator('#ponds tbody tr').count();
-  check(`the filter 510421 keeps the ${want} ponds of 米易县`, rows === want && want > 0 && want < 40, `${rows} rows`);
+  check(`the filter 510421 keeps the ${want} ponds of 米易县`, rows === want && want > 0 && want < N_PONDS, `${rows} rows`);
   await page.locator('#filter').fill('');
-  check('... and clearing it shows all 40', (await page.locator('#ponds tbody tr').count()) === 40);
+  check(`... and clearing it shows all ${N_PONDS}`, (await page.locator('#ponds tbody tr').count()) === N_PONDS);
 
   // --- back to the key pond; the date control shows the map as it was
   await page.evaluate(([lon, lat]) => window.tailingsViewer.map.jumpTo({ center: [lon, lat], zoom: 15 }), [pond.lon, pond.lat]);
@@ -443,7 +449,7 @@ try {
   check('the English switch translates the interface', (await page.title()) === 'Tailings One-Map' &&
     (await page.locator('#legend h2').textContent()) === 'Legend');
   check('... and the legend', (await page.locator('#legend-categories').textContent()).includes('Groundwater monitoring'));
-  await page.locator('#ponds tbody tr[data-pond="1"]').click();
+  await page.locator(`#ponds tbody tr[data-pond="${KEY_POND}"]`).click();
   const english = await page.waitForFunction(() => {
     const t = document.querySelector('#panel .rules')?.textContent || '';
     return /required/.test(t) && t;
@@ -520,7 +526,7 @@ try {
     const bandOfScore = s => [...bandsMeta].sort((a, b) => b.floor - a.floor).find(b => s >= b.floor).code;
     const rowBands = await page.locator('#ponds tbody td[data-band]').evaluateAll(tds => tds.map(td =>
       [Number(td.closest('tr').dataset.pond), td.dataset.band, td.querySelector('[data-band]')?.dataset.band]));
-    check('each row carries its band\'s symbol, the band the map uses', rowBands.length === 40 &&
+    check('each row carries its band\'s symbol, the band the map uses', rowBands.length === N_PONDS &&
       rowBands.every(([id, b, sym]) => b === bandOfScore(ponds.find(p => p.id === id).score) && sym === b), JSON.stringify(rowBands.slice(0, 3)));
   } else check('each row carries its band\'s symbol (the style has no tailings:bands metadata)', false);
 
@@ -601,7 +607,7 @@ try {
   check('... and 图件完整 narrows it to the complete ones', (await rowsShown()) === ponds.filter(p => p.level === 2 && p.score >= 1).length);
   await page.locator('[data-count="complete"]').click();
   await level2.click();
-  check('a second click lifts the filter', (await rowsShown()) === 40 && (await level2.getAttribute('aria-pressed')) === 'false' &&
+  check('a second click lifts the filter', (await rowsShown()) === N_PONDS && (await level2.getAttribute('aria-pressed')) === 'false' &&
     (await page.locator('[data-count="total"]').getAttribute('aria-pressed')) === 'true');
 
   // --- sort headers: buttons, operable by keyboard, with aria-sort
@@ -736,9 +742,9 @@ try {
     const names = new Set(m.queryRenderedFeatures({ layers: labels }).map(f => f.properties.name));
     return { out, names: names.size, hash: location.hash };
   });
-  check('the first view shows all 40 ponds', firstView.out.length === 0, `outside: ${firstView.out.join(', ')}`);
+  check(`the first view shows all ${N_PONDS} ponds`, firstView.out.length === 0, `outside: ${firstView.out.join(', ')}`);
   check('... and the URL then keeps that view', /^#\d/.test(firstView.hash), firstView.hash);
-  check('at the city view (1280x800) all 40 pond names are drawn', firstView.names === 40, `${firstView.names} names`);
+  check(`at the city view (1280x800) all ${N_PONDS} pond names are drawn`, firstView.names === N_PONDS, `${firstView.names} names`);
   await desk.screenshot({ path: join(shots, 'viewer-city.png') });
   await desk.close();
 

@@ -18,7 +18,10 @@ empty=$(q -d "$db" -c "INSERT INTO tailings.pond (code, name, enterprise, county
 	VALUES ('510421-T01', '测试空库', '测试企业', '510421', 3, 'in_use', ST_SetSRID(ST_MakePoint(101.9, 26.9), 4490))
 	RETURNING id") || die "insert the empty pond"
 suite_server sheet --www "$root/tileserver/www"
-KEY=1   # 干坝塘尾矿库: a boundary, every category, directed and undirected lines
+# the key pond, by name (tests/browser/lib.mjs's KEY_POND_NAME): a boundary, every category,
+# directed and undirected lines
+KEY=$(q -d "$db" -c "SELECT id FROM tailings.pond WHERE name = '干坝塘尾矿库'")
+[ -n "$KEY" ] || die "no pond named 干坝塘尾矿库"
 
 echo "# /api/ponds/{id}/geojson"
 fetch /api/ponds/$KEY/geojson
@@ -97,11 +100,11 @@ expect_eq "GeoJSON of a pond with nothing drawn: 200, no features" \
 fetch /api/ponds/999999/geojson
 expect_eq "GeoJSON of an unknown pond: 404" "$ST" 404
 expect_eq "GeoJSON of an unknown pond: a JSON error" "$(json_q "$BODY" 'd["error"]')" "no such pond"
-for p in /api/ponds/abc/geojson /api/ponds/-1/geojson /api/ponds/1x/geojson "/api/ponds/1/geojson?lang=fr"; do
+for p in /api/ponds/abc/geojson /api/ponds/-1/geojson /api/ponds/1x/geojson "/api/ponds/$KEY/geojson?lang=fr"; do
 	fetch "$p"
 	expect_eq "GET $p: 400 with a JSON error" "$ST $(json_q "$BODY" '"error" in d')" "400 true"
 done
-fetch /api/ponds/1/geojson/more
+fetch /api/ponds/$KEY/geojson/more
 expect_eq "below the GeoJSON: 404" "$ST" 404
 
 echo "# /sheet/{id}"
@@ -116,12 +119,12 @@ fetch "/sheet/$KEY?lang=en"
 expect_eq "/sheet/$KEY?lang=en: 200" "$ST" 200
 fetch /sheet/999999
 expect_eq "/sheet of an unknown pond: 404 with a JSON error" "$ST $(json_q "$BODY" 'd["error"]')" "404 no such pond"
-for p in /sheet/abc /sheet/ /sheet/-3 /sheet/12345678901234567890 "/sheet/1?lang=de"; do
+for p in /sheet/abc /sheet/ /sheet/-3 /sheet/12345678901234567890 "/sheet/$KEY?lang=de"; do
 	fetch "$p"
 	expect_eq "GET $p: 400 with a JSON error" "$ST $(json_q "$BODY" '"error" in d')" "400 true"
 done
-fetch /sheet/1/2
-expect_eq "/sheet/1/2: 404" "$ST" 404
+fetch /sheet/$KEY/2
+expect_eq "/sheet/$KEY/2: 404" "$ST" 404
 for f in sheet.js:text/javascript sheet.css:text/css counties.js:text/javascript; do
 	fetch "/${f%%:*}"
 	expect_match "/${f%%:*}: 200 ${f#*:}" "$ST $(hdr Content-Type)" "^200 ${f#*:}"
