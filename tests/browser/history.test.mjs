@@ -4,7 +4,7 @@
 //   node history.test.mjs BASE_URL SCREENSHOT_DIR
 // Prints TAP-like lines and "N passed, N failed"; exits 1 on any failure.
 import { join } from 'node:path';
-import { args, check, finish, KEY_POND_NAME, launch, sql } from './lib.mjs';
+import { addTestPixels, args, check, finish, KEY_POND_NAME, launch, sql } from './lib.mjs';
 
 const { base, shots } = args('history.test.mjs');
 
@@ -62,18 +62,7 @@ try {
     if (r.failure()?.errorText !== 'net::ERR_ABORTED') errors.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
   });
   page.on('response', r => { if (r.status() >= 400) errors.push(`HTTP ${r.status()}: ${r.url()}`); });
-  await page.addInitScript(() => {
-    window.testPixels = async data => {
-      const img = new Image();
-      img.src = `data:image/png;base64,${data}`;
-      await img.decode();
-      const c = document.createElement('canvas');
-      c.width = img.width; c.height = img.height;
-      const g = c.getContext('2d');
-      g.drawImage(img, 0, 0);
-      return { width: c.width, height: c.height, px: g.getImageData(0, 0, c.width, c.height).data };
-    };
-  });
+  await addTestPixels(page);
   const settle = () => page.waitForFunction(() => {
     const v = window.tailingsViewer;
     return v && v.map.loaded() && v.map.areTilesLoaded() && !v.map.isMoving();

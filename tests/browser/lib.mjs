@@ -37,6 +37,21 @@ export const launch = () => chromium.launch({
     '--disable-quic'],
 });
 
+// window.testPixels(base64 PNG) in every page of PAGE: the image decoded in the page, { width, height, px }
+// (the map canvas as the user sees it, from a screenshot)
+export const addTestPixels = page => page.addInitScript(() => {
+  window.testPixels = async data => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${data}`;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width; c.height = img.height;
+    const g = c.getContext('2d');
+    g.drawImage(img, 0, 0);
+    return { width: c.width, height: c.height, px: g.getImageData(0, 0, c.width, c.height).data };
+  };
+});
+
 // the summary line, and the exit status: 1 on any failed check (or when the run did not finish)
 export function finish(ranToEnd = true) {
   console.log(`${tally.passed} passed, ${tally.failed} failed`);

@@ -6,7 +6,7 @@
 import { createServer } from 'node:http';
 import { deflateSync } from 'node:zlib';
 import { join } from 'node:path';
-import { args, check, finish, KEY_POND_NAME, launch, sql } from './lib.mjs';
+import { addTestPixels, args, check, finish, KEY_POND_NAME, launch, sql } from './lib.mjs';
 
 const { base, shots } = args('viewer.test.mjs');
 
@@ -93,18 +93,7 @@ try {
   }, null, { timeout: 30000 }).then(() => page.waitForTimeout(300));
   // share of the map's pixels that are not the plain background, and how many distinct colours
   // the map canvas as the user sees it (a screenshot, decoded in the page): { width, height, px }
-  await page.addInitScript(() => {
-    window.testPixels = async data => {
-      const img = new Image();
-      img.src = `data:image/png;base64,${data}`;
-      await img.decode();
-      const c = document.createElement('canvas');
-      c.width = img.width; c.height = img.height;
-      const g = c.getContext('2d');
-      g.drawImage(img, 0, 0);
-      return { width: c.width, height: c.height, px: g.getImageData(0, 0, c.width, c.height).data };
-    };
-  });
+  await addTestPixels(page);
   const mapShot = async () => (await page.locator('#map canvas').screenshot()).toString('base64');
   const inked = async () => {
     const png = await mapShot();
