@@ -89,7 +89,9 @@ suite_browser() {   # suite_browser SCRIPT [ARGS...]
 }
 
 knows() {   # knows FLAG: the binary has --FLAG (suites run against older binaries leave out what they lack)
-	"$TAILINGS_TILESERVER" --help 2>/dev/null | grep -q -- "--$1 "
+	# (the usage read once and whole: grep -q would leave the server writing into a closed pipe)
+	[ -n "${SUITE_USAGE:-}" ] || SUITE_USAGE=$("$TAILINGS_TILESERVER" --help 2>/dev/null)
+	grep -q -- "--$1 " <<<"$SUITE_USAGE"
 }
 opt() {   # opt FLAG VALUE: "--FLAG VALUE" when the binary knows it (words on stdout)
 	if knows "$1"; then echo "--$1 $2"; fi
