@@ -21,8 +21,6 @@ trap 'exit 1' INT TERM HUP
 dropdb --if-exists "$db" || die "dropdb"
 createdb -T tailings_sample "$db" || die "createdb"
 conninfo=$(http_conninfo "$db")
-knows() { "$TAILINGS_TILESERVER" --help 2>/dev/null | grep -q -- "--$1 "; }
-opt() { if knows "$1"; then echo "--$1 $2"; fi; }
 
 www=$HTTP_WORK/hy-www
 rm -rf "$www"

@@ -25,12 +25,6 @@ createdb -T tailings_sample "$db" || die "createdb"
 conninfo=$(http_conninfo "$db")
 T=/tiles/all/14/12824/6942.mvt
 
-knows() {   # knows FLAG: the binary has --FLAG
-	"$TAILINGS_TILESERVER" --help 2>/dev/null | grep -q -- "--$1 "
-}
-opt() {   # opt FLAG VALUE: "--FLAG VALUE" when the binary knows it (words on stdout)
-	if knows "$1"; then echo "--$1 $2"; fi
-}
 wait_file() {   # wait_file FILE SECONDS
 	local i
 	for ((i = 0; i < $2 * 10; i++)); do [ -e "$1" ] && return 0; sleep 0.1; done
