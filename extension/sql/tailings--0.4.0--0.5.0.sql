@@ -70,7 +70,7 @@ BEGIN
 	PERFORM set_config('tailings.tracking', 'off', true);
 	UPDATE requirement
 	   SET description_en = replace(description_en, '(办法 Art. ',
-	                                '(MEE Order No. 26 (Measures on Tailings Pollution), Art. ')
+	                                '(MEE Order No. 26, Measures on Tailings Pollution, Art. ')
 	 WHERE builtin AND description_en LIKE '%(办法 Art. %';
 	PERFORM set_config('tailings.tracking', 'on', true);
 END
@@ -144,6 +144,11 @@ BEGIN
 	g := CASE WHEN NEW.geom IS NOT NULL AND ST_NumGeometries(NEW.geom) = 1
 	          THEN ST_GeometryN(NEW.geom, 1) ELSE NEW.geom END;
 	IF TG_OP = 'INSERT' THEN
+		IF coalesce(NEW.kind, NEW.kind_label) IS NULL THEN
+			RAISE EXCEPTION 'null value in column "kind" of relation "%" violates not-null constraint', TG_TABLE_NAME
+				USING ERRCODE = 'not_null_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'kind',
+				      HINT = 'Give kind as its code (gw_monitoring_well) or its Chinese label (地下水监视井).';
+		END IF;
 		IF NEW.id IS NULL THEN
 			INSERT INTO tailings.element (pond_id, kind, geom, name, source, accuracy_m,
 			                              surveyed_on, verified_on, attrs)
