@@ -12,6 +12,7 @@ root=$(cd "$here/../.." && pwd)
 . "$here/../lib/http.sh"
 work=${TAILINGS_TEST_WORK:?}/qgis_views
 mkdir -p "$work"
+chmod 700 "$work"   # QGIS's XDG_RUNTIME_DIR
 
 if ! QT_QPA_PLATFORM=offscreen /usr/bin/python3 -c 'import qgis.core' 2>/dev/null; then
 	echo "# SKIP QGIS: python3-qgis is not installed (apt-get install python3-qgis; tests/lib/deps.sh test)"
@@ -39,13 +40,13 @@ echo "# the change log has each edit, as for the table"
 q -d "$db" -F ' ' -c "SELECT id, op, changed, moved_m, coalesce(new_row->>'name', old_row->>'name')
 	FROM tailings.change_log WHERE id > $log_before ORDER BY id" | sed 's/^/    /'
 expect_eq "the log: the insert, the move and rename, the delete, all of tailings.element" \
-	"$(q -d "$db" -c "SELECT string_agg(op || coalesce('(' || array_to_string(changed, ',') || ')', ''), ' ' ORDER BY id)
+	"$(q -d "$db" -c "SELECT string_agg(op::text || coalesce('(' || array_to_string(changed, ',') || ')', ''), ' ' ORDER BY id)
 		FROM tailings.change_log WHERE id > $log_before AND table_name = 'tailings.element'") $(q -d "$db" -c "SELECT count(*) FROM tailings.change_log WHERE id > $log_before")" \
 	"I U(geom,name) D 3"
 expect_eq "the insert: a gw_monitoring_well of pond $pond, named, a POINT" \
-	"$(q -d "$db" -c "SELECT new_row->>'kind', new_row->>'pond_id', new_row->>'name', new_row->'geom'->>'type'
+	"$(q -d "$db" -c "SELECT new_row->>'kind', new_row->>'pond_id', new_row->>'name', GeometryType((new_row->>'geom')::geometry)
 		FROM tailings.change_log WHERE id > $log_before AND op = 'I'" -F ' ')" \
-	"gw_monitoring_well $pond QGIS 监视井 JC-Q1 Point"
+	"gw_monitoring_well $pond QGIS 监视井 JC-Q1 POINT"
 expect_eq "the update: renamed and moved some 140 m" \
 	"$(q -d "$db" -c "SELECT new_row->>'name', round(moved_m / 10) * 10 BETWEEN 100 AND 160
 		FROM tailings.change_log WHERE id > $log_before AND op = 'U'" -F ' ')" \
