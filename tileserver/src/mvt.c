@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "vector_tile.pb-c.h"
 
 #define CMD_MOVE_TO 1
@@ -280,19 +281,15 @@ type_name(int type, int geojson, size_t parts)
 }
 
 static void
+put_file(void *sink, const char *bytes, size_t len)
+{
+	fwrite(bytes, 1, len, sink);
+}
+
+static void
 print_json_string(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-	{
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
-	fputc('"', out);
+	json_quote(s, put_file, out);
 }
 
 /* a value, JSON-style (strings quoted) */
