@@ -119,6 +119,57 @@ ring_area2(const Path *p)
 	return a;
 }
 
+/* the paths of a decoded geometry against its type: lines of 2 points, closed rings of some area */
+static int
+check_paths(const Geom *g, int type, MvtReport *r, const char *layer, long fno)
+{
+	int			ok = 1;
+	switch (type)
+	{
+		case VECTOR_TILE__TILE__GEOM_TYPE__POINT:
+			break;
+		case VECTOR_TILE__TILE__GEOM_TYPE__LINESTRING:
+			for (size_t p = 0; p < g->npaths; p++)
+				if (g->paths[p].n < 2)
+				{
+					mvt_problem(r, 1, layer, fno, "line %zu has fewer than 2 points", p + 1);
+					ok = 0;
+				}
+			break;
+		case VECTOR_TILE__TILE__GEOM_TYPE__POLYGON:
+			for (size_t p = 0; p < g->npaths; p++)
+			{
+				double		a = ring_area2(&g->paths[p]);
+
+				if (!g->paths[p].closed)
+				{
+					mvt_problem(r, 1, layer, fno, "ring %zu not closed by ClosePath", p + 1);
+					ok = 0;
+				}
+				if (g->paths[p].n < 3)
+				{
+					mvt_problem(r, 1, layer, fno, "ring %zu has fewer than 3 points", p + 1);
+					ok = 0;
+				}
+				else if (a == 0)
+				{
+					mvt_problem(r, 1, layer, fno, "ring %zu has no area", p + 1);
+					ok = 0;
+				}
+				else if (p == 0 && a < 0)
+				{
+					mvt_problem(r, 1, layer, fno, "first ring is not an exterior ring (negative area: wrong winding)");
+					ok = 0;
+				}
+			}
+			break;
+		default:
+			mvt_problem(r, 1, layer, fno, "geometry type UNKNOWN");
+			ok = 0;
+	}
+	return ok;
+}
+
 /* Decode the command stream and check it against the geometry type. */
 static int
 decode_geometry(const Feature *f, Geom *g, MvtReport *r, const char *layer, long fno)
@@ -218,50 +269,7 @@ decode_geometry(const Feature *f, Geom *g, MvtReport *r, const char *layer, long
 		}
 	}
 
-	switch (type)
-	{
-		case VECTOR_TILE__TILE__GEOM_TYPE__POINT:
-			break;
-		case VECTOR_TILE__TILE__GEOM_TYPE__LINESTRING:
-			for (size_t p = 0; p < g->npaths; p++)
-				if (g->paths[p].n < 2)
-				{
-					mvt_problem(r, 1, layer, fno, "line %zu has fewer than 2 points", p + 1);
-					ok = 0;
-				}
-			break;
-		case VECTOR_TILE__TILE__GEOM_TYPE__POLYGON:
-			for (size_t p = 0; p < g->npaths; p++)
-			{
-				double		a = ring_area2(&g->paths[p]);
-
-				if (!g->paths[p].closed)
-				{
-					mvt_problem(r, 1, layer, fno, "ring %zu not closed by ClosePath", p + 1);
-					ok = 0;
-				}
-				if (g->paths[p].n < 3)
-				{
-					mvt_problem(r, 1, layer, fno, "ring %zu has fewer than 3 points", p + 1);
-					ok = 0;
-				}
-				else if (a == 0)
-				{
-					mvt_problem(r, 1, layer, fno, "ring %zu has no area", p + 1);
-					ok = 0;
-				}
-				else if (p == 0 && a < 0)
-				{
-					mvt_problem(r, 1, layer, fno, "first ring is not an exterior ring (negative area: wrong winding)");
-					ok = 0;
-				}
-			}
-			break;
-		default:
-			mvt_problem(r, 1, layer, fno, "geometry type UNKNOWN");
-			ok = 0;
-	}
-	return ok;
+	return check_paths(g, type, r, layer, fno) && ok;
 }
 
 static const char *
