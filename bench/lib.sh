@@ -9,9 +9,9 @@ bench_port=
 for p in $(shuf -i 20000-32000 -n 20); do
 	if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && [ ! -e "/tmp/.s.PGSQL.$p" ]; then bench_port=$p; break; fi
 done
-bench_cleanup() { tests/lib/cluster.sh stop "$bench_work/pg"; rm -rf "$bench_work"; }
+bench_cleanup() { scripts/cluster.sh stop "$bench_work/pg"; rm -rf "$bench_work"; }
 trap bench_cleanup EXIT
-tests/lib/cluster.sh start "$bench_work/pg" "$bench_port"
+scripts/cluster.sh start "$bench_work/pg" "$bench_port"
 export PGHOST=$bench_work/pg/sock PGPORT=$bench_port PGUSER=postgres PGDATABASE=postgres
 export PGOPTIONS="-c client_min_messages=warning"
 

@@ -26,7 +26,7 @@ done
 [ -n "$port" ] || { echo "no free port found" >&2; exit 1; }
 
 cleanup() {
-	tests/lib/cluster.sh stop "$work/pg"
+	scripts/cluster.sh stop "$work/pg"
 	if [ $keep = 0 ] && [ "$failed" = 0 ]; then rm -rf "$work"; else echo "outputs kept in $work"; fi
 }
 passed=0
@@ -34,7 +34,7 @@ failed=0
 trap cleanup EXIT
 
 echo "== starting a throwaway cluster on port $port"
-tests/lib/cluster.sh start "$work/pg" "$port" || { echo "0 passed, 1 failed"; failed=1; exit 1; }
+scripts/cluster.sh start "$work/pg" "$port" || { echo "0 passed, 1 failed"; failed=1; exit 1; }
 export PGHOST=$work/pg/sock PGPORT=$port PGUSER=postgres PGDATABASE=postgres
 export PGOPTIONS="-c client_min_messages=warning"
 export TAILINGS_MVTCHECK=$root/tileserver/build/tailings-mvtcheck

@@ -208,7 +208,7 @@ tl_geometry_fits(PG_FUNCTION_ARGS)
 	ereport(ERROR,
 			(errcode(ERRCODE_CHECK_VIOLATION),
 			 errmsg("a %s geometry cannot represent element kind %s (%s)",
-					type, k->code, tl_cstring(k->label_zh)),
+					type, k->code, tl_cstring(tl_english(NULL) ? k->label_en : k->label_zh)),
 			 errdetail("Kind %s takes %s geometries, or their MULTI forms.",
 					   k->code, allowed_in_words(k->geom))));
 	PG_RETURN_BOOL(false);		/* keep compiler quiet */

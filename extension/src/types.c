@@ -166,10 +166,12 @@ refuse_long_input(const char *s, const char *type)
 
 /*
  * Hint naming up to three closest codes.  Entries are given as parallel
- * arrays of codes and labels.  Returns NULL when nothing is close.
+ * arrays of codes, labels (Chinese, matched against the input) and the labels
+ * shown (in tailings.language).  Returns NULL when nothing is close.
  */
 static char *
-closest_hint(const char *in, const char *const *codes, const char *const *labels, int n)
+closest_hint(const char *in, const char *const *codes, const char *const *labels,
+			 const char *const *shown, int n)
 {
 	int			best[MAX_SUGGESTIONS];
 	int			bestd[MAX_SUGGESTIONS];
@@ -212,7 +214,7 @@ closest_hint(const char *in, const char *const *codes, const char *const *labels
 	{
 		if (i > 0)
 			appendStringInfoString(&buf, i == nbest - 1 ? " or " : ", ");
-		appendStringInfo(&buf, "\"%s\" (%s)", codes[best[i]], tl_cstring(labels[best[i]]));
+		appendStringInfo(&buf, "\"%s\" (%s)", codes[best[i]], tl_cstring(shown[best[i]]));
 	}
 	appendStringInfoChar(&buf, '?');
 	return buf.data;
@@ -225,6 +227,7 @@ tl_parse_kind(const char *s)
 	const TlKind *k;
 	const char *codes[TL_N_KINDS];
 	const char *labels[TL_N_KINDS];
+	const char *shown[TL_N_KINDS];
 	char	   *hint;
 
 	refuse_long_input(s, "element_kind");
@@ -236,8 +239,9 @@ tl_parse_kind(const char *s)
 	{
 		codes[i] = tl_kinds()[i].code;
 		labels[i] = tl_kinds()[i].label_zh;
+		shown[i] = tl_language == TL_LANG_EN ? tl_kinds()[i].label_en : labels[i];
 	}
-	hint = closest_hint(in, codes, labels, TL_N_KINDS);
+	hint = closest_hint(in, codes, labels, shown, TL_N_KINDS);
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("invalid input value for element_kind: \"%s\"", s),
@@ -254,6 +258,7 @@ tl_parse_category(const char *s)
 	const TlCategory *c;
 	const char *codes[TL_N_CATEGORIES];
 	const char *labels[TL_N_CATEGORIES];
+	const char *shown[TL_N_CATEGORIES];
 	char	   *hint;
 	StringInfoData all;
 
@@ -267,9 +272,10 @@ tl_parse_category(const char *s)
 	{
 		codes[i] = tl_categories()[i].code;
 		labels[i] = tl_categories()[i].label_zh;
+		shown[i] = tl_language == TL_LANG_EN ? tl_categories()[i].label_en : labels[i];
 		appendStringInfo(&all, "%s%s", i ? ", " : "", codes[i]);
 	}
-	hint = closest_hint(in, codes, labels, TL_N_CATEGORIES);
+	hint = closest_hint(in, codes, labels, shown, TL_N_CATEGORIES);
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("invalid input value for element_category: \"%s\"", s),

@@ -12,7 +12,7 @@
 --
 -- Safe to run again, and to be run after ALTER EXTENSION tailings UPDATE (new tables and
 -- functions get their grants).  The role is cluster-wide; the grants are for this database:
--- run it in every database the tile server reads.  It is used by make run (tests/lib/run.sh),
+-- run it in every database the tile server reads.  It is used by make run (scripts/run.sh),
 -- by the Docker database image (docker/initdb-tailings.sh) and by the tests
 -- (tests/sh/run_roles.sh, tests/sh/http_events.sh): one definition.
 --

@@ -143,6 +143,41 @@ test_routes(void)
 		  "health and metrics");
 	CHECK(parse("/index.html", NULL).kind == ROUTE_STATIC && parse("/", NULL).kind == ROUTE_STATIC, "static files");
 	CHECK(parse("relative", NULL).kind == ROUTE_BAD, "a path without / is 400");
+	/* the route table: the family of a directory, exact paths, one metric name per endpoint */
+	CHECK(parse("/api/ponds/", NULL).kind == ROUTE_PONDS && parse("/api/pondsx", NULL).kind == ROUTE_STATIC,
+		  "the pond list with a trailing slash; a longer name is a file");
+	CHECK(parse("/sprite.svg", NULL).kind == ROUTE_STATIC && parse("/style.json/x", NULL).kind == ROUTE_STATIC,
+		  "paths beside an endpoint are files");
+	CHECK(parse("/api/compare/x", "from=2025-01-01&to=2025-02-01").kind == ROUTE_STATIC, "compare is one path");
+	CHECK(parse("/tiles/x", NULL).kind == ROUTE_NOT_FOUND, "under /tiles/ without a tile: 404, not a file");
+	CHECK(parse("/api/ponds/x/geojson", NULL).kind == ROUTE_BAD, "a pond id is checked before its sub-resource");
+	CHECK(strcmp(route_name(ROUTE_TILE), "tile") == 0 && strcmp(route_name(ROUTE_BAD), "other") == 0 &&
+		  strcmp(route_name(ROUTE_NOT_FOUND), "other") == 0 && route_pattern(ROUTE_BAD) == NULL,
+		  "metric names of the routes");
+	{
+		int			ok = 1;
+
+		for (int a = ROUTE_BAD + 1; a < ROUTE_COUNT; a++)
+		{
+			ok &= route_pattern((RouteKind) a) != NULL && route_pattern((RouteKind) a)[0] == '/';
+			for (int b = a + 1; b < ROUTE_COUNT; b++)
+				ok &= strcmp(route_name((RouteKind) a), route_name((RouteKind) b)) != 0;
+		}
+		CHECK(ok, "every route has a pattern and its own metric name");
+	}
+}
+
+/* the one JSON string escaper: quotes and backslashes escaped, control characters as \u00XX, UTF-8 kept */
+static void
+test_json_string(void)
+{
+	struct evbuffer *b = evbuffer_new();
+	const char *want = "\"a\\\"b\\\\c\\u0001\\u000a\xe5\xb0\xbe\"";
+
+	style_json_string(b, "a\"b\\c\x01\n\xe5\xb0\xbe");
+	CHECK(evbuffer_get_length(b) == strlen(want) && memcmp(evbuffer_pullup(b, -1), want, strlen(want)) == 0,
+		  "a JSON string escapes quotes, backslashes and control characters");
+	evbuffer_free(b);
 }
 
 /* the connection limits, --public-url and the repeatable --server-name */
@@ -1596,6 +1631,7 @@ int
 main(void)
 {
 	test_routes();
+	test_json_string();
 	test_conf();
 	test_tilemath();
 	test_cache();

@@ -270,3 +270,15 @@ browser_ready() {   # browser_ready: Chromium, node and the viewer's MapLibre th
 		(cd "$root/tests/browser" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in tests/browser failed"
 	fi
 }
+
+# knows FLAG: the server binary ($TAILINGS_TILESERVER) has --FLAG.  The help is read whole before
+# it is searched: `--help | grep -q` can end the pipe while the server still writes, and under
+# pipefail the SIGPIPE then reads as "no such flag".
+knows() {
+	local help
+	help=$("$TAILINGS_TILESERVER" --help 2>/dev/null)
+	grep -q -- "--$1 " <<<"$help"
+}
+opt() {   # opt FLAG VALUE: "--FLAG VALUE" when the binary knows the flag (words on stdout), else nothing
+	if knows "$1"; then echo "--$1 $2"; fi
+}

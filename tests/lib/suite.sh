@@ -11,7 +11,6 @@
 #   suite_browser SCRIPT [ARGS...] run tests/browser/SCRIPT (node, PGDATABASE=$db) against the server
 #                                  with the screenshot directory; its checks join the tally; then
 #                                  stop the server and show its stderr
-#   knows FLAG / opt FLAG VALUE    the server binary has --FLAG / "--FLAG VALUE" when it has
 #   streams                        how many change streams /health counts
 #
 #   wait_until SECONDS COMMAND...  run COMMAND every 0.1 s until it succeeds; 1 at the deadline
@@ -88,14 +87,6 @@ suite_browser() {   # suite_browser SCRIPT [ARGS...]
 	if [ -s "$HTTP_ERR" ]; then echo "# the server's stderr:"; sed 's/^/#   /' "$HTTP_ERR"; fi
 }
 
-knows() {   # knows FLAG: the binary has --FLAG (suites run against older binaries leave out what they lack)
-	# (the usage read once and whole: grep -q would leave the server writing into a closed pipe)
-	[ -n "${SUITE_USAGE:-}" ] || SUITE_USAGE=$("$TAILINGS_TILESERVER" --help 2>/dev/null)
-	grep -q -- "--$1 " <<<"$SUITE_USAGE"
-}
-opt() {   # opt FLAG VALUE: "--FLAG VALUE" when the binary knows it (words on stdout)
-	if knows "$1"; then echo "--$1 $2"; fi
-}
 streams() { curl -s --max-time 5 "$HTTP_URL/health" | sed -n 's/.*"event_streams":\([0-9]*\).*/\1/p'; }
 
 wait_until() {   # wait_until SECONDS COMMAND...

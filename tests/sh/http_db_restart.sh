@@ -15,7 +15,7 @@ cluster_up() { psql -X -At -d postgres -c 'SELECT 1' >/dev/null 2>&1; }
 ensure_cluster() {
 	cluster_up && return 0
 	echo "# restarting the test cluster in $pgdir"
-	"$http_root/tests/lib/cluster.sh" start "$pgdir" "$PGPORT" || return 1
+	"$http_root/scripts/cluster.sh" start "$pgdir" "$PGPORT" || return 1
 	for _ in $(seq 100); do cluster_up && return 0; sleep 0.1; done
 	return 1
 }
@@ -39,7 +39,7 @@ r0=$(metric tailings_db_reconnects_total)
 expect_eq "metrics: the database up" "$(metric tailings_db_up)" 1
 
 echo "# stopping the cluster"
-"$http_root/tests/lib/cluster.sh" stop "$pgdir"
+"$http_root/scripts/cluster.sh" stop "$pgdir"
 check "the cluster is down" eval '! cluster_up'
 t_down=$(date +%s)
 
@@ -88,7 +88,7 @@ check "database down: the server still runs" kill -0 "$HTTP_PID"
 while [ $(($(date +%s) - t_down)) -lt 4 ]; do sleep 0.2; done
 
 echo "# restarting the cluster"
-"$http_root/tests/lib/cluster.sh" start "$pgdir" "$PGPORT" || die "the cluster did not restart"
+"$http_root/scripts/cluster.sh" start "$pgdir" "$PGPORT" || die "the cluster did not restart"
 t_up=$(date +%s%N)
 wait_status /health 200 10
 expect_eq "database back: /health 200 within 10 s ($((($(date +%s%N) - t_up) / 1000000)) ms)" "$ST" 200
@@ -139,9 +139,9 @@ check "database back: an UPDATE invalidates the tile within 1 s" wait_new_etag "
 # a second outage with no request while the database is away: after it, the
 # pooled connections that saw nothing must not fail requests either
 echo "# a second outage, no requests meanwhile"
-"$http_root/tests/lib/cluster.sh" stop "$pgdir"
+"$http_root/scripts/cluster.sh" stop "$pgdir"
 sleep 1
-"$http_root/tests/lib/cluster.sh" start "$pgdir" "$PGPORT" || die "the cluster did not restart"
+"$http_root/scripts/cluster.sh" start "$pgdir" "$PGPORT" || die "the cluster did not restart"
 wait_until 10 listening
 expect_eq "second outage over: /health 200" "$ST" 200
 "$PY" "$HTTP_CLIENT" burst "$HTTP_PORT" 8 /api/ponds >"$HTTP_WORK/burst2.txt"

@@ -72,14 +72,17 @@ check "metrics count the events sent" test "$(metric tailings_events_sent_total)
 echo "# the catalog"
 fetch /api/catalog
 expect_eq "/api/catalog: 200" "$ST" 200
-want=$(q -d "$db" -c "SELECT string_agg(c.category || ':' || (SELECT string_agg(k.kind::text, ',' ORDER BY k.n)
-  FROM tailings.kinds() WITH ORDINALITY k(kind, category, g, z, e, n) WHERE k.category::text = c.category::text), ';' ORDER BY c.n)
-  FROM tailings.categories() WITH ORDINALITY c(category, z, e, n)")
+want=$(q -d "$db" -c "SELECT string_agg(c.category || ':' || (SELECT string_agg(k.kind::text, ',' ORDER BY k.ordinality)
+  FROM tailings.kinds() WITH ORDINALITY k WHERE k.category::text = c.category::text), ';' ORDER BY c.ordinality)
+  FROM tailings.categories() WITH ORDINALITY c")
 got=$("$PY" -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 print(";".join(c["code"] + ":" + ",".join(k["code"] for k in c["kinds"]) for c in d["categories"]))' "$BODY")
 expect_eq "/api/catalog lists the categories and kinds of SQL's catalog, in order" "$got" "$want"
+expect_eq "/api/catalog's directed kinds are SQL's" \
+	"$(json_q "$BODY" '",".join(k["code"] for c in d["categories"] for k in c["kinds"] if k["directed"])')" \
+	"$(q -d "$db" -c "SELECT string_agg(kind::text, ',' ORDER BY kind) FROM tailings.kinds() WHERE directed")"
 expect_eq "... with Chinese and English labels" "$("$PY" -c '
 import json, sys
 d = json.load(open(sys.argv[1]))

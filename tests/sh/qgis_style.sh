@@ -9,7 +9,7 @@
 #  - GDAL's MVT driver, given the TileJSON as its metadata, types the tile fields:
 #    level, score, pond_id numbers, verified boolean.
 # Skips (with a message, and passes) when python3-qgis or gdal-bin is not installed:
-# tests/lib/deps.sh test installs both.
+# scripts/deps.sh test installs both.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -52,7 +52,7 @@ if QT_QPA_PLATFORM=offscreen /usr/bin/python3 -c 'import qgis.core' 2>/dev/null;
 	sed 's/^/    /' "$HTTP_WORK/qgis.log"
 	grep -v -e XDG_RUNTIME_DIR -e '^$' "$HTTP_WORK/qgis.err" | head -20
 else
-	echo "# SKIP QGIS: python3-qgis is not installed (apt-get install python3-qgis; tests/lib/deps.sh test)"
+	echo "# SKIP QGIS: python3-qgis is not installed (apt-get install python3-qgis; scripts/deps.sh test)"
 fi
 
 echo "# GDAL"
@@ -72,7 +72,7 @@ if command -v ogrinfo >/dev/null; then
 	expect_match "GDAL: groundwater.verified is a boolean" "$(field groundwater verified)" '^Integer\(Boolean\)$'
 	expect_eq "GDAL: groundwater.kind is a string" "$(field groundwater kind)" String
 else
-	echo "# SKIP GDAL: gdal-bin is not installed (apt-get install gdal-bin; tests/lib/deps.sh test)"
+	echo "# SKIP GDAL: gdal-bin is not installed (apt-get install gdal-bin; scripts/deps.sh test)"
 fi
 
 echo "# TileJSON fields are exactly Number, String or Boolean; words go to the description"

@@ -4,7 +4,7 @@
 # role's attributes; a tile server connected as that role answers tiles, the API
 # and the change stream; the role cannot write (INSERT, UPDATE, DELETE, TRUNCATE,
 # CREATE in tailings and public, ALTER ROLE itself, ... each 42501; by default
-# its sessions are read-only, 25006); make run's script (tests/lib/run.sh) on
+# its sessions are read-only, 25006); make run's script (scripts/run.sh) on
 # a throwaway embedded cluster starts the server as that role, and with a
 # superuser's DATABASE_URL warns; docker/compose.yaml holds no password and
 # docker/.env is ignored by git.
@@ -20,7 +20,7 @@ run_pgdir=$HTTP_WORK/run_roles_pg
 cleanup() {
 	http_cleanup
 	if [ -n "$run_pid" ]; then kill -TERM "$run_pid" 2>/dev/null; wait "$run_pid" 2>/dev/null; fi
-	"$root/tests/lib/cluster.sh" stop "$run_pgdir" 2>/dev/null
+	"$root/scripts/cluster.sh" stop "$run_pgdir" 2>/dev/null
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
@@ -124,7 +124,7 @@ expect_eq "... and nothing was created" "$(q -d "$db" -c "SELECT to_regclass('ta
 	AND to_regprocedure('tailings.x()') IS NULL AND to_regnamespace('x') IS NULL
 	AND NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'x') AND NOT EXISTS (SELECT FROM pg_database WHERE datname = 'x')")" t
 
-echo "# make run (tests/lib/run.sh) on a throwaway embedded cluster"
+echo "# make run (scripts/run.sh) on a throwaway embedded cluster"
 lport=$(http_free_port)
 pport=$(http_free_port)
 run_out=$HTTP_WORK/run.out
@@ -132,7 +132,7 @@ run_err=$HTTP_WORK/run.err
 (
 	unset DATABASE_URL PGHOST PGPORT PGUSER PGDATABASE
 	exec env TAILINGS_RUN_PGDIR="$run_pgdir" TAILINGS_PG_PORT="$pport" TAILINGS_LISTEN="127.0.0.1:$lport" \
-		"$root/tests/lib/run.sh" >"$run_out" 2>"$run_err"
+		"$root/scripts/run.sh" >"$run_out" 2>"$run_err"
 ) &
 run_pid=$!
 check "make run is ready (embedded cluster created, sample loaded)" wait_for "$run_out" '^Ready in ' 180
@@ -151,15 +151,15 @@ rc=0
 wait "$run_pid" || rc=$?
 run_pid=
 expect_eq "make run stops on SIGTERM (exit 0)" "$rc" 0
-check "... and stops its cluster" bash -c "! '$root/tests/lib/cluster.sh' status '$run_pgdir'"
+check "... and stops its cluster" bash -c "! '$root/scripts/cluster.sh' status '$run_pgdir'"
 
 echo "# make run with DATABASE_URL"
-run_url() {   # run_url NAME URL: tests/lib/run.sh with DATABASE_URL=URL until it is ready, then SIGTERM
+run_url() {   # run_url NAME URL: scripts/run.sh with DATABASE_URL=URL until it is ready, then SIGTERM
 	local lp
 	lp=$(http_free_port)
 	(
 		unset PGUSER PGDATABASE
-		exec env DATABASE_URL="$2" TAILINGS_LISTEN="127.0.0.1:$lp" "$root/tests/lib/run.sh" \
+		exec env DATABASE_URL="$2" TAILINGS_LISTEN="127.0.0.1:$lp" "$root/scripts/run.sh" \
 			>"$HTTP_WORK/$1.out" 2>"$HTTP_WORK/$1.err"
 	) &
 	run_pid=$!

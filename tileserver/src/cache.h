@@ -25,11 +25,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tailings/contract.h"
 #include "tilemath.h"
 
 /* the buffer of the server's tiles, in tile units out of the extent: a tile's bounds include it */
-#define CACHE_TILE_EXTENT 4096
-#define CACHE_TILE_BUFFER 64
+#define CACHE_TILE_EXTENT TL_TILE_EXTENT
+#define CACHE_TILE_BUFFER TL_TILE_BUFFER
 /* tiles deeper than this are not kept */
 #define CACHE_MAX_ZOOM 30
 

@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "style.h"
+#include "tailings/contract.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -431,7 +432,7 @@ ping_send(Changes *ch)
 	ch->ping_gen++;
 	call->ch = ch;
 	call->gen = ch->ping_gen;
-	snprintf(payload, sizeof payload, "{\"ping\":\"%s\"}", ch->nonce);
+	snprintf(payload, sizeof payload, "{\"" TL_CHANGE_KEY_PING "\":\"%s\"}", ch->nonce);
 	params[0] = ch->channel;
 	params[1] = payload;
 	ch->ping_out = 1;
@@ -549,7 +550,7 @@ changes_notify(Changes *ch, const char *payload)
 	char	   *end;
 	long long	id;
 
-	if ((v = json_member(payload, "\"ping\"")) != NULL)
+	if ((v = json_member(payload, "\"" TL_CHANGE_KEY_PING "\"")) != NULL)
 	{
 		/* ours only: the nonce outstanding, heard once */
 		if (ch->ping_out && !ch->ping_heard && v[0] == '"' && strncmp(v + 1, ch->nonce, 32) == 0 &&
@@ -562,7 +563,7 @@ changes_notify(Changes *ch, const char *payload)
 		return;
 	}
 	ch->st.received++;
-	if ((v = json_member(payload, "\"id\"")) == NULL || *v < '1' || *v > '9')
+	if ((v = json_member(payload, "\"" TL_CHANGE_KEY_ID "\"")) == NULL || *v < '1' || *v > '9')
 	{
 		ch->st.refused++;
 		return;

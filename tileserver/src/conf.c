@@ -613,20 +613,22 @@ conf_default_fonts(void)
 	return dir;
 }
 
-int
-conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out)
+/* the flags of the command line, remembered: they are applied last, so that they win */
+typedef struct Flags
 {
-	const char *flag_values[NOPTIONS] = {0};
-	const char **names = calloc((size_t) argc + 1, sizeof(char *));	/* every --server-name */
-	int			nnames = 0;
+	const char *values[NOPTIONS];
+	const char **names;			/* every --server-name */
+	int			nnames;
 	/* every --basemap, --basemap-name, --basemap-attribution, in order */
-	const Option **bm_opts = calloc((size_t) argc + 1, sizeof(Option *));
-	const char **bm_values = calloc((size_t) argc + 1, sizeof(char *));
-	int			nbm = 0;
-	int			env_basemap = 0;
-	int			rc = 2;
-	const char *config = getenv("TAILINGS_CONFIG");
+	const Option **bm_opts;
+	const char **bm_values;
+	int			nbm;
+	const char *config;
+} Flags;
 
+static void
+conf_defaults(Conf *conf)
+{
 	memset(conf, 0, sizeof(*conf));
 	conf->listen_host = strdup("127.0.0.1");
 	conf->listen_port = 7800;
@@ -643,8 +645,12 @@ conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out
 	conf->max_conns = 0;
 	conf->max_conns_per_ip = 64;
 	conf->max_streams_per_ip = 8;
+}
 
-	/* flags first, remembered; applied last so that they win */
+/* read the command line into fl: 0; 1 after --help; 2 on an error (in err) */
+static int
+read_flags(Flags *fl, int argc, char **argv, char *err, size_t errlen, void *out)
+{
 	for (int i = 1; i < argc; i++)
 	{
 		const char *arg = argv[i];
@@ -656,13 +662,12 @@ conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
 		{
 			conf_usage(out);
-			rc = 1;
-			goto done;
+			return 1;
 		}
 		if (strncmp(arg, "--", 2) != 0)
 		{
 			snprintf(err, errlen, "unexpected argument \"%s\" (see --help)", arg);
-			goto done;
+			return 2;
 		}
 		arg += 2;
 		eq = strchr(arg, '=');
@@ -674,46 +679,43 @@ conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out
 		else
 		{
 			snprintf(err, errlen, "option --%s needs a value", name);
-			goto done;
+			return 2;
 		}
 		if (strcmp(name, "config") == 0)
 		{
-			config = value;
+			fl->config = value;
 			continue;
 		}
 		o = find_option(name);
 		if (o == NULL)
 		{
 			snprintf(err, errlen, "unknown option --%s (see --help)", name);
-			goto done;
+			return 2;
 		}
-		flag_values[o - options] = value;
-		if (o->type == OPT_NAMES && names)
-			names[nnames++] = value;
-		if (IS_BASEMAP_OPT(o->type) && bm_opts && bm_values)
+		fl->values[o - options] = value;
+		if (o->type == OPT_NAMES)
+			fl->names[fl->nnames++] = value;
+		if (IS_BASEMAP_OPT(o->type))
 		{
-			bm_opts[nbm] = o;
-			bm_values[nbm++] = value;
+			fl->bm_opts[fl->nbm] = o;
+			fl->bm_values[fl->nbm++] = value;
 		}
 	}
-	if (names == NULL || bm_opts == NULL || bm_values == NULL)
-	{
-		snprintf(err, errlen, "out of memory");
-		goto done;
-	}
+	return 0;
+}
 
-	if (config)
-	{
-		conf->config_file = strdup(config);
-		if (load_file(conf, config, err, errlen) != 0)
-			goto done;
-	}
+/* the environment's settings, but for those the flags set: 0, or -1 (err) */
+static int
+apply_env(Conf *conf, const Flags *fl, char *err, size_t errlen)
+{
+	int			env_basemap = 0;
+
 	for (size_t i = 0; i < NOPTIONS; i++)
 	{
 		const char *v = getenv(options[i].env);
 
 		/* a flag for the same setting wins: its environment value is not even read */
-		if (v == NULL || *v == '\0' || flag_values[i] != NULL)
+		if (v == NULL || *v == '\0' || fl->values[i] != NULL)
 			continue;
 		/* a list from the environment replaces the config file's */
 		if (options[i].type == OPT_NAMES)
@@ -721,7 +723,7 @@ conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out
 		if (IS_BASEMAP_OPT(options[i].type))
 		{
 			/* flags for base maps replace the environment's base map, which replaces the file's */
-			if (nbm > 0)
+			if (fl->nbm > 0)
 				continue;
 			if (options[i].type == OPT_BASEMAP)
 			{
@@ -731,41 +733,53 @@ conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out
 			else if (!env_basemap)
 			{
 				snprintf(err, errlen, "%s is set but TAILINGS_BASEMAP is not", options[i].env);
-				goto done;
+				return -1;
 			}
 		}
 		if (set_option(conf, &options[i], v, options[i].env, err, errlen) != 0)
-			goto done;
+			return -1;
 	}
+	return 0;
+}
+
+/* the flags' settings: 0, or -1 (err) */
+static int
+apply_flags(Conf *conf, const Flags *fl, char *err, size_t errlen)
+{
+	char		from[80];
+
 	for (size_t i = 0; i < NOPTIONS; i++)
 	{
-		char		from[80];
-
 		snprintf(from, sizeof from, "--%s", options[i].name);
-		if (flag_values[i] == NULL || IS_BASEMAP_OPT(options[i].type))
+		if (fl->values[i] == NULL || IS_BASEMAP_OPT(options[i].type))
 			continue;
 		if (options[i].type == OPT_NAMES)
 		{
 			/* repeated flags add up, and replace the environment's and the file's list */
 			conf_clear_names(conf);
-			for (int n = 0; n < nnames; n++)
-				if (set_option(conf, &options[i], names[n], from, err, errlen) != 0)
-					goto done;
+			for (int n = 0; n < fl->nnames; n++)
+				if (set_option(conf, &options[i], fl->names[n], from, err, errlen) != 0)
+					return -1;
 		}
-		else if (set_option(conf, &options[i], flag_values[i], from, err, errlen) != 0)
-			goto done;
+		else if (set_option(conf, &options[i], fl->values[i], from, err, errlen) != 0)
+			return -1;
 	}
 	/* repeated base map flags in their order: a name or attribution belongs to the --basemap before it */
-	if (nbm > 0)
+	if (fl->nbm > 0)
 		conf_clear_basemaps(conf);
-	for (int n = 0; n < nbm; n++)
+	for (int n = 0; n < fl->nbm; n++)
 	{
-		char		from[80];
-
-		snprintf(from, sizeof from, "--%s", bm_opts[n]->name);
-		if (set_option(conf, bm_opts[n], bm_values[n], from, err, errlen) != 0)
-			goto done;
+		snprintf(from, sizeof from, "--%s", fl->bm_opts[n]->name);
+		if (set_option(conf, fl->bm_opts[n], fl->bm_values[n], from, err, errlen) != 0)
+			return -1;
 	}
+	return 0;
+}
+
+/* what must be set once everything is read: the fonts directory, the database */
+static int
+conf_complete(Conf *conf, char *err, size_t errlen)
+{
 	if (conf->fonts)
 	{
 		struct stat st;
@@ -773,23 +787,53 @@ conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out
 		if (conf->fonts[0] == '\0' || stat(conf->fonts, &st) != 0 || !S_ISDIR(st.st_mode))
 		{
 			snprintf(err, errlen, "fonts: \"%s\" is not a directory", conf->fonts);
-			goto done;
+			return -1;
 		}
 	}
 	else if ((conf->fonts = conf_default_fonts()) == NULL)
 	{
 		snprintf(err, errlen, "out of memory");
-		goto done;
+		return -1;
 	}
 	if (conf->db == NULL || conf->db[0] == '\0')
 	{
 		snprintf(err, errlen, "no database: give --db or set DATABASE_URL");
+		return -1;
+	}
+	return 0;
+}
+
+int
+conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out)
+{
+	Flags		fl = {.config = getenv("TAILINGS_CONFIG")};
+	int			rc = 2;
+
+	conf_defaults(conf);
+	fl.names = calloc((size_t) argc + 1, sizeof(char *));
+	fl.bm_opts = calloc((size_t) argc + 1, sizeof(Option *));
+	fl.bm_values = calloc((size_t) argc + 1, sizeof(char *));
+	if (fl.names == NULL || fl.bm_opts == NULL || fl.bm_values == NULL)
+	{
+		snprintf(err, errlen, "out of memory");
 		goto done;
 	}
+	if ((rc = read_flags(&fl, argc, argv, err, errlen, out)) != 0)
+		goto done;
+	rc = 2;
+	if (fl.config)
+	{
+		conf->config_file = strdup(fl.config);
+		if (load_file(conf, fl.config, err, errlen) != 0)
+			goto done;
+	}
+	if (apply_env(conf, &fl, err, errlen) != 0 || apply_flags(conf, &fl, err, errlen) != 0 ||
+		conf_complete(conf, err, errlen) != 0)
+		goto done;
 	rc = 0;
 done:
-	free(names);
-	free(bm_opts);
-	free(bm_values);
+	free(fl.names);
+	free(fl.bm_opts);
+	free(fl.bm_values);
 	return rc;
 }

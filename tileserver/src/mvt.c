@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "vector_tile.pb-c.h"
 
 #define CMD_MOVE_TO 1
@@ -118,6 +119,57 @@ ring_area2(const Path *p)
 	return a;
 }
 
+/* the paths of a decoded geometry against its type: lines of 2 points, closed rings of some area */
+static int
+check_paths(const Geom *g, int type, MvtReport *r, const char *layer, long fno)
+{
+	int			ok = 1;
+	switch (type)
+	{
+		case VECTOR_TILE__TILE__GEOM_TYPE__POINT:
+			break;
+		case VECTOR_TILE__TILE__GEOM_TYPE__LINESTRING:
+			for (size_t p = 0; p < g->npaths; p++)
+				if (g->paths[p].n < 2)
+				{
+					mvt_problem(r, 1, layer, fno, "line %zu has fewer than 2 points", p + 1);
+					ok = 0;
+				}
+			break;
+		case VECTOR_TILE__TILE__GEOM_TYPE__POLYGON:
+			for (size_t p = 0; p < g->npaths; p++)
+			{
+				double		a = ring_area2(&g->paths[p]);
+
+				if (!g->paths[p].closed)
+				{
+					mvt_problem(r, 1, layer, fno, "ring %zu not closed by ClosePath", p + 1);
+					ok = 0;
+				}
+				if (g->paths[p].n < 3)
+				{
+					mvt_problem(r, 1, layer, fno, "ring %zu has fewer than 3 points", p + 1);
+					ok = 0;
+				}
+				else if (a == 0)
+				{
+					mvt_problem(r, 1, layer, fno, "ring %zu has no area", p + 1);
+					ok = 0;
+				}
+				else if (p == 0 && a < 0)
+				{
+					mvt_problem(r, 1, layer, fno, "first ring is not an exterior ring (negative area: wrong winding)");
+					ok = 0;
+				}
+			}
+			break;
+		default:
+			mvt_problem(r, 1, layer, fno, "geometry type UNKNOWN");
+			ok = 0;
+	}
+	return ok;
+}
+
 /* Decode the command stream and check it against the geometry type. */
 static int
 decode_geometry(const Feature *f, Geom *g, MvtReport *r, const char *layer, long fno)
@@ -217,50 +269,7 @@ decode_geometry(const Feature *f, Geom *g, MvtReport *r, const char *layer, long
 		}
 	}
 
-	switch (type)
-	{
-		case VECTOR_TILE__TILE__GEOM_TYPE__POINT:
-			break;
-		case VECTOR_TILE__TILE__GEOM_TYPE__LINESTRING:
-			for (size_t p = 0; p < g->npaths; p++)
-				if (g->paths[p].n < 2)
-				{
-					mvt_problem(r, 1, layer, fno, "line %zu has fewer than 2 points", p + 1);
-					ok = 0;
-				}
-			break;
-		case VECTOR_TILE__TILE__GEOM_TYPE__POLYGON:
-			for (size_t p = 0; p < g->npaths; p++)
-			{
-				double		a = ring_area2(&g->paths[p]);
-
-				if (!g->paths[p].closed)
-				{
-					mvt_problem(r, 1, layer, fno, "ring %zu not closed by ClosePath", p + 1);
-					ok = 0;
-				}
-				if (g->paths[p].n < 3)
-				{
-					mvt_problem(r, 1, layer, fno, "ring %zu has fewer than 3 points", p + 1);
-					ok = 0;
-				}
-				else if (a == 0)
-				{
-					mvt_problem(r, 1, layer, fno, "ring %zu has no area", p + 1);
-					ok = 0;
-				}
-				else if (p == 0 && a < 0)
-				{
-					mvt_problem(r, 1, layer, fno, "first ring is not an exterior ring (negative area: wrong winding)");
-					ok = 0;
-				}
-			}
-			break;
-		default:
-			mvt_problem(r, 1, layer, fno, "geometry type UNKNOWN");
-			ok = 0;
-	}
-	return ok;
+	return check_paths(g, type, r, layer, fno) && ok;
 }
 
 static const char *
@@ -280,19 +289,15 @@ type_name(int type, int geojson, size_t parts)
 }
 
 static void
+put_file(void *sink, const char *bytes, size_t len)
+{
+	fwrite(bytes, 1, len, sink);
+}
+
+static void
 print_json_string(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-	{
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
-	fputc('"', out);
+	json_quote(s, put_file, out);
 }
 
 /* a value, JSON-style (strings quoted) */

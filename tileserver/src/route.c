@@ -1,15 +1,6 @@
 /*
- * route.c - request paths of tailings-tileserver:
- *
- *   /tiles/{layers}/{z}/{x}/{y}.mvt (.pbf)  [?at=ISO8601]
- *   /tiles/{layers}.json
- *   /style.json  /sprite.json  /sprite.png  /sprite@2x.json  /sprite@2x.png
- *   /fonts/{fontstack}/{start}-{end}.pbf
- *   /api/ponds  /api/ponds/{id}  /api/ponds/{id}/completeness  /api/ponds/{id}/geojson
- *   /sheet/{id}  (the pond's print sheet)
- *   /health  /metrics
- *   /events  /api/catalog
- *   anything else: a static file (when --www is set)
+ * route.c - request paths of tailings-tileserver: the patterns and matchers
+ * of the route table (route.h), which lists every path served.
  *
  * {layers} is "all" or a comma list of "ponds" and the category codes.
  */
@@ -268,79 +259,78 @@ bad(Route *r, const char *why)
 
 static int	time_param(const char *query, const char *name, char *buf, Route *r);
 
-static void
-parse_tile(const char *rest, const char *query, Route *r)
+/* a matcher's answer: the row's kind, the next row, or decided (r->kind is ROUTE_BAD or ROUTE_NOT_FOUND) */
+#define MATCH 1
+#define NO_MATCH 0
+#define DECIDED (-1)
+
+static int
+not_found(Route *r, const char *why)
 {
-	/* {layers}/{z}/{x}/{y}.mvt  or  {layers}.json */
+	r->kind = ROUTE_NOT_FOUND;
+	r->error = why;
+	return DECIDED;
+}
+
+static int
+bad_route(Route *r, const char *why)
+{
+	bad(r, why);
+	return DECIDED;
+}
+
+/* {layers}.json */
+static int
+route_match_tilejson(const char *rest, const char *query, const char *pattern, Route *r)
+{
+	size_t		len = strlen(rest);
+
+	(void) query;
+	(void) pattern;
+	if (strchr(rest, '/') != NULL || len <= 5 || strcmp(rest + len - 5, ".json") != 0)
+		return NO_MATCH;
+	r->layers = parse_layers(rest, len - 5, r);
+	return r->layers == 0 ? not_found(r, "unknown layer") : MATCH;
+}
+
+/* {layers}/{z}/{x}/{y}.mvt (or .pbf) [?at=] */
+static int
+route_match_tile(const char *rest, const char *query, const char *pattern, Route *r)
+{
 	const char *slash = strchr(rest, '/');
-	const char *dot;
 	const char *parts[3];
 	size_t		lens[3];
 	long long	v[3];
 	const char *p;
 
+	(void) pattern;
 	if (slash == NULL)
-	{
-		size_t		len = strlen(rest);
-
-		if (len > 5 && strcmp(rest + len - 5, ".json") == 0)
-		{
-			r->layers = parse_layers(rest, len - 5, r);
-			if (r->layers == 0)
-			{
-				r->kind = ROUTE_NOT_FOUND;
-				r->error = "unknown layer";
-				return;
-			}
-			r->kind = ROUTE_TILEJSON;
-			return;
-		}
-		r->kind = ROUTE_NOT_FOUND;
-		return;
-	}
+		return not_found(r, NULL);
 	r->layers = parse_layers(rest, (size_t) (slash - rest), r);
 	if (r->layers == 0)
-	{
-		r->kind = ROUTE_NOT_FOUND;
-		r->error = "unknown layer";
-		return;
-	}
+		return not_found(r, "unknown layer");
 	p = slash + 1;
 	for (int i = 0; i < 3; i++)
 	{
 		const char *end = i < 2 ? strchr(p, '/') : strchr(p, '.');
 
 		if (end == NULL)
-		{
-			bad(r, "a tile path is /tiles/{layers}/{z}/{x}/{y}.mvt");
-			return;
-		}
+			return bad_route(r, "a tile path is /tiles/{layers}/{z}/{x}/{y}.mvt");
 		parts[i] = p;
 		lens[i] = (size_t) (end - p);
 		p = end + 1;
 	}
-	dot = p - 1;
-	if (strcmp(dot, ".mvt") != 0 && strcmp(dot, ".pbf") != 0)
-	{
-		bad(r, "a tile path ends in .mvt or .pbf");
-		return;
-	}
+	if (strcmp(p - 1, ".mvt") != 0 && strcmp(p - 1, ".pbf") != 0)
+		return bad_route(r, "a tile path ends in .mvt or .pbf");
 	for (int i = 0; i < 3; i++)
 		if (parse_uint(parts[i], lens[i], 10, &v[i]) != 0)
-		{
-			bad(r, "z, x and y are non-negative integers");
-			return;
-		}
+			return bad_route(r, "z, x and y are non-negative integers");
 	if (!(v[0] <= TL_TILE_MAXZOOM && v[1] < (1LL << v[0]) && v[2] < (1LL << v[0])))
-	{
-		bad(r, "z, x or y out of range: z runs from 0 to 22, x and y from 0 to 2^z-1");
-		return;
-	}
+		return bad_route(r, "z, x or y out of range: z runs from 0 to 22, x and y from 0 to 2^z-1");
 	r->z = (int) v[0];
 	r->x = (long) v[1];
 	r->y = (long) v[2];
-	r->kind = ROUTE_TILE;
-	time_param(query, "at", r->at, r);
+	return time_param(query, "at", r->at, r) == 0 ? MATCH : DECIDED;
 }
 
 /*
@@ -390,26 +380,106 @@ lang_param(const char *query, Route *r)
 }
 
 /* /api/compare?from=&to=[&pond=][&lang=] */
-static void
-parse_compare(const char *query, Route *r)
+static int
+route_match_compare(const char *rest, const char *query, const char *pattern, Route *r)
 {
 	size_t		len;
 	const char *pond = query_value(query, "pond", &len);
 
+	(void) rest;
+	(void) pattern;
 	if (time_param(query, "from", r->from, r) != 0 || time_param(query, "to", r->at, r) != 0 ||
 		lang_param(query, r) != 0)
-		return;
+		return DECIDED;
 	if (r->from[0] == '\0' || r->at[0] == '\0')
-	{
-		bad(r, "compare needs from= and to=, ISO 8601 times");
-		return;
-	}
+		return bad_route(r, "compare needs from= and to=, ISO 8601 times");
 	if (pond != NULL && parse_uint(pond, len, 18, &r->pond_id) != 0)
-	{
-		bad(r, "pond is a positive integer");
-		return;
-	}
-	r->kind = ROUTE_COMPARE;
+		return bad_route(r, "pond is a positive integer");
+	return MATCH;
+}
+
+/* /sprite.json, /sprite.png, /sprite@2x.json, /sprite@2x.png */
+static int
+route_match_sprite(const char *rest, const char *query, const char *pattern, Route *r)
+{
+	(void) query;
+	(void) pattern;
+	if (strcmp(rest, ".json") != 0 && strcmp(rest, "@2x.json") != 0 && strcmp(rest, ".png") != 0 &&
+		strcmp(rest, "@2x.png") != 0)
+		return NO_MATCH;
+	r->sprite_png = strstr(rest, ".png") != NULL;
+	r->sprite_2x = strncmp(rest, "@2x", 3) == 0;
+	return MATCH;
+}
+
+/* {fontstack}/{start}-{end}.pbf: MapLibre asks whole ranges of 256 code points, START a multiple of 256 */
+static int
+route_match_glyphs(const char *rest, const char *query, const char *pattern, Route *r)
+{
+	const char *last = strrchr(rest, '/');
+	const char *dash = last ? strchr(last, '-') : NULL;
+	long long	a,
+				b;
+
+	(void) query;
+	(void) pattern;
+	if (last == NULL || last == rest || dash == NULL || strlen(last) < 5 ||
+		strcmp(rest + strlen(rest) - 4, ".pbf") != 0 ||
+		parse_uint(last + 1, (size_t) (dash - last - 1), 5, &a) != 0 ||
+		parse_uint(dash + 1, strlen(dash + 1) - 4, 5, &b) != 0 || a % 256 != 0 || b != a + 255 || b > 65535)
+		return bad_route(r, "a glyph path is /fonts/{fontstack}/{start}-{end}.pbf, start a multiple of 256 and end = start+255");
+	r->glyph_stack = rest;
+	r->glyph_stack_len = (size_t) (last - rest);
+	r->glyph_start = (unsigned) a;
+	return MATCH;
+}
+
+/* /api/ponds and /api/ponds/ */
+static int
+route_match_ponds(const char *rest, const char *query, const char *pattern, Route *r)
+{
+	(void) query;
+	(void) pattern;
+	(void) r;
+	return strcmp(rest, "") == 0 || strcmp(rest, "/") == 0 ? MATCH : NO_MATCH;
+}
+
+/* {id}[/sub-resource][?lang=]: the id and the language are checked before the sub-resource */
+static int
+route_match_pond(const char *rest, const char *query, const char *pattern, Route *r)
+{
+	const char *slash = strchr(rest, '/');
+	size_t		len = slash ? (size_t) (slash - rest) : strlen(rest);
+
+	if (parse_uint(rest, len, 18, &r->pond_id) != 0)
+		return bad_route(r, "a pond id is a positive integer");
+	if (lang_param(query, r) != 0)
+		return DECIDED;
+	/* the pattern after {id}: "" or "/completeness" ... */
+	return strcmp(rest + len, pattern + strlen("{id}")) == 0 ? MATCH : NO_MATCH;
+}
+
+/* {id}[?lang=]: the page reads ?lang= itself, checked here all the same, as for the API */
+static int
+route_match_sheet(const char *rest, const char *query, const char *pattern, Route *r)
+{
+	(void) pattern;
+	if (strchr(rest, '/') != NULL)
+		return not_found(r, NULL);
+	if (parse_uint(rest, strlen(rest), 18, &r->pond_id) != 0)
+		return bad_route(r, "a pond id is a positive integer");
+	return lang_param(query, r) == 0 ? MATCH : DECIDED;
+}
+
+/* anything else: a file of --www */
+static int
+route_match_static(const char *rest, const char *query, const char *pattern, Route *r)
+{
+	(void) rest;
+	(void) query;
+	(void) pattern;
+	(void) r;
+	return MATCH;
 }
 
 /*
@@ -432,98 +502,83 @@ route_normalise_time(char *s)
 	}
 }
 
+typedef int (*RouteMatcher) (const char *rest, const char *query, const char *pattern, Route *r);
+
+typedef struct RouteRow
+{
+	RouteKind	kind;
+	const char *name;
+	const char *pattern;
+	RouteMatcher match;
+} RouteRow;
+
+static const RouteRow routes[] = {
+#define ROUTE_ROW(kind, name, pattern, matcher, methods, handler) {ROUTE_##kind, name, pattern, matcher},
+	ROUTE_TABLE(ROUTE_ROW)
+#undef ROUTE_ROW
+};
+
+#define NROUTES (sizeof routes / sizeof routes[0])
+
+const char *
+route_name(RouteKind kind)
+{
+	return kind >= ROUTE_NOT_FOUND + 2 && kind < ROUTE_COUNT ? routes[kind - 2].name : "other";
+}
+
+const char *
+route_pattern(RouteKind kind)
+{
+	return kind >= ROUTE_NOT_FOUND + 2 && kind < ROUTE_COUNT ? routes[kind - 2].pattern : NULL;
+}
+
+/* one row against the path: MATCH, NO_MATCH or DECIDED; *family set when the path is under its literal directory */
+static int
+route_try(const RouteRow *row, const char *path, const char *query, Route *r, size_t *family)
+{
+	size_t		lit = strcspn(row->pattern, "{[");
+
+	if (row->pattern[lit] == '\0')
+	{
+		/* no parameter in the path: the whole path, and the query for the matcher */
+		if (strcmp(path, row->pattern) != 0)
+			return NO_MATCH;
+		return row->match ? row->match(path + lit, query, row->pattern + lit, r) : MATCH;
+	}
+	if (strncmp(path, row->pattern, lit) != 0)
+		return NO_MATCH;
+	if (lit > 1 && row->pattern[lit - 1] == '/')
+		*family = lit;
+	return row->match(path + lit, query, row->pattern + lit, r);
+}
+
 void
 route_parse(const char *path, const char *query, Route *r)
 {
+	size_t		family = 0;
+
 	memset(r, 0, sizeof(*r));
 	r->kind = ROUTE_NOT_FOUND;
-
+	r->path = path;
 	if (path == NULL || path[0] != '/')
 	{
 		bad(r, "the path must start with /");
 		return;
 	}
-	if (strncmp(path, "/tiles/", 7) == 0)
+	for (size_t i = 0; i < NROUTES; i++)
 	{
-		parse_tile(path + 7, query, r);
-		return;
-	}
-	if (strcmp(path, "/style.json") == 0)
-		r->kind = ROUTE_STYLE;
-	else if (strcmp(path, "/sprite.json") == 0 || strcmp(path, "/sprite@2x.json") == 0 ||
-			 strcmp(path, "/sprite.png") == 0 || strcmp(path, "/sprite@2x.png") == 0)
-	{
-		r->kind = ROUTE_SPRITE;
-		r->sprite_png = strstr(path, ".png") != NULL;
-		r->sprite_2x = strstr(path, "@2x") != NULL;
-	}
-	else if (strncmp(path, "/fonts/", 7) == 0)
-	{
-		/* MapLibre asks whole ranges of 256 code points: START a multiple of 256, END = START+255 */
-		const char *last = strrchr(path, '/');
-		long long	a,
-					b;
-		const char *dash = strchr(last, '-');
+		int			m;
 
-		if (last <= path + 7 || dash == NULL || strlen(last) < 5 || strcmp(path + strlen(path) - 4, ".pbf") != 0 ||
-			parse_uint(last + 1, (size_t) (dash - last - 1), 5, &a) != 0 ||
-			parse_uint(dash + 1, strlen(dash + 1) - 4, 5, &b) != 0 || a % 256 != 0 || b != a + 255 || b > 65535)
-			bad(r, "a glyph path is /fonts/{fontstack}/{start}-{end}.pbf, start a multiple of 256 and end = start+255");
-		else
+		/* the rows of a family are together: past them, a path under its directory is 404 */
+		if (family && strncmp(routes[i].pattern, path, family) != 0)
+			return;
+		m = route_try(&routes[i], path, query, r, &family);
+		if (m == DECIDED)
+			return;
+		if (m == MATCH)
 		{
-			r->kind = ROUTE_GLYPHS;
-			r->glyph_stack = path + 7;
-			r->glyph_stack_len = (size_t) (last - path - 7);
-			r->glyph_start = (unsigned) a;
+			r->kind = routes[i].kind;
+			return;
 		}
 	}
-	else if (strcmp(path, "/api/catalog") == 0)
-		r->kind = ROUTE_CATALOG;
-	else if (strcmp(path, "/api/history") == 0)
-		r->kind = ROUTE_HISTORY;
-	else if (strcmp(path, "/api/compare") == 0)
-		parse_compare(query, r);
-	else if (strcmp(path, "/events") == 0)
-		r->kind = ROUTE_EVENTS;
-	else if (strcmp(path, "/api/ponds") == 0 || strcmp(path, "/api/ponds/") == 0)
-		r->kind = ROUTE_PONDS;
-	else if (strncmp(path, "/api/ponds/", 11) == 0)
-	{
-		const char *id = path + 11;
-		const char *slash = strchr(id, '/');
-		size_t		len = slash ? (size_t) (slash - id) : strlen(id);
-
-		if (parse_uint(id, len, 18, &r->pond_id) != 0)
-			bad(r, "a pond id is a positive integer");
-		else if (lang_param(query, r) != 0)
-			return;
-		else if (slash == NULL || strcmp(slash, "/completeness") == 0 || strcmp(slash, "/geojson") == 0)
-			r->kind = slash == NULL ? ROUTE_POND : strcmp(slash, "/geojson") == 0 ? ROUTE_POND_GEOJSON
-				: ROUTE_POND_COMPLETENESS;
-		else
-			r->kind = ROUTE_NOT_FOUND;
-	}
-	else if (strncmp(path, "/sheet/", 7) == 0)
-	{
-		/* the page reads ?lang= itself: checked here all the same, as for the API */
-		const char *id = path + 7;
-		const char *lang;
-		size_t		llen;
-
-		if (strchr(id, '/') != NULL)
-			r->kind = ROUTE_NOT_FOUND;
-		else if (parse_uint(id, strlen(id), 18, &r->pond_id) != 0)
-			bad(r, "a pond id is a positive integer");
-		else if ((lang = query_value(query, "lang", &llen)) != NULL &&
-				 !(llen == 2 && (strncmp(lang, "zh", 2) == 0 || strncmp(lang, "en", 2) == 0)))
-			bad(r, "lang is zh or en");
-		else
-			r->kind = ROUTE_SHEET;
-	}
-	else if (strcmp(path, "/health") == 0)
-		r->kind = ROUTE_HEALTH;
-	else if (strcmp(path, "/metrics") == 0)
-		r->kind = ROUTE_METRICS;
-	else
-		r->kind = ROUTE_STATIC;
 }

@@ -6,27 +6,59 @@
 
 #include <stddef.h>
 
+/* the methods of a route (bits) */
+#define ROUTE_GET 0x1u
+#define ROUTE_HEAD 0x2u
+#define ROUTE_POST 0x4u
+#define ROUTE_PUT 0x8u
+#define ROUTE_DELETE 0x10u
+#define ROUTE_PATCH 0x20u
+#define ROUTE_READ (ROUTE_GET | ROUTE_HEAD)
+
+/*
+ * THE route table: one row per endpoint, tried in this order.
+ *
+ *   X(KIND, metric name, path pattern, matcher, methods, handler)
+ *
+ * The pattern's text up to its first '{' or '[' is literal.  A pattern with no
+ * parameter is matched whole, and its matcher (if not NULL) reads the query
+ * string.  Else the path must start with the literal text and the matcher
+ * reads the rest (route.c).  Rows whose literal text ends in '/' are a family:
+ * a path under it that none of them takes is 404, not a static file.
+ *
+ * route.c uses the patterns and matchers; server.c the methods and handlers
+ * (void handler(Req *, const Route *), declared in the module headers) and the
+ * metric names (the endpoint label of tailings_http_requests_total).
+ * Adding an endpoint: a row here and its handler (and a matcher in route.c
+ * when its path has parameters).
+ */
+#define ROUTE_TABLE(X) \
+	X(TILEJSON, "tilejson", "/tiles/{layers}.json", route_match_tilejson, ROUTE_READ, api_tilejson) \
+	X(TILE, "tile", "/tiles/{layers}/{z}/{x}/{y}.mvt", route_match_tile, ROUTE_READ, tiles_handle) \
+	X(STYLE, "style", "/style.json", NULL, ROUTE_READ, api_style) \
+	X(SPRITE, "sprite", "/sprite[@2x].{json|png}", route_match_sprite, ROUTE_READ, files_sprite) \
+	X(GLYPHS, "glyphs", "/fonts/{fontstack}/{start}-{end}.pbf", route_match_glyphs, ROUTE_READ, files_glyphs) \
+	X(CATALOG, "catalog", "/api/catalog", NULL, ROUTE_READ, api_catalog) \
+	X(HISTORY, "history", "/api/history", NULL, ROUTE_READ, api_history) \
+	X(COMPARE, "compare", "/api/compare", route_match_compare, ROUTE_READ, api_compare) \
+	X(EVENTS, "events", "/events", NULL, ROUTE_READ, live_events) \
+	X(PONDS, "ponds", "/api/ponds[/]", route_match_ponds, ROUTE_READ, api_ponds) \
+	X(POND, "pond", "/api/ponds/{id}", route_match_pond, ROUTE_READ, api_pond) \
+	X(POND_COMPLETENESS, "completeness", "/api/ponds/{id}/completeness", route_match_pond, ROUTE_READ, api_completeness) \
+	X(POND_GEOJSON, "geojson", "/api/ponds/{id}/geojson", route_match_pond, ROUTE_READ, api_geojson) \
+	X(SHEET, "sheet", "/sheet/{id}", route_match_sheet, ROUTE_READ, files_sheet) \
+	X(HEALTH, "health", "/health", NULL, ROUTE_READ, metrics_health) \
+	X(METRICS, "metrics", "/metrics", NULL, ROUTE_READ, metrics_handle) \
+	X(STATIC, "static", "/{file}", route_match_static, ROUTE_READ, files_static)
+
 typedef enum RouteKind
 {
-	ROUTE_NOT_FOUND,
+	ROUTE_NOT_FOUND,			/* 404; counted as endpoint "other", as is ROUTE_BAD */
 	ROUTE_BAD,					/* malformed: 400 */
-	ROUTE_TILE,
-	ROUTE_TILEJSON,
-	ROUTE_STYLE,
-	ROUTE_SPRITE,				/* /sprite.json, /sprite.png, @2x */
-	ROUTE_GLYPHS,				/* /fonts/{stack}/{range}.pbf */
-	ROUTE_PONDS,
-	ROUTE_POND,
-	ROUTE_POND_COMPLETENESS,
-	ROUTE_POND_GEOJSON,			/* /api/ponds/{id}/geojson */
-	ROUTE_SHEET,				/* /sheet/{id}: the pond's print page */
-	ROUTE_HEALTH,
-	ROUTE_METRICS,
-	ROUTE_EVENTS,				/* /events: the change stream */
-	ROUTE_CATALOG,				/* /api/catalog */
-	ROUTE_HISTORY,				/* /api/history: where history starts */
-	ROUTE_COMPARE,				/* /api/compare?from=&to=[&pond=]: what changed between two moments */
-	ROUTE_STATIC
+#define ROUTE_ENUM(kind, name, pattern, matcher, methods, handler) ROUTE_##kind,
+	ROUTE_TABLE(ROUTE_ENUM)
+#undef ROUTE_ENUM
+	ROUTE_COUNT
 } RouteKind;
 
 /* bit 0: ponds; bit i: the category of catalog position i-1 */
@@ -40,6 +72,7 @@ typedef struct Route
 	int			z;
 	long		x,
 				y;
+	const char *path;			/* the path parsed (ROUTE_STATIC: the file) */
 	long long	pond_id;		/* 0 for ROUTE_COMPARE without ?pond= */
 	char		at[48];			/* ISO 8601 time of ?at= (of ?to= for ROUTE_COMPARE), or "" */
 	char		from[48];		/* ROUTE_COMPARE: ISO 8601 time of ?from= */
@@ -55,9 +88,14 @@ typedef struct Route
 /*
  * Parse a decoded path (no query string) and the query string (or NULL).
  * Never fails: unknown paths are ROUTE_NOT_FOUND, malformed ones ROUTE_BAD.
- * The route may point into path (glyph_stack): path must outlive it.
+ * The route points into path (path, glyph_stack): path must outlive it.
  */
 void		route_parse(const char *path, const char *query, Route *r);
+
+/* the metric name of a route kind ("other" for ROUTE_NOT_FOUND and ROUTE_BAD) */
+const char *route_name(RouteKind kind);
+/* the pattern of a route kind, NULL for ROUTE_NOT_FOUND and ROUTE_BAD */
+const char *route_pattern(RouteKind kind);
 
 /* "all" or the comma list of layer names of a mask, in catalog order */
 void		route_layers_name(unsigned layers, char *buf, unsigned len);

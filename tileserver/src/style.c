@@ -15,24 +15,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "route.h"
 #include "tailings/catalog.h"
 #include "tailings/symbology.h"
 
+static void
+put_evbuffer(void *sink, const char *bytes, size_t len)
+{
+	evbuffer_add(sink, bytes, len);
+}
+
 void
 style_json_string(struct evbuffer *out, const char *s)
 {
-	evbuffer_add(out, "\"", 1);
-	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-	{
-		if (*p == '"' || *p == '\\')
-			evbuffer_add_printf(out, "\\%c", *p);
-		else if (*p < 0x20)
-			evbuffer_add_printf(out, "\\u%04x", *p);
-		else
-			evbuffer_add(out, p, 1);
-	}
-	evbuffer_add(out, "\"", 1);
+	json_quote(s, put_evbuffer, out);
 }
 
 /*

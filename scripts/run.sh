@@ -22,7 +22,7 @@
 # in flight.  Exit status 0 after such a stop, 1 when something failed (nothing
 # this run started is left running), 128+N when interrupted while starting.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
+root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 PORT=${TAILINGS_PG_PORT:-54329}
 listen=${TAILINGS_LISTEN:-127.0.0.1:7800}
@@ -101,13 +101,13 @@ finish() {
 		case "$stop_signal" in INT) stop_server INT ;; *) stop_server TERM ;; esac
 		stopped+=("the tile server")
 	fi
-	if [ $cluster_ours = 1 ] && tests/lib/cluster.sh status "$pgdir"; then
+	if [ $cluster_ours = 1 ] && scripts/cluster.sh status "$pgdir"; then
 		step "stopping the embedded cluster"
 		t=$(now)
 		# in a session of its own: a second Ctrl-C does not cut the shutdown short
-		setsid -w tests/lib/cluster.sh stop "$pgdir" </dev/null
+		setsid -w scripts/cluster.sh stop "$pgdir" </dev/null
 		timed "$t" "stopped"
-		if tests/lib/cluster.sh status "$pgdir"; then
+		if scripts/cluster.sh status "$pgdir"; then
 			fail_msg+=("the embedded cluster did not stop: see .run/pg/server.log, then make stop")
 			rc=1
 		else
@@ -205,7 +205,7 @@ if [ -n "${DATABASE_URL:-}" ]; then
 $err" "$hint;" "or run make run without DATABASE_URL to use the embedded cluster in .run/pg. Nothing was changed."
 	fi
 else
-	if tests/lib/cluster.sh status "$pgdir"; then
+	if scripts/cluster.sh status "$pgdir"; then
 		running=$(sed -n 4p "$pgdir/data/postmaster.pid" 2>/dev/null || true)
 		step "the embedded cluster in .run/pg is already running (port ${running:-$PORT}); it is left running at the end"
 		if [ -n "$running" ] && [ "$running" != "$PORT" ]; then
@@ -227,7 +227,7 @@ else
 		doing="starting the embedded cluster"
 		t=$(now)
 		cluster_ours=1
-		if ! out=$(tests/lib/cluster.sh start "$pgdir" "$PORT" --durable 2>&1); then
+		if ! out=$(scripts/cluster.sh start "$pgdir" "$PORT" --durable 2>&1); then
 			printf '%s\n' "$out" >&2
 			case $out in
 			*"already in use"* | *"lock file"*"already exists"* | *"could not bind"* | *"could not create"*"socket"*)

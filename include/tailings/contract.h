@@ -1,0 +1,60 @@
+/*
+ * tailings/contract.h - what the extension and the tile server must agree on,
+ * beyond the catalog (catalog.h): the tiles' geometry, the change
+ * notifications, and what a database error means to an HTTP client.
+ *
+ * Plain C11, no dependencies: safe to include from PostgreSQL backend code
+ * and from the tile server alike.
+ */
+#ifndef TAILINGS_CONTRACT_H
+#define TAILINGS_CONTRACT_H
+
+/*
+ * Vector tiles: the extent of a tile in tile units, and the buffer around it
+ * that its features are clipped to.  tailings.tile() encodes with these, and
+ * the server's cache drops a tile when a change touches its bounds grown by
+ * the buffer: the two must agree, or a changed feature in the buffer stays
+ * stale in the neighbouring tile.
+ */
+#define TL_TILE_EXTENT 4096
+#define TL_TILE_BUFFER 64
+
+/*
+ * Change notifications: each committed change of a tracked table is
+ * NOTIFYed on TL_CHANGES_CHANNEL with a JSON object payload of these keys
+ * (the change_log row's id, the table, the operation I/U/D, the pond, the
+ * row, the changed area).  The server reads only the id (and confirms the
+ * rest from the change log); it pings itself on the same channel with
+ * {"ping": nonce} to know that it still hears.
+ */
+#define TL_CHANGES_CHANNEL "tailings_changes"
+#define TL_CHANGE_KEY_ID "id"
+#define TL_CHANGE_KEY_TABLE "table"
+#define TL_CHANGE_KEY_OP "op"
+#define TL_CHANGE_KEY_POND_ID "pond_id"
+#define TL_CHANGE_KEY_ROW_ID "row_id"
+#define TL_CHANGE_KEY_BBOX "bbox"
+#define TL_CHANGE_KEY_PING "ping"
+
+/*
+ * Database errors and HTTP statuses: X(sqlstate, status, message).  A NULL
+ * message means the database's own (primary) message is the client's: bad
+ * input the client can fix.  Any other SQLSTATE is 500 (and logged).  The
+ * extension raises these codes for these meanings:
+ *   22023 invalid_parameter_value   a bad argument (layer, zoom, time)
+ *   22007 invalid_datetime_format, 22008 datetime_field_overflow,
+ *   22009 invalid_time_zone_displacement_value   a bad ?at=
+ *   P0002 no_data_found             no such pond
+ *   57014 query_canceled            the statement timeout
+ *   42501 insufficient_privilege    row-level security, a role's grants
+ */
+#define TL_SQLSTATE_HTTP(X) \
+	X("22023", 400, NULL) \
+	X("22007", 400, NULL) \
+	X("22008", 400, NULL) \
+	X("22009", 400, NULL) \
+	X("P0002", 404, "no such pond") \
+	X("57014", 504, "the query took longer than the statement timeout") \
+	X("42501", 403, "permission denied")
+
+#endif

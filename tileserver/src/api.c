@@ -1,0 +1,301 @@
+/*
+ * api.c - the JSON API (/api/...), TileJSON and the style.  Each API answer
+ * is one query whose first value is the body, made by PostgreSQL.
+ */
+#include "api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "http.h"
+#include "style.h"
+
+typedef struct ApiCall
+{
+	Req		   *r;
+	ApiDone		done;
+} ApiCall;
+
+static void
+api_result(PGresult *res, int unavailable, void *arg)
+{
+	ApiCall    *c = arg;
+	Req		   *r = c->r;
+
+	if (r->gone)
+		http_req_free(r);
+	else if (unavailable || res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK)
+		http_db_error(r, res, unavailable, evhttp_request_get_uri(r->req));
+	else
+		c->done(r, res);
+	if (res)
+		PQclear(res);
+	free(c);
+}
+
+void
+api_query(Req *r, const char *sql, int nparams, const char *const *params, ApiDone done)
+{
+	ApiCall    *c = calloc(1, sizeof(ApiCall));
+	int			rc;
+
+	if (c == NULL)
+	{
+		http_error(r, 500, "out of memory");
+		return;
+	}
+	c->r = r;
+	c->done = done;
+	rc = db_query(r->s->db, sql, nparams, params, 0, api_result, c);
+	if (rc != 0)
+	{
+		free(c);
+		http_error(r, 503, rc == -1 ? "too many requests are waiting for the database"
+				   : "the database is unreachable");
+		return;
+	}
+	http_watch_close(r);
+}
+
+/* the first column of the one row as the body, of that content type; no row or NULL: 404 */
+static void
+first_value(Req *r, PGresult *res, const char *content_type)
+{
+	struct evbuffer *b;
+
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+	{
+		http_error(r, 404, "no such pond");
+		return;
+	}
+	if ((b = http_body(r)) == NULL)
+		return;
+	evbuffer_add(b, PQgetvalue(res, 0, 0), (size_t) PQgetlength(res, 0, 0));
+	evbuffer_add(b, "\n", 1);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-cache");
+	http_reply(r, 200, content_type, b, NULL);
+}
+
+static void
+json_done(Req *r, PGresult *res)
+{
+	first_value(r, res, "application/json; charset=utf-8");
+}
+
+static void
+geojson_done(Req *r, PGresult *res)
+{
+	first_value(r, res, "application/geo+json; charset=utf-8");
+}
+
+static const char SQL_PONDS[] =
+	"SELECT coalesce(json_agg(json_build_object("
+	" 'id', p.id, 'code', p.code, 'name', p.name, 'enterprise', p.enterprise, 'county_code', p.county_code,"
+	" 'level', p.supervision_level, 'status', p.status, 'score', o.score, 'rules', o.rules,"
+	" 'errors_failed', o.errors_failed, 'warnings_failed', o.warnings_failed, 'elements', o.elements,"
+	" 'lon', round(ST_X(p.location)::numeric, 6), 'lat', round(ST_Y(p.location)::numeric, 6))"
+	" ORDER BY p.code), '[]')::text"
+	" FROM tailings.pond p JOIN tailings.pond_overview o USING (id)";
+
+/*
+ * ?lang= sets tailings.language for this statement only (is_local: its
+ * implicit transaction); the CTE is read before any row is built.
+ */
+#define SQL_LANG "WITH lang AS MATERIALIZED (SELECT set_config('tailings.language'," \
+	" coalesce($2, current_setting('tailings.language')), true)) "
+
+static const char SQL_POND[] =
+	SQL_LANG "SELECT json_build_object("
+	" 'id', p.id, 'code', p.code, 'name', p.name, 'enterprise', p.enterprise, 'county_code', p.county_code,"
+	" 'level', p.supervision_level, 'status', p.status, 'gw_flow_azimuth', p.gw_flow_azimuth,"
+	" 'lon', round(ST_X(p.location)::numeric, 6), 'lat', round(ST_Y(p.location)::numeric, 6),"
+	" 'attrs', p.attrs, 'score', tailings.completeness(p.id),"
+	" 'elements', (SELECT coalesce(json_object_agg(c.category, c.items ORDER BY c.category), '{}')"
+	"   FROM (SELECT tailings.category(e.kind) AS category, json_agg(json_build_object("
+	"     'id', e.id, 'kind', e.kind, 'label', tailings.label(e.kind), 'name', e.name, 'source', e.source,"
+	"     'accuracy_m', e.accuracy_m, 'surveyed_on', e.surveyed_on, 'verified_on', e.verified_on,"
+	"     'attrs', e.attrs, 'geometry_type', GeometryType(e.geom),"
+	"     'lon', round(ST_X(ST_PointOnSurface(e.geom))::numeric, 6),"
+	"     'lat', round(ST_Y(ST_PointOnSurface(e.geom))::numeric, 6)) ORDER BY e.kind, e.id) AS items"
+	"   FROM tailings.element e WHERE e.pond_id = p.id GROUP BY 1) c),"
+	" 'completeness', (SELECT json_agg(c) FROM tailings.check_completeness(p.id) c),"
+	" 'recent_changes', (SELECT coalesce(json_agg(json_build_object('id', l.id, 'changed_at', l.changed_at,"
+	"     'actor', l.actor, 'session_role', l.session_role, 'table', l.table_name, 'row_id', l.row_id, 'op', l.op, 'changed', l.changed,"
+	"     'moved_m', round(l.moved_m::numeric, 2), 'kind', k.kind, 'label', tailings.label(k.kind), 'name', k.name)"
+	"     ORDER BY l.id DESC), '[]')"
+	"   FROM (SELECT * FROM tailings.change_log WHERE pond_id = p.id ORDER BY id DESC LIMIT 20) l,"
+	"     LATERAL (SELECT CASE WHEN l.table_name = 'tailings.element'"
+	"                     THEN (coalesce(l.new_row, l.old_row)->>'kind')::tailings.element_kind END AS kind,"
+	"                     coalesce(l.new_row, l.old_row)->>'name' AS name) k)"
+	")::text FROM lang, tailings.pond p WHERE p.id = $1::bigint";
+
+static const char SQL_HISTORY[] =
+	"SELECT json_build_object('start', tailings.history_start(), 'now', now())::text";
+
+/* $1 pond id or NULL, $2 lang, $3 from, $4 to: a GeoJSON FeatureCollection of the differences */
+#define SQL_POINT_OF(g) "CASE WHEN " g " IS NOT NULL THEN json_build_array(" \
+	"round(ST_X(ST_PointOnSurface(" g "))::numeric, 6), round(ST_Y(ST_PointOnSurface(" g "))::numeric, 6)) END"
+static const char SQL_COMPARE[] =
+	SQL_LANG "SELECT json_build_object('type', 'FeatureCollection',"
+	" 'from', $3::timestamptz, 'to', $4::timestamptz, 'history_start', tailings.history_start(),"
+	" 'features', coalesce(json_agg(json_build_object('type', 'Feature', 'id', c.id,"
+	"   'geometry', ST_AsGeoJSON(coalesce(c.new_geom, c.old_geom), 6, 0)::json,"
+	"   'properties', json_build_object('change', c.change, 'pond_id', c.pond_id, 'pond_name', p.name,"
+	"     'kind', c.kind, 'label', tailings.label(c.kind), 'name', c.name,"
+	"     'moved_m', round(c.moved_m::numeric, 2),"
+	"     'old_point', " SQL_POINT_OF("c.old_geom") ", 'new_point', " SQL_POINT_OF("c.new_geom") "))"
+	"   ORDER BY c.id), '[]'))::text"
+	" FROM lang CROSS JOIN tailings.compare($3::timestamptz, $4::timestamptz, $1::bigint) c"
+	" LEFT JOIN tailings.pond p ON p.id = c.pond_id";
+
+static const char SQL_COMPLETENESS[] =
+	SQL_LANG "SELECT (SELECT coalesce(json_agg(c), '[]') FROM tailings.check_completeness($1::bigint) c)::text FROM lang";
+
+static const char SQL_BOUNDS[] =
+	"SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)"
+	" FROM (SELECT ST_Extent(location) AS b FROM tailings.pond) s";
+
+/*
+ * A FeatureCollection of the pond's elements (feature id = element id;
+ * coordinates CGCS2000 lon/lat to 7 decimals, read as WGS84, no "crs" member;
+ * lon/lat: a point on the element to 6 decimals), plus the pond and the time
+ * of its latest logged change (null when none is kept).
+ */
+static const char SQL_POND_GEOJSON[] =
+	SQL_LANG "SELECT json_build_object('type', 'FeatureCollection',"
+	" 'pond', json_build_object('id', p.id, 'code', p.code, 'name', p.name, 'enterprise', p.enterprise,"
+	"   'county_code', p.county_code, 'level', p.supervision_level, 'status', p.status,"
+	"   'gw_flow_azimuth', p.gw_flow_azimuth, 'location', ST_AsGeoJSON(p.location, 7, 0)::json),"
+	" 'updated_at', (SELECT max(l.changed_at) FROM tailings.change_log l WHERE l.pond_id = p.id),"
+	" 'features', (SELECT coalesce(json_agg(json_build_object('type', 'Feature', 'id', e.id,"
+	"     'geometry', ST_AsGeoJSON(e.geom, 7, 0)::json, 'properties', json_build_object("
+	"     'id', e.id, 'kind', e.kind, 'label', tailings.label(e.kind), 'category', tailings.category(e.kind),"
+	"     'name', e.name, 'source', e.source, 'accuracy_m', e.accuracy_m, 'surveyed_on', e.surveyed_on,"
+	"     'verified_on', e.verified_on, 'verified', e.verified_on IS NOT NULL, 'attrs', e.attrs,"
+	"     'lon', round(ST_X(ST_PointOnSurface(e.geom))::numeric, 6),"
+	"     'lat', round(ST_Y(ST_PointOnSurface(e.geom))::numeric, 6)))"
+	"   ORDER BY tailings.category(e.kind), e.kind, e.id), '[]')"
+	"   FROM tailings.element e WHERE e.pond_id = p.id)"
+	")::text FROM lang, tailings.pond p WHERE p.id = $1::bigint";
+
+
+/* the pond's id and ?lang= as parameters $1 and $2 */
+static void
+pond_query(Req *r, const Route *rt, const char *sql, ApiDone done)
+{
+	char		pid[24];
+	const char *params[2];
+
+	snprintf(pid, sizeof pid, "%lld", rt->pond_id);
+	params[0] = pid;
+	params[1] = rt->lang[0] ? rt->lang : NULL;
+	api_query(r, sql, 2, params, done);
+}
+
+void
+api_ponds(Req *r, const Route *rt)
+{
+	(void) rt;
+	api_query(r, SQL_PONDS, 0, NULL, json_done);
+}
+
+void
+api_pond(Req *r, const Route *rt)
+{
+	pond_query(r, rt, SQL_POND, json_done);
+}
+
+void
+api_completeness(Req *r, const Route *rt)
+{
+	pond_query(r, rt, SQL_COMPLETENESS, json_done);
+}
+
+void
+api_geojson(Req *r, const Route *rt)
+{
+	pond_query(r, rt, SQL_POND_GEOJSON, geojson_done);
+}
+
+void
+api_history(Req *r, const Route *rt)
+{
+	(void) rt;
+	api_query(r, SQL_HISTORY, 0, NULL, json_done);
+}
+
+void
+api_compare(Req *r, const Route *rt)
+{
+	char		pid[24];
+	const char *params[4];
+
+	snprintf(pid, sizeof pid, "%lld", rt->pond_id);
+	params[0] = rt->pond_id ? pid : NULL;
+	params[1] = rt->lang[0] ? rt->lang : NULL;
+	params[2] = rt->from;
+	params[3] = rt->at;
+	api_query(r, SQL_COMPARE, 4, params, json_done);
+}
+
+void
+api_catalog(Req *r, const Route *rt)
+{
+	struct evbuffer *b = http_body(r);
+
+	(void) rt;
+	if (b == NULL)
+		return;
+	style_catalog_json(b);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "public, max-age=3600");
+	http_reply(r, 200, "application/json; charset=utf-8", b, NULL);
+}
+
+void
+api_style(Req *r, const Route *rt)
+{
+	struct evbuffer *b = http_body(r);
+	char		url[256];
+
+	(void) rt;
+	if (b == NULL)
+		return;
+	http_base_url(r, url, sizeof url);
+	style_maplibre(b, url, r->s->conf->basemaps, r->s->conf->nbasemaps);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-cache");
+	http_reply(r, 200, "application/json; charset=utf-8", b, NULL);
+}
+
+static void
+tilejson_done(Req *r, PGresult *res)
+{
+	struct evbuffer *b = http_body(r);
+	char		url[256];
+	Box			bounds;
+	int			have = PQntuples(res) == 1 && !PQgetisnull(res, 0, 0);
+
+	if (b == NULL)
+		return;
+	if (have)
+	{
+		bounds.xmin = atof(PQgetvalue(res, 0, 0));
+		bounds.ymin = atof(PQgetvalue(res, 0, 1));
+		bounds.xmax = atof(PQgetvalue(res, 0, 2));
+		bounds.ymax = atof(PQgetvalue(res, 0, 3));
+	}
+	http_base_url(r, url, sizeof url);
+	style_tilejson(b, url, r->layers, have ? &bounds : NULL);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-cache");
+	http_reply(r, 200, "application/json; charset=utf-8", b, NULL);
+}
+
+void
+api_tilejson(Req *r, const Route *rt)
+{
+	/* the layers travel with the request to tilejson_done */
+	r->layers = rt->layers;
+	api_query(r, SQL_BOUNDS, 0, NULL, tilejson_done);
+}

@@ -1,0 +1,299 @@
+/*
+ * http.c - the one reply of every request: headers, gzip of the JSON made per
+ * request, HEAD, the access log and the metrics; errors as short JSON; the
+ * meaning of database errors to a client.
+ */
+#include "http.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/keyvalq_struct.h>
+
+#include "metrics.h"
+#include "style.h"
+#include "tailings/contract.h"
+
+double
+http_seconds(const Req *r)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double) (now.tv_sec - r->start.tv_sec) + (double) (now.tv_nsec - r->start.tv_nsec) / 1e9;
+}
+
+static const char *
+method_name(enum evhttp_cmd_type cmd)
+{
+	switch (cmd)
+	{
+		case EVHTTP_REQ_GET:
+			return "GET";
+		case EVHTTP_REQ_HEAD:
+			return "HEAD";
+		case EVHTTP_REQ_OPTIONS:
+			return "OPTIONS";
+		case EVHTTP_REQ_POST:
+			return "POST";
+		case EVHTTP_REQ_PUT:
+			return "PUT";
+		case EVHTTP_REQ_DELETE:
+			return "DELETE";
+		case EVHTTP_REQ_PATCH:
+			return "PATCH";
+		default:
+			return "OTHER";
+	}
+}
+
+
+void
+http_access_log(Req *r, int status, size_t bytes, double secs, const char *note)
+{
+	char	   *peer = NULL;
+	ev_uint16_t port = 0;
+	char		when[32];
+	time_t		now = time(NULL);
+	struct tm	tm;
+
+	if (!r->s->conf->access_log)
+		return;
+	if (r->evcon)
+		evhttp_connection_get_peer(r->evcon, &peer, &port);
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	printf("%s %s \"%s %s\" %d %zu %.1fms%s%s\n", when, peer ? peer : "-",
+		   method_name(evhttp_request_get_command(r->req)),
+		   evhttp_request_get_uri(r->req), status, bytes, secs * 1000, note ? " " : "", note ? note : "");
+	fflush(stdout);
+}
+
+void
+http_req_free(Req *r)
+{
+	r->s->active--;
+	free(r);
+}
+
+static void
+on_connection_close(struct evhttp_connection *evcon, void *arg)
+{
+	Req		   *r = arg;
+
+	(void) evcon;
+	r->gone = 1;
+	r->evcon = NULL;
+}
+
+void
+http_watch_close(Req *r)
+{
+	evhttp_connection_set_closecb(r->evcon, on_connection_close, r);
+}
+
+void
+http_common_headers(Req *r, const char *ctype)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+
+	if (ctype)
+		evhttp_add_header(h, "Content-Type", ctype);
+	evhttp_add_header(h, "Access-Control-Allow-Origin", r->s->conf->cors_origin);
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	if (r->s->shutting_down)
+		evhttp_add_header(h, "Connection", "close");
+	if (r->evcon)
+		evhttp_connection_set_closecb(r->evcon, NULL, NULL);
+}
+
+static int
+compressible(const char *ctype)
+{
+	return strncmp(ctype, "application/json", 16) == 0 || strncmp(ctype, "application/geo+json", 20) == 0;
+}
+
+/* JSON made per request (the style, the API) is gzipped when the client accepts it */
+static size_t
+reply_gzip(Req *r, const char *ctype, struct evbuffer *body, size_t bytes)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+	size_t		zlen;
+	uint8_t    *z;
+
+	if (ctype == NULL || !compressible(ctype))
+		return bytes;
+	evhttp_add_header(h, "Vary", "Accept-Encoding");
+	if (bytes < 1024 || !http_accepts_gzip(r->req) || evhttp_find_header(h, "Content-Encoding") != NULL)
+		return bytes;
+	if ((z = cache_gzip(evbuffer_pullup(body, -1), bytes, &zlen)) == NULL)
+		return bytes;
+	evbuffer_drain(body, bytes);
+	evbuffer_add(body, z, zlen);
+	free(z);
+	evhttp_add_header(h, "Content-Encoding", "gzip");
+	return zlen;
+}
+
+void
+http_reply(Req *r, int status, const char *ctype, struct evbuffer *body, const char *note)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+	double		secs = http_seconds(r);
+	size_t		bytes = body ? evbuffer_get_length(body) : 0;
+
+	http_common_headers(r, ctype);
+	if (status == 200 && body)
+		bytes = reply_gzip(r, ctype, body, bytes);
+	if (body && evhttp_request_get_command(r->req) == EVHTTP_REQ_HEAD)
+	{
+		/* HEAD: the headers a GET would have, no body (libevent would send it) */
+		char		len[24];
+
+		snprintf(len, sizeof len, "%zu", bytes);
+		evhttp_add_header(h, "Content-Length", len);
+		evbuffer_free(body);
+		body = NULL;
+	}
+	evhttp_send_reply(r->req, status, NULL, body);
+	if (body)
+		evbuffer_free(body);
+	metrics_count(r, status, secs);
+	http_access_log(r, status, bytes, secs, note);
+	http_req_free(r);
+}
+
+void
+http_error(Req *r, int status, const char *message)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+	struct evbuffer *b = evbuffer_new();
+
+	if (status == 503)
+		evhttp_add_header(h, "Retry-After", "1");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	/* no memory for a body: the status alone */
+	if (b != NULL)
+	{
+		evbuffer_add_printf(b, "{\"error\":");
+		style_json_string(b, message);
+		evbuffer_add_printf(b, ",\"status\":%d}\n", status);
+	}
+	http_reply(r, status, "application/json", b, NULL);
+}
+
+struct evbuffer *
+http_body(Req *r)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	if (b == NULL)
+		http_error(r, 500, "out of memory");
+	return b;
+}
+
+static const struct
+{
+	const char *sqlstate;
+	int			status;
+	const char *message;
+}			sqlstate_http[] = {
+#define SQLSTATE_ROW(code, status, message) {code, status, message},
+	TL_SQLSTATE_HTTP(SQLSTATE_ROW)
+#undef SQLSTATE_ROW
+};
+
+int
+http_db_status(const PGresult *res, int unavailable, const char **message)
+{
+	const char *st;
+
+	if (unavailable == DB_TIMED_OUT)
+	{
+		*message = "the database did not answer in time";
+		return 504;
+	}
+	if (unavailable || res == NULL)
+	{
+		*message = "the database is unreachable";
+		return 503;
+	}
+	st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	for (size_t i = 0; st != NULL && i < sizeof sqlstate_http / sizeof sqlstate_http[0]; i++)
+		if (strcmp(st, sqlstate_http[i].sqlstate) == 0)
+		{
+			*message = sqlstate_http[i].message;
+			if (*message == NULL)
+				*message = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+			if (*message == NULL)
+				*message = "bad request";
+			return sqlstate_http[i].status;
+		}
+	*message = "database error";
+	return 500;
+}
+
+void
+http_db_error(Req *r, const PGresult *res, int unavailable, const char *what)
+{
+	const char *message;
+	int			status = http_db_status(res, unavailable, &message);
+
+	if (status == 500)
+		fprintf(stderr, "%s: %s", what, PQresultErrorMessage(res));
+	http_error(r, status, message);
+}
+
+
+int
+http_accepts_gzip(struct evhttp_request *req)
+{
+	const char *ae = evhttp_find_header(evhttp_request_get_input_headers(req), "Accept-Encoding");
+	const char *g;
+
+	if (ae == NULL || (g = strstr(ae, "gzip")) == NULL)
+		return 0;
+	/* "gzip;q=0" refuses it */
+	g += 4;
+	while (*g == ' ')
+		g++;
+	if (strncmp(g, ";q=0", 4) == 0 && (g[4] == '\0' || g[4] == ',' || (g[4] == '.' && strspn(g + 5, "0") && (g[5 + strspn(g + 5, "0")] == '\0' || g[5 + strspn(g + 5, "0")] == ','))))
+		return 0;
+	return 1;
+}
+
+/* If-None-Match names this ETag (or is *) */
+int
+http_etag_matches(struct evhttp_request *req, const char *etag)
+{
+	const char *inm = evhttp_find_header(evhttp_request_get_input_headers(req), "If-None-Match");
+
+	if (inm == NULL)
+		return 0;
+	if (strcmp(inm, "*") == 0)
+		return 1;
+	return strstr(inm, etag) != NULL;
+}
+
+/*
+ * scheme://host of absolute URLs: --public-url when set; else the Host the
+ * request was sent to (on_request let only the listen address and the
+ * --server-name names through); else the listen address.  X-Forwarded-Proto
+ * is not read: behind a TLS proxy, set --public-url.
+ */
+void
+http_base_url(Req *r, char *buf, size_t len)
+{
+	const Conf *conf = r->s->conf;
+	const char *host = evhttp_find_header(evhttp_request_get_input_headers(r->req), "Host");
+
+	if (conf->public_url)
+		snprintf(buf, len, "%s", conf->public_url);
+	else if (host != NULL && *host && strlen(host) < 200 && conf_check_host_name(host) == 0)
+		snprintf(buf, len, "http://%s", host);
+	else if (strchr(conf->listen_host, ':'))
+		snprintf(buf, len, "http://[%s]:%d", conf->listen_host, conf->listen_port);
+	else
+		snprintf(buf, len, "http://%s:%d", conf->listen_host, conf->listen_port);
+}

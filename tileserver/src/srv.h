@@ -1,0 +1,84 @@
+/*
+ * srv.h - the state the tile server's modules share: the server and a request.
+ *
+ * server.c creates the server and dispatches each request by the route table
+ * (route.h) to a handler of a module: tiles.c, api.c, files.c, metrics.c,
+ * live.c.  http.c answers: every request gets exactly one reply through
+ * http_reply() (or http_error()).
+ */
+#ifndef TAILINGS_SRV_H
+#define TAILINGS_SRV_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "cache.h"
+#include "changes.h"
+#include "conf.h"
+#include "conn.h"
+#include "db.h"
+#include "events.h"
+#include "route.h"
+
+/* the HTTP statuses counted one by one (others as "other"), and the tile latency buckets (metrics.c) */
+#define SRV_NSTATUS 11
+#define SRV_NBUCKETS 12
+
+typedef struct Server Server;
+typedef struct Req Req;
+typedef struct Inflight Inflight;	/* a tile on its way (tiles.c) */
+
+/* a request, from on_request until its reply */
+struct Req
+{
+	Server	   *s;
+	struct evhttp_request *req;
+	struct evhttp_connection *evcon;
+	struct timespec start;
+	RouteKind	kind;			/* its route: the metric's endpoint */
+	int			gone;			/* the client went away while waiting */
+	Req		   *next;			/* among an Inflight's waiters */
+	unsigned	layers;			/* TileJSON: the layers asked */
+};
+
+typedef struct Metrics
+{
+	long long	requests[ROUTE_COUNT][SRV_NSTATUS + 1];	/* last: other statuses */
+	long long	tile_buckets[SRV_NBUCKETS + 1];
+	double		tile_seconds;
+	long long	tile_count;
+	long long	coalesced;
+	long long	history_refused;	/* ?at= tiles refused: too many on their way */
+	double		changes_seconds;	/* spent dropping tiles and telling viewers of confirmed changes */
+	long long	changes_batches;
+} Metrics;
+
+struct Server
+{
+	const Conf *conf;
+	struct event_base *base;
+	struct evhttp *http;
+	struct evhttp_bound_socket *bound;
+	Db		   *db;
+	Cache	   *cache;
+	Changes    *changes;
+	Events	   *events;
+	Conns	   *conns;
+	Inflight   *inflight;
+	int			history_running;	/* ?at= tiles sent to the database */
+	int			history_waiting;	/* ?at= tiles waiting for their turn */
+	int			freeing;		/* server_free() is under way: send nothing new */
+	Metrics		m;
+	int			active;			/* requests not yet answered */
+	int			shutting_down;
+	struct event *drain;
+	time_t		started;
+	uint8_t    *sprite[2];
+	size_t		sprite_len[2];
+};
+
+#endif

@@ -1,0 +1,369 @@
+/*
+ * tiles.c - the vector tiles.  A current tile comes from the cache while the
+ * change listener is trusted; else it is made by tailings.tile() once for all
+ * the requests that wait for it (an Inflight).  Maps of past moments cost
+ * more: at most a quarter of the pool makes them at once, the others wait
+ * their turn (HISTORY_WAIT_MAX at most, then 503).
+ */
+#include "tiles.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
+
+#include "http.h"
+
+/* tiles of past moments waiting for their turn, at most */
+#define HISTORY_WAIT_MAX 256
+
+/* a tile being fetched, and the requests waiting for it */
+struct Inflight
+{
+	char	   *key;
+	unsigned	layers;
+	int			z;
+	long		x,
+				y;
+	char		at[48];
+	int			stale;			/* a change touched the tile while it was on its way: do not cache it */
+	int			waiting;		/* a past moment's tile waiting for its turn (not sent yet) */
+	Server	   *server;
+	Req		   *waiters;
+	struct Inflight *next;
+};
+
+/* reply with a tile: 204 when empty, 304 when the client has it, gzip when accepted */
+static void
+reply_tile(Req *r, const CacheEntry *e, const char *note)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+	int			gz = e->gz != NULL && http_accepts_gzip(r->req);
+	const char *etag = gz ? e->etag_gz : e->etag;
+	char		cc[64];
+	struct evbuffer *b;
+
+	if (e->historical)
+		snprintf(cc, sizeof cc, "public, max-age=31536000, immutable");
+	else if (r->s->conf->max_age_s > 0)
+		snprintf(cc, sizeof cc, "public, max-age=%d", r->s->conf->max_age_s);
+	else
+		snprintf(cc, sizeof cc, "no-cache");
+	evhttp_add_header(h, "Cache-Control", cc);
+	evhttp_add_header(h, "ETag", etag);
+	evhttp_add_header(h, "Vary", "Accept-Encoding");
+	if (http_etag_matches(r->req, etag))
+	{
+		http_reply(r, 304, NULL, NULL, note);
+		return;
+	}
+	if (e->raw_len == 0)
+	{
+		http_reply(r, 204, NULL, NULL, note);
+		return;
+	}
+	if ((b = http_body(r)) == NULL)
+		return;
+	if (gz)
+	{
+		evhttp_add_header(h, "Content-Encoding", "gzip");
+		evbuffer_add(b, e->gz, e->gz_len);
+	}
+	else
+		evbuffer_add(b, e->raw, e->raw_len);
+	http_reply(r, 200, "application/vnd.mapbox-vector-tile", b, note);
+}
+
+static int
+cache_trusted(Server *s)
+{
+	return changes_trusted(s->changes);
+}
+
+/* tiles of ?at= made at once: a quarter of the pool */
+static int
+history_slots(const Server *s)
+{
+	return (s->conf->pool + 3) / 4;
+}
+
+static void tile_send(Server *s, Inflight *f);
+static void history_next(Server *s);
+static void inflight_fail(Server *s, Inflight *f, int status, const char *msg);
+
+static void
+tile_key(const Route *rt, char *key, size_t len)
+{
+	snprintf(key, len, "%x/%d/%ld/%ld%s%s", rt->layers, rt->z, rt->x, rt->y, rt->at[0] ? "@" : "", rt->at);
+}
+
+
+
+static void
+inflight_remove(Server *s, Inflight *f)
+{
+	Inflight  **p = &s->inflight;
+
+	while (*p && *p != f)
+		p = &(*p)->next;
+	if (*p)
+		*p = f->next;
+}
+
+
+/*
+ * The tile of the query's one row: cached when it may be (a moment before the
+ * history horizon never changes; a current tile only when no change touched
+ * it on its way, as its snapshot may predate the change, and the listener is
+ * trusted to report the next one), else made for these waiters alone (*own).
+ */
+static const CacheEntry *
+tile_entry(Inflight *f, const PGresult *res, CacheEntry **own)
+{
+	Server	   *s = f->server;
+	const uint8_t *bytes = (const uint8_t *) PQgetvalue(res, 0, 0);
+	size_t		len = PQgetisnull(res, 0, 0) ? 0 : (size_t) PQgetlength(res, 0, 0);
+	int			historical = PQnfields(res) > 1 && !PQgetisnull(res, 0, 1) &&
+		PQgetlength(res, 0, 1) == 1 && PQgetvalue(res, 0, 1)[0] == 1;
+	const CacheEntry *e = NULL;
+
+	if (historical || (!f->stale && cache_trusted(s)))
+		e = cache_put(s->cache, f->key, bytes, len, f->z, f->x, f->y, f->layers, historical);
+	if (e == NULL)
+		e = *own = cache_entry_make(f->key, bytes, len, f->z, f->x, f->y, f->layers, historical);
+	return e;
+}
+
+static void tile_send(Server *s, Inflight *f);
+static void history_next(Server *s);
+static void inflight_fail(Server *s, Inflight *f, int status, const char *msg);
+
+/* answer every waiter of a tile with it, and forget the tile */
+static void
+inflight_done(Server *s, Inflight *f, const CacheEntry *e)
+{
+	Req		   *r,
+			   *next;
+
+	for (r = f->waiters; r; r = next)
+	{
+		next = r->next;
+		if (r->gone)
+			http_req_free(r);
+		else
+			reply_tile(r, e, r == f->waiters ? "miss" : "coalesced");
+	}
+	inflight_remove(s, f);
+	free(f->key);
+	free(f);
+}
+
+static void
+tile_result(PGresult *res, int unavailable, void *arg)
+{
+	Inflight   *f = arg;
+	Server	   *s = f->server;
+	const CacheEntry *e = NULL;
+	CacheEntry *own = NULL;
+	int			history = f->at[0] != '\0';
+
+	if (unavailable || res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+	{
+		const char *msg;
+		int			status = http_db_status(res, unavailable, &msg);
+
+		if (status == 500)
+		{
+			msg = "the database could not make the tile";
+			fprintf(stderr, "tile %s: %s", f->key, PQresultErrorMessage(res));
+		}
+		inflight_fail(s, f, status, msg);
+	}
+	else if ((e = tile_entry(f, res, &own)) == NULL)
+		inflight_fail(s, f, 500, "out of memory");
+	else
+		inflight_done(s, f, e);
+	if (history)
+	{
+		s->history_running--;
+		history_next(s);
+	}
+	cache_entry_free(own);
+	if (res)
+		PQclear(res);
+}
+
+void
+tiles_handle(Req *r, const Route *rt)
+{
+	Server	   *s = r->s;
+	char		key[128];
+	const CacheEntry *e;
+	Inflight   *f;
+
+	tile_key(rt, key, sizeof key);
+	/*
+	 * A cached current tile is served while the listener is trusted; and while
+	 * the database is out of reach altogether (nothing can change then, as far
+	 * as this server can know: the last map it saw beats a 503; the cache is
+	 * dropped when the listener is back).  Not while the database answers and
+	 * the listener does not: changes would go unseen.
+	 */
+	if ((e = cache_get(s->cache, key)) != NULL && (e->historical || cache_trusted(s) || !db_up(s->db)))
+	{
+		reply_tile(r, e, "hit");
+		return;
+	}
+	/* the same tile already on its way: wait for it */
+	for (f = s->inflight; f; f = f->next)
+		if (strcmp(f->key, key) == 0)
+		{
+			r->next = f->waiters;
+			f->waiters = r;
+			s->m.coalesced++;
+			http_watch_close(r);
+			return;
+		}
+	/*
+	 * Maps of past moments cost more than current ones (they are rebuilt from
+	 * the change log): at most a quarter of the pool makes them at once, the
+	 * others wait their turn (HISTORY_WAIT_MAX at most, then 503), so that
+	 * requests for many different moments cannot take every connection from
+	 * the current map.
+	 */
+	if (rt->at[0] && s->history_waiting >= HISTORY_WAIT_MAX)
+	{
+		s->m.history_refused++;
+		http_error(r, 503, "too many maps of past moments are waiting: try again in a moment");
+		return;
+	}
+	f = calloc(1, sizeof(Inflight));
+	if (f == NULL || (f->key = strdup(key)) == NULL)
+	{
+		free(f);
+		http_error(r, 500, "out of memory");
+		return;
+	}
+	f->layers = rt->layers;
+	f->z = rt->z;
+	f->x = rt->x;
+	f->y = rt->y;
+	snprintf(f->at, sizeof f->at, "%s", rt->at);
+	f->waiters = r;
+	f->server = s;
+	f->next = s->inflight;
+	s->inflight = f;
+	http_watch_close(r);
+	if (f->at[0] && s->history_running >= history_slots(s))
+	{
+		f->waiting = 1;
+		s->history_waiting++;
+		return;
+	}
+	tile_send(s, f);
+}
+
+/* answer every waiter of a tile that cannot be made, and forget it */
+static void
+inflight_fail(Server *s, Inflight *f, int status, const char *msg)
+{
+	Req		   *r,
+			   *next;
+
+	inflight_remove(s, f);
+	for (r = f->waiters; r; r = next)
+	{
+		next = r->next;
+		if (r->gone)
+			http_req_free(r);
+		else
+			http_error(r, status, msg);
+	}
+	free(f->key);
+	free(f);
+}
+
+/* send the tile's query */
+static void
+tile_send(Server *s, Inflight *f)
+{
+	char		zs[8],
+				xs[16],
+				ys[16],
+				layers[256];
+	const char *params[5];
+	int			rc;
+
+	snprintf(zs, sizeof zs, "%d", f->z);
+	snprintf(xs, sizeof xs, "%ld", f->x);
+	snprintf(ys, sizeof ys, "%ld", f->y);
+	route_layers_array(f->layers, layers, sizeof layers);
+	params[0] = zs;
+	params[1] = xs;
+	params[2] = ys;
+	params[3] = f->layers == route_all_layers() ? NULL : layers;
+	params[4] = f->at[0] ? f->at : NULL;
+	rc = db_query(s->db, "SELECT tailings.tile($1::int, $2::int, $3::int, $4::text[], $5::timestamptz),"
+				  " $5::timestamptz < tailings.history_horizon()", 5, params, 1, tile_result, f);
+	if (rc != 0)
+	{
+		inflight_fail(s, f, 503, rc == -1 ? "too many requests are waiting for the database"
+					  : "the database is unreachable");
+		return;
+	}
+	if (f->at[0])
+		s->history_running++;
+}
+
+/* a tile of a past moment is done: the next waiting one (whose clients are still there) goes */
+static void
+history_next(Server *s)
+{
+	while (!s->freeing && s->history_waiting > 0 && s->history_running < history_slots(s))
+	{
+		Inflight   *f,
+				   *oldest = NULL;
+		int			alive = 0;
+
+		/* the list is newest first: the last waiting one came first */
+		for (f = s->inflight; f; f = f->next)
+			if (f->waiting)
+				oldest = f;
+		if (oldest == NULL)
+			break;
+		oldest->waiting = 0;
+		s->history_waiting--;
+		for (Req *r = oldest->waiters; r; r = r->next)
+			alive += !r->gone;
+		if (!alive)
+		{
+			inflight_fail(s, oldest, 503, "gone");
+			continue;
+		}
+		tile_send(s, oldest);
+	}
+}
+
+void
+tiles_touched(Server *s, const Box *box, unsigned extra_layers, double margin)
+{
+	for (Inflight *f = s->inflight; f; f = f->next)
+		if (box == NULL ? (f->layers & extra_layers) != 0
+			: cache_box_touches_tile(*box, extra_layers, margin, f->z, f->x, f->y, f->layers))
+			f->stale = 1;
+}
+
+void
+tiles_free_all(Server *s)
+{
+	while (s->inflight)
+	{
+		Inflight   *f = s->inflight;
+
+		s->inflight = f->next;
+		free(f->key);
+		free(f);
+	}
+}
