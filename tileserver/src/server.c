@@ -299,12 +299,27 @@ static void
 drain_check(evutil_socket_t fd, short what, void *arg)
 {
 	Server	   *s = arg;
-	static int	ticks = 0;
+	static int	ticks = 0,
+				idle_ticks = 0;
+	ConnStats	st;
 
 	(void) fd;
 	(void) what;
-	/* in-flight requests finished, or 10 s passed */
-	if (s->active == 0 || ++ticks > 200)
+	/*
+	 * In-flight requests finished and their answers written (a connection
+	 * answered during shutdown closes once its reply is out: "Connection:
+	 * close"), or 10 s passed.  Idle keep-alive connections do not hold the
+	 * exit back for more than 4 ticks (200 ms) after the last answer.
+	 */
+	ticks++;
+	if (s->active != 0)
+	{
+		idle_ticks = 0;
+		if (ticks <= 200)
+			return;
+	}
+	conn_stats(s->conns, &st);
+	if (st.open == 0 || ++idle_ticks > 4 || ticks > 200)
 		event_base_loopexit(s->base, NULL);
 }
 
