@@ -344,9 +344,14 @@ try {
 
   // --- back to the key pond; the date control shows the map as it was
   await page.evaluate(([lon, lat]) => window.tailingsViewer.map.jumpTo({ center: [lon, lat], zoom: 15 }), [pond.lon, pond.lat]);
-  await settle();
+  // (the filters lifted just before are drawn a frame or more later: look again for up to 10 s)
+  let drawnNow = 0;
+  for (let t0 = Date.now(); drawnNow === 0 && Date.now() - t0 < 10000;) {
+    await settle();
+    drawnNow = await rendered('groundwater');
+    if (drawnNow === 0) await new Promise(r => setTimeout(r, 250));
+  }
   const before = tileRequests.length;
-  const drawnNow = await rendered('groundwater');
   // the day before the sample was loaded: nothing had been drawn yet
   const loaded = sql(`SELECT min(changed_at)::date - 1 FROM tailings.change_log`);
   await page.locator('#date').fill(loaded);
@@ -365,8 +370,15 @@ try {
     await new Promise(r => setTimeout(r, 250));
     await settle();
   }
+  const why = drawnNow > 0 ? '' : await page.evaluate(() => {
+    const m = window.tailingsViewer.map;
+    const l = m.getStyle().layers.find(x => x['source-layer'] === 'groundwater');
+    return JSON.stringify({ zoom: m.getZoom(), centre: m.getCenter(), layer: l?.id, visibility: l && m.getLayoutProperty(l.id, 'visibility'),
+      filter: l && m.getFilter(l.id), source: m.querySourceFeatures('tailings', { sourceLayer: 'groundwater' }).length,
+      at: window.tailingsViewer.state.at });
+  });
   check(`on ${loaded} the key pond's elements were not drawn yet`, drawnNow > 0 && thenDrawn === 0,
-    `${drawnNow} now, ${thenDrawn} then`);
+    `${drawnNow} now, ${thenDrawn} then ${why}`);
   check('the URL keeps the date', new URL(page.url()).searchParams.get('at') === loaded);
   check('... no pond is drawn: none was registered yet', await page.evaluate(() =>
     window.tailingsViewer.map.queryRenderedFeatures({ layers: ['ponds-fill', 'ponds-outline', 'ponds-point'] }).length === 0));
@@ -427,10 +439,16 @@ try {
   console.log(`# the edit appeared after ${secs.toFixed(1)} s`);
   check('... without a reload', await page.evaluate(() => window.notReloaded === true));
   check('... announced by the change stream', await page.evaluate(() => window.tailingsViewer.state.changes) > 0);
-  await settle();
-  await clickLngLat(Number(elLon) + 0.0003, elLat);
-  await popup.waitFor({ timeout: 5000 }).catch(() => {});
-  check('the moved element is clicked at its new place', (await popup.count()) > 0 && (await popup.textContent()).includes(name));
+  // the source has the edit; its symbols may be drawn a frame or more later: click again (for up
+  // to 10 s) until the click finds it
+  let clickedNew = false;
+  for (let t0 = Date.now(); !clickedNew && Date.now() - t0 < 10000;) {
+    await settle();
+    await clickLngLat(Number(elLon) + 0.0003, elLat);
+    await popup.waitFor({ timeout: 2000 }).catch(() => {});
+    clickedNew = (await popup.count()) > 0 && (await popup.textContent()).includes(name);
+  }
+  check('the moved element is clicked at its new place', clickedNew);
 
   // --- English
   await page.locator('#lang').click();
