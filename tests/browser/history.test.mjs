@@ -4,7 +4,7 @@
 //   node history.test.mjs BASE_URL SCREENSHOT_DIR
 // Prints TAP-like lines and "N passed, N failed"; exits 1 on any failure.
 import { join } from 'node:path';
-import { addTestPixels, args, check, finish, KEY_POND_NAME, launch, sql } from './lib.mjs';
+import { addTestPixels, args, check, finish, KEY_POND_NAME, launch, sql, settle as settleMap } from './lib.mjs';
 
 const { base, shots } = args('history.test.mjs');
 
@@ -63,10 +63,7 @@ try {
   });
   page.on('response', r => { if (r.status() >= 400) errors.push(`HTTP ${r.status()}: ${r.url()}`); });
   await addTestPixels(page);
-  const settle = () => page.waitForFunction(() => {
-    const v = window.tailingsViewer;
-    return v && v.map.loaded() && v.map.areTilesLoaded() && !v.map.isMoving();
-  }, null, { timeout: 30000 }).then(() => page.waitForTimeout(300));
+  const settle = () => settleMap(page);
   const project = ll => page.evaluate(p => window.tailingsViewer.map.project(p), ll);
   const mapBox = async () => page.locator('#map').boundingBox();
   // the map canvas as the user sees it (popups and controls included), decoded in the page

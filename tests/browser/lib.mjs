@@ -57,3 +57,20 @@ export function finish(ranToEnd = true) {
   console.log(`${tally.passed} passed, ${tally.failed} failed`);
   process.exit(tally.failed || !ranToEnd ? 1 : 0);
 }
+
+// the viewer's map has settled: style and tiles loaded, not moving, and a frame drawn after the last
+// change (a layer hidden or filtered takes effect at the next frame, which SwiftShader on a busy
+// machine can draw long after the change): a repaint is asked for and its 'idle' awaited
+export async function settle(page) {
+  await page.waitForFunction(() => {
+    const v = window.tailingsViewer;
+    return v && v.map.loaded() && v.map.areTilesLoaded() && !v.map.isMoving();
+  }, null, { timeout: 30000 });
+  await page.evaluate(() => new Promise(resolve => {
+    const m = window.tailingsViewer.map;
+    const timer = setTimeout(resolve, 10000);
+    m.once('idle', () => { clearTimeout(timer); resolve(); });
+    m.triggerRepaint();
+  }));
+  await page.waitForTimeout(100);
+}

@@ -6,7 +6,7 @@
 import { createServer } from 'node:http';
 import { deflateSync } from 'node:zlib';
 import { join } from 'node:path';
-import { addTestPixels, args, check, finish, KEY_POND_NAME, launch, sql } from './lib.mjs';
+import { addTestPixels, args, check, finish, KEY_POND_NAME, launch, sql, settle as settleMap } from './lib.mjs';
 
 const { base, shots } = args('viewer.test.mjs');
 
@@ -87,10 +87,7 @@ try {
   page.on('request', r => { if (r.url().includes('/tiles/all/')) tileRequests.push(r.url()); });
 
   // the map settles: style loaded, every visible tile loaded and drawn
-  const settle = () => page.waitForFunction(() => {
-    const v = window.tailingsViewer;
-    return v && v.map.loaded() && v.map.areTilesLoaded() && !v.map.isMoving();
-  }, null, { timeout: 30000 }).then(() => page.waitForTimeout(300));
+  const settle = () => settleMap(page);
   // share of the map's pixels that are not the plain background, and how many distinct colours
   // the map canvas as the user sees it (a screenshot, decoded in the page): { width, height, px }
   await addTestPixels(page);
@@ -341,6 +338,13 @@ try {
   check(`the filter 510421 keeps the ${want} ponds of 米易县`, rows === want && want > 0 && want < N_PONDS, `${rows} rows`);
   await page.locator('#filter').fill('');
   check(`... and clearing it shows all ${N_PONDS}`, (await page.locator('#ponds tbody tr').count()) === N_PONDS);
+  // ... on the map too, even when the map was busy loading tiles as the search changed (the map
+  // kept the 12 ponds' filter while the list showed all 40)
+  check('... and lifts the map\'s filter on every pond and element layer', await page.evaluate(() => {
+    const m = window.tailingsViewer.map;
+    return m.getStyle().layers.filter(l => l.source === 'tailings')
+      .every(l => !JSON.stringify(m.getFilter(l.id) ?? null).includes('"pond_id"]'));
+  }));
 
   // --- back to the key pond; the date control shows the map as it was
   await page.evaluate(([lon, lat]) => window.tailingsViewer.map.jumpTo({ center: [lon, lat], zoom: 15 }), [pond.lon, pond.lat]);

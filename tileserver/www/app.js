@@ -297,8 +297,11 @@ function renderOverview() {
 
 // the map shows the ponds the list shows, and only their elements
 let baseFilters = null;   // each pond and element layer's own filter, from the style
+let mapReady = false;     // the style has loaded ('load'): filters can be set from then on, even
+                          // while tiles load (isStyleLoaded() is false then, and a filter skipped
+                          // for it left the map filtered after the list was not: a real bug)
 function applyMapFilter(ponds) {
-  if (!map?.isStyleLoaded() && !map?.loaded()) return;
+  if (!mapReady) return;  // the 'load' handler renders the overview, and so filters, once ready
   const layers = map.getStyle().layers.filter(l => l.source === 'tailings' || l.id === 'pond-names');
   baseFilters ??= new Map(layers.map(l => [l.id, l.filter ?? null]));
   const all = ponds.length === state.ponds.length;
@@ -615,6 +618,7 @@ async function main() {
   map.addControl(basemaps, 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric', maxWidth: 120 }), 'bottom-left');
   map.on('load', () => {
+    mapReady = true;
     addPondNames();
     addPondRing();
     applyVisibility();
