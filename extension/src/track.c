@@ -5,7 +5,7 @@
  * track_changes() is an AFTER ... FOR EACH ROW trigger.  For every changed row
  * it inserts one change_log row in the same transaction (old and new row as
  * jsonb, the names of the changed columns, how far the geometry moved) and
- * queues a NOTIFY on channel tailings_changes, which PostgreSQL delivers at
+ * queues a NOTIFY on channel TL_CHANGES_CHANNEL (contract.h), which PostgreSQL delivers at
  * commit only.  An UPDATE that changes no column writes nothing.
  *
  * Security.  The trigger runs with the rights of whoever changed the row: it
@@ -58,7 +58,7 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
-#define NOTIFY_CHANNEL "tailings_changes"
+#include "tailings/contract.h"
 
 typedef struct TrackedRel
 {
@@ -249,6 +249,38 @@ int_column_value(HeapTuple tuple, TupleDesc desc, AttrNumber attno, bool *isnull
 	}
 }
 
+/*
+ * The geometry column: the one named (an error if it is not a geometry), none
+ * for "", the table's first geometry column when not named; 0 if none.
+ */
+static AttrNumber
+geometry_column(Relation rel, const char *geom_name)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	AttrNumber	attno = 0;
+
+	if (geom_name != NULL && geom_name[0] != '\0')
+	{
+		attno = column_by_name(desc, geom_name);
+		if (attno == 0 || !is_geometry_type(TupleDescAttr(desc, attno - 1)->atttypid))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("table \"%s\" has no geometry column \"%s\"",
+							RelationGetRelationName(rel), geom_name)));
+	}
+	else if (geom_name == NULL)
+	{
+		for (int i = 0; i < desc->natts && attno == 0; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+
+			if (!att->attisdropped && is_geometry_type(att->atttypid))
+				attno = att->attnum;
+		}
+	}
+	return attno;
+}
+
 static TrackedRel *
 tracked_rel_get(Relation rel, Trigger *trigger)
 {
@@ -287,28 +319,8 @@ tracked_rel_get(Relation rel, Trigger *trigger)
 
 	entry->id_attno = id_column(rel, id_name, "row id");
 	entry->pond_attno = id_column(rel, pond_name, "pond id");
-	entry->geom_attno = 0;
+	entry->geom_attno = geometry_column(rel, geom_name);
 	entry->geom_type = InvalidOid;
-	if (geom_name != NULL && geom_name[0] != '\0')
-	{
-		entry->geom_attno = column_by_name(desc, geom_name);
-		if (entry->geom_attno == 0 ||
-			!is_geometry_type(TupleDescAttr(desc, entry->geom_attno - 1)->atttypid))
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("table \"%s\" has no geometry column \"%s\"",
-							RelationGetRelationName(rel), geom_name)));
-	}
-	else if (geom_name == NULL)
-	{
-		for (int i = 0; i < desc->natts && entry->geom_attno == 0; i++)
-		{
-			Form_pg_attribute att = TupleDescAttr(desc, i);
-
-			if (!att->attisdropped && is_geometry_type(att->atttypid))
-				entry->geom_attno = att->attnum;
-		}
-	}
 	entry->row_type = rel->rd_rel->reltype;
 	entry->registered = table_registered(relid);
 
@@ -334,42 +346,89 @@ tracked_rel_get(Relation rel, Trigger *trigger)
 	return entry;
 }
 
-#define NPARAMS 11
+/*
+ * The log INSERT's parameters, by name: X(slot, change_log column, type).
+ * The slot's position is its $N (LOG_ACTOR is $1), and the INSERT's column
+ * list and VALUES are written from this list, so a slot cannot be filled
+ * into the wrong column.
+ */
+#define LOG_PARAMS(X) \
+	X(LOG_ACTOR, "actor", TEXTOID) \
+	X(LOG_SESSION_ROLE, "session_role", TEXTOID) \
+	X(LOG_TABLE_NAME, "table_name", TEXTOID) \
+	X(LOG_ROW_ID, "row_id", INT8OID) \
+	X(LOG_POND_ID, "pond_id", INT8OID) \
+	X(LOG_OP, "op", CHAROID) \
+	X(LOG_OLD_ROW, "old_row", JSONBOID) \
+	X(LOG_NEW_ROW, "new_row", JSONBOID) \
+	X(LOG_CHANGED, "changed", TEXTARRAYOID) \
+	X(LOG_MOVED_M, "moved_m", FLOAT8OID) \
+	X(LOG_BBOX, "bbox", FLOAT8ARRAYOID)
+
+typedef enum LogParam
+{
+#define LOG_PARAM_ENUM(slot, column, type) slot,
+	LOG_PARAMS(LOG_PARAM_ENUM)
+#undef LOG_PARAM_ENUM
+	LOG_NPARAMS
+} LogParam;
+
+/* the values of the log INSERT's parameters, slot by slot */
+typedef struct LogParams
+{
+	Datum		values[LOG_NPARAMS];
+	char		nulls[LOG_NPARAMS];	/* SPI's ' ' / 'n' */
+} LogParams;
+
+static void
+log_param_set(LogParams *p, LogParam slot, Datum value)
+{
+	p->values[slot] = value;
+	p->nulls[slot] = ' ';
+}
+
+static void
+log_param_null(LogParams *p, LogParam slot)
+{
+	p->values[slot] = (Datum) 0;
+	p->nulls[slot] = 'n';
+}
 
 /* prepare the log INSERT once per session (as the log's owner) */
 static SPIPlanPtr
 log_plan_get(void)
 {
-	Oid			argtypes[NPARAMS] = {
-		TEXTOID,				/* $1 actor */
-		TEXTOID,				/* $2 session role */
-		TEXTOID,				/* $3 table_name */
-		INT8OID,				/* $4 row_id */
-		INT8OID,				/* $5 pond_id */
-		CHAROID,				/* $6 op */
-		JSONBOID,				/* $7 old row */
-		JSONBOID,				/* $8 new row */
-		TEXTARRAYOID,			/* $9 changed columns */
-		FLOAT8OID,				/* $10 moved_m */
-		FLOAT8ARRAYOID			/* $11 bbox */
+	static const char *const columns[LOG_NPARAMS] = {
+#define LOG_PARAM_COLUMN(slot, column, type) [slot] = column,
+		LOG_PARAMS(LOG_PARAM_COLUMN)
+#undef LOG_PARAM_COLUMN
+	};
+	Oid			argtypes[LOG_NPARAMS] = {
+#define LOG_PARAM_TYPE(slot, column, type) [slot] = type,
+		LOG_PARAMS(LOG_PARAM_TYPE)
+#undef LOG_PARAM_TYPE
 	};
 
 	if (log_plan == NULL)
 	{
 		SPIPlanPtr	plan;
+		StringInfoData sql;
 
+		initStringInfo(&sql);
+		appendStringInfoString(&sql, "INSERT INTO tailings.change_log (txid, changed_at");
+		for (int i = 0; i < LOG_NPARAMS; i++)
+			appendStringInfo(&sql, ", %s", columns[i]);
+		appendStringInfoString(&sql, ") VALUES (pg_catalog.pg_current_xact_id(), pg_catalog.now()");
+		for (int i = 0; i < LOG_NPARAMS; i++)
+			appendStringInfo(&sql, ", $%d", i + 1);
+		appendStringInfoString(&sql, ") RETURNING id");
 		/* a generic plan: the same plan serves every row, never replanned */
-		plan = SPI_prepare_cursor("INSERT INTO tailings.change_log"
-								  " (txid, changed_at, actor, session_role, table_name, row_id, pond_id, op,"
-								  "  old_row, new_row, changed, moved_m, bbox)"
-								  " VALUES (pg_catalog.pg_current_xact_id(), pg_catalog.now(),"
-								  "  $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-								  " RETURNING id",
-								  NPARAMS, argtypes, CURSOR_OPT_GENERIC_PLAN);
+		plan = SPI_prepare_cursor(sql.data, LOG_NPARAMS, argtypes, CURSOR_OPT_GENERIC_PLAN);
 		if (plan == NULL)
 			elog(ERROR, "tailings: could not prepare the change log insert: %s",
 				 SPI_result_code_string(SPI_result));
 		SPI_keepplan(plan);
+		pfree(sql.data);
 		log_plan = plan;
 	}
 	return log_plan;
@@ -490,37 +549,194 @@ tracking_off(void)
 	return !check_function_bodies && superuser_arg(GetSessionUserId());
 }
 
+/* one change of one row, as the trigger sees it */
+typedef struct Change
+{
+	char		op;				/* I, U or D */
+	HeapTuple	oldtup;			/* NULL for an INSERT */
+	HeapTuple	newtup;			/* NULL for a DELETE */
+	ArrayType  *changed;		/* the changed columns (UPDATE only) */
+	bool		geom_changed;
+	int64		row_id;
+	bool		row_id_null;
+	int64		pond_id;
+	bool		pond_id_null;
+	bool		has_bbox;		/* the changed area, lon/lat min and max */
+	double		box[4];
+} Change;
+
+/* which operation fired the trigger, and its row versions */
+static void
+change_of_trigger(TriggerData *trigdata, Change *change)
+{
+	memset(change, 0, sizeof(*change));
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+	{
+		change->op = 'I';
+		change->newtup = trigdata->tg_trigtuple;
+	}
+	else if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+	{
+		change->op = 'D';
+		change->oldtup = trigdata->tg_trigtuple;
+	}
+	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+	{
+		change->op = 'U';
+		change->oldtup = trigdata->tg_trigtuple;
+		change->newtup = trigdata->tg_newtuple;
+	}
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("tailings.track_changes() handles INSERT, UPDATE and DELETE only")));
+}
+
+/*
+ * What the trigger knows of the table, refusing a table that a superuser did
+ * not register.  SPI must be connected.
+ */
+static TrackedRel *
+registered_rel(Relation rel, Trigger *trigger)
+{
+	TrackedRel *entry = tracked_rel_get(rel, trigger);
+
+	if (!entry->registered)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("table %s is not registered for change tracking", entry->table_name),
+				 errdetail("Only tables a superuser registered with tailings.track_table() write the change log."),
+				 errhint("A superuser runs SELECT tailings.track_table('%s'), or drops the trigger \"%s\".",
+						 entry->table_name, trigger->tgname)));
+	return entry;
+}
+
+/*
+ * Fill the log INSERT's slots for a change, and the change's ids and area.
+ * Everything here that may run code of the table's types runs as the caller.
+ */
+static void
+fill_log_params(TrackedRel *entry, TupleDesc desc, Change *change, LogParams *p)
+{
+	HeapTuple	anytup = change->newtup ? change->newtup : change->oldtup;
+	Datum		old_geom = (Datum) 0,
+				new_geom = (Datum) 0;
+	char		old_geom_null = 'n',
+				new_geom_null = 'n';
+	double		m;
+
+	change->row_id = int_column_value(anytup, desc, entry->id_attno, &change->row_id_null);
+	change->pond_id = int_column_value(anytup, desc, entry->pond_attno, &change->pond_id_null);
+
+	log_param_set(p, LOG_ACTOR, CStringGetTextDatum(current_actor()));
+	log_param_set(p, LOG_SESSION_ROLE, CStringGetTextDatum(GetUserNameFromId(GetSessionUserId(), false)));
+	log_param_set(p, LOG_TABLE_NAME, CStringGetTextDatum(entry->table_name));
+	if (change->row_id_null)
+		log_param_null(p, LOG_ROW_ID);
+	else
+		log_param_set(p, LOG_ROW_ID, Int64GetDatum(change->row_id));
+	if (change->pond_id_null)
+		log_param_null(p, LOG_POND_ID);
+	else
+		log_param_set(p, LOG_POND_ID, Int64GetDatum(change->pond_id));
+	log_param_set(p, LOG_OP, CharGetDatum(change->op));
+	log_param_null(p, LOG_OLD_ROW);
+	log_param_null(p, LOG_NEW_ROW);
+	if (change->oldtup)
+		log_param_set(p, LOG_OLD_ROW, row_jsonb(entry, change->oldtup, desc, &old_geom, &old_geom_null));
+	if (change->newtup)
+		log_param_set(p, LOG_NEW_ROW, row_jsonb(entry, change->newtup, desc, &new_geom, &new_geom_null));
+	if (change->changed)
+		log_param_set(p, LOG_CHANGED, PointerGetDatum(change->changed));
+	else
+		log_param_null(p, LOG_CHANGED);
+	log_param_null(p, LOG_MOVED_M);
+	if (change->geom_changed && old_geom_null == ' ' && new_geom_null == ' ' &&
+		tl_geo_moved_m(entry->geom_type, old_geom, new_geom, &m))
+		log_param_set(p, LOG_MOVED_M, Float8GetDatum(m));
+
+	/* the changed area: both versions when the geometry changed, else the current one */
+	if (entry->geom_attno)
+	{
+		bool		use_old = change->op == 'D' || change->geom_changed;
+
+		change->has_bbox = tl_geo_bbox(entry->geom_type, old_geom, use_old && old_geom_null == ' ',
+									   new_geom, new_geom_null == ' ', change->box);
+	}
+	if (change->has_bbox)
+	{
+		Datum		elems[4];
+
+		for (int i = 0; i < 4; i++)
+			elems[i] = Float8GetDatum(change->box[i]);
+		log_param_set(p, LOG_BBOX, PointerGetDatum(construct_array(elems, 4, FLOAT8OID, sizeof(float8),
+																	FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)));
+	}
+	else
+		log_param_null(p, LOG_BBOX);
+}
+
+/* insert the log row, as the log's owner; returns its id */
+static int64
+insert_log_row(const LogParams *p)
+{
+	AsOwner		saved;
+	int			ret;
+	bool		isnull;
+
+	/* only the INSERT of these fixed-type values runs as the log's owner */
+	as_log_owner_begin(&saved);
+	ret = SPI_execute_plan(log_plan_get(), (Datum *) p->values, p->nulls, false, 1);
+	as_log_owner_end(&saved);
+	if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+		elog(ERROR, "tailings: change log insert failed: %s", SPI_result_code_string(ret));
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/*
+ * Queue the change's notification (delivered at commit).  It names the log
+ * row: a listener that cannot trust NOTIFY (anyone may send one) reads the
+ * change from the log by its id.
+ */
+static void
+notify_change(const TrackedRel *entry, const Change *change, int64 log_id)
+{
+	StringInfoData payload;
+
+	initStringInfo(&payload);
+	appendStringInfo(&payload, "{\"" TL_CHANGE_KEY_ID "\":" INT64_FORMAT ",\"" TL_CHANGE_KEY_TABLE "\":",
+					 log_id);
+	escape_json(&payload, entry->table_name);
+	appendStringInfo(&payload, ",\"" TL_CHANGE_KEY_OP "\":\"%c\",\"" TL_CHANGE_KEY_POND_ID "\":", change->op);
+	if (change->pond_id_null)
+		appendStringInfoString(&payload, "null");
+	else
+		appendStringInfo(&payload, INT64_FORMAT, change->pond_id);
+	appendStringInfoString(&payload, ",\"" TL_CHANGE_KEY_ROW_ID "\":");
+	if (change->row_id_null)
+		appendStringInfoString(&payload, "null");
+	else
+		appendStringInfo(&payload, INT64_FORMAT, change->row_id);
+	appendStringInfoString(&payload, ",\"" TL_CHANGE_KEY_BBOX "\":");
+	if (change->has_bbox)
+		appendStringInfo(&payload, "[%.7f,%.7f,%.7f,%.7f]",
+						 change->box[0], change->box[1], change->box[2], change->box[3]);
+	else
+		appendStringInfoString(&payload, "null");
+	appendStringInfoChar(&payload, '}');
+	Async_Notify(TL_CHANGES_CHANNEL, payload.data);
+	pfree(payload.data);
+}
+
 PG_FUNCTION_INFO_V1(tl_track_changes);
 Datum
 tl_track_changes(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	Relation	rel;
 	TupleDesc	desc;
-	HeapTuple	oldtup = NULL,
-				newtup = NULL,
-				anytup;
 	TrackedRel *entry;
-	Datum		values[NPARAMS];
-	char		nulls[NPARAMS];
-	Datum		old_geom = (Datum) 0,
-				new_geom = (Datum) 0;
-	char		old_geom_null = 'n',
-				new_geom_null = 'n';
-	char		op;
-	ArrayType  *changed = NULL;
-	bool		geom_changed = false;
-	int64		row_id,
-				pond_id,
-				log_id;
-	bool		row_id_null,
-				pond_id_null,
-				isnull;
-	bool		has_bbox = false;
-	double		box[4];
-	int			ret;
-	AsOwner		saved;
-	StringInfoData payload;
+	Change		change;
+	LogParams	params;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -530,153 +746,27 @@ tl_track_changes(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("tailings.track_changes() must be an AFTER ... FOR EACH ROW trigger")));
-
-	rel = trigdata->tg_relation;
-	desc = RelationGetDescr(rel);
-	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
-	{
-		op = 'I';
-		newtup = trigdata->tg_trigtuple;
-	}
-	else if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
-	{
-		op = 'D';
-		oldtup = trigdata->tg_trigtuple;
-	}
-	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
-	{
-		op = 'U';
-		oldtup = trigdata->tg_trigtuple;
-		newtup = trigdata->tg_newtuple;
-	}
-	else
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("tailings.track_changes() handles INSERT, UPDATE and DELETE only")));
-
+	change_of_trigger(trigdata, &change);
 	if (tracking_off())
 		return PointerGetDatum(NULL);
 
+	desc = RelationGetDescr(trigdata->tg_relation);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "tailings: SPI_connect failed");
-	entry = tracked_rel_get(rel, trigdata->tg_trigger);
-	if (!entry->registered)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("table %s is not registered for change tracking", entry->table_name),
-				 errdetail("Only tables a superuser registered with tailings.track_table() write the change log."),
-				 errhint("A superuser runs SELECT tailings.track_table('%s'), or drops the trigger \"%s\".",
-						 entry->table_name, trigdata->tg_trigger->tgname)));
-
-	if (op == 'U')
+	entry = registered_rel(trigdata->tg_relation, trigdata->tg_trigger);
+	if (change.op == 'U')
 	{
-		changed = changed_columns(desc, oldtup, newtup, &geom_changed, entry->geom_attno);
-		if (changed == NULL)
+		change.changed = changed_columns(desc, change.oldtup, change.newtup, &change.geom_changed,
+										 entry->geom_attno);
+		if (change.changed == NULL)
 		{
 			/* nothing changed: nothing to record */
 			SPI_finish();
 			return PointerGetDatum(NULL);
 		}
 	}
-
-	anytup = newtup ? newtup : oldtup;
-	row_id = int_column_value(anytup, desc, entry->id_attno, &row_id_null);
-	pond_id = int_column_value(anytup, desc, entry->pond_attno, &pond_id_null);
-
-	/* everything that may run code of the table's types, as the caller */
-	memset(nulls, ' ', sizeof(nulls));
-	values[0] = CStringGetTextDatum(current_actor());
-	values[1] = CStringGetTextDatum(GetUserNameFromId(GetSessionUserId(), false));
-	values[2] = CStringGetTextDatum(entry->table_name);
-	values[3] = Int64GetDatum(row_id);
-	nulls[3] = row_id_null ? 'n' : ' ';
-	values[4] = Int64GetDatum(pond_id);
-	nulls[4] = pond_id_null ? 'n' : ' ';
-	values[5] = CharGetDatum(op);
-	values[6] = values[7] = (Datum) 0;
-	nulls[6] = nulls[7] = 'n';
-	if (oldtup)
-	{
-		values[6] = row_jsonb(entry, oldtup, desc, &old_geom, &old_geom_null);
-		nulls[6] = ' ';
-	}
-	if (newtup)
-	{
-		values[7] = row_jsonb(entry, newtup, desc, &new_geom, &new_geom_null);
-		nulls[7] = ' ';
-	}
-	if (changed)
-		values[8] = PointerGetDatum(changed);
-	else
-		nulls[8] = 'n';
-	values[9] = (Datum) 0;
-	nulls[9] = 'n';
-	if (geom_changed && old_geom_null == ' ' && new_geom_null == ' ')
-	{
-		double		m;
-
-		if (tl_geo_moved_m(entry->geom_type, old_geom, new_geom, &m))
-		{
-			values[9] = Float8GetDatum(m);
-			nulls[9] = ' ';
-		}
-	}
-	/* the changed area: both versions when the geometry changed, else the current one */
-	if (entry->geom_attno)
-	{
-		bool		use_old = op == 'D' || geom_changed;
-
-		has_bbox = tl_geo_bbox(entry->geom_type, old_geom, use_old && old_geom_null == ' ',
-							   new_geom, new_geom_null == ' ', box);
-	}
-	if (has_bbox)
-	{
-		Datum		elems[4];
-
-		for (int i = 0; i < 4; i++)
-			elems[i] = Float8GetDatum(box[i]);
-		values[10] = PointerGetDatum(construct_array(elems, 4, FLOAT8OID, sizeof(float8),
-													 FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-	}
-	else
-	{
-		values[10] = (Datum) 0;
-		nulls[10] = 'n';
-	}
-
-	/* only the INSERT of these fixed-type values runs as the log's owner */
-	as_log_owner_begin(&saved);
-	ret = SPI_execute_plan(log_plan_get(), values, nulls, false, 1);
-	as_log_owner_end(&saved);
-	if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
-		elog(ERROR, "tailings: change log insert failed: %s", SPI_result_code_string(ret));
-	log_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-
-	/*
-	 * The notification names the log row: a listener that cannot trust
-	 * NOTIFY (anyone may send one) reads the change from the log by its id.
-	 */
-	initStringInfo(&payload);
-	appendStringInfo(&payload, "{\"id\":" INT64_FORMAT ",\"table\":", log_id);
-	escape_json(&payload, entry->table_name);
-	appendStringInfo(&payload, ",\"op\":\"%c\",\"pond_id\":", op);
-	if (pond_id_null)
-		appendStringInfoString(&payload, "null");
-	else
-		appendStringInfo(&payload, INT64_FORMAT, pond_id);
-	appendStringInfoString(&payload, ",\"row_id\":");
-	if (row_id_null)
-		appendStringInfoString(&payload, "null");
-	else
-		appendStringInfo(&payload, INT64_FORMAT, row_id);
-	appendStringInfoString(&payload, ",\"bbox\":");
-	if (has_bbox)
-		appendStringInfo(&payload, "[%.7f,%.7f,%.7f,%.7f]", box[0], box[1], box[2], box[3]);
-	else
-		appendStringInfoString(&payload, "null");
-	appendStringInfoChar(&payload, '}');
-	Async_Notify(NOTIFY_CHANNEL, payload.data);
-
+	fill_log_params(entry, desc, &change, &params);
+	notify_change(entry, &change, insert_log_row(&params));
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }
