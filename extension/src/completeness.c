@@ -266,121 +266,210 @@ add_tally_row(CheckResult *res, const char *rule, int16 category, Tally *t,
 	row->message = row->passed ? if_passed : if_failed;
 }
 
+/*
+ * The columns of tailings._element_placement() that the placement rules
+ * read, by name: X(slot, column).  Their positions are looked up once per
+ * check, so the function's columns may be reordered or added to.
+ */
+#define PLACEMENT_COLUMNS(X) \
+	X(PC_ID, "id") \
+	X(PC_KIND, "kind") \
+	X(PC_NAME, "name") \
+	X(PC_VERIFIED, "verified") \
+	X(PC_ATTRS_OK, "attrs_ok") \
+	X(PC_DIST_M, "dist_m") \
+	X(PC_BEARING, "bearing") \
+	X(PC_DIRECTED, "directed") \
+	X(PC_END_M, "end_m") \
+	X(PC_START_M, "start_m")
+
+typedef enum PlacementColumn
+{
+#define PLACEMENT_COLUMN_ENUM(slot, column) slot,
+	PLACEMENT_COLUMNS(PLACEMENT_COLUMN_ENUM)
+#undef PLACEMENT_COLUMN_ENUM
+	PC_NCOLS
+} PlacementColumn;
+
+/* one element's placement, as _element_placement() gives it */
+typedef struct Placement
+{
+	int64		id;
+	int16		kind;
+	char	   *name;			/* NULL when unnamed */
+	bool		verified;
+	bool		attrs_ok;
+	double		dist_m;			/* from the pond */
+	bool		no_bearing;		/* bearing: from the pond, wells only */
+	double		bearing;
+	bool		directed;		/* a directed leachate line */
+	bool		no_target;		/* no pool or pump to end at */
+	double		end_m;			/* its end's and start's distance to the nearest one */
+	double		start_m;
+} Placement;
+
+/* the placement rules' tallies over a pond's elements */
+typedef struct PlacementTallies
+{
+	Tally		lines,
+				bg,
+				mon,
+				near,
+				verified,
+				attrs;
+} PlacementTallies;
+
+/* the attribute numbers of _element_placement()'s columns, by slot */
+static void
+placement_columns(TupleDesc desc, int *fno)
+{
+	static const char *const names[PC_NCOLS] = {
+#define PLACEMENT_COLUMN_NAME(slot, column) [slot] = column,
+		PLACEMENT_COLUMNS(PLACEMENT_COLUMN_NAME)
+#undef PLACEMENT_COLUMN_NAME
+	};
+
+	for (int i = 0; i < PC_NCOLS; i++)
+	{
+		fno[i] = SPI_fnumber(desc, names[i]);
+		if (fno[i] <= 0)
+			elog(ERROR, "tailings: tailings._element_placement() has no column \"%s\"", names[i]);
+	}
+}
+
+static void
+placement_read(HeapTuple tup, TupleDesc desc, const int *fno, Placement *e)
+{
+	bool		isnull;
+	Datum		d;
+
+	e->id = DatumGetInt64(SPI_getbinval(tup, desc, fno[PC_ID], &isnull));
+	e->kind = DatumGetInt16(SPI_getbinval(tup, desc, fno[PC_KIND], &isnull));
+	e->name = SPI_getvalue(tup, desc, fno[PC_NAME]);
+	e->verified = DatumGetBool(SPI_getbinval(tup, desc, fno[PC_VERIFIED], &isnull));
+	e->attrs_ok = DatumGetBool(SPI_getbinval(tup, desc, fno[PC_ATTRS_OK], &isnull));
+	e->dist_m = DatumGetFloat8(SPI_getbinval(tup, desc, fno[PC_DIST_M], &isnull));
+	d = SPI_getbinval(tup, desc, fno[PC_BEARING], &e->no_bearing);
+	e->bearing = e->no_bearing ? 0 : DatumGetFloat8(d);
+	e->directed = DatumGetBool(SPI_getbinval(tup, desc, fno[PC_DIRECTED], &isnull));
+	d = SPI_getbinval(tup, desc, fno[PC_END_M], &e->no_target);
+	e->end_m = e->no_target ? 0 : DatumGetFloat8(d);
+	d = SPI_getbinval(tup, desc, fno[PC_START_M], &isnull);
+	e->start_m = isnull ? 0 : DatumGetFloat8(d);
+}
+
+/* count one element in each placement rule that applies to it */
+static void
+placement_tally(PlacementTallies *t, const Placement *e, bool has_azimuth, double azimuth, bool en)
+{
+	const char *sep = en ? "; " : "；";
+	const TlKind *k = tl_kind_of_datum(e->kind);
+
+	if (e->directed && tally(&t->lines, !e->no_target && e->end_m <= PIPE_END_TOLERANCE_M, sep))
+	{
+		append_element(&t->lines.detail, e->kind, e->name, e->id, en);
+		if (e->no_target)
+			appendStringInfoString(&t->lines.detail, en ? " has no leachate pool or pump to end at"
+								   : "无可接入的渗滤液收集池或回抽泵站");
+		else
+		{
+			appendStringInfo(&t->lines.detail, en ? " ends %.0f m from the nearest leachate pool or pump (at most %.0f m)"
+							 : "终点距最近的渗滤液收集池或回抽泵站%.0f米（应不超过%.0f米）",
+							 e->end_m, PIPE_END_TOLERANCE_M);
+			if (e->start_m <= PIPE_END_TOLERANCE_M)
+				appendStringInfoString(&t->lines.detail, en ? ", and starts at one: probably drawn against the flow"
+									   : "，起点却在池旁，疑为逆流向绘制");
+		}
+	}
+	if (has_azimuth && !e->no_bearing && k->id == TL_KIND_ID_gw_background_well &&
+		tally(&t->bg, bearing_diff(e->bearing, azimuth + 180.0) < 90.0, sep))
+	{
+		append_element(&t->bg.detail, e->kind, e->name, e->id, en);
+		appendStringInfo(&t->bg.detail, en ? " lies at bearing %.0f° from the pond, not upstream (groundwater flows towards %.0f°)"
+						 : "位于尾矿库方位%.0f°，不在上游（地下水流向%.0f°）", e->bearing, azimuth);
+	}
+	if (has_azimuth && !e->no_bearing && k->id == TL_KIND_ID_gw_monitoring_well &&
+		tally(&t->mon, bearing_diff(e->bearing, azimuth) < 90.0, sep))
+	{
+		append_element(&t->mon.detail, e->kind, e->name, e->id, en);
+		appendStringInfo(&t->mon.detail, en ? " lies at bearing %.0f° from the pond, not downstream (groundwater flows towards %.0f°)"
+						 : "位于尾矿库方位%.0f°，不在下游（地下水流向%.0f°）", e->bearing, azimuth);
+	}
+	if (tally(&t->near, e->dist_m <= MAX_DISTANCE_M, sep))
+	{
+		append_element(&t->near.detail, e->kind, e->name, e->id, en);
+		appendStringInfo(&t->near.detail, en ? " is %.1f km from the pond" : "距尾矿库%.1f公里", e->dist_m / 1000.0);
+	}
+	if (tally(&t->verified, e->verified, en ? ", " : "、"))
+		append_element(&t->verified.detail, e->kind, e->name, e->id, en);
+	if (k->required_attrs[0] != '\0' && tally(&t->attrs, e->attrs_ok, sep))
+	{
+		append_element(&t->attrs.detail, e->kind, e->name, e->id, en);
+		appendStringInfo(&t->attrs.detail, en ? " lacks %s" : "缺少属性 %s", k->required_attrs);
+	}
+}
+
+/* a result row per placement rule that applied */
+static void
+placement_rows(CheckResult *res, PlacementTallies *t, double azimuth, bool en)
+{
+	if (t->lines.total > 0)
+		add_tally_row(res, "leachate_flow", TL_CATEGORY_ID_leachate, &t->lines,
+					  psprintf(en ? "All %d leachate pipes and ditches end at a leachate pool or pump"
+							   : "%d条渗滤液收集管（沟）均按流向接入收集池或回抽泵站", t->lines.total),
+					  tally_list(&t->lines, en));
+	if (t->bg.total > 0)
+		add_tally_row(res, "gw_background_upstream", TL_CATEGORY_ID_groundwater, &t->bg,
+					  psprintf(en ? "The background wells lie upstream (groundwater flows towards %.0f°)"
+							   : "本底井均位于地下水流向上游（流向%.0f°）", azimuth),
+					  tally_list(&t->bg, en));
+	if (t->mon.total > 0)
+		add_tally_row(res, "gw_monitoring_downstream", TL_CATEGORY_ID_groundwater, &t->mon,
+					  psprintf(en ? "The monitoring wells lie downstream (groundwater flows towards %.0f°)"
+							   : "监视井均位于地下水流向下游（流向%.0f°）", azimuth),
+					  tally_list(&t->mon, en));
+	add_tally_row(res, "within_5km", 0, &t->near,
+				  psprintf(en ? "All %d elements lie within 5 km of the pond" : "%d个要素均位于尾矿库5公里范围内",
+						   t->near.total),
+				  psprintf(en ? "%s: check for swapped latitude and longitude or an element of another pond"
+						   : "%s：请核查是否经纬度颠倒或属于其他尾矿库", tally_list(&t->near, en)));
+	add_tally_row(res, "ground_verified", 0, &t->verified,
+				  psprintf(en ? "All %d elements are ground-verified" : "%d个要素均已实地校核", t->verified.total),
+				  psprintf(en ? "%d of %d elements not ground-verified: %s" : "%d/%d个要素未经实地校核：%s",
+						   t->verified.failed, t->verified.total, tally_list(&t->verified, en)));
+	if (t->attrs.total > 0)
+		add_tally_row(res, "required_attrs", 0, &t->attrs,
+					  psprintf(en ? "All %d pools, tanks and wells carry their volume or depth"
+							   : "%d处池、罐、井均已填写容积或井深", t->attrs.total),
+					  tally_list(&t->attrs, en));
+}
+
+
 /* the built-in placement rules (warnings) */
 static void
 check_placement(CheckResult *res, int64 pond_id, bool has_azimuth, double azimuth, bool en)
 {
 	Oid			argtypes[1] = {INT8OID};
 	Datum		values[1] = {Int64GetDatum(pond_id)};
-	const char *sep = en ? "; " : "；";
-	Tally		lines = {0},
-				bg = {0},
-				mon = {0},
-				near = {0},
-				verified = {0},
-				attrs = {0};
+	int			fno[PC_NCOLS];
+	PlacementTallies t;
 
 	keep_plan(&placement_plan, "SELECT * FROM tailings._element_placement($1)", 1, argtypes);
 	if (SPI_execute_plan(placement_plan, values, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "tailings: reading element placement failed");
+	placement_columns(SPI_tuptable->tupdesc, fno);
 	if (SPI_processed == 0)
 		return;
 
+	memset(&t, 0, sizeof(t));
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull,
-					no_bearing,
-					no_target;
-		int64		id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-		int16		kind = DatumGetInt16(SPI_getbinval(tup, desc, 2, &isnull));
-		char	   *name = SPI_getvalue(tup, desc, 3);
-		bool		is_verified = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
-		bool		attrs_ok = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
-		double		dist_m = DatumGetFloat8(SPI_getbinval(tup, desc, 6, &isnull));
-		Datum		bearing_d = SPI_getbinval(tup, desc, 7, &no_bearing);
-		bool		directed = DatumGetBool(SPI_getbinval(tup, desc, 8, &isnull));
-		Datum		end_d = SPI_getbinval(tup, desc, 9, &no_target);
-		Datum		start_d = SPI_getbinval(tup, desc, 10, &isnull);
-		double		bearing = no_bearing ? 0 : DatumGetFloat8(bearing_d);
-		double		end_m = no_target ? 0 : DatumGetFloat8(end_d);
-		double		start_m = isnull ? 0 : DatumGetFloat8(start_d);
-		const TlKind *k = tl_kind_of_datum(kind);
+		Placement	e;
 
-		if (directed && tally(&lines, !no_target && end_m <= PIPE_END_TOLERANCE_M, sep))
-		{
-			append_element(&lines.detail, kind, name, id, en);
-			if (no_target)
-				appendStringInfoString(&lines.detail, en ? " has no leachate pool or pump to end at"
-									   : "无可接入的渗滤液收集池或回抽泵站");
-			else
-			{
-				appendStringInfo(&lines.detail, en ? " ends %.0f m from the nearest leachate pool or pump (at most %.0f m)"
-								 : "终点距最近的渗滤液收集池或回抽泵站%.0f米（应不超过%.0f米）",
-								 end_m, PIPE_END_TOLERANCE_M);
-				if (start_m <= PIPE_END_TOLERANCE_M)
-					appendStringInfoString(&lines.detail, en ? ", and starts at one: probably drawn against the flow"
-										   : "，起点却在池旁，疑为逆流向绘制");
-			}
-		}
-		if (has_azimuth && !no_bearing && k->id == TL_KIND_ID_gw_background_well &&
-			tally(&bg, bearing_diff(bearing, azimuth + 180.0) < 90.0, sep))
-		{
-			append_element(&bg.detail, kind, name, id, en);
-			appendStringInfo(&bg.detail, en ? " lies at bearing %.0f° from the pond, not upstream (groundwater flows towards %.0f°)"
-							 : "位于尾矿库方位%.0f°，不在上游（地下水流向%.0f°）", bearing, azimuth);
-		}
-		if (has_azimuth && !no_bearing && k->id == TL_KIND_ID_gw_monitoring_well &&
-			tally(&mon, bearing_diff(bearing, azimuth) < 90.0, sep))
-		{
-			append_element(&mon.detail, kind, name, id, en);
-			appendStringInfo(&mon.detail, en ? " lies at bearing %.0f° from the pond, not downstream (groundwater flows towards %.0f°)"
-							 : "位于尾矿库方位%.0f°，不在下游（地下水流向%.0f°）", bearing, azimuth);
-		}
-		if (tally(&near, dist_m <= MAX_DISTANCE_M, sep))
-		{
-			append_element(&near.detail, kind, name, id, en);
-			appendStringInfo(&near.detail, en ? " is %.1f km from the pond" : "距尾矿库%.1f公里", dist_m / 1000.0);
-		}
-		if (tally(&verified, is_verified, en ? ", " : "、"))
-			append_element(&verified.detail, kind, name, id, en);
-		if (k->required_attrs[0] != '\0' && tally(&attrs, attrs_ok, sep))
-		{
-			append_element(&attrs.detail, kind, name, id, en);
-			appendStringInfo(&attrs.detail, en ? " lacks %s" : "缺少属性 %s", k->required_attrs);
-		}
+		placement_read(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, fno, &e);
+		placement_tally(&t, &e, has_azimuth, azimuth, en);
 	}
-
-	if (lines.total > 0)
-		add_tally_row(res, "leachate_flow", TL_CATEGORY_ID_leachate, &lines,
-					  psprintf(en ? "All %d leachate pipes and ditches end at a leachate pool or pump"
-							   : "%d条渗滤液收集管（沟）均按流向接入收集池或回抽泵站", lines.total),
-					  tally_list(&lines, en));
-	if (bg.total > 0)
-		add_tally_row(res, "gw_background_upstream", TL_CATEGORY_ID_groundwater, &bg,
-					  psprintf(en ? "The background wells lie upstream (groundwater flows towards %.0f°)"
-							   : "本底井均位于地下水流向上游（流向%.0f°）", azimuth),
-					  tally_list(&bg, en));
-	if (mon.total > 0)
-		add_tally_row(res, "gw_monitoring_downstream", TL_CATEGORY_ID_groundwater, &mon,
-					  psprintf(en ? "The monitoring wells lie downstream (groundwater flows towards %.0f°)"
-							   : "监视井均位于地下水流向下游（流向%.0f°）", azimuth),
-					  tally_list(&mon, en));
-	add_tally_row(res, "within_5km", 0, &near,
-				  psprintf(en ? "All %d elements lie within 5 km of the pond" : "%d个要素均位于尾矿库5公里范围内",
-						   near.total),
-				  psprintf(en ? "%s: check for swapped latitude and longitude or an element of another pond"
-						   : "%s：请核查是否经纬度颠倒或属于其他尾矿库", tally_list(&near, en)));
-	add_tally_row(res, "ground_verified", 0, &verified,
-				  psprintf(en ? "All %d elements are ground-verified" : "%d个要素均已实地校核", verified.total),
-				  psprintf(en ? "%d of %d elements not ground-verified: %s" : "%d/%d个要素未经实地校核：%s",
-						   verified.failed, verified.total, tally_list(&verified, en)));
-	if (attrs.total > 0)
-		add_tally_row(res, "required_attrs", 0, &attrs,
-					  psprintf(en ? "All %d pools, tanks and wells carry their volume or depth"
-							   : "%d处池、罐、井均已填写容积或井深", attrs.total),
-					  tally_list(&attrs, en));
+	placement_rows(res, &t, azimuth, en);
 }
 
 /* Run every applicable rule of a pond; SPI must be connected. */
