@@ -25,281 +25,7 @@
 #include "tailings/catalog.h"
 #include "tailings/symbology.h"
 
-/* ---------------------------------------------------------------------------
- * Paths: "M x y", "L x y", "A cx cy r a0 a1" (an arc, degrees, clockwise on
- * screen from a0 to a1; joined to the current point by a line), "Z".  A
- * filled path closes each of its subpaths; its inside is the even-odd rule.
- */
-#define MAXSEG 256
-#define ARC_STEP 6.0			/* degrees per segment of an arc */
-
-typedef struct
-{
-	double		ax,
-				ay,
-				bx,
-				by;
-} Seg;
-
-typedef struct
-{
-	int			n;
-	Seg			seg[MAXSEG];
-} Path;
-
-static int
-path_add(Path *p, double ax, double ay, double bx, double by)
-{
-	if (p->n >= MAXSEG)
-		return -1;
-	p->seg[p->n++] = (Seg) {ax, ay, bx, by};
-	return 0;
-}
-
-/* parse s, every point scaled about (50, 50) then moved by (dx, dy), into p; -1 on a malformed path */
-static int
-path_parse(const char *s, double dx, double dy, double scale, int fill, Path *p)
-{
-	double		cx = 0,
-				cy = 0,
-				sx = 0,
-				sy = 0;
-	int			have = 0;		/* a current point */
-
-	p->n = 0;
-	while (*s)
-	{
-		char		cmd = *s++;
-		double		v[5];
-		int			nv = cmd == 'M' || cmd == 'L' ? 2 : cmd == 'A' ? 5 : 0;
-
-		if (cmd == ' ')
-			continue;
-		if (cmd != 'M' && cmd != 'L' && cmd != 'A' && cmd != 'Z')
-			return -1;
-		for (int i = 0; i < nv; i++)
-		{
-			char	   *end;
-
-			v[i] = strtod(s, &end);
-			if (end == s)
-				return -1;
-			s = end;
-		}
-		/* scaled about (50, 50): points, an arc's centre and radius */
-		for (int i = 0; i < (cmd == 'A' ? 3 : nv); i++)
-			v[i] = i == 2 ? v[i] * scale : 50 + (v[i] - 50) * scale;
-		if (cmd == 'M')
-		{
-			if (fill && have && (cx != sx || cy != sy) && path_add(p, cx, cy, sx, sy) < 0)
-				return -1;
-			cx = sx = v[0] + dx;
-			cy = sy = v[1] + dy;
-			have = 1;
-		}
-		else if (cmd == 'L')
-		{
-			if (!have || path_add(p, cx, cy, v[0] + dx, v[1] + dy) < 0)
-				return -1;
-			cx = v[0] + dx;
-			cy = v[1] + dy;
-		}
-		else if (cmd == 'A')
-		{
-			int			steps = (int) ceil(fabs(v[4] - v[3]) / ARC_STEP);
-
-			if (v[2] <= 0 || steps < 1)
-				return -1;
-			for (int i = 0; i <= steps; i++)
-			{
-				double		a = (v[3] + (v[4] - v[3]) * i / steps) * M_PI / 180;
-				double		x = v[0] + dx + v[2] * cos(a),
-							y = v[1] + dy + v[2] * sin(a);
-
-				if (!have)
-				{
-					sx = x;
-					sy = y;
-					have = 1;
-				}
-				else if (path_add(p, cx, cy, x, y) < 0)
-					return -1;
-				cx = x;
-				cy = y;
-			}
-		}
-		else
-		{
-			if (!have || path_add(p, cx, cy, sx, sy) < 0)
-				return -1;
-			cx = sx;
-			cy = sy;
-		}
-	}
-	if (fill && have && (cx != sx || cy != sy) && path_add(p, cx, cy, sx, sy) < 0)
-		return -1;
-	return p->n > 0 || (!fill && have) ? 0 : -1;
-}
-
-/* distance from (x, y) to the path; *inside: the point is inside it (even-odd) */
-static double
-path_distance(const Path *p, double x, double y, int *inside)
-{
-	double		best = INFINITY;
-	int			in = 0;
-
-	for (int i = 0; i < p->n; i++)
-	{
-		const Seg  *s = &p->seg[i];
-		double		ex = s->bx - s->ax,
-					ey = s->by - s->ay;
-		double		len2 = ex * ex + ey * ey;
-		double		t = len2 > 0 ? ((x - s->ax) * ex + (y - s->ay) * ey) / len2 : 0;
-		double		qx,
-					qy,
-					d;
-
-		t = t < 0 ? 0 : t > 1 ? 1 : t;
-		qx = s->ax + t * ex - x;
-		qy = s->ay + t * ey - y;
-		d = qx * qx + qy * qy;
-		if (d < best)
-			best = d;
-		if ((s->ay > y) != (s->by > y) && x < s->ax + (y - s->ay) * ex / ey)
-			in = !in;
-	}
-	*inside = in;
-	return sqrt(best);
-}
-
-/* ---------------------------------------------------------------------------
- * Drawings: up to four layers, each a filled (width 0) or stroked path,
- * painted in ink or white, later layers on top.
- */
-enum
-{
-	INK,
-	WHITE
-};
-
-typedef struct
-{
-	const char *path;
-	double		width;			/* 0: filled; else the stroke's width, units */
-	int			paint;
-	double		dx,
-				dy;				/* moved by */
-	double		scale;			/* about (50, 50), before the move; 0 for 1 */
-} LayerSpec;
-
-#define MAXLAYER 4
-#define FILLED(p, colour) {.path = (p), .width = 0, .paint = (colour)}
-#define STROKED(p, w, colour) {.path = (p), .width = (w), .paint = (colour)}
-
-typedef struct
-{
-	int			n;
-	Path		path[MAXLAYER];
-	double		width[MAXLAYER];
-	int			paint[MAXLAYER];
-} Drawing;
-
-static int
-drawing_add(Drawing *d, const LayerSpec *l)
-{
-	if (l->path == NULL)
-		return 0;
-	if (d->n >= MAXLAYER || path_parse(l->path, l->dx, l->dy, l->scale > 0 ? l->scale : 1, l->width == 0, &d->path[d->n]) < 0)
-		return -1;
-	d->width[d->n] = l->width;
-	d->paint[d->n] = l->paint;
-	d->n++;
-	return 0;
-}
-
-typedef struct
-{
-	uint8_t    *px;				/* RGBA, rows of stride bytes */
-	size_t		stride;
-	int			w,
-				h;
-} Image;
-
-#define SUB 4					/* samples per pixel along each axis */
-#define HALO_PX 1.5				/* the white halo, pixels at 1x */
-
-static void
-put_pixel(Image *img, int x, int y, double r, double g, double b, double a)
-{
-	uint8_t    *q;
-
-	if (x < 0 || y < 0 || x >= img->w || y >= img->h || a <= 0)
-		return;
-	q = img->px + img->stride * (size_t) y + (size_t) x * 4;
-	/* r, g, b premultiplied sums over a's samples */
-	q[0] = (uint8_t) lround(r / a);
-	q[1] = (uint8_t) lround(g / a);
-	q[2] = (uint8_t) lround(b / a);
-	q[3] = (uint8_t) lround(255.0 * a / (SUB * SUB));
-}
-
-/* the drawing, its 100-unit box on size x size pixels at (x0, y0) */
-static void
-draw(Image *img, int x0, int y0, int size, int size_1x, const Drawing *d, const uint8_t ink[3])
-{
-	double		halo = HALO_PX * 100.0 / size_1x;
-
-	for (int y = 0; y < size; y++)
-		for (int x = 0; x < size; x++)
-		{
-			double		r = 0,
-						g = 0,
-						b = 0,
-						a = 0;
-
-			for (int sy = 0; sy < SUB; sy++)
-				for (int sx = 0; sx < SUB; sx++)
-				{
-					double		u = (x + (sx + 0.5) / SUB) * 100.0 / size,
-								v = (y + (sy + 0.5) / SUB) * 100.0 / size;
-					double		nearest = INFINITY;
-					int			top = -1;
-
-					for (int i = 0; i < d->n; i++)
-					{
-						int			in;
-						double		dist = path_distance(&d->path[i], u, v, &in);
-						double		sd = d->width[i] == 0 ? (in ? -dist : dist) : dist - d->width[i] / 2;
-
-						if (sd <= 0)
-							top = i;
-						if (sd < nearest)
-							nearest = sd;
-					}
-					if (top >= 0 && d->paint[top] == INK)
-					{
-						r += ink[0], g += ink[1], b += ink[2];
-						a += 1;
-					}
-					else if (top >= 0 || nearest <= halo)
-					{
-						r += 255, g += 255, b += 255;
-						a += 1;
-					}
-				}
-			put_pixel(img, x0 + x, y0 + y, r, g, b, a);
-		}
-}
-
-static void
-parse_colour(const char *hex, uint8_t rgb[3])
-{
-	unsigned	v = (unsigned) strtoul(hex + 1, NULL, 16);
-
-	rgb[0] = (uint8_t) (v >> 16);
-	rgb[1] = (uint8_t) (v >> 8);
-	rgb[2] = (uint8_t) v;
-}
+#include "sprite_draw.h"		/* paths, drawings, the rasteriser */
 
 /* ---------------------------------------------------------------------------
  * The symbols of the point kinds: a shape, in the category's colour, and a
@@ -448,7 +174,7 @@ static const SpriteSymbol symbols[] = {
 static const struct
 {
 	const char *band;
-	LayerSpec	layers[MAXLAYER];
+	SpriteLayer	layers[SPRITE_MAXLAYER];
 }			pond_icons[] = {
 	/* a circle with a check mark */
 	{"complete", {FILLED("A50 50 38 0 360", INK), STROKED("M31 51 L44 64 L69 37", 10, WHITE)}},
@@ -474,7 +200,7 @@ static const struct
 };
 
 /* the groundwater flow arrow: north (-y) at rotation 0 */
-static const LayerSpec gw_flow[] = {FILLED("M50 6 L91 48 L60 48 L60 90 L40 90 L40 48 L9 48 Z", INK)};
+static const SpriteLayer gw_flow[] = {FILLED("M50 6 L91 48 L60 48 L60 90 L40 90 L40 48 L9 48 Z", INK)};
 
 #define ARROW 24				/* the flow arrow, px at 1x */
 #define KIND_ICON 20
@@ -639,7 +365,7 @@ layout(Icon *icons, int *height)
 
 /* the flow arrow: a chevron ">" with a white halo around a dark core, apex at +x */
 static void
-draw_arrow(Image *img, int x0, int y0, int size)
+draw_arrow(SpriteImage *img, int x0, int y0, int size)
 {
 	for (int y = 0; y < size; y++)
 		for (int x = 0; x < size; x++)
@@ -667,7 +393,7 @@ draw_arrow(Image *img, int x0, int y0, int size)
 
 /* a repeating hatch: diagonal lines "/" (and "\" if cross) of the band's colour, seamless across tiles */
 static void
-draw_hatch(Image *img, int x0, int y0, int ratio, int h, const uint8_t ink[3])
+draw_hatch(SpriteImage *img, int x0, int y0, int ratio, int h, const uint8_t ink[3])
 {
 	int			size = HATCH * ratio;
 	double		period = hatches[h].period,
@@ -678,11 +404,11 @@ draw_hatch(Image *img, int x0, int y0, int ratio, int h, const uint8_t ink[3])
 		{
 			double		a = 0;
 
-			for (int sy = 0; sy < SUB; sy++)
-				for (int sx = 0; sx < SUB; sx++)
+			for (int sy = 0; sy < SPRITE_SUB; sy++)
+				for (int sx = 0; sx < SPRITE_SUB; sx++)
 				{
-					double		u = (x + (sx + 0.5) / SUB) / ratio,
-								v = (y + (sy + 0.5) / SUB) / ratio;
+					double		u = (x + (sx + 0.5) / SPRITE_SUB) / ratio,
+								v = (y + (sy + 0.5) / SPRITE_SUB) / ratio;
 					double		s = fmod(u + v, period),
 								t = fmod(u - v + HATCH, period);
 					double		d1 = fmin(s, period - s) / M_SQRT2,
@@ -690,12 +416,12 @@ draw_hatch(Image *img, int x0, int y0, int ratio, int h, const uint8_t ink[3])
 
 					a += d1 <= half || (hatches[h].cross && d2 <= half);
 				}
-			put_pixel(img, x0 + x, y0 + y, a * ink[0], a * ink[1], a * ink[2], a);
+			sprite_put_pixel(img, x0 + x, y0 + y, a * ink[0], a * ink[1], a * ink[2], a);
 		}
 }
 
 static int
-draw_icon(Image *img, const Icon *ic, int ratio, Drawing *d)
+draw_icon(SpriteImage *img, const Icon *ic, int ratio, SpriteDrawing *d)
 {
 	int			x0 = ic->x * ratio,
 				y0 = ic->y * ratio,
@@ -709,21 +435,21 @@ draw_icon(Image *img, const Icon *ic, int ratio, Drawing *d)
 			draw_arrow(img, x0, y0, size);
 			return 0;
 		case ICON_HATCH:
-			parse_colour(tl_bands()[ic->index].colour, ink);
+			sprite_parse_colour(tl_bands()[ic->index].colour, ink);
 			draw_hatch(img, x0, y0, ratio, find_hatch(tl_bands()[ic->index].code), ink);
 			return 0;
 		case ICON_GW_FLOW:
-			parse_colour(tl_category_by_id(TL_CATEGORY_ID_groundwater)->colour, ink);
-			if (drawing_add(d, &gw_flow[0]) < 0)
+			sprite_parse_colour(tl_category_by_id(TL_CATEGORY_ID_groundwater)->colour, ink);
+			if (sprite_drawing_add(d, &gw_flow[0]) < 0)
 				return -1;
 			break;
 		case ICON_POND:
 			{
 				int			p = find_pond_icon(tl_bands()[ic->index].code);
 
-				parse_colour(tl_bands()[ic->index].colour, ink);
-				for (int i = 0; i < MAXLAYER; i++)
-					if (drawing_add(d, &pond_icons[p].layers[i]) < 0)
+				sprite_parse_colour(tl_bands()[ic->index].colour, ink);
+				for (int i = 0; i < SPRITE_MAXLAYER; i++)
+					if (sprite_drawing_add(d, &pond_icons[p].layers[i]) < 0)
 						return -1;
 				break;
 			}
@@ -737,25 +463,25 @@ draw_icon(Image *img, const Icon *ic, int ratio, Drawing *d)
 						s = &symbols[i];
 				if (s == NULL)
 					return -1;
-				parse_colour(tl_category_by_id(k->category)->colour, ink);
+				sprite_parse_colour(tl_category_by_id(k->category)->colour, ink);
 				{
 					double		dx = shapes[s->shape].ax - 50,
 								dy = shapes[s->shape].ay - 50,
 								scale = shapes[s->shape].scale > 0 ? shapes[s->shape].scale : 1;
-					LayerSpec	shape = FILLED(shapes[s->shape].path, INK),
+					SpriteLayer	shape = FILLED(shapes[s->shape].path, INK),
 								shape2 = FILLED(shapes[s->shape].path2, INK),
 								fill = {marks[s->mark].fill, 0, WHITE, dx, dy, scale},
 								stroke = {marks[s->mark].stroke, marks[s->mark].width * scale,
 						marks[s->mark].inverted ? INK : WHITE, dx, dy, scale};
 
-					if (drawing_add(d, &shape) < 0 || drawing_add(d, &shape2) < 0 || drawing_add(d, &fill) < 0 ||
-						drawing_add(d, &stroke) < 0)
+					if (sprite_drawing_add(d, &shape) < 0 || sprite_drawing_add(d, &shape2) < 0 || sprite_drawing_add(d, &fill) < 0 ||
+						sprite_drawing_add(d, &stroke) < 0)
 						return -1;
 				}
 				break;
 			}
 	}
-	draw(img, x0, y0, size, ic->size, d, ink);
+	sprite_draw(img, x0, y0, size, ic->size, d, ink);
 	return 0;
 }
 
@@ -790,12 +516,12 @@ sprite_png(int ratio, size_t *len)
 	Icon		icons[MAX_ICONS];
 	int			height,
 				n;
-	Image		img;
+	SpriteImage		img;
 	uint8_t    *raw = NULL,
 			   *z = NULL,
 			   *png = NULL,
 			   *p;
-	Drawing    *d = malloc(sizeof(Drawing));
+	SpriteDrawing    *d = malloc(sizeof(SpriteDrawing));
 	uLongf		zlen = 0;
 	uint8_t		ihdr[13];
 	char		err[128];
