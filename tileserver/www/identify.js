@@ -3,6 +3,7 @@
 // (CGCS2000) from the pond's file (/api/ponds/{id}).  An element row of the pond file zooms to the
 // element and flashes it.
 import * as maplibregl from './vendor/maplibre-gl.mjs';
+import { spriteIcon } from './legend.js';
 
 const TEXT = {
   zh: {
@@ -45,30 +46,15 @@ const HL_LAYERS = [`${HL}-fill`, `${HL}-casing`, `${HL}-line`, `${HL}-point`];
 const reducedMotion = () => matchMedia('(prefers-reduced-motion: reduce)').matches;
 
 // The kind's symbol as the map draws it: the sprite's icon of a point kind (named by the kind's
-// code), else a swatch of its category's colour shaped like its geometry.
-export function makeSymbols(map) {
-  let sprite = null, sheetWidth = 0, base = null;
-  const ratio = devicePixelRatio > 1 ? 2 : 1;
-  const suffix = ratio > 1 ? '@2x' : '';
-  const load = () => {
-    const spriteUrl = map.getStyle()?.sprite;
-    if (typeof spriteUrl !== 'string') return;
-    base = new URL(spriteUrl, location.href).href;
-    fetch(`${base}${suffix}.json`).then(r => r.ok ? r.json() : null).then(j => {
-      const img = new Image();
-      img.onload = () => { sheetWidth = img.naturalWidth; sprite = j; };
-      img.src = `${base}${suffix}.png`;
-    }, () => {});
-  };
-  if (map.isStyleLoaded()) load(); else map.once('load', load);
+// code; the sprite app.js loaded, drawn by legend.js's spriteIcon), at most 18 px in a row of text,
+// else a swatch of its category's colour shaped like its geometry.
+export function makeSymbols(state) {
   return (kind, colour, geometry) => {
-    const icon = sprite?.[kind];
-    if (icon && sheetWidth) {
-      const r = icon.pixelRatio || 1;
-      const w = icon.width / r, h = icon.height / r;
-      const k = Math.min(1, 18 / Math.max(w, h));   // at most 18 px in a row of text
-      return `<span class="id-sym icon" data-kind="${esc(kind)}" style="width:${w * k}px;height:${h * k}px;` +
-        `background:url('${base}${suffix}.png') -${icon.x / r * k}px -${icon.y / r * k}px / ${sheetWidth / r * k}px auto no-repeat"></span>`;
+    const i = state.sprite?.index?.[kind];
+    if (i) {
+      const r = i.pixelRatio || state.sprite.ratio;
+      return spriteIcon(state.sprite, kind, Math.min(1, 18 / Math.max(i.width / r, i.height / r)), 'id-sym')
+        .replace('<span ', `<span data-kind="${esc(kind)}" `);
     }
     const g = /point/i.test(geometry) ? 'point' : /line/i.test(geometry) ? 'line' : 'polygon';
     return `<span class="id-sym ${g}" data-kind="${esc(kind)}" style="--c:${esc(colour || '#495057')}"></span>`;
@@ -79,7 +65,7 @@ export function installIdentify({ map, state, getJSON, openPond }) {
   const tx = key => TEXT[state.lang]?.[key] ?? TEXT.zh[key];
   const kindLabel = code => state.kinds.get(code)?.[`label_${state.lang}`] ?? code;
   const catColour = code => state.catalog.categories.find(c => c.code === state.kinds.get(code)?.category)?.colour;
-  const symbols = makeSymbols(map);
+  const symbols = makeSymbols(state);
   const symbol = (kind, geometry) => symbols(kind, catColour(kind), geometry);
   let popup = null;
   let flashTimer = null;
