@@ -107,10 +107,24 @@ tl_directed(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(tl_kind_of_datum(PG_GETARG_ELEMENT_KIND(0))->directed == TL_DIRECTED);
 }
 
+/* placement_role(kind): its part in the placement rules (TL_ROLE_LIST's code), or null */
+PG_FUNCTION_INFO_V1(tl_placement_role);
+Datum
+tl_placement_role(PG_FUNCTION_ARGS)
+{
+	const char *role = tl_role_code(tl_kind_of_datum(PG_GETARG_ELEMENT_KIND(0))->role);
+
+	if (role == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(tl_text(role));
+}
+
 /*
- * kinds() -> (kind, category, geometry_types, label_zh, label_en, directed)
+ * kinds() -> (kind, category, geometry_types, label_zh, label_en, directed,
+ * placement_role)
  * The columns filled are those the SQL declaration asks for: a database
- * still at 0.3.0 (five columns) keeps working with this library.
+ * still at 0.3.0 (five columns) or 0.5.0 (six) keeps working with this
+ * library until it is updated.
  */
 PG_FUNCTION_INFO_V1(tl_kinds_fn);
 Datum
@@ -122,8 +136,9 @@ tl_kinds_fn(PG_FUNCTION_ARGS)
 	for (int i = 0; i < TL_N_KINDS; i++)
 	{
 		const TlKind *k = &tl_kinds()[i];
-		Datum		values[6];
-		bool		nulls[6] = {false};
+		const char *role = tl_role_code(k->role);
+		Datum		values[7];
+		bool		nulls[7] = {false};
 
 		values[0] = ElementKindGetDatum(k->id);
 		values[1] = ElementCategoryGetDatum(k->category);
@@ -131,7 +146,9 @@ tl_kinds_fn(PG_FUNCTION_ARGS)
 		values[3] = PointerGetDatum(tl_text(k->label_zh));
 		values[4] = PointerGetDatum(tl_text(k->label_en));
 		values[5] = BoolGetDatum(k->directed == TL_DIRECTED);
-		Assert(rsinfo->setDesc->natts <= 6);
+		values[6] = role ? PointerGetDatum(tl_text(role)) : (Datum) 0;
+		nulls[6] = role == NULL;
+		Assert(rsinfo->setDesc->natts <= 7);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -7,10 +7,12 @@
  *
  * Count rules come from tailings.requirement (enabled, for the pond's status
  * and supervision level; several kinds count together).  Placement rules are
- * built in and are warnings: directed leachate lines end at a pool or pump,
- * groundwater wells sit upstream or downstream along the recorded flow
- * azimuth, elements lie within 5 km of the pond, are ground-verified, and
- * carry their kind's required attributes.  Messages follow tailings.language.
+ * built in and are warnings, one row each in placement_rules[]: directed
+ * leachate lines end at a leachate sink, groundwater wells sit upstream or
+ * downstream along the recorded flow azimuth (the kinds' placement roles in
+ * the catalog say which is which), elements lie within 5 km of the pond,
+ * are ground-verified, and carry their kind's required attributes.
+ * Messages follow tailings.language.
  *
  * The queries are prepared once per session and kept; the plan cache
  * replans them when the tables change.
@@ -23,6 +25,7 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -279,7 +282,7 @@ add_tally_row(CheckResult *res, const char *rule, int16 category, Tally *t,
 	X(PC_ATTRS_OK, "attrs_ok") \
 	X(PC_DIST_M, "dist_m") \
 	X(PC_BEARING, "bearing") \
-	X(PC_DIRECTED, "directed") \
+	X(PC_LEACHATE_LINE, "leachate_line") \
 	X(PC_END_M, "end_m") \
 	X(PC_START_M, "start_m")
 
@@ -295,29 +298,234 @@ typedef enum PlacementColumn
 typedef struct Placement
 {
 	int64		id;
-	int16		kind;
+	const TlKind *kind;
 	char	   *name;			/* NULL when unnamed */
 	bool		verified;
 	bool		attrs_ok;
 	double		dist_m;			/* from the pond */
 	bool		no_bearing;		/* bearing: from the pond, wells only */
 	double		bearing;
-	bool		directed;		/* a directed leachate line */
-	bool		no_target;		/* no pool or pump to end at */
-	double		end_m;			/* its end's and start's distance to the nearest one */
+	bool		leachate_line;	/* a directed leachate line (placement role) */
+	bool		no_target;		/* no leachate sink to end at */
+	double		end_m;			/* its end's and start's distance to the nearest sink */
 	double		start_m;
 } Placement;
 
-/* the placement rules' tallies over a pond's elements */
-typedef struct PlacementTallies
+/* what the rules know of the pond */
+typedef struct PlacementPond
 {
-	Tally		lines,
-				bg,
-				mon,
-				near,
-				verified,
-				attrs;
-} PlacementTallies;
+	bool		has_azimuth;	/* groundwater flow azimuth recorded */
+	double		azimuth;
+	bool		en;
+} PlacementPond;
+
+/*
+ * A built-in placement rule (a warning): which elements it applies to,
+ * whether one passes, the words for a failing one (after its kind and name),
+ * and the row's message when all pass and when some fail.
+ */
+typedef struct PlacementRule
+{
+	const char *rule;
+	int16		category;		/* 0: no single category */
+	bool		(*applies) (const Placement *e, const PlacementPond *p);
+	bool		(*passes) (const Placement *e, const PlacementPond *p);
+	void		(*why) (StringInfo buf, const Placement *e, const PlacementPond *p);
+	char	   *(*all_passed) (const Tally *t, const PlacementPond *p);
+	char	   *(*some_failed) (Tally *t, const PlacementPond *p);
+	bool		short_list;		/* failures listed with commas, not semicolons */
+} PlacementRule;
+
+/* leachate_flow: a directed leachate line ends, as drawn, at a leachate sink */
+static bool
+leachate_line(const Placement *e, const PlacementPond *p)
+{
+	return e->leachate_line;
+}
+
+static bool
+ends_at_sink(const Placement *e, const PlacementPond *p)
+{
+	return !e->no_target && e->end_m <= PIPE_END_TOLERANCE_M;
+}
+
+static void
+why_not_at_sink(StringInfo buf, const Placement *e, const PlacementPond *p)
+{
+	bool		en = p->en;
+
+	if (e->no_target)
+	{
+		appendStringInfoString(buf, en ? " has no leachate pool or pump to end at"
+							   : "无可接入的渗滤液收集池或回抽泵站");
+		return;
+	}
+	appendStringInfo(buf, en ? " ends %.0f m from the nearest leachate pool or pump (at most %.0f m)"
+					 : "终点距最近的渗滤液收集池或回抽泵站%.0f米（应不超过%.0f米）",
+					 e->end_m, PIPE_END_TOLERANCE_M);
+	if (e->start_m <= PIPE_END_TOLERANCE_M)
+		appendStringInfoString(buf, en ? ", and starts at one: probably drawn against the flow"
+							   : "，起点却在池旁，疑为逆流向绘制");
+}
+
+static char *
+lines_passed(const Tally *t, const PlacementPond *p)
+{
+	return psprintf(p->en ? "All %d leachate pipes and ditches end at a leachate pool or pump"
+					: "%d条渗滤液收集管（沟）均按流向接入收集池或回抽泵站", t->total);
+}
+
+/* gw_background_upstream, gw_monitoring_downstream: wells on the right side of the flow */
+static bool
+upstream_well(const Placement *e, const PlacementPond *p)
+{
+	return p->has_azimuth && !e->no_bearing && e->kind->role == TL_ROLE_upstream_well;
+}
+
+static bool
+downstream_well(const Placement *e, const PlacementPond *p)
+{
+	return p->has_azimuth && !e->no_bearing && e->kind->role == TL_ROLE_downstream_well;
+}
+
+static bool
+lies_upstream(const Placement *e, const PlacementPond *p)
+{
+	return bearing_diff(e->bearing, p->azimuth + 180.0) < 90.0;
+}
+
+static bool
+lies_downstream(const Placement *e, const PlacementPond *p)
+{
+	return bearing_diff(e->bearing, p->azimuth) < 90.0;
+}
+
+static void
+why_not_upstream(StringInfo buf, const Placement *e, const PlacementPond *p)
+{
+	appendStringInfo(buf, p->en ? " lies at bearing %.0f° from the pond, not upstream (groundwater flows towards %.0f°)"
+					 : "位于尾矿库方位%.0f°，不在上游（地下水流向%.0f°）", e->bearing, p->azimuth);
+}
+
+static void
+why_not_downstream(StringInfo buf, const Placement *e, const PlacementPond *p)
+{
+	appendStringInfo(buf, p->en ? " lies at bearing %.0f° from the pond, not downstream (groundwater flows towards %.0f°)"
+					 : "位于尾矿库方位%.0f°，不在下游（地下水流向%.0f°）", e->bearing, p->azimuth);
+}
+
+static char *
+upstream_passed(const Tally *t, const PlacementPond *p)
+{
+	return psprintf(p->en ? "The background wells lie upstream (groundwater flows towards %.0f°)"
+					: "本底井均位于地下水流向上游（流向%.0f°）", p->azimuth);
+}
+
+static char *
+downstream_passed(const Tally *t, const PlacementPond *p)
+{
+	return psprintf(p->en ? "The monitoring wells lie downstream (groundwater flows towards %.0f°)"
+					: "监视井均位于地下水流向下游（流向%.0f°）", p->azimuth);
+}
+
+/* within_5km, ground_verified: every element */
+static bool
+any_element(const Placement *e, const PlacementPond *p)
+{
+	return true;
+}
+
+static bool
+near_pond(const Placement *e, const PlacementPond *p)
+{
+	return e->dist_m <= MAX_DISTANCE_M;
+}
+
+static void
+why_far(StringInfo buf, const Placement *e, const PlacementPond *p)
+{
+	appendStringInfo(buf, p->en ? " is %.1f km from the pond" : "距尾矿库%.1f公里", e->dist_m / 1000.0);
+}
+
+static char *
+near_passed(const Tally *t, const PlacementPond *p)
+{
+	return psprintf(p->en ? "All %d elements lie within 5 km of the pond" : "%d个要素均位于尾矿库5公里范围内",
+					t->total);
+}
+
+static char *
+near_failed(Tally *t, const PlacementPond *p)
+{
+	return psprintf(p->en ? "%s: check for swapped latitude and longitude or an element of another pond"
+					: "%s：请核查是否经纬度颠倒或属于其他尾矿库", tally_list(t, p->en));
+}
+
+static bool
+is_verified(const Placement *e, const PlacementPond *p)
+{
+	return e->verified;
+}
+
+static char *
+verified_passed(const Tally *t, const PlacementPond *p)
+{
+	return psprintf(p->en ? "All %d elements are ground-verified" : "%d个要素均已实地校核", t->total);
+}
+
+static char *
+verified_failed(Tally *t, const PlacementPond *p)
+{
+	return psprintf(p->en ? "%d of %d elements not ground-verified: %s" : "%d/%d个要素未经实地校核：%s",
+					t->failed, t->total, tally_list(t, p->en));
+}
+
+/* required_attrs: pools, tanks and wells carry their kind's required attributes */
+static bool
+has_required_attrs(const Placement *e, const PlacementPond *p)
+{
+	return e->kind->required_attrs[0] != '\0';
+}
+
+static bool
+attrs_present(const Placement *e, const PlacementPond *p)
+{
+	return e->attrs_ok;
+}
+
+static void
+why_attrs(StringInfo buf, const Placement *e, const PlacementPond *p)
+{
+	appendStringInfo(buf, p->en ? " lacks %s" : "缺少属性 %s", e->kind->required_attrs);
+}
+
+static char *
+attrs_passed(const Tally *t, const PlacementPond *p)
+{
+	return psprintf(p->en ? "All %d pools, tanks and wells carry their volume or depth"
+					: "%d处池、罐、井均已填写容积或井深", t->total);
+}
+
+/* the failures listed */
+static char *
+failures_listed(Tally *t, const PlacementPond *p)
+{
+	return tally_list(t, p->en);
+}
+
+/* The rules, in the order of their rows.  A rule gives a row when it applies to an element. */
+static const PlacementRule placement_rules[] = {
+	{"leachate_flow", TL_CATEGORY_ID_leachate, leachate_line, ends_at_sink, why_not_at_sink,
+	lines_passed, failures_listed},
+	{"gw_background_upstream", TL_CATEGORY_ID_groundwater, upstream_well, lies_upstream, why_not_upstream,
+	upstream_passed, failures_listed},
+	{"gw_monitoring_downstream", TL_CATEGORY_ID_groundwater, downstream_well, lies_downstream,
+	why_not_downstream, downstream_passed, failures_listed},
+	{"within_5km", 0, any_element, near_pond, why_far, near_passed, near_failed},
+	{"ground_verified", 0, any_element, is_verified, NULL, verified_passed, verified_failed, true},
+	{"required_attrs", 0, has_required_attrs, attrs_present, why_attrs, attrs_passed, failures_listed},
+};
+#define N_PLACEMENT_RULES lengthof(placement_rules)
 
 /* the attribute numbers of _element_placement()'s columns, by slot */
 static void
@@ -332,6 +540,9 @@ placement_columns(TupleDesc desc, int *fno)
 	for (int i = 0; i < PC_NCOLS; i++)
 	{
 		fno[i] = SPI_fnumber(desc, names[i]);
+		/* a database not yet updated to 0.6.0 calls the column "directed" */
+		if (fno[i] <= 0 && i == PC_LEACHATE_LINE)
+			fno[i] = SPI_fnumber(desc, "directed");
 		if (fno[i] <= 0)
 			elog(ERROR, "tailings: tailings._element_placement() has no column \"%s\"", names[i]);
 	}
@@ -344,14 +555,14 @@ placement_read(HeapTuple tup, TupleDesc desc, const int *fno, Placement *e)
 	Datum		d;
 
 	e->id = DatumGetInt64(SPI_getbinval(tup, desc, fno[PC_ID], &isnull));
-	e->kind = DatumGetInt16(SPI_getbinval(tup, desc, fno[PC_KIND], &isnull));
+	e->kind = tl_kind_of_datum(DatumGetInt16(SPI_getbinval(tup, desc, fno[PC_KIND], &isnull)));
 	e->name = SPI_getvalue(tup, desc, fno[PC_NAME]);
 	e->verified = DatumGetBool(SPI_getbinval(tup, desc, fno[PC_VERIFIED], &isnull));
 	e->attrs_ok = DatumGetBool(SPI_getbinval(tup, desc, fno[PC_ATTRS_OK], &isnull));
 	e->dist_m = DatumGetFloat8(SPI_getbinval(tup, desc, fno[PC_DIST_M], &isnull));
 	d = SPI_getbinval(tup, desc, fno[PC_BEARING], &e->no_bearing);
 	e->bearing = e->no_bearing ? 0 : DatumGetFloat8(d);
-	e->directed = DatumGetBool(SPI_getbinval(tup, desc, fno[PC_DIRECTED], &isnull));
+	e->leachate_line = DatumGetBool(SPI_getbinval(tup, desc, fno[PC_LEACHATE_LINE], &isnull));
 	d = SPI_getbinval(tup, desc, fno[PC_END_M], &e->no_target);
 	e->end_m = e->no_target ? 0 : DatumGetFloat8(d);
 	d = SPI_getbinval(tup, desc, fno[PC_START_M], &isnull);
@@ -360,116 +571,52 @@ placement_read(HeapTuple tup, TupleDesc desc, const int *fno, Placement *e)
 
 /* count one element in each placement rule that applies to it */
 static void
-placement_tally(PlacementTallies *t, const Placement *e, bool has_azimuth, double azimuth, bool en)
+placement_tally(Tally *tallies, const Placement *e, const PlacementPond *p)
 {
-	const char *sep = en ? "; " : "；";
-	const TlKind *k = tl_kind_of_datum(e->kind);
+	for (int r = 0; r < N_PLACEMENT_RULES; r++)
+	{
+		const PlacementRule *rule = &placement_rules[r];
+		const char *sep = rule->short_list ? (p->en ? ", " : "、") : (p->en ? "; " : "；");
 
-	if (e->directed && tally(&t->lines, !e->no_target && e->end_m <= PIPE_END_TOLERANCE_M, sep))
-	{
-		append_element(&t->lines.detail, e->kind, e->name, e->id, en);
-		if (e->no_target)
-			appendStringInfoString(&t->lines.detail, en ? " has no leachate pool or pump to end at"
-								   : "无可接入的渗滤液收集池或回抽泵站");
-		else
-		{
-			appendStringInfo(&t->lines.detail, en ? " ends %.0f m from the nearest leachate pool or pump (at most %.0f m)"
-							 : "终点距最近的渗滤液收集池或回抽泵站%.0f米（应不超过%.0f米）",
-							 e->end_m, PIPE_END_TOLERANCE_M);
-			if (e->start_m <= PIPE_END_TOLERANCE_M)
-				appendStringInfoString(&t->lines.detail, en ? ", and starts at one: probably drawn against the flow"
-									   : "，起点却在池旁，疑为逆流向绘制");
-		}
-	}
-	if (has_azimuth && !e->no_bearing && k->id == TL_KIND_ID_gw_background_well &&
-		tally(&t->bg, bearing_diff(e->bearing, azimuth + 180.0) < 90.0, sep))
-	{
-		append_element(&t->bg.detail, e->kind, e->name, e->id, en);
-		appendStringInfo(&t->bg.detail, en ? " lies at bearing %.0f° from the pond, not upstream (groundwater flows towards %.0f°)"
-						 : "位于尾矿库方位%.0f°，不在上游（地下水流向%.0f°）", e->bearing, azimuth);
-	}
-	if (has_azimuth && !e->no_bearing && k->id == TL_KIND_ID_gw_monitoring_well &&
-		tally(&t->mon, bearing_diff(e->bearing, azimuth) < 90.0, sep))
-	{
-		append_element(&t->mon.detail, e->kind, e->name, e->id, en);
-		appendStringInfo(&t->mon.detail, en ? " lies at bearing %.0f° from the pond, not downstream (groundwater flows towards %.0f°)"
-						 : "位于尾矿库方位%.0f°，不在下游（地下水流向%.0f°）", e->bearing, azimuth);
-	}
-	if (tally(&t->near, e->dist_m <= MAX_DISTANCE_M, sep))
-	{
-		append_element(&t->near.detail, e->kind, e->name, e->id, en);
-		appendStringInfo(&t->near.detail, en ? " is %.1f km from the pond" : "距尾矿库%.1f公里", e->dist_m / 1000.0);
-	}
-	if (tally(&t->verified, e->verified, en ? ", " : "、"))
-		append_element(&t->verified.detail, e->kind, e->name, e->id, en);
-	if (k->required_attrs[0] != '\0' && tally(&t->attrs, e->attrs_ok, sep))
-	{
-		append_element(&t->attrs.detail, e->kind, e->name, e->id, en);
-		appendStringInfo(&t->attrs.detail, en ? " lacks %s" : "缺少属性 %s", k->required_attrs);
+		if (!rule->applies(e, p) || !tally(&tallies[r], rule->passes(e, p), sep))
+			continue;
+		append_element(&tallies[r].detail, e->kind->id, e->name, e->id, p->en);
+		if (rule->why)
+			rule->why(&tallies[r].detail, e, p);
 	}
 }
 
-/* a result row per placement rule that applied */
+/* the built-in placement rules (warnings): a row per rule that applied */
 static void
-placement_rows(CheckResult *res, PlacementTallies *t, double azimuth, bool en)
-{
-	if (t->lines.total > 0)
-		add_tally_row(res, "leachate_flow", TL_CATEGORY_ID_leachate, &t->lines,
-					  psprintf(en ? "All %d leachate pipes and ditches end at a leachate pool or pump"
-							   : "%d条渗滤液收集管（沟）均按流向接入收集池或回抽泵站", t->lines.total),
-					  tally_list(&t->lines, en));
-	if (t->bg.total > 0)
-		add_tally_row(res, "gw_background_upstream", TL_CATEGORY_ID_groundwater, &t->bg,
-					  psprintf(en ? "The background wells lie upstream (groundwater flows towards %.0f°)"
-							   : "本底井均位于地下水流向上游（流向%.0f°）", azimuth),
-					  tally_list(&t->bg, en));
-	if (t->mon.total > 0)
-		add_tally_row(res, "gw_monitoring_downstream", TL_CATEGORY_ID_groundwater, &t->mon,
-					  psprintf(en ? "The monitoring wells lie downstream (groundwater flows towards %.0f°)"
-							   : "监视井均位于地下水流向下游（流向%.0f°）", azimuth),
-					  tally_list(&t->mon, en));
-	add_tally_row(res, "within_5km", 0, &t->near,
-				  psprintf(en ? "All %d elements lie within 5 km of the pond" : "%d个要素均位于尾矿库5公里范围内",
-						   t->near.total),
-				  psprintf(en ? "%s: check for swapped latitude and longitude or an element of another pond"
-						   : "%s：请核查是否经纬度颠倒或属于其他尾矿库", tally_list(&t->near, en)));
-	add_tally_row(res, "ground_verified", 0, &t->verified,
-				  psprintf(en ? "All %d elements are ground-verified" : "%d个要素均已实地校核", t->verified.total),
-				  psprintf(en ? "%d of %d elements not ground-verified: %s" : "%d/%d个要素未经实地校核：%s",
-						   t->verified.failed, t->verified.total, tally_list(&t->verified, en)));
-	if (t->attrs.total > 0)
-		add_tally_row(res, "required_attrs", 0, &t->attrs,
-					  psprintf(en ? "All %d pools, tanks and wells carry their volume or depth"
-							   : "%d处池、罐、井均已填写容积或井深", t->attrs.total),
-					  tally_list(&t->attrs, en));
-}
-
-
-/* the built-in placement rules (warnings) */
-static void
-check_placement(CheckResult *res, int64 pond_id, bool has_azimuth, double azimuth, bool en)
+check_placement(CheckResult *res, int64 pond_id, const PlacementPond *p)
 {
 	Oid			argtypes[1] = {INT8OID};
 	Datum		values[1] = {Int64GetDatum(pond_id)};
 	int			fno[PC_NCOLS];
-	PlacementTallies t;
+	Tally		tallies[N_PLACEMENT_RULES];
 
 	keep_plan(&placement_plan, "SELECT * FROM tailings._element_placement($1)", 1, argtypes);
 	if (SPI_execute_plan(placement_plan, values, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "tailings: reading element placement failed");
 	placement_columns(SPI_tuptable->tupdesc, fno);
-	if (SPI_processed == 0)
-		return;
 
-	memset(&t, 0, sizeof(t));
+	memset(tallies, 0, sizeof(tallies));
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		Placement	e;
 
+		CHECK_FOR_INTERRUPTS();
 		placement_read(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, fno, &e);
-		placement_tally(&t, &e, has_azimuth, azimuth, en);
+		placement_tally(tallies, &e, p);
 	}
-	placement_rows(res, &t, azimuth, en);
+	for (int r = 0; r < N_PLACEMENT_RULES; r++)
+	{
+		const PlacementRule *rule = &placement_rules[r];
+		Tally	   *t = &tallies[r];
+
+		if (t->total > 0)
+			add_tally_row(res, rule->rule, rule->category, t, rule->all_passed(t, p), rule->some_failed(t, p));
+	}
 }
 
 /* Run every applicable rule of a pond; SPI must be connected. */
@@ -485,7 +632,7 @@ run_check(int64 pond_id, bool placement, bool en)
 	Datum		status;
 	int16		level;
 	Datum		az;
-	bool		has_azimuth;
+	bool		no_azimuth;
 
 	keep_plan(&pond_plan,
 			  "SELECT status::text, supervision_level, gw_flow_azimuth FROM tailings.pond WHERE id = $1",
@@ -502,12 +649,15 @@ run_check(int64 pond_id, bool placement, bool en)
 	status = SPI_getbinval(tup, desc, 1, &isnull);
 	status = PointerGetDatum(PG_DETOAST_DATUM_COPY(status));
 	level = DatumGetInt16(SPI_getbinval(tup, desc, 2, &isnull));
-	az = SPI_getbinval(tup, desc, 3, &has_azimuth);
-	has_azimuth = !has_azimuth;
+	az = SPI_getbinval(tup, desc, 3, &no_azimuth);
 
 	check_counts(res, pond_id, status, level, en);
 	if (placement)
-		check_placement(res, pond_id, has_azimuth, has_azimuth ? DatumGetFloat4(az) : 0, en);
+	{
+		PlacementPond p = {!no_azimuth, no_azimuth ? 0 : DatumGetFloat4(az), en};
+
+		check_placement(res, pond_id, &p);
+	}
 	return res;
 }
 

@@ -8,6 +8,7 @@
 #include "fmgr.h"
 
 #include "tailings/catalog.h"
+#include "tailings/contract.h"
 
 /* Settings (GUC) */
 typedef enum TlLanguage

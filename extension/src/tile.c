@@ -1,6 +1,7 @@
 /*
  * tile.c - argument checks of tailings.tile() and the tile constants of the
- * catalog, for the SQL function that builds the tile with ST_AsMVT.
+ * catalog and the contract (tailings/contract.h), for the SQL function that
+ * builds the tile with ST_AsMVT.
  */
 #include "tailings.h"
 
@@ -8,6 +9,7 @@
 #include "lib/stringinfo.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "funcapi.h"
 
 /* true when name is a layer: "ponds" or a category code */
 static bool
@@ -90,4 +92,70 @@ Datum
 tl_element_minzoom(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_INT32(TL_ELEMENT_MINZOOM);
+}
+
+/* _tile_extent(), _tile_buffer(): the tile's extent and buffer in tile units */
+PG_FUNCTION_INFO_V1(tl_tile_extent);
+Datum
+tl_tile_extent(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(TL_TILE_EXTENT);
+}
+
+PG_FUNCTION_INFO_V1(tl_tile_buffer);
+Datum
+tl_tile_buffer(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(TL_TILE_BUFFER);
+}
+
+/* _ponds_layer(): the name of the ponds layer */
+PG_FUNCTION_INFO_V1(tl_ponds_layer);
+Datum
+tl_ponds_layer(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(tl_text(TL_PONDS_LAYER));
+}
+
+typedef struct TileField
+{
+	const char *name;
+	const char *type;
+	const char *meaning;
+} TileField;
+
+static void
+put_fields(ReturnSetInfo *rsinfo, const char *layer, const TileField *f, int n)
+{
+	for (int i = 0; i < n; i++)
+	{
+		Datum		values[4] = {
+			PointerGetDatum(tl_text(layer)), PointerGetDatum(tl_text(f[i].name)),
+			PointerGetDatum(tl_text(f[i].type)), PointerGetDatum(tl_text(f[i].meaning))
+		};
+		bool		nulls[4] = {false};
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}
+
+/*
+ * tile_fields() -> (layer, field, type, description): the properties of each
+ * layer's features, as the contract lists them and TileJSON gives them.
+ */
+PG_FUNCTION_INFO_V1(tl_tile_fields);
+Datum
+tl_tile_fields(PG_FUNCTION_ARGS)
+{
+#define TL_FIELD_ROW_(name, type, meaning) {#name, type, meaning},
+	static const TileField ponds[] = {TL_PONDS_FIELDS(TL_FIELD_ROW_)};
+	static const TileField elements[] = {TL_ELEMENT_FIELDS(TL_FIELD_ROW_)};
+#undef TL_FIELD_ROW_
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	InitMaterializedSRF(fcinfo, 0);
+	put_fields(rsinfo, TL_PONDS_LAYER, ponds, lengthof(ponds));
+	for (int c = 0; c < TL_N_CATEGORIES; c++)
+		put_fields(rsinfo, tl_categories()[c].code, elements, lengthof(elements));
+	return (Datum) 0;
 }

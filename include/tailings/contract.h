@@ -20,6 +20,39 @@
 #define TL_TILE_BUFFER 64
 
 /*
+ * The properties of the tiles' features, by layer: X(name, type, meaning).
+ * type is what TileJSON's vector_layers say and GDAL and QGIS type a field
+ * by: "Number", "String" or "Boolean".  tailings.tile() writes exactly
+ * these (SQL: tailings.tile_fields(); a test decodes tiles and compares),
+ * and the server's TileJSON lists them.
+ *
+ * The ponds layer (TL_PONDS_LAYER).  Its feature id is the pond's id, except
+ * on an anchor, which has none (ids stay unique in the layer).
+ */
+#define TL_PONDS_FIELDS(X)                                                                    \
+	X(pond_id, "Number", "the pond (also the feature id, except on anchors)")                 \
+	X(code, "String", "registry code")                                                        \
+	X(name, "String", "the pond's name")                                                      \
+	X(enterprise, "String", "the enterprise that runs it")                                    \
+	X(county_code, "String", "county code (GB/T 2260)")                                       \
+	X(level, "Number", "supervision level 1-3")                                               \
+	X(status, "String", "in_use, suspended or closed")                                        \
+	X(score, "Number", "completeness 0-1 (absent for past moments)")                          \
+	X(failed, "Number", "error rules failed (absent for past moments)")                       \
+	X(gw_flow_azimuth, "Number",                                                              \
+	  "groundwater flow direction in degrees clockwise from north (absent when unknown)")      \
+	X(anchor, "Boolean", "true on a pond's registry point drawn beside its boundary, for its " \
+	  "label and groundwater flow arrow")
+
+/* The element layers (one per category, named by its code).  Feature id: the element's id. */
+#define TL_ELEMENT_FIELDS(X)                              \
+	X(kind, "String", "the element's kind (its code)")    \
+	X(name, "String", "the element's name")               \
+	X(pond_id, "Number", "the pond's id")                 \
+	X(source, "String", "satellite, drone or ground")     \
+	X(verified, "Boolean", "ground-verified")
+
+/*
  * Change notifications: each committed change of a tracked table is
  * NOTIFYed on TL_CHANGES_CHANNEL with a JSON object payload of these keys
  * (the change_log row's id, the table, the operation I/U/D, the pond, the
