@@ -1,6 +1,7 @@
 /*
  * conn.c - connection limits: ceiling, cap per client address, deadline for
- * the request head, rate-limited logging.
+ * the request head.  The records of the connections and closing them are in
+ * conn_rec.c, the system calls and the rate-limited log in conn_sys.c.
  *
  * libevent 2.1's evhttp has no hook at accept nor at close.  It does let us
  * make each connection's bufferevent (evhttp_set_bevcb), which is called as a
@@ -25,19 +26,11 @@
  * bufferevent_getcb()).  This is only done while no request of the connection
  * has reached on_request.
  */
-#include "conn.h"
+#include "conn_internal.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -46,180 +39,10 @@
 #define SWEEP_MS 1000
 #define PAUSED_SWEEP_MS 100
 #define ACCEPT_ERROR_PAUSE_MS 100
-#define LINGER_S 2
-#define MAX_LINGERING 8
-
-typedef struct ConnRec
-{
-	Conns	   *c;
-	struct bufferevent *bev;	/* one reference is ours */
-	int			fd;				/* -1 until settled */
-	char		ip[64];
-	int			counted_ip;		/* counted against its address's cap */
-	int			got_bytes;		/* bytes of the next request have arrived */
-	int			in_request;		/* a request is with on_request until answered */
-	int			first;			/* no request answered yet */
-	unsigned long long seq;		/* order of acceptance */
-	struct event *deadline;
-	struct evbuffer_cb_entry *incb;
-	struct ConnRec *next_pending;
-	struct ConnRec *next_check;	/* to look at soon: its request was answered */
-	int			to_check;
-} ConnRec;
-
-struct Conns
-{
-	struct event_base *base;
-	ConnLimits	lim;
-	struct evconnlistener *lev;
-	int			paused;
-	ConnRec	  **byfd;			/* settled connections by descriptor */
-	int			nbyfd;
-	ConnRec    *pending;		/* made, not settled yet */
-	struct event *settle;
-	struct event *sweep;
-	struct event *resume;
-	struct event *soon;
-	ConnRec    *checks;
-	int			evicted_now;	/* closed to make room in this turn of the loop */
-	int			lingering;		/* closed connections whose last bytes are being read */
-	struct Linger *lingers;
-	unsigned long long seq;
-	ConnStats	st;
-};
-
-/* a closed connection's socket (a dup), read until the client closes it or LINGER_S */
-typedef struct Linger
-{
-	Conns	   *c;
-	int			fd;
-	struct event *ev;
-	struct Linger *prev,
-			   *next;
-} Linger;
 
 /* ---------------------------------------------------------------------------
- * logging
+ * the ceiling
  */
-void
-conn_log(ConnLogKind kind, const char *fmt,...)
-{
-	static time_t last[CONN_LOG_KINDS];
-	static long suppressed[CONN_LOG_KINDS];
-	time_t		now = time(NULL);
-	va_list		ap;
-
-	if ((int) kind < 0 || kind >= CONN_LOG_KINDS)
-		return;
-	if (last[kind] == now)
-	{
-		suppressed[kind]++;
-		return;
-	}
-	last[kind] = now;
-	fputs("tailings-tileserver: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	if (suppressed[kind])
-		fprintf(stderr, " (and %ld more like this)", suppressed[kind]);
-	fputc('\n', stderr);
-	suppressed[kind] = 0;
-}
-
-/* ---------------------------------------------------------------------------
- * limits
- */
-int
-conn_default_max(long nofile, int pool)
-{
-	long		reserve = pool + 32 + nofile / 8;
-	long		n = nofile - reserve;
-
-	if (n < 16)
-		n = 16;
-	if (n > 1000000)
-		n = 1000000;
-	return (int) n;
-}
-
-long
-conn_raise_nofile(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-		return 1024;
-	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < rl.rlim_max)
-	{
-		struct rlimit want = rl;
-
-		want.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (1 << 20) ? (1 << 20) : rl.rlim_max;
-		if (want.rlim_cur > rl.rlim_cur && setrlimit(RLIMIT_NOFILE, &want) == 0)
-			rl = want;
-	}
-	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (1 << 20))
-		return 1 << 20;
-	return (long) rl.rlim_cur;
-}
-
-void
-conn_peer_ip(struct evhttp_connection *evcon, char *buf, size_t len)
-{
-	char	   *addr = NULL;
-	ev_uint16_t port = 0;
-
-	buf[0] = '\0';
-	if (evcon)
-		evhttp_connection_get_peer(evcon, &addr, &port);
-	if (addr)
-		snprintf(buf, len, "%s", addr);
-}
-
-static void
-conn_fd_ip(int fd, char *buf, size_t len)
-{
-	struct sockaddr_storage ss;
-	socklen_t	sl = sizeof ss;
-
-	buf[0] = '\0';
-	if (getpeername(fd, (struct sockaddr *) &ss, &sl) != 0)
-		return;
-	if (ss.ss_family == AF_INET)
-		inet_ntop(AF_INET, &((struct sockaddr_in *) &ss)->sin_addr, buf, (socklen_t) len);
-	else if (ss.ss_family == AF_INET6)
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *) &ss)->sin6_addr, buf, (socklen_t) len);
-}
-
-/* ---------------------------------------------------------------------------
- * records
- */
-/* evhttp keeps its event callback on the bufferevent (the read one is unset while writing) */
-static int
-conn_alive(const ConnRec *r)
-{
-	bufferevent_event_cb ecb = NULL;
-
-	bufferevent_getcb(r->bev, NULL, NULL, &ecb, NULL);
-	return ecb != NULL;
-}
-
-/* the connection accepted first among those waiting for a request head (none: NULL) */
-static ConnRec *
-conn_oldest_waiting(Conns *c)
-{
-	ConnRec    *best = NULL;
-
-	for (int fd = 0; fd < c->nbyfd; fd++)
-	{
-		ConnRec    *r = c->byfd[fd];
-
-		if (r && !r->in_request && conn_alive(r) && (best == NULL || r->seq < best->seq))
-			best = r;
-	}
-	return best;
-}
-
 static void
 conn_update_pause(Conns *c)
 {
@@ -244,51 +67,6 @@ conn_update_pause(Conns *c)
 	}
 }
 
-/* forget a record: its connection is gone (or the server is stopping) */
-static void
-conn_release(ConnRec *r)
-{
-	Conns	   *c = r->c;
-
-	if (r->fd >= 0 && r->fd < c->nbyfd && c->byfd[r->fd] == r)
-		c->byfd[r->fd] = NULL;
-	if (r->to_check)
-		for (ConnRec **p = &c->checks; *p; p = &(*p)->next_check)
-			if (*p == r)
-			{
-				*p = r->next_check;
-				break;
-			}
-	if (r->deadline)
-		event_free(r->deadline);
-	if (r->incb)
-		evbuffer_remove_cb_entry(bufferevent_get_input(r->bev), r->incb);
-	bufferevent_decref(r->bev);
-	c->st.open--;
-	free(r);
-}
-
-static int
-conn_ip_count(Conns *c, const char *ip, int sweep)
-{
-	int			n = 0;
-
-	for (int fd = 0; fd < c->nbyfd; fd++)
-	{
-		ConnRec    *r = c->byfd[fd];
-
-		if (r == NULL || !r->counted_ip || strcmp(r->ip, ip) != 0)
-			continue;
-		if (sweep && !conn_alive(r))
-		{
-			conn_release(r);
-			continue;
-		}
-		n++;
-	}
-	return n;
-}
-
 static void
 conn_sweep_all(Conns *c)
 {
@@ -298,109 +76,9 @@ conn_sweep_all(Conns *c)
 	conn_update_pause(c);
 }
 
-typedef enum ConnReply
-{
-	REPLY_NONE,
-	REPLY_408,
-	REPLY_503_IP
-} ConnReply;
-
-/* an answer written to the socket directly: the request never reached evhttp's callback */
-static int
-conn_send_reply(int fd, ConnReply which)
-{
-	const char *status = which == REPLY_408 ? "408 Request Timeout" : "503 Service Unavailable";
-	const char *body = which == REPLY_408
-		? "{\"error\":\"the request did not arrive in time\",\"status\":408}\n"
-		: "{\"error\":\"too many connections from your address\",\"status\":503}\n";
-	char		buf[512];
-	int			n = snprintf(buf, sizeof buf,
-							 "HTTP/1.1 %s\r\nContent-Type: application/json\r\nConnection: close\r\n"
-							 "Access-Control-Allow-Origin: *\r\n%sContent-Length: %zu\r\n\r\n%s",
-							 status, which == REPLY_503_IP ? "Retry-After: 1\r\n" : "", strlen(body), body);
-
-	return send(fd, buf, (size_t) n, MSG_DONTWAIT | MSG_NOSIGNAL) > 0;
-}
-
-static void
-conn_linger_end(Linger *l)
-{
-	if (l->prev)
-		l->prev->next = l->next;
-	else
-		l->c->lingers = l->next;
-	if (l->next)
-		l->next->prev = l->prev;
-	l->c->lingering--;
-	event_free(l->ev);
-	close(l->fd);
-	free(l);
-}
-
-static void
-conn_on_linger(evutil_socket_t fd, short what, void *arg)
-{
-	Linger	   *l = arg;
-	char		sink[4096];
-	ssize_t		n = 0;
-
-	if (what & EV_READ)
-		for (int i = 0; i < 16 && (n = recv(fd, sink, sizeof sink, MSG_DONTWAIT)) > 0; i++)
-			;
-	if ((what & EV_TIMEOUT) || n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
-		conn_linger_end(l);
-}
-
-/*
- * Keep reading what the client still sends on a closed connection for a
- * while: closing a socket with unread bytes resets the connection, and the
- * client would lose the reply written just before.
+/* ---------------------------------------------------------------------------
+ * accepting, settling, deadlines
  */
-static void
-conn_linger(Conns *c, int fd)
-{
-	struct timeval tv = {LINGER_S, 0};
-	Linger	   *l;
-	int			dupfd;
-
-	if (c->lingering >= MAX_LINGERING || (dupfd = dup(fd)) < 0)
-		return;
-	if ((l = calloc(1, sizeof(Linger))) == NULL ||
-		(l->ev = event_new(c->base, dupfd, EV_READ | EV_PERSIST, conn_on_linger, l)) == NULL)
-	{
-		free(l);
-		close(dupfd);
-		return;
-	}
-	l->c = c;
-	l->fd = dupfd;
-	l->next = c->lingers;
-	if (c->lingers)
-		c->lingers->prev = l;
-	c->lingers = l;
-	c->lingering++;
-	event_add(l->ev, &tv);
-}
-
-/*
- * Close a connection whose request has not reached on_request, after writing
- * a reply to its socket (unless REPLY_NONE).
- */
-static void
-conn_kill(ConnRec *r, ConnReply reply)
-{
-	Conns	   *c = r->c;
-	bufferevent_event_cb ecb = NULL;
-	void	   *evcon = NULL;
-
-	bufferevent_getcb(r->bev, NULL, NULL, &ecb, &evcon);
-	if (reply != REPLY_NONE && conn_send_reply(r->fd, reply))
-		conn_linger(c, r->fd);
-	conn_release(r);
-	if (ecb && evcon)
-		evhttp_connection_free(evcon);
-}
-
 static void
 conn_arm(ConnRec *r)
 {
@@ -439,29 +117,6 @@ conn_on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *a
 	r->got_bytes = 1;
 	if (!r->in_request && !evtimer_pending(r->deadline, NULL))
 		conn_arm(r);
-}
-
-static void
-conn_index(Conns *c, ConnRec *r)
-{
-	if (r->fd >= c->nbyfd)
-	{
-		int			n = c->nbyfd ? c->nbyfd : 256;
-		ConnRec   **grown;
-
-		while (n <= r->fd)
-			n *= 2;
-		grown = realloc(c->byfd, (size_t) n * sizeof(ConnRec *));
-		if (grown == NULL)
-			return;				/* not indexed: counted in the total only */
-		memset(grown + c->nbyfd, 0, (size_t) (n - c->nbyfd) * sizeof(ConnRec *));
-		c->byfd = grown;
-		c->nbyfd = n;
-	}
-	/* a descriptor is reused only once its connection is closed */
-	if (c->byfd[r->fd])
-		conn_release(c->byfd[r->fd]);
-	c->byfd[r->fd] = r;
 }
 
 /* the new connections have their sockets now: cap per address, deadline */
@@ -687,18 +342,6 @@ conn_forget_listener(Conns *c)
 	c->paused = 0;
 	if (c->resume)
 		event_del(c->resume);
-}
-
-static ConnRec *
-conn_of(Conns *c, struct evhttp_request *req)
-{
-	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
-	int			fd = bev ? bufferevent_getfd(bev) : -1;
-
-	if (fd < 0 || fd >= c->nbyfd || c->byfd[fd] == NULL || c->byfd[fd]->bev != bev)
-		return NULL;
-	return c->byfd[fd];
 }
 
 static void

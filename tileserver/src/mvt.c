@@ -421,15 +421,12 @@ print_geojson_geometry(FILE *out, int type, const Geom *g, uint32_t extent, cons
 	fputc('}', out);
 }
 
+/* the checks of layer li as a whole */
 static void
-check_layer(const Tile *t, size_t li, MvtFormat format, const MvtTileId *tile, FILE *out,
-			MvtReport *r, int *first_feature)
+check_layer_head(const Tile *t, size_t li, const char *name, uint32_t extent, MvtReport *r)
 {
 	const Layer *l = t->layers[li];
-	const char *name = l->name ? l->name : "";
-	uint32_t	extent = l->has_extent ? l->extent : 4096;
 
-	r->layers++;
 	if (l->version != 2)
 		mvt_problem(r, 1, name, -1, "version %u, not 2", l->version);
 	if (name[0] == '\0')
@@ -448,7 +445,88 @@ check_layer(const Tile *t, size_t li, MvtFormat format, const MvtTileId *tile, F
 			mvt_problem(r, 1, name, -1, "value %zu has %d fields set, not 1", v, value_fields(l->values[v]));
 	if (l->n_features == 0)
 		mvt_problem(r, 0, name, -1, "no features");
+}
 
+/* the checks of feature fi's tags and id */
+static void
+check_feature(const Layer *l, const char *name, size_t fi, MvtReport *r)
+{
+	const Feature *f = l->features[fi];
+	long		fno = (long) fi;
+
+	if (f->n_tags % 2)
+		mvt_problem(r, 1, name, fno, "odd number of tags");
+	for (size_t k = 0; k + 1 < f->n_tags; k += 2)
+	{
+		if (f->tags[k] >= l->n_keys)
+			mvt_problem(r, 1, name, fno, "key index %u out of range", f->tags[k]);
+		if (f->tags[k + 1] >= l->n_values)
+			mvt_problem(r, 1, name, fno, "value index %u out of range", f->tags[k + 1]);
+	}
+	if (f->has_id)
+		for (size_t j = 0; j < fi; j++)
+			if (l->features[j]->has_id && l->features[j]->id == f->id)
+			{
+				mvt_problem(r, 0, name, fno, "id %" PRIu64 " not unique in the layer", f->id);
+				break;
+			}
+}
+
+/* a feature on a line of the summary: id, type, parts, points, tags */
+static void
+print_feature_summary(FILE *out, const Layer *l, const Feature *f, const Geom *g)
+{
+	size_t		npts = 0;
+
+	for (size_t p = 0; p < g->npaths; p++)
+		npts += g->paths[p].n;
+	if (f->has_id)
+		fprintf(out, "  id=%" PRIu64 " ", f->id);
+	else
+		fputs("  id=- ", out);
+	fprintf(out, "%s parts=%zu points=%zu", type_name(f->has_type ? (int) f->type : 0, 0, 0), g->npaths, npts);
+	for (size_t k = 0; k + 1 < f->n_tags; k += 2)
+		if (f->tags[k] < l->n_keys && f->tags[k + 1] < l->n_values)
+		{
+			fprintf(out, " %s=", l->keys[f->tags[k]]);
+			print_value(out, l->values[f->tags[k + 1]]);
+		}
+	fputc('\n', out);
+}
+
+/* a feature as a GeoJSON Feature, its layer's name a property */
+static void
+print_feature_geojson(FILE *out, const Layer *l, const char *name, const Feature *f, const Geom *g,
+					  uint32_t extent, const MvtTileId *tile)
+{
+	fputs("{\"type\":\"Feature\",", out);
+	if (f->has_id)
+		fprintf(out, "\"id\":%" PRIu64 ",", f->id);
+	fputs("\"properties\":{\"layer\":", out);
+	print_json_string(out, name);
+	for (size_t k = 0; k + 1 < f->n_tags; k += 2)
+		if (f->tags[k] < l->n_keys && f->tags[k + 1] < l->n_values)
+		{
+			fputc(',', out);
+			print_json_string(out, l->keys[f->tags[k]]);
+			fputc(':', out);
+			print_value(out, l->values[f->tags[k + 1]]);
+		}
+	fputs("},\"geometry\":", out);
+	print_geojson_geometry(out, f->has_type ? (int) f->type : 0, g, extent, tile);
+	fputc('}', out);
+}
+
+static void
+check_layer(const Tile *t, size_t li, MvtFormat format, const MvtTileId *tile, FILE *out,
+			MvtReport *r, int *first_feature)
+{
+	const Layer *l = t->layers[li];
+	const char *name = l->name ? l->name : "";
+	uint32_t	extent = l->has_extent ? l->extent : 4096;
+
+	r->layers++;
+	check_layer_head(t, li, name, extent, r);
 	if (format == MVT_FORMAT_SUMMARY)
 		fprintf(out, "layer %s: version %u, extent %u, %zu features, %zu keys, %zu values\n",
 				name, l->version, extent, l->n_features, l->n_keys, l->n_values);
@@ -456,69 +534,19 @@ check_layer(const Tile *t, size_t li, MvtFormat format, const MvtTileId *tile, F
 	for (size_t fi = 0; fi < l->n_features; fi++)
 	{
 		const Feature *f = l->features[fi];
-		long		fno = (long) fi;
 		Geom		g = {0};
 		int			geom_ok;
-		int			type = f->has_type ? (int) f->type : 0;
 
 		r->features++;
-		if (f->n_tags % 2)
-			mvt_problem(r, 1, name, fno, "odd number of tags");
-		for (size_t k = 0; k + 1 < f->n_tags; k += 2)
-		{
-			if (f->tags[k] >= l->n_keys)
-				mvt_problem(r, 1, name, fno, "key index %u out of range", f->tags[k]);
-			if (f->tags[k + 1] >= l->n_values)
-				mvt_problem(r, 1, name, fno, "value index %u out of range", f->tags[k + 1]);
-		}
-		if (f->has_id)
-			for (size_t j = 0; j < fi; j++)
-				if (l->features[j]->has_id && l->features[j]->id == f->id)
-				{
-					mvt_problem(r, 0, name, fno, "id %" PRIu64 " not unique in the layer", f->id);
-					break;
-				}
-		geom_ok = decode_geometry(f, &g, r, name, fno);
-
+		check_feature(l, name, fi, r);
+		geom_ok = decode_geometry(f, &g, r, name, (long) fi);
 		if (format == MVT_FORMAT_SUMMARY)
-		{
-			size_t		npts = 0;
-
-			for (size_t p = 0; p < g.npaths; p++)
-				npts += g.paths[p].n;
-			if (f->has_id)
-				fprintf(out, "  id=%" PRIu64 " ", f->id);
-			else
-				fputs("  id=- ", out);
-			fprintf(out, "%s parts=%zu points=%zu", type_name(type, 0, 0), g.npaths, npts);
-			for (size_t k = 0; k + 1 < f->n_tags; k += 2)
-				if (f->tags[k] < l->n_keys && f->tags[k + 1] < l->n_values)
-				{
-					fprintf(out, " %s=", l->keys[f->tags[k]]);
-					print_value(out, l->values[f->tags[k + 1]]);
-				}
-			fputc('\n', out);
-		}
+			print_feature_summary(out, l, f, &g);
 		else if (format == MVT_FORMAT_GEOJSON && geom_ok)
 		{
 			fputs(*first_feature ? "\n" : ",\n", out);
 			*first_feature = 0;
-			fputs("{\"type\":\"Feature\",", out);
-			if (f->has_id)
-				fprintf(out, "\"id\":%" PRIu64 ",", f->id);
-			fputs("\"properties\":{\"layer\":", out);
-			print_json_string(out, name);
-			for (size_t k = 0; k + 1 < f->n_tags; k += 2)
-				if (f->tags[k] < l->n_keys && f->tags[k + 1] < l->n_values)
-				{
-					fputc(',', out);
-					print_json_string(out, l->keys[f->tags[k]]);
-					fputc(':', out);
-					print_value(out, l->values[f->tags[k + 1]]);
-				}
-			fputs("},\"geometry\":", out);
-			print_geojson_geometry(out, type, &g, extent, tile);
-			fputc('}', out);
+			print_feature_geojson(out, l, name, f, &g, extent, tile);
 		}
 		geom_free(&g);
 	}

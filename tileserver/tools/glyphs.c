@@ -12,25 +12,13 @@
  * A range without a glyph in the face is not written: the server answers an
  * empty range for it.
  *
- * The conventions are the ones of the Mapbox GL / MapLibre ecosystem
- * (node-fontnik, sdf-glyph-foundry), which MapLibre's shaders and text
- * layout assume: a 24 px em, a 3 px border around each glyph's box, one
- * byte a pixel, 192 on the outline, 32 levels a pixel (255 two pixels
- * inside, 0 six pixels outside); left and top of the box in whole pixels,
- * top measured from the ascender; advance in whole pixels.
- *
- * The distance field: the glyph is rasterised unhinted at SS times the size
- * (FreeType, anti-aliased coverage, inside where it is at least half), the
- * Euclidean distance from every fine pixel to the nearest pixel of the other
- * side is computed exactly by the separable transform of Felzenszwalb and
- * Huttenlocher (linear in the pixel count), and each output pixel takes the
- * mean signed distance of the SSxSS fine pixels at its centre.
+ * Each glyph is rendered as MapLibre expects it (glyphs_sdf.c); here are the
+ * ranges, their protocol buffer encoding, the files and the workers.
  *
  * Ranges are shared among N worker processes (default: the online CPUs).
  * Exit status: 0 done, 1 a font or file error, 2 usage.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,18 +29,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <ft2build.h>
-#include FT_FREETYPE_H
-#include FT_OUTLINE_H
-#include FT_BBOX_H
 #include <zlib.h>
 
-#define EM_PX 24				/* the size MapLibre's glyphs are drawn at */
-#define BORDER 3				/* pixels of distance field around each glyph's box */
-#define EDGE 192				/* the value on the outline */
-#define PER_PX 32				/* value steps a pixel */
-#define SS 4					/* supersampling of the rasterisation */
-#define BIG 1e20
+#include "glyphs_sdf.h"
 
 typedef struct Buf
 {
@@ -120,249 +99,6 @@ pb_bytes(Buf *b, unsigned field, const void *data, size_t n)
 	pb_varint(b, (uint64_t) field << 3 | 2);
 	pb_varint(b, n);
 	buf_add(b, data, n);
-}
-
-/* ---------------------------------------------------------------------------
- * the distance transform
- */
-
-/*
- * Squared distances along one line of n samples: d[q] = min over p of
- * (q-p)^2 + f[p] (the lower envelope of parabolas).  v and z are scratch of
- * n and n+1 entries.
- */
-static void
-edt_1d(const double *f, double *d, int n, int *v, double *z)
-{
-	int			k = 0;
-
-	v[0] = 0;
-	z[0] = -BIG;
-	z[1] = BIG;
-	for (int q = 1; q < n; q++)
-	{
-		double		s;
-
-		/* BIG stands for infinity: such a parabola lies above the others wherever one is finite */
-		for (;;)
-		{
-			int			p = v[k];
-
-			s = ((f[q] + (double) q * q) - (f[p] + (double) p * p)) / (2.0 * q - 2.0 * p);
-			if (s > z[k] || k == 0)
-				break;
-			k--;
-		}
-		if (s <= z[k])
-		{
-			/* k == 0 and q's parabola is lower everywhere: it replaces it */
-			v[0] = q;
-			z[1] = BIG;
-			continue;
-		}
-		k++;
-		v[k] = q;
-		z[k] = s;
-		z[k + 1] = BIG;
-	}
-	k = 0;
-	for (int q = 0; q < n; q++)
-	{
-		while (z[k + 1] < q)
-			k++;
-		d[q] = (double) (q - v[k]) * (q - v[k]) + f[v[k]];
-	}
-}
-
-/*
- * In place: grid[w*h] holds 0 on feature pixels and BIG elsewhere; on return,
- * the squared Euclidean distance of each pixel to the nearest feature pixel.
- */
-typedef struct Scratch
-{
-	double	   *f,
-			   *d,
-			   *z;
-	int		   *v;
-	int			n;
-} Scratch;
-
-static int
-scratch_fit(Scratch *s, int n)
-{
-	if (n <= s->n)
-		return 0;
-	free(s->f);
-	free(s->d);
-	free(s->z);
-	free(s->v);
-	s->f = malloc(sizeof(double) * n);
-	s->d = malloc(sizeof(double) * n);
-	s->z = malloc(sizeof(double) * (n + 1));
-	s->v = malloc(sizeof(int) * n);
-	s->n = n;
-	return s->f && s->d && s->z && s->v ? 0 : -1;
-}
-
-static void
-edt_2d(double *grid, int w, int h, Scratch *s)
-{
-	for (int x = 0; x < w; x++)
-	{
-		for (int y = 0; y < h; y++)
-			s->f[y] = grid[(size_t) y * w + x];
-		edt_1d(s->f, s->d, h, s->v, s->z);
-		for (int y = 0; y < h; y++)
-			grid[(size_t) y * w + x] = s->d[y];
-	}
-	for (int y = 0; y < h; y++)
-	{
-		memcpy(s->f, grid + (size_t) y * w, sizeof(double) * w);
-		edt_1d(s->f, grid + (size_t) y * w, w, s->v, s->z);
-	}
-}
-
-/* ---------------------------------------------------------------------------
- * one glyph
- */
-typedef struct Glyph
-{
-	uint32_t	id;
-	uint32_t	width,
-				height;
-	int32_t		left,
-				top;
-	uint32_t	advance;
-	uint8_t    *bitmap;			/* (width+2*BORDER) * (height+2*BORDER), or NULL */
-} Glyph;
-
-typedef struct Work
-{
-	FT_Library	lib;
-	FT_Face		face;
-	double		ascender;		/* pixels at EM_PX */
-	Scratch		s;
-	double	   *out,
-			   *in;
-	uint8_t    *cov;
-	size_t		cap;
-} Work;
-
-static int
-work_fit(Work *wk, size_t n)
-{
-	if (n <= wk->cap)
-		return 0;
-	free(wk->out);
-	free(wk->in);
-	free(wk->cov);
-	wk->out = malloc(sizeof(double) * n);
-	wk->in = malloc(sizeof(double) * n);
-	wk->cov = malloc(n);
-	wk->cap = n;
-	return wk->out && wk->in && wk->cov ? 0 : -1;
-}
-
-/* 0 with *g filled; 1 when the face has no glyph for cp; -1 on an error */
-static int
-render_glyph(Work *wk, uint32_t cp, Glyph *g)
-{
-	FT_UInt		gi = FT_Get_Char_Index(wk->face, cp);
-	FT_GlyphSlot slot;
-	FT_BBox		bb;
-	FT_Bitmap	bm;
-	int			x0,
-				y0,
-				x1,
-				y1,
-				fw,
-				fh,
-				bw,
-				bh;
-
-	memset(g, 0, sizeof *g);
-	if (gi == 0)
-		return 1;
-	if (FT_Load_Glyph(wk->face, gi, FT_LOAD_NO_HINTING | FT_LOAD_NO_BITMAP) != 0)
-		return -1;
-	slot = wk->face->glyph;
-	g->id = cp;
-	g->advance = (uint32_t) lround(slot->metrics.horiAdvance / (64.0 * SS));
-	if (slot->format != FT_GLYPH_FORMAT_OUTLINE || slot->outline.n_points == 0)
-	{
-		/* a blank: metrics only */
-		g->top = (int32_t) lround(-wk->ascender);
-		return 0;
-	}
-	FT_Outline_Get_BBox(&slot->outline, &bb);
-	x0 = (int) floor(bb.xMin / (64.0 * SS));
-	y0 = (int) floor(bb.yMin / (64.0 * SS));
-	x1 = (int) ceil(bb.xMax / (64.0 * SS));
-	y1 = (int) ceil(bb.yMax / (64.0 * SS));
-	if (x1 <= x0 || y1 <= y0)
-	{
-		g->top = (int32_t) lround(-wk->ascender);
-		return 0;
-	}
-	g->width = (uint32_t) (x1 - x0);
-	g->height = (uint32_t) (y1 - y0);
-	g->left = x0;
-	g->top = (int32_t) lround(y1 - wk->ascender);
-	bw = x1 - x0 + 2 * BORDER;
-	bh = y1 - y0 + 2 * BORDER;
-	fw = bw * SS;
-	fh = bh * SS;
-	if (work_fit(wk, (size_t) fw * fh) != 0 || scratch_fit(&wk->s, fw > fh ? fw : fh) != 0)
-		return -1;
-
-	/* the fine raster: the box with its border, the bottom-left corner at the origin */
-	FT_Outline_Translate(&slot->outline, -(FT_Pos) (x0 - BORDER) * SS * 64, -(FT_Pos) (y0 - BORDER) * SS * 64);
-	memset(wk->cov, 0, (size_t) fw * fh);
-	memset(&bm, 0, sizeof bm);
-	bm.rows = (unsigned) fh;
-	bm.width = (unsigned) fw;
-	bm.pitch = fw;
-	bm.buffer = wk->cov;
-	bm.num_grays = 256;
-	bm.pixel_mode = FT_PIXEL_MODE_GRAY;
-	if (FT_Outline_Get_Bitmap(wk->lib, &slot->outline, &bm) != 0)
-		return -1;
-
-	/* distances to the nearest inside pixel (out) and to the nearest outside pixel (in) */
-	for (size_t i = 0; i < (size_t) fw * fh; i++)
-	{
-		int			inside = wk->cov[i] >= 128;
-
-		wk->out[i] = inside ? 0 : BIG;
-		wk->in[i] = inside ? BIG : 0;
-	}
-	edt_2d(wk->out, fw, fh, &wk->s);
-	edt_2d(wk->in, fw, fh, &wk->s);
-
-	if ((g->bitmap = malloc((size_t) bw * bh)) == NULL)
-		return -1;
-	for (int y = 0; y < bh; y++)
-		for (int x = 0; x < bw; x++)
-		{
-			double		sum = 0;
-			long		v;
-
-			/* the SSxSS fine pixels of the output pixel; the outline lies half a fine pixel between sides */
-			for (int j = 0; j < SS; j++)
-				for (int i = 0; i < SS; i++)
-				{
-					size_t		k = (size_t) (y * SS + j) * fw + (size_t) (x * SS + i);
-
-					if (wk->in[k] > 0)
-						sum -= sqrt(wk->in[k]) - 0.5;
-					else
-						sum += sqrt(wk->out[k]) - 0.5;
-				}
-			/* fine pixels to output pixels; positive outside */
-			v = lround(EDGE - PER_PX * (sum / (SS * SS) / SS));
-			g->bitmap[(size_t) y * bw + x] = (uint8_t) (v < 0 ? 0 : v > 255 ? 255 : v);
-		}
-	return 0;
 }
 
 /* ---------------------------------------------------------------------------
@@ -467,7 +203,7 @@ typedef struct Stats
 
 /* render range start..start+255 into its files; 0 done (or nothing to write), -1 error */
 static int
-do_range(Work *wk, const Opts *o, const char *dir, uint32_t start, Stats *st)
+do_range(SdfWork *wk, const Opts *o, const char *dir, uint32_t start, Stats *st)
 {
 	Buf			glyphs = {0},
 				stack = {0},
@@ -481,9 +217,9 @@ do_range(Work *wk, const Opts *o, const char *dir, uint32_t start, Stats *st)
 	snprintf(range, sizeof range, "%u-%u", start, start + 255);
 	for (uint32_t cp = start; cp <= start + 255; cp++)
 	{
-		Glyph		g;
+		SdfGlyph	g;
 		Buf			one = {0};
-		int			r = render_glyph(wk, cp, &g);
+		int			r = sdf_render(wk, cp, &g);
 
 		if (r < 0)
 		{
@@ -495,7 +231,7 @@ do_range(Work *wk, const Opts *o, const char *dir, uint32_t start, Stats *st)
 			continue;
 		pb_uint(&one, 1, g.id);
 		if (g.bitmap)
-			pb_bytes(&one, 2, g.bitmap, (size_t) (g.width + 2 * BORDER) * (g.height + 2 * BORDER));
+			pb_bytes(&one, 2, g.bitmap, (size_t) (g.width + 2 * SDF_BORDER) * (g.height + 2 * SDF_BORDER));
 		pb_uint(&one, 3, g.width);
 		pb_uint(&one, 4, g.height);
 		pb_sint(&one, 5, g.left);
@@ -548,29 +284,17 @@ done:
 static int
 worker(const Opts *o, const char *dir, const uint32_t *starts, int nstarts, int w, int n, Stats *st)
 {
-	Work		wk;
+	SdfWork		wk;
 	int			rc = 0;
 
 	memset(&wk, 0, sizeof wk);
 	if (FT_Init_FreeType(&wk.lib) != 0)
 		return -1;
-	if ((wk.face = open_face(wk.lib, o)) == NULL ||
-		FT_Set_Pixel_Sizes(wk.face, 0, EM_PX * SS) != 0)
+	if ((wk.face = open_face(wk.lib, o)) == NULL || sdf_work_start(&wk) != 0)
 		rc = -1;
-	if (rc == 0)
-	{
-		/* the ascender at EM_PX, whole pixels up (as FreeType's own size metrics) */
-		wk.ascender = ceil((double) wk.face->ascender * EM_PX / wk.face->units_per_EM);
-		for (int i = w; i < nstarts && rc == 0; i += n)
-			rc = do_range(&wk, o, dir, starts[i], st);
-	}
-	free(wk.s.f);
-	free(wk.s.d);
-	free(wk.s.z);
-	free(wk.s.v);
-	free(wk.out);
-	free(wk.in);
-	free(wk.cov);
+	for (int i = w; i < nstarts && rc == 0; i += n)
+		rc = do_range(&wk, o, dir, starts[i], st);
+	sdf_work_free(&wk);
 	if (wk.face)
 		FT_Done_Face(wk.face);
 	FT_Done_FreeType(wk.lib);
@@ -599,34 +323,33 @@ cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int
-main(int argc, char **argv)
-{
-	Opts		o = {0};
-	uint32_t	starts[256];
-	int			nstarts = 0,
-				all = 0,
-				i;
-	char		dir[4096];
-	char		name[512];
-	FT_Library	lib;
-	FT_Face		face;
-	Stats		total = {0};
-	struct timespec t0,
-				t1;
-	int			failed = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+/* the ranges to make: START of each */
+typedef struct Ranges
+{
+	uint32_t	starts[256];
+	int			n;
+	int			all;			/* "all": every block of the face holding a glyph */
+} Ranges;
+
+/* what the steps of main return to go on; any other value is the exit status */
+#define GO_ON (-1)
+
+static int
+parse_args(int argc, char **argv, Opts *o, Ranges *rg)
+{
+	int			i;
+
 	for (i = 1; i < argc; i++)
 	{
 		if (strcmp(argv[i], "--face") == 0 && i + 1 < argc)
-			o.family = argv[++i];
+			o->family = argv[++i];
 		else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
-			o.name = argv[++i];
+			o->name = argv[++i];
 		else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
-			o.outdir = argv[++i];
+			o->outdir = argv[++i];
 		else if (strcmp(argv[i], "-j") == 0 && i + 1 < argc)
-			o.jobs = atoi(argv[++i]);
+			o->jobs = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--help") == 0)
 		{
 			usage(stdout);
@@ -640,12 +363,12 @@ main(int argc, char **argv)
 		else
 			break;
 	}
-	if (o.outdir == NULL || i >= argc - 1)
+	if (o->outdir == NULL || i >= argc - 1)
 	{
 		usage(stderr);
 		return 2;
 	}
-	o.font = argv[i++];
+	o->font = argv[i++];
 	for (; i < argc; i++)
 	{
 		unsigned	a,
@@ -653,15 +376,15 @@ main(int argc, char **argv)
 		char		end;
 
 		if (strcmp(argv[i], "all") == 0)
-			all = 1;
+			rg->all = 1;
 		else if (sscanf(argv[i], "%u-%u%c", &a, &b, &end) == 2 && a % 256 == 0 && b == a + 255 && b <= 65535)
 		{
 			int			dup = 0;
 
-			for (int k = 0; k < nstarts; k++)
-				dup |= starts[k] == a;
+			for (int k = 0; k < rg->n; k++)
+				dup |= rg->starts[k] == a;
 			if (!dup)
-				starts[nstarts++] = a;
+				rg->starts[rg->n++] = a;
 		}
 		else
 		{
@@ -669,38 +392,115 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
+	return GO_ON;
+}
+
+/* the fontstack name of the face (unless --name gave one, in name) and, for "all", its ranges, sorted */
+static int
+read_face(Opts *o, Ranges *rg, char *name, size_t namelen)
+{
+	FT_Library	lib;
+	FT_Face		face;
 
 	if (FT_Init_FreeType(&lib) != 0)
 		return 1;
-	if ((face = open_face(lib, &o)) == NULL)
+	if ((face = open_face(lib, o)) == NULL)
 	{
 		FT_Done_FreeType(lib);
 		return 1;
 	}
-	if (o.name == NULL)
+	if (o->name == NULL)
 	{
-		snprintf(name, sizeof name, "%s%s%s", face->family_name ? face->family_name : "font",
+		snprintf(name, namelen, "%s%s%s", face->family_name ? face->family_name : "font",
 				 face->style_name ? " " : "", face->style_name ? face->style_name : "");
-		o.name = name;
+		o->name = name;
 	}
-	if (all)
+	if (rg->all)
 	{
 		FT_UInt		gi;
 		FT_ULong	c = FT_Get_First_Char(face, &gi);
 
-		nstarts = 0;
+		rg->n = 0;
 		while (gi != 0 && c < 65536)
 		{
 			uint32_t	s = (uint32_t) c & ~255u;
 
-			if (nstarts == 0 || starts[nstarts - 1] != s)
-				starts[nstarts++] = s;
+			if (rg->n == 0 || rg->starts[rg->n - 1] != s)
+				rg->starts[rg->n++] = s;
 			c = FT_Get_Next_Char(face, c, &gi);
 		}
 	}
 	FT_Done_Face(face);
 	FT_Done_FreeType(lib);
-	qsort(starts, (size_t) nstarts, sizeof starts[0], cmp_u32);
+	qsort(rg->starts, (size_t) rg->n, sizeof rg->starts[0], cmp_u32);
+	return GO_ON;
+}
+
+/* o->jobs worker processes over the ranges, their totals added to *total; 0, or 1 when one failed */
+static int
+run_workers(const Opts *o, const char *dir, const Ranges *rg, Stats *total)
+{
+	pid_t		pids[256];
+	int			fds[256];
+	int			failed = 0;
+
+	for (int w = 0; w < o->jobs; w++)
+	{
+		int			p[2];
+
+		if (pipe(p) != 0 || (pids[w] = fork()) < 0)
+		{
+			fprintf(stderr, "tailings-glyphs: cannot start a worker: %s\n", strerror(errno));
+			return 1;
+		}
+		if (pids[w] == 0)
+		{
+			Stats		st = {0};
+			int			rc;
+
+			close(p[0]);
+			rc = worker(o, dir, rg->starts, rg->n, w, o->jobs, &st);
+			if (write(p[1], &st, sizeof st) != (ssize_t) sizeof st)
+				rc = -1;
+			_exit(rc == 0 ? 0 : 1);
+		}
+		close(p[1]);
+		fds[w] = p[0];
+	}
+	for (int w = 0; w < o->jobs; w++)
+	{
+		Stats		st;
+		int			status;
+
+		if (read(fds[w], &st, sizeof st) == (ssize_t) sizeof st)
+		{
+			total->ranges += st.ranges;
+			total->glyphs += st.glyphs;
+			total->bytes += st.bytes;
+			total->gzbytes += st.gzbytes;
+		}
+		close(fds[w]);
+		if (waitpid(pids[w], &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			failed = 1;
+	}
+	return failed;
+}
+
+int
+main(int argc, char **argv)
+{
+	Opts		o = {0};
+	Ranges		rg = {{0}, 0, 0};
+	char		dir[4096];
+	char		name[512];
+	Stats		total = {0};
+	struct timespec t0,
+				t1;
+	int			rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((rc = parse_args(argc, argv, &o, &rg)) != GO_ON || (rc = read_face(&o, &rg, name, sizeof name)) != GO_ON)
+		return rc;
 	if (strchr(o.name, '/') || strchr(o.name, ',') || o.name[0] == '.' || o.name[0] == '\0')
 	{
 		fprintf(stderr, "tailings-glyphs: a fontstack name has no '/' nor ',' and does not start with '.'\n");
@@ -719,55 +519,11 @@ main(int argc, char **argv)
 
 		o.jobs = n > 0 ? (int) n : 1;
 	}
-	if (o.jobs > nstarts)
-		o.jobs = nstarts > 0 ? nstarts : 1;
-	{
-		pid_t		pids[256];
-		int			fds[256];
-
-		for (int w = 0; w < o.jobs; w++)
-		{
-			int			p[2];
-
-			if (pipe(p) != 0 || (pids[w] = fork()) < 0)
-			{
-				fprintf(stderr, "tailings-glyphs: cannot start a worker: %s\n", strerror(errno));
-				return 1;
-			}
-			if (pids[w] == 0)
-			{
-				Stats		st = {0};
-				int			rc;
-
-				close(p[0]);
-				rc = worker(&o, dir, starts, nstarts, w, o.jobs, &st);
-				if (write(p[1], &st, sizeof st) != (ssize_t) sizeof st)
-					rc = -1;
-				_exit(rc == 0 ? 0 : 1);
-			}
-			close(p[1]);
-			fds[w] = p[0];
-		}
-		for (int w = 0; w < o.jobs; w++)
-		{
-			Stats		st;
-			int			status;
-
-			if (read(fds[w], &st, sizeof st) == (ssize_t) sizeof st)
-			{
-				total.ranges += st.ranges;
-				total.glyphs += st.glyphs;
-				total.bytes += st.bytes;
-				total.gzbytes += st.gzbytes;
-			}
-			close(fds[w]);
-			if (waitpid(pids[w], &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-				failed = 1;
-		}
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (failed)
+	if (o.jobs > rg.n)
+		o.jobs = rg.n > 0 ? rg.n : 1;
+	if (run_workers(&o, dir, &rg, &total) != 0)
 		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("tailings-glyphs: %s: %ld ranges, %ld glyphs, %.1f MB (%.1f MB gzip), %d workers, %.1f s\n",
 		   dir, total.ranges, total.glyphs, total.bytes / 1e6, total.gzbytes / 1e6, o.jobs,
 		   (double) (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
