@@ -20,6 +20,33 @@ tile() {  # tile DB Z X Y [LAYERS] [AT] -> summary on stdout, invalid tile fails
 # the tile around 龙佰丰源牛场坪 (pond 8) at z14: every layer it reaches, feature by feature
 tile tile_db 14 12824 6942 >"$work/z14.txt"
 diff "$here/expected/tile_z14_12824_6942.txt" "$work/z14.txt"
+# each layer's properties are exactly those tailings.tile_fields() lists (contract.h, which the
+# server's TileJSON gives too), with values of the listed type
+q -d tile_db -c "SELECT layer, field, type FROM tailings.tile_fields()" >"$work/fields.txt"
+test "$(wc -l <"$work/fields.txt")" = 56
+python3 - "$work/fields.txt" "$work/z14.txt" <<'PY'
+import re, sys
+want = {}
+for line in open(sys.argv[1]):
+    layer, field, typ = line.rstrip("\n").split("|")
+    want.setdefault(layer, {})[field] = typ
+seen, layer = {}, None
+for line in open(sys.argv[2]):
+    m = re.match(r"layer (\w+):", line)
+    if m:
+        layer = m.group(1); seen[layer] = {}; continue
+    for key, val in re.findall(r' (\w+)=("(?:[^"\\]|\\.)*"|\S+)', line):
+        if key in ("id", "parts", "points"):
+            continue
+        typ = "String" if val.startswith('"') else "Boolean" if val in ("true", "false") else "Number"
+        seen[layer].setdefault(key, set()).add(typ)
+assert len(seen) == 10, sorted(seen)
+for layer, fields in seen.items():
+    assert set(fields) == set(want[layer]), (layer, sorted(fields), sorted(want[layer]))
+    for key, types in fields.items():
+        assert types == {want[layer][key]}, (layer, key, types, want[layer][key])
+print("fields: %d layers as tile_fields() lists them" % len(seen))
+PY
 # the layer filter
 tile tile_db 14 12824 6942 groundwater,ponds >"$work/z14_gw.txt"
 grep '^layer' "$work/z14_gw.txt"

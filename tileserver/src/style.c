@@ -18,6 +18,7 @@
 #include "json.h"
 #include "route.h"
 #include "tailings/catalog.h"
+#include "tailings/contract.h"
 #include "tailings/symbology.h"
 
 static void
@@ -99,6 +100,45 @@ band(int i)
 	return &tl_bands()[i];
 }
 
+/* {"field":"Type",...}: the ponds layer's fields or an element layer's (contract.h) */
+static void
+tilejson_fields(struct evbuffer *out, int ponds)
+{
+	const char *sep = "{";
+
+#define TL_FIELD_JSON_(name, type, meaning) \
+	evbuffer_add_printf(out, "%s\"" #name "\":\"" type "\"", sep); \
+	sep = ",";
+	if (ponds)
+	{
+		TL_PONDS_FIELDS(TL_FIELD_JSON_)
+	}
+	else
+	{
+		TL_ELEMENT_FIELDS(TL_FIELD_JSON_)
+	}
+#undef TL_FIELD_JSON_
+	evbuffer_add_printf(out, "}");
+}
+
+/* one vector_layers entry: id, the description d holds, zooms, fields */
+static void
+tilejson_layer(struct evbuffer *out, const char *id, struct evbuffer *d, char sep, int ponds)
+{
+	size_t		dlen;
+
+	evbuffer_add(d, "", 1);
+	dlen = evbuffer_get_length(d);
+	if (sep)
+		evbuffer_add(out, &sep, 1);
+	evbuffer_add_printf(out, "{\"id\":\"%s\",\"description\":", id);
+	style_json_string(out, (const char *) evbuffer_pullup(d, (ssize_t) dlen));
+	evbuffer_add_printf(out, ",\"minzoom\":%d,\"maxzoom\":%d,\"fields\":",
+						ponds ? 0 : TL_ELEMENT_MINZOOM, TL_TILE_MAXZOOM);
+	tilejson_fields(out, ponds);
+	evbuffer_add_printf(out, "}");
+}
+
 void
 style_tilejson(struct evbuffer *out, const char *base_url, unsigned layers, const Box *bounds)
 {
@@ -115,53 +155,49 @@ style_tilejson(struct evbuffer *out, const char *base_url, unsigned layers, cons
 		evbuffer_add_printf(out, "\"bounds\":[%.6f,%.6f,%.6f,%.6f],\"center\":[%.6f,%.6f,%d],",
 							bounds->xmin, bounds->ymin, bounds->xmax, bounds->ymax,
 							(bounds->xmin + bounds->xmax) / 2, (bounds->ymin + bounds->ymax) / 2, 9);
-	/* fields: only "Number", "String" or "Boolean" (what GDAL and QGIS type fields by); words in description */
+	/* fields: contract.h's, typed "Number", "String" or "Boolean" (what GDAL and QGIS type fields by); words in description */
 	evbuffer_add_printf(out, "\"vector_layers\":[");
 	if (layers & LAYER_PONDS)
 	{
-		evbuffer_add_printf(out, "{\"id\":\"ponds\",\"description\":\"尾矿库 tailings ponds. Below zoom %d each pond is "
-							"its registry point (anchor false); from zoom %d a pond with a drawn boundary is that polygon "
-							"and its registry point with anchor true (for its label and groundwater flow arrow), a pond "
-							"without one its registry point. pond_id: the pond (also the feature id, except on anchors); level: supervision level 1-3; status: in_use, "
-							"suspended or closed; score: completeness 0-1 (absent for past moments); failed: error rules "
-							"failed (absent for past moments); gw_flow_azimuth: groundwater flow direction in degrees "
-							"clockwise from north (absent when unknown)\","
-							"\"minzoom\":0,\"maxzoom\":%d,\"fields\":{\"pond_id\":\"Number\",\"code\":\"String\",\"name\":\"String\","
-							"\"enterprise\":\"String\",\"county_code\":\"String\",\"level\":\"Number\",\"status\":\"String\","
-							"\"score\":\"Number\",\"failed\":\"Number\",\"gw_flow_azimuth\":\"Number\",\"anchor\":\"Boolean\"}}",
-							TL_ELEMENT_MINZOOM, TL_ELEMENT_MINZOOM, TL_TILE_MAXZOOM);
-		first = 0;
+		struct evbuffer *d = evbuffer_new();
+
+		if (d != NULL)
+		{
+			evbuffer_add_printf(d, "尾矿库 tailings ponds. Below zoom %d each pond is its registry point (anchor false); "
+								"from zoom %d a pond with a drawn boundary is that polygon and its registry point with "
+								"anchor true, a pond without one its registry point.",
+								TL_ELEMENT_MINZOOM, TL_ELEMENT_MINZOOM);
+#define TL_FIELD_DESCRIBE_(name, type, meaning) evbuffer_add_printf(d, " " #name ": " meaning ";");
+			TL_PONDS_FIELDS(TL_FIELD_DESCRIBE_)
+			tilejson_layer(out, TL_PONDS_LAYER, d, 0, 1);
+			evbuffer_free(d);
+			first = 0;
+		}
 	}
 	for (int i = 0; i < TL_N_CATEGORIES; i++)
 	{
 		const TlCategory *c = &tl_categories()[i];
 		struct evbuffer *d;
-		size_t		dlen;
 
 		if (!(layers & (1u << (i + 1))))
 			continue;
 		d = evbuffer_new();
 		if (d == NULL)
 			continue;
-		evbuffer_add_printf(d, "%s %s. id: element id; kind: one of", c->label_zh, c->label_en);
+		evbuffer_add_printf(d, "%s %s. Feature id: the element's id.", c->label_zh, c->label_en);
+		TL_ELEMENT_FIELDS(TL_FIELD_DESCRIBE_)
+		evbuffer_add_printf(d, " kinds here:");
 		for (int k = 0, k1 = 1; k < TL_N_KINDS; k++)
 			if (tl_kinds()[k].category == c->id)
 			{
 				evbuffer_add_printf(d, "%s %s", k1 ? "" : ",", tl_kinds()[k].code);
 				k1 = 0;
 			}
-		evbuffer_add_printf(d, "; pond_id: the pond's id; source: satellite, drone or ground; "
-							"verified: ground-verified");
-		evbuffer_add(d, "", 1);
-		dlen = evbuffer_get_length(d);
-		evbuffer_add_printf(out, "%s{\"id\":\"%s\",\"description\":", first ? "" : ",", c->code);
-		style_json_string(out, (const char *) evbuffer_pullup(d, (ssize_t) dlen));
+		tilejson_layer(out, c->code, d, first ? 0 : ',', 0);
 		evbuffer_free(d);
-		evbuffer_add_printf(out, ",\"minzoom\":%d,\"maxzoom\":%d,\"fields\":{\"id\":\"Number\",\"kind\":\"String\","
-							"\"name\":\"String\",\"pond_id\":\"Number\",\"source\":\"String\",\"verified\":\"Boolean\"}}",
-							TL_ELEMENT_MINZOOM, TL_TILE_MAXZOOM);
 		first = 0;
 	}
+#undef TL_FIELD_DESCRIBE_
 	evbuffer_add_printf(out, "]}");
 }
 

@@ -53,3 +53,15 @@ SELECT directed('dam') AS dam, directed('interception_dam') AS interception_dam,
        directed('flood_tunnel') AS flood_tunnel, directed('地表水体') AS surface_water;
 -- every directed kind takes lines
 SELECT count(*) AS directed_without_lines FROM kinds() WHERE directed AND NOT 'LINESTRING' = ANY (geometry_types);
+
+-- placement roles: the kinds the placement rules place, and nothing else
+SELECT kind, placement_role FROM kinds() WHERE placement_role IS NOT NULL ORDER BY kind;
+-- a leachate line is a directed leachate line; the wells are groundwater wells
+SELECT kind FROM kinds()
+ WHERE (placement_role = 'leachate_line' AND NOT (directed AND category = 'leachate'))
+    OR (placement_role IN ('upstream_well', 'downstream_well') AND category <> 'groundwater');
+
+-- the tile layers' properties: the ponds layer, then the same five on each category's layer
+SELECT layer, count(*) AS fields, string_agg(field || ':' || type, ' ' ORDER BY n) AS typed
+  FROM tile_fields() WITH ORDINALITY AS f(layer, field, type, description, n)
+ GROUP BY layer ORDER BY layer <> 'ponds', layer;
