@@ -40,40 +40,53 @@ export PGOPTIONS="-c client_min_messages=warning"
 export TAILINGS_MVTCHECK=$root/tileserver/build/tailings-mvtcheck
 export TAILINGS_TILESERVER=${TAILINGS_TILESERVER:-$root/tileserver/build/tailings-tileserver}
 
-# the sample database the sample, dump and server suites read
-echo "== loading the Panzhihua sample"
-if createdb tailings_sample \
-	&& psql -X -q -v ON_ERROR_STOP=1 -d tailings_sample -c 'CREATE EXTENSION tailings CASCADE' \
-	&& psql -X -q -v ON_ERROR_STOP=1 -d tailings_sample -f sql/sample/panzhihua.sql; then
-	echo "ok - sample loads"
-	passed=$((passed + 1))
-else
-	echo "FAILED - sample loads"
-	failed=$((failed + 1))
+# the sample database the shell suites copy or read (the pg_regress suites load their own)
+shell_suites=$(for t in tests/sh/*.sh; do t=$(basename "$t" .sh); wanted "$t" && echo "$t"; done)
+if [ -n "$shell_suites" ]; then
+	echo "== loading the Panzhihua sample"
+	if createdb tailings_sample \
+		&& psql -X -q -v ON_ERROR_STOP=1 -d tailings_sample -c 'CREATE EXTENSION tailings CASCADE' \
+		&& psql -X -q -v ON_ERROR_STOP=1 -d tailings_sample -f sql/sample/panzhihua.sql; then
+		echo "ok - sample loads"
+		passed=$((passed + 1))
+	else
+		echo "FAILED - sample loads"
+		failed=$((failed + 1))
+	fi
 fi
 
 echo "== pg_regress suites"
-regress_tests=$(for t in $(ls tests/regress/sql/*.sql | xargs -n1 basename | sed 's/\.sql$//' | sort); do
-	wanted "$t" && echo "$t"; done)
-# order matters: sample reads the database loaded above; the others use their own
-mkdir -p "$work/regress"
-[ -n "$regress_tests" ] && PG_ABS_SRCDIR=$root/tests/regress PG_ABS_BUILDDIR=$work/regress \
-"$PG_REGRESS" \
-	--bindir="$PGBIN" --inputdir=tests/regress --outputdir="$work/regress" \
-	--host="$PGHOST" --port="$PGPORT" --user=postgres --dbname=tailings_regress \
-	--load-extension=postgis --load-extension=tailings \
-	$regress_tests >"$work/regress/pg_regress.log" 2>&1
-grep -E '^(test|     ) |^ok|^not ok' "$work/regress/pg_regress.log" | grep -E '\.\.\. ' || true
-r_ok=$(grep -cE '\.\.\. ok' "$work/regress/pg_regress.log" 2>/dev/null)
-r_fail=$(grep -cE '\.\.\. FAILED|\.\.\. failed' "$work/regress/pg_regress.log" 2>/dev/null)
-if [ -n "$regress_tests" ] && [ "$r_ok" = 0 ] && [ "$r_fail" = 0 ]; then
-	cat "$work/regress/pg_regress.log"
-	r_fail=1
-fi
-passed=$((passed + r_ok))
-failed=$((failed + r_fail))
-if [ "$r_fail" != 0 ] && [ -f "$work/regress/regression.diffs" ]; then
-	head -150 "$work/regress/regression.diffs"
+# the list of make installcheck (extension/Makefile's REGRESS), each suite counted once; the
+# tally is read from pg_regress's summary line, the failed suites from regression.diffs
+. tests/lib/pg_regress.sh
+all_regress=$(make -s --no-print-directory -C extension print-regress) && [ -n "$all_regress" ] \
+	|| { echo "FAILED - the list of pg_regress suites (make -C extension print-regress)"; failed=$((failed + 1)); }
+regress_tests=$(for t in $all_regress; do wanted "$t" && echo "$t"; done)
+if [ -n "$regress_tests" ]; then
+	mkdir -p "$work/regress"
+	"$PG_REGRESS" \
+		--bindir="$PGBIN" --inputdir=tests/regress --outputdir="$work/regress" \
+		--host="$PGHOST" --port="$PGPORT" --user=postgres --dbname=tailings_regress \
+		--load-extension=postgis --load-extension=tailings \
+		$regress_tests >"$work/regress/pg_regress.log" 2>&1
+	if tally=$(pg_regress_summary "$work/regress/pg_regress.log") \
+		&& [ $((${tally% *} + ${tally#* })) = $(wc -w <<<"$regress_tests") ]; then
+		failed_tests=" $(pg_regress_failed "$work/regress/regression.diffs" | tr '\n' ' ') "
+		for t in $regress_tests; do
+			if [[ $failed_tests == *" $t "* ]]; then echo "FAILED - $t"; else echo "ok - $t"; fi
+		done
+		echo "pg_regress: ${tally% *} passed, ${tally#* } failed"
+		passed=$((passed + ${tally% *}))
+		failed=$((failed + ${tally#* }))
+	else
+		# no summary, or not every suite ran: pg_regress stopped short
+		cat "$work/regress/pg_regress.log"
+		echo "FAILED - pg_regress did not run every suite"
+		failed=$((failed + 1))
+	fi
+	if [ -s "$work/regress/regression.diffs" ]; then
+		head -150 "$work/regress/regression.diffs"
+	fi
 fi
 
 echo "== C unit tests (tile server: paths, configuration, tile bounds, cache), plain and with ASan/UBSan"

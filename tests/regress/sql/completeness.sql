@@ -1,6 +1,9 @@
 -- completeness check: check_completeness(), completeness(), pond_overview
--- on the Panzhihua sample (changes are rolled back)
-\c tailings_sample
+-- on the Panzhihua sample (changes are rolled back), in a database of its own
+\set test_db :DBNAME '_completeness'
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set include :abs_srcdir '/include/sample_db.sql'
+\i :include
 SET search_path = tailings, public;
 \set SHOW_CONTEXT never
 
@@ -85,3 +88,6 @@ SELECT * FROM check_completeness(999999);
 SELECT completeness(999999);
 \echo :LAST_ERROR_SQLSTATE
 SELECT completeness(NULL) IS NULL AS null_gives_null;
+
+\c :regress_db
+DROP DATABASE :test_db;

@@ -1,7 +1,10 @@
 -- With tailings.language = 'en' every message is English: no Chinese except
 -- the data's own names (quoted "..." in messages).  Over every pond of the
--- Panzhihua sample, loaded by the test runner into tailings_sample.
-\c tailings_sample
+-- Panzhihua sample, in a database of its own.
+\set test_db :DBNAME '_english'
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set include :abs_srcdir '/include/sample_db.sql'
+\i :include
 SET search_path = tailings, public;
 SET tailings.language = 'en';
 \set SHOW_CONTEXT never
@@ -40,3 +43,6 @@ SELECT geometry_fits('leachate_pool', 'LINESTRING');
 -- a typo of a Chinese label is still matched against the Chinese labels
 SET tailings.language = 'en';
 SELECT '地下水监测井'::element_kind;
+
+\c :regress_db
+DROP DATABASE :test_db;

@@ -2,14 +2,10 @@
 -- One geometry family each, kind as text, writable through INSTEAD OF
 -- triggers that go through element's checks and change tracking.
 -- in a database of its own: the ids and rows of the other files stay as they are
-\set regress_db :DBNAME
-SET client_min_messages = warning;
-DROP DATABASE IF EXISTS tailings_gis_views;
-CREATE DATABASE tailings_gis_views;
-\c tailings_gis_views
-SET client_min_messages = warning;
-CREATE EXTENSION tailings CASCADE;
-RESET client_min_messages;
+\set test_db :DBNAME '_gis_views'
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set include :abs_srcdir '/include/own_db.sql'
+\i :include
 SET search_path = tailings, public;
 \set SHOW_CONTEXT never
 \set VERBOSITY default
@@ -151,4 +147,4 @@ REVOKE ALL ON SCHEMA tailings FROM gis_views_reader;
 DROP ROLE gis_views_reader;
 
 \c :regress_db
-DROP DATABASE tailings_gis_views;
+DROP DATABASE :test_db;

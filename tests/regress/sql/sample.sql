@@ -1,6 +1,9 @@
--- the Panzhihua sample (sql/sample/panzhihua.sql), loaded by the test runner
--- into the database tailings_sample
-\c tailings_sample
+-- the Panzhihua sample (sql/sample/panzhihua.sql), loaded into a database of
+-- its own
+\set test_db :DBNAME '_sample'
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set include :abs_srcdir '/include/sample_db.sql'
+\i :include
 SET search_path = tailings, public;
 
 -- the bulletin's figures: 40 ponds; level 2: 8, level 3: 32; 11 in use, 14 suspended, 15 closed
@@ -77,3 +80,6 @@ SELECT count(*) FILTER (WHERE NOT attrs ?& required_attrs(kind)::text[]) AS miss
 SELECT p.name, e.kind, round(ST_Distance(p.location::geography, e.geom::geography) / 1000) AS km
   FROM pond p JOIN element e ON e.pond_id = p.id
  WHERE ST_Distance(p.location::geography, e.geom::geography) > 5000;
+
+\c :regress_db
+DROP DATABASE :test_db;

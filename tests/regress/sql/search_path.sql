@@ -1,14 +1,10 @@
 -- The catalog types work without schema tailings on the search_path, as enums
 -- do: their comparison operators and min()/max() are in pg_catalog (0.5.0).
 -- in a database of its own: the ids and rows of the other files stay as they are
-\set regress_db :DBNAME
-SET client_min_messages = warning;
-DROP DATABASE IF EXISTS tailings_search_path;
-CREATE DATABASE tailings_search_path;
-\c tailings_search_path
-SET client_min_messages = warning;
-CREATE EXTENSION tailings CASCADE;
-RESET client_min_messages;
+\set test_db :DBNAME '_search_path'
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set include :abs_srcdir '/include/own_db.sql'
+\i :include
 \set SHOW_CONTEXT never
 \set VERBOSITY terse
 SET search_path = tailings, public;
@@ -93,8 +89,9 @@ SET search_path = tailings, public;
 -- DROP EXTENSION takes its pg_catalog members with it, and CREATE EXTENSION
 -- makes them again (in a database of its own)
 ---------------------------------------------------------------------------
-CREATE DATABASE tailings_search_path_drop;
-\c tailings_search_path_drop
+\set drop_db :test_db '_drop'
+CREATE DATABASE :drop_db;
+\c :drop_db
 SET client_min_messages = warning;
 CREATE EXTENSION tailings CASCADE;
 SELECT count(*) AS in_pg_catalog FROM pg_depend d JOIN pg_extension x ON x.oid = d.refobjid
@@ -110,9 +107,9 @@ SELECT count(*) AS aggregates_left FROM pg_proc WHERE proname IN ('min', 'max') 
 CREATE EXTENSION tailings;
 SET search_path = pg_catalog;
 SELECT 'dam'::tailings.element_kind = 'dam' AS equal_again;
-\c tailings_search_path
-DROP DATABASE tailings_search_path_drop;
+\c :test_db
+DROP DATABASE :drop_db;
 SET search_path = tailings, public;
 
 \c :regress_db
-DROP DATABASE tailings_search_path;
+DROP DATABASE :test_db;

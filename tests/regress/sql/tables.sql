@@ -1,4 +1,9 @@
 -- the one-map tables: pond, element, requirement; constraints and indexes
+-- in a database of its own: the ids below are those of a fresh database
+\set test_db :DBNAME '_tables'
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set include :abs_srcdir '/include/own_db.sql'
+\i :include
 SET search_path = tailings, public;
 \set SHOW_CONTEXT never
 
@@ -123,3 +128,6 @@ SELECT unnest(extconfig)::regclass AS config_relation, unnest(extcondition) AS f
 
 DELETE FROM element;
 DELETE FROM pond;
+
+\c :regress_db
+DROP DATABASE :test_db;

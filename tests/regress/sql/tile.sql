@@ -1,5 +1,9 @@
--- tile(): argument checks and sizes (contents are decoded by tests/sh/tile_contents.sh)
-\c tailings_sample
+-- tile(): argument checks and sizes (contents are decoded by tests/sh/tile_contents.sh),
+-- on the Panzhihua sample in a database of its own
+\set test_db :DBNAME '_tile'
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set include :abs_srcdir '/include/sample_db.sql'
+\i :include
 SET search_path = tailings, public;
 \set SHOW_CONTEXT never
 
@@ -35,3 +39,6 @@ RESET enable_bitmapscan;
 -- argument order usable by other tile servers' function sources
 SELECT p.oid::regprocedure, p.provolatile, p.proparallel, pg_get_function_arguments(p.oid)
   FROM pg_proc p WHERE p.proname = 'tile' AND p.pronamespace = 'tailings'::regnamespace;
+
+\c :regress_db
+DROP DATABASE :test_db;

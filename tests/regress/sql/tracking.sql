@@ -1,8 +1,14 @@
 -- change tracking: tailings.track_changes() and the append-only change log
+-- in a database of its own: it prunes the whole change log, and time travel
+-- before the pruned horizon is refused
+\set test_db :DBNAME '_tracking'
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set include :abs_srcdir '/include/own_db.sql'
+\i :include
 SET search_path = tailings, public;
 \set SHOW_CONTEXT never
 
--- entries of this test only (earlier tests made some too)
+-- entries of this test only
 SELECT coalesce(max(id), 0) AS start FROM change_log \gset
 
 -- insert: one row per changed row, new row as jsonb, session user as actor
@@ -165,3 +171,6 @@ SELECT count(*) AS after_horizon FROM elements_at(:pond_id, now() + interval '2 
 -- a dropped table leaves the registry
 DROP TABLE public.inspection, public.notes, public.utm_points, public.bad, public.unregistered;
 SELECT relid FROM tracked_table ORDER BY relid::text;
+
+\c :regress_db
+DROP DATABASE :test_db;
