@@ -108,8 +108,8 @@ COMMENT ON COLUMN change_log.submission_id IS
 	'the submission whose approval made the change (the transaction-local setting tailings.submission_id, '
 	'which tailings.approve sets); null for a direct edit';
 COMMENT ON COLUMN change_log.actor IS
-	'who made the change: the member''s display_name when the role is a member (tailings.member); else tailings.actor '
-	'when set and the role has the rights of tailings_app (an application acting for people); else the session user';
+	'who made the change: tailings.actor when set and the role has the rights of tailings_app (an application acting '
+	'for people); else the member''s display_name when the role is a member (tailings.member); else the session user';
 
 ---------------------------------------------------------------------------
 -- Members and their scopes
@@ -184,7 +184,12 @@ BEGIN
 			      HINT = 'Create the login first: CREATE ROLE ... LOGIN PASSWORD ...; then add it as a member.';
 	END IF;
 	IF add_member.role IN ('tailings_reader', 'tailings_enterprise', 'tailings_county', 'tailings_city',
-	                       'tailings_province', 'tailings_app') OR NOT r.rolcanlogin THEN
+	                       'tailings_province', 'tailings_app') THEN
+		RAISE EXCEPTION 'role "%" is one of the extension''s group roles', add_member.role
+			USING ERRCODE = 'invalid_parameter_value',
+			      HINT = 'A member is a login role; add_member grants it the group role of its level.';
+	END IF;
+	IF NOT r.rolcanlogin THEN
 		RAISE EXCEPTION 'role "%" cannot log in', add_member.role
 			USING ERRCODE = 'invalid_parameter_value',
 			      DETAIL = 'A member is a login role (a person, an office or an application acting for one).',
@@ -215,7 +220,8 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 			      DETAIL = CASE WHEN add_member.level = 'enterprise' THEN
 			                   'A unified social credit code has 18 characters of 0-9 and A-Z without I, O, S, V and Z; '
-			                   'characters 3 to 8 are digits.' END,
+			                   'characters 3 to 8 are digits.'
+			                   ELSE 'GB/T 2260 codes: 2 digits for a province, 4 for a city, 6 for a county.' END,
 			      HINT = 'A county''s, city''s or province''s scope is matched against the start of pond.county_code; '
 			             'an enterprise''s against pond.enterprise_code.';
 	END IF;
@@ -337,6 +343,13 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 			      HINT = 'For example interval ''90 days''.';
 	END IF;
+	IF EXISTS (SELECT FROM tailings.api_token t
+	            WHERE t.role_name = create_token.role AND t.label = create_token.label AND t.revoked_at IS NULL) THEN
+		RAISE EXCEPTION 'role "%" has a live token labelled "%"', create_token.role, create_token.label
+			USING ERRCODE = 'unique_violation',
+			      HINT = pg_catalog.format('Choose another label, or revoke that token first: '
+			                               'SELECT tailings.revoke_token(%L, %L).', create_token.role, create_token.label);
+	END IF;
 	-- 256 random bits, in base64url: "tl_" and 43 characters
 	token := 'tl_' || translate(encode(tailings._random_bytes(32), 'base64'), E'+/=\n', '-_');
 	INSERT INTO tailings.api_token (role_name, label, token_sha256, expires_at)
@@ -391,25 +404,27 @@ REVOKE ALL ON FUNCTION token_role(bytea) FROM PUBLIC;
 -- the policies only when the condition is LEAKPROOF: it cannot reveal
 -- anything of a row the policies would hide.  PostGIS's && is not declared
 -- so, and a member's tile would read every element of its scope instead of
--- the tile's few through the spatial index.  tailings.&& is PostGIS's &&
+-- the tile's few through the spatial index.  tailings.&&# is PostGIS's &&
 -- (the same function underneath: two bounding boxes compared, no error for
 -- any value), declared LEAKPROOF, with a GiST operator class of its own over
 -- PostGIS's support functions and an index on element.geom and pond.location;
--- tile() uses it.  PostGIS's own && and indexes are left as they are.
+-- tile() uses it.  It has a name of its own, so that "&&" means PostGIS's
+-- whatever the search_path (and its indexes serve the queries that use it).
+-- PostGIS's own && and indexes are left as they are.
 CREATE FUNCTION _geom_overlaps(geometry, geometry) RETURNS boolean
 	AS 'MODULE_PATHNAME', 'tl_geom_overlaps' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 COMMENT ON FUNCTION _geom_overlaps(geometry, geometry) IS
-	'PostGIS''s && (bounding boxes overlap), declared LEAKPROOF: the operator tailings.&&';
-CREATE OPERATOR tailings.&& (LEFTARG = geometry, RIGHTARG = geometry, PROCEDURE = _geom_overlaps,
-	COMMUTATOR = OPERATOR(tailings.&&), RESTRICT = gserialized_gist_sel_2d, JOIN = gserialized_gist_joinsel_2d);
-COMMENT ON OPERATOR tailings.&& (geometry, geometry) IS
+	'PostGIS''s && (bounding boxes overlap), declared LEAKPROOF: the operator tailings.&&#';
+CREATE OPERATOR tailings.&&# (LEFTARG = geometry, RIGHTARG = geometry, PROCEDURE = _geom_overlaps,
+	COMMUTATOR = OPERATOR(tailings.&&#), RESTRICT = gserialized_gist_sel_2d, JOIN = gserialized_gist_joinsel_2d);
+COMMENT ON OPERATOR tailings.&&# (geometry, geometry) IS
 	'bounding boxes overlap (PostGIS''s &&), LEAKPROOF, for the indexes row-level security may use';
 -- PostGIS's 2D GiST support functions; its sort support (a faster index
 -- build) where the installed PostGIS has it
 DO $opclass$
 BEGIN
 	EXECUTE 'CREATE OPERATOR CLASS geometry_overlaps_ops FOR TYPE geometry USING gist AS STORAGE box2df,'
-	        ' OPERATOR 3 tailings.&& (geometry, geometry),'
+	        ' OPERATOR 3 tailings.&&# (geometry, geometry),'
 	        ' FUNCTION 1 geometry_gist_consistent_2d (internal, geometry, integer),'
 	        ' FUNCTION 2 geometry_gist_union_2d (bytea, internal),'
 	        ' FUNCTION 3 geometry_gist_compress_2d (internal),'
@@ -422,7 +437,7 @@ BEGIN
 END
 $opclass$;
 COMMENT ON OPERATOR CLASS geometry_overlaps_ops USING gist IS
-	'GiST over geometries'' 2D boxes (PostGIS''s support functions) for the LEAKPROOF tailings.&&';
+	'GiST over geometries'' 2D boxes (PostGIS''s support functions) for the LEAKPROOF tailings.&&#';
 CREATE INDEX element_geom_overlaps_idx ON element USING gist (geom geometry_overlaps_ops);
 CREATE INDEX pond_location_overlaps_idx ON pond USING gist (location geometry_overlaps_ops);
 
@@ -441,7 +456,7 @@ BEGIN
 		SELECT e.pond_id, ST_Collect(e.geom) AS geom
 		  FROM elems e
 		 WHERE z >= _element_minzoom() AND e.kind = 'pond_boundary'
-		   AND e.geom OPERATOR(tailings.&&) ST_Transform(ST_TileEnvelope(z, x, y, margin => _tile_buffer()::float8 / _tile_extent()), 4490)
+		   AND e.geom &&# ST_Transform(ST_TileEnvelope(z, x, y, margin => _tile_buffer()::float8 / _tile_extent()), 4490)
 		 GROUP BY e.pond_id),
 	-- a pond with a drawn boundary: the boundary, and its registry point as an
 	-- "anchor" (for the label and the groundwater flow arrow: one per pond,
@@ -454,7 +469,7 @@ BEGIN
 		       z >= _element_minzoom()
 		       AND EXISTS (SELECT 1 FROM elems e WHERE e.pond_id = p.id AND e.kind = 'pond_boundary')
 		  FROM ponds p
-		 WHERE p.location OPERATOR(tailings.&&) ST_Transform(ST_TileEnvelope(z, x, y, margin => _tile_buffer()::float8 / _tile_extent()), 4490)),
+		 WHERE p.location &&# ST_Transform(ST_TileEnvelope(z, x, y, margin => _tile_buffer()::float8 / _tile_extent()), 4490)),
 	-- each pond's score and failed rules once, however many shapes it has here
 	summaries AS MATERIALIZED (
 		SELECT d.id, s.score, s.errors_failed
@@ -475,7 +490,7 @@ BEGIN
 		                    _tile_extent(), _tile_buffer(), true) AS geom
 		  FROM elems e
 		 WHERE z >= _element_minzoom()
-		   AND e.geom OPERATOR(tailings.&&) ST_Transform(ST_TileEnvelope(z, x, y, margin => _tile_buffer()::float8 / _tile_extent()), 4490)
+		   AND e.geom &&# ST_Transform(ST_TileEnvelope(z, x, y, margin => _tile_buffer()::float8 / _tile_extent()), 4490)
 		   AND (layers IS NULL OR category(e.kind)::text = ANY (layers))),
 	-- one layer of ponds, then one per category in catalog order
 	layer_tiles AS (
@@ -509,7 +524,7 @@ BEGIN
 		SELECT e.pond_id, ST_Collect(e.geom) AS geom
 		  FROM elems e
 		 WHERE z >= _element_minzoom() AND e.kind = 'pond_boundary'
-		   AND e.geom OPERATOR(tailings.&&) ST_Transform(ST_TileEnvelope(z, x, y, margin => _tile_buffer()::float8 / _tile_extent()), 4490)
+		   AND e.geom &&# ST_Transform(ST_TileEnvelope(z, x, y, margin => _tile_buffer()::float8 / _tile_extent()), 4490)
 		 GROUP BY e.pond_id),
 	-- a pond with a drawn boundary: the boundary, and its registry point as an
 	-- "anchor" (for the label and the groundwater flow arrow: one per pond,
@@ -522,7 +537,7 @@ BEGIN
 		       z >= _element_minzoom()
 		       AND EXISTS (SELECT 1 FROM elems e WHERE e.pond_id = p.id AND e.kind = 'pond_boundary')
 		  FROM ponds p
-		 WHERE p.location OPERATOR(tailings.&&) ST_Transform(ST_TileEnvelope(z, x, y, margin => _tile_buffer()::float8 / _tile_extent()), 4490)),
+		 WHERE p.location &&# ST_Transform(ST_TileEnvelope(z, x, y, margin => _tile_buffer()::float8 / _tile_extent()), 4490)),
 	-- a past moment has no scores
 	summaries AS MATERIALIZED (
 		SELECT DISTINCT id, NULL::real AS score, NULL::integer AS errors_failed
@@ -543,7 +558,7 @@ BEGIN
 		                    _tile_extent(), _tile_buffer(), true) AS geom
 		  FROM elems e
 		 WHERE z >= _element_minzoom()
-		   AND e.geom OPERATOR(tailings.&&) ST_Transform(ST_TileEnvelope(z, x, y, margin => _tile_buffer()::float8 / _tile_extent()), 4490)
+		   AND e.geom &&# ST_Transform(ST_TileEnvelope(z, x, y, margin => _tile_buffer()::float8 / _tile_extent()), 4490)
 		   AND (layers IS NULL OR category(e.kind)::text = ANY (layers))),
 	-- one layer of ponds, then one per category in catalog order
 	layer_tiles AS (

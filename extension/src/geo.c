@@ -214,7 +214,7 @@ tl_geo_moved_m(Oid geometry_type, Datum old_geom, Datum new_geom, double *metres
 
 /*
  * _geom_overlaps(geometry, geometry): PostGIS's && (the bounding boxes
- * overlap), for the operator tailings.&& that the extension declares
+ * overlap), for the operator tailings.&&# that the extension declares
  * LEAKPROOF: it compares two boxes and raises no error for any value (an
  * empty geometry has no box and overlaps nothing; SRIDs are not compared).
  * A leakproof operator may be checked by an index before row-level security

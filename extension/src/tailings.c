@@ -67,8 +67,8 @@ _PG_init(void)
 	DefineCustomStringVariable("tailings.actor",
 							   "Person recorded in the change log for this session's edits.",
 							   "Honoured for roles with the rights of tailings_app (applications "
-							   "acting for people) and superusers only; a member's edits name the "
-							   "member's display_name, and other roles' the session user.",
+							   "acting for people) and superusers only; otherwise a member's edits "
+							   "name the member's display_name, and other roles' the session user.",
 							   &tl_actor,
 							   "",
 							   PGC_USERSET,

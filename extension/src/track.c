@@ -29,11 +29,11 @@
  * The log INSERT is one plan per session, prepared once and kept.
  *
  * Who the log names.  session_role is the session user (the login), always.
- * actor is, for a role with a member row (tailings.member), the member's
- * display_name, whatever tailings.actor says: a member cannot impersonate;
- * else tailings.actor when it is set and the role has the rights of
- * tailings_app (an application acting for people; superusers have them);
- * else the session user.  The member row and the tailings_app check are
+ * actor is tailings.actor when it is set and the current role has the rights
+ * of tailings_app (an application acting for people, which a DBA trusts to
+ * name them; superusers have those rights); else, for a role with a member
+ * row (tailings.member), the member's display_name: a member that is not an
+ * application cannot name anyone else; else the session user.  The member row and the tailings_app check are
  * looked up once per transaction and role (as the log's owner), and
  * forgotten at the transaction's end, when member changes, and when role
  * memberships or attributes change.  submission_id is the transaction-local
@@ -671,10 +671,10 @@ current_actor(void)
 
 	if (!actor_cache.valid || actor_cache.userid != userid)
 		actor_lookup(userid);
-	if (actor_cache.display_name != NULL)
-		return actor_cache.display_name;
 	if (actor_cache.app && tl_actor != NULL && tl_actor[0] != '\0')
 		return tl_actor;
+	if (actor_cache.display_name != NULL)
+		return actor_cache.display_name;
 	return GetUserNameFromId(GetSessionUserId(), false);
 }
 
