@@ -1600,7 +1600,10 @@ CREATE INDEX pond_location_overlaps_idx ON pond USING gist (location geometry_ov
 -- tables of a pond follow pond's rows: "pond_id IN (SELECT p.id FROM
 -- tailings.pond p)" is evaluated with the caller's rights, so pond's policies
 -- decide; _pond_visible(pond_id) says the same, faster.
-GRANT USAGE ON SCHEMA tailings TO tailings_reader, tailings_enterprise, tailings_county, tailings_city, tailings_province;
+-- (tailings_app too: it needs nothing more, but the grant keeps it from being dropped while
+-- a database uses it, as the others are)
+GRANT USAGE ON SCHEMA tailings TO tailings_reader, tailings_enterprise, tailings_county, tailings_city, tailings_province,
+	tailings_app;
 
 -- reading
 REVOKE SELECT ON TABLE change_log, change_log_pruned, tracked_table FROM PUBLIC;
