@@ -273,7 +273,11 @@ BEGIN
 			USING ERRCODE = 'no_data_found',
 			      HINT = 'SELECT role_name, level, scope FROM tailings.member lists the members.';
 	END IF;
-	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = remove_member.role) THEN
+	-- (the membership is the cluster's: a login that is a member in another database of the
+	-- cluster loses the group there too)
+	IF EXISTS (SELECT FROM pg_catalog.pg_auth_members am
+	            WHERE am.member = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = remove_member.role)
+	              AND am.roleid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = 'tailings_' || old_level)) THEN
 		EXECUTE pg_catalog.format('REVOKE %I FROM %I', 'tailings_' || old_level, remove_member.role);
 	END IF;
 	UPDATE tailings.api_token t SET revoked_at = now()

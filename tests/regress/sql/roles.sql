@@ -17,7 +17,8 @@ SET search_path = tailings, public;
 -- 1. The group roles: cluster-wide, NOLOGIN, nothing more
 ---------------------------------------------------------------------------
 SELECT rolname, rolcanlogin, rolsuper, rolbypassrls, rolcreaterole, rolinherit
-  FROM pg_roles WHERE rolname LIKE 'tailings\_%' AND rolname <> 'tailings_tileserver' ORDER BY 1;
+  FROM pg_roles WHERE rolname IN ('tailings_reader', 'tailings_enterprise', 'tailings_county', 'tailings_city',
+                                  'tailings_province', 'tailings_app') ORDER BY 1;
 -- a second database of the same cluster creates the extension with them, and
 -- drops and creates it again
 DROP DATABASE IF EXISTS tailings_roles_second;
