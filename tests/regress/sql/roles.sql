@@ -491,6 +491,8 @@ CREATE OPERATOR regress_roles_attack.= (LEFTARG = bytea, RIGHTARG = bytea, PROCE
 CREATE TEMP TABLE api_token AS SELECT * FROM regress_roles_attack.api_token;
 SET search_path = regress_roles_attack, pg_temp, pg_catalog, tailings;
 SELECT tailings.token_role(sha256('forged')) AS forged, tailings.token_role(sha256('anything')) AS anything;
+-- the other definer functions are as deaf to it (history_horizon() calls now())
+SELECT tailings.history_horizon() > '-infinity' AS horizon_not_fooled;
 RESET search_path;
 DROP TABLE pg_temp.api_token;
 RESET ROLE;
