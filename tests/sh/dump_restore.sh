@@ -19,6 +19,10 @@ INSERT INTO requirement (name, category, kinds, severity) VALUES ('bureau_tsp', 
 CREATE TABLE public.field_notes (id bigint PRIMARY KEY, pond_id bigint, note text);
 SELECT track_table('public.field_notes');
 SQL
+# a member and its token (roles are the cluster's: the restore finds the login and its group)
+q -d dump_src -c "DROP ROLE IF EXISTS dump_county" -c "CREATE ROLE dump_county LOGIN"
+q -d dump_src -c "SELECT tailings.add_member('dump_county', 'county', '510421', '米易县 王工')" >/dev/null
+token=$(q -d dump_src -c "SELECT tailings.create_token('dump_county', 'laptop', '30 days')")
 
 # the contents, as one text per table, in a fixed order
 snapshot() {
@@ -27,6 +31,8 @@ SELECT 'pond', md5(string_agg(p::text, '|' ORDER BY id)) FROM tailings.pond p;
 SELECT 'element', md5(string_agg(e::text, '|' ORDER BY id)) FROM tailings.element e;
 SELECT 'requirement', md5(string_agg(r::text, '|' ORDER BY id)) FROM tailings.requirement r;
 SELECT 'counts', (SELECT count(*) FROM tailings.pond), (SELECT count(*) FROM tailings.element), (SELECT count(*) FROM tailings.requirement);
+SELECT 'member', md5(string_agg(m::text, '|' ORDER BY role_name)) FROM tailings.member m;
+SELECT 'api_token', md5(string_agg(t::text, '|' ORDER BY id)) FROM tailings.api_token t;
 SELECT 'next ids', (SELECT last_value FROM tailings.pond_id_seq), (SELECT last_value FROM tailings.element_id_seq), (SELECT last_value FROM tailings.requirement_id_seq), (SELECT last_value FROM tailings.change_log_id_seq);
 -- the change log comes back as it was: the restore itself records nothing
 SELECT 'change_log', count(*), md5(string_agg(c::text, '|' ORDER BY id)) FROM tailings.change_log c;
@@ -70,4 +76,11 @@ test "$(q -d dump_plain -c "SELECT count(*) FROM tailings.tracked_table")" = 4
 if q -d dump_custom -c "DELETE FROM tailings.requirement WHERE name = 'dam'" 2>/dev/null; then
 	echo "a default rule could be deleted after restore" >&2; exit 1
 fi
+# the member sees its county's ponds in the restored database, and its token still stands for it
+test "$(psql -X -q -At -d dump_custom -U dump_county -c "SELECT count(*) FROM tailings.pond")" = \
+     "$(q -d dump_src -c "SELECT count(*) FROM tailings.pond WHERE county_code = '510421'")"
+test "$(q -d dump_plain -c "SELECT tailings.token_role(sha256(convert_to('$token', 'UTF8')))")" = dump_county
+for d in dump_src dump_custom dump_plain; do q -d "$d" -c "SELECT tailings.remove_member('dump_county')" >/dev/null; done
+dropdb dump_custom; dropdb dump_plain; dropdb dump_src
+q -d postgres -c "DROP ROLE dump_county"
 echo "dump and restore: identical"
