@@ -11,6 +11,26 @@ int			tl_language = TL_LANG_ZH;
 char	   *tl_actor = NULL;
 bool		tl_tracking = true;
 
+/* [[interface from branch rls: the lead takes branch rls's version at merge]] */
+char	   *tl_submission_id = NULL;
+
+/* tailings.submission_id: empty, or a submission's id */
+static bool
+check_submission_id(char **newval, void **extra, GucSource source)
+{
+	const char *s = *newval;
+
+	if (s == NULL || s[0] == '\0')
+		return true;
+	for (const char *c = s; *c; c++)
+		if (*c < '0' || *c > '9' || c - s > 18)
+		{
+			GUC_check_errdetail("tailings.submission_id is empty or the id of a submission.");
+			return false;
+		}
+	return true;
+}
+
 static const struct config_enum_entry language_options[] = {
 	{"zh", TL_LANG_ZH, false},
 	{"en", TL_LANG_EN, false},
@@ -48,5 +68,14 @@ _PG_init(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+	DefineCustomStringVariable("tailings.submission_id",
+							   "The submission whose approval makes this transaction's changes.",
+							   "Set by tailings.approve() (transaction-local); the change log "
+							   "records it with each change.",
+							   &tl_submission_id,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   check_submission_id, NULL, NULL);
 	MarkGUCPrefixReserved("tailings");
 }

@@ -20,6 +20,7 @@ typedef enum TlLanguage
 extern int tl_language;     /* tailings.language */
 extern char *tl_actor;      /* tailings.actor */
 extern bool tl_tracking;    /* tailings.tracking (superuser only) */
+extern char *tl_submission_id;	/* tailings.submission_id ([[interface from branch rls]]) */
 
 /* Datum conversion of the two catalog types: 2-byte, passed by value. */
 #define DatumGetElementKind(d) DatumGetInt16(d)

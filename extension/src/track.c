@@ -82,6 +82,15 @@ static HTAB *tracked_rels = NULL;
 /* the log INSERT, one plan per session, run as the log's owner */
 static SPIPlanPtr log_plan = NULL;
 
+/*
+ * [[interface from branch rls: the lead takes branch rls's version at merge]]
+ * When tailings.change_log has the column submission_id (0.7.0), the log
+ * INSERT fills it from tailings.submission_id.  The plan is made anew after
+ * the log's definition changes (ALTER EXTENSION UPDATE in this session).
+ */
+static bool log_plan_stale = false;
+static bool log_plan_submission = false;
+
 /* tailings.change_log and its owner, looked up once (forgotten when the relcache says so) */
 static Oid	log_relid = InvalidOid;
 static Oid	log_owner = InvalidOid;
@@ -96,7 +105,10 @@ tracked_rel_invalidate(Datum arg, Oid relid)
 	TrackedRel *entry;
 
 	if (relid == InvalidOid || relid == log_relid)
+	{
 		log_relid = log_owner = InvalidOid;
+		log_plan_stale = true;
+	}
 	if (tracked_rels == NULL)
 		return;
 	hash_seq_init(&status, tracked_rels);
@@ -376,8 +388,8 @@ typedef enum LogParam
 /* the values of the log INSERT's parameters, slot by slot */
 typedef struct LogParams
 {
-	Datum		values[LOG_NPARAMS];
-	char		nulls[LOG_NPARAMS];	/* SPI's ' ' / 'n' */
+	Datum		values[LOG_NPARAMS + 1];	/* + submission_id ([[interface from branch rls]]) */
+	char		nulls[LOG_NPARAMS + 1];	/* SPI's ' ' / 'n' */
 } LogParams;
 
 static void
@@ -403,27 +415,41 @@ log_plan_get(void)
 		LOG_PARAMS(LOG_PARAM_COLUMN)
 #undef LOG_PARAM_COLUMN
 	};
-	Oid			argtypes[LOG_NPARAMS] = {
+	Oid			argtypes[LOG_NPARAMS + 1] = {
 #define LOG_PARAM_TYPE(slot, column, type) [slot] = type,
 		LOG_PARAMS(LOG_PARAM_TYPE)
 #undef LOG_PARAM_TYPE
+		[LOG_NPARAMS] = INT8OID,
 	};
 
+	if (log_plan != NULL && log_plan_stale)
+	{
+		SPI_freeplan(log_plan);
+		log_plan = NULL;
+	}
 	if (log_plan == NULL)
 	{
 		SPIPlanPtr	plan;
 		StringInfoData sql;
+		int			nparams = LOG_NPARAMS;
 
+		change_log_owner();		/* looks up log_relid */
+		log_plan_stale = false;
+		log_plan_submission = get_attnum(log_relid, "submission_id") != InvalidAttrNumber;
 		initStringInfo(&sql);
 		appendStringInfoString(&sql, "INSERT INTO tailings.change_log (txid, changed_at");
 		for (int i = 0; i < LOG_NPARAMS; i++)
 			appendStringInfo(&sql, ", %s", columns[i]);
+		if (log_plan_submission)
+			appendStringInfoString(&sql, ", submission_id");
 		appendStringInfoString(&sql, ") VALUES (pg_catalog.pg_current_xact_id(), pg_catalog.now()");
 		for (int i = 0; i < LOG_NPARAMS; i++)
 			appendStringInfo(&sql, ", $%d", i + 1);
+		if (log_plan_submission)
+			appendStringInfo(&sql, ", $%d", ++nparams);
 		appendStringInfoString(&sql, ") RETURNING id");
 		/* a generic plan: the same plan serves every row, never replanned */
-		plan = SPI_prepare_cursor(sql.data, LOG_NPARAMS, argtypes, CURSOR_OPT_GENERIC_PLAN);
+		plan = SPI_prepare_cursor(sql.data, nparams, argtypes, CURSOR_OPT_GENERIC_PLAN);
 		if (plan == NULL)
 			elog(ERROR, "tailings: could not prepare the change log insert: %s",
 				 SPI_result_code_string(SPI_result));
@@ -674,6 +700,18 @@ fill_log_params(TrackedRel *entry, TupleDesc desc, Change *change, LogParams *p)
 	}
 	else
 		log_param_null(p, LOG_BBOX);
+
+	/* [[interface from branch rls]] the submission being approved, if any */
+	if (tl_submission_id != NULL && tl_submission_id[0] != '\0')
+	{
+		p->values[LOG_NPARAMS] = Int64GetDatum(pg_strtoint64(tl_submission_id));
+		p->nulls[LOG_NPARAMS] = ' ';
+	}
+	else
+	{
+		p->values[LOG_NPARAMS] = (Datum) 0;
+		p->nulls[LOG_NPARAMS] = 'n';
+	}
 }
 
 /* insert the log row, as the log's owner; returns its id */
