@@ -50,6 +50,21 @@ REVOKE ALL ON FUNCTION add_member(name, text, text, text) FROM PUBLIC;
 
 ALTER TABLE pond ADD COLUMN enterprise_code text;
 ALTER TABLE change_log ADD COLUMN submission_id bigint;
+-- its body is bound to pond's columns
+CREATE OR REPLACE FUNCTION _ponds_as_of(at timestamptz) RETURNS SETOF pond
+	LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	WITH first_after AS (
+		SELECT DISTINCT ON (c.row_id) c.row_id, c.op, c.old_row
+		  FROM change_log c
+		 WHERE c.table_name = 'tailings.pond' AND c.changed_at > _ponds_as_of.at
+		 ORDER BY c.row_id, c.id)
+	SELECT x.* FROM pond x
+	 WHERE NOT EXISTS (SELECT 1 FROM first_after f WHERE f.row_id = x.id)
+	UNION ALL
+	SELECT r.* FROM first_after f, jsonb_populate_record(NULL::pond, f.old_row) r
+	 WHERE f.op <> 'I';
+END;
 
 CREATE FUNCTION _pond_in_scope(county_code text, enterprise_code text) RETURNS boolean
 	LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
@@ -64,7 +79,12 @@ END;
 ALTER TABLE pond ENABLE ROW LEVEL SECURITY;
 CREATE POLICY pond_scope ON pond USING (_pond_in_scope(county_code, enterprise_code));
 ALTER TABLE element ENABLE ROW LEVEL SECURITY;
-CREATE POLICY element_scope ON element USING (pond_id IN (SELECT p.id FROM pond p));
+-- (stand-in: only the members' groups are scoped, so that the other suites'
+-- roles, which may read element without pond, are as before)
+CREATE POLICY element_all ON element USING (true);
+CREATE POLICY element_scope ON element AS RESTRICTIVE
+	TO tailings_enterprise, tailings_county, tailings_city, tailings_province
+	USING (pond_id IN (SELECT p.id FROM pond p));
 
 GRANT USAGE ON SCHEMA tailings TO tailings_reader, tailings_enterprise, tailings_county, tailings_city,
 	tailings_province;
