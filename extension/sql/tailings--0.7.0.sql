@@ -1368,10 +1368,12 @@ END;
 -- The properties of a drawing's feature that are element columns; every
 -- other property is an attribute (attrs).  kind_label (the Chinese label,
 -- written by pond_geojson for people) and pond_id (written by the GIS views)
--- are read and checked, never stored as attributes.
+-- are read and checked, never stored as attributes; surveyed_o and
+-- verified_o are surveyed_on and verified_on cut to a Shapefile's 10
+-- characters.
 CREATE FUNCTION _drawing_keys() RETURNS text[]
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN '{id,kind,kind_label,pond_id,name,source,surveyed_on,verified_on,accuracy_m,attrs}'::text[];
+RETURN '{id,kind,kind_label,pond_id,name,source,surveyed_on,verified_on,accuracy_m,attrs,surveyed_o,verified_o}'::text[];
 
 -- Two geometries are the same drawing when they have the same type and the
 -- same vertices in the same order (a line's direction is its flow), each
@@ -1571,8 +1573,18 @@ BEGIN
 			RAISE EXCEPTION 'features[%]: properties is a JSON %, not an object', i, jsonb_typeof(p)
 				USING ERRCODE = 'invalid_parameter_value';
 		END IF;
-		-- a GIS writes every column for every feature: null is "not given"
-		p := jsonb_strip_nulls(p);
+		-- a GIS writes every column for every feature: null, or an empty
+		-- text (a Shapefile's blank cell), is "not given"
+		p := coalesce((SELECT jsonb_object_agg(a.key, a.value) FROM jsonb_each(p) a
+		                WHERE jsonb_typeof(a.value) <> 'null'
+		                  AND NOT (jsonb_typeof(a.value) = 'string' AND btrim(a.value #>> '{}') = '')), '{}');
+		-- a Shapefile cuts field names to 10 characters
+		IF p ? 'surveyed_o' AND NOT p ? 'surveyed_on' THEN
+			p := p - 'surveyed_o' || jsonb_build_object('surveyed_on', p -> 'surveyed_o');
+		END IF;
+		IF p ? 'verified_o' AND NOT p ? 'verified_on' THEN
+			p := p - 'verified_o' || jsonb_build_object('verified_on', p -> 'verified_o');
+		END IF;
 
 		-- kind: its code or its Chinese label (kind_label too, as pond_geojson writes it)
 		IF (p ? 'kind' AND jsonb_typeof(p -> 'kind') <> 'string')
@@ -1783,6 +1795,15 @@ BEGIN
 			END IF;
 			attrs := jsonb_set(attrs, ARRAY[key], to_jsonb(num));	-- "500" is stored as 500
 		END LOOP;
+		-- other numbers a GIS wrote as text ("32"): numbers where the element
+		-- has a number; any other text stays text (codes such as "0012")
+		IF cur.id IS NOT NULL THEN
+			SELECT attrs || coalesce(jsonb_object_agg(a.key, to_jsonb(_drawing_number(a.value))), '{}')
+			  INTO attrs
+			  FROM jsonb_each(attrs) a
+			 WHERE jsonb_typeof(a.value) = 'string' AND jsonb_typeof(cur.attrs -> a.key) = 'number'
+			   AND _drawing_number(a.value) IS NOT NULL;
+		END IF;
 
 		result := result || jsonb_build_array(_element_feature(
 			ROW(eid, p_pond, k, geom, nm, src, acc::real, surveyed, verified, attrs)::tailings.element));
