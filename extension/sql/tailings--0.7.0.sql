@@ -2246,10 +2246,13 @@ BEGIN ATOMIC
 	              ORDER BY c.id) END;
 END;
 
+-- submission_diff and check_submission are VOLATILE so that they see a
+-- submission imported in the same statement:
+-- SELECT * FROM tailings.submission_diff(tailings.import_geojson(8, ...)).
 CREATE FUNCTION submission_diff(submission_id bigint)
 	RETURNS TABLE (op text, element_id bigint, feature_index integer, kind element_kind, name text,
 	               moved_m double precision, changed text[])
-	LANGUAGE plpgsql STABLE SET search_path FROM CURRENT
+	LANGUAGE plpgsql SET search_path FROM CURRENT
 AS $$
 DECLARE
 	s tailings.submission := _submission_get(submission_id);
@@ -2266,7 +2269,7 @@ COMMENT ON FUNCTION submission_diff(bigint) IS
 CREATE FUNCTION check_submission(submission_id bigint)
 	RETURNS TABLE (rule text, category element_category, required integer, present integer,
 	               passed boolean, severity text, message text)
-	LANGUAGE plpgsql STABLE SET search_path FROM CURRENT
+	LANGUAGE plpgsql SET search_path FROM CURRENT
 AS $$
 DECLARE
 	s tailings.submission := _submission_get(submission_id);

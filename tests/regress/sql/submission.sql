@@ -109,6 +109,8 @@ SELECT pg_temp.fails(format('SELECT tailings.pond_geojson(%s)', :p2));
 SELECT count(*) AS log_rows FROM change_log \gset
 SELECT import_geojson(:p1, pond_geojson(:p1)) AS same_map \gset
 SELECT op, count(*) FROM submission_diff(:same_map) GROUP BY op;
+-- (and in one statement, the diff sees the draft the import just made)
+SELECT op, count(*) FROM submission_diff(import_geojson(:p1, pond_geojson(:p1))) GROUP BY op;
 SELECT (SELECT array_agg(c::text) FROM check_submission(:same_map) c)
      = (SELECT array_agg(c::text) FROM check_completeness(:p1) c) AS check_equals_check_completeness,
        (SELECT count(*) FROM check_submission(:same_map)) AS rules;
