@@ -1506,8 +1506,9 @@ AS $$
 DECLARE
 	loc geometry;
 	features jsonb;
-	result jsonb := '[]';
-	seen jsonb := '{}';
+	result jsonb[] := '{}';
+	seen bigint[] := '{}';	-- the element ids given so far, in order of their features
+	seen_at integer[] := '{}';
 	idx integer;
 	stage text;			-- what is being read, when an error may come from a type or PostGIS
 	f jsonb;
@@ -1628,12 +1629,13 @@ BEGIN
 					USING ERRCODE = 'check_violation',
 					      HINT = 'Leave id out for a new element; tailings.pond_geojson(pond_id) gives the pond''s elements with their ids.';
 			END IF;
-			IF seen ? eid::text THEN
-				RAISE EXCEPTION 'features[%]: element % is features[%] already', i, eid, seen ->> eid::text
+			IF eid = ANY (seen) THEN
+				RAISE EXCEPTION 'features[%]: element % is features[%] already', i, eid, seen_at[array_position(seen, eid)]
 					USING ERRCODE = 'check_violation',
 					      HINT = 'Each element appears once; give a copy no id to add a new element.';
 			END IF;
-			seen := seen || jsonb_build_object(eid::text, i);
+			seen := seen || eid;
+			seen_at := seen_at || i;
 		END IF;
 		IF p ? 'pond_id' AND btrim(p ->> 'pond_id') IS DISTINCT FROM p_pond::text THEN
 			RAISE EXCEPTION 'features[%] belongs to pond % (its pond_id), not to pond %', i, p ->> 'pond_id', p_pond
@@ -1805,12 +1807,12 @@ BEGIN
 			   AND _drawing_number(a.value) IS NOT NULL;
 		END IF;
 
-		result := result || jsonb_build_array(_element_feature(
-			ROW(eid, p_pond, k, geom, nm, src, acc::real, surveyed, verified, attrs)::tailings.element));
+		result := result || _element_feature(
+			ROW(eid, p_pond, k, geom, nm, src, acc::real, surveyed, verified, attrs)::tailings.element);
 	END LOOP;
 	RETURN jsonb_build_object('type', 'FeatureCollection',
 	                          'crs', jsonb_build_object('type', 'name', 'properties', jsonb_build_object('name', 'urn:ogc:def:crs:EPSG::4490')),
-	                          'features', result);
+	                          'features', to_jsonb(result));
 EXCEPTION WHEN OTHERS THEN
 	IF stage IS NULL THEN
 		RAISE;
