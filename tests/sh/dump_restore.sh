@@ -20,7 +20,7 @@ CREATE TABLE public.field_notes (id bigint PRIMARY KEY, pond_id bigint, note tex
 SELECT track_table('public.field_notes');
 -- drawings: a draft, and one submitted and rejected by a county reviewer
 DO $$ BEGIN
-	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'dump_reviewer') THEN CREATE ROLE dump_reviewer NOLOGIN; END IF;
+	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'dump_reviewer') THEN CREATE ROLE dump_reviewer LOGIN; END IF;
 END $$;
 SELECT add_member('dump_reviewer', 'county', (SELECT county_code FROM pond WHERE id = 1), '审核员');
 SELECT import_geojson(1, pond_geojson(1));
