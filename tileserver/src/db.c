@@ -8,6 +8,16 @@
  * a query in flight on it is answered "unavailable".  Queries wait in a
  * bounded FIFO when every connection is busy.
  *
+ * A query may run as a role (db_query_as): it is sent in pipeline mode, in one
+ * round trip, as
+ *     RESET ALL; sync; BEGIN READ ONLY|READ WRITE; SET LOCAL ROLE "role";
+ *     the query; sync; COMMIT; sync
+ * so that it runs in a transaction of its own as that role, and nothing a
+ * request did to its session (a setting) is there for the next one: the role
+ * ends with the transaction (COMMIT rolls an aborted one back), settings are
+ * reset before.  The first error of the five is the query's answer; a
+ * connection left inside a transaction is dropped.
+ *
  * Nothing waits forever on a hung backend or a silent network: one timer a
  * second answers DB_TIMED_OUT to queries past their deadline (the statement
  * timeout plus a grace, counted from when they were queued) and drops their
@@ -35,6 +45,8 @@
 typedef struct Query
 {
 	char	   *sql;
+	char	   *role;			/* run as this role (pipeline), or NULL */
+	int			write;			/* with role: READ WRITE, else READ ONLY */
 	int			nparams;
 	char	   *params[MAX_PARAMS];
 	int			binary;
@@ -67,6 +79,10 @@ typedef struct Conn
 	int			ever_up;
 	double		connect_deadline;	/* monotonic seconds, while connecting */
 	int			listen_pending; /* the listener's LISTEN has not completed yet */
+	int			piped;			/* the query in flight runs as a role, in pipeline mode */
+	int			pipe_query;		/* the statement of the pipeline whose results come now */
+	int			pipe_syncs;		/* syncs of the pipeline seen */
+	PGresult   *pipe_err;		/* its first error */
 	char		listen_xmin[32];
 } Conn;
 
@@ -98,6 +114,11 @@ struct Db
 static void conn_start(Conn *c);
 static void conn_io(evutil_socket_t fd, short what, void *arg);
 static void dispatch(Db *db);
+static void conn_fail(Conn *c);
+
+/* the statements of a role's pipeline: which is the query, and the syncs */
+#define PIPE_MAIN 3
+#define PIPE_SYNCS 3
 
 static void
 query_free(Query *q)
@@ -105,6 +126,7 @@ query_free(Query *q)
 	if (q == NULL)
 		return;
 	free(q->sql);
+	free(q->role);
 	for (int i = 0; i < q->nparams; i++)
 		free(q->params[i]);
 	free(q);
@@ -155,6 +177,12 @@ conn_fail_as(Conn *c, int why)
 		PQclear(c->last);
 		c->last = NULL;
 	}
+	if (c->pipe_err)
+	{
+		PQclear(c->pipe_err);
+		c->pipe_err = NULL;
+	}
+	c->piped = 0;
 	conn_watch(c, 0);
 	if (c->pg)
 	{
@@ -281,6 +309,90 @@ notifications(Conn *c)
 	}
 }
 
+/*
+ * The query in flight is answered (res, NULL when none came: unavailable):
+ * the connection is idle again, or dropped when broken (its state is not to
+ * be trusted for the next query), and waiting queries go.
+ */
+static void
+conn_finish(Conn *c, PGresult *res, int broken)
+{
+	Query	   *q = c->query;
+
+	c->query = NULL;
+	/* dropped before the answer: a query its callback sends must not get this connection */
+	if (broken)
+		conn_fail(c);
+	else
+	{
+		c->state = CONN_IDLE;
+		conn_watch(c, EV_READ | EV_PERSIST);
+	}
+	if (q)
+	{
+		q->cb(res, res == NULL, q->arg);
+		query_free(q);
+	}
+	else if (res)
+		PQclear(res);
+	if (!broken)
+		dispatch(c->db);
+}
+
+/*
+ * One result of a role's pipeline (NULL: a statement's results ended).  The
+ * query's result is kept, and the first error of any statement; 1 when the
+ * last sync has come.
+ */
+static int
+pipe_result(Conn *c, PGresult *r)
+{
+	ExecStatusType st;
+
+	if (r == NULL)
+	{
+		c->pipe_query++;
+		return 0;
+	}
+	st = PQresultStatus(r);
+	if (st == PGRES_PIPELINE_SYNC)
+	{
+		PQclear(r);
+		return ++c->pipe_syncs == PIPE_SYNCS;
+	}
+	if ((st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE || st == PGRES_NONFATAL_ERROR) && c->pipe_err == NULL)
+		c->pipe_err = r;
+	else if (c->pipe_query == PIPE_MAIN && st != PGRES_PIPELINE_ABORTED)
+	{
+		if (c->last)
+			PQclear(c->last);
+		c->last = r;
+	}
+	else
+		PQclear(r);
+	return 0;
+}
+
+/* a role's pipeline is over: its answer is its first error, else the query's result */
+static void
+pipe_finish(Conn *c)
+{
+	PGresult   *res = c->pipe_err ? c->pipe_err : c->last;
+	int			broken;
+
+	if (res == c->pipe_err && c->last)
+		PQclear(c->last);
+	c->pipe_err = c->last = NULL;
+	c->piped = 0;
+	/* out of pipeline mode, and out of any transaction, or the connection goes */
+	broken = PQexitPipelineMode(c->pg) != 1 || PQtransactionStatus(c->pg) != PQTRANS_IDLE;
+	if (broken)
+		fprintf(stderr, "tailings-tileserver: a connection was left in a transaction or pipeline: dropped\n");
+	if (res == NULL)
+		res = PQmakeEmptyPGresult(c->pg, PGRES_FATAL_ERROR);
+	conn_finish(c, res, broken);
+}
+
 /* Socket readable (or writable while flushing): collect results. */
 static void
 busy_io(Conn *c, short what)
@@ -338,23 +450,21 @@ busy_io(Conn *c, short what)
 	{
 		PGresult   *r = PQgetResult(c->pg);
 
+		if (c->piped)
+		{
+			if (pipe_result(c, r))
+			{
+				pipe_finish(c);
+				return;
+			}
+			continue;
+		}
 		if (r == NULL)
 		{
-			Query	   *q = c->query;
 			PGresult   *res = c->last;
 
-			c->query = NULL;
 			c->last = NULL;
-			c->state = CONN_IDLE;
-			conn_watch(c, EV_READ | EV_PERSIST);
-			if (q)
-			{
-				q->cb(res, res == NULL, q->arg);
-				query_free(q);
-			}
-			else if (res)
-				PQclear(res);
-			dispatch(c->db);
+			conn_finish(c, res, 0);
 			return;
 		}
 		if (c->last)
@@ -390,13 +500,49 @@ conn_io(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* send a query as its role: the pipeline (above) */
+static int
+conn_send_piped(Conn *c, Query *q)
+{
+	char	   *ident = PQescapeIdentifier(c->pg, q->role, strlen(q->role));
+	char	   *set = ident ? malloc(strlen(ident) + 32) : NULL;
+	int			ok;
+
+	if (set == NULL)
+	{
+		PQfreemem(ident);
+		return -1;
+	}
+	sprintf(set, "SET LOCAL ROLE %s", ident);
+	PQfreemem(ident);
+	ok = PQenterPipelineMode(c->pg) &&
+		PQsendQueryParams(c->pg, "RESET ALL", 0, NULL, NULL, NULL, NULL, 0) && PQpipelineSync(c->pg) &&
+		PQsendQueryParams(c->pg, q->write ? "BEGIN READ WRITE" : "BEGIN READ ONLY", 0, NULL, NULL, NULL, NULL, 0) &&
+		PQsendQueryParams(c->pg, set, 0, NULL, NULL, NULL, NULL, 0) &&
+		PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, (const char *const *) q->params, NULL, NULL, q->binary) &&
+		PQpipelineSync(c->pg) &&
+		PQsendQueryParams(c->pg, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) && PQpipelineSync(c->pg);
+	free(set);
+	if (!ok)
+		return -1;
+	c->piped = 1;
+	c->pipe_query = 0;
+	c->pipe_syncs = 0;
+	return 0;
+}
+
 static int
 conn_send(Conn *c, Query *q)
 {
 	int			f;
 
-	if (!PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, (const char *const *) q->params,
-						   NULL, NULL, q->binary))
+	if (q->role)
+	{
+		if (conn_send_piped(c, q) != 0)
+			return -1;
+	}
+	else if (!PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, (const char *const *) q->params,
+								NULL, NULL, q->binary))
 		return -1;
 	c->query = q;
 	c->state = CONN_BUSY;
@@ -458,6 +604,13 @@ int
 db_query(Db *db, const char *sql, int nparams, const char *const *params, int binary_result,
 		 DbResultCb cb, void *arg)
 {
+	return db_query_as(db, NULL, 0, sql, nparams, params, binary_result, cb, arg);
+}
+
+int
+db_query_as(Db *db, const char *role, int write, const char *sql, int nparams, const char *const *params,
+			int binary_result, DbResultCb cb, void *arg)
+{
 	Query	   *q;
 
 	if (!db_up(db))
@@ -477,6 +630,13 @@ db_query(Db *db, const char *sql, int nparams, const char *const *params, int bi
 	if (nparams > MAX_PARAMS || (q = calloc(1, sizeof(Query))) == NULL)
 		return -1;
 	q->sql = strdup(sql);
+	q->role = role ? strdup(role) : NULL;
+	q->write = write;
+	if (q->sql == NULL || (role && q->role == NULL))
+	{
+		query_free(q);
+		return -1;
+	}
 	q->nparams = nparams;
 	for (int i = 0; i < nparams; i++)
 		q->params[i] = params[i] ? strdup(params[i]) : NULL;
@@ -622,6 +782,9 @@ conn_close(Conn *c)
 	if (c->last)
 		PQclear(c->last);
 	c->last = NULL;
+	if (c->pipe_err)
+		PQclear(c->pipe_err);
+	c->pipe_err = NULL;
 	if (c->query)
 	{
 		c->query->cb(NULL, 1, c->query->arg);

@@ -14,7 +14,7 @@
 
 #include "http.h"
 
-static const int tracked_status[SRV_NSTATUS] = {200, 204, 304, 400, 403, 404, 405, 414, 500, 503, 504};
+static const int tracked_status[SRV_NSTATUS] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 413, 414, 415, 422, 500, 503, 504};
 
 static const double latency_buckets[SRV_NBUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
 
