@@ -31,6 +31,7 @@ typedef struct PostgisFns
 	FmgrInfo	centroid;		/* st_centroid(geometry) */
 	FmgrInfo	to_geography;	/* geography(geometry) */
 	FmgrInfo	distance;		/* st_distance(geography, geography, boolean) */
+	FmgrInfo	overlaps;		/* geometry_overlaps(geometry, geometry), the && operator */
 } PostgisFns;
 
 static PostgisFns *pg = NULL;
@@ -100,6 +101,7 @@ geo_init(Oid geometry_type)
 	lookup(&fns->centroid, nsp, "st_centroid", 1, g1);
 	lookup(&fns->to_geography, nsp, "geography", 1, g1);
 	lookup(&fns->distance, nsp, "st_distance", 3, gg);
+	lookup(&fns->overlaps, nsp, "geometry_overlaps", 2, g2);
 	if (pg)
 		pfree(pg);
 	pg = fns;
@@ -208,4 +210,32 @@ tl_geo_moved_m(Oid geometry_type, Datum old_geom, Datum new_geom, double *metres
 		return false;
 	*metres = DatumGetFloat8(d);
 	return true;
+}
+
+/*
+ * _geom_overlaps(geometry, geometry): PostGIS's && (the bounding boxes
+ * overlap), for the operator tailings.&&# that the extension declares
+ * LEAKPROOF: it compares two boxes and raises no error for any value (an
+ * empty geometry has no box and overlaps nothing; SRIDs are not compared).
+ * A leakproof operator may be checked by an index before row-level security
+ * has filtered the rows, so that a member's tiles use the spatial index
+ * (tailings.geometry_overlaps_ops).
+ */
+PG_FUNCTION_INFO_V1(tl_geom_overlaps);
+Datum
+tl_geom_overlaps(PG_FUNCTION_ARGS)
+{
+	Oid			geometry_type = get_fn_expr_argtype(fcinfo->flinfo, 0);
+
+	if (!OidIsValid(geometry_type))
+	{
+		/* called without its expression: the type of its own first argument */
+		Oid		   *argtypes;
+		int			nargs;
+
+		get_func_signature(fcinfo->flinfo->fn_oid, &argtypes, &nargs);
+		geometry_type = argtypes[0];
+	}
+	geo_init(geometry_type);
+	return FunctionCall2Coll(&pg->overlaps, InvalidOid, PG_GETARG_DATUM(0), PG_GETARG_DATUM(1));
 }

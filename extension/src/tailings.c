@@ -10,6 +10,7 @@ PG_MODULE_MAGIC;
 int			tl_language = TL_LANG_ZH;
 char	   *tl_actor = NULL;
 bool		tl_tracking = true;
+char	   *tl_submission_id = NULL;
 
 static const struct config_enum_entry language_options[] = {
 	{"zh", TL_LANG_ZH, false},
@@ -18,6 +19,38 @@ static const struct config_enum_entry language_options[] = {
 };
 
 void		_PG_init(void);
+
+/* tailings.submission_id: empty, or a submission's id (a positive bigint) */
+static bool
+check_submission_id(char **newval, void **extra, GucSource source)
+{
+	int64		id;
+
+	if (*newval == NULL || (*newval)[0] == '\0')
+		return true;
+	if (!tl_parse_submission_id(*newval, &id))
+	{
+		GUC_check_errdetail("tailings.submission_id is empty or a submission's id, a positive integer.");
+		return false;
+	}
+	return true;
+}
+
+bool
+tl_parse_submission_id(const char *s, int64 *id)
+{
+	char	   *end;
+	long long	v;
+
+	if (s == NULL || s[0] < '1' || s[0] > '9')
+		return false;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v <= 0)
+		return false;
+	*id = (int64) v;
+	return true;
+}
 
 void
 _PG_init(void)
@@ -33,8 +66,9 @@ _PG_init(void)
 							 NULL, NULL, NULL);
 	DefineCustomStringVariable("tailings.actor",
 							   "Person recorded in the change log for this session's edits.",
-							   "When empty, the session user is recorded. Set it when an "
-							   "application shares one database login among its users.",
+							   "Honoured for roles with the rights of tailings_app (applications "
+							   "acting for people) and superusers only; otherwise a member's edits "
+							   "name the member's display_name, and other roles' the session user.",
 							   &tl_actor,
 							   "",
 							   PGC_USERSET,
@@ -48,5 +82,14 @@ _PG_init(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+	DefineCustomStringVariable("tailings.submission_id",
+							   "Submission whose approval makes this transaction's changes.",
+							   "Set transaction-locally by tailings.approve(); recorded in "
+							   "change_log.submission_id. Empty for direct edits.",
+							   &tl_submission_id,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   check_submission_id, NULL, NULL);
 	MarkGUCPrefixReserved("tailings");
 }

@@ -20,6 +20,10 @@ typedef enum TlLanguage
 extern int tl_language;     /* tailings.language */
 extern char *tl_actor;      /* tailings.actor */
 extern bool tl_tracking;    /* tailings.tracking (superuser only) */
+extern char *tl_submission_id;	/* tailings.submission_id (transaction-local, set by approve) */
+
+/* a submission id's text: a positive bigint without sign or spaces */
+extern bool tl_parse_submission_id(const char *s, int64 *id);
 
 /* Datum conversion of the two catalog types: 2-byte, passed by value. */
 #define DatumGetElementKind(d) DatumGetInt16(d)

@@ -28,6 +28,17 @@
  * whose changes send a relcache invalidation), so the next row looks afresh.
  * The log INSERT is one plan per session, prepared once and kept.
  *
+ * Who the log names.  session_role is the session user (the login), always.
+ * actor is tailings.actor when it is set and the current role has the rights
+ * of tailings_app (an application acting for people, which a DBA trusts to
+ * name them; superusers have those rights); else, for a role with a member
+ * row (tailings.member), the member's display_name: a member that is not an
+ * application cannot name anyone else; else the session user.  The member row and the tailings_app check are
+ * looked up once per transaction and role (as the log's owner), and
+ * forgotten at the transaction's end, when member changes, and when role
+ * memberships or attributes change.  submission_id is the transaction-local
+ * setting tailings.submission_id (set by tailings.approve), null when unset.
+ *
  * Trigger arguments (all optional): the row id column (default "id"), the
  * pond id column (default "pond_id"; "" for none), the geometry column
  * (default: the table's first geometry column; "" for none).
@@ -35,6 +46,7 @@
 #include "tailings.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
@@ -44,6 +56,7 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -81,6 +94,10 @@ static HTAB *tracked_rels = NULL;
 
 /* the log INSERT, one plan per session, run as the log's owner */
 static SPIPlanPtr log_plan = NULL;
+/* whether it fills change_log.submission_id (not before the 0.7.0 update) */
+static bool log_plan_submission = false;
+/* change_log changed (ALTER TABLE, an update of the extension): look again */
+static bool log_plan_recheck = false;
 
 /* tailings.change_log and its owner, looked up once (forgotten when the relcache says so) */
 static Oid	log_relid = InvalidOid;
@@ -96,7 +113,10 @@ tracked_rel_invalidate(Datum arg, Oid relid)
 	TrackedRel *entry;
 
 	if (relid == InvalidOid || relid == log_relid)
+	{
 		log_relid = log_owner = InvalidOid;
+		log_plan_recheck = true;
+	}
 	if (tracked_rels == NULL)
 		return;
 	hash_seq_init(&status, tracked_rels);
@@ -130,6 +150,14 @@ change_log_owner(void)
 	log_relid = relid;
 	log_owner = owner;
 	return owner;
+}
+
+/* tailings.change_log's OID */
+static Oid
+change_log_relid(void)
+{
+	change_log_owner();
+	return log_relid;
 }
 
 /*
@@ -363,7 +391,8 @@ tracked_rel_get(Relation rel, Trigger *trigger)
 	X(LOG_NEW_ROW, "new_row", JSONBOID) \
 	X(LOG_CHANGED, "changed", TEXTARRAYOID) \
 	X(LOG_MOVED_M, "moved_m", FLOAT8OID) \
-	X(LOG_BBOX, "bbox", FLOAT8ARRAYOID)
+	X(LOG_BBOX, "bbox", FLOAT8ARRAYOID) \
+	X(LOG_SUBMISSION_ID, "submission_id", INT8OID)	/* last: absent before 0.7.0 */
 
 typedef enum LogParam
 {
@@ -409,27 +438,42 @@ log_plan_get(void)
 #undef LOG_PARAM_TYPE
 	};
 
+	/*
+	 * A database not yet updated to 0.7.0 has no change_log.submission_id:
+	 * the plan leaves it out, and is made again once the table changes.
+	 */
+	if (log_plan != NULL && log_plan_recheck && !log_plan_submission)
+	{
+		SPI_freeplan(log_plan);
+		log_plan = NULL;
+	}
+	log_plan_recheck = false;
 	if (log_plan == NULL)
 	{
 		SPIPlanPtr	plan;
 		StringInfoData sql;
+		int			nparams = LOG_NPARAMS;
+		bool		submission = get_attnum(change_log_relid(), "submission_id") != InvalidAttrNumber;
 
+		if (!submission)
+			nparams--;
 		initStringInfo(&sql);
 		appendStringInfoString(&sql, "INSERT INTO tailings.change_log (txid, changed_at");
-		for (int i = 0; i < LOG_NPARAMS; i++)
+		for (int i = 0; i < nparams; i++)
 			appendStringInfo(&sql, ", %s", columns[i]);
 		appendStringInfoString(&sql, ") VALUES (pg_catalog.pg_current_xact_id(), pg_catalog.now()");
-		for (int i = 0; i < LOG_NPARAMS; i++)
+		for (int i = 0; i < nparams; i++)
 			appendStringInfo(&sql, ", $%d", i + 1);
 		appendStringInfoString(&sql, ") RETURNING id");
 		/* a generic plan: the same plan serves every row, never replanned */
-		plan = SPI_prepare_cursor(sql.data, LOG_NPARAMS, argtypes, CURSOR_OPT_GENERIC_PLAN);
+		plan = SPI_prepare_cursor(sql.data, nparams, argtypes, CURSOR_OPT_GENERIC_PLAN);
 		if (plan == NULL)
 			elog(ERROR, "tailings: could not prepare the change log insert: %s",
 				 SPI_result_code_string(SPI_result));
 		SPI_keepplan(plan);
 		pfree(sql.data);
 		log_plan = plan;
+		log_plan_submission = submission;
 	}
 	return log_plan;
 }
@@ -525,11 +569,112 @@ row_jsonb(TrackedRel *entry, HeapTuple tuple, TupleDesc desc, Datum *geom, char 
 	return DirectFunctionCall2(jsonb_concat, json, JsonbPGetDatum(JsonbValueToJsonb(geom_object)));
 }
 
+/*
+ * The actor: what is known of the current role, looked up once per
+ * transaction (see the top of this file).
+ */
+typedef struct ActorCache
+{
+	bool		valid;
+	Oid			userid;
+	char	   *display_name;	/* the member's, in TopMemoryContext; NULL: not a member */
+	bool		app;			/* has the rights of tailings_app */
+} ActorCache;
+
+static ActorCache actor_cache = {false, InvalidOid, NULL, false};
+static bool actor_callbacks = false;
+static SPIPlanPtr member_plan = NULL;
+
+static void
+actor_forget(void)
+{
+	actor_cache.valid = false;
+}
+
+static void
+actor_xact_callback(XactEvent event, void *arg)
+{
+	actor_forget();
+}
+
+static void
+actor_subxact_callback(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		actor_forget();
+}
+
+static void
+actor_syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	actor_forget();
+}
+
+/* the current role's member row and tailings_app rights; SPI is connected */
+static void
+actor_lookup(Oid userid)
+{
+	Oid			nsp;
+	Oid			app;
+	char	   *display_name = NULL;
+
+	if (!actor_callbacks)
+	{
+		RegisterXactCallback(actor_xact_callback, NULL);
+		RegisterSubXactCallback(actor_subxact_callback, NULL);
+		CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, actor_syscache_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(AUTHOID, actor_syscache_callback, (Datum) 0);
+		actor_callbacks = true;
+	}
+	/* tailings.member exists from 0.7.0 on */
+	nsp = get_namespace_oid("tailings", false);
+	if (OidIsValid(get_relname_relid("member", nsp)))
+	{
+		AsOwner		saved;
+		NameData	role;
+		int			ret;
+
+		namestrcpy(&role, GetUserNameFromId(userid, false));
+		as_log_owner_begin(&saved);
+		if (member_plan == NULL)
+		{
+			SPIPlanPtr	plan = SPI_prepare("SELECT m.display_name FROM tailings.member m"
+										   " WHERE m.role_name OPERATOR(pg_catalog.=) $1",
+										   1, (Oid[]) {NAMEOID});
+
+			if (plan == NULL)
+				elog(ERROR, "tailings: could not prepare the member lookup: %s",
+					 SPI_result_code_string(SPI_result));
+			SPI_keepplan(plan);
+			member_plan = plan;
+		}
+		ret = SPI_execute_plan(member_plan, (Datum[]) {NameGetDatum(&role)}, NULL, true, 1);
+		as_log_owner_end(&saved);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "tailings: reading tailings.member failed: %s", SPI_result_code_string(ret));
+		if (SPI_processed > 0)
+			display_name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	}
+	if (actor_cache.display_name != NULL)
+		pfree(actor_cache.display_name);
+	actor_cache.display_name = display_name ? MemoryContextStrdup(TopMemoryContext, display_name) : NULL;
+	app = get_role_oid("tailings_app", true);
+	actor_cache.app = OidIsValid(app) && has_privs_of_role(userid, app);
+	actor_cache.userid = userid;
+	actor_cache.valid = true;
+}
+
 static char *
 current_actor(void)
 {
-	if (tl_actor != NULL && tl_actor[0] != '\0')
+	Oid			userid = GetUserId();
+
+	if (!actor_cache.valid || actor_cache.userid != userid)
+		actor_lookup(userid);
+	if (actor_cache.app && tl_actor != NULL && tl_actor[0] != '\0')
 		return tl_actor;
+	if (actor_cache.display_name != NULL)
+		return actor_cache.display_name;
 	return GetUserNameFromId(GetSessionUserId(), false);
 }
 
@@ -624,11 +769,16 @@ fill_log_params(TrackedRel *entry, TupleDesc desc, Change *change, LogParams *p)
 	char		old_geom_null = 'n',
 				new_geom_null = 'n';
 	double		m;
+	int64		submission_id;
 
 	change->row_id = int_column_value(anytup, desc, entry->id_attno, &change->row_id_null);
 	change->pond_id = int_column_value(anytup, desc, entry->pond_attno, &change->pond_id_null);
 
 	log_param_set(p, LOG_ACTOR, CStringGetTextDatum(current_actor()));
+	if (tl_submission_id != NULL && tl_parse_submission_id(tl_submission_id, &submission_id))
+		log_param_set(p, LOG_SUBMISSION_ID, Int64GetDatum(submission_id));
+	else
+		log_param_null(p, LOG_SUBMISSION_ID);
 	log_param_set(p, LOG_SESSION_ROLE, CStringGetTextDatum(GetUserNameFromId(GetSessionUserId(), false)));
 	log_param_set(p, LOG_TABLE_NAME, CStringGetTextDatum(entry->table_name));
 	if (change->row_id_null)
@@ -801,6 +951,19 @@ tl_tracked_table_changed(PG_FUNCTION_ARGS)
 	}
 	return PointerGetDatum(TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ? trigdata->tg_trigtuple
 						   : trigdata->tg_newtuple ? trigdata->tg_newtuple : trigdata->tg_trigtuple);
+}
+
+/* Trigger of tailings.member (statement): forget the actor looked up */
+PG_FUNCTION_INFO_V1(tl_member_changed);
+Datum
+tl_member_changed(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("tailings._member_changed() must be called as a trigger")));
+	actor_forget();
+	return PointerGetDatum(NULL);
 }
 
 /*

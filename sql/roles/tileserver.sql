@@ -23,6 +23,8 @@
 --   tailings.change_log                                   /api/ponds/{id}, .../completeness
 --   ST_Extent(tailings.pond.location)                     TileJSON bounds (PostGIS)
 --   LISTEN tailings_changes                               /events (needs no grant)
+--   tailings.token_role(sha256)                           --auth token: the role a token stands for
+-- Through tailings_reader, row-level security shows it every pond (0.7.0); it reads no API token row.
 -- It may not write anything: no INSERT, UPDATE, DELETE or TRUNCATE, no CREATE in the schemas
 -- tailings and public, and not change its own attributes (SQLSTATE 42501 for each).
 
@@ -82,10 +84,18 @@ BEGIN
 		EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO tailings_tileserver', f);
 	END LOOP;
 
-	-- with the roles of design §7, a read-only group that sees every pond through row-level
-	-- security: the tile server serves the whole map
+	-- with the roles of design §7 (0.7.0), the read-only group that row-level security shows
+	-- every pond: the tile server serves the whole map
 	IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'tailings_reader' AND NOT rolcanlogin) THEN
 		GRANT tailings_reader TO tailings_tileserver;
+	END IF;
+	-- the API tokens: the server never reads the table (hashes, roles, labels), it asks which
+	-- role the hash of a token it was given stands for (--auth token)
+	IF to_regclass('tailings.api_token') IS NOT NULL THEN
+		REVOKE ALL ON TABLE tailings.api_token FROM tailings_tileserver;
+	END IF;
+	IF to_regprocedure('tailings.token_role(bytea)') IS NOT NULL THEN
+		GRANT EXECUTE ON FUNCTION tailings.token_role(bytea) TO tailings_tileserver;
 	END IF;
 END
 $grants$;

@@ -50,9 +50,18 @@ expect_eq "the file takes back SUPERUSER, CREATEDB and table writes given by han
 	"$(q -d "$db" -c "SELECT rolsuper, rolcreatedb, has_table_privilege('$role', 'tailings.element', 'INSERT'),
 	                         has_table_privilege('$role', 'tailings.element', 'DELETE')
 	                    FROM pg_roles WHERE rolname = '$role'")" 'f|f|f|f'
-expect_match "SELECT on every table and view of tailings" \
+expect_match "SELECT on every table and view of tailings but the API tokens" \
 	"$(q -d "$db" -c "SELECT count(*) FILTER (WHERE NOT has_table_privilege('$role', c.oid, 'SELECT')) || ' of ' || count(*)
-	                    FROM pg_class c WHERE c.relnamespace = 'tailings'::regnamespace AND c.relkind IN ('r', 'v', 'p', 'm')")" '^0 of [1-9]'
+	                    FROM pg_class c WHERE c.relnamespace = 'tailings'::regnamespace AND c.relkind IN ('r', 'v', 'p', 'm')
+	                     AND c.oid <> 'tailings.api_token'::regclass")" '^0 of [1-9]'
+expect_eq "a reader (tailings_reader: row-level security shows it every pond); no API token row; token_role()" \
+	"$(q -d "$db" -c "SELECT pg_has_role('$role', 'tailings_reader', 'MEMBER'),
+	                         has_table_privilege('$role', 'tailings.api_token', 'SELECT'),
+	                         has_function_privilege('$role', 'tailings.token_role(bytea)', 'EXECUTE'),
+	                         has_function_privilege('tailings_reader', 'tailings.token_role(bytea)', 'EXECUTE')")" 't|f|t|f'
+expect_eq "as $role: every pond and element of the sample (row-level security)" \
+	"$(psql -X -q -At -d "$db" -U "$role" -c "SELECT (SELECT count(*) FROM tailings.pond) || ' ' || (SELECT count(*) FROM tailings.element)")" \
+	"$(q -d "$db" -c "SELECT (SELECT count(*) FROM tailings.pond) || ' ' || (SELECT count(*) FROM tailings.element)")"
 expect_eq "EXECUTE on the functions the server calls, not on prune_changes" \
 	"$(q -d "$db" -c "SELECT has_function_privilege('$role', 'tailings.completeness(bigint)', 'EXECUTE'),
 	                         bool_and(has_function_privilege('$role', p.oid, 'EXECUTE')),

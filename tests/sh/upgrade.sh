@@ -57,6 +57,74 @@ SQL
 operators fresh >"$TAILINGS_TEST_WORK/operators.fresh"
 operators upgraded >"$TAILINGS_TEST_WORK/operators.upgraded"
 diff "$TAILINGS_TEST_WORK/operators.fresh" "$TAILINGS_TEST_WORK/operators.upgraded"
+# and, since pg_dump leaves an extension's member objects out of the dump above, their
+# definitions read from the catalog: columns in order, constraints, indexes, policies and
+# row-level security, triggers, functions' bodies and settings, views, privileges (and the
+# initial privileges pg_dump compares with), comments, the schema's privileges
+catalog() {
+	q -d "$1" <<'SQL'
+WITH rels AS (SELECT c.oid, c.relname, c.relkind FROM pg_class c WHERE c.relnamespace = 'tailings'::regnamespace)
+SELECT 'relation ' || r.relname || ' ' || r.relkind::text || ' options=' || coalesce(c.reloptions::text, '')
+       || ' rls=' || c.relrowsecurity || '/' || c.relforcerowsecurity || ' acl=' || coalesce(c.relacl::text, '')
+       || ' comment=' || coalesce(obj_description(c.oid, 'pg_class'), '')
+  FROM rels r JOIN pg_class c ON c.oid = r.oid
+UNION ALL
+SELECT 'column ' || r.relname || '.' || row_number() OVER (PARTITION BY r.oid ORDER BY a.attnum) || ' ' || a.attname
+       || ' ' || format_type(a.atttypid, a.atttypmod) || ' notnull=' || a.attnotnull || ' identity=' || a.attidentity::text
+       || ' default=' || coalesce(pg_get_expr(d.adbin, d.adrelid), '') || ' acl=' || coalesce(a.attacl::text, '')
+       || ' comment=' || coalesce(col_description(r.oid, a.attnum), '')
+  FROM rels r JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
+  LEFT JOIN pg_attrdef d ON d.adrelid = r.oid AND d.adnum = a.attnum
+UNION ALL
+SELECT 'constraint ' || conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid)
+  FROM pg_constraint WHERE connamespace = 'tailings'::regnamespace
+UNION ALL
+SELECT 'index ' || pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN rels r ON r.oid = i.indrelid
+UNION ALL
+SELECT 'policy ' || tablename || ' ' || policyname || ' ' || permissive || ' ' || roles::text || ' ' || cmd
+       || ' using=' || coalesce(qual, '') || ' check=' || coalesce(with_check, '')
+  FROM pg_policies WHERE schemaname = 'tailings'
+UNION ALL
+SELECT 'trigger ' || pg_get_triggerdef(t.oid) || ' enabled=' || t.tgenabled::text
+  FROM pg_trigger t JOIN rels r ON r.oid = t.tgrelid WHERE NOT t.tgisinternal
+UNION ALL
+SELECT 'function ' || p.oid::regprocedure || ' acl=' || coalesce(p.proacl::text, '') || ' comment='
+       || coalesce(obj_description(p.oid, 'pg_proc'), '') || ' ' || CASE WHEN p.prokind = 'a' THEN '' ELSE pg_get_functiondef(p.oid) END
+  FROM pg_proc p WHERE p.pronamespace = 'tailings'::regnamespace
+UNION ALL
+SELECT 'view ' || r.relname || ' ' || pg_get_viewdef(r.oid) FROM rels r WHERE r.relkind IN ('v', 'm')
+UNION ALL
+SELECT 'type ' || t.oid::regtype || ' ' || coalesce(obj_description(t.oid, 'pg_type'), '') || ' '
+       || coalesce((SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid), '')
+  FROM pg_type t WHERE t.typnamespace = 'tailings'::regnamespace AND t.typrelid = 0 AND t.typelem = 0
+UNION ALL
+SELECT 'operator ' || o.oid::regoperator || ' ' || o.oprcode::regprocedure || ' ' || o.oprcom::regoperator
+       || ' ' || o.oprrest || ' ' || o.oprjoin
+  FROM pg_operator o WHERE o.oprnamespace = 'tailings'::regnamespace
+UNION ALL
+SELECT 'operator class ' || c.opcname || ' ' || am.amname || ' ' || c.opcintype::regtype || ' ' || c.opckeytype::regtype
+       || ' ' || coalesce((SELECT string_agg(a.amopstrategy || ':' || a.amopopr::regoperator, ' ' ORDER BY a.amopstrategy)
+                             FROM pg_amop a WHERE a.amopfamily = c.opcfamily), '')
+       || ' ' || coalesce((SELECT string_agg(p.amprocnum || ':' || p.amproc::regprocedure, ' ' ORDER BY p.amprocnum)
+                             FROM pg_amproc p WHERE p.amprocfamily = c.opcfamily), '')
+  FROM pg_opclass c JOIN pg_am am ON am.oid = c.opcmethod WHERE c.opcnamespace = 'tailings'::regnamespace
+UNION ALL
+SELECT 'schema acl=' || coalesce(nspacl::text, '') FROM pg_namespace WHERE nspname = 'tailings'
+UNION ALL
+SELECT 'init privileges ' || pg_describe_object(classoid, objoid, objsubid) || ' ' || initprivs::text
+  FROM pg_init_privs WHERE privtype = 'e'
+   AND (classoid, objoid) IN (SELECT 'pg_class'::regclass, oid FROM rels
+                              UNION ALL SELECT 'pg_proc'::regclass, oid FROM pg_proc WHERE pronamespace = 'tailings'::regnamespace)
+UNION ALL
+SELECT 'event trigger ' || evtname || ' ' || evtevent || ' ' || evtfoid::regproc || ' ' || coalesce(evttags::text, '')
+  FROM pg_event_trigger
+ORDER BY 1;
+SQL
+}
+catalog fresh >"$TAILINGS_TEST_WORK/catalog.fresh"
+catalog upgraded >"$TAILINGS_TEST_WORK/catalog.upgraded"
+diff "$TAILINGS_TEST_WORK/catalog.fresh" "$TAILINGS_TEST_WORK/catalog.upgraded"
+echo "$(grep -c '^policy ' "$TAILINGS_TEST_WORK/catalog.fresh") policies, $(grep -c '^function ' "$TAILINGS_TEST_WORK/catalog.fresh") functions alike"
 test "$(grep -c '^pg_catalog|' "$TAILINGS_TEST_WORK/operators.fresh")" = 16   # 12 operators, 4 aggregates
 # the data is kept and the new parts work on it
 test "$(q -d upgraded -c "SELECT count(*) FROM tailings.element")" = 999
@@ -66,6 +134,7 @@ q -d upgraded -c "UPDATE tailings.requirement SET min_count = 1 WHERE name = 'da
 test "$(q -d upgraded -c "SELECT count(*) FROM tailings.pond_overview WHERE score = 1")" = 14
 test "$(q -d upgraded -c "SELECT count(*) FROM tailings.change_log")" = 1
 test "$(q -d upgraded -c "SELECT length(tailings.tile(14, 12824, 6942)) > 0")" = t
+test "$(q -d upgraded -c "SELECT count(*) FROM tailings._ponds_as_of(now())")" = 40
 echo "update: as a fresh install"
 
 # from the previous version too: its update script alone must reach the same objects
@@ -74,11 +143,25 @@ echo "updating $previous -> $latest"
 dropdb --if-exists upgraded; createdb upgraded
 q -d upgraded -c "CREATE EXTENSION tailings VERSION '$previous' CASCADE"
 q -d upgraded -f sql/sample/panzhihua.sql
-q -d upgraded -c "ALTER EXTENSION tailings UPDATE"
+# one session tracks a change before the update (the log has the previous version's
+# columns) and after it (the log insert is made again with the new ones)
+test "$(q -d upgraded <<'SQL'
+UPDATE tailings.element SET name = name || ' (before)' WHERE id = 1;
+ALTER EXTENSION tailings UPDATE;
+BEGIN;
+SELECT set_config('tailings.submission_id', '7', true) \g /dev/null
+UPDATE tailings.element SET name = name || ' (after)' WHERE id = 1;
+COMMIT;
+SELECT string_agg(coalesce(submission_id::text, '-') || ':' || (new_row->>'name' LIKE '%(after)'), ',' ORDER BY id)
+  FROM tailings.change_log WHERE row_id = 1 AND table_name = 'tailings.element' AND op = 'U';
+SQL
+)" = "-:false,7:true"
 members upgraded >"$TAILINGS_TEST_WORK/members.upgraded"
 diff "$TAILINGS_TEST_WORK/members.fresh" "$TAILINGS_TEST_WORK/members.upgraded"
 diff <(defs fresh) <(defs upgraded)
 operators upgraded >"$TAILINGS_TEST_WORK/operators.upgraded"
 diff "$TAILINGS_TEST_WORK/operators.fresh" "$TAILINGS_TEST_WORK/operators.upgraded"
+catalog upgraded >"$TAILINGS_TEST_WORK/catalog.upgraded"
+diff "$TAILINGS_TEST_WORK/catalog.fresh" "$TAILINGS_TEST_WORK/catalog.upgraded"
 test "$(q -d upgraded -c "SELECT count(*) FROM tailings.pond_overview WHERE score = 1")" = 14
 echo "update from $previous: as a fresh install"

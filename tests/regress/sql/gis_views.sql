@@ -135,7 +135,8 @@ SET ROLE gis_views_reader;
 SELECT count(*) FROM tailings.element_point;
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
-GRANT SELECT ON element TO gis_views_reader;
+-- a reader (tailings_reader: SELECT on element, and row-level security shows it every row)
+GRANT tailings_reader TO gis_views_reader;
 SET ROLE gis_views_reader;
 SELECT count(*) > 0 AS reads_with_its_own_rights FROM tailings.element_point;
 -- and writing needs element's write rights too

@@ -22,6 +22,18 @@ SELECT name, county_code, supervision_level, status FROM pond
 
 SELECT count(*) AS elements, count(DISTINCT kind) AS kinds_used FROM element;
 
+-- every enterprise has a unified social credit code of valid form and check character
+-- (GB 32100-2015), registered in its pond's county; one code per enterprise, and one
+-- enterprise per code
+SELECT count(*) AS ponds_with_code, count(*) FILTER (WHERE uscc_valid(enterprise_code)) AS valid,
+       count(DISTINCT enterprise) AS enterprises, count(DISTINCT enterprise_code) AS codes,
+       count(*) FILTER (WHERE substr(enterprise_code, 3, 6) = county_code) AS registered_in_county
+  FROM pond WHERE enterprise_code IS NOT NULL;
+SELECT count(*) AS enterprises_with_two_codes FROM (
+	SELECT enterprise FROM pond GROUP BY enterprise HAVING count(DISTINCT enterprise_code) > 1) s;
+SELECT count(*) AS codes_of_two_enterprises FROM (
+	SELECT enterprise_code FROM pond GROUP BY enterprise_code HAVING count(DISTINCT enterprise) > 1) s;
+
 -- the template counted in plain SQL: exactly 14 ponds have every required element
 CREATE TEMP VIEW template_check AS
 SELECT p.id, p.name, r.name AS rule, r.min_count,

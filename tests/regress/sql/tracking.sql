@@ -136,9 +136,15 @@ TRUNCATE change_log;
 \echo :LAST_ERROR_SQLSTATE
 TRUNCATE change_log_pruned;
 \echo :LAST_ERROR_SQLSTATE
--- ordinary roles may read it but not write it
+-- a role of no group may not read it (PUBLIC has no SELECT since 0.7.0); a reader may read it
+-- but not write it
 CREATE ROLE tracking_reader;
 GRANT USAGE ON SCHEMA tailings TO tracking_reader;
+SET ROLE tracking_reader;
+SELECT count(*) > 0 AS can_read FROM tailings.change_log;
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+GRANT tailings_reader TO tracking_reader;
 SET ROLE tracking_reader;
 SELECT count(*) > 0 AS can_read FROM tailings.change_log;
 INSERT INTO tailings.change_log (txid, changed_at, actor, table_name, op) VALUES (pg_current_xact_id(), now(), 'x', 'x', 'I');

@@ -11,8 +11,10 @@ CREATE ROLE regress_editor LOGIN;
 GRANT USAGE ON SCHEMA tailings TO regress_editor;
 GRANT SELECT ON ALL TABLES IN SCHEMA tailings TO regress_editor;
 GRANT INSERT, UPDATE, DELETE, TRUNCATE ON pond, element TO regress_editor;
-INSERT INTO pond (code, name, supervision_level, status, location)
-VALUES ('SEC-1', '安全测试库', 3, 'in_use', ST_SetSRID(ST_MakePoint(101.7, 26.5), 4490));
+-- the editor is a county bureau's member (row-level security lets it edit its county's ponds)
+SELECT add_member('regress_editor', 'county', '510421', '米易县生态环境局 外业');
+INSERT INTO pond (code, name, county_code, supervision_level, status, location)
+VALUES ('SEC-1', '安全测试库', '510421', 3, 'in_use', ST_SetSRID(ST_MakePoint(101.7, 26.5), 4490));
 SELECT id AS pond_id FROM pond WHERE code = 'SEC-1' \gset
 INSERT INTO element (pond_id, kind, geom, name)
 VALUES (:pond_id, 'sign', ST_SetSRID(ST_MakePoint(101.7001, 26.5), 4490), 'S1');
@@ -142,13 +144,23 @@ VALUES (pg_current_xact_id(), now(), '市生态环境局 张科长', 'tailings.e
 \echo :LAST_ERROR_SQLSTATE
 RESET tailings.actor;
 RESET SESSION AUTHORIZATION;
--- an editor may name the person it acts for, but the log keeps its login too
+-- an editor (a member) cannot name someone else: the log names the member
 SET SESSION AUTHORIZATION regress_editor;
 SET tailings.actor = '市生态环境局 张科长';
 UPDATE tailings.element SET name = 'S1-field' WHERE id = :eid;
 RESET tailings.actor;
 RESET SESSION AUTHORIZATION;
 SELECT actor, session_role FROM change_log ORDER BY id DESC LIMIT 1;
+-- an application (granted tailings_app) names the person it acts for, and the log keeps its
+-- login too
+GRANT tailings_app TO regress_editor;
+SET SESSION AUTHORIZATION regress_editor;
+SET tailings.actor = '市生态环境局 张科长';
+UPDATE tailings.element SET name = 'S1-app' WHERE id = :eid;
+RESET tailings.actor;
+RESET SESSION AUTHORIZATION;
+SELECT actor, session_role FROM change_log ORDER BY id DESC LIMIT 1;
+REVOKE tailings_app FROM regress_editor;
 
 ---------------------------------------------------------------------------
 -- 4. The audit: every SECURITY DEFINER function of the extension pins
@@ -183,6 +195,7 @@ RESET SESSION AUTHORIZATION;
 
 DELETE FROM element WHERE pond_id = :pond_id;
 DELETE FROM pond WHERE id = :pond_id;
+SELECT remove_member('regress_editor');
 DISCARD TEMP;
 DROP OWNED BY regress_reader, regress_editor;
 DROP ROLE regress_reader, regress_editor;

@@ -1,0 +1,1702 @@
+-- tailings 0.7.0: the full install script.  CREATE EXTENSION tailings runs
+-- this file alone; a database made with an earlier version gets here through
+-- the update scripts beside it (tailings--A--B.sql), and tests/sh/upgrade.sh
+-- checks that both end with the same objects.
+\echo Use "CREATE EXTENSION tailings CASCADE" to load this file. \quit
+
+-- During CREATE EXTENSION the search_path is this extension's schema followed
+-- by PostGIS's, so PostGIS names resolve here and are bound at creation.
+
+---------------------------------------------------------------------------
+-- Types element_category and element_kind
+---------------------------------------------------------------------------
+CREATE TYPE element_category;
+CREATE TYPE element_kind;
+
+CREATE FUNCTION element_category_in(cstring) RETURNS element_category
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION element_category_out(element_category) RETURNS cstring
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION element_category_recv(internal) RETURNS element_category
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION element_category_send(element_category) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION element_kind_in(cstring) RETURNS element_kind
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION element_kind_out(element_kind) RETURNS cstring
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION element_kind_recv(internal) RETURNS element_kind
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION element_kind_send(element_kind) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE element_category (
+	INPUT = element_category_in,
+	OUTPUT = element_category_out,
+	RECEIVE = element_category_recv,
+	SEND = element_category_send,
+	INTERNALLENGTH = 2,
+	PASSEDBYVALUE,
+	ALIGNMENT = int2,
+	STORAGE = plain
+);
+COMMENT ON TYPE element_category IS
+	'one of the 9 categories of environmental supervision elements (GB 18599-2020); input: English code or Chinese label';
+
+CREATE TYPE element_kind (
+	INPUT = element_kind_in,
+	OUTPUT = element_kind_out,
+	RECEIVE = element_kind_recv,
+	SEND = element_kind_send,
+	INTERNALLENGTH = 2,
+	PASSEDBYVALUE,
+	ALIGNMENT = int2,
+	STORAGE = plain
+);
+COMMENT ON TYPE element_kind IS
+	'a kind of supervision element (dam, leachate pool, groundwater well, ...); input: English code or Chinese label';
+
+-- comparison, in catalog order
+CREATE FUNCTION element_category_eq(element_category, element_category) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION element_category_ne(element_category, element_category) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION element_category_lt(element_category, element_category) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION element_category_le(element_category, element_category) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION element_category_gt(element_category, element_category) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION element_category_ge(element_category, element_category) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION element_category_cmp(element_category, element_category) RETURNS int4
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION element_category_hash(element_category) RETURNS int4
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION element_category_hash_extended(element_category, int8) RETURNS int8
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+CREATE FUNCTION element_kind_eq(element_kind, element_kind) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION element_kind_ne(element_kind, element_kind) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION element_kind_lt(element_kind, element_kind) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION element_kind_le(element_kind, element_kind) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION element_kind_gt(element_kind, element_kind) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION element_kind_ge(element_kind, element_kind) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION element_kind_cmp(element_kind, element_kind) RETURNS int4
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION element_kind_hash(element_kind) RETURNS int4
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION element_kind_hash_extended(element_kind, int8) RETURNS int8
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+-- The comparison operators and min()/max() live in pg_catalog, which
+-- PostgreSQL always searches: like an enum's, they are found whatever the
+-- search_path, so that "tailings.element WHERE kind = 'dam'" works for a user,
+-- a tool (QGIS, an ORM) or a restore script (pg_dump sets search_path to '')
+-- that writes schema-qualified names.  The extension is created by a
+-- superuser, who may create objects there; they are members of the extension
+-- like any other (DROP EXTENSION drops them).  pg_catalog has no operator or
+-- aggregate taking these types, so the names cannot clash.  The support
+-- functions and the operator classes stay in schema tailings.
+CREATE OPERATOR pg_catalog.= (LEFTARG = element_category, RIGHTARG = element_category,
+	PROCEDURE = element_category_eq, COMMUTATOR = OPERATOR(pg_catalog.=), NEGATOR = OPERATOR(pg_catalog.<>),
+	RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES);
+CREATE OPERATOR pg_catalog.<> (LEFTARG = element_category, RIGHTARG = element_category,
+	PROCEDURE = element_category_ne, COMMUTATOR = OPERATOR(pg_catalog.<>), NEGATOR = OPERATOR(pg_catalog.=),
+	RESTRICT = neqsel, JOIN = neqjoinsel);
+CREATE OPERATOR pg_catalog.< (LEFTARG = element_category, RIGHTARG = element_category,
+	PROCEDURE = element_category_lt, COMMUTATOR = OPERATOR(pg_catalog.>), NEGATOR = OPERATOR(pg_catalog.>=),
+	RESTRICT = scalarltsel, JOIN = scalarltjoinsel);
+CREATE OPERATOR pg_catalog.<= (LEFTARG = element_category, RIGHTARG = element_category,
+	PROCEDURE = element_category_le, COMMUTATOR = OPERATOR(pg_catalog.>=), NEGATOR = OPERATOR(pg_catalog.>),
+	RESTRICT = scalarlesel, JOIN = scalarlejoinsel);
+CREATE OPERATOR pg_catalog.> (LEFTARG = element_category, RIGHTARG = element_category,
+	PROCEDURE = element_category_gt, COMMUTATOR = OPERATOR(pg_catalog.<), NEGATOR = OPERATOR(pg_catalog.<=),
+	RESTRICT = scalargtsel, JOIN = scalargtjoinsel);
+CREATE OPERATOR pg_catalog.>= (LEFTARG = element_category, RIGHTARG = element_category,
+	PROCEDURE = element_category_ge, COMMUTATOR = OPERATOR(pg_catalog.<=), NEGATOR = OPERATOR(pg_catalog.<),
+	RESTRICT = scalargesel, JOIN = scalargejoinsel);
+
+CREATE OPERATOR pg_catalog.= (LEFTARG = element_kind, RIGHTARG = element_kind,
+	PROCEDURE = element_kind_eq, COMMUTATOR = OPERATOR(pg_catalog.=), NEGATOR = OPERATOR(pg_catalog.<>),
+	RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES);
+CREATE OPERATOR pg_catalog.<> (LEFTARG = element_kind, RIGHTARG = element_kind,
+	PROCEDURE = element_kind_ne, COMMUTATOR = OPERATOR(pg_catalog.<>), NEGATOR = OPERATOR(pg_catalog.=),
+	RESTRICT = neqsel, JOIN = neqjoinsel);
+CREATE OPERATOR pg_catalog.< (LEFTARG = element_kind, RIGHTARG = element_kind,
+	PROCEDURE = element_kind_lt, COMMUTATOR = OPERATOR(pg_catalog.>), NEGATOR = OPERATOR(pg_catalog.>=),
+	RESTRICT = scalarltsel, JOIN = scalarltjoinsel);
+CREATE OPERATOR pg_catalog.<= (LEFTARG = element_kind, RIGHTARG = element_kind,
+	PROCEDURE = element_kind_le, COMMUTATOR = OPERATOR(pg_catalog.>=), NEGATOR = OPERATOR(pg_catalog.>),
+	RESTRICT = scalarlesel, JOIN = scalarlejoinsel);
+CREATE OPERATOR pg_catalog.> (LEFTARG = element_kind, RIGHTARG = element_kind,
+	PROCEDURE = element_kind_gt, COMMUTATOR = OPERATOR(pg_catalog.<), NEGATOR = OPERATOR(pg_catalog.<=),
+	RESTRICT = scalargtsel, JOIN = scalargtjoinsel);
+CREATE OPERATOR pg_catalog.>= (LEFTARG = element_kind, RIGHTARG = element_kind,
+	PROCEDURE = element_kind_ge, COMMUTATOR = OPERATOR(pg_catalog.<=), NEGATOR = OPERATOR(pg_catalog.<),
+	RESTRICT = scalargesel, JOIN = scalargejoinsel);
+
+-- min() and max() in catalog order
+CREATE FUNCTION element_category_smaller(element_category, element_category) RETURNS element_category
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION element_category_larger(element_category, element_category) RETURNS element_category
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION element_kind_smaller(element_kind, element_kind) RETURNS element_kind
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION element_kind_larger(element_kind, element_kind) RETURNS element_kind
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE AGGREGATE pg_catalog.min(element_category) (SFUNC = element_category_smaller, STYPE = element_category,
+	COMBINEFUNC = element_category_smaller, SORTOP = OPERATOR(pg_catalog.<), PARALLEL = SAFE);
+CREATE AGGREGATE pg_catalog.max(element_category) (SFUNC = element_category_larger, STYPE = element_category,
+	COMBINEFUNC = element_category_larger, SORTOP = OPERATOR(pg_catalog.>), PARALLEL = SAFE);
+CREATE AGGREGATE pg_catalog.min(element_kind) (SFUNC = element_kind_smaller, STYPE = element_kind,
+	COMBINEFUNC = element_kind_smaller, SORTOP = OPERATOR(pg_catalog.<), PARALLEL = SAFE);
+CREATE AGGREGATE pg_catalog.max(element_kind) (SFUNC = element_kind_larger, STYPE = element_kind,
+	COMBINEFUNC = element_kind_larger, SORTOP = OPERATOR(pg_catalog.>), PARALLEL = SAFE);
+
+CREATE OPERATOR CLASS element_category_ops DEFAULT FOR TYPE element_category USING btree AS
+	OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >,
+	FUNCTION 1 element_category_cmp(element_category, element_category);
+CREATE OPERATOR CLASS element_category_ops DEFAULT FOR TYPE element_category USING hash AS
+	OPERATOR 1 =,
+	FUNCTION 1 element_category_hash(element_category),
+	FUNCTION 2 element_category_hash_extended(element_category, int8);
+
+CREATE OPERATOR CLASS element_kind_ops DEFAULT FOR TYPE element_kind USING btree AS
+	OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >,
+	FUNCTION 1 element_kind_cmp(element_kind, element_kind);
+CREATE OPERATOR CLASS element_kind_ops DEFAULT FOR TYPE element_kind USING hash AS
+	OPERATOR 1 =,
+	FUNCTION 1 element_kind_hash(element_kind),
+	FUNCTION 2 element_kind_hash_extended(element_kind, int8);
+
+---------------------------------------------------------------------------
+-- Catalog functions
+---------------------------------------------------------------------------
+CREATE FUNCTION category(element_kind) RETURNS element_category
+	AS 'MODULE_PATHNAME', 'tl_kind_category' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION category(element_kind) IS 'the category a kind belongs to';
+
+-- label(x) follows the tailings.language setting, so it is STABLE;
+-- label(x, lang) with an explicit 'zh' or 'en' is IMMUTABLE.
+CREATE FUNCTION label(element_kind) RETURNS text
+	AS 'MODULE_PATHNAME', 'tl_kind_label_fn' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION label(element_kind, lang text) RETURNS text
+	AS 'MODULE_PATHNAME', 'tl_kind_label_fn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION label(element_category) RETURNS text
+	AS 'MODULE_PATHNAME', 'tl_category_label_fn' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION label(element_category, lang text) RETURNS text
+	AS 'MODULE_PATHNAME', 'tl_category_label_fn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION label(element_kind) IS 'label of a kind in the tailings.language setting (zh or en)';
+COMMENT ON FUNCTION label(element_kind, text) IS 'label of a kind in the given language (zh or en)';
+COMMENT ON FUNCTION label(element_category) IS 'label of a category in the tailings.language setting (zh or en)';
+COMMENT ON FUNCTION label(element_category, text) IS 'label of a category in the given language (zh or en)';
+
+CREATE FUNCTION geometry_types(element_kind) RETURNS text[]
+	AS 'MODULE_PATHNAME', 'tl_geometry_types' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION geometry_types(element_kind) IS
+	'geometry types a kind may be drawn with (POINT, LINESTRING, POLYGON; MULTI forms are accepted too)';
+
+CREATE FUNCTION required_attrs(element_kind) RETURNS text[]
+	AS 'MODULE_PATHNAME', 'tl_required_attrs' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION required_attrs(element_kind) IS
+	'keys an element of this kind must carry in attrs (volume_m3 for pools and tanks, depth_m for wells)';
+
+CREATE FUNCTION directed(element_kind) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'tl_directed' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION directed(element_kind) IS
+	'true for the flowing kinds (pipes, ditches, the flood tunnel, rivers): their lines run in the direction of flow';
+
+CREATE FUNCTION _placement_role(element_kind) RETURNS text
+	AS 'MODULE_PATHNAME', 'tl_placement_role' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION kinds(OUT kind element_kind, OUT category element_category,
+	OUT geometry_types text[], OUT label_zh text, OUT label_en text, OUT directed boolean,
+	OUT placement_role text)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'tl_kinds_fn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 40;
+COMMENT ON FUNCTION kinds() IS
+	'the element kinds of the catalog, in catalog order; placement_role: leachate_line, leachate_sink, '
+	'upstream_well or downstream_well for the kinds the placement rules place, else null';
+
+CREATE FUNCTION categories(OUT category element_category, OUT label_zh text, OUT label_en text)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'tl_categories_fn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 9;
+COMMENT ON FUNCTION categories() IS 'the 9 categories of supervision elements, in catalog order';
+
+CREATE FUNCTION geometry_fits(kind element_kind, geometry_type text) RETURNS bool
+	AS 'MODULE_PATHNAME', 'tl_geometry_fits' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION geometry_fits(element_kind, text) IS
+	'true when a geometry of this GeometryType() may represent the kind; raises check_violation otherwise';
+
+CREATE FUNCTION kinds_in_category(kinds element_kind[], category element_category) RETURNS bool
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT coalesce(bool_and(category(k) = kinds_in_category.category), false)
+	FROM unnest(kinds_in_category.kinds) AS k;
+END;
+COMMENT ON FUNCTION kinds_in_category(element_kind[], element_category) IS
+	'true when the array is not empty and every kind in it belongs to the category';
+
+CREATE CAST (element_kind AS element_category) WITH FUNCTION category(element_kind);
+CREATE CAST (text AS element_kind) WITH INOUT AS ASSIGNMENT;
+CREATE CAST (element_kind AS text) WITH INOUT AS ASSIGNMENT;
+CREATE CAST (varchar AS element_kind) WITH INOUT AS ASSIGNMENT;
+CREATE CAST (element_kind AS varchar) WITH INOUT AS ASSIGNMENT;
+CREATE CAST (text AS element_category) WITH INOUT AS ASSIGNMENT;
+CREATE CAST (element_category AS text) WITH INOUT AS ASSIGNMENT;
+CREATE CAST (varchar AS element_category) WITH INOUT AS ASSIGNMENT;
+CREATE CAST (element_category AS varchar) WITH INOUT AS ASSIGNMENT;
+
+---------------------------------------------------------------------------
+-- Enums
+---------------------------------------------------------------------------
+CREATE TYPE pond_status AS ENUM ('in_use', 'suspended', 'closed');
+COMMENT ON TYPE pond_status IS 'in_use 在用, suspended 停用, closed 闭库';
+CREATE TYPE survey_source AS ENUM ('satellite', 'drone', 'ground');
+COMMENT ON TYPE survey_source IS
+	'how an element was positioned: satellite 卫星遥感, drone 无人机航拍, ground 地面勘察 (the "three-step collection")';
+
+---------------------------------------------------------------------------
+-- Group roles
+---------------------------------------------------------------------------
+-- Roles belong to the cluster, not to a database: the first CREATE EXTENSION
+-- (or this update) in a cluster creates them; in another database of the same
+-- cluster they are found and used as they are.  A role of one of these names
+-- that can log in, is a superuser, bypasses row-level security or creates
+-- roles is not a group role of this extension: refused rather than trusted.
+-- DROP EXTENSION leaves them (README, "Roles, members and tokens").
+DO $roles$
+DECLARE
+	r text;
+	a record;
+BEGIN
+	FOREACH r IN ARRAY ARRAY['tailings_reader', 'tailings_enterprise', 'tailings_county', 'tailings_city',
+	                         'tailings_province', 'tailings_app'] LOOP
+		SELECT rolcanlogin, rolsuper, rolbypassrls, rolcreaterole, rolreplication INTO a
+		  FROM pg_catalog.pg_roles WHERE rolname = r;
+		IF NOT FOUND THEN
+			BEGIN
+				EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
+			EXCEPTION WHEN duplicate_object OR unique_violation THEN
+				NULL;	-- created meanwhile by CREATE EXTENSION in another database
+			END;
+		ELSIF a.rolcanlogin OR a.rolsuper OR a.rolbypassrls OR a.rolcreaterole OR a.rolreplication THEN
+			RAISE EXCEPTION 'role % exists and is not a group role', r
+				USING ERRCODE = 'duplicate_object',
+				      DETAIL = 'The extension''s group roles are NOLOGIN roles without superuser, BYPASSRLS, '
+				               'CREATEROLE or REPLICATION; members get their rights through them.',
+				      HINT = pg_catalog.format('Rename or drop the existing role %I, or make it NOLOGIN NOSUPERUSER '
+				                               'NOBYPASSRLS NOCREATEROLE NOREPLICATION, then try again.', r);
+		END IF;
+	END LOOP;
+END
+$roles$;
+COMMENT ON ROLE tailings_reader IS 'tailings: reads every pond, element and change (row-level security shows all)';
+COMMENT ON ROLE tailings_enterprise IS 'tailings: an enterprise''s members (tailings.member); read their ponds';
+COMMENT ON ROLE tailings_county IS 'tailings: county bureaus'' members; read and correct the elements of their county''s ponds';
+COMMENT ON ROLE tailings_city IS 'tailings: city bureaus'' members; as a county for their city, and edit the template';
+COMMENT ON ROLE tailings_province IS 'tailings: province bureaus'' members; as a city for their province, and keep the list of ponds';
+COMMENT ON ROLE tailings_app IS 'tailings: applications acting for people; only these roles may name the actor with tailings.actor';
+
+---------------------------------------------------------------------------
+-- Unified social credit codes (统一社会信用代码, GB 32100-2015)
+---------------------------------------------------------------------------
+-- 18 characters of the code's alphabet, the digits and the capitals without
+-- I, O, S, V and Z: the registration authority and the kind of organization
+-- (2), the GB/T 2260 code of the registering division (6 digits), the
+-- organization code (9), and the check character, whose value is
+-- 31 - (sum of value(i) * 3^(i-1) mod 31, over the first 17) mod 31, taken
+-- mod 31.
+CREATE FUNCTION _uscc_check_char(code text) RETURNS text
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT substr('0123456789ABCDEFGHJKLMNPQRTUWXY',
+	              ((31 - sum(v.value * ('{1,3,9,27,19,26,16,17,20,29,25,13,8,24,10,30,28}'::integer[])[v.i]) % 31) % 31)::integer + 1,
+	              1)
+	  FROM (SELECT i, strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(_uscc_check_char.code, i, 1)) - 1 AS value
+	          FROM generate_series(1, 17) AS i) AS v
+	HAVING length(_uscc_check_char.code) >= 17 AND bool_and(v.value >= 0);
+END;
+COMMENT ON FUNCTION _uscc_check_char(text) IS
+	'the check character (GB 32100-2015) of a unified social credit code''s first 17 characters; null when they are not of its alphabet';
+
+CREATE FUNCTION uscc_valid(code text) RETURNS boolean
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT uscc_valid.code ~ '^[0-9ABCDEFGHJKLMNPQRTUWXY]{2}[0-9]{6}[0-9ABCDEFGHJKLMNPQRTUWXY]{10}$'
+	       AND right(uscc_valid.code, 1) = _uscc_check_char(uscc_valid.code);
+END;
+COMMENT ON FUNCTION uscc_valid(text) IS
+	'true for a well-formed unified social credit code (统一社会信用代码, GB 32100-2015): 18 characters of 0-9 and A-Z '
+	'without I, O, S, V, Z, the registering division''s 6 digits at 3-8, and a right check character';
+
+---------------------------------------------------------------------------
+-- Tables
+---------------------------------------------------------------------------
+CREATE TABLE pond (
+	id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+	code text NOT NULL UNIQUE CHECK (code <> ''),
+	name text NOT NULL CHECK (name <> ''),
+	enterprise text,
+	county_code text CHECK (county_code ~ '^[0-9]{6}$'),
+	supervision_level smallint NOT NULL CHECK (supervision_level BETWEEN 1 AND 3),
+	status pond_status NOT NULL,
+	location geometry(Point, 4490) NOT NULL,
+	gw_flow_azimuth real CHECK (gw_flow_azimuth >= 0 AND gw_flow_azimuth < 360),
+	attrs jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(attrs) = 'object'),
+	enterprise_code text CONSTRAINT pond_enterprise_code_uscc CHECK (uscc_valid(enterprise_code)),
+	CONSTRAINT pond_location_in_range CHECK (
+		NOT ST_IsEmpty(location)
+		AND ST_X(location) BETWEEN -180 AND 180 AND ST_Y(location) BETWEEN -90 AND 90)
+);
+CREATE INDEX pond_location_idx ON pond USING gist (location);
+CREATE INDEX pond_status_level_idx ON pond (status, supervision_level);
+COMMENT ON TABLE pond IS 'supervised tailings ponds (尾矿库): the registry, one row per pond';
+COMMENT ON COLUMN pond.code IS 'the pond''s code in the national tailings register';
+COMMENT ON COLUMN pond.county_code IS 'GB/T 2260 code of the county or district';
+COMMENT ON COLUMN pond.supervision_level IS
+	'environmental supervision level 1-3 (MEE Order No. 26, Measures on Tailings Pollution, Art. 5; 尾矿污染环境防治管理办法 第5条)';
+COMMENT ON COLUMN pond.location IS 'registry point, CGCS2000 (EPSG:4490); the drawn boundary is an element of kind pond_boundary';
+COMMENT ON COLUMN pond.gw_flow_azimuth IS 'direction groundwater flows to, degrees clockwise from north; null when unknown';
+COMMENT ON COLUMN pond.attrs IS 'the rest of the pond''s file (一库一档): basin, ore, dam height, capacity, ...';
+COMMENT ON COLUMN pond.enterprise_code IS
+	'the enterprise''s unified social credit code (统一社会信用代码, GB 32100-2015): the scope of its members';
+
+CREATE TABLE element (
+	id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+	pond_id bigint NOT NULL REFERENCES pond (id),
+	kind element_kind NOT NULL,
+	geom geometry(Geometry, 4490) NOT NULL,
+	name text,
+	source survey_source,
+	accuracy_m real CHECK (accuracy_m >= 0),
+	surveyed_on date,
+	verified_on date,
+	attrs jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(attrs) = 'object'),
+	CONSTRAINT element_geom_fits_kind CHECK (geometry_fits(kind, GeometryType(geom))),
+	CONSTRAINT element_geom_in_range CHECK (
+		NOT ST_IsEmpty(geom)
+		AND ST_XMin(geom) >= -180 AND ST_XMax(geom) <= 180
+		AND ST_YMin(geom) >= -90 AND ST_YMax(geom) <= 90)
+);
+CREATE INDEX element_geom_idx ON element USING gist (geom);
+CREATE INDEX element_pond_kind_idx ON element (pond_id, kind);
+COMMENT ON TABLE element IS 'environmental supervision elements of the ponds, as drawn on the one map';
+COMMENT ON COLUMN element.geom IS 'CGCS2000 (EPSG:4490); lines run in the direction of flow';
+COMMENT ON COLUMN element.source IS 'how the position was collected';
+COMMENT ON COLUMN element.accuracy_m IS 'estimated horizontal accuracy, metres';
+COMMENT ON COLUMN element.verified_on IS 'date of the ground check (实地校核); null when not ground-verified';
+COMMENT ON COLUMN element.attrs IS 'attributes; see tailings.required_attrs(kind)';
+
+CREATE TABLE requirement (
+	id integer GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+	name text NOT NULL UNIQUE CHECK (name ~ '^[a-z0-9_]+$'),
+	category element_category NOT NULL,
+	kinds element_kind[] NOT NULL,
+	min_count integer NOT NULL DEFAULT 1 CHECK (min_count >= 0),
+	statuses pond_status[] NOT NULL DEFAULT '{in_use,suspended,closed}',
+	levels smallint[] NOT NULL DEFAULT '{1,2,3}' CHECK (levels <@ '{1,2,3}'::smallint[]),
+	severity text NOT NULL DEFAULT 'error' CHECK (severity IN ('error', 'warning')),
+	description_zh text,
+	description_en text,
+	enabled boolean NOT NULL DEFAULT true,
+	builtin boolean NOT NULL DEFAULT false,
+	CONSTRAINT requirement_kinds_in_category CHECK (kinds_in_category(kinds, category)),
+	-- a NULL kind passed the category check and then broke every check of every pond
+	CONSTRAINT requirement_arrays_plain CHECK (
+		array_ndims(kinds) = 1 AND array_position(kinds, NULL) IS NULL
+		AND array_ndims(statuses) = 1 AND array_position(statuses, NULL) IS NULL
+		AND array_ndims(levels) = 1 AND array_position(levels, NULL) IS NULL)
+);
+COMMENT ON TABLE requirement IS
+	'the bureau''s unified template: elements each pond must have, by status and supervision level';
+COMMENT ON COLUMN requirement.kinds IS 'kinds that count towards the rule; several kinds mean "one of"';
+COMMENT ON COLUMN requirement.min_count IS 'how many elements of these kinds the pond needs';
+COMMENT ON COLUMN requirement.statuses IS 'pond statuses the rule applies to';
+COMMENT ON COLUMN requirement.levels IS 'supervision levels the rule applies to';
+COMMENT ON COLUMN requirement.enabled IS 'false: the rule is kept but not applied';
+COMMENT ON COLUMN requirement.builtin IS 'a rule of the default template shipped with the extension';
+COMMENT ON CONSTRAINT requirement_arrays_plain ON requirement IS
+	'kinds, statuses and levels are one-dimensional arrays without NULL elements';
+
+-- Default template rows may be edited or disabled but not deleted: a dump
+-- carries them with their edits, and the restore replaces the freshly seeded
+-- default of the same id or name with the dumped row (see below).
+CREATE FUNCTION requirement_guard() RETURNS trigger
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF TG_OP = 'DELETE' THEN
+		IF OLD.builtin THEN
+			RAISE EXCEPTION 'rule "%" belongs to the default template and cannot be deleted', OLD.name
+				USING ERRCODE = 'restrict_violation',
+					  HINT = 'Set enabled = false to stop applying it.';
+		END IF;
+		RETURN OLD;
+	END IF;
+	-- INSERT of a builtin row (pg_restore of a dump): supersede the seeded default
+	IF NEW.builtin THEN
+		DELETE FROM tailings.requirement r
+		 WHERE r.builtin AND (r.id = NEW.id OR r.name = NEW.name);
+	END IF;
+	RETURN NEW;
+END
+$$;
+-- the trigger function's own DELETE must pass the delete guard
+CREATE TRIGGER requirement_guard_insert BEFORE INSERT ON requirement
+	FOR EACH ROW WHEN (NEW.builtin) EXECUTE FUNCTION requirement_guard();
+CREATE TRIGGER requirement_guard_delete BEFORE DELETE ON requirement
+	FOR EACH ROW WHEN (OLD.builtin AND pg_trigger_depth() < 1) EXECUTE FUNCTION requirement_guard();
+
+-- The default template (design §3).  Clauses: GB 18599-2020 and the 2022
+-- 尾矿污染环境防治管理办法 (办法).
+INSERT INTO requirement (name, category, kinds, statuses, levels, description_zh, description_en, builtin) VALUES
+('pond_boundary', 'site', '{pond_boundary}', DEFAULT, DEFAULT,
+ '应标绘库区边界', 'The pond boundary must be drawn', true),
+('dam', 'site', '{dam}', DEFAULT, DEFAULT,
+ '应标绘坝体', 'The dam must be drawn', true),
+('sign', 'site', '{sign}', DEFAULT, DEFAULT,
+ '应设置环境保护图形标志', 'An environmental protection sign must be in place', true),
+('liner_area', 'seepage', '{liner_area}', DEFAULT, DEFAULT,
+ '应标绘防渗区（GB 18599 5.3）', 'The lined area must be drawn (GB 18599 5.3)', true),
+('leachate_pool', 'leachate', '{leachate_pool}', DEFAULT, DEFAULT,
+ '应设置渗滤液收集池（GB 18599 5.1.3）', 'A leachate collection pool is required (GB 18599 5.1.3)', true),
+('leachate_conveyance', 'leachate', '{leachate_pipe,leachate_ditch}', DEFAULT, DEFAULT,
+ '应设置渗滤液收集管或导排沟（GB 18599 5.1.3）',
+ 'A leachate collection pipe or drainage ditch is required (GB 18599 5.1.3)', true),
+('gw_background_well', 'groundwater', '{gw_background_well}', DEFAULT, DEFAULT,
+ '地下水流场上游应设置本底井（GB 18599 10.3.2）',
+ 'A groundwater background well upstream is required (GB 18599 10.3.2)', true),
+('gw_monitoring_well', 'groundwater', '{gw_monitoring_well}', DEFAULT, DEFAULT,
+ '地下水流场下游应设置监视井（GB 18599 10.3.2）',
+ 'A groundwater monitoring well downstream is required (GB 18599 10.3.2)', true),
+('gw_diffusion_well', 'groundwater', '{gw_diffusion_well}', DEFAULT, DEFAULT,
+ '可能出现污染扩散区域应设置扩散井（GB 18599 10.3.2）',
+ 'A groundwater diffusion well where pollution may spread is required (GB 18599 10.3.2)', true),
+('interception_ditch', 'stormwater', '{interception_ditch}', DEFAULT, DEFAULT,
+ '应设置截洪沟，实现雨污分流（GB 18599 5.1.3）',
+ 'A flood interception ditch separating storm water is required (GB 18599 5.1.3)', true),
+('flood_discharge', 'stormwater', '{spillway_tower,flood_tunnel}', DEFAULT, DEFAULT,
+ '应设置溢洪塔或排洪洞（GB 18599 5.1.2）',
+ 'A spillway tower or flood discharge tunnel is required (GB 18599 5.1.2)', true),
+('receptor', 'receptor', '{residential_area,drinking_water_source,surface_water,farmland,surface_water_monitor,soil_monitor}',
+ DEFAULT, DEFAULT,
+ '应标识周边环境敏感目标', 'Surrounding sensitive receptors must be identified', true),
+('dam_face_dust_cover', 'dust', '{dam_face_dust_cover}', '{in_use,suspended}', DEFAULT,
+ '坝面应采取扬尘防护措施（办法 第16条）', 'The dam face needs dust protection (MEE Order No. 26, Measures on Tailings Pollution, Art. 16)', true),
+('emergency_pool', 'emergency', '{emergency_pool}', '{in_use,suspended}', DEFAULT,
+ '应设置事故应急池（办法 第22条）', 'An emergency pool is required (MEE Order No. 26, Measures on Tailings Pollution, Art. 22)', true),
+('dry_beach', 'site', '{dry_beach}', '{in_use}', DEFAULT,
+ '在用库应标绘干滩', 'The dry beach of a pond in use must be drawn', true),
+('sprinkler', 'dust', '{sprinkler}', '{in_use}', DEFAULT,
+ '在用库应设置洒水抑尘设施（GB 18599 7.5）', 'A pond in use needs sprinkling against dust (GB 18599 7.5)', true),
+('water_intake', 'water_return', '{floating_intake,return_pool}', '{in_use}', DEFAULT,
+ '在用库应设置浮船取水或回水池', 'A pond in use needs a floating pump barge or a return water pool', true),
+('return_pipe', 'water_return', '{return_pipe}', '{in_use}', DEFAULT,
+ '在用库应设置回水管，尾矿水优先回用', 'A pond in use needs a return water pipe: tailings water is reused first', true),
+('closure_cover', 'site', '{closure_cover}', '{closed}', DEFAULT,
+ '闭库应标绘封场覆盖区（GB 18599 9）', 'A closed pond must show its closure cover (GB 18599 9)', true),
+('tsp_monitor', 'dust', '{tsp_monitor}', '{in_use,suspended}', '{1,2}',
+ '一、二级库应设置颗粒物监测点（GB 18599 10.5.3）',
+ 'Level 1 and 2 ponds need a TSP monitoring point (GB 18599 10.5.3)', true),
+('video_monitor', 'emergency', '{video_monitor}', '{in_use,suspended}', '{1,2}',
+ '一、二级库应设置视频监控', 'Level 1 and 2 ponds need video surveillance', true),
+('interception_dam', 'emergency', '{interception_dam}', '{in_use,suspended}', '{1,2}',
+ '一、二级库应设置事故拦截坝（办法 第22条）',
+ 'Level 1 and 2 ponds need an emergency interception dam (MEE Order No. 26, Measures on Tailings Pollution, Art. 22)', true);
+
+---------------------------------------------------------------------------
+-- Change log
+---------------------------------------------------------------------------
+CREATE TABLE change_log (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	txid xid8 NOT NULL,
+	changed_at timestamptz NOT NULL,
+	actor text NOT NULL,
+	table_name text NOT NULL,
+	row_id bigint,
+	pond_id bigint,
+	op "char" NOT NULL,
+	old_row jsonb,
+	new_row jsonb,
+	changed text[],
+	moved_m double precision,
+	session_role text,
+	bbox double precision[] CHECK (cardinality(bbox) = 4),
+	submission_id bigint
+);
+-- Few indexes: each one costs every tracked edit.  The log is appended in
+-- time order, so a BRIN index serves time ranges (time travel) at little cost;
+-- a pond's history has a btree.
+CREATE INDEX change_log_changed_at_idx ON change_log USING brin (changed_at);
+CREATE INDEX change_log_pond_idx ON change_log (pond_id, changed_at);
+COMMENT ON TABLE change_log IS
+	'every change of a tracked row (append-only; old entries go through tailings.prune_changes)';
+COMMENT ON COLUMN change_log.txid IS 'transaction that made the change';
+COMMENT ON COLUMN change_log.changed_at IS 'start of that transaction';
+COMMENT ON COLUMN change_log.actor IS
+	'who made the change: tailings.actor when set and the role has the rights of tailings_app (an application acting '
+	'for people); else the member''s display_name when the role is a member (tailings.member); else the session user';
+COMMENT ON COLUMN change_log.table_name IS 'schema-qualified name of the changed table';
+COMMENT ON COLUMN change_log.op IS 'I insert, U update, D delete (written by tailings.track_changes only)';
+COMMENT ON COLUMN change_log.changed IS 'columns an UPDATE changed';
+COMMENT ON COLUMN change_log.moved_m IS 'when an UPDATE moved the geometry: metres between old and new centroid, on the ellipsoid';
+COMMENT ON COLUMN change_log.session_role IS
+	'the session user (database login) that made the change, whatever tailings.actor says';
+COMMENT ON COLUMN change_log.bbox IS
+	'the changed area in EPSG:4326: xmin, ymin, xmax, ymax (both versions of a moved geometry)';
+COMMENT ON COLUMN change_log.submission_id IS
+	'the submission whose approval made the change (the transaction-local setting tailings.submission_id, '
+	'which tailings.approve sets); null for a direct edit';
+
+CREATE TABLE change_log_pruned (
+	pruned_at timestamptz NOT NULL DEFAULT now(),
+	before timestamptz NOT NULL,
+	rows_removed bigint NOT NULL
+);
+COMMENT ON TABLE change_log_pruned IS 'each call of prune_changes: history before "before" is gone';
+
+CREATE FUNCTION _change_log_guard() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'tl_change_log_guard' LANGUAGE C;
+CREATE TRIGGER change_log_append_only BEFORE UPDATE OR DELETE ON change_log
+	FOR EACH ROW EXECUTE FUNCTION _change_log_guard();
+CREATE TRIGGER change_log_no_truncate BEFORE TRUNCATE ON change_log
+	FOR EACH STATEMENT EXECUTE FUNCTION _change_log_guard();
+CREATE TRIGGER change_log_pruned_append_only BEFORE UPDATE OR DELETE ON change_log_pruned
+	FOR EACH ROW EXECUTE FUNCTION _change_log_guard();
+CREATE TRIGGER change_log_pruned_no_truncate BEFORE TRUNCATE ON change_log_pruned
+	FOR EACH STATEMENT EXECUTE FUNCTION _change_log_guard();
+
+CREATE FUNCTION prune_changes(before timestamptz) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'tl_prune_changes' LANGUAGE C STRICT VOLATILE;
+COMMENT ON FUNCTION prune_changes(timestamptz) IS
+	'removes change log entries older than "before" and returns how many; time travel before it is no longer possible';
+REVOKE ALL ON FUNCTION prune_changes(timestamptz) FROM PUBLIC;
+
+-- track_changes() runs as whoever changed the row; only its INSERT of
+-- already-serialised values into the log runs as the log's owner (see
+-- track.c).  Attaching it needs EXECUTE, which PUBLIC does not have, and a
+-- table writes the log only when registered in tracked_table.
+CREATE FUNCTION track_changes() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'tl_track_changes' LANGUAGE C;
+COMMENT ON FUNCTION track_changes() IS
+	'AFTER INSERT OR UPDATE OR DELETE ... FOR EACH ROW trigger writing tailings.change_log and notifying tailings_changes, '
+	'for tables registered with tailings.track_table (which attaches it); '
+	'arguments: id column (default id), pond id column (default pond_id), geometry column (default: the first)';
+
+REVOKE ALL ON FUNCTION track_changes() FROM PUBLIC;
+REVOKE ALL ON FUNCTION _change_log_guard() FROM PUBLIC;
+REVOKE ALL ON TABLE change_log, change_log_pruned FROM PUBLIC;
+GRANT SELECT ON TABLE change_log, change_log_pruned TO PUBLIC;
+
+CREATE TRIGGER pond_track_changes AFTER INSERT OR UPDATE OR DELETE ON pond
+	FOR EACH ROW EXECUTE FUNCTION track_changes('id', 'id');
+CREATE TRIGGER element_track_changes AFTER INSERT OR UPDATE OR DELETE ON element
+	FOR EACH ROW EXECUTE FUNCTION track_changes();
+CREATE TRIGGER requirement_track_changes AFTER INSERT OR UPDATE OR DELETE ON requirement
+	FOR EACH ROW EXECUTE FUNCTION track_changes('id', '');
+
+CREATE TABLE tracked_table (
+	relid regclass PRIMARY KEY,
+	builtin boolean NOT NULL DEFAULT false,
+	registered_at timestamptz NOT NULL DEFAULT now(),
+	registered_by text NOT NULL DEFAULT session_user
+);
+COMMENT ON TABLE tracked_table IS
+	'the tables whose changes are written to the change log (tailings.track_table registers one; superusers only)';
+REVOKE ALL ON TABLE tracked_table FROM PUBLIC;
+GRANT SELECT ON TABLE tracked_table TO PUBLIC;
+
+CREATE FUNCTION _tracked_table_changed() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'tl_tracked_table_changed' LANGUAGE C;
+REVOKE ALL ON FUNCTION _tracked_table_changed() FROM PUBLIC;
+CREATE TRIGGER tracked_table_changed AFTER INSERT OR UPDATE OR DELETE ON tracked_table
+	FOR EACH ROW EXECUTE FUNCTION _tracked_table_changed();
+
+INSERT INTO tracked_table (relid, builtin)
+VALUES ('pond'::regclass, true), ('element'::regclass, true), ('requirement'::regclass, true);
+
+-- TRUNCATE would remove rows without a log row each
+CREATE FUNCTION _tracked_truncate_guard() RETURNS trigger
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RAISE EXCEPTION 'table %.% is tracked: TRUNCATE would remove its rows without history', TG_TABLE_SCHEMA, TG_TABLE_NAME
+		USING ERRCODE = 'insufficient_privilege',
+		      HINT = 'Delete the rows with DELETE, which records each one.';
+END
+$$;
+REVOKE ALL ON FUNCTION _tracked_truncate_guard() FROM PUBLIC;
+CREATE TRIGGER pond_no_truncate BEFORE TRUNCATE ON pond
+	FOR EACH STATEMENT EXECUTE FUNCTION _tracked_truncate_guard();
+CREATE TRIGGER element_no_truncate BEFORE TRUNCATE ON element
+	FOR EACH STATEMENT EXECUTE FUNCTION _tracked_truncate_guard();
+CREATE TRIGGER requirement_no_truncate BEFORE TRUNCATE ON requirement
+	FOR EACH STATEMENT EXECUTE FUNCTION _tracked_truncate_guard();
+
+CREATE FUNCTION track_table(rel regclass, id_column text DEFAULT 'id', pond_column text DEFAULT 'pond_id',
+	geometry_column text DEFAULT NULL) RETURNS void
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF (SELECT c.relpersistence FROM pg_class c WHERE c.oid = rel) = 't' THEN
+		RAISE EXCEPTION 'temporary table % cannot be tracked', rel
+			USING ERRCODE = 'feature_not_supported';
+	END IF;
+	EXECUTE format('CREATE TRIGGER tailings_track_changes AFTER INSERT OR UPDATE OR DELETE ON %s'
+	               ' FOR EACH ROW EXECUTE FUNCTION tailings.track_changes(%L, %L%s)',
+	               rel, id_column, coalesce(pond_column, ''),
+	               CASE WHEN geometry_column IS NULL THEN '' ELSE format(', %L', geometry_column) END);
+	EXECUTE format('CREATE TRIGGER tailings_no_truncate BEFORE TRUNCATE ON %s'
+	               ' FOR EACH STATEMENT EXECUTE FUNCTION tailings._tracked_truncate_guard()', rel);
+	INSERT INTO tailings.tracked_table (relid) VALUES (rel);
+END
+$$;
+COMMENT ON FUNCTION track_table(regclass, text, text, text) IS
+	'registers a table for change tracking and attaches the trigger (superusers, or roles granted EXECUTE by one); '
+	'pond_column NULL or '''' for none; geometry_column NULL for the first geometry column';
+REVOKE ALL ON FUNCTION track_table(regclass, text, text, text) FROM PUBLIC;
+
+CREATE FUNCTION untrack_table(rel regclass) RETURNS void
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF (SELECT t.builtin FROM tailings.tracked_table t WHERE t.relid = rel) THEN
+		RAISE EXCEPTION 'table % belongs to the extension and stays tracked', rel
+			USING ERRCODE = 'insufficient_privilege';
+	END IF;
+	EXECUTE format('DROP TRIGGER IF EXISTS tailings_track_changes ON %s', rel);
+	EXECUTE format('DROP TRIGGER IF EXISTS tailings_no_truncate ON %s', rel);
+	DELETE FROM tailings.tracked_table WHERE relid = rel;
+END
+$$;
+COMMENT ON FUNCTION untrack_table(regclass) IS 'stops tracking a table (its history stays in the log)';
+REVOKE ALL ON FUNCTION untrack_table(regclass) FROM PUBLIC;
+
+-- a dropped table leaves the registry, so that its OID, reused, is not tracked
+CREATE FUNCTION _tracked_table_dropped() RETURNS event_trigger
+	LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	DELETE FROM tailings.tracked_table t
+	 USING pg_event_trigger_dropped_objects() d
+	 WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.objid = t.relid::oid;
+END
+$$;
+REVOKE ALL ON FUNCTION _tracked_table_dropped() FROM PUBLIC;
+CREATE EVENT TRIGGER tailings_tracked_table_dropped ON sql_drop
+	EXECUTE FUNCTION _tracked_table_dropped();
+
+SELECT pg_catalog.pg_extension_config_dump('tracked_table', 'WHERE NOT builtin');
+
+---------------------------------------------------------------------------
+-- Time travel
+---------------------------------------------------------------------------
+-- The rows of a tracked table as they were at "at": a row changed after "at"
+-- is given by the old row of its first later change (an insert means it did
+-- not exist yet); rows not changed since are as they are now.
+CREATE FUNCTION _elements_as_of(at timestamptz) RETURNS SETOF element
+	LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	WITH first_after AS (
+		SELECT DISTINCT ON (c.row_id) c.row_id, c.op, c.old_row
+		  FROM change_log c
+		 WHERE c.table_name = 'tailings.element' AND c.changed_at > _elements_as_of.at
+		 ORDER BY c.row_id, c.id)
+	SELECT x.* FROM element x
+	 WHERE NOT EXISTS (SELECT 1 FROM first_after f WHERE f.row_id = x.id)
+	UNION ALL
+	SELECT r.* FROM first_after f, jsonb_populate_record(NULL::element, f.old_row) r
+	 WHERE f.op <> 'I';
+END;
+
+CREATE FUNCTION _ponds_as_of(at timestamptz) RETURNS SETOF pond
+	LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	WITH first_after AS (
+		SELECT DISTINCT ON (c.row_id) c.row_id, c.op, c.old_row
+		  FROM change_log c
+		 WHERE c.table_name = 'tailings.pond' AND c.changed_at > _ponds_as_of.at
+		 ORDER BY c.row_id, c.id)
+	SELECT x.* FROM pond x
+	 WHERE NOT EXISTS (SELECT 1 FROM first_after f WHERE f.row_id = x.id)
+	UNION ALL
+	SELECT r.* FROM first_after f, jsonb_populate_record(NULL::pond, f.old_row) r
+	 WHERE f.op <> 'I';
+END;
+
+CREATE FUNCTION _history_kept(at timestamptz) RETURNS boolean
+	LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	horizon timestamptz;
+BEGIN
+	SELECT max(before) INTO horizon FROM tailings.change_log_pruned;
+	IF at < horizon THEN
+		RAISE EXCEPTION 'the change log before % has been pruned', horizon
+			USING ERRCODE = 'invalid_parameter_value',
+			      DETAIL = format('Time travel to %s is no longer possible.', at);
+	END IF;
+	RETURN true;
+END
+$$;
+
+CREATE FUNCTION elements_at(pond_id bigint, at timestamptz) RETURNS SETOF element
+	LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT e.* FROM _elements_as_of(elements_at.at) e
+	 WHERE e.pond_id = elements_at.pond_id AND _history_kept(elements_at.at)
+	 ORDER BY e.id;
+END;
+COMMENT ON FUNCTION elements_at(bigint, timestamptz) IS
+	'the pond''s elements as they were at that moment, rebuilt from the change log';
+
+-- changed_at is the start of the writing transaction.  A transaction still
+-- running can still add history stamped at its start; before the start of
+-- the oldest one, history is final.  (Sessions and background workers count;
+-- autovacuum and replication never write the log.)
+CREATE FUNCTION history_horizon() RETURNS timestamptz
+	LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+	SELECT CASE
+	       WHEN EXISTS (SELECT 1 FROM pg_prepared_xacts x WHERE x.database = current_database())
+	       THEN '-infinity'::timestamptz
+	       ELSE least(now(), (SELECT min(a.xact_start) FROM pg_stat_activity a
+	                           WHERE a.datname = current_database()
+	                             AND a.backend_type IN ('client backend', 'background worker')))
+	       END;
+END;
+COMMENT ON FUNCTION history_horizon() IS
+	'the moment before which the change log is final: the start of the oldest transaction still open in this database '
+	'(-infinity while a prepared transaction waits); the map as of an earlier moment never changes';
+
+CREATE FUNCTION history_start() RETURNS timestamptz
+	LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT greatest((SELECT max(before) FROM change_log_pruned),
+	                (SELECT min(changed_at) FROM change_log));
+END;
+COMMENT ON FUNCTION history_start() IS
+	'the earliest moment the map can be rebuilt for (the oldest change kept); null while the log is empty';
+
+CREATE FUNCTION compare(from_at timestamptz, to_at timestamptz, pond_id bigint DEFAULT NULL)
+	RETURNS TABLE (id bigint, pond_id bigint, kind element_kind, name text, change text,
+	               moved_m double precision, old_geom geometry, new_geom geometry)
+	LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	WITH a AS MATERIALIZED (
+		SELECT e.* FROM _elements_as_of(compare.from_at) e
+		 WHERE _history_kept(compare.from_at) AND (compare.pond_id IS NULL OR e.pond_id = compare.pond_id)),
+	b AS MATERIALIZED (
+		SELECT e.* FROM _elements_as_of(compare.to_at) e
+		 WHERE _history_kept(compare.to_at) AND (compare.pond_id IS NULL OR e.pond_id = compare.pond_id)),
+	d AS (
+		SELECT coalesce(b.id, a.id) AS id, coalesce(b.pond_id, a.pond_id) AS pond_id,
+		       coalesce(b.kind, a.kind) AS kind, coalesce(b.name, a.name) AS name,
+		       CASE WHEN a.id IS NULL THEN 'added'
+		            WHEN b.id IS NULL THEN 'removed'
+		            WHEN NOT ST_OrderingEquals(a.geom, b.geom) THEN 'moved'
+		            ELSE 'changed' END AS change,
+		       a.geom AS old_geom, b.geom AS new_geom
+		  FROM a FULL JOIN b ON a.id = b.id
+		 WHERE a.id IS NULL OR b.id IS NULL OR to_jsonb(a) IS DISTINCT FROM to_jsonb(b))
+	SELECT d.id, d.pond_id, d.kind, d.name, d.change,
+	       CASE WHEN d.change = 'moved' THEN
+	           ST_Distance(ST_Centroid(ST_Transform(d.old_geom, 4326))::geography,
+	                       ST_Centroid(ST_Transform(d.new_geom, 4326))::geography, true) END,
+	       d.old_geom, d.new_geom
+	  FROM d
+	 ORDER BY d.id;
+END;
+COMMENT ON FUNCTION compare(timestamptz, timestamptz, bigint) IS
+	'the elements (of one pond, or all) that differ between two moments: added, removed, moved (with how far), changed';
+
+---------------------------------------------------------------------------
+-- Values that are checked
+---------------------------------------------------------------------------
+-- An element's values, beyond their types: a valid geometry of finite
+-- coordinates without empty parts; an accuracy that is a number; dates in
+-- order and not in the future; the attributes a kind requires, when given,
+-- positive numbers.  On UPDATE only what changed is checked, so a row from
+-- before these checks can still be corrected one column at a time.
+CREATE FUNCTION _element_validate() RETURNS trigger
+	LANGUAGE plpgsql SET search_path FROM CURRENT
+AS $$
+DECLARE
+	what text := coalesce(format('element "%s"', NEW.name), format('the %s', NEW.kind));
+	v record;
+	k text;
+	val jsonb;
+BEGIN
+	IF TG_OP = 'INSERT' OR NEW.geom IS DISTINCT FROM OLD.geom THEN
+		IF 'NaN'::float8 IN (ST_XMin(NEW.geom), ST_YMin(NEW.geom), ST_XMax(NEW.geom), ST_YMax(NEW.geom))
+		   OR abs(ST_XMin(NEW.geom)) = 'Infinity' OR abs(ST_XMax(NEW.geom)) = 'Infinity'
+		   OR abs(ST_YMin(NEW.geom)) = 'Infinity' OR abs(ST_YMax(NEW.geom)) = 'Infinity' THEN
+			RAISE EXCEPTION 'coordinates of % are not finite numbers', what
+				USING ERRCODE = 'check_violation', HINT = 'Longitude and latitude in degrees, CGCS2000.';
+		END IF;
+		SELECT * INTO v FROM ST_IsValidDetail(NEW.geom);
+		IF NOT v.valid THEN
+			RAISE EXCEPTION 'geometry of % is not valid: %', what, v.reason
+				USING ERRCODE = 'check_violation',
+				      DETAIL = CASE WHEN v.location IS NOT NULL THEN format('At or near %s.', ST_AsText(v.location)) END,
+				      HINT = 'Redraw it, or repair it with ST_MakeValid(geom).';
+		END IF;
+		IF ST_NumGeometries(NEW.geom) > 1
+		   AND EXISTS (SELECT 1 FROM ST_Dump(NEW.geom) d WHERE ST_IsEmpty(d.geom)) THEN
+			RAISE EXCEPTION 'geometry of % has an empty part', what
+				USING ERRCODE = 'check_violation', HINT = 'Leave the empty part out.';
+		END IF;
+	END IF;
+	IF (TG_OP = 'INSERT' OR NEW.accuracy_m IS DISTINCT FROM OLD.accuracy_m)
+	   AND (NEW.accuracy_m = 'NaN' OR NEW.accuracy_m = 'Infinity') THEN
+		RAISE EXCEPTION 'accuracy_m of % must be a number of metres, not %', what, NEW.accuracy_m
+			USING ERRCODE = 'check_violation';
+	END IF;
+	IF TG_OP = 'INSERT' OR NEW.surveyed_on IS DISTINCT FROM OLD.surveyed_on
+	   OR NEW.verified_on IS DISTINCT FROM OLD.verified_on THEN
+		-- a day's grace: the surveyor's day may be ahead of the server's time zone
+		IF NEW.surveyed_on > current_date + 1 OR NEW.verified_on > current_date + 1 THEN
+			RAISE EXCEPTION 'dates of % are in the future (surveyed_on %, verified_on %)', what,
+				coalesce(to_char(NEW.surveyed_on, 'YYYY-MM-DD'), 'null'),
+				coalesce(to_char(NEW.verified_on, 'YYYY-MM-DD'), 'null')
+				USING ERRCODE = 'check_violation';
+		END IF;
+		IF NEW.verified_on < NEW.surveyed_on THEN
+			RAISE EXCEPTION 'the ground check of % (verified_on %) is before its survey (surveyed_on %)', what,
+				to_char(NEW.verified_on, 'YYYY-MM-DD'), to_char(NEW.surveyed_on, 'YYYY-MM-DD')
+				USING ERRCODE = 'check_violation';
+		END IF;
+	END IF;
+	IF TG_OP = 'INSERT' OR NEW.attrs IS DISTINCT FROM OLD.attrs OR NEW.kind IS DISTINCT FROM OLD.kind THEN
+		FOREACH k IN ARRAY required_attrs(NEW.kind) LOOP
+			val := NEW.attrs -> k;
+			CONTINUE WHEN val IS NULL;	-- absent: the completeness check reports it
+			IF jsonb_typeof(val) <> 'number' OR val::numeric <= 0 THEN
+				RAISE EXCEPTION 'attribute % of % must be a positive number, not %', k, what, val
+					USING ERRCODE = 'check_violation',
+					      HINT = format('For example {"%s": 500}; leave it out while it is not known.', k);
+			END IF;
+		END LOOP;
+	END IF;
+	RETURN NEW;
+END
+$$;
+REVOKE ALL ON FUNCTION _element_validate() FROM PUBLIC;
+CREATE TRIGGER element_validate BEFORE INSERT OR UPDATE ON element
+	FOR EACH ROW EXECUTE FUNCTION _element_validate();
+
+---------------------------------------------------------------------------
+-- Completeness check
+---------------------------------------------------------------------------
+CREATE FUNCTION _element_placement(pond_id bigint)
+	RETURNS TABLE (id bigint, kind element_kind, name text, verified boolean, attrs_ok boolean,
+	               dist_m double precision, bearing double precision, leachate_line boolean,
+	               end_m double precision, start_m double precision)
+	LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT e.id, e.kind, e.name, e.verified_on IS NOT NULL,
+	       e.attrs ?& required_attrs(e.kind),
+	       ST_Distance(e.geom::geography, p.location::geography, false),
+	       CASE WHEN _placement_role(e.kind) IN ('upstream_well', 'downstream_well')
+	            THEN degrees(ST_Azimuth(p.location::geography, ST_PointOnSurface(e.geom)::geography)) END,
+	       l.leachate_line,
+	       CASE WHEN l.leachate_line THEN
+	           (SELECT min(ST_Distance(ST_EndPoint(ST_GeometryN(e.geom, ST_NumGeometries(e.geom)))::geography,
+	                                   t.geom::geography, false))
+	              FROM element t
+	             WHERE t.pond_id = e.pond_id AND _placement_role(t.kind) = 'leachate_sink') END,
+	       CASE WHEN l.leachate_line THEN
+	           (SELECT min(ST_Distance(ST_StartPoint(ST_GeometryN(e.geom, 1))::geography,
+	                                   t.geom::geography, false))
+	              FROM element t
+	             WHERE t.pond_id = e.pond_id AND _placement_role(t.kind) = 'leachate_sink') END
+	  FROM element e JOIN pond p ON p.id = e.pond_id,
+	       LATERAL (SELECT _placement_role(e.kind) = 'leachate_line'
+	                       AND GeometryType(e.geom) IN ('LINESTRING', 'MULTILINESTRING') AS leachate_line) l
+	 WHERE e.pond_id = _element_placement.pond_id
+	 ORDER BY e.id;
+END;
+
+CREATE FUNCTION check_completeness(pond_id bigint)
+	RETURNS TABLE (rule text, category element_category, required integer, present integer,
+	               passed boolean, severity text, message text)
+	AS 'MODULE_PATHNAME', 'tl_check_completeness' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION check_completeness(bigint) IS
+	'the pond checked against the template (one row per applicable rule) and the placement rules; messages in tailings.language';
+
+CREATE FUNCTION completeness(pond_id bigint) RETURNS real
+	AS 'MODULE_PATHNAME', 'tl_completeness' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION completeness(bigint) IS
+	'share of the applicable error-severity rules the pond passes, 0 to 1';
+
+CREATE FUNCTION _pond_summary(pond_id bigint,
+	OUT score real, OUT rules integer, OUT errors_failed integer, OUT warnings_failed integer)
+	AS 'MODULE_PATHNAME', 'tl_pond_summary' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE VIEW pond_overview WITH (security_invoker) AS
+SELECT p.id, p.code, p.name, p.enterprise, p.county_code, p.supervision_level, p.status,
+       s.score, s.rules, s.errors_failed, s.warnings_failed,
+       (SELECT count(*) FROM element e WHERE e.pond_id = p.id) AS elements
+  FROM pond p CROSS JOIN LATERAL _pond_summary(p.id) s;
+COMMENT ON VIEW pond_overview IS 'every pond with its completeness score and the number of failed rules';
+
+---------------------------------------------------------------------------
+-- Vector tiles
+---------------------------------------------------------------------------
+CREATE FUNCTION _tile_args(z integer, x integer, y integer, layers text[]) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'tl_tile_args' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _element_minzoom() RETURNS integer
+	AS 'MODULE_PATHNAME', 'tl_element_minzoom' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION _tile_extent() RETURNS integer
+	AS 'MODULE_PATHNAME', 'tl_tile_extent' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _tile_buffer() RETURNS integer
+	AS 'MODULE_PATHNAME', 'tl_tile_buffer' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION _ponds_layer() RETURNS text
+	AS 'MODULE_PATHNAME', 'tl_ponds_layer' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION tile_fields(OUT layer text, OUT field text, OUT type text, OUT description text)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'tl_tile_fields' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 56;
+COMMENT ON FUNCTION tile_fields() IS
+	'the properties of each tile layer''s features and their types (Number, String, Boolean), as TileJSON lists them';
+
+-- tile() checks its arguments and gives the map now (_tile_now) or as it was
+-- at "at" (_tile_at).  The two are PL/pgSQL so that each query's plan is
+-- prepared once per session and kept; they differ only in where the rows come
+-- from (the tables, or the rows as of "at") and in the scores (none for a
+-- past moment).  The tile's box in CGCS2000, with the buffer, is written out
+-- in each filter rather than joined from a CTE, so that each filter is an
+-- index condition on the GiST indexes; NOT MATERIALIZED lets the filters
+-- reach into the tables.  The box filters use &&# (tailings.&&#), which row-level
+-- security lets reach the spatial index too.  The features' properties are
+-- those tile_fields() lists (contract.h).  jit off: compiling would cost more
+-- than the tile.
+CREATE FUNCTION _tile_now(z integer, x integer, y integer, layers text[])
+	RETURNS bytea LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path FROM CURRENT SET jit = off
+AS $tile$
+DECLARE
+	mvt bytea;
+BEGIN
+	WITH elems AS NOT MATERIALIZED (SELECT * FROM element),
+	ponds AS NOT MATERIALIZED (SELECT * FROM pond),
+	-- the ponds: drawn boundary from the element zoom on, else the registry point
+	boundaries AS (
+		SELECT e.pond_id, ST_Collect(e.geom) AS geom
+		  FROM elems e
+		 WHERE z >= _element_minzoom() AND e.kind = 'pond_boundary'
+		   AND e.geom &&# ST_Transform(ST_TileEnvelope(z, x, y, margin => _tile_buffer()::float8 / _tile_extent()), 4490)
+		 GROUP BY e.pond_id),
+	-- a pond with a drawn boundary: the boundary, and its registry point as an
+	-- "anchor" (for the label and the groundwater flow arrow: one per pond,
+	-- not one per tile piece); a pond without one: its registry point
+	pond_shapes AS (
+		SELECT p.*, b.geom AS shape, false AS anchor
+		  FROM boundaries b JOIN ponds p ON p.id = b.pond_id
+		UNION ALL
+		SELECT p.*, p.location,
+		       z >= _element_minzoom()
+		       AND EXISTS (SELECT 1 FROM elems e WHERE e.pond_id = p.id AND e.kind = 'pond_boundary')
+		  FROM ponds p
+		 WHERE p.location &&# ST_Transform(ST_TileEnvelope(z, x, y, margin => _tile_buffer()::float8 / _tile_extent()), 4490)),
+	-- each pond's score and failed rules once, however many shapes it has here
+	summaries AS MATERIALIZED (
+		SELECT d.id, s.score, s.errors_failed
+		  FROM (SELECT DISTINCT id FROM pond_shapes) d, LATERAL _pond_summary(d.id) s
+		 WHERE layers IS NULL OR _ponds_layer() = ANY (layers)),
+	-- the features' properties: tile_fields() (contract.h) lists them
+	pond_features AS (
+		SELECT CASE WHEN NOT p.anchor THEN p.id END AS id,	-- an anchor has no feature id
+		       p.id AS pond_id, p.code, p.name, p.enterprise, p.county_code, p.supervision_level AS level,
+		       p.status::text AS status, s.score, s.errors_failed AS failed, p.gw_flow_azimuth, p.anchor,
+		       ST_AsMVTGeom(ST_Transform(p.shape, 3857), ST_TileEnvelope(z, x, y),
+		                    _tile_extent(), _tile_buffer(), true) AS geom
+		  FROM pond_shapes p JOIN summaries s USING (id)),
+	element_features AS (
+		SELECT category(e.kind) AS category, e.id, e.kind::text AS kind, e.name, e.pond_id,
+		       e.source::text AS source, e.verified_on IS NOT NULL AS verified,
+		       ST_AsMVTGeom(ST_Transform(e.geom, 3857), ST_TileEnvelope(z, x, y),
+		                    _tile_extent(), _tile_buffer(), true) AS geom
+		  FROM elems e
+		 WHERE z >= _element_minzoom()
+		   AND e.geom &&# ST_Transform(ST_TileEnvelope(z, x, y, margin => _tile_buffer()::float8 / _tile_extent()), 4490)
+		   AND (layers IS NULL OR category(e.kind)::text = ANY (layers))),
+	-- one layer of ponds, then one per category in catalog order
+	layer_tiles AS (
+		SELECT 0 AS ord, NULL::element_category AS category,
+		       ST_AsMVT(f, _ponds_layer(), _tile_extent(), 'geom', 'id' ORDER BY f.pond_id, f.anchor) AS mvt
+		  FROM pond_features f
+		 WHERE f.geom IS NOT NULL
+		HAVING count(*) > 0
+		UNION ALL
+		SELECT 1, ef.category, ST_AsMVT(f, ef.category::text, _tile_extent(), 'geom', 'id' ORDER BY f.id)
+		  FROM element_features ef,
+		       LATERAL (SELECT ef.id, ef.kind, ef.name, ef.pond_id, ef.source, ef.verified, ef.geom) f
+		 WHERE ef.geom IS NOT NULL
+		 GROUP BY ef.category)
+	SELECT coalesce(string_agg(lt.mvt, ''::bytea ORDER BY lt.ord, lt.category), ''::bytea) INTO mvt
+	  FROM layer_tiles lt;
+	RETURN mvt;
+END
+$tile$;
+
+CREATE FUNCTION _tile_at(z integer, x integer, y integer, layers text[], at timestamptz)
+	RETURNS bytea LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path FROM CURRENT SET jit = off
+AS $tile$
+DECLARE
+	mvt bytea;
+BEGIN
+	WITH elems AS NOT MATERIALIZED (SELECT * FROM _elements_as_of(at)),
+	ponds AS NOT MATERIALIZED (SELECT * FROM _ponds_as_of(at)),
+	-- the ponds: drawn boundary from the element zoom on, else the registry point
+	boundaries AS (
+		SELECT e.pond_id, ST_Collect(e.geom) AS geom
+		  FROM elems e
+		 WHERE z >= _element_minzoom() AND e.kind = 'pond_boundary'
+		   AND e.geom &&# ST_Transform(ST_TileEnvelope(z, x, y, margin => _tile_buffer()::float8 / _tile_extent()), 4490)
+		 GROUP BY e.pond_id),
+	-- a pond with a drawn boundary: the boundary, and its registry point as an
+	-- "anchor" (for the label and the groundwater flow arrow: one per pond,
+	-- not one per tile piece); a pond without one: its registry point
+	pond_shapes AS (
+		SELECT p.*, b.geom AS shape, false AS anchor
+		  FROM boundaries b JOIN ponds p ON p.id = b.pond_id
+		UNION ALL
+		SELECT p.*, p.location,
+		       z >= _element_minzoom()
+		       AND EXISTS (SELECT 1 FROM elems e WHERE e.pond_id = p.id AND e.kind = 'pond_boundary')
+		  FROM ponds p
+		 WHERE p.location &&# ST_Transform(ST_TileEnvelope(z, x, y, margin => _tile_buffer()::float8 / _tile_extent()), 4490)),
+	-- a past moment has no scores
+	summaries AS MATERIALIZED (
+		SELECT DISTINCT id, NULL::real AS score, NULL::integer AS errors_failed
+		  FROM pond_shapes
+		 WHERE layers IS NULL OR _ponds_layer() = ANY (layers)),
+	-- the features' properties: tile_fields() (contract.h) lists them
+	pond_features AS (
+		SELECT CASE WHEN NOT p.anchor THEN p.id END AS id,	-- an anchor has no feature id
+		       p.id AS pond_id, p.code, p.name, p.enterprise, p.county_code, p.supervision_level AS level,
+		       p.status::text AS status, s.score, s.errors_failed AS failed, p.gw_flow_azimuth, p.anchor,
+		       ST_AsMVTGeom(ST_Transform(p.shape, 3857), ST_TileEnvelope(z, x, y),
+		                    _tile_extent(), _tile_buffer(), true) AS geom
+		  FROM pond_shapes p JOIN summaries s USING (id)),
+	element_features AS (
+		SELECT category(e.kind) AS category, e.id, e.kind::text AS kind, e.name, e.pond_id,
+		       e.source::text AS source, e.verified_on IS NOT NULL AS verified,
+		       ST_AsMVTGeom(ST_Transform(e.geom, 3857), ST_TileEnvelope(z, x, y),
+		                    _tile_extent(), _tile_buffer(), true) AS geom
+		  FROM elems e
+		 WHERE z >= _element_minzoom()
+		   AND e.geom &&# ST_Transform(ST_TileEnvelope(z, x, y, margin => _tile_buffer()::float8 / _tile_extent()), 4490)
+		   AND (layers IS NULL OR category(e.kind)::text = ANY (layers))),
+	-- one layer of ponds, then one per category in catalog order
+	layer_tiles AS (
+		SELECT 0 AS ord, NULL::element_category AS category,
+		       ST_AsMVT(f, _ponds_layer(), _tile_extent(), 'geom', 'id' ORDER BY f.pond_id, f.anchor) AS mvt
+		  FROM pond_features f
+		 WHERE f.geom IS NOT NULL
+		HAVING count(*) > 0
+		UNION ALL
+		SELECT 1, ef.category, ST_AsMVT(f, ef.category::text, _tile_extent(), 'geom', 'id' ORDER BY f.id)
+		  FROM element_features ef,
+		       LATERAL (SELECT ef.id, ef.kind, ef.name, ef.pond_id, ef.source, ef.verified, ef.geom) f
+		 WHERE ef.geom IS NOT NULL
+		 GROUP BY ef.category)
+	SELECT coalesce(string_agg(lt.mvt, ''::bytea ORDER BY lt.ord, lt.category), ''::bytea) INTO mvt
+	  FROM layer_tiles lt;
+	RETURN mvt;
+END
+$tile$;
+
+CREATE FUNCTION tile(z integer, x integer, y integer, layers text[] DEFAULT NULL, at timestamptz DEFAULT NULL)
+	RETURNS bytea LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path FROM CURRENT
+AS $tile$
+BEGIN
+	-- the arguments are checked first, whatever the tile holds
+	PERFORM _tile_args(z, x, y, layers);
+	IF at IS NULL THEN
+		RETURN _tile_now(z, x, y, layers);
+	END IF;
+	PERFORM _history_kept(at);
+	RETURN _tile_at(z, x, y, layers, at);
+END
+$tile$;
+COMMENT ON FUNCTION tile(integer, integer, integer, text[], timestamptz) IS
+	'Mapbox Vector Tile z/x/y of the layers (null: all; "ponds" and the category codes), optionally as it was at "at"';
+
+---------------------------------------------------------------------------
+-- Views for GIS clients: one geometry family each (design §4)
+--
+-- A GIS client needs one geometry type and SRID per layer, a key column and
+-- fields of types it knows.  tailings.element has a generic geometry column
+-- holding points, lines and polygons, and a C type for kind, which QGIS
+-- ignores.  Each view shows the elements of one family with kind as its text
+-- code, kind_label (Chinese), the other columns of element, and geom cast to
+-- the family's Multi type (QGIS edits a layer of one type; a Multi layer takes
+-- single and multi parts alike).
+--
+-- security_invoker: the caller's rights and the row-level security of element
+-- apply, not the view owner's.  Writes go through INSTEAD OF triggers to
+-- tailings.element, so the same constraints (geometry_fits, value checks of
+-- _element_validate) and the same change tracking apply; the trigger function
+-- is not SECURITY DEFINER.  A geometry of one part is stored as a single one
+-- (a point stays a POINT), a geometry left unchanged by an UPDATE stays as it
+-- was stored, and kind accepts the code or the Chinese label (kind_label is
+-- read when kind is null).  A geometry of another family is refused by the
+-- view column's type (22023); a family the kind does not take by the table's
+-- check (23514).
+---------------------------------------------------------------------------
+CREATE VIEW element_point WITH (security_invoker) AS
+SELECT e.id, e.pond_id, e.kind::text AS kind, label(e.kind, 'zh') AS kind_label,
+       e.name, e.source, e.accuracy_m, e.surveyed_on, e.verified_on, e.attrs,
+       ST_Multi(e.geom)::geometry(MultiPoint, 4490) AS geom
+  FROM element e
+ WHERE GeometryType(e.geom) IN ('POINT', 'MULTIPOINT');
+
+CREATE VIEW element_line WITH (security_invoker) AS
+SELECT e.id, e.pond_id, e.kind::text AS kind, label(e.kind, 'zh') AS kind_label,
+       e.name, e.source, e.accuracy_m, e.surveyed_on, e.verified_on, e.attrs,
+       ST_Multi(e.geom)::geometry(MultiLineString, 4490) AS geom
+  FROM element e
+ WHERE GeometryType(e.geom) IN ('LINESTRING', 'MULTILINESTRING');
+
+CREATE VIEW element_polygon WITH (security_invoker) AS
+SELECT e.id, e.pond_id, e.kind::text AS kind, label(e.kind, 'zh') AS kind_label,
+       e.name, e.source, e.accuracy_m, e.surveyed_on, e.verified_on, e.attrs,
+       ST_Multi(e.geom)::geometry(MultiPolygon, 4490) AS geom
+  FROM element e
+ WHERE GeometryType(e.geom) IN ('POLYGON', 'MULTIPOLYGON');
+
+COMMENT ON VIEW element_point IS
+	'elements drawn as points, for GIS clients: kind as text, geometry MultiPoint (EPSG:4490); writable';
+COMMENT ON VIEW element_line IS
+	'elements drawn as lines, for GIS clients: kind as text, geometry MultiLineString (EPSG:4490); writable';
+COMMENT ON VIEW element_polygon IS
+	'elements drawn as polygons, for GIS clients: kind as text, geometry MultiPolygon (EPSG:4490); writable';
+
+-- search_path FROM CURRENT: this schema and PostGIS's, as during CREATE EXTENSION
+CREATE FUNCTION _element_view_write() RETURNS trigger
+	LANGUAGE plpgsql SET search_path FROM CURRENT
+AS $$
+DECLARE
+	e tailings.element;
+	g geometry;
+BEGIN
+	IF TG_OP = 'DELETE' THEN
+		DELETE FROM tailings.element WHERE id = OLD.id;
+		RETURN CASE WHEN FOUND THEN OLD END;
+	END IF;
+	-- one part: stored single, as elements are drawn
+	g := CASE WHEN NEW.geom IS NOT NULL AND ST_NumGeometries(NEW.geom) = 1
+	          THEN ST_GeometryN(NEW.geom, 1) ELSE NEW.geom END;
+	IF TG_OP = 'INSERT' THEN
+		IF coalesce(NEW.kind, NEW.kind_label) IS NULL THEN
+			RAISE EXCEPTION 'null value in column "kind" of relation "%" violates not-null constraint', TG_TABLE_NAME
+				USING ERRCODE = 'not_null_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'kind',
+				      HINT = 'Give kind as its code (gw_monitoring_well) or its Chinese label (地下水监视井).';
+		END IF;
+		IF NEW.id IS NULL THEN
+			INSERT INTO tailings.element (pond_id, kind, geom, name, source, accuracy_m,
+			                              surveyed_on, verified_on, attrs)
+			VALUES (NEW.pond_id, coalesce(NEW.kind, NEW.kind_label)::tailings.element_kind, g,
+			        NEW.name, NEW.source, NEW.accuracy_m, NEW.surveyed_on, NEW.verified_on,
+			        coalesce(NEW.attrs, '{}'))
+			RETURNING * INTO e;
+		ELSE
+			INSERT INTO tailings.element (id, pond_id, kind, geom, name, source, accuracy_m,
+			                              surveyed_on, verified_on, attrs)
+			VALUES (NEW.id, NEW.pond_id, coalesce(NEW.kind, NEW.kind_label)::tailings.element_kind, g,
+			        NEW.name, NEW.source, NEW.accuracy_m, NEW.surveyed_on, NEW.verified_on,
+			        coalesce(NEW.attrs, '{}'))
+			RETURNING * INTO e;
+		END IF;
+	ELSE
+		UPDATE tailings.element t
+		   SET id = NEW.id, pond_id = NEW.pond_id,
+		       kind = CASE WHEN NEW.kind IS DISTINCT FROM OLD.kind
+		                   THEN NEW.kind::tailings.element_kind
+		                   WHEN NEW.kind_label IS DISTINCT FROM OLD.kind_label
+		                   THEN NEW.kind_label::tailings.element_kind
+		                   ELSE t.kind END,
+		       geom = CASE WHEN NEW.geom IS NOT DISTINCT FROM OLD.geom THEN t.geom ELSE g END,
+		       name = NEW.name, source = NEW.source, accuracy_m = NEW.accuracy_m,
+		       surveyed_on = NEW.surveyed_on, verified_on = NEW.verified_on,
+		       attrs = coalesce(NEW.attrs, '{}')
+		 WHERE t.id = OLD.id
+		RETURNING t.* INTO e;
+		IF NOT FOUND THEN
+			RETURN NULL;
+		END IF;
+	END IF;
+	-- what RETURNING shows: the row as stored
+	NEW.id := e.id;
+	NEW.pond_id := e.pond_id;
+	NEW.kind := e.kind::text;
+	NEW.kind_label := tailings.label(e.kind, 'zh');
+	NEW.attrs := e.attrs;
+	NEW.geom := ST_Multi(e.geom);
+	RETURN NEW;
+END
+$$;
+REVOKE ALL ON FUNCTION _element_view_write() FROM PUBLIC;
+CREATE TRIGGER element_point_write INSTEAD OF INSERT OR UPDATE OR DELETE ON element_point
+	FOR EACH ROW EXECUTE FUNCTION _element_view_write();
+CREATE TRIGGER element_line_write INSTEAD OF INSERT OR UPDATE OR DELETE ON element_line
+	FOR EACH ROW EXECUTE FUNCTION _element_view_write();
+CREATE TRIGGER element_polygon_write INSTEAD OF INSERT OR UPDATE OR DELETE ON element_polygon
+	FOR EACH ROW EXECUTE FUNCTION _element_view_write();
+
+---------------------------------------------------------------------------
+-- Members and their scopes
+---------------------------------------------------------------------------
+CREATE TABLE member (
+	role_name name PRIMARY KEY,
+	level text NOT NULL CHECK (level IN ('enterprise', 'county', 'city', 'province')),
+	scope text NOT NULL,
+	display_name text NOT NULL CHECK (btrim(display_name) <> ''),
+	CONSTRAINT member_scope_format CHECK (CASE level
+		WHEN 'enterprise' THEN uscc_valid(scope)
+		WHEN 'county' THEN scope ~ '^[0-9]{6}$'
+		WHEN 'city' THEN scope ~ '^[0-9]{4}$'
+		WHEN 'province' THEN scope ~ '^[0-9]{2}$' END)
+);
+COMMENT ON TABLE member IS
+	'whom a login role acts for: an enterprise, or a county, city or province bureau (tailings.add_member registers one)';
+COMMENT ON COLUMN member.role_name IS 'the login role (cluster-wide); it is granted the group role tailings_<level>';
+COMMENT ON COLUMN member.scope IS
+	'enterprise: its unified social credit code (pond.enterprise_code); county, city, province: the GB/T 2260 code '
+	'prefix of 6, 4 or 2 digits that pond.county_code starts with';
+COMMENT ON COLUMN member.display_name IS 'the person or office, as the change log names them (the actor)';
+
+-- What a member may see, for the row-level security policies (scope.c): the
+-- current role's member row (level, scope), whether a pond's codes are in its
+-- scope, and whether a pond is visible to it (exactly "pond_id IN (SELECT
+-- p.id FROM tailings.pond p)", with pond's policies deciding).  They read
+-- with the caller's rights and keep each answer for the rest of the
+-- statement's snapshot: a policy costs a hash lookup per row.
+CREATE FUNCTION _member_level() RETURNS text
+	AS 'MODULE_PATHNAME', 'tl_member_level' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _member_level() IS 'the level of the current role''s member row (enterprise, county, city, province), or null';
+CREATE FUNCTION _member_scope() RETURNS text
+	AS 'MODULE_PATHNAME', 'tl_member_scope' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _member_scope() IS 'the scope of the current role''s member row, or null';
+CREATE FUNCTION _pond_in_scope(enterprise_code text, county_code text) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'tl_pond_in_scope' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _pond_in_scope(text, text) IS
+	'true when a pond of these codes is in the current role''s scope: an enterprise''s code equal, '
+	'or the county code starting with the county''s, city''s or province''s';
+CREATE FUNCTION _pond_visible(pond_id bigint) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'tl_pond_visible' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION _pond_visible(bigint) IS
+	'true when the current role sees the pond (pond_id IN (SELECT p.id FROM tailings.pond p)); '
+	'the policy of every table that belongs to a pond';
+
+-- The tracking trigger looks a role's member row up once per transaction;
+-- a change of member forgets what it looked up.
+CREATE FUNCTION _member_changed() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'tl_member_changed' LANGUAGE C;
+REVOKE ALL ON FUNCTION _member_changed() FROM PUBLIC;
+CREATE TRIGGER member_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON member
+	FOR EACH STATEMENT EXECUTE FUNCTION _member_changed();
+
+-- add_member and remove_member run with the caller's rights (not SECURITY
+-- DEFINER): the GRANT and REVOKE of the group role are the caller's, so only
+-- a role that may grant it (a superuser; a CREATEROLE role in PostgreSQL 15,
+-- one with ADMIN OPTION on the group role from 16 on) and may write member
+-- can register members.
+CREATE FUNCTION add_member(role name, level text, scope text, display_name text) RETURNS void
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	r record;
+	g text;
+	want text;
+BEGIN
+	SELECT oid, rolcanlogin, rolsuper, rolbypassrls INTO r FROM pg_catalog.pg_roles WHERE rolname = add_member.role;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'role "%" does not exist', add_member.role
+			USING ERRCODE = 'undefined_object',
+			      HINT = 'Create the login first: CREATE ROLE ... LOGIN PASSWORD ...; then add it as a member.';
+	END IF;
+	IF add_member.role IN ('tailings_reader', 'tailings_enterprise', 'tailings_county', 'tailings_city',
+	                       'tailings_province', 'tailings_app') THEN
+		RAISE EXCEPTION 'role "%" is one of the extension''s group roles', add_member.role
+			USING ERRCODE = 'invalid_parameter_value',
+			      HINT = 'A member is a login role; add_member grants it the group role of its level.';
+	END IF;
+	IF NOT r.rolcanlogin THEN
+		RAISE EXCEPTION 'role "%" cannot log in', add_member.role
+			USING ERRCODE = 'invalid_parameter_value',
+			      DETAIL = 'A member is a login role (a person, an office or an application acting for one).',
+			      HINT = pg_catalog.format('ALTER ROLE %I LOGIN, or name a login role.', add_member.role);
+	END IF;
+	IF r.rolsuper OR r.rolbypassrls THEN
+		RAISE EXCEPTION 'role "%" is a superuser or bypasses row-level security', add_member.role
+			USING ERRCODE = 'invalid_parameter_value',
+			      DETAIL = 'Row-level security would not apply to it: it would see and change every pond.',
+			      HINT = 'Make a plain login role for the member.';
+	END IF;
+	IF add_member.level IS NULL OR add_member.level NOT IN ('enterprise', 'county', 'city', 'province') THEN
+		RAISE EXCEPTION 'unknown member level "%"', coalesce(add_member.level, 'null')
+			USING ERRCODE = 'invalid_parameter_value',
+			      HINT = 'The levels are enterprise, county, city and province.';
+	END IF;
+	want := CASE add_member.level WHEN 'enterprise' THEN 'an enterprise''s unified social credit code (18 characters)'
+	                              WHEN 'county' THEN 'a county''s GB/T 2260 code (6 digits, e.g. 510421)'
+	                              WHEN 'city' THEN 'a city''s GB/T 2260 code prefix (4 digits, e.g. 5104)'
+	                              ELSE 'a province''s GB/T 2260 code prefix (2 digits, e.g. 51)' END;
+	IF add_member.scope IS NULL
+	   OR add_member.level = 'county' AND add_member.scope !~ '^[0-9]{6}$'
+	   OR add_member.level = 'city' AND add_member.scope !~ '^[0-9]{4}$'
+	   OR add_member.level = 'province' AND add_member.scope !~ '^[0-9]{2}$'
+	   OR add_member.level = 'enterprise'
+	      AND add_member.scope !~ '^[0-9ABCDEFGHJKLMNPQRTUWXY]{2}[0-9]{6}[0-9ABCDEFGHJKLMNPQRTUWXY]{10}$' THEN
+		RAISE EXCEPTION 'scope "%" is not %', coalesce(add_member.scope, 'null'), want
+			USING ERRCODE = 'invalid_parameter_value',
+			      DETAIL = CASE WHEN add_member.level = 'enterprise' THEN
+			                   'A unified social credit code has 18 characters of 0-9 and A-Z without I, O, S, V and Z; '
+			                   'characters 3 to 8 are digits.'
+			                   ELSE 'GB/T 2260 codes: 2 digits for a province, 4 for a city, 6 for a county.' END,
+			      HINT = 'A county''s, city''s or province''s scope is matched against the start of pond.county_code; '
+			             'an enterprise''s against pond.enterprise_code.';
+	END IF;
+	IF add_member.level = 'enterprise' AND NOT tailings.uscc_valid(add_member.scope) THEN
+		RAISE EXCEPTION 'scope "%" is not a valid unified social credit code: its check character is wrong', add_member.scope
+			USING ERRCODE = 'invalid_parameter_value',
+			      DETAIL = pg_catalog.format('By GB 32100-2015 the 18th character of %s... is %s, not %s.',
+			                                 left(add_member.scope, 17), tailings._uscc_check_char(add_member.scope),
+			                                 right(add_member.scope, 1)),
+			      HINT = 'Copy the code from the business licence (营业执照) again.';
+	END IF;
+	IF add_member.display_name IS NULL OR btrim(add_member.display_name) = '' THEN
+		RAISE EXCEPTION 'a member needs a display name'
+			USING ERRCODE = 'invalid_parameter_value',
+			      HINT = 'The person or office, as the change log will name them, e.g. ''米易县生态环境局 王工''.';
+	END IF;
+	-- exactly one level group: the new one granted, the others taken back
+	FOREACH g IN ARRAY ARRAY['enterprise', 'county', 'city', 'province'] LOOP
+		IF EXISTS (SELECT FROM pg_catalog.pg_auth_members am
+		            WHERE am.member = r.oid
+		              AND am.roleid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = 'tailings_' || g)) THEN
+			IF g <> add_member.level THEN
+				EXECUTE pg_catalog.format('REVOKE %I FROM %I', 'tailings_' || g, add_member.role);
+			END IF;
+		ELSIF g = add_member.level THEN
+			EXECUTE pg_catalog.format('GRANT %I TO %I', 'tailings_' || g, add_member.role);
+		END IF;
+	END LOOP;
+	INSERT INTO tailings.member AS m (role_name, level, scope, display_name)
+	VALUES (add_member.role, add_member.level, add_member.scope, btrim(add_member.display_name))
+	ON CONFLICT (role_name) DO UPDATE
+	   SET level = excluded.level, scope = excluded.scope, display_name = excluded.display_name;
+END
+$$;
+COMMENT ON FUNCTION add_member(name, text, text, text) IS
+	'registers a login role as a member (or changes its level, scope or name) and grants it the group role '
+	'tailings_<level>; the caller must be able to grant that role and write tailings.member';
+REVOKE ALL ON FUNCTION add_member(name, text, text, text) FROM PUBLIC;
+
+CREATE FUNCTION remove_member(role name) RETURNS void
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	old_level text;
+BEGIN
+	DELETE FROM tailings.member m WHERE m.role_name = remove_member.role RETURNING m.level INTO old_level;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'role "%" is not a member', remove_member.role
+			USING ERRCODE = 'no_data_found',
+			      HINT = 'SELECT role_name, level, scope FROM tailings.member lists the members.';
+	END IF;
+	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = remove_member.role) THEN
+		EXECUTE pg_catalog.format('REVOKE %I FROM %I', 'tailings_' || old_level, remove_member.role);
+	END IF;
+	UPDATE tailings.api_token t SET revoked_at = now()
+	 WHERE t.role_name = remove_member.role AND t.revoked_at IS NULL;
+END
+$$;
+COMMENT ON FUNCTION remove_member(name) IS
+	'removes a member: its row, its group role, and its API tokens (revoked); the login role itself stays';
+REVOKE ALL ON FUNCTION remove_member(name) FROM PUBLIC;
+
+---------------------------------------------------------------------------
+-- API tokens (design §9)
+---------------------------------------------------------------------------
+-- A token is given once, by create_token; only its SHA-256 is kept.  The tile
+-- server hashes the token a request carries and asks token_role() which role
+-- it stands for, then runs the request as that role.
+CREATE TABLE api_token (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	role_name name NOT NULL,
+	label text NOT NULL CHECK (btrim(label) <> ''),
+	token_sha256 bytea NOT NULL UNIQUE CHECK (length(token_sha256) = 32),
+	created_at timestamptz NOT NULL DEFAULT now(),
+	created_by name NOT NULL DEFAULT CURRENT_USER,
+	expires_at timestamptz NOT NULL,
+	revoked_at timestamptz,
+	CONSTRAINT api_token_expires_after_creation CHECK (expires_at > created_at)
+);
+CREATE UNIQUE INDEX api_token_live_label_idx ON api_token (role_name, label) WHERE revoked_at IS NULL;
+COMMENT ON TABLE api_token IS
+	'the tile server''s bearer tokens: the SHA-256 of each (never the token), its role, expiry and revocation';
+COMMENT ON COLUMN api_token.token_sha256 IS 'SHA-256 of the token''s text (UTF-8), as the server computes it';
+
+CREATE FUNCTION _random_bytes(n integer) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'tl_random_bytes' LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION _random_bytes(integer) IS 'n (1 to 1024) bytes from the operating system''s strong random source';
+
+-- The roles a token may stand for: a member, or a reader; never a role that
+-- could do more than its grants (superuser, BYPASSRLS, CREATEROLE,
+-- REPLICATION), since the server takes on the role it names.
+CREATE FUNCTION create_token(role name, label text, valid interval) RETURNS text
+	LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	r record;
+	token text;
+BEGIN
+	SELECT oid, rolsuper, rolbypassrls, rolcreaterole, rolreplication INTO r
+	  FROM pg_catalog.pg_roles WHERE rolname = create_token.role;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'role "%" does not exist', create_token.role
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	IF r.rolsuper OR r.rolbypassrls OR r.rolcreaterole OR r.rolreplication THEN
+		RAISE EXCEPTION 'no token for role "%": it is a superuser or has BYPASSRLS, CREATEROLE or REPLICATION', create_token.role
+			USING ERRCODE = 'insufficient_privilege',
+			      DETAIL = 'The tile server takes on the role a token names; such a role could do more than its grants.';
+	END IF;
+	IF NOT EXISTS (SELECT FROM tailings.member m WHERE m.role_name = create_token.role)
+	   AND NOT pg_catalog.pg_has_role(r.oid, 'tailings_reader', 'USAGE') THEN
+		RAISE EXCEPTION 'no token for role "%": it is neither a member nor a reader', create_token.role
+			USING ERRCODE = 'invalid_parameter_value',
+			      HINT = 'tailings.add_member() registers a member; GRANT tailings_reader TO ... makes a reader.';
+	END IF;
+	IF create_token.valid IS NULL OR create_token.valid <= interval '0'
+	   OR NOT isfinite(now() + create_token.valid) THEN
+		RAISE EXCEPTION 'a token must be valid for a positive, finite interval, not %', coalesce(create_token.valid::text, 'null')
+			USING ERRCODE = 'invalid_parameter_value',
+			      HINT = 'For example interval ''90 days''.';
+	END IF;
+	IF EXISTS (SELECT FROM tailings.api_token t
+	            WHERE t.role_name = create_token.role AND t.label = create_token.label AND t.revoked_at IS NULL) THEN
+		RAISE EXCEPTION 'role "%" has a live token labelled "%"', create_token.role, create_token.label
+			USING ERRCODE = 'unique_violation',
+			      HINT = pg_catalog.format('Choose another label, or revoke that token first: '
+			                               'SELECT tailings.revoke_token(%L, %L).', create_token.role, create_token.label);
+	END IF;
+	-- 256 random bits, in base64url: "tl_" and 43 characters
+	token := 'tl_' || translate(encode(tailings._random_bytes(32), 'base64'), E'+/=\n', '-_');
+	INSERT INTO tailings.api_token (role_name, label, token_sha256, expires_at)
+	VALUES (create_token.role, create_token.label, sha256(convert_to(token, 'UTF8')), now() + create_token.valid);
+	RETURN token;
+END
+$$;
+COMMENT ON FUNCTION create_token(name, text, interval) IS
+	'a new API token for a member or reader, valid for the interval; returned once (only its SHA-256 is stored)';
+REVOKE ALL ON FUNCTION create_token(name, text, interval) FROM PUBLIC;
+
+CREATE FUNCTION revoke_token(role name, label text DEFAULT NULL) RETURNS integer
+	LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+	WITH revoked AS (
+		UPDATE api_token t SET revoked_at = now()
+		 WHERE t.role_name = revoke_token.role AND t.revoked_at IS NULL
+		   AND (revoke_token.label IS NULL OR t.label = revoke_token.label)
+		RETURNING 1)
+	SELECT count(*)::integer FROM revoked;
+END;
+COMMENT ON FUNCTION revoke_token(name, text) IS
+	'revokes the role''s live tokens of that label (null: all of them); returns how many';
+REVOKE ALL ON FUNCTION revoke_token(name, text) FROM PUBLIC;
+
+-- The one SECURITY DEFINER function of this part: the tile server resolves
+-- the token it was given without being able to read the table (no listing of
+-- roles, labels or hashes).  One argument, compared for equality; every name
+-- bound when the function was created (BEGIN ATOMIC); search_path pinned all
+-- the same.  EXECUTE only for the roles a DBA grants it to
+-- (sql/roles/tileserver.sql grants it to tailings_tileserver).
+CREATE FUNCTION token_role(sha256 bytea) RETURNS name
+	LANGUAGE sql STABLE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+	SELECT t.role_name
+	  FROM tailings.api_token t JOIN pg_catalog.pg_roles r ON r.rolname = t.role_name
+	 WHERE t.token_sha256 = token_role.sha256
+	   AND t.revoked_at IS NULL AND t.expires_at > pg_catalog.now()
+	   AND NOT (r.rolsuper OR r.rolbypassrls OR r.rolcreaterole OR r.rolreplication)
+	   AND (EXISTS (SELECT FROM tailings.member m WHERE m.role_name = t.role_name)
+	        OR pg_catalog.pg_has_role(r.oid, 'tailings_reader', 'USAGE'));
+END;
+COMMENT ON FUNCTION token_role(bytea) IS
+	'the role a live token stands for, given the SHA-256 of its text; null for an unknown, expired or revoked token '
+	'or a role it may no longer stand for (for the tile server''s role only)';
+REVOKE ALL ON FUNCTION token_role(bytea) FROM PUBLIC;
+
+---------------------------------------------------------------------------
+-- A bounding-box operator that row-level security lets through
+---------------------------------------------------------------------------
+-- Under row-level security PostgreSQL checks a condition of the query before
+-- the policies only when the condition is LEAKPROOF: it cannot reveal
+-- anything of a row the policies would hide.  PostGIS's && is not declared
+-- so, and a member's tile would read every element of its scope instead of
+-- the tile's few through the spatial index.  tailings.&&# is PostGIS's &&
+-- (the same function underneath: two bounding boxes compared, no error for
+-- any value), declared LEAKPROOF, with a GiST operator class of its own over
+-- PostGIS's support functions and an index on element.geom and pond.location;
+-- tile() uses it.  It has a name of its own, so that "&&" means PostGIS's
+-- whatever the search_path (and its indexes serve the queries that use it).
+-- PostGIS's own && and indexes are left as they are.
+CREATE FUNCTION _geom_overlaps(geometry, geometry) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'tl_geom_overlaps' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION _geom_overlaps(geometry, geometry) IS
+	'PostGIS''s && (bounding boxes overlap), declared LEAKPROOF: the operator tailings.&&#';
+CREATE OPERATOR tailings.&&# (LEFTARG = geometry, RIGHTARG = geometry, PROCEDURE = _geom_overlaps,
+	COMMUTATOR = OPERATOR(tailings.&&#), RESTRICT = gserialized_gist_sel_2d, JOIN = gserialized_gist_joinsel_2d);
+COMMENT ON OPERATOR tailings.&&# (geometry, geometry) IS
+	'bounding boxes overlap (PostGIS''s &&), LEAKPROOF, for the indexes row-level security may use';
+-- PostGIS's 2D GiST support functions; its sort support (a faster index
+-- build) where the installed PostGIS has it
+DO $opclass$
+BEGIN
+	EXECUTE 'CREATE OPERATOR CLASS geometry_overlaps_ops FOR TYPE geometry USING gist AS STORAGE box2df,'
+	        ' OPERATOR 3 tailings.&&# (geometry, geometry),'
+	        ' FUNCTION 1 geometry_gist_consistent_2d (internal, geometry, integer),'
+	        ' FUNCTION 2 geometry_gist_union_2d (bytea, internal),'
+	        ' FUNCTION 3 geometry_gist_compress_2d (internal),'
+	        ' FUNCTION 4 geometry_gist_decompress_2d (internal),'
+	        ' FUNCTION 5 geometry_gist_penalty_2d (internal, internal, internal),'
+	        ' FUNCTION 6 geometry_gist_picksplit_2d (internal, internal),'
+	        ' FUNCTION 7 geometry_gist_same_2d (geometry, geometry, internal)'
+	        || CASE WHEN pg_catalog.to_regprocedure('geometry_gist_sortsupport_2d(internal)') IS NOT NULL
+	                THEN ', FUNCTION 11 geometry_gist_sortsupport_2d (internal)' ELSE '' END;
+END
+$opclass$;
+COMMENT ON OPERATOR CLASS geometry_overlaps_ops USING gist IS
+	'GiST over geometries'' 2D boxes (PostGIS''s support functions) for the LEAKPROOF tailings.&&#';
+CREATE INDEX element_geom_overlaps_idx ON element USING gist (geom geometry_overlaps_ops);
+CREATE INDEX pond_location_overlaps_idx ON pond USING gist (location geometry_overlaps_ops);
+
+---------------------------------------------------------------------------
+-- Privileges and row-level security (design §7)
+---------------------------------------------------------------------------
+-- Who may do what is granted to the group roles; which rows, row-level
+-- security decides, from the current role's member row: an enterprise sees
+-- the ponds with its code, a county, city or province those whose county
+-- code starts with its own; tailings_reader sees all (as do superusers and
+-- the tables' owner, to whom row-level security does not apply).  A role
+-- granted a group but without a member row sees nothing through it.  The
+-- tables of a pond follow pond's rows: "pond_id IN (SELECT p.id FROM
+-- tailings.pond p)" is evaluated with the caller's rights, so pond's policies
+-- decide; _pond_visible(pond_id) says the same, faster.
+-- (tailings_app too: it needs nothing more, but the grant keeps it from being dropped while
+-- a database uses it, as the others are)
+GRANT USAGE ON SCHEMA tailings TO tailings_reader, tailings_enterprise, tailings_county, tailings_city, tailings_province,
+	tailings_app;
+
+-- reading
+REVOKE SELECT ON TABLE change_log, change_log_pruned, tracked_table FROM PUBLIC;
+GRANT SELECT ON TABLE pond, element, requirement, change_log, change_log_pruned, tracked_table, member,
+	pond_overview, element_point, element_line, element_polygon
+	TO tailings_reader, tailings_enterprise, tailings_county, tailings_city, tailings_province;
+-- every role reads its own member row (and _member_level() works for all)
+GRANT SELECT ON TABLE member TO PUBLIC;
+REVOKE ALL ON TABLE api_token FROM PUBLIC;
+
+-- writing: county and above correct the elements of their ponds; the city and
+-- above edit the template; the province keeps the list (ponds, levels,
+-- statuses).  Not the ids, nor a rule's builtin flag.
+GRANT INSERT, UPDATE, DELETE ON TABLE element, element_point, element_line, element_polygon
+	TO tailings_county, tailings_city, tailings_province;
+GRANT INSERT (name, category, kinds, min_count, statuses, levels, severity, description_zh, description_en, enabled),
+	UPDATE (name, category, kinds, min_count, statuses, levels, severity, description_zh, description_en, enabled),
+	DELETE ON TABLE requirement TO tailings_city, tailings_province;
+GRANT INSERT (code, name, enterprise, enterprise_code, county_code, supervision_level, status, location,
+	          gw_flow_azimuth, attrs),
+	UPDATE (code, name, enterprise, enterprise_code, county_code, supervision_level, status, location,
+	        gw_flow_azimuth, attrs),
+	DELETE ON TABLE pond TO tailings_province;
+
+ALTER TABLE pond ENABLE ROW LEVEL SECURITY;
+CREATE POLICY pond_reader ON pond FOR SELECT TO tailings_reader USING (true);
+CREATE POLICY pond_member ON pond FOR SELECT
+	TO tailings_enterprise, tailings_county, tailings_city, tailings_province
+	USING (_pond_in_scope(enterprise_code, county_code));
+CREATE POLICY pond_province_insert ON pond FOR INSERT TO tailings_province
+	WITH CHECK (_member_level() = 'province' AND _pond_in_scope(enterprise_code, county_code));
+CREATE POLICY pond_province_update ON pond FOR UPDATE TO tailings_province
+	USING (_member_level() = 'province' AND _pond_in_scope(enterprise_code, county_code))
+	WITH CHECK (_member_level() = 'province' AND _pond_in_scope(enterprise_code, county_code));
+CREATE POLICY pond_province_delete ON pond FOR DELETE TO tailings_province
+	USING (_member_level() = 'province' AND _pond_in_scope(enterprise_code, county_code));
+
+ALTER TABLE element ENABLE ROW LEVEL SECURITY;
+CREATE POLICY element_reader ON element FOR SELECT TO tailings_reader USING (true);
+CREATE POLICY element_member ON element FOR SELECT
+	TO tailings_enterprise, tailings_county, tailings_city, tailings_province
+	USING (_pond_visible(pond_id));
+CREATE POLICY element_bureau_insert ON element FOR INSERT TO tailings_county, tailings_city, tailings_province
+	WITH CHECK (_member_level() IN ('county', 'city', 'province') AND _pond_visible(pond_id));
+CREATE POLICY element_bureau_update ON element FOR UPDATE TO tailings_county, tailings_city, tailings_province
+	USING (_member_level() IN ('county', 'city', 'province') AND _pond_visible(pond_id))
+	WITH CHECK (_member_level() IN ('county', 'city', 'province') AND _pond_visible(pond_id));
+CREATE POLICY element_bureau_delete ON element FOR DELETE TO tailings_county, tailings_city, tailings_province
+	USING (_member_level() IN ('county', 'city', 'province') AND _pond_visible(pond_id));
+
+ALTER TABLE requirement ENABLE ROW LEVEL SECURITY;
+CREATE POLICY requirement_read ON requirement FOR SELECT
+	TO tailings_reader, tailings_enterprise, tailings_county, tailings_city, tailings_province
+	USING (true);
+CREATE POLICY requirement_city_insert ON requirement FOR INSERT TO tailings_city, tailings_province
+	WITH CHECK (_member_level() IN ('city', 'province'));
+CREATE POLICY requirement_city_update ON requirement FOR UPDATE TO tailings_city, tailings_province
+	USING (_member_level() IN ('city', 'province'))
+	WITH CHECK (_member_level() IN ('city', 'province'));
+CREATE POLICY requirement_city_delete ON requirement FOR DELETE TO tailings_city, tailings_province
+	USING (_member_level() IN ('city', 'province'));
+
+-- the log of a member's ponds, and the changes of no pond (the template);
+-- written by the tracking trigger only (as the log's owner)
+ALTER TABLE change_log ENABLE ROW LEVEL SECURITY;
+CREATE POLICY change_log_reader ON change_log FOR SELECT TO tailings_reader USING (true);
+CREATE POLICY change_log_member ON change_log FOR SELECT
+	TO tailings_enterprise, tailings_county, tailings_city, tailings_province
+	USING (pond_id IS NULL OR _pond_visible(pond_id));
+
+-- a role reads its own member row, a reader all; the rows are written by
+-- add_member and remove_member, with the rights of their caller: the policies
+-- for writing let the privileges decide (the owner's, and those a superuser
+-- grants to an administrator)
+ALTER TABLE member ENABLE ROW LEVEL SECURITY;
+CREATE POLICY member_self ON member FOR SELECT TO PUBLIC USING (role_name = CURRENT_USER);
+CREATE POLICY member_reader ON member FOR SELECT TO tailings_reader USING (true);
+CREATE POLICY member_insert_by_grant ON member FOR INSERT TO PUBLIC WITH CHECK (true);
+CREATE POLICY member_update_by_grant ON member FOR UPDATE TO PUBLIC USING (true) WITH CHECK (true);
+CREATE POLICY member_delete_by_grant ON member FOR DELETE TO PUBLIC USING (true);
+
+---------------------------------------------------------------------------
+-- pg_dump keeps the user data of the extension's tables
+---------------------------------------------------------------------------
+SELECT pg_catalog.pg_extension_config_dump('pond', '');
+SELECT pg_catalog.pg_extension_config_dump('pond_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('element', '');
+SELECT pg_catalog.pg_extension_config_dump('element_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('requirement', '');
+SELECT pg_catalog.pg_extension_config_dump('requirement_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('change_log', '');
+SELECT pg_catalog.pg_extension_config_dump('change_log_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('change_log_pruned', '');
+SELECT pg_catalog.pg_extension_config_dump('member', '');
+SELECT pg_catalog.pg_extension_config_dump('api_token', '');
+SELECT pg_catalog.pg_extension_config_dump('api_token_id_seq', '');
