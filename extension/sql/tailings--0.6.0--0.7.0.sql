@@ -684,3 +684,1078 @@ CREATE POLICY member_delete_by_grant ON member FOR DELETE TO PUBLIC USING (true)
 SELECT pg_catalog.pg_extension_config_dump('member', '');
 SELECT pg_catalog.pg_extension_config_dump('api_token', '');
 SELECT pg_catalog.pg_extension_config_dump('api_token_id_seq', '');
+
+---------------------------------------------------------------------------
+-- Drawings and their review (submissions) (design §7)
+--
+-- An enterprise never writes pond or element: it draws its pond's whole map
+-- (in QGIS, from GPS tracks, or starting from pond_geojson()) and imports it
+-- as a draft; it looks at the diff against the map and at the template check
+-- of the map the drawing would make, then submits it.  A reviewer (county,
+-- city or province, the pond in scope, never the author) approves it, which
+-- applies the diff to element in the reviewer's transaction with the
+-- reviewer's rights, or rejects it with a note.
+--
+-- The rules live in the table's triggers, not in the functions: import_geojson,
+-- submit, withdraw, approve and reject are an INSERT and UPDATEs of
+-- tailings.submission, and the same INSERT or UPDATE written by hand is
+-- checked, stamped and applied the same way.  Nothing here is SECURITY
+-- DEFINER: every read and write runs as the caller, under the row-level
+-- security of pond, element and submission.
+--
+-- - INSERT (pond_id, features): the features are validated and normalised
+--   (_drawing_normalize; a bad feature is an error naming its index,
+--   features[i], counted from 0 as in the JSON array), created_by and
+--   created_at are stamped, and base records the pond's elements as the
+--   author saw them (a fingerprint each).
+-- - UPDATE status: only the moves of the state machine, by the right role;
+--   the timestamps and the reviewer are stamped; the drawing never changes.
+-- - submitted -> approved: refused (40001) when an element of the pond was
+--   added, changed or removed since the draft was made (base); otherwise the
+--   AFTER trigger applies the diff, with tailings.submission_id set so that
+--   the change log records the submission.
+--
+-- Submissions are not in the change log: a drawing never changes after its
+-- import, and each move stamps its own columns (submitted_at, withdrawn_at,
+-- reviewed_by, reviewed_at, review_note); the element changes an approval
+-- makes are logged with the submission's id.
+---------------------------------------------------------------------------
+CREATE TABLE submission (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	pond_id bigint NOT NULL REFERENCES pond (id),
+	status text NOT NULL DEFAULT 'draft'
+		CHECK (status IN ('draft', 'submitted', 'approved', 'rejected', 'withdrawn')),
+	features jsonb NOT NULL
+		CHECK (jsonb_typeof(features) = 'object' AND features ->> 'type' = 'FeatureCollection'
+		       AND jsonb_typeof(features -> 'features') = 'array'),
+	created_by name NOT NULL DEFAULT current_user,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	submitted_at timestamptz,
+	withdrawn_at timestamptz,
+	reviewed_by name,
+	reviewed_at timestamptz,
+	review_note text,
+	base jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(base) = 'object'),
+	CONSTRAINT submission_stamps CHECK (
+		(status = 'draft') = (submitted_at IS NULL AND withdrawn_at IS NULL AND reviewed_at IS NULL)
+		AND (status IN ('submitted', 'approved', 'rejected') <= (submitted_at IS NOT NULL))
+		AND ((status = 'withdrawn') = (withdrawn_at IS NOT NULL))
+		AND ((status IN ('approved', 'rejected')) = (reviewed_by IS NOT NULL AND reviewed_at IS NOT NULL))
+		AND (status <> 'rejected' OR btrim(coalesce(review_note, '')) <> ''))
+);
+CREATE INDEX submission_pond_status_idx ON submission (pond_id, status);
+COMMENT ON TABLE submission IS
+	'drawings of a pond''s map proposed by its enterprise (or a bureau) and their review; '
+	'written through import_geojson, submit, withdraw, approve and reject (or the same INSERT and UPDATE)';
+COMMENT ON COLUMN submission.status IS
+	'draft -> submitted or withdrawn (author); submitted -> approved or rejected (reviewer), or withdrawn (author)';
+COMMENT ON COLUMN submission.features IS
+	'the drawing, normalised: a GeoJSON FeatureCollection in CGCS2000 longitude/latitude, as pond_geojson() writes one';
+COMMENT ON COLUMN submission.created_by IS 'the author: the role that imported the drawing';
+COMMENT ON COLUMN submission.reviewed_by IS 'the role that approved or rejected it';
+COMMENT ON COLUMN submission.review_note IS 'the reviewer''s note (required for a rejection)';
+COMMENT ON COLUMN submission.base IS
+	'the pond''s elements when the draft was made: element id -> [fingerprint, kind, name]; '
+	'approve() refuses the draft when the map differs from it';
+COMMENT ON CONSTRAINT submission_stamps ON submission IS
+	'each status has its timestamps: submitted_at once submitted, withdrawn_at when withdrawn, '
+	'reviewed_by and reviewed_at when approved or rejected, a note when rejected';
+
+-- A superuser session restoring a dump (pg_dump's scripts set
+-- check_function_bodies off) reloads submissions as they were: the triggers
+-- neither re-stamp nor re-validate them (as track_changes() records nothing).
+CREATE FUNCTION _restoring() RETURNS boolean
+	LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT NOT current_setting('check_function_bodies')::boolean
+	       AND EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname = session_user AND r.rolsuper);
+END;
+
+-- The properties of a drawing's feature that are element columns; every
+-- other property is an attribute (attrs).  kind_label (the Chinese label,
+-- written by pond_geojson for people) and pond_id (written by the GIS views)
+-- are read and checked, never stored as attributes; surveyed_o and
+-- verified_o are surveyed_on and verified_on cut to a Shapefile's 10
+-- characters.
+CREATE FUNCTION _drawing_keys() RETURNS text[]
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN '{id,kind,kind_label,pond_id,name,source,surveyed_on,verified_on,accuracy_m,attrs,surveyed_o,verified_o}'::text[];
+
+-- Two geometries are the same drawing when they have the same type and the
+-- same vertices in the same order (a line's direction is its flow), each
+-- within 1e-9 degrees (about 0.1 mm): a GIS that writes coordinates with 15
+-- significant digits does not move anything.
+CREATE FUNCTION _geom_same(a geometry, b geometry) RETURNS boolean
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT ST_OrderingEquals(a, b)
+	       OR (GeometryType(a) = GeometryType(b) AND ST_NPoints(a) = ST_NPoints(b)
+	           AND (SELECT count(*) = ST_NPoints(a)
+	                       AND bool_and(abs(ST_X(pa.geom) - ST_X(pb.geom)) <= 1e-9
+	                                    AND abs(ST_Y(pa.geom) - ST_Y(pb.geom)) <= 1e-9)
+	                  FROM ST_DumpPoints(a) pa JOIN ST_DumpPoints(b) pb ON pa.path = pb.path));
+END;
+
+-- An element's fingerprint: every column, written exactly and without
+-- depending on session settings (geometry as EWKB, dates as ISO, accuracy
+-- through float8).
+CREATE FUNCTION _element_fingerprint(e element) RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT md5(format('%s|%s|%L|%L|%L|%L|%L|%L|%L|%L', e.id, e.pond_id, e.kind::text,
+	                  encode(ST_AsEWKB(e.geom), 'hex'), e.name, e.source::text,
+	                  e.accuracy_m::float8::numeric, to_char(e.surveyed_on, 'YYYY-MM-DD'),
+	                  to_char(e.verified_on, 'YYYY-MM-DD'), e.attrs::text));
+END;
+
+-- the pond's elements as the caller sees them: id -> [fingerprint, kind, name]
+CREATE FUNCTION _pond_fingerprints(p_pond bigint) RETURNS jsonb
+	LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT coalesce(jsonb_object_agg(e.id::text, jsonb_build_array(_element_fingerprint(e), e.kind::text, e.name)),
+	                '{}'::jsonb)
+	  FROM tailings.element e
+	 WHERE e.pond_id = _pond_fingerprints.p_pond;
+END;
+
+-- An element as a drawing's feature: GeoJSON, longitude/latitude (CGCS2000),
+-- properties id, kind (code), kind_label (Chinese), name, source,
+-- surveyed_on, verified_on, accuracy_m, then the attributes as properties of
+-- their own (those named like a column above go in an "attrs" object; null
+-- attributes are left out).  import_geojson reads it back unchanged.
+CREATE FUNCTION _element_feature(e element) RETURNS jsonb
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT jsonb_build_object(
+	           'type', 'Feature',
+	           'geometry', ST_AsGeoJSON(e.geom, 15, 0)::jsonb,
+	           'properties',
+	           jsonb_build_object('id', e.id, 'kind', e.kind::text, 'kind_label', label(e.kind, 'zh'),
+	                              'name', e.name, 'source', e.source, 'surveyed_on', e.surveyed_on,
+	                              'verified_on', e.verified_on, 'accuracy_m', e.accuracy_m::numeric)
+	           || coalesce((SELECT jsonb_object_agg(a.key, a.value) FROM jsonb_each(e.attrs) a
+	                         WHERE a.key <> ALL (_drawing_keys()) AND jsonb_typeof(a.value) <> 'null'),
+	                       '{}'::jsonb)
+	           || coalesce((SELECT jsonb_build_object('attrs', jsonb_object_agg(a.key, a.value))
+	                          FROM jsonb_each(e.attrs) a
+	                         WHERE a.key = ANY (_drawing_keys()) AND jsonb_typeof(a.value) <> 'null'
+	                        HAVING count(*) > 0),
+	                       '{}'::jsonb));
+END;
+
+-- A normalised feature (as _element_feature writes it) as an element row of
+-- the pond; id is the element it is, or null for a new one.
+CREATE FUNCTION _feature_element(p_pond bigint, f jsonb) RETURNS element
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT ROW((x.p ->> 'id')::bigint, _feature_element.p_pond, (x.p ->> 'kind')::tailings.element_kind,
+	           ST_SetSRID(ST_GeomFromGeoJSON(_feature_element.f -> 'geometry'), 4490),
+	           x.p ->> 'name', (x.p ->> 'source')::tailings.survey_source, (x.p ->> 'accuracy_m')::real,
+	           (x.p ->> 'surveyed_on')::date, (x.p ->> 'verified_on')::date,
+	           jsonb_strip_nulls(x.p - _drawing_keys())
+	           || CASE WHEN jsonb_typeof(x.p -> 'attrs') = 'object' THEN x.p -> 'attrs' ELSE '{}'::jsonb END)::tailings.element
+	  FROM (SELECT _feature_element.f -> 'properties' AS p) x;
+END;
+
+-- A number, given as a JSON number or as a numeric string ("500"), or null.
+CREATE FUNCTION _drawing_number(v jsonb) RETURNS numeric
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT CASE
+	       WHEN jsonb_typeof(v) = 'number' THEN (v #>> '{}')::numeric
+	       WHEN jsonb_typeof(v) = 'string'
+	            AND btrim(v #>> '{}') ~ '^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,3})?$'
+	       THEN btrim(v #>> '{}')::numeric
+	       END;
+END;
+
+-- A date given as "YYYY-MM-DD" or "YYYY/MM/DD" (as GDAL writes date fields),
+-- a time of day after it being ignored; null when it is not one.
+CREATE FUNCTION _drawing_date(v jsonb) RETURNS date
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT CASE WHEN m IS NOT NULL AND m[1]::int BETWEEN 1 AND 9999 AND m[2]::int BETWEEN 1 AND 12
+	             AND m[3]::int BETWEEN 1
+	                 AND extract(day FROM make_date(m[1]::int, m[2]::int, 1) + interval '1 month - 1 day')
+	       THEN make_date(m[1]::int, m[2]::int, m[3]::int) END
+	  FROM (SELECT CASE WHEN jsonb_typeof(v) = 'string'
+	                    THEN regexp_match(v #>> '{}', '^\s*([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})([T ][0-9:.+Z-]*)?\s*$')
+	               END AS m) x;
+END;
+
+-- The crs member of a drawing: absent or null (GeoJSON's WGS 84), or a name
+-- of CGCS2000 or WGS 84 in longitude/latitude.
+CREATE FUNCTION _drawing_crs_ok(crs jsonb) RETURNS boolean
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT crs IS NULL OR jsonb_typeof(crs) = 'null'
+	       OR (crs ->> 'type' = 'name'
+	           AND lower(crs -> 'properties' ->> 'name') ~ ('^(urn:ogc:def:crs:(epsg:[0-9.]*:(4326|4490)|ogc:(1\.3)?:crs84)'
+	                                                      '|epsg:(4326|4490)|(ogc:)?crs84'
+	                                                      '|https?://www\.opengis\.net/def/crs/(epsg/0/(4326|4490)|ogc/1\.3/crs84))$'))
+	       OR (lower(crs ->> 'type') = 'epsg' AND crs -> 'properties' ->> 'code' IN ('4326', '4490'));
+END;
+
+-- Validates a drawing for a pond and returns it normalised.  Each error names
+-- the feature, features[i] (counted from 0, as in the JSON array), and what is
+-- wrong: SQLSTATE 22023 for what is not a drawing (no Feature, no geometry,
+-- an unknown kind, a value of the wrong type, another CRS), 23514 for what
+-- breaks a rule (a geometry the kind does not take, outside China, more than
+-- 5 km from the pond, a required attribute missing or not a positive number,
+-- an id that is not an element of this pond, dates in the future).  A feature
+-- with the id of an element and that element's geometry is not refused for
+-- where it lies, nor for an attribute the element lacks today: a drawing is
+-- refused only for what it changes (check_submission still warns).
+CREATE FUNCTION _drawing_normalize(p_pond bigint, collection jsonb) RETURNS jsonb
+	LANGUAGE plpgsql STABLE SET search_path FROM CURRENT
+AS $$
+DECLARE
+	loc geometry;
+	features jsonb;
+	result jsonb[] := '{}';
+	seen bigint[] := '{}';	-- the element ids given so far, in order of their features
+	seen_at integer[] := '{}';
+	idx integer;
+	stage text;			-- what is being read, when an error may come from a type or PostGIS
+	f jsonb;
+	p jsonb;
+	g jsonb;
+	k tailings.element_kind;
+	k2 tailings.element_kind;
+	eid bigint;
+	cur tailings.element;
+	geom geometry;
+	gtype text;
+	v record;
+	dist double precision;
+	nm text;
+	src tailings.survey_source;
+	acc numeric;
+	surveyed date;
+	verified date;
+	attrs jsonb;
+	key text;
+	num numeric;
+	what text;
+	msg text;
+	err_hint text;
+BEGIN
+	IF collection IS NULL OR jsonb_typeof(collection) <> 'object'
+	   OR collection ->> 'type' IS DISTINCT FROM 'FeatureCollection'
+	   OR jsonb_typeof(collection -> 'features') IS DISTINCT FROM 'array' THEN
+		RAISE EXCEPTION 'a drawing is a GeoJSON FeatureCollection'
+			USING ERRCODE = 'invalid_parameter_value',
+			      DETAIL = format('Got %s.', coalesce(CASE WHEN jsonb_typeof(collection) = 'object'
+			                                               THEN 'an object of type ' || coalesce(collection ->> 'type', 'null')
+			                                                    || CASE WHEN collection ? 'features' THEN ', features ' || jsonb_typeof(collection -> 'features') ELSE ' without features' END
+			                                               ELSE jsonb_typeof(collection) END, 'null')),
+			      HINT = '{"type": "FeatureCollection", "features": [...]}; tailings.pond_geojson(pond_id) gives one to start from.';
+	END IF;
+	IF NOT _drawing_crs_ok(collection -> 'crs') THEN
+		RAISE EXCEPTION 'the drawing''s crs is not CGCS2000 or WGS 84 longitude/latitude: %', collection -> 'crs'
+			USING ERRCODE = 'invalid_parameter_value',
+			      DETAIL = 'Accepted: EPSG:4490 (CGCS2000), EPSG:4326 or OGC CRS84 (WGS 84), as a name, URN or URL; or no crs.',
+			      HINT = 'Convert the drawing first, e.g. ogr2ogr -f GeoJSON -t_srs EPSG:4490 drawing.geojson drawing.shp';
+	END IF;
+	SELECT po.location INTO loc FROM tailings.pond po WHERE po.id = p_pond;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'pond % does not exist', p_pond
+			USING ERRCODE = 'no_data_found', HINT = 'SELECT id, code, name FROM tailings.pond lists the ponds you can see.';
+	END IF;
+	features := collection -> 'features';
+
+	FOR i IN 0 .. jsonb_array_length(features) - 1 LOOP
+		idx := i;
+		stage := NULL;
+		f := features -> i;
+		IF jsonb_typeof(f) IS DISTINCT FROM 'object' OR f ->> 'type' IS DISTINCT FROM 'Feature' THEN
+			RAISE EXCEPTION 'features[%] is not a GeoJSON Feature', i
+				USING ERRCODE = 'invalid_parameter_value',
+				      HINT = '{"type": "Feature", "geometry": {...}, "properties": {"kind": "dam", ...}}';
+		END IF;
+		p := coalesce(f -> 'properties', '{}');
+		IF jsonb_typeof(p) = 'null' THEN
+			p := '{}';
+		ELSIF jsonb_typeof(p) <> 'object' THEN
+			RAISE EXCEPTION 'features[%]: properties is a JSON %, not an object', i, jsonb_typeof(p)
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		-- a GIS writes every column for every feature: null, or an empty
+		-- text (a Shapefile's blank cell), is "not given"
+		p := coalesce((SELECT jsonb_object_agg(a.key, a.value) FROM jsonb_each(p) a
+		                WHERE jsonb_typeof(a.value) <> 'null'
+		                  AND NOT (jsonb_typeof(a.value) = 'string' AND btrim(a.value #>> '{}') = '')), '{}');
+		-- a Shapefile cuts field names to 10 characters
+		IF p ? 'surveyed_o' AND NOT p ? 'surveyed_on' THEN
+			p := p - 'surveyed_o' || jsonb_build_object('surveyed_on', p -> 'surveyed_o');
+		END IF;
+		IF p ? 'verified_o' AND NOT p ? 'verified_on' THEN
+			p := p - 'verified_o' || jsonb_build_object('verified_on', p -> 'verified_o');
+		END IF;
+
+		-- kind: its code or its Chinese label (kind_label too, as pond_geojson writes it)
+		IF (p ? 'kind' AND jsonb_typeof(p -> 'kind') <> 'string')
+		   OR (p ? 'kind_label' AND jsonb_typeof(p -> 'kind_label') <> 'string') THEN
+			RAISE EXCEPTION 'features[%]: kind must be text, not %', i, coalesce(p -> 'kind', p -> 'kind_label')
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		IF coalesce(p ->> 'kind', p ->> 'kind_label') IS NULL THEN
+			RAISE EXCEPTION 'features[%] has no kind', i
+				USING ERRCODE = 'invalid_parameter_value',
+				      HINT = 'Give the property "kind": its code (leachate_pool) or its Chinese label (渗滤液收集池); '
+				             'SELECT kind, label_zh FROM tailings.kinds() lists them.';
+		END IF;
+		stage := 'kind';
+		k := btrim(coalesce(p ->> 'kind', p ->> 'kind_label'))::tailings.element_kind;
+		IF p ? 'kind' AND p ? 'kind_label' THEN
+			k2 := btrim(p ->> 'kind_label')::tailings.element_kind;
+			stage := NULL;
+			IF k2 <> k THEN
+				RAISE EXCEPTION 'features[%]: kind "%" and kind_label "%" disagree', i, p ->> 'kind', p ->> 'kind_label'
+					USING ERRCODE = 'invalid_parameter_value',
+					      HINT = 'Correct one of them, or leave kind_label out: kind decides.';
+			END IF;
+		END IF;
+		stage := NULL;
+		what := format('%s (%s)', k, label(k, 'zh'));
+
+		-- id: the element this feature is, when it is one of the pond's
+		eid := NULL;
+		cur := NULL;
+		IF p ? 'id' THEN
+			IF jsonb_typeof(p -> 'id') NOT IN ('number', 'string') OR btrim(p ->> 'id') !~ '^[0-9]{1,18}$' THEN
+				RAISE EXCEPTION 'features[%]: id % is not an element id', i, p -> 'id'
+					USING ERRCODE = 'invalid_parameter_value',
+					      HINT = 'id is the id of one of the pond''s elements (a whole number), or absent for a new element.';
+			END IF;
+			eid := btrim(p ->> 'id')::bigint;
+			SELECT * INTO cur FROM tailings.element e WHERE e.id = eid AND e.pond_id = p_pond;
+			IF NOT FOUND THEN
+				RAISE EXCEPTION 'features[%]: id % is not an element of pond %', i, eid, p_pond
+					USING ERRCODE = 'check_violation',
+					      HINT = 'Leave id out for a new element; tailings.pond_geojson(pond_id) gives the pond''s elements with their ids.';
+			END IF;
+			IF eid = ANY (seen) THEN
+				RAISE EXCEPTION 'features[%]: element % is features[%] already', i, eid, seen_at[array_position(seen, eid)]
+					USING ERRCODE = 'check_violation',
+					      HINT = 'Each element appears once; give a copy no id to add a new element.';
+			END IF;
+			seen := seen || eid;
+			seen_at := seen_at || i;
+		END IF;
+		IF p ? 'pond_id' AND btrim(p ->> 'pond_id') IS DISTINCT FROM p_pond::text THEN
+			RAISE EXCEPTION 'features[%] belongs to pond % (its pond_id), not to pond %', i, p ->> 'pond_id', p_pond
+				USING ERRCODE = 'check_violation';
+		END IF;
+
+		-- geometry: a Point, LineString or Polygon (or Multi-) the kind takes,
+		-- longitude/latitude in China, within 5 km of the pond
+		g := f -> 'geometry';
+		IF g IS NULL OR jsonb_typeof(g) <> 'object' THEN
+			RAISE EXCEPTION 'features[%] (%) has no geometry', i, what
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		IF g ->> 'type' = 'GeometryCollection' THEN
+			RAISE EXCEPTION 'features[%] (%): a GeometryCollection is not an element''s geometry', i, what
+				USING ERRCODE = 'invalid_parameter_value',
+				      HINT = 'Draw one feature per element, each a Point, LineString or Polygon (or a Multi- of one type).';
+		END IF;
+		stage := 'geometry';
+		geom := ST_GeomFromGeoJSON(g);
+		stage := NULL;
+		-- heights (GPS tracks) are dropped; one part is stored single
+		geom := ST_SetSRID(ST_Force2D(geom), 4490);
+		IF ST_IsEmpty(geom) THEN
+			RAISE EXCEPTION 'features[%] (%): the geometry is empty', i, what
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		IF ST_NumGeometries(geom) = 1 AND GeometryType(geom) LIKE 'MULTI%' THEN
+			geom := ST_GeometryN(geom, 1);
+		END IF;
+		IF 'NaN'::float8 IN (ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom))
+		   OR abs(ST_XMin(geom)) = 'Infinity' OR abs(ST_XMax(geom)) = 'Infinity'
+		   OR abs(ST_YMin(geom)) = 'Infinity' OR abs(ST_YMax(geom)) = 'Infinity' THEN
+			RAISE EXCEPTION 'features[%] (%): coordinates are not finite numbers', i, what
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		gtype := GeometryType(geom);
+		IF replace(gtype, 'MULTI', '') <> ALL (geometry_types(k)) THEN
+			RAISE EXCEPTION 'features[%]: % is drawn as %, not %', i, what,
+				array_to_string(geometry_types(k), ' or '), gtype
+				USING ERRCODE = 'check_violation',
+				      HINT = 'SELECT kind, geometry_types FROM tailings.kinds() lists the geometry of each kind.';
+		END IF;
+		SELECT * INTO v FROM ST_IsValidDetail(geom);
+		IF NOT v.valid THEN
+			RAISE EXCEPTION 'features[%] (%): the geometry is not valid: %', i, what, v.reason
+				USING ERRCODE = 'check_violation',
+				      DETAIL = CASE WHEN v.location IS NOT NULL THEN format('At or near %s.', ST_AsText(v.location)) END,
+				      HINT = 'Redraw it (QGIS: Vector > Geometry Tools > Check Validity).';
+		END IF;
+		IF cur.id IS NOT NULL AND _geom_same(cur.geom, geom) THEN
+			geom := cur.geom;	-- unchanged: kept exactly as stored
+		ELSE
+			IF ST_XMin(geom) < 73 OR ST_XMax(geom) > 136 OR ST_YMin(geom) < 3 OR ST_YMax(geom) > 54 THEN
+				RAISE EXCEPTION 'features[%] (%): coordinates lie outside China (73–136°E, 3–54°N)', i, what
+					USING ERRCODE = 'check_violation',
+					      DETAIL = format('Its extent is %s–%s°E, %s–%s°N.', round(ST_XMin(geom)::numeric, 6),
+					                      round(ST_XMax(geom)::numeric, 6), round(ST_YMin(geom)::numeric, 6),
+					                      round(ST_YMax(geom)::numeric, 6)),
+					      HINT = CASE WHEN ST_XMin(geom) >= 3 AND ST_XMax(geom) <= 54 AND ST_YMin(geom) >= 73 AND ST_YMax(geom) <= 136
+					                  THEN 'Longitude and latitude look swapped: GeoJSON gives [longitude, latitude].'
+					                  ELSE 'Coordinates are longitude and latitude in degrees (CGCS2000 or WGS 84); convert a projected '
+					                       'drawing first: ogr2ogr -f GeoJSON -t_srs EPSG:4490 out.geojson in.shp' END;
+			END IF;
+			dist := ST_Distance(geom::geography, loc::geography, false);
+			IF dist > 5000 THEN
+				RAISE EXCEPTION 'features[%] (%) lies % km from pond %, more than 5 km', i, what,
+					round((dist / 1000)::numeric, 1), p_pond
+					USING ERRCODE = 'check_violation',
+					      HINT = 'Check that it belongs to this pond and that its longitude and latitude are not swapped.';
+			END IF;
+		END IF;
+
+		-- the other columns
+		nm := NULL;
+		IF p ? 'name' THEN
+			IF jsonb_typeof(p -> 'name') IN ('object', 'array') THEN
+				RAISE EXCEPTION 'features[%] (%): name must be text, not a JSON %', i, what, jsonb_typeof(p -> 'name')
+					USING ERRCODE = 'invalid_parameter_value';
+			END IF;
+			nm := nullif(btrim(p ->> 'name'), '');
+		END IF;
+		src := NULL;
+		IF p ? 'source' THEN
+			src := CASE lower(btrim(p ->> 'source'))
+			       WHEN 'satellite' THEN 'satellite' WHEN '卫星' THEN 'satellite' WHEN '卫星遥感' THEN 'satellite'
+			       WHEN 'drone' THEN 'drone' WHEN '无人机' THEN 'drone' WHEN '无人机航拍' THEN 'drone'
+			       WHEN 'ground' THEN 'ground' WHEN '地面' THEN 'ground' WHEN '地面勘察' THEN 'ground'
+			       WHEN '实地' THEN 'ground' END::tailings.survey_source;
+			IF src IS NULL AND btrim(p ->> 'source') <> '' THEN
+				RAISE EXCEPTION 'features[%] (%): source % is not satellite, drone or ground', i, what, p -> 'source'
+					USING ERRCODE = 'invalid_parameter_value',
+					      HINT = 'satellite 卫星遥感, drone 无人机航拍, ground 地面勘察.';
+			END IF;
+		END IF;
+		acc := NULL;
+		IF p ? 'accuracy_m' THEN
+			acc := _drawing_number(p -> 'accuracy_m');
+			IF acc IS NULL OR abs(acc) > 1e30 THEN
+				RAISE EXCEPTION 'features[%] (%): accuracy_m % is not a number of metres', i, what, p -> 'accuracy_m'
+					USING ERRCODE = 'invalid_parameter_value';
+			END IF;
+			IF acc < 0 THEN
+				RAISE EXCEPTION 'features[%] (%): accuracy_m must not be negative, not %', i, what, acc
+					USING ERRCODE = 'check_violation';
+			END IF;
+		END IF;
+		surveyed := NULL;
+		verified := NULL;
+		FOREACH key IN ARRAY '{surveyed_on,verified_on}'::text[] LOOP
+			CONTINUE WHEN NOT p ? key;
+			IF _drawing_date(p -> key) IS NULL THEN
+				RAISE EXCEPTION 'features[%] (%): % % is not a date', i, what, key, p -> key
+					USING ERRCODE = 'invalid_parameter_value', HINT = 'Write dates as YYYY-MM-DD.';
+			END IF;
+			IF key = 'surveyed_on' THEN surveyed := _drawing_date(p -> key); ELSE verified := _drawing_date(p -> key); END IF;
+		END LOOP;
+		IF surveyed > current_date + 1 OR verified > current_date + 1 THEN
+			RAISE EXCEPTION 'features[%] (%): dates are in the future (surveyed_on %, verified_on %)', i, what,
+				coalesce(to_char(surveyed, 'YYYY-MM-DD'), 'null'), coalesce(to_char(verified, 'YYYY-MM-DD'), 'null')
+				USING ERRCODE = 'check_violation';
+		END IF;
+		IF verified < surveyed THEN
+			RAISE EXCEPTION 'features[%] (%): the ground check (verified_on %) is before the survey (surveyed_on %)', i, what,
+				to_char(verified, 'YYYY-MM-DD'), to_char(surveyed, 'YYYY-MM-DD')
+				USING ERRCODE = 'check_violation';
+		END IF;
+
+		-- attributes: every other property, and those of an "attrs" object
+		attrs := p - _drawing_keys();
+		IF p ? 'attrs' THEN
+			IF jsonb_typeof(p -> 'attrs') = 'string' THEN
+				-- a GIS may write a JSON column as text
+				stage := 'attrs';
+				p := jsonb_set(p, '{attrs}', jsonb_strip_nulls((p ->> 'attrs')::jsonb));
+				stage := NULL;
+			END IF;
+			IF jsonb_typeof(p -> 'attrs') <> 'object' THEN
+				RAISE EXCEPTION 'features[%] (%): attrs must be a JSON object, not %', i, what, p -> 'attrs'
+					USING ERRCODE = 'invalid_parameter_value';
+			END IF;
+			attrs := attrs || (p -> 'attrs');
+		END IF;
+		FOREACH key IN ARRAY required_attrs(k) LOOP
+			IF NOT attrs ? key THEN
+				-- refused for a new element, or when the element has it now
+				IF cur.id IS NULL OR cur.attrs -> key IS NOT NULL AND jsonb_typeof(cur.attrs -> key) <> 'null' THEN
+					RAISE EXCEPTION 'features[%] (%) needs the attribute %', i, what, key
+						USING ERRCODE = 'check_violation',
+						      HINT = format('A positive number, e.g. "%s": 500; SELECT tailings.required_attrs(''%s'') lists what the kind needs.', key, k);
+				END IF;
+				CONTINUE;
+			END IF;
+			num := _drawing_number(attrs -> key);
+			IF num IS NULL OR num <= 0 THEN
+				RAISE EXCEPTION 'features[%] (%): attribute % must be a positive number, not %', i, what, key, attrs -> key
+					USING ERRCODE = 'check_violation',
+					      HINT = format('For example "%s": 500.', key);
+			END IF;
+			attrs := jsonb_set(attrs, ARRAY[key], to_jsonb(num));	-- "500" is stored as 500
+		END LOOP;
+		-- other numbers a GIS wrote as text ("32"): numbers where the element
+		-- has a number; any other text stays text (codes such as "0012")
+		IF cur.id IS NOT NULL THEN
+			SELECT attrs || coalesce(jsonb_object_agg(a.key, to_jsonb(_drawing_number(a.value))), '{}')
+			  INTO attrs
+			  FROM jsonb_each(attrs) a
+			 WHERE jsonb_typeof(a.value) = 'string' AND jsonb_typeof(cur.attrs -> a.key) = 'number'
+			   AND _drawing_number(a.value) IS NOT NULL;
+		END IF;
+
+		result := result || _element_feature(
+			ROW(eid, p_pond, k, geom, nm, src, acc::real, surveyed, verified, attrs)::tailings.element);
+	END LOOP;
+	RETURN jsonb_build_object('type', 'FeatureCollection',
+	                          'crs', jsonb_build_object('type', 'name', 'properties', jsonb_build_object('name', 'urn:ogc:def:crs:EPSG::4490')),
+	                          'features', to_jsonb(result));
+EXCEPTION WHEN OTHERS THEN
+	IF stage IS NULL THEN
+		RAISE;
+	END IF;
+	-- an error of the kind's input function, PostGIS's GeoJSON reader or jsonb
+	GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, err_hint = PG_EXCEPTION_HINT;
+	IF stage = 'kind' THEN
+		RAISE EXCEPTION 'features[%]: unknown kind %', idx, coalesce(p -> 'kind', p -> 'kind_label')
+			USING ERRCODE = 'invalid_parameter_value', DETAIL = msg,
+			      HINT = coalesce(nullif(err_hint, ''), 'SELECT kind, label_zh FROM tailings.kinds() lists the kinds.');
+	END IF;
+	RAISE EXCEPTION 'features[%] (%): % is not valid: %', idx, what, stage, msg
+		USING ERRCODE = 'invalid_parameter_value',
+		      HINT = CASE stage WHEN 'geometry' THEN 'A GeoJSON geometry: {"type": "Point", "coordinates": [longitude, latitude]}.'
+		                        ELSE 'attrs: a JSON object.' END;
+END
+$$;
+
+-- The plan of a drawing against the pond's map as it is now, as the caller
+-- sees it: one row per feature (add, move, change, same), then one per
+-- element of the map the drawing leaves out (remove).  elem is the element
+-- as approval would write it (for a feature of an element, the element's
+-- stored values where the feature does not change them).  moved_m: between
+-- the centroids, on the ellipsoid, as compare() measures.  new_ids: the
+-- elements an approval made of the features without id, in their order.
+CREATE FUNCTION _drawing_plan(p_pond bigint, features jsonb, new_ids bigint[] DEFAULT NULL)
+	RETURNS TABLE (op text, element_id bigint, feature_index integer, kind element_kind, name text,
+	               moved_m double precision, changed text[], elem element)
+	LANGUAGE plpgsql STABLE SET search_path FROM CURRENT
+AS $$
+DECLARE
+	x record;
+	n tailings.element;
+	o tailings.element;
+	ch text[];
+	seen bigint[] := '{}';
+	added integer := 0;
+BEGIN
+	FOR x IN SELECT (t.ord - 1)::integer AS idx, t.feature
+	           FROM jsonb_array_elements(features -> 'features') WITH ORDINALITY t(feature, ord)
+	          ORDER BY t.ord LOOP
+		n := _feature_element(p_pond, x.feature);
+		IF n.id IS NULL AND new_ids IS NOT NULL THEN
+			added := added + 1;
+			n.id := new_ids[added];
+		END IF;
+		o := NULL;
+		IF n.id IS NOT NULL THEN
+			SELECT * INTO o FROM tailings.element e WHERE e.id = n.id AND e.pond_id = p_pond;
+		END IF;
+		feature_index := x.idx;
+		kind := n.kind;
+		name := n.name;
+		moved_m := NULL;
+		IF o.id IS NULL THEN
+			-- new, or an element removed since the draft was made
+			n.id := NULL;
+			op := 'add';
+			element_id := NULL;
+			changed := NULL;
+		ELSE
+			seen := seen || o.id;
+			ch := '{}';
+			IF n.kind <> o.kind THEN ch := ch || 'kind'::text; END IF;
+			IF _geom_same(o.geom, n.geom) THEN
+				n.geom := o.geom;
+			ELSE
+				ch := ch || 'geom'::text;
+				moved_m := ST_Distance(ST_Centroid(ST_Transform(o.geom, 4326))::geography,
+				                       ST_Centroid(ST_Transform(n.geom, 4326))::geography, true);
+			END IF;
+			IF n.name IS DISTINCT FROM o.name THEN ch := ch || 'name'::text; END IF;
+			IF n.source IS DISTINCT FROM o.source THEN ch := ch || 'source'::text; END IF;
+			IF n.accuracy_m::numeric IS DISTINCT FROM o.accuracy_m::numeric THEN
+				ch := ch || 'accuracy_m'::text;
+			ELSE
+				n.accuracy_m := o.accuracy_m;
+			END IF;
+			IF n.surveyed_on IS DISTINCT FROM o.surveyed_on THEN ch := ch || 'surveyed_on'::text; END IF;
+			IF n.verified_on IS DISTINCT FROM o.verified_on THEN ch := ch || 'verified_on'::text; END IF;
+			IF n.attrs <> jsonb_strip_nulls(o.attrs) THEN
+				ch := ch || 'attrs'::text;
+			ELSE
+				n.attrs := o.attrs;
+			END IF;
+			op := CASE WHEN ch = '{}' THEN 'same' WHEN 'geom' = ANY (ch) THEN 'move' ELSE 'change' END;
+			element_id := o.id;
+			changed := ch;
+		END IF;
+		elem := n;
+		RETURN NEXT;
+	END LOOP;
+	FOR o IN SELECT * FROM tailings.element e WHERE e.pond_id = p_pond AND e.id <> ALL (seen) ORDER BY e.id LOOP
+		op := 'remove';
+		element_id := o.id;
+		feature_index := NULL;
+		kind := o.kind;
+		name := o.name;
+		moved_m := NULL;
+		changed := NULL;
+		elem := NULL;
+		RETURN NEXT;
+	END LOOP;
+END
+$$;
+
+-- _element_placement(pond_id) for a given set of elements (a drawing's map):
+-- the same columns, computed the same way from the array instead of the
+-- table, and feature_index, each row's position in the array from 0.  Keep
+-- the two in step (the submission suite checks that an unchanged drawing
+-- gets check_completeness's rows).
+CREATE FUNCTION _element_placement(pond_id bigint, elements element[])
+	RETURNS TABLE (id bigint, kind element_kind, name text, verified boolean, attrs_ok boolean,
+	               dist_m double precision, bearing double precision, leachate_line boolean,
+	               end_m double precision, start_m double precision, feature_index integer)
+	LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	WITH e AS MATERIALIZED (
+		SELECT x.id, x.kind, x.geom, x.name, x.verified_on, x.attrs, (x.ordinality - 1)::integer AS feature_index
+		  FROM unnest(_element_placement.elements) WITH ORDINALITY x)
+	SELECT e.id, e.kind, e.name, e.verified_on IS NOT NULL,
+	       e.attrs ?& required_attrs(e.kind),
+	       ST_Distance(e.geom::geography, p.location::geography, false),
+	       CASE WHEN _placement_role(e.kind) IN ('upstream_well', 'downstream_well')
+	            THEN degrees(ST_Azimuth(p.location::geography, ST_PointOnSurface(e.geom)::geography)) END,
+	       l.leachate_line,
+	       CASE WHEN l.leachate_line THEN
+	           (SELECT min(ST_Distance(ST_EndPoint(ST_GeometryN(e.geom, ST_NumGeometries(e.geom)))::geography,
+	                                   t.geom::geography, false))
+	              FROM e t
+	             WHERE _placement_role(t.kind) = 'leachate_sink') END,
+	       CASE WHEN l.leachate_line THEN
+	           (SELECT min(ST_Distance(ST_StartPoint(ST_GeometryN(e.geom, 1))::geography,
+	                                   t.geom::geography, false))
+	              FROM e t
+	             WHERE _placement_role(t.kind) = 'leachate_sink') END,
+	       e.feature_index
+	  FROM e JOIN tailings.pond p ON p.id = _element_placement.pond_id,
+	       LATERAL (SELECT _placement_role(e.kind) = 'leachate_line'
+	                       AND GeometryType(e.geom) IN ('LINESTRING', 'MULTILINESTRING') AS leachate_line) l
+	 ORDER BY e.id NULLS LAST, e.feature_index;
+END;
+
+CREATE FUNCTION _check_elements(pond_id bigint, elements element[])
+	RETURNS TABLE (rule text, category element_category, required integer, present integer,
+	               passed boolean, severity text, message text)
+	AS 'MODULE_PATHNAME', 'tl_check_elements' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION _check_elements(bigint, element[]) IS
+	'check_completeness of the pond as if its elements were these (reads the array, writes nothing)';
+
+-- elements added, changed or removed since a draft was made, described; null when none
+CREATE FUNCTION _drawing_stale(base jsonb, p_pond bigint) RETURNS text
+	LANGUAGE sql STABLE
+BEGIN ATOMIC
+	SELECT string_agg(format('%s #%s%s (%s)', x.v ->> 1, x.id,
+	                         CASE WHEN x.v ->> 2 IS NOT NULL THEN format(' "%s"', x.v ->> 2) ELSE '' END, x.what),
+	                  ', ' ORDER BY x.id)
+	  FROM (SELECT coalesce(b.key, c.key)::bigint AS id, coalesce(c.value, b.value) AS v,
+	               CASE WHEN c.key IS NULL THEN 'removed' WHEN b.key IS NULL THEN 'added' ELSE 'changed' END AS what
+	          FROM jsonb_each(_drawing_stale.base) b
+	               FULL JOIN jsonb_each(_pond_fingerprints(_drawing_stale.p_pond)) c ON c.key = b.key
+	         WHERE b.value ->> 0 IS DISTINCT FROM c.value ->> 0) x;
+END;
+
+-- BEFORE INSERT: validate and normalise the drawing, stamp its author and
+-- time, and record the map it was drawn against.
+CREATE FUNCTION _submission_insert() RETURNS trigger
+	LANGUAGE plpgsql SET search_path FROM CURRENT
+AS $$
+BEGIN
+	IF _restoring() THEN
+		RETURN NEW;
+	END IF;
+	IF NEW.status IS DISTINCT FROM 'draft' THEN
+		RAISE EXCEPTION 'a new submission is a draft, not %', coalesce(NEW.status, 'null')
+			USING ERRCODE = 'check_violation',
+			      HINT = 'Import it (tailings.import_geojson), then submit it (tailings.submit).';
+	END IF;
+	IF NEW.pond_id IS NULL OR NOT EXISTS (SELECT FROM tailings.pond p WHERE p.id = NEW.pond_id) THEN
+		RAISE EXCEPTION 'pond % does not exist', coalesce(NEW.pond_id::text, 'null')
+			USING ERRCODE = 'no_data_found', HINT = 'SELECT id, code, name FROM tailings.pond lists the ponds you can see.';
+	END IF;
+	NEW.features := _drawing_normalize(NEW.pond_id, NEW.features);
+	NEW.created_by := current_user;
+	NEW.created_at := now();
+	NEW.submitted_at := NULL;
+	NEW.withdrawn_at := NULL;
+	NEW.reviewed_by := NULL;
+	NEW.reviewed_at := NULL;
+	NEW.review_note := NULL;
+	NEW.base := _pond_fingerprints(NEW.pond_id);
+	RETURN NEW;
+END
+$$;
+
+-- BEFORE UPDATE: the state machine.  Only status (and, with a review, the
+-- note) changes, by the moves below and by the right person; the rest is
+-- stamped here.
+CREATE FUNCTION _submission_update() RETURNS trigger
+	LANGUAGE plpgsql SET search_path FROM CURRENT
+AS $$
+DECLARE
+	moves constant text := 'Allowed moves: draft -> submitted or withdrawn (by its author); '
+	                       'submitted -> approved or rejected (by a county, city or province reviewer with the pond '
+	                       'in scope, not its author), or withdrawn (by its author); approved, rejected and withdrawn are final.';
+	move text := OLD.status || ' -> ' || NEW.status;
+	level text;
+	stale text;
+BEGIN
+	IF _restoring() THEN
+		RETURN NEW;
+	END IF;
+	IF NEW.id <> OLD.id OR NEW.pond_id <> OLD.pond_id OR NEW.features <> OLD.features
+	   OR NEW.created_by <> OLD.created_by OR NEW.created_at <> OLD.created_at OR NEW.base <> OLD.base THEN
+		RAISE EXCEPTION 'the drawing of submission % cannot be changed', OLD.id
+			USING ERRCODE = 'insufficient_privilege',
+			      HINT = 'Import a new drawing with tailings.import_geojson(pond_id, collection); withdraw this one.';
+	END IF;
+	IF NEW.status = OLD.status THEN
+		IF (NEW.submitted_at, NEW.withdrawn_at, NEW.reviewed_by, NEW.reviewed_at, NEW.review_note)
+		   IS DISTINCT FROM (OLD.submitted_at, OLD.withdrawn_at, OLD.reviewed_by, OLD.reviewed_at, OLD.review_note) THEN
+			RAISE EXCEPTION 'submission % is %: its stamps and note are set by its moves', OLD.id, OLD.status
+				USING ERRCODE = 'insufficient_privilege', DETAIL = moves;
+		END IF;
+		RETURN NEW;
+	END IF;
+	-- the stamps are the trigger's
+	NEW.submitted_at := OLD.submitted_at;
+	NEW.withdrawn_at := OLD.withdrawn_at;
+	NEW.reviewed_by := OLD.reviewed_by;
+	NEW.reviewed_at := OLD.reviewed_at;
+	IF move NOT IN ('submitted -> approved', 'submitted -> rejected') THEN
+		NEW.review_note := OLD.review_note;
+	END IF;
+	CASE move
+	WHEN 'draft -> submitted', 'draft -> withdrawn', 'submitted -> withdrawn' THEN
+		IF OLD.created_by <> current_user THEN
+			RAISE EXCEPTION 'only the author of submission % (%) can % it', OLD.id, OLD.created_by,
+				CASE NEW.status WHEN 'submitted' THEN 'submit' ELSE 'withdraw' END
+				USING ERRCODE = 'insufficient_privilege', DETAIL = moves;
+		END IF;
+		IF NEW.status = 'submitted' THEN
+			NEW.submitted_at := now();
+		ELSE
+			NEW.withdrawn_at := now();
+		END IF;
+	WHEN 'submitted -> approved', 'submitted -> rejected' THEN
+		level := _member_level();
+		IF level IS NULL OR level NOT IN ('county', 'city', 'province')
+		   OR NOT EXISTS (SELECT FROM tailings.pond p WHERE p.id = OLD.pond_id) THEN
+			RAISE EXCEPTION 'only a county, city or province reviewer with pond % in scope can % submission %',
+				OLD.pond_id, CASE NEW.status WHEN 'approved' THEN 'approve' ELSE 'reject' END, OLD.id
+				USING ERRCODE = 'insufficient_privilege',
+				      DETAIL = format('%s is %s.', current_user,
+				                      CASE WHEN level IS NULL THEN 'not a member (tailings.member)' ELSE 'a member at level ' || level END);
+		END IF;
+		IF OLD.created_by = current_user THEN
+			RAISE EXCEPTION 'the author of submission % cannot review it', OLD.id
+				USING ERRCODE = 'insufficient_privilege',
+				      HINT = 'Another reviewer approves or rejects it; its author may withdraw it.';
+		END IF;
+		IF NEW.status = 'rejected' AND btrim(coalesce(NEW.review_note, '')) = '' THEN
+			RAISE EXCEPTION 'rejecting submission % needs a note saying what to correct', OLD.id
+				USING ERRCODE = 'check_violation',
+				      HINT = 'SELECT tailings.reject(id, note).';
+		END IF;
+		NEW.reviewed_by := current_user;
+		NEW.reviewed_at := now();
+		IF NEW.status = 'approved' THEN
+			-- one approval of the pond at a time; its elements stay as checked until commit
+			PERFORM pg_advisory_xact_lock(hashtextextended('tailings.submission pond ' || OLD.pond_id, 0));
+			PERFORM FROM tailings.element e WHERE e.pond_id = OLD.pond_id FOR UPDATE;
+			stale := _drawing_stale(OLD.base, OLD.pond_id);
+			IF stale IS NOT NULL THEN
+				RAISE EXCEPTION 'the map of pond % changed after submission % was drawn', OLD.pond_id, OLD.id
+					USING ERRCODE = 'serialization_failure',
+					      DETAIL = 'Changed since: ' || stale || '.',
+					      HINT = 'Its author imports a new drawing made from the map as it is now '
+					             '(tailings.pond_geojson); reject this one with a note.';
+			END IF;
+		END IF;
+	ELSE
+		RAISE EXCEPTION 'submission % cannot go from % to %', OLD.id, OLD.status, NEW.status
+			USING ERRCODE = 'check_violation', DETAIL = moves,
+			      HINT = CASE WHEN OLD.status = 'draft' AND NEW.status IN ('approved', 'rejected')
+			                  THEN format('Its author submits it first: SELECT tailings.submit(%s).', OLD.id)
+			                  WHEN OLD.status IN ('approved', 'rejected', 'withdrawn')
+			                  THEN 'A new drawing is a new submission: tailings.import_geojson(pond_id, collection).' END;
+	END CASE;
+	RETURN NEW;
+END
+$$;
+
+-- AFTER UPDATE, submitted -> approved: the diff, applied as the reviewer, in
+-- the reviewer's transaction; the change log records the submission.
+CREATE FUNCTION _submission_apply() RETURNS trigger
+	LANGUAGE plpgsql SET search_path FROM CURRENT
+AS $$
+DECLARE
+	r record;
+	prev text := coalesce(current_setting('tailings.submission_id', true), '');
+BEGIN
+	PERFORM set_config('tailings.submission_id', NEW.id::text, true);
+	FOR r IN SELECT * FROM _drawing_plan(NEW.pond_id, NEW.features) x
+	          WHERE x.op <> 'same'
+	          ORDER BY CASE x.op WHEN 'remove' THEN 0 WHEN 'add' THEN 2 ELSE 1 END, x.feature_index, x.element_id LOOP
+		CASE r.op
+		WHEN 'remove' THEN
+			DELETE FROM tailings.element e WHERE e.id = r.element_id;
+		WHEN 'add' THEN
+			INSERT INTO tailings.element (pond_id, kind, geom, name, source, accuracy_m, surveyed_on, verified_on, attrs)
+			VALUES (NEW.pond_id, (r.elem).kind, (r.elem).geom, (r.elem).name, (r.elem).source, (r.elem).accuracy_m,
+			        (r.elem).surveyed_on, (r.elem).verified_on, (r.elem).attrs);
+		ELSE
+			UPDATE tailings.element e
+			   SET kind = (r.elem).kind, geom = (r.elem).geom, name = (r.elem).name, source = (r.elem).source,
+			       accuracy_m = (r.elem).accuracy_m, surveyed_on = (r.elem).surveyed_on,
+			       verified_on = (r.elem).verified_on, attrs = (r.elem).attrs
+			 WHERE e.id = r.element_id;
+		END CASE;
+	END LOOP;
+	PERFORM set_config('tailings.submission_id', prev, true);
+	RETURN NULL;
+END
+$$;
+
+-- tailings.submission_id is the transaction-local mark approve() sets for the
+-- change log.  Anyone can set a setting: a change made while it is set must
+-- be part of the approval of that submission, by this role, in this
+-- transaction, or history would credit a submission with edits it never held.
+CREATE FUNCTION _submission_mark_guard() RETURNS trigger
+	LANGUAGE plpgsql SET search_path FROM CURRENT
+AS $$
+DECLARE
+	sid text := current_setting('tailings.submission_id', true);
+	row_pond bigint;
+BEGIN
+	IF TG_TABLE_NAME = 'element' THEN
+		row_pond := CASE WHEN TG_OP = 'DELETE' THEN OLD.pond_id ELSE NEW.pond_id END;
+		IF sid ~ '^[0-9]{1,18}$'
+		   AND EXISTS (SELECT FROM tailings.submission s
+		                WHERE s.id = sid::bigint AND s.status = 'approved' AND s.pond_id = row_pond
+		                  AND s.reviewed_by = current_user AND s.reviewed_at = now()) THEN
+			RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+		END IF;
+	END IF;
+	RAISE EXCEPTION 'tailings.submission_id is set to %, but this change is not part of approving that submission', sid
+		USING ERRCODE = 'insufficient_privilege',
+		      DETAIL = 'Only tailings.approve() sets it, for the element changes of the submission it approves.',
+		      HINT = 'RESET tailings.submission_id;';
+END
+$$;
+CREATE TRIGGER element_submission_mark BEFORE INSERT OR UPDATE OR DELETE ON element
+	FOR EACH ROW WHEN (coalesce(current_setting('tailings.submission_id', true), '') <> '')
+	EXECUTE FUNCTION _submission_mark_guard();
+CREATE TRIGGER pond_submission_mark BEFORE INSERT OR UPDATE OR DELETE ON pond
+	FOR EACH ROW WHEN (coalesce(current_setting('tailings.submission_id', true), '') <> '')
+	EXECUTE FUNCTION _submission_mark_guard();
+CREATE TRIGGER requirement_submission_mark BEFORE INSERT OR UPDATE OR DELETE ON requirement
+	FOR EACH ROW WHEN (coalesce(current_setting('tailings.submission_id', true), '') <> '')
+	EXECUTE FUNCTION _submission_mark_guard();
+
+CREATE TRIGGER submission_insert BEFORE INSERT ON submission
+	FOR EACH ROW EXECUTE FUNCTION _submission_insert();
+CREATE TRIGGER submission_update BEFORE UPDATE ON submission
+	FOR EACH ROW EXECUTE FUNCTION _submission_update();
+CREATE TRIGGER submission_apply AFTER UPDATE ON submission
+	FOR EACH ROW WHEN (OLD.status = 'submitted' AND NEW.status = 'approved')
+	EXECUTE FUNCTION _submission_apply();
+REVOKE ALL ON FUNCTION _submission_insert(), _submission_update(), _submission_apply(),
+	_submission_mark_guard() FROM PUBLIC;
+
+-- a submission is seen with its pond
+ALTER TABLE submission ENABLE ROW LEVEL SECURITY;
+CREATE POLICY submission_scope ON submission
+	USING (pond_id IN (SELECT p.id FROM tailings.pond p))
+	WITH CHECK (pond_id IN (SELECT p.id FROM tailings.pond p));
+REVOKE ALL ON TABLE submission FROM PUBLIC;
+GRANT SELECT ON TABLE submission TO tailings_reader, tailings_enterprise, tailings_county, tailings_city,
+	tailings_province;
+GRANT INSERT (pond_id, features) ON TABLE submission TO tailings_enterprise, tailings_county, tailings_city,
+	tailings_province;
+GRANT UPDATE (status, review_note) ON TABLE submission TO tailings_enterprise, tailings_county, tailings_city,
+	tailings_province;
+
+---------------------------------------------------------------------------
+-- The functions of design §7
+---------------------------------------------------------------------------
+CREATE FUNCTION import_geojson(pond_id bigint, collection jsonb) RETURNS bigint
+	LANGUAGE plpgsql SET search_path FROM CURRENT
+AS $$
+DECLARE
+	new_id bigint;
+BEGIN
+	INSERT INTO tailings.submission (pond_id, features)
+	VALUES (import_geojson.pond_id, import_geojson.collection)
+	RETURNING submission.id INTO new_id;
+	RETURN new_id;
+END
+$$;
+COMMENT ON FUNCTION import_geojson(bigint, jsonb) IS
+	'a GeoJSON FeatureCollection (longitude/latitude, CGCS2000 or WGS 84) drawing the pond''s whole map, '
+	'as a new draft submission; returns its id.  All or nothing: a bad feature is an error naming it, '
+	'features[i] counted from 0 (SQLSTATE 22023 or 23514)';
+
+-- a submission the caller sees, or P0002
+CREATE FUNCTION _submission_get(submission_id bigint) RETURNS submission
+	LANGUAGE plpgsql STABLE SET search_path FROM CURRENT
+AS $$
+DECLARE
+	s tailings.submission;
+BEGIN
+	SELECT * INTO s FROM tailings.submission x WHERE x.id = _submission_get.submission_id;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'submission % does not exist', coalesce(submission_id::text, 'null')
+			USING ERRCODE = 'no_data_found',
+			      HINT = 'SELECT id, pond_id, status FROM tailings.submission lists the submissions you can see.';
+	END IF;
+	RETURN s;
+END
+$$;
+
+-- The elements an approved submission added, in the order of its features
+-- without id (approval inserts them in that order; the change log has them,
+-- stamped with the submission and the approval's time); null otherwise.
+CREATE FUNCTION _submission_new_ids(s submission) RETURNS bigint[]
+	LANGUAGE sql STABLE
+BEGIN ATOMIC
+	SELECT CASE WHEN s.status = 'approved' THEN
+	       ARRAY(SELECT c.row_id FROM change_log c
+	              WHERE c.pond_id = s.pond_id AND c.changed_at = s.reviewed_at AND c.submission_id = s.id
+	                AND c.table_name = 'tailings.element' AND c.op = 'I'
+	              ORDER BY c.id) END;
+END;
+
+-- submission_diff and check_submission are VOLATILE so that they see a
+-- submission imported in the same statement:
+-- SELECT * FROM tailings.submission_diff(tailings.import_geojson(8, ...)).
+CREATE FUNCTION submission_diff(submission_id bigint)
+	RETURNS TABLE (op text, element_id bigint, feature_index integer, kind element_kind, name text,
+	               moved_m double precision, changed text[])
+	LANGUAGE plpgsql SET search_path FROM CURRENT
+AS $$
+DECLARE
+	s tailings.submission := _submission_get(submission_id);
+BEGIN
+	RETURN QUERY SELECT x.op, x.element_id, x.feature_index, x.kind, x.name, x.moved_m, x.changed
+	               FROM _drawing_plan(s.pond_id, s.features, _submission_new_ids(s)) x;
+END
+$$;
+COMMENT ON FUNCTION submission_diff(bigint) IS
+	'the submission against the pond''s map as it is now (what approving it would do): a row per feature (add, move, '
+	'change, same; changed names the columns) and per element the drawing leaves out (remove); '
+	'an approved one''s new features are the elements its approval added';
+
+CREATE FUNCTION check_submission(submission_id bigint)
+	RETURNS TABLE (rule text, category element_category, required integer, present integer,
+	               passed boolean, severity text, message text)
+	LANGUAGE plpgsql SET search_path FROM CURRENT
+AS $$
+DECLARE
+	s tailings.submission := _submission_get(submission_id);
+BEGIN
+	RETURN QUERY SELECT c.* FROM _check_elements(s.pond_id,
+		ARRAY(SELECT x.elem FROM _drawing_plan(s.pond_id, s.features, _submission_new_ids(s)) x
+		       WHERE x.op <> 'remove' ORDER BY x.feature_index)) c;
+END
+$$;
+COMMENT ON FUNCTION check_submission(bigint) IS
+	'check_completeness of the map the submission would make (nothing is written); '
+	'a new element without a name is named by its feature, features[i]';
+
+CREATE FUNCTION _submission_move(submission_id bigint, status text, note text) RETURNS text
+	LANGUAGE plpgsql SET search_path FROM CURRENT
+AS $$
+DECLARE
+	cur tailings.submission := _submission_get(submission_id);
+	result text;
+BEGIN
+	IF cur.status = _submission_move.status THEN
+		RAISE EXCEPTION 'submission % is % already', cur.id, cur.status
+			USING ERRCODE = 'check_violation';
+	END IF;
+	UPDATE tailings.submission s
+	   SET status = _submission_move.status,
+	       review_note = CASE WHEN _submission_move.status IN ('approved', 'rejected') THEN note ELSE s.review_note END
+	 WHERE s.id = _submission_move.submission_id
+	RETURNING s.status INTO result;
+	RETURN result;
+END
+$$;
+
+CREATE FUNCTION submit(id bigint) RETURNS text
+	LANGUAGE sql SET search_path FROM CURRENT
+	RETURN _submission_move(submit.id, 'submitted', NULL);
+CREATE FUNCTION withdraw(id bigint) RETURNS text
+	LANGUAGE sql SET search_path FROM CURRENT
+	RETURN _submission_move(withdraw.id, 'withdrawn', NULL);
+CREATE FUNCTION approve(id bigint, note text DEFAULT NULL) RETURNS text
+	LANGUAGE sql SET search_path FROM CURRENT
+	RETURN _submission_move(approve.id, 'approved', approve.note);
+CREATE FUNCTION reject(id bigint, note text) RETURNS text
+	LANGUAGE sql SET search_path FROM CURRENT
+	RETURN _submission_move(reject.id, 'rejected', reject.note);
+COMMENT ON FUNCTION submit(bigint) IS 'the author submits a draft for review; returns the new status';
+COMMENT ON FUNCTION withdraw(bigint) IS 'the author withdraws a draft or a submitted drawing; returns the new status';
+COMMENT ON FUNCTION approve(bigint, text) IS
+	'a reviewer (county or above, pond in scope, not the author) approves: the diff is applied to the map in this '
+	'transaction; refused (40001) when the map changed after the draft was made';
+COMMENT ON FUNCTION reject(bigint, text) IS
+	'a reviewer (county or above, pond in scope, not the author) rejects, with a note saying what to correct';
+
+CREATE FUNCTION pond_geojson(pond_id bigint) RETURNS jsonb
+	LANGUAGE plpgsql STABLE SET search_path FROM CURRENT
+AS $$
+DECLARE
+	result jsonb;
+BEGIN
+	SELECT jsonb_build_object(
+	           'type', 'FeatureCollection',
+	           'name', p.code,
+	           'crs', jsonb_build_object('type', 'name', 'properties', jsonb_build_object('name', 'urn:ogc:def:crs:EPSG::4490')),
+	           'features', coalesce((SELECT jsonb_agg(_element_feature(e) ORDER BY e.id)
+	                                   FROM tailings.element e WHERE e.pond_id = p.id), '[]'::jsonb))
+	  INTO result
+	  FROM tailings.pond p
+	 WHERE p.id = pond_geojson.pond_id;
+	IF result IS NULL THEN
+		RAISE EXCEPTION 'pond % does not exist', coalesce(pond_id::text, 'null')
+			USING ERRCODE = 'no_data_found', HINT = 'SELECT id, code, name FROM tailings.pond lists the ponds you can see.';
+	END IF;
+	RETURN result;
+END
+$$;
+COMMENT ON FUNCTION pond_geojson(bigint) IS
+	'the pond''s map as a GeoJSON FeatureCollection (CGCS2000 longitude/latitude), the starting point of a drawing: '
+	'import_geojson reads it back unchanged';
+
+SELECT pg_catalog.pg_extension_config_dump('submission', '');
+SELECT pg_catalog.pg_extension_config_dump('submission_id_seq', '');

@@ -4,6 +4,12 @@
  *   check_completeness(pond_id)  one row per applicable rule
  *   completeness(pond_id)        share of applicable error rules passed
  *   _pond_summary(pond_id)       score and failed-rule counts (pond_overview)
+ *   _check_elements(pond_id, elements)
+ *                                check_completeness's rows for the pond as if
+ *                                its elements were the given ones (a drawing
+ *                                under review: check_submission), read from
+ *                                the array instead of tailings.element; nothing
+ *                                is written
  *
  * Count rules come from tailings.requirement (enabled, for the pond's status
  * and supervision level; several kinds count together).  Placement rules are
@@ -98,15 +104,22 @@ append_kind_list(StringInfo buf, const int16 *kinds, int n, bool en)
 	}
 }
 
-/* an element in a message: 地下水本底井「JC1」 / Groundwater background well "JC1" */
+/*
+ * an element in a message: 地下水本底井「JC1」 / Groundwater background well "JC1";
+ * unnamed: its id, or for a new element of a drawing (no id yet) its feature:
+ * 渗滤液收集池（features[3]） / Leachate collection pool (features[3])
+ */
 static void
-append_element(StringInfo buf, int16 kind, const char *name, int64 id, bool en)
+append_element(StringInfo buf, int16 kind, const char *name, bool has_id, int64 id,
+			   int feature_index, bool en)
 {
 	appendStringInfoString(buf, tl_cstring(tl_kind_label(tl_kind_of_datum(kind), en)));
 	if (name != NULL)
 		appendStringInfo(buf, en ? " \"%s\"" : "「%s」", name);
-	else
+	else if (has_id || feature_index < 0)
 		appendStringInfo(buf, " #" INT64_FORMAT, id);
+	else
+		appendStringInfo(buf, en ? " (features[%d])" : "（features[%d]）", feature_index);
 }
 
 
@@ -117,21 +130,47 @@ kind_index(int16 kind)
 	return tl_kind_index(kind);
 }
 
+/*
+ * The elements a check reads: the pond's rows in tailings.element, or (a
+ * drawing) an array of tailings.element rows, whose type is given.
+ */
+typedef struct CheckElements
+{
+	bool		given;
+	Datum		array;
+	Oid			array_type;
+} CheckElements;
+
 /* the count rules of the template */
 static void
-check_counts(CheckResult *res, int64 pond_id, Datum status, int16 level, bool en)
+check_counts(CheckResult *res, int64 pond_id, const CheckElements *elements, Datum status, int16 level,
+			 bool en)
 {
 	int			counts[TL_N_KINDS] = {0};
 	Oid			argtypes[2];
 	Datum		values[2];
 	uint64		n;
+	int			ret;
 
 	argtypes[0] = INT8OID;
 	values[0] = Int64GetDatum(pond_id);
-	keep_plan(&counts_plan,
-			  "SELECT kind, count(*)::int4 FROM tailings.element WHERE pond_id = $1 GROUP BY kind",
-			  1, argtypes);
-	if (SPI_execute_plan(counts_plan, values, NULL, true, 0) != SPI_OK_SELECT)
+	if (elements->given)
+		/* a drawing is checked once, rarely: no plan kept (its array type is the database's) */
+	{
+		Oid			array_type = elements->array_type;
+		Datum		array = elements->array;
+
+		ret = SPI_execute_with_args("SELECT e.kind, count(*)::int4 FROM pg_catalog.unnest($1) e GROUP BY e.kind",
+									1, &array_type, &array, NULL, true, 0);
+	}
+	else
+	{
+		keep_plan(&counts_plan,
+				  "SELECT kind, count(*)::int4 FROM tailings.element WHERE pond_id = $1 GROUP BY kind",
+				  1, argtypes);
+		ret = SPI_execute_plan(counts_plan, values, NULL, true, 0);
+	}
+	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "tailings: counting elements failed");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -284,7 +323,8 @@ add_tally_row(CheckResult *res, const char *rule, int16 category, Tally *t,
 	X(PC_BEARING, "bearing") \
 	X(PC_LEACHATE_LINE, "leachate_line") \
 	X(PC_END_M, "end_m") \
-	X(PC_START_M, "start_m")
+	X(PC_START_M, "start_m") \
+	X(PC_FEATURE_INDEX, "feature_index")
 
 typedef enum PlacementColumn
 {
@@ -297,7 +337,9 @@ typedef enum PlacementColumn
 /* one element's placement, as _element_placement() gives it */
 typedef struct Placement
 {
+	bool		has_id;			/* false: a new element of a drawing */
 	int64		id;
+	int			feature_index;	/* its feature in the drawing; -1 when not a drawing */
 	const TlKind *kind;
 	char	   *name;			/* NULL when unnamed */
 	bool		verified;
@@ -543,6 +585,9 @@ placement_columns(TupleDesc desc, int *fno)
 		/* a database not yet updated to 0.6.0 calls the column "directed" */
 		if (fno[i] <= 0 && i == PC_LEACHATE_LINE)
 			fno[i] = SPI_fnumber(desc, "directed");
+		/* only a drawing's elements have feature indexes */
+		if (fno[i] <= 0 && i == PC_FEATURE_INDEX)
+			continue;
 		if (fno[i] <= 0)
 			elog(ERROR, "tailings: tailings._element_placement() has no column \"%s\"", names[i]);
 	}
@@ -554,7 +599,16 @@ placement_read(HeapTuple tup, TupleDesc desc, const int *fno, Placement *e)
 	bool		isnull;
 	Datum		d;
 
-	e->id = DatumGetInt64(SPI_getbinval(tup, desc, fno[PC_ID], &isnull));
+	d = SPI_getbinval(tup, desc, fno[PC_ID], &isnull);
+	e->has_id = !isnull;
+	e->id = isnull ? 0 : DatumGetInt64(d);
+	e->feature_index = -1;
+	if (fno[PC_FEATURE_INDEX] > 0)
+	{
+		d = SPI_getbinval(tup, desc, fno[PC_FEATURE_INDEX], &isnull);
+		if (!isnull)
+			e->feature_index = DatumGetInt32(d);
+	}
 	e->kind = tl_kind_of_datum(DatumGetInt16(SPI_getbinval(tup, desc, fno[PC_KIND], &isnull)));
 	e->name = SPI_getvalue(tup, desc, fno[PC_NAME]);
 	e->verified = DatumGetBool(SPI_getbinval(tup, desc, fno[PC_VERIFIED], &isnull));
@@ -580,7 +634,7 @@ placement_tally(Tally *tallies, const Placement *e, const PlacementPond *p)
 
 		if (!rule->applies(e, p) || !tally(&tallies[r], rule->passes(e, p), sep))
 			continue;
-		append_element(&tallies[r].detail, e->kind->id, e->name, e->id, p->en);
+		append_element(&tallies[r].detail, e->kind->id, e->name, e->has_id, e->id, e->feature_index, p->en);
 		if (rule->why)
 			rule->why(&tallies[r].detail, e, p);
 	}
@@ -588,15 +642,23 @@ placement_tally(Tally *tallies, const Placement *e, const PlacementPond *p)
 
 /* the built-in placement rules (warnings): a row per rule that applied */
 static void
-check_placement(CheckResult *res, int64 pond_id, const PlacementPond *p)
+check_placement(CheckResult *res, int64 pond_id, const CheckElements *elements, const PlacementPond *p)
 {
-	Oid			argtypes[1] = {INT8OID};
-	Datum		values[1] = {Int64GetDatum(pond_id)};
+	Oid			argtypes[2] = {INT8OID, elements->array_type};
+	Datum		values[2] = {Int64GetDatum(pond_id), elements->array};
 	int			fno[PC_NCOLS];
 	Tally		tallies[N_PLACEMENT_RULES];
+	int			ret;
 
-	keep_plan(&placement_plan, "SELECT * FROM tailings._element_placement($1)", 1, argtypes);
-	if (SPI_execute_plan(placement_plan, values, NULL, true, 0) != SPI_OK_SELECT)
+	if (elements->given)
+		ret = SPI_execute_with_args("SELECT * FROM tailings._element_placement($1, $2)",
+									2, argtypes, values, NULL, true, 0);
+	else
+	{
+		keep_plan(&placement_plan, "SELECT * FROM tailings._element_placement($1)", 1, argtypes);
+		ret = SPI_execute_plan(placement_plan, values, NULL, true, 0);
+	}
+	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "tailings: reading element placement failed");
 	placement_columns(SPI_tuptable->tupdesc, fno);
 
@@ -621,7 +683,7 @@ check_placement(CheckResult *res, int64 pond_id, const PlacementPond *p)
 
 /* Run every applicable rule of a pond; SPI must be connected. */
 static CheckResult *
-run_check(int64 pond_id, bool placement, bool en)
+run_check(int64 pond_id, const CheckElements *elements, bool placement, bool en)
 {
 	CheckResult *res = palloc0(sizeof(CheckResult));
 	Oid			argtypes[1] = {INT8OID};
@@ -651,21 +713,22 @@ run_check(int64 pond_id, bool placement, bool en)
 	level = DatumGetInt16(SPI_getbinval(tup, desc, 2, &isnull));
 	az = SPI_getbinval(tup, desc, 3, &no_azimuth);
 
-	check_counts(res, pond_id, status, level, en);
+	check_counts(res, pond_id, elements, status, level, en);
 	if (placement)
 	{
 		PlacementPond p = {!no_azimuth, no_azimuth ? 0 : DatumGetFloat4(az), en};
 
-		check_placement(res, pond_id, &p);
+		check_placement(res, pond_id, elements, &p);
 	}
 	return res;
 }
 
-PG_FUNCTION_INFO_V1(tl_check_completeness);
-Datum
-tl_check_completeness(PG_FUNCTION_ARGS)
+static const CheckElements pond_elements = {false, (Datum) 0, InvalidOid};
+
+/* check_completeness's rows, into the caller's tuplestore */
+static void
+return_check(FunctionCallInfo fcinfo, int64 pond_id, const CheckElements *elements)
 {
-	int64		pond_id = PG_GETARG_INT64(0);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	bool		en = tl_language == TL_LANG_EN;
 	MemoryContext caller = CurrentMemoryContext;
@@ -674,7 +737,7 @@ tl_check_completeness(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "tailings: SPI_connect failed");
-	res = run_check(pond_id, true, en);
+	res = run_check(pond_id, elements, true, en);
 	for (int i = 0; i < res->nrows; i++)
 	{
 		CheckRow   *r = &res->rows[i];
@@ -694,6 +757,35 @@ tl_check_completeness(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(old);
 	}
 	SPI_finish();
+}
+
+PG_FUNCTION_INFO_V1(tl_check_completeness);
+Datum
+tl_check_completeness(PG_FUNCTION_ARGS)
+{
+	return_check(fcinfo, PG_GETARG_INT64(0), &pond_elements);
+	return (Datum) 0;
+}
+
+/*
+ * _check_elements(pond_id bigint, elements tailings.element[]): the rows of
+ * check_completeness for the pond (its status, level and template) with these
+ * elements instead of its own.  A row without id is a new element; its
+ * position in the array, from 0, is its feature index in messages.  Nothing
+ * is written, and everything is read as the caller.
+ */
+PG_FUNCTION_INFO_V1(tl_check_elements);
+Datum
+tl_check_elements(PG_FUNCTION_ARGS)
+{
+	CheckElements elements;
+
+	elements.given = true;
+	elements.array = PG_GETARG_DATUM(1);
+	elements.array_type = get_fn_expr_argtype(fcinfo->flinfo, 1);
+	if (!OidIsValid(elements.array_type))
+		elog(ERROR, "tailings: _check_elements could not determine its argument's type");
+	return_check(fcinfo, PG_GETARG_INT64(0), &elements);
 	return (Datum) 0;
 }
 
@@ -729,7 +821,7 @@ tl_completeness(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "tailings: SPI_connect failed");
-	score = score_of(run_check(pond_id, false, false), &ef, &wf);
+	score = score_of(run_check(pond_id, &pond_elements, false, false), &ef, &wf);
 	SPI_finish();
 	PG_RETURN_FLOAT4((float4) score);
 }
@@ -754,7 +846,7 @@ tl_pond_summary(PG_FUNCTION_ARGS)
 	tupdesc = BlessTupleDesc(tupdesc);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "tailings: SPI_connect failed");
-	res = run_check(pond_id, true, false);
+	res = run_check(pond_id, &pond_elements, true, false);
 	score = score_of(res, &ef, &wf);
 	v[0] = Float4GetDatum((float4) score);
 	v[1] = Int32GetDatum(res->nrows);

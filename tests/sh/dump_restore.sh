@@ -18,6 +18,16 @@ INSERT INTO requirement (name, category, kinds, severity) VALUES ('bureau_tsp', 
 -- a table of the bureau's own, registered for tracking
 CREATE TABLE public.field_notes (id bigint PRIMARY KEY, pond_id bigint, note text);
 SELECT track_table('public.field_notes');
+-- drawings: a draft, and one submitted and rejected by a county reviewer
+DO $$ BEGIN
+	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'dump_reviewer') THEN CREATE ROLE dump_reviewer NOLOGIN; END IF;
+END $$;
+SELECT add_member('dump_reviewer', 'county', (SELECT county_code FROM pond WHERE id = 1), '审核员');
+SELECT import_geojson(1, pond_geojson(1));
+SELECT submit(import_geojson(1, pond_geojson(1)));
+SET ROLE dump_reviewer;
+SELECT reject(max(id), '请补充验收资料') FROM submission;
+RESET ROLE;
 SQL
 
 # the contents, as one text per table, in a fixed order
@@ -26,6 +36,9 @@ snapshot() {
 SELECT 'pond', md5(string_agg(p::text, '|' ORDER BY id)) FROM tailings.pond p;
 SELECT 'element', md5(string_agg(e::text, '|' ORDER BY id)) FROM tailings.element e;
 SELECT 'requirement', md5(string_agg(r::text, '|' ORDER BY id)) FROM tailings.requirement r;
+-- the drawings with their stamps, as they were (the restore neither re-stamps nor re-checks them)
+SELECT 'submission', count(*), string_agg(status, ',' ORDER BY id), md5(string_agg(s::text, '|' ORDER BY id)),
+       (SELECT last_value FROM tailings.submission_id_seq) FROM tailings.submission s;
 SELECT 'counts', (SELECT count(*) FROM tailings.pond), (SELECT count(*) FROM tailings.element), (SELECT count(*) FROM tailings.requirement);
 SELECT 'next ids', (SELECT last_value FROM tailings.pond_id_seq), (SELECT last_value FROM tailings.element_id_seq), (SELECT last_value FROM tailings.requirement_id_seq), (SELECT last_value FROM tailings.change_log_id_seq);
 -- the change log comes back as it was: the restore itself records nothing
@@ -37,6 +50,7 @@ cat "$work/src.txt"
 grep -q '^counts|40|' "$work/src.txt"
 grep -q '^counts|40|999|23$' "$work/src.txt"   # 22 default rules and the bureau's own
 grep -q '^change_log|1043|' "$work/src.txt"    # the sample's inserts and the edits above
+grep -q '^submission|2|draft,rejected|' "$work/src.txt"
 
 pg_dump -Fc -f "$work/sample.dump" dump_src
 createdb dump_custom
