@@ -30,6 +30,7 @@
 #include <strings.h>
 
 #include <event2/keyvalq_struct.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include "clock.h"
@@ -63,6 +64,8 @@ typedef struct AuthEntry
 struct Auth
 {
 	Server	   *s;
+	EVP_MD	   *sha256;			/* fetched once (SHA256() fetches it for each call: 1 us against 0.2) */
+	EVP_MD_CTX *md;
 	AuthEntry **buckets;
 	int			count;
 	AuthEntry	anon;
@@ -91,6 +94,12 @@ auth_create(Server *s)
 		return NULL;
 	}
 	a->s = s;
+	/* NULL (an OpenSSL without it): SHA256() each time */
+	if ((a->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) != NULL && (a->md = EVP_MD_CTX_new()) == NULL)
+	{
+		EVP_MD_free(a->sha256);
+		a->sha256 = NULL;
+	}
 	a->anon.a = a;
 	a->anon.anonymous = 1;
 	a->anon.last = &a->anon.waiters;
@@ -161,7 +170,21 @@ auth_free(Auth *a)
 			free(e);
 		}
 	free(a->buckets);
+	EVP_MD_CTX_free(a->md);
+	EVP_MD_free(a->sha256);
 	free(a);
+}
+
+/* the SHA-256 of a token */
+static void
+token_hash(Auth *a, const char *token, size_t len, uint8_t *key)
+{
+	unsigned int n;
+
+	if (a->sha256 == NULL || EVP_DigestInit_ex(a->md, a->sha256, NULL) != 1 ||
+		EVP_DigestUpdate(a->md, token, len) != 1 || EVP_DigestFinal_ex(a->md, key, &n) != 1 ||
+		n != SHA256_DIGEST_LENGTH)
+		SHA256((const unsigned char *) token, len, key);
 }
 
 /* 401, with the challenge of RFC 6750 (error: NULL when no token was given) */
@@ -441,7 +464,7 @@ auth_request(Req *r, void (*then) (Req *r, const Route *rt))
 		unauthorized(r, "invalid_request", "the Authorization header is not \"Bearer\" and a token");
 		return;
 	}
-	SHA256((const unsigned char *) token, len, key);
+	token_hash(a, token, len, key);
 	if ((e = entry_get(a, key)) == NULL)
 	{
 		http_error(r, 500, "out of memory");

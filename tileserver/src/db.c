@@ -16,7 +16,10 @@
  * request did to its session (a setting) is there for the next one: the role
  * ends with the transaction (COMMIT rolls an aborted one back), settings are
  * reset before.  The first error of the five is the query's answer; a
- * connection left inside a transaction is dropped.
+ * connection left inside a transaction is dropped.  A query as a role goes,
+ * when it can, to an idle connection whose last query ran as the same role:
+ * PostgreSQL plans anew the statements under row-level security (those of
+ * tailings.tile()) whenever the role they run as changes.
  *
  * Nothing waits forever on a hung backend or a silent network: one timer a
  * second answers DB_TIMED_OUT to queries past their deadline (the statement
@@ -83,6 +86,7 @@ typedef struct Conn
 	int			pipe_query;		/* the statement of the pipeline whose results come now */
 	int			pipe_syncs;		/* syncs of the pipeline seen */
 	PGresult   *pipe_err;		/* its first error */
+	char		last_role[64];	/* the role of the last query sent as one ("" none yet) */
 	char		listen_xmin[32];
 } Conn;
 
@@ -528,6 +532,7 @@ conn_send_piped(Conn *c, Query *q)
 	c->piped = 1;
 	c->pipe_query = 0;
 	c->pipe_syncs = 0;
+	snprintf(c->last_role, sizeof c->last_role, "%s", q->role);
 	return 0;
 }
 
@@ -554,17 +559,36 @@ conn_send(Conn *c, Query *q)
 	return 0;
 }
 
+/* an idle connection for a query as role (NULL: the login): one that ran as role last, else any; NULL when none */
+static Conn *
+idle_conn(Db *db, const char *role)
+{
+	Conn	   *any = NULL;
+
+	for (int i = 0; i < db->nconns; i++)
+	{
+		Conn	   *c = &db->conns[i];
+
+		if (c->state != CONN_IDLE)
+			continue;
+		if (role == NULL || strcmp(c->last_role, role) == 0)
+			return c;
+		if (any == NULL)
+			any = c;
+	}
+	return any;
+}
+
 /* Give waiting queries to idle connections. */
 static void
 dispatch(Db *db)
 {
-	for (int i = 0; i < db->nconns && db->head; i++)
+	Conn	   *c;
+
+	while (db->head && (c = idle_conn(db, db->head->role)) != NULL)
 	{
-		Conn	   *c = &db->conns[i];
 		Query	   *q;
 
-		if (c->state != CONN_IDLE)
-			continue;
 		q = db->head;
 		db->head = q->next;
 		if (db->head == NULL)
