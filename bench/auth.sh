@@ -3,8 +3,11 @@
 # logged in as tailings_tileserver, with --auth none (the login itself, a reader) against
 # --auth token with a county member's token (each request a pipeline of RESET ALL, BEGIN READ
 # ONLY, SET LOCAL ROLE, the tile, COMMIT; row-level security by the member's scope):
-#   uncached  --cache-mb 0: every request makes its tile in the database;  aim: token >= 0.90 x none
-#   cached    the cache warm (per scope): the same tiles from memory;        aim: token >= 0.95 x none
+#   uncached  --cache-mb 0: every request makes its tile in the database;  aim: county >= 0.90 x none
+#             and, to tell the two costs apart, a reader's token (the same pipeline, the
+#             reader's policy: every row): reader / none is the pipeline's cost, county / reader
+#             the cost of the member's row-level security
+#   cached    the cache warm (per scope): the same tiles from memory;        aim: county >= 0.95 x none
 # The tiles: non-empty tiles z12-z16 at the ponds of the county that has the most ponds of the
 # national data set (sql/generate_national.sql), in a fixed shuffled order, cycled by wrk
 # (bench/tileserver_tiles.lua: no two requests in flight ask for the same tile).  Each side is
@@ -68,13 +71,16 @@ psql -X -At -d bench -c "SELECT format('/tiles/all/%s/%s/%s.mvt', z, x, y) FROM 
 psql -X -q -d postgres -c "CREATE ROLE bench_county LOGIN"
 psql -X -q -d bench -c "SELECT tailings.add_member('bench_county', 'county', '$county', 'bench')" >/dev/null
 token=$(psql -X -At -d bench -c "SELECT tailings.create_token('bench_county', 'bench', '1 day')")
+psql -X -q -d postgres -c "CREATE ROLE bench_reader LOGIN; GRANT tailings_reader TO bench_reader"
+reader_token=$(psql -X -At -d bench -c "SELECT tailings.create_token('bench_reader', 'bench', '1 day')")
 psql -X -q -d bench -v ON_ERROR_STOP=1 -f sql/roles/tileserver.sql >/dev/null
 
-start_server() {  # AUTH CACHE_MB
+start_server() {  # SIDE (none, reader, county) CACHE_MB
 	local h
 	server_port=$(shuf -i 20000-32000 -n 1)
 	"$work/tailings-tileserver" --db "host=$PGHOST port=$PGPORT user=tailings_tileserver dbname=bench" \
-		--listen "127.0.0.1:$server_port" --auth "$1" --cache-mb "$2" --pool "$pool" --access-log off \
+		--listen "127.0.0.1:$server_port" --auth "$([ "$1" = none ] && echo none || echo token)" --cache-mb "$2" \
+		--pool "$pool" --access-log off \
 		>>"$work/server.log" 2>&1 &
 	server_pid=$!
 	for _ in $(seq 300); do
@@ -86,7 +92,13 @@ start_server() {  # AUTH CACHE_MB
 	die "the server was not ready in 30 s"
 }
 stop_server() { kill -TERM "$server_pid"; wait "$server_pid" || die "the server exited with $?"; server_pid=; }
-header() { [ "$1" = token ] && echo "Authorization: Bearer $token" || echo "X-Auth: none"; }
+header() {  # SIDE: the same length of header on every side
+	case $1 in
+	county) echo "Authorization: Bearer $token" ;;
+	reader) echo "Authorization: Bearer $reader_token" ;;
+	*) echo "X-Authorization: none-$token" ;;
+	esac
+}
 
 check_tiles() {  # AUTH: every tile 200; their mean size
 	local codes
@@ -107,18 +119,19 @@ rps() {  # AUTH CONNECTIONS SECONDS: requests per second
 }
 
 declare -A R
-measure() {  # PHASE CACHE_MB CONNECTIONS
-	local side order=() r
+measure() {  # PHASE CACHE_MB CONNECTIONS SIDE...
+	local phase=$1 cache=$2 conns=$3 side order=() r
+	shift 3
 	for ((r = 0; r < rounds; r++)); do
-		if ((r % 2)); then order+=(token none); else order+=(none token); fi
+		if ((r % 2)); then for ((i = $#; i >= 1; i--)); do order+=("${!i}"); done; else order+=("$@"); fi
 	done
 	for side in "${order[@]}"; do
-		start_server "$side" "$2"
+		start_server "$side" "$cache"
 		B[$side]=$(check_tiles "$side")
-		rps "$side" "$3" "$warmup" >/dev/null
-		v=$(rps "$side" "$3" "$duration")
-		R[$1/$side]="${R[$1/$side]:-}$v "
-		say "$1 --auth $side: $v requests/s"
+		rps "$side" "$conns" "$warmup" >/dev/null
+		v=$(rps "$side" "$conns" "$duration")
+		R[$phase/$side]="${R[$phase/$side]:-}$v "
+		say "$phase $side: $v requests/s"
 		stop_server
 	done
 }
@@ -126,17 +139,19 @@ declare -A B
 med() { tr ' ' '\n' <<<"${R[$1]}" | grep . | median | awk '{ printf "%.0f", $1 }'; }
 
 say "$ntiles tiles at the $county_ponds ponds of county $county"
-measure uncached 0 "$uncached_conns"
-measure cached 256 "$cached_conns"
+measure uncached 0 "$uncached_conns" none reader county
+measure cached 256 "$cached_conns" none county
+r() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+met() { awk -v a="$1" -v b="$2" -v g="$3" 'BEGIN { print (a / b >= g) ? "met" : "NOT met" }'; }
 echo
 echo "bench/auth.sh: $ponds ponds, county $county ($county_ponds ponds), $ntiles tiles z12-z16, $rounds rounds of $duration s"
-echo "  mean tile: ${B[none]} bytes as the login (a reader), ${B[token]} bytes as the county member"
-for phase in uncached cached; do
-	n=$(med "$phase/none")
-	t=$(med "$phase/token")
-	aim=$([ "$phase" = uncached ] && echo 0.90 || echo 0.95)
-	printf '  %-8s --auth none %7s req/s  --auth token %7s req/s  ratio token/none %s (aim >= %s: %s)  [%s| %s]\n' \
-		"$phase" "$n" "$t" "$(awk -v a="$t" -v b="$n" 'BEGIN { printf "%.3f", a / b }')" "$aim" \
-		"$(awk -v a="$t" -v b="$n" -v g="$aim" 'BEGIN { print (a / b >= g) ? "met" : "NOT met" }')" \
-		"${R[$phase/none]}" "${R[$phase/token]}"
-done
+echo "  mean tile: ${B[none]} bytes as the login (a reader), ${B[reader]} as a reader's token, ${B[county]} as the county member"
+n=$(med uncached/none); rd=$(med uncached/reader); c=$(med uncached/county)
+echo "  uncached (--cache-mb 0, $uncached_conns connections): --auth none $n req/s, a reader's token $rd, the county's token $c"
+echo "    county / none $(r "$c" "$n") (aim >= 0.90: $(met "$c" "$n" 0.90)); the pipeline (reader / none) $(r "$rd" "$n");" \
+	"the member's row-level security (county / reader) $(r "$c" "$rd")"
+echo "    rounds: none [${R[uncached/none]}] reader [${R[uncached/reader]}] county [${R[uncached/county]}]"
+n=$(med cached/none); c=$(med cached/county)
+echo "  cached ($cached_conns connections): --auth none $n req/s, the county's token $c: county / none $(r "$c" "$n")" \
+	"(aim >= 0.95: $(met "$c" "$n" 0.95))"
+echo "    rounds: none [${R[cached/none]}] county [${R[cached/county]}]"

@@ -34,6 +34,7 @@
 #include <openssl/sha.h>
 
 #include "clock.h"
+#include "conn.h"
 #include "http.h"
 
 #define AUTH_BUCKETS 4096
@@ -273,8 +274,10 @@ entry_db_failed(AuthEntry *e, const PGresult *res, int unavailable, const char *
 		entry_fail(e, status, msg);
 		return;
 	}
-	fprintf(stderr, "tailings-tileserver: %s (%s): %s", step, e->anonymous ? "the anonymous role" : "a token",
-			res ? PQresultErrorMessage(res) : "no result\n");
+	/* at most a line a second: every request of a misconfigured anonymous role comes here */
+	conn_log(CONN_LOG_AUTH, "%s (%s): %s", step, e->anonymous ? "the anonymous role" : "a token",
+			 res && PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+			 : "no result");
 	entry_fail(e, 500, "the server could not find who the request is for");
 }
 
