@@ -70,24 +70,38 @@
 #define TL_CHANGE_KEY_PING "ping"
 
 /*
- * Database errors and HTTP statuses: X(sqlstate, status, message).  A NULL
+ * Database errors and HTTP statuses: X(sqlstate, status, write_status,
+ * message).  status is the answer of a request that reads (tiles, the JSON
+ * API), write_status of one that changes something (the write API: a drawing,
+ * a step of its review); any other SQLSTATE is 500 (and logged).  A NULL
  * message means the database's own (primary) message is the client's: bad
- * input the client can fix.  Any other SQLSTATE is 500 (and logged).  The
- * extension raises these codes for these meanings:
- *   22023 invalid_parameter_value   a bad argument (layer, zoom, time)
+ * input the client can fix.  The write API always gives the database's
+ * message, with its DETAIL and HINT, and for a drawing the index of the
+ * feature at fault.  The extension raises these codes for these meanings:
+ *   22023 invalid_parameter_value   a bad argument (layer, zoom, time; a drawing's feature)
+ *   23514 check_violation           a drawing or a step that breaks a rule
  *   22007 invalid_datetime_format, 22008 datetime_field_overflow,
  *   22009 invalid_time_zone_displacement_value   a bad ?at=
- *   P0002 no_data_found             no such pond
+ *   22P02 invalid_text_representation, 22021 character_not_in_repertoire,
+ *   22P05 untranslatable_character  a body that is not JSON, not UTF-8, or holds \u0000
+ *   P0002 no_data_found             no such pond (or submission)
  *   57014 query_canceled            the statement timeout
- *   42501 insufficient_privilege    row-level security, a role's grants
+ *   42501 insufficient_privilege    row-level security, a role's grants, a step
+ *                                   not this role's (withdrawing another's drawing)
+ *   40001 serialization_failure     a stale draft: the map changed since it was made
  */
 #define TL_SQLSTATE_HTTP(X) \
-	X("22023", 400, NULL) \
-	X("22007", 400, NULL) \
-	X("22008", 400, NULL) \
-	X("22009", 400, NULL) \
-	X("P0002", 404, "no such pond") \
-	X("57014", 504, "the query took longer than the statement timeout") \
-	X("42501", 403, "permission denied")
+	X("22023", 400, 422, NULL) \
+	X("23514", 400, 422, NULL) \
+	X("22007", 400, 400, NULL) \
+	X("22008", 400, 400, NULL) \
+	X("22009", 400, 400, NULL) \
+	X("22P02", 400, 400, NULL) \
+	X("22021", 400, 400, NULL) \
+	X("22P05", 400, 400, NULL) \
+	X("P0002", 404, 404, "no such pond") \
+	X("57014", 504, 504, "the query took longer than the statement timeout") \
+	X("42501", 403, 403, "permission denied") \
+	X("40001", 409, 409, NULL)
 
 #endif

@@ -27,6 +27,16 @@
 -- Through tailings_reader, row-level security shows it every pond (0.7.0); it reads no API token row.
 -- It may not write anything: no INSERT, UPDATE, DELETE or TRUNCATE, no CREATE in the schemas
 -- tailings and public, and not change its own attributes (SQLSTATE 42501 for each).
+--
+-- With --auth token the server runs each request as the role its token names (SET LOCAL ROLE
+-- in the request's transaction), which PostgreSQL allows only to a member of that role: the
+-- last block grants it every member's role (tailings.member) and every role a live API token
+-- stands for, and with -v anonymous_role=ROLE the --anonymous-role.  Run this file again after
+-- add_member() or create_token() for a new role (or GRANT the role to tailings_tileserver).
+-- Never a role that is a superuser or has BYPASSRLS, CREATEROLE or REPLICATION (token_role()
+-- names none either).  PostgreSQL 15 has no membership without inheritance: tailings_tileserver
+-- holds its members' privileges too, but row-level security lets a role with no member row
+-- write no pond or element, and its own transactions stay read-only.
 
 SET client_min_messages = warning;
 
@@ -99,5 +109,43 @@ BEGIN
 	END IF;
 END
 $grants$;
+
+-- --auth token: the roles the server takes on (see above)
+\if :{?anonymous_role}
+SELECT pg_catalog.set_config('tileserver_sql.anonymous_role', :'anonymous_role', false) \g /dev/null
+\endif
+DO $members$
+DECLARE
+	r name;
+	more name[];
+	wanted name[] := '{}';
+	anonymous text := nullif(current_setting('tileserver_sql.anonymous_role', true), '');
+BEGIN
+	IF anonymous IS NOT NULL THEN
+		IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = anonymous) THEN
+			RAISE EXCEPTION 'the anonymous role % does not exist', anonymous USING ERRCODE = 'undefined_object';
+		END IF;
+		wanted := wanted || anonymous::name;
+	END IF;
+	-- (before 0.7.0 there are neither members nor tokens)
+	IF to_regclass('tailings.member') IS NOT NULL THEN
+		EXECUTE 'SELECT array_agg(role_name) FROM tailings.member' INTO more;
+		wanted := wanted || coalesce(more, '{}');
+	END IF;
+	IF to_regclass('tailings.api_token') IS NOT NULL THEN
+		EXECUTE 'SELECT array_agg(role_name) FROM tailings.api_token WHERE revoked_at IS NULL AND expires_at > now()'
+		   INTO more;
+		wanted := wanted || coalesce(more, '{}');
+	END IF;
+	FOR r IN SELECT DISTINCT o.rolname FROM unnest(wanted) w JOIN pg_roles o ON o.rolname = w
+	          WHERE NOT (o.rolsuper OR o.rolbypassrls OR o.rolcreaterole OR o.rolreplication)
+	            AND o.rolname <> 'tailings_tileserver'
+	            AND NOT pg_has_role('tailings_tileserver', o.oid, 'MEMBER')
+	            AND NOT pg_has_role(o.oid, 'tailings_tileserver', 'MEMBER')
+	LOOP
+		EXECUTE format('GRANT %I TO tailings_tileserver', r);
+	END LOOP;
+END
+$members$;
 
 RESET client_min_messages;

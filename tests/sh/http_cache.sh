@@ -102,6 +102,7 @@ for bad in "/tiles/all/3/1/1.mvt?at=yesterday" "/tiles/all/3/1/1.mvt?at=2025-13-
 	expect_error "a malformed tile $bad" 400 "$bad"
 done
 expect_error "POST /health" 405 -X POST /health
+expect_error "PUT, which no endpoint takes" 405 -X PUT /health
 expect_error "a URI of 2049 bytes" 414 "/$(head -c 2048 /dev/zero | tr '\0' a)"
 expect_error "a missing file" 404 /missing.html
 expect_error "an unknown pond" 404 /api/ponds/99999
@@ -112,7 +113,8 @@ expect_eq "/metrics 200" "$ST $(hdr Content-Type)" "200 text/plain; version=0.0.
 cp "$BODY" "$HTTP_WORK/metrics.txt"
 for m in 'tailings_http_requests_total{endpoint="tile",status="200"}' 'tailings_http_requests_total{endpoint="tile",status="204"}' \
 	'tailings_http_requests_total{endpoint="tile",status="304"}' 'tailings_http_requests_total{endpoint="tile",status="400"}' \
-	'tailings_http_requests_total{endpoint="other",status="405"}' 'tailings_http_requests_total{endpoint="other",status="414"}' \
+	'tailings_http_requests_total{endpoint="health",status="405"}' 'tailings_http_requests_total{endpoint="other",status="405"}' \
+	'tailings_http_requests_total{endpoint="other",status="414"}' \
 	'tailings_http_requests_total{endpoint="static",status="404"}' 'tailings_http_requests_total{endpoint="pond",status="404"}' \
 	tailings_tile_seconds_count tailings_cache_hits_total tailings_cache_misses_total tailings_cache_bytes \
 	tailings_notifications_total tailings_db_pool_connections; do

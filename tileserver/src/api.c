@@ -1,6 +1,7 @@
 /*
  * api.c - the JSON API (/api/...), TileJSON and the style.  Each API answer
- * is one query whose first value is the body, made by PostgreSQL.
+ * is one query whose first value is the body, made by PostgreSQL, as the
+ * request's role (auth.c): row-level security decides what it holds.
  */
 #include "api.h"
 
@@ -10,6 +11,7 @@
 
 #include <event2/buffer.h>
 
+#include "auth.h"
 #include "http.h"
 #include "style.h"
 
@@ -17,6 +19,7 @@ typedef struct ApiCall
 {
 	Req		   *r;
 	ApiDone		done;
+	int			write;
 } ApiCall;
 
 static void
@@ -28,7 +31,12 @@ api_result(PGresult *res, int unavailable, void *arg)
 	if (r->gone)
 		http_req_free(r);
 	else if (unavailable || res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK)
-		http_db_error(r, res, unavailable, evhttp_request_get_uri(r->req));
+	{
+		if (c->write)
+			http_db_write_error(r, res, unavailable, evhttp_request_get_uri(r->req));
+		else
+			http_db_error(r, res, unavailable, evhttp_request_get_uri(r->req));
+	}
 	else
 		c->done(r, res);
 	if (res)
@@ -36,8 +44,8 @@ api_result(PGresult *res, int unavailable, void *arg)
 	free(c);
 }
 
-void
-api_query(Req *r, const char *sql, int nparams, const char *const *params, ApiDone done)
+static void
+api_send(Req *r, int write, const char *sql, int nparams, const char *const *params, ApiDone done)
 {
 	ApiCall    *c = calloc(1, sizeof(ApiCall));
 	int			rc;
@@ -49,7 +57,8 @@ api_query(Req *r, const char *sql, int nparams, const char *const *params, ApiDo
 	}
 	c->r = r;
 	c->done = done;
-	rc = db_query(r->s->db, sql, nparams, params, 0, api_result, c);
+	c->write = write;
+	rc = db_query_as(r->s->db, auth_role(r), write, sql, nparams, params, 0, api_result, c);
 	if (rc != 0)
 	{
 		free(c);
@@ -58,6 +67,18 @@ api_query(Req *r, const char *sql, int nparams, const char *const *params, ApiDo
 		return;
 	}
 	http_watch_close(r);
+}
+
+void
+api_query(Req *r, const char *sql, int nparams, const char *const *params, ApiDone done)
+{
+	api_send(r, 0, sql, nparams, params, done);
+}
+
+void
+api_write(Req *r, const char *sql, int nparams, const char *const *params, ApiDone done)
+{
+	api_send(r, 1, sql, nparams, params, done);
 }
 
 /* the first column of the one row as the body, of that content type; no row or NULL: 404 */
@@ -214,10 +235,51 @@ api_completeness(Req *r, const Route *rt)
 	pond_query(r, rt, SQL_COMPLETENESS, json_done);
 }
 
+/*
+ * ?for=drawing: the map as the drawing of design section 7
+ * (tailings.pond_geojson(): the properties import_geojson reads, so that the
+ * drawing sent back unchanged is the same map), to download
+ */
+static const char SQL_POND_DRAWING[] =
+	"SELECT tailings.pond_geojson($1::bigint)::text WHERE $2::text IS NULL OR true";
+
+static void
+drawing_done(Req *r, PGresult *res)
+{
+	char		cd[80];
+
+	snprintf(cd, sizeof cd, "attachment; filename=\"pond-%lld.geojson\"", r->route.pond_id);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Content-Disposition", cd);
+	first_value(r, res, "application/geo+json; charset=utf-8");
+}
+
 void
 api_geojson(Req *r, const Route *rt)
 {
-	pond_query(r, rt, SQL_POND_GEOJSON, geojson_done);
+	if (rt->drawing)
+		pond_query(r, rt, SQL_POND_DRAWING, drawing_done);
+	else
+		pond_query(r, rt, SQL_POND_GEOJSON, geojson_done);
+}
+
+/* who the request is for: its role, and the member's level, scope and name (null for no member) */
+static const char SQL_WHOAMI[] =
+	"SELECT json_build_object('role', current_user, 'auth', $1::text, 'level', m.level, 'scope', m.scope,"
+	" 'display_name', m.display_name)::text"
+	" FROM (SELECT) x LEFT JOIN (SELECT * FROM tailings.member WHERE role_name = current_user) m ON true";
+static const char SQL_WHOAMI_NONE[] =
+	"SELECT json_build_object('role', current_user, 'auth', $1::text, 'level', null, 'scope', null,"
+	" 'display_name', null)::text";
+
+void
+api_whoami(Req *r, const Route *rt)
+{
+	const char *params[1];
+
+	(void) rt;
+	params[0] = r->s->conf->auth == CONF_AUTH_NONE ? "none" : "token";
+	/* the server's own login is no member (and the member table is missing before extension 0.7.0) */
+	api_query(r, auth_role(r) ? SQL_WHOAMI : SQL_WHOAMI_NONE, 1, params, json_done);
 }
 
 void

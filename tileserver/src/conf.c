@@ -26,6 +26,9 @@
  *   --basemap-attribution TEXT  TAILINGS_BASEMAP_ATTRIBUTION  basemap-attribution
  *                            (name and attribution apply to the base map given just before
  *                            them; the environment holds one base map)
+ *   --auth none|token        TAILINGS_AUTH                 auth
+ *   --anonymous-role ROLE    TAILINGS_ANONYMOUS_ROLE       anonymous-role
+ *   --max-body-mb N          TAILINGS_MAX_BODY_MB          max-body-mb
  *   --config FILE       TAILINGS_CONFIG
  * The config file holds "key = value" lines; # starts a comment.
  */
@@ -48,6 +51,8 @@ typedef enum
 	OPT_LISTEN,
 	OPT_URL,
 	OPT_NAMES,
+	OPT_AUTH,					/* none or token */
+	OPT_ROLE,					/* a role name */
 	OPT_BASEMAP,				/* appends a base map */
 	OPT_BASEMAP_NAME,			/* these two set a field of the last base map */
 	OPT_BASEMAP_ATTRIBUTION
@@ -101,6 +106,13 @@ static const Option options[] = {
 	 "                           the Host header is then not checked (default: none)"},
 	{"server-name", "TAILINGS_SERVER_NAME", OPT_NAMES, 0, 0, 0,
 	 "a Host name accepted besides the listen address; repeatable (env: a list)"},
+	{"auth", "TAILINGS_AUTH", OPT_AUTH, OFF(auth), 0, 0,
+	 "none: every request reads as the --db role; token: a request's Authorization:\n"
+	 "                           Bearer TOKEN names the member it runs as (default none)"},
+	{"anonymous-role", "TAILINGS_ANONYMOUS_ROLE", OPT_ROLE, OFF(anonymous_role), 0, 0,
+	 "with --auth token, requests without a token run as this role (default: none, 401)"},
+	{"max-body-mb", "TAILINGS_MAX_BODY_MB", OPT_INT, OFF(max_body_mb), 1, 1024,
+	 "a request body's size at most in MiB; larger ones are answered 413 (default 10)"},
 	{"basemap", "TAILINGS_BASEMAP", OPT_BASEMAP, 0, 0, 0,
 	 "a base map drawn under the map, repeatable (up to 8; the first is shown, the viewer\n"
 	 "                           switches): an XYZ raster template with {z}, {x} and {y}\n"
@@ -247,6 +259,34 @@ set_basemap(Conf *conf, const Option *o, const char *value, const char *from, ch
 	return *slot ? 0 : -1;
 }
 
+/* --auth and --anonymous-role */
+static int
+set_auth_option(Conf *conf, const Option *o, const char *value, const char *from, char *err, size_t errlen)
+{
+	char	   *base = (char *) conf;
+	char	  **slot = (char **) (base + o->offset);
+
+	if (o->type == OPT_AUTH)
+	{
+		if (strcmp(value, "none") != 0 && strcmp(value, "token") != 0)
+		{
+			snprintf(err, errlen, "invalid value \"%s\" for %s (%s): expected none or token", value, o->name, from);
+			return -1;
+		}
+		*(int *) (base + o->offset) = strcmp(value, "token") == 0 ? CONF_AUTH_TOKEN : CONF_AUTH_NONE;
+		return 0;
+	}
+	if (conf_check_role_name(value) != 0)
+	{
+		snprintf(err, errlen, "invalid value \"%.100s\" for %s (%s): expected a role name of 1 to 63 bytes",
+				 value, o->name, from);
+		return -1;
+	}
+	free(*slot);
+	*slot = strdup(value);
+	return *slot ? 0 : -1;
+}
+
 static const Option *
 find_option(const char *name)
 {
@@ -336,6 +376,9 @@ set_option(Conf *conf, const Option *o, const char *value, const char *from, cha
 			}
 		case OPT_NAMES:
 			return conf_add_names(conf, value, from, err, errlen);
+		case OPT_AUTH:
+		case OPT_ROLE:
+			return set_auth_option(conf, o, value, from, err, errlen);
 		case OPT_BASEMAP:
 		case OPT_BASEMAP_NAME:
 		case OPT_BASEMAP_ATTRIBUTION:
@@ -416,6 +459,7 @@ conf_free(Conf *conf)
 	free(conf->cors_origin);
 	free(conf->config_file);
 	free(conf->public_url);
+	free(conf->anonymous_role);
 	conf_clear_names(conf);
 	conf_clear_basemaps(conf);
 	memset(conf, 0, sizeof(*conf));
@@ -478,6 +522,8 @@ conf_defaults(Conf *conf)
 	conf->max_conns = 0;
 	conf->max_conns_per_ip = 64;
 	conf->max_streams_per_ip = 8;
+	conf->auth = CONF_AUTH_NONE;
+	conf->max_body_mb = 10;
 }
 
 /* read the command line into fl: 0; 1 after --help; 2 on an error (in err) */
@@ -631,6 +677,11 @@ conf_complete(Conf *conf, char *err, size_t errlen)
 	if (conf->db == NULL || conf->db[0] == '\0')
 	{
 		snprintf(err, errlen, "no database: give --db or set DATABASE_URL");
+		return -1;
+	}
+	if (conf->anonymous_role && conf->auth != CONF_AUTH_TOKEN)
+	{
+		snprintf(err, errlen, "anonymous-role is for --auth token (with --auth none every request is anonymous)");
 		return -1;
 	}
 	return 0;

@@ -42,8 +42,15 @@ typedef struct Conf
 	int			nserver_names;
 	ConfBasemap basemaps[CONF_MAX_BASEMAPS];
 	int			nbasemaps;
+	int			auth;			/* CONF_AUTH_NONE or CONF_AUTH_TOKEN */
+	char	   *anonymous_role; /* --auth token: requests without a token run as it; NULL: 401 */
+	int			max_body_mb;	/* a request body's size at most, in MiB */
 	char	   *config_file;
 } Conf;
+
+/* --auth: none (everything as the --db role, read-only) or token (Authorization: Bearer) */
+#define CONF_AUTH_NONE 0
+#define CONF_AUTH_TOKEN 1
 
 /*
  * Fill conf from, in order of precedence: the command line, the environment
@@ -71,6 +78,9 @@ int			conf_check_public_url(const char *url);
  * URL (http(s), no {z}), -1 when invalid with the reason in err[].
  */
 int			conf_check_basemap(const char *url, char *err, size_t errlen);
+
+/* 0 when name can be --anonymous-role: 1 to 63 bytes, no control characters */
+int			conf_check_role_name(const char *name);
 
 /* 0 when name can be a --server-name (letters, digits, . - _ : [ ]) */
 int			conf_check_host_name(const char *name);

@@ -176,3 +176,16 @@ conf_check_basemap(const char *url, char *err, size_t errlen)
 	}
 	return raster;
 }
+
+int
+conf_check_role_name(const char *name)
+{
+	size_t		len = strlen(name);
+
+	if (len == 0 || len > 63)
+		return -1;
+	for (const unsigned char *p = (const unsigned char *) name; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return -1;
+	return 0;
+}

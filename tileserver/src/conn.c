@@ -105,18 +105,39 @@ conn_on_deadline(evutil_socket_t fd, short what, void *arg)
 	conn_kill(r, r->got_bytes ? REPLY_408 : REPLY_NONE);
 }
 
-/* bytes arrived: the head of a request after the first must be whole within the timeout */
+/* close a connection whose next request's body is over the limit, with 413 */
+static void
+conn_refuse_body(ConnRec *r)
+{
+	r->c->st.bodies_refused++;
+	conn_log(CONN_LOG_BODY, "%s sent a body over --max-body-mb: 413, closed", r->ip);
+	conn_kill(r, REPLY_413);
+}
+
+/*
+ * Bytes arrived (or evhttp took some): the head of a request after the first
+ * must be whole within the timeout; a body over the limit is refused as soon
+ * as that is known (conn_body.c), unless a request of the connection is being
+ * answered (then when it has been: conn_on_complete).
+ */
 static void
 conn_on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
 	ConnRec    *r = arg;
 
-	(void) buf;
-	if (info->n_added == 0 || r->got_bytes)
+	r->body.base += info->n_deleted;
+	if (info->n_added == 0)
 		return;
-	r->got_bytes = 1;
-	if (!r->in_request && !evtimer_pending(r->deadline, NULL))
-		conn_arm(r);
+	if (!r->got_bytes)
+	{
+		r->got_bytes = 1;
+		if (!r->in_request && !evtimer_pending(r->deadline, NULL))
+			conn_arm(r);
+	}
+	/* a request before it still in the buffer: refused once that one is answered (conn_on_complete) */
+	if (r->fd >= 0 && !r->in_request && conn_body_scan(r, buf) && r->body.head_start <= r->body.base &&
+		conn_alive(r))
+		conn_refuse_body(r);
 }
 
 /* the new connections have their sockets now: cap per address, deadline */
@@ -249,6 +270,10 @@ conn_on_soon(evutil_socket_t fd, short what, void *arg)
 		r->to_check = 0;
 		if (!conn_alive(r))
 			conn_release(r);
+		else if (r->too_large && !r->in_request)
+			conn_refuse_body(r);
+		else
+			r->too_large = 0;
 	}
 	conn_update_pause(c);
 }
@@ -362,11 +387,14 @@ conn_on_complete(struct evhttp_request *req, void *arg)
 		r->c->checks = r;
 		event_active(r->c->soon, EV_TIMEOUT, 0);
 	}
-	/* a pipelined request already waiting: its time runs from now */
+	/* a pipelined request already waiting: its time runs from now, its body is looked at now */
+	conn_body_reset(r);
 	if (evbuffer_get_length(bufferevent_get_input(r->bev)) > 0)
 	{
 		r->got_bytes = 1;
 		conn_arm(r);
+		/* refused once evhttp is done with this request (conn_on_soon), before it reads the next */
+		r->too_large = conn_body_scan(r, bufferevent_get_input(r->bev));
 	}
 }
 

@@ -17,6 +17,7 @@ typedef struct ConnLimits
 	int			max_conns;		/* open connections at most (> 0) */
 	int			max_per_ip;		/* from one client address; 0: no cap */
 	int			header_timeout_s;	/* the request head (and body) must arrive within this */
+	unsigned long long max_body;	/* a request body's bytes at most (413 beyond); 0: no limit here */
 } ConnLimits;
 
 typedef struct ConnStats
@@ -29,6 +30,7 @@ typedef struct ConnStats
 	long long	evicted;		/* closed at the ceiling: waiting longest for a request head */
 	long long	paused;			/* times the ceiling was reached and accepting paused */
 	long long	accept_errors;
+	long long	bodies_refused; /* closed with 413: a body over --max-body-mb */
 } ConnStats;
 
 /* rate-limited stderr lines: at most one a second per kind, with a count of the ones left out */
@@ -38,6 +40,8 @@ typedef enum ConnLogKind
 	CONN_LOG_PER_IP,
 	CONN_LOG_CEILING,
 	CONN_LOG_STREAMS,
+	CONN_LOG_BODY,
+	CONN_LOG_AUTH,
 	CONN_LOG_KINDS
 } ConnLogKind;
 

@@ -11,6 +11,20 @@
 
 #include <event2/bufferevent.h>
 
+/* where the scan of a connection's input for bodies over the limit is (conn_body.c) */
+typedef struct ConnBody
+{
+	int			state;
+	unsigned long long base;	/* offset of the input buffer's first byte from the connection's start */
+	unsigned long long pos;		/* of the next byte to look at */
+	unsigned long long remaining;	/* of the body or the chunk being skipped */
+	unsigned long long total;	/* a chunked body's bytes so far */
+	long long	length;			/* Content-Length, -1 when none */
+	int			chunked;
+	int			head_lines;		/* lines of the head so far */
+	unsigned long long head_start;	/* offset of the head being read */
+} ConnBody;
+
 typedef struct ConnRec
 {
 	Conns	   *c;
@@ -27,6 +41,8 @@ typedef struct ConnRec
 	struct ConnRec *next_pending;
 	struct ConnRec *next_check;	/* to look at soon: its request was answered */
 	int			to_check;
+	ConnBody	body;
+	int			too_large;		/* the next request's body is over the limit: 413 once it may be */
 } ConnRec;
 
 struct Conns
@@ -64,6 +80,7 @@ typedef enum ConnReply
 {
 	REPLY_NONE,
 	REPLY_408,
+	REPLY_413,
 	REPLY_503_IP
 } ConnReply;
 
@@ -89,6 +106,15 @@ ConnRec    *conn_of(Conns *c, struct evhttp_request *req);
 void		conn_kill(ConnRec *r, ConnReply reply);
 /* stop reading a closed connection's socket and close it */
 void		conn_linger_end(Linger *l);
+
+/* conn_body.c: the scan for bodies over the limit starts at the input buffer's first byte */
+void		conn_body_reset(ConnRec *r);
+/*
+ * look at what arrived; 1 when the request being read has a body over the
+ * limit (its head starts at body.head_start: at or before body.base, no
+ * request before it is still in the buffer, unread by evhttp)
+ */
+int			conn_body_scan(ConnRec *r, struct evbuffer *buf);
 
 /* conn_sys.c: the text of a socket's peer address, "" when unknown */
 void		conn_fd_ip(int fd, char *buf, size_t len);

@@ -131,9 +131,11 @@ conn_of(Conns *c, struct evhttp_request *req)
 static int
 conn_send_reply(int fd, ConnReply which)
 {
-	const char *status = which == REPLY_408 ? "408 Request Timeout" : "503 Service Unavailable";
+	const char *status = which == REPLY_408 ? "408 Request Timeout"
+		: which == REPLY_413 ? "413 Payload Too Large" : "503 Service Unavailable";
 	const char *body = which == REPLY_408
 		? "{\"error\":\"the request did not arrive in time\",\"status\":408}\n"
+		: which == REPLY_413 ? "{\"error\":\"the body is larger than the server takes (--max-body-mb)\",\"status\":413}\n"
 		: "{\"error\":\"too many connections from your address\",\"status\":503}\n";
 	char		buf[512];
 	int			n = snprintf(buf, sizeof buf,

@@ -67,6 +67,14 @@ void		db_listen(Db *db, const char *channel, DbNotifyCb cb, DbResyncCb resync, v
 int			db_query(Db *db, const char *sql, int nparams, const char *const *params,
 					 int binary_result, DbResultCb cb, void *arg);
 
+/*
+ * The same, run as role (when not NULL) in a transaction of its own: READ
+ * WRITE when write, else READ ONLY; nothing of it stays on the connection for
+ * the next query (db.c).  role is quoted as an identifier.
+ */
+int			db_query_as(Db *db, const char *role, int write, const char *sql, int nparams,
+						const char *const *params, int binary_result, DbResultCb cb, void *arg);
+
 /* true when at least one pool connection is up */
 int			db_up(const Db *db);
 /* true when the listening connection's LISTEN is in effect */

@@ -15,6 +15,11 @@
  * No heartbeat is queued behind data still waiting.  A client address may hold
  * max_per_ip streams at most.
  *
+ * Each client has the scope of the role it was opened as (auth.c): a change
+ * goes to the clients that see everything at once, and to a scope's clients
+ * once the database has said, as one of them, that the scope sees it
+ * (live.c); hello, resync and heartbeats go to every client.
+ *
  * Ownership: when the peer goes, libevent detaches the request from its
  * connection and calls the close callback; the request is then ours to free.
  */
@@ -48,6 +53,8 @@ typedef struct Client
 	struct evhttp_request *req;
 	struct evhttp_connection *evcon;
 	char		ip[64];
+	char		scope[EVENTS_SCOPE_MAX];	/* "" or "*": sees every change */
+	char		role[64];		/* the role it was opened as ("": the --db login) */
 	int			chunked;		/* the reply has Transfer-Encoding: chunked (HTTP/1.1) */
 	struct Client *prev,
 			   *next;
@@ -154,9 +161,26 @@ client_write(Client *c, const char *text, size_t len)
 	bufferevent_enable(bev, EV_WRITE);
 }
 
-/* write text to every client; clients that fall too far behind are closed */
+static int
+client_sees_all(const Client *c)
+{
+	return c->scope[0] == '\0' || strcmp(c->scope, "*") == 0;
+}
+
+/* the client is one scope asks for: NULL every client, EVENTS_SEES_ALL those that see everything */
+static int
+client_in(const Client *c, const char *scope)
+{
+	if (scope == NULL)
+		return 1;
+	if (strcmp(scope, EVENTS_SEES_ALL) == 0)
+		return client_sees_all(c);
+	return !client_sees_all(c) && strcmp(c->scope, scope) == 0;
+}
+
+/* write text to the clients of scope; clients that fall too far behind are closed */
 static void
-send_all(Events *ev, const char *text, size_t len, int is_event)
+send_all(Events *ev, const char *text, size_t len, int is_event, const char *scope)
 {
 	Client	   *c,
 			   *next;
@@ -166,6 +190,8 @@ send_all(Events *ev, const char *text, size_t len, int is_event)
 		size_t		queued;
 
 		next = c->next;
+		if (!client_in(c, scope))
+			continue;
 		queued = backlog(c);
 		if (queued + len + CHAIN_COST > MAX_BACKLOG)
 		{
@@ -189,7 +215,7 @@ on_heartbeat(evutil_socket_t fd, short what, void *arg)
 
 	(void) fd;
 	(void) what;
-	send_all(ev, ping, sizeof ping - 1, 0);
+	send_all(ev, ping, sizeof ping - 1, 0, NULL);
 }
 
 Events *
@@ -266,13 +292,15 @@ events_has_room_for(Events *ev, struct evhttp_connection *evcon)
 }
 
 int
-events_add(Events *ev, struct evhttp_request *req)
+events_add(Events *ev, struct evhttp_request *req, const char *scope, const char *role)
 {
 	Client	   *c = calloc(1, sizeof(Client));
 	struct evbuffer *b = evbuffer_new();
 
 	if (c == NULL || b == NULL)
 		goto fail;
+	snprintf(c->scope, sizeof c->scope, "%s", scope ? scope : "");
+	snprintf(c->role, sizeof c->role, "%s", role ? role : "");
 	c->ev = ev;
 	c->req = req;
 	c->evcon = evhttp_request_get_connection(req);
@@ -309,27 +337,61 @@ fail:
 	return -1;
 }
 
+long long
+events_new_id(Events *ev)
+{
+	return ++ev->next_id;
+}
+
 void
-events_broadcast(Events *ev, const char *name, const char *data)
+events_send(Events *ev, long long id, const char *name, const char *data, const char *scope)
 {
 	size_t		dlen = strlen(data);
 	size_t		cap = dlen + strlen(name) + 64;
 	char	   *text;
 	int			n;
 
-	if (ev == NULL)
+	if (ev == NULL || ev->clients == NULL || (text = malloc(cap)) == NULL)
 		return;
-	ev->next_id++;
-	if (ev->clients == NULL || (text = malloc(cap)) == NULL)
-		return;
-	n = snprintf(text, cap, "id: %lld\nevent: %s\ndata: ", ev->next_id, name);
+	n = snprintf(text, cap, "id: %lld\nevent: %s\ndata: ", id, name);
 	/* one data line: a line break inside the data would end the field */
 	for (size_t i = 0; i < dlen; i++)
 		text[n++] = (data[i] == '\n' || data[i] == '\r') ? ' ' : data[i];
 	text[n++] = '\n';
 	text[n++] = '\n';
-	send_all(ev, text, (size_t) n, 1);
+	send_all(ev, text, (size_t) n, 1, scope);
 	free(text);
+}
+
+void
+events_broadcast(Events *ev, const char *name, const char *data)
+{
+	if (ev == NULL)
+		return;
+	events_send(ev, events_new_id(ev), name, data, NULL);
+}
+
+int
+events_each_scope(Events *ev, EventsScopeCb cb, void *arg)
+{
+	int			n = 0;
+
+	for (Client *c = ev->clients; c; c = c->next)
+	{
+		int			first = 1;
+
+		if (client_sees_all(c))
+			continue;
+		/* the first client of its scope in the list */
+		for (Client *d = ev->clients; d != c && first; d = d->next)
+			first = client_sees_all(d) || strcmp(d->scope, c->scope) != 0;
+		if (!first)
+			continue;
+		n++;
+		if (cb)
+			cb(c->scope, c->role, arg);
+	}
+	return n;
 }
 
 void

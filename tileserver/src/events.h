@@ -10,6 +10,13 @@
 
 typedef struct Events Events;
 
+/* a client's scope (auth.c's Principal.scope), at most this long */
+#define EVENTS_SCOPE_MAX 160
+/* the scope of events_send() that means: the clients that see every change */
+#define EVENTS_SEES_ALL ((const char *) "*")
+/* a scope of clients, and the role of one of them */
+typedef void (*EventsScopeCb) (const char *scope, const char *role, void *arg);
+
 typedef struct EventsStats
 {
 	int			clients;
@@ -33,13 +40,20 @@ int			events_has_room_for(Events *ev, struct evhttp_connection *evcon);
 
 /*
  * Start the stream on req (headers already set by the caller) and keep it
- * until the client goes or events_close_all().  Returns 0, or -1 when out of
+ * until the client goes or events_close_all().  scope and role are its
+ * request's ("" or "*": it sees every change).  Returns 0, or -1 when out of
  * memory (nothing was sent: the caller replies).
  */
-int			events_add(Events *ev, struct evhttp_request *req);
+int			events_add(Events *ev, struct evhttp_request *req, const char *scope, const char *role);
 
-/* send "event: {name}" with data (one line of JSON) to every client */
+/* send "event: {name}" with data (one line of JSON) to every client, under a new id */
 void		events_broadcast(Events *ev, const char *name, const char *data);
+/* the next event id */
+long long	events_new_id(Events *ev);
+/* send an event of that id to the clients of scope: EVENTS_SEES_ALL, a scope, or NULL (every client) */
+void		events_send(Events *ev, long long id, const char *name, const char *data, const char *scope);
+/* cb for each scope of clients that do not see everything (once a scope); returns how many */
+int			events_each_scope(Events *ev, EventsScopeCb cb, void *arg);
 
 void		events_stats(const Events *ev, EventsStats *out);
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/keyvalq_struct.h>
 
@@ -74,6 +75,7 @@ void
 http_req_free(Req *r)
 {
 	r->s->active--;
+	free(r->path);
 	free(r);
 }
 
@@ -197,15 +199,16 @@ static const struct
 {
 	const char *sqlstate;
 	int			status;
+	int			write_status;
 	const char *message;
 }			sqlstate_http[] = {
-#define SQLSTATE_ROW(code, status, message) {code, status, message},
+#define SQLSTATE_ROW(code, status, write_status, message) {code, status, write_status, message},
 	TL_SQLSTATE_HTTP(SQLSTATE_ROW)
 #undef SQLSTATE_ROW
 };
 
 int
-http_db_status(const PGresult *res, int unavailable, const char **message)
+http_db_status(const PGresult *res, int unavailable, int write, const char **message)
 {
 	const char *st;
 
@@ -223,12 +226,12 @@ http_db_status(const PGresult *res, int unavailable, const char **message)
 	for (size_t i = 0; st != NULL && i < sizeof sqlstate_http / sizeof sqlstate_http[0]; i++)
 		if (strcmp(st, sqlstate_http[i].sqlstate) == 0)
 		{
-			*message = sqlstate_http[i].message;
+			*message = write ? NULL : sqlstate_http[i].message;
 			if (*message == NULL)
 				*message = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 			if (*message == NULL)
 				*message = "bad request";
-			return sqlstate_http[i].status;
+			return write ? sqlstate_http[i].write_status : sqlstate_http[i].status;
 		}
 	*message = "database error";
 	return 500;
@@ -238,13 +241,97 @@ void
 http_db_error(Req *r, const PGresult *res, int unavailable, const char *what)
 {
 	const char *message;
-	int			status = http_db_status(res, unavailable, &message);
+	int			status = http_db_status(res, unavailable, 0, &message);
 
 	if (status == 500)
 		fprintf(stderr, "%s: %s", what, PQresultErrorMessage(res));
 	http_error(r, status, message);
 }
 
+/*
+ * The index of the feature a drawing's error names, or -1: "feature 3",
+ * "feature #3", "feature [3]", "feature_index 3", "feature index: 3",
+ * "features[3]" (the first such, case aside).
+ */
+long
+http_feature_index(const char *text)
+{
+	static const char *const skip[] = {"s[", "_index", " index", "[", "#", ":", "=", " "};
+
+	for (const char *p = text; p && (p = strcasestr(p, "feature")) != NULL; p++)
+	{
+		const char *q = p + 7;
+		int			again = 1;
+
+		while (again)
+		{
+			again = 0;
+			for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++)
+				if (strncasecmp(q, skip[i], strlen(skip[i])) == 0)
+				{
+					q += strlen(skip[i]);
+					again = 1;
+				}
+		}
+		if (*q >= '0' && *q <= '9')
+		{
+			long		v = 0;
+
+			while (*q >= '0' && *q <= '9' && v < 100000000)
+				v = v * 10 + (*q++ - '0');
+			return v;
+		}
+	}
+	return -1;
+}
+
+/* "key": value of a string field of the error (none when absent) */
+static void
+error_field(struct evbuffer *b, const char *key, const char *value)
+{
+	if (value == NULL || *value == '\0')
+		return;
+	evbuffer_add_printf(b, ",\"%s\":", key);
+	style_json_string(b, value);
+}
+
+void
+http_db_write_error(Req *r, const PGresult *res, int unavailable, const char *what)
+{
+	const char *message;
+	int			status = http_db_status(res, unavailable, 1, &message);
+	struct evbuffer *b;
+	const char *detail,
+			   *hint;
+	long		feature;
+
+	if (status == 500)
+		fprintf(stderr, "%s: %s", what, PQresultErrorMessage(res));
+	if (status == 500 || status == 503 || status == 504)
+	{
+		http_error(r, status, message);
+		return;
+	}
+	if ((b = evbuffer_new()) == NULL)
+	{
+		http_error(r, 500, "out of memory");
+		return;
+	}
+	detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+	evbuffer_add_printf(b, "{\"error\":");
+	style_json_string(b, message);
+	evbuffer_add_printf(b, ",\"status\":%d", status);
+	error_field(b, "sqlstate", PQresultErrorField(res, PG_DIAG_SQLSTATE));
+	error_field(b, "detail", detail);
+	error_field(b, "hint", hint);
+	/* a drawing refused: the feature at fault, from the DETAIL or else the message */
+	if (status == 422 && ((feature = http_feature_index(detail)) >= 0 || (feature = http_feature_index(message)) >= 0))
+		evbuffer_add_printf(b, ",\"feature_index\":%ld", feature);
+	evbuffer_add_printf(b, "}\n");
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-store");
+	http_reply(r, status, "application/json", b, NULL);
+}
 
 int
 http_accepts_gzip(struct evhttp_request *req)

@@ -26,8 +26,16 @@ struct evbuffer *http_body(Req *r);
  * (tailings/contract.h; others 500, logged with what).
  */
 void		http_db_error(Req *r, const PGresult *res, int unavailable, const char *what);
-/* the status and the message of http_db_error(); the message may point into res */
-int			http_db_status(const PGresult *res, int unavailable, const char **message);
+/*
+ * The same for a request that changes something (the write API): the
+ * statuses of writes (422 for a drawing refused), and a body with the
+ * database's message, "sqlstate", "detail", "hint" and "feature_index".
+ */
+void		http_db_write_error(Req *r, const PGresult *res, int unavailable, const char *what);
+/* the status and the message of those (write: the write API's); the message may point into res */
+int			http_db_status(const PGresult *res, int unavailable, int write, const char **message);
+/* the index of the feature an error's text names ("feature 3"), or -1 */
+long		http_feature_index(const char *text);
 
 /* the headers of every answer (http_reply sends them; the change stream on its own) */
 void		http_common_headers(Req *r, const char *ctype);

@@ -11,5 +11,7 @@
 void		live_events(Req *r, const Route *rt);
 /* listen for changes on the database (s->changes made here); 0, or -1 out of memory */
 int			live_listen(Server *s);
+/* forget the batches waiting for scoped viewers (server_free, after the database answered) */
+void		live_free(Server *s);
 
 #endif

@@ -12,9 +12,10 @@
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
 
+#include "auth.h"
 #include "http.h"
 
-static const int tracked_status[SRV_NSTATUS] = {200, 204, 304, 400, 403, 404, 405, 414, 500, 503, 504};
+static const int tracked_status[SRV_NSTATUS] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 413, 414, 415, 422, 500, 503, 504};
 
 static const double latency_buckets[SRV_NBUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
 
@@ -224,6 +225,25 @@ metrics_changes(Server *s, struct evbuffer *b)
 						s->m.changes_seconds, s->m.changes_batches);
 }
 
+/* who requests were for: tokens known, resolved by the database, refused (401), not resolvable (500, 503) */
+static void
+metrics_auth(Server *s, struct evbuffer *b)
+{
+	AuthStats	a;
+	ConnStats	cs;
+
+	auth_stats(s->auth, &a);
+	conn_stats(s->conns, &cs);
+	evbuffer_add_printf(b, "# HELP tailings_auth_total Requests run as a role, by how the role was found.\n"
+						"# TYPE tailings_auth_total counter\n"
+						"tailings_auth_total{result=\"cached\"} %lld\ntailings_auth_total{result=\"resolved\"} %lld\n"
+						"tailings_auth_total{result=\"refused\"} %lld\ntailings_auth_total{result=\"failed\"} %lld\n"
+						"# TYPE tailings_auth_resolutions gauge\ntailings_auth_resolutions %d\n"
+						"# HELP tailings_bodies_refused_total Connections closed with 413: a body over --max-body-mb.\n"
+						"# TYPE tailings_bodies_refused_total counter\ntailings_bodies_refused_total %lld\n",
+						a.cached, a.resolved, a.refused, a.failed, a.entries, cs.bodies_refused);
+}
+
 void
 metrics_handle(Req *r, const Route *rt)
 {
@@ -237,5 +257,6 @@ metrics_handle(Req *r, const Route *rt)
 	metrics_cache_db(r->s, b);
 	metrics_changes(r->s, b);
 	metrics_connections(r->s, b);
+	metrics_auth(r->s, b);
 	http_reply(r, 200, "text/plain; version=0.0.4", b, NULL);
 }

@@ -459,6 +459,92 @@ route_match_pond(const char *rest, const char *query, const char *pattern, Route
 	return strcmp(rest + len, pattern + strlen("{id}")) == 0 ? MATCH : NO_MATCH;
 }
 
+static const char *const step_names[ROUTE_NSTEPS] = {
+#define ROUTE_STEP_NAME(k, name) name,
+	ROUTE_STEPS(ROUTE_STEP_NAME)
+#undef ROUTE_STEP_NAME
+};
+
+const char *
+route_step_name(int step)
+{
+	return step >= 0 && step < ROUTE_NSTEPS ? step_names[step] : "";
+}
+
+/* /api/submissions[?status=][&pond=] */
+static int
+route_match_submissions(const char *rest, const char *query, const char *pattern, Route *r)
+{
+	static const char *const statuses[] = {"draft", "submitted", "approved", "rejected", "withdrawn"};
+	size_t		slen,
+				plen;
+	const char *status = query_value(query, "status", &slen);
+	const char *pond = query_value(query, "pond", &plen);
+
+	(void) rest;
+	(void) pattern;
+	if (status != NULL)
+	{
+		for (size_t i = 0; i < sizeof statuses / sizeof statuses[0] && !r->status[0]; i++)
+			if (slen == strlen(statuses[i]) && strncmp(status, statuses[i], slen) == 0)
+				memcpy(r->status, statuses[i], slen + 1);
+		if (!r->status[0])
+			return bad_route(r, "status is draft, submitted, approved, rejected or withdrawn");
+	}
+	if (pond != NULL && parse_uint(pond, plen, 18, &r->pond_id) != 0)
+		return bad_route(r, "pond is a positive integer");
+	return MATCH;
+}
+
+/* {id}: a submission */
+static int
+route_match_submission(const char *rest, const char *query, const char *pattern, Route *r)
+{
+	const char *slash = strchr(rest, '/');
+	size_t		len = slash ? (size_t) (slash - rest) : strlen(rest);
+
+	(void) query;
+	(void) pattern;
+	if (parse_uint(rest, len, 18, &r->submission_id) != 0)
+		return bad_route(r, "a submission id is a positive integer");
+	return slash ? NO_MATCH : MATCH;
+}
+
+/* {id}/{step}: a step of a submission's review */
+static int
+route_match_submission_step(const char *rest, const char *query, const char *pattern, Route *r)
+{
+	const char *slash = strchr(rest, '/');
+
+	(void) query;
+	(void) pattern;
+	if (slash == NULL || parse_uint(rest, (size_t) (slash - rest), 18, &r->submission_id) != 0)
+		return not_found(r, NULL);
+	for (int i = 0; i < ROUTE_NSTEPS; i++)
+		if (strcmp(slash + 1, step_names[i]) == 0)
+		{
+			r->step = i;
+			return MATCH;
+		}
+	return not_found(r, "a submission's steps are submit, withdraw, approve and reject");
+}
+
+/* {id}/geojson[?lang=][&for=drawing] */
+static int
+route_match_pond_geojson(const char *rest, const char *query, const char *pattern, Route *r)
+{
+	size_t		len;
+	const char *v;
+	int			m = route_match_pond(rest, query, pattern, r);
+
+	if (m != MATCH || (v = query_value(query, "for", &len)) == NULL)
+		return m;
+	if (len != 7 || strncmp(v, "drawing", 7) != 0)
+		return bad_route(r, "for is drawing (the map as a drawing to edit and send back) or absent");
+	r->drawing = 1;
+	return MATCH;
+}
+
 /* {id}[?lang=]: the page reads ?lang= itself, checked here all the same, as for the API */
 static int
 route_match_sheet(const char *rest, const char *query, const char *pattern, Route *r)
@@ -513,7 +599,7 @@ typedef struct RouteRow
 } RouteRow;
 
 static const RouteRow routes[] = {
-#define ROUTE_ROW(kind, name, pattern, matcher, methods, handler) {ROUTE_##kind, name, pattern, matcher},
+#define ROUTE_ROW(kind, name, pattern, matcher, methods, access, handler) {ROUTE_##kind, name, pattern, matcher},
 	ROUTE_TABLE(ROUTE_ROW)
 #undef ROUTE_ROW
 };

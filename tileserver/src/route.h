@@ -15,10 +15,15 @@
 #define ROUTE_PATCH 0x20u
 #define ROUTE_READ (ROUTE_GET | ROUTE_HEAD)
 
+/* who a route's statements run as (the route table's access column) */
+#define ROUTE_PUBLIC 0			/* none: files, the style, the catalog, health, metrics */
+#define ROUTE_AS_ROLE 1			/* the request's role (auth.c), read only */
+#define ROUTE_WRITE 2			/* the request's role, read write: the write API (not with --auth none) */
+
 /*
  * THE route table: one row per endpoint, tried in this order.
  *
- *   X(KIND, metric name, path pattern, matcher, methods, handler)
+ *   X(KIND, metric name, path pattern, matcher, methods, access, handler)
  *
  * The pattern's text up to its first '{' or '[' is literal.  A pattern with no
  * parameter is matched whole, and its matcher (if not NULL) reads the query
@@ -26,40 +31,58 @@
  * reads the rest (route.c).  Rows whose literal text ends in '/' are a family:
  * a path under it that none of them takes is 404, not a static file.
  *
- * route.c uses the patterns and matchers; server.c the methods and handlers
- * (void handler(Req *, const Route *), declared in the module headers) and the
- * metric names (the endpoint label of tailings_http_requests_total).
- * Adding an endpoint: a row here and its handler (and a matcher in route.c
- * when its path has parameters).
+ * route.c uses the patterns and matchers; server.c the methods, the access
+ * (a route run as a role first learns who the request is for: auth.c) and
+ * handlers (void handler(Req *, const Route *), declared in the module
+ * headers) and the metric names (the endpoint label of
+ * tailings_http_requests_total).  Adding an endpoint: a row here and its
+ * handler (and a matcher in route.c when its path has parameters).
  */
 #define ROUTE_TABLE(X) \
-	X(TILEJSON, "tilejson", "/tiles/{layers}.json", route_match_tilejson, ROUTE_READ, api_tilejson) \
-	X(TILE, "tile", "/tiles/{layers}/{z}/{x}/{y}.mvt", route_match_tile, ROUTE_READ, tiles_handle) \
-	X(STYLE, "style", "/style.json", NULL, ROUTE_READ, api_style) \
-	X(SPRITE, "sprite", "/sprite[@2x].{json|png}", route_match_sprite, ROUTE_READ, files_sprite) \
-	X(GLYPHS, "glyphs", "/fonts/{fontstack}/{start}-{end}.pbf", route_match_glyphs, ROUTE_READ, files_glyphs) \
-	X(CATALOG, "catalog", "/api/catalog", NULL, ROUTE_READ, api_catalog) \
-	X(HISTORY, "history", "/api/history", NULL, ROUTE_READ, api_history) \
-	X(COMPARE, "compare", "/api/compare", route_match_compare, ROUTE_READ, api_compare) \
-	X(EVENTS, "events", "/events", NULL, ROUTE_READ, live_events) \
-	X(PONDS, "ponds", "/api/ponds[/]", route_match_ponds, ROUTE_READ, api_ponds) \
-	X(POND, "pond", "/api/ponds/{id}", route_match_pond, ROUTE_READ, api_pond) \
-	X(POND_COMPLETENESS, "completeness", "/api/ponds/{id}/completeness", route_match_pond, ROUTE_READ, api_completeness) \
-	X(POND_GEOJSON, "geojson", "/api/ponds/{id}/geojson", route_match_pond, ROUTE_READ, api_geojson) \
-	X(SHEET, "sheet", "/sheet/{id}", route_match_sheet, ROUTE_READ, files_sheet) \
-	X(HEALTH, "health", "/health", NULL, ROUTE_READ, metrics_health) \
-	X(METRICS, "metrics", "/metrics", NULL, ROUTE_READ, metrics_handle) \
-	X(STATIC, "static", "/{file}", route_match_static, ROUTE_READ, files_static)
+	X(TILEJSON, "tilejson", "/tiles/{layers}.json", route_match_tilejson, ROUTE_READ, ROUTE_AS_ROLE, api_tilejson) \
+	X(TILE, "tile", "/tiles/{layers}/{z}/{x}/{y}.mvt", route_match_tile, ROUTE_READ, ROUTE_AS_ROLE, tiles_handle) \
+	X(STYLE, "style", "/style.json", NULL, ROUTE_READ, ROUTE_PUBLIC, api_style) \
+	X(SPRITE, "sprite", "/sprite[@2x].{json|png}", route_match_sprite, ROUTE_READ, ROUTE_PUBLIC, files_sprite) \
+	X(GLYPHS, "glyphs", "/fonts/{fontstack}/{start}-{end}.pbf", route_match_glyphs, ROUTE_READ, ROUTE_PUBLIC, files_glyphs) \
+	X(CATALOG, "catalog", "/api/catalog", NULL, ROUTE_READ, ROUTE_PUBLIC, api_catalog) \
+	X(HISTORY, "history", "/api/history", NULL, ROUTE_READ, ROUTE_AS_ROLE, api_history) \
+	X(COMPARE, "compare", "/api/compare", route_match_compare, ROUTE_READ, ROUTE_AS_ROLE, api_compare) \
+	X(EVENTS, "events", "/events", NULL, ROUTE_READ, ROUTE_AS_ROLE, live_events) \
+	X(WHOAMI, "whoami", "/api/whoami", NULL, ROUTE_READ, ROUTE_AS_ROLE, api_whoami) \
+	X(SUBMISSIONS, "submissions", "/api/submissions", route_match_submissions, ROUTE_READ, ROUTE_AS_ROLE, submissions_list) \
+	X(SUBMISSION, "submission", "/api/submissions/{id}", route_match_submission, ROUTE_READ, ROUTE_AS_ROLE, submissions_show) \
+	X(SUBMISSION_STEP, "submission_step", "/api/submissions/{id}/{step}", route_match_submission_step, ROUTE_POST, ROUTE_WRITE, submissions_step) \
+	X(PONDS, "ponds", "/api/ponds[/]", route_match_ponds, ROUTE_READ, ROUTE_AS_ROLE, api_ponds) \
+	X(POND, "pond", "/api/ponds/{id}", route_match_pond, ROUTE_READ, ROUTE_AS_ROLE, api_pond) \
+	X(POND_COMPLETENESS, "completeness", "/api/ponds/{id}/completeness", route_match_pond, ROUTE_READ, ROUTE_AS_ROLE, api_completeness) \
+	X(POND_GEOJSON, "geojson", "/api/ponds/{id}/geojson", route_match_pond_geojson, ROUTE_READ, ROUTE_AS_ROLE, api_geojson) \
+	X(POND_SUBMISSIONS, "pond_submissions", "/api/ponds/{id}/submissions", route_match_pond, ROUTE_POST, ROUTE_WRITE, submissions_create) \
+	X(SHEET, "sheet", "/sheet/{id}", route_match_sheet, ROUTE_READ, ROUTE_PUBLIC, files_sheet) \
+	X(HEALTH, "health", "/health", NULL, ROUTE_READ, ROUTE_PUBLIC, metrics_health) \
+	X(METRICS, "metrics", "/metrics", NULL, ROUTE_READ, ROUTE_PUBLIC, metrics_handle) \
+	X(STATIC, "static", "/{file}", route_match_static, ROUTE_READ, ROUTE_PUBLIC, files_static)
 
 typedef enum RouteKind
 {
 	ROUTE_NOT_FOUND,			/* 404; counted as endpoint "other", as is ROUTE_BAD */
 	ROUTE_BAD,					/* malformed: 400 */
-#define ROUTE_ENUM(kind, name, pattern, matcher, methods, handler) ROUTE_##kind,
+#define ROUTE_ENUM(kind, name, pattern, matcher, methods, access, handler) ROUTE_##kind,
 	ROUTE_TABLE(ROUTE_ENUM)
 #undef ROUTE_ENUM
 	ROUTE_COUNT
 } RouteKind;
+
+/* the steps of a submission's review: POST /api/submissions/{id}/{step} */
+#define ROUTE_STEPS(X) X(SUBMIT, "submit") X(WITHDRAW, "withdraw") X(APPROVE, "approve") X(REJECT, "reject")
+enum
+{
+#define ROUTE_STEP_ENUM(k, name) ROUTE_STEP_##k,
+	ROUTE_STEPS(ROUTE_STEP_ENUM)
+#undef ROUTE_STEP_ENUM
+	ROUTE_NSTEPS
+};
+/* the name of a step ("submit") */
+const char *route_step_name(int step);
 
 /* bit 0: ponds; bit i: the category of catalog position i-1 */
 #define LAYER_PONDS 1u
@@ -82,6 +105,10 @@ typedef struct Route
 	const char *glyph_stack;	/* ROUTE_GLYPHS: the fontstack, pointing into the path (not terminated) */
 	size_t		glyph_stack_len;
 	unsigned	glyph_start;	/* ROUTE_GLYPHS: the range's first code point, a multiple of 256 */
+	long long	submission_id;	/* ROUTE_SUBMISSION, ROUTE_SUBMISSION_STEP */
+	int			step;			/* ROUTE_SUBMISSION_STEP: a ROUTE_STEP_* */
+	char		status[12];		/* ROUTE_SUBMISSIONS: ?status=, or "" */
+	int			drawing;		/* ROUTE_POND_GEOJSON: ?for=drawing */
 	char		layer_error[64];
 } Route;
 

@@ -18,25 +18,28 @@
 #include <event2/keyvalq_struct.h>
 
 #include "api.h"
+#include "auth.h"
 #include "files.h"
 #include "http.h"
 #include "live.h"
 #include "metrics.h"
 #include "sprite.h"
 #include "srv.h"
+#include "submissions.h"
 #include "tiles.h"
 
 #define MAX_URI 2048
 
 typedef void (*Handler) (Req *r, const Route *rt);
 
-/* the route table's methods and handlers, by route kind */
+/* the route table's methods, access and handlers, by route kind */
 static const struct
 {
 	unsigned	methods;
+	int			access;
 	Handler		handle;
 }			handlers[ROUTE_COUNT] = {
-#define ROUTE_HANDLER(kind, name, pattern, matcher, methods, handler) [ROUTE_##kind] = {methods, handler},
+#define ROUTE_HANDLER(kind, name, pattern, matcher, methods, access, handler) [ROUTE_##kind] = {methods, access, handler},
 	ROUTE_TABLE(ROUTE_HANDLER)
 #undef ROUTE_HANDLER
 };
@@ -95,8 +98,8 @@ preflight(Req *r)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
 
-	evhttp_add_header(h, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
-	evhttp_add_header(h, "Access-Control-Allow-Headers", "If-None-Match, Accept-Encoding, Content-Type");
+	evhttp_add_header(h, "Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS");
+	evhttp_add_header(h, "Access-Control-Allow-Headers", "Authorization, If-None-Match, Accept-Encoding, Content-Type");
 	evhttp_add_header(h, "Access-Control-Max-Age", "86400");
 	http_reply(r, 204, NULL, NULL, NULL);
 }
@@ -135,28 +138,30 @@ request_path(struct evhttp_request *req)
 	return path;
 }
 
-/* route the request and hand it to its row's handler */
+/* route the request and hand it to its row's handler (once who it is for is known, when it runs as a role) */
 static void
 dispatch(Req *r)
 {
 	const struct evhttp_uri *parsed = evhttp_request_get_evhttp_uri(r->req);
-	char	   *path = request_path(r->req);
-	Route		rt;
+	const Route *rt = &r->route;
 
-	if (path == NULL)
+	if ((r->path = request_path(r->req)) == NULL)
 	{
 		http_error(r, 400, "malformed path");
 		return;
 	}
-	route_parse(path, parsed ? evhttp_uri_get_query(parsed) : NULL, &rt);
-	r->kind = rt.kind;
-	if (rt.kind == ROUTE_NOT_FOUND || rt.kind == ROUTE_BAD)
-		route_failed(r, &rt);
-	else if (!(handlers[rt.kind].methods & method_bit(evhttp_request_get_command(r->req))))
-		not_allowed(r, handlers[rt.kind].methods);
+	route_parse(r->path, parsed ? evhttp_uri_get_query(parsed) : NULL, &r->route);
+	r->kind = rt->kind;
+	if (rt->kind == ROUTE_NOT_FOUND || rt->kind == ROUTE_BAD)
+		route_failed(r, rt);
+	else if (!(handlers[rt->kind].methods & method_bit(evhttp_request_get_command(r->req))))
+		not_allowed(r, handlers[rt->kind].methods);
+	else if (handlers[rt->kind].access == ROUTE_WRITE && r->s->conf->auth == CONF_AUTH_NONE)
+		http_error(r, 403, "this server only reads (--auth none): the write API needs --auth token");
+	else if (handlers[rt->kind].access == ROUTE_PUBLIC)
+		handlers[rt->kind].handle(r, rt);
 	else
-		handlers[rt.kind].handle(r, &rt);
-	free(path);
+		auth_request(r, handlers[rt->kind].handle);
 }
 
 static void
@@ -212,6 +217,7 @@ server_limit_connections(Server *s)
 	}
 	lim.max_per_ip = conf->max_conns_per_ip;
 	lim.header_timeout_s = conf->header_timeout_s;
+	lim.max_body = (unsigned long long) conf->max_body_mb * 1024 * 1024;
 	s->conns = conn_create(s->base, s->http, &lim);
 	if (s->conns == NULL)
 	{
@@ -255,7 +261,8 @@ server_create(struct event_base *base, const Conf *conf)
 							   EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
 							   EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
 	evhttp_set_max_headers_size(s->http, 8192);
-	evhttp_set_max_body_size(s->http, 65536);
+	/* conn_body.c refuses a larger body first, with a JSON 413; this is evhttp's backstop */
+	evhttp_set_max_body_size(s->http, (ev_ssize_t) conf->max_body_mb * 1024 * 1024);
 	tv.tv_sec = conf->timeout_s;
 	tv.tv_usec = 0;
 	evhttp_set_timeout_tv(s->http, &tv);
@@ -284,7 +291,7 @@ server_create(struct event_base *base, const Conf *conf)
 		fprintf(stderr, "tailings-tileserver: out of memory\n");
 		goto fail;
 	}
-	if (live_listen(s) != 0)
+	if (live_listen(s) != 0 || (s->auth = auth_create(s)) == NULL)
 	{
 		fprintf(stderr, "tailings-tileserver: out of memory\n");
 		goto fail;
@@ -360,6 +367,8 @@ server_free(Server *s)
 	conn_forget_listener(s->conns);
 	conn_free(s->conns);
 	tiles_free_all(s);
+	live_free(s);
+	auth_free(s->auth);
 	events_free(s->events);
 	cache_free(s->cache);
 	cache_gzip_release();

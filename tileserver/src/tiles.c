@@ -4,6 +4,12 @@
  * the requests that wait for it (an Inflight).  Maps of past moments cost
  * more: at most a quarter of the pool makes them at once, the others wait
  * their turn (HISTORY_WAIT_MAX at most, then 503).
+ *
+ * With --auth token a tile is made as the request's role, and cached,
+ * coalesced and revalidated within its scope (auth.c): the cache key and the
+ * ETag carry the scope, so a tile of one scope is never the answer, nor the
+ * 304, of a request of another; its Cache-Control is private and it varies by
+ * Authorization.
  */
 #include "tiles.h"
 
@@ -28,6 +34,7 @@ struct Inflight
 	long		x,
 				y;
 	char		at[48];
+	Principal	who;			/* the scope it is made for, as the role of the request that asked first */
 	int			stale;			/* a change touched the tile while it was on its way: do not cache it */
 	int			waiting;		/* a past moment's tile waiting for its turn (not sent yet) */
 	Server	   *server;
@@ -42,18 +49,27 @@ reply_tile(Req *r, const CacheEntry *e, const char *note)
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
 	int			gz = e->gz != NULL && http_accepts_gzip(r->req);
 	const char *etag = gz ? e->etag_gz : e->etag;
-	char		cc[64];
+	int			scoped = r->s->conf->auth != CONF_AUTH_NONE;
+	const char *shared = scoped ? "private" : "public";
+	char		cc[64],
+				scoped_etag[64];
 	struct evbuffer *b;
 
 	if (e->historical)
-		snprintf(cc, sizeof cc, "public, max-age=31536000, immutable");
+		snprintf(cc, sizeof cc, "%s, max-age=31536000, immutable", shared);
 	else if (r->s->conf->max_age_s > 0)
-		snprintf(cc, sizeof cc, "public, max-age=%d", r->s->conf->max_age_s);
+		snprintf(cc, sizeof cc, "%s, max-age=%d", shared, r->s->conf->max_age_s);
 	else
-		snprintf(cc, sizeof cc, "no-cache");
+		snprintf(cc, sizeof cc, "%sno-cache", scoped ? "private, " : "");
+	if (scoped)
+	{
+		/* the scope's tag inside the quotes: "hash[-gz].sXXXXXXXX" */
+		snprintf(scoped_etag, sizeof scoped_etag, "%.*s%s\"", (int) strlen(etag) - 1, etag, r->who.etag);
+		etag = scoped_etag;
+	}
 	evhttp_add_header(h, "Cache-Control", cc);
 	evhttp_add_header(h, "ETag", etag);
-	evhttp_add_header(h, "Vary", "Accept-Encoding");
+	evhttp_add_header(h, "Vary", scoped ? "Accept-Encoding, Authorization" : "Accept-Encoding");
 	if (http_etag_matches(r->req, etag))
 	{
 		http_reply(r, 304, NULL, NULL, note);
@@ -93,10 +109,12 @@ static void tile_send(Server *s, Inflight *f);
 static void history_next(Server *s);
 static void inflight_fail(Server *s, Inflight *f, int status, const char *msg);
 
+/* the tile's key in the cache and among the tiles on their way: its scope's, when it has one */
 static void
-tile_key(const Route *rt, char *key, size_t len)
+tile_key(const Req *r, const Route *rt, char *key, size_t len)
 {
-	snprintf(key, len, "%x/%d/%ld/%ld%s%s", rt->layers, rt->z, rt->x, rt->y, rt->at[0] ? "@" : "", rt->at);
+	snprintf(key, len, "%s%s%x/%d/%ld/%ld%s%s", r->who.scope, r->who.scope[0] ? "|" : "", rt->layers, rt->z,
+			 rt->x, rt->y, rt->at[0] ? "@" : "", rt->at);
 }
 
 
@@ -172,7 +190,7 @@ tile_result(PGresult *res, int unavailable, void *arg)
 	if (unavailable || res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
 	{
 		const char *msg;
-		int			status = http_db_status(res, unavailable, &msg);
+		int			status = http_db_status(res, unavailable, 0, &msg);
 
 		if (status == 500)
 		{
@@ -199,11 +217,11 @@ void
 tiles_handle(Req *r, const Route *rt)
 {
 	Server	   *s = r->s;
-	char		key[128];
+	char		key[SRV_SCOPE_MAX + 128];
 	const CacheEntry *e;
 	Inflight   *f;
 
-	tile_key(rt, key, sizeof key);
+	tile_key(r, rt, key, sizeof key);
 	/*
 	 * A cached current tile is served while the listener is trusted; and while
 	 * the database is out of reach altogether (nothing can change then, as far
@@ -251,6 +269,7 @@ tiles_handle(Req *r, const Route *rt)
 	f->x = rt->x;
 	f->y = rt->y;
 	snprintf(f->at, sizeof f->at, "%s", rt->at);
+	f->who = r->who;
 	f->waiters = r;
 	f->server = s;
 	f->next = s->inflight;
@@ -305,7 +324,7 @@ tile_send(Server *s, Inflight *f)
 	params[2] = ys;
 	params[3] = f->layers == route_all_layers() ? NULL : layers;
 	params[4] = f->at[0] ? f->at : NULL;
-	rc = db_query(s->db, "SELECT tailings.tile($1::int, $2::int, $3::int, $4::text[], $5::timestamptz),"
+	rc = db_query_as(s->db, f->who.role[0] ? f->who.role : NULL, 0, "SELECT tailings.tile($1::int, $2::int, $3::int, $4::text[], $5::timestamptz),"
 				  " $5::timestamptz < tailings.history_horizon()", 5, params, 1, tile_result, f);
 	if (rc != 0)
 	{
