@@ -74,6 +74,20 @@ async function pixelsNear(page, pt, rgb, r = 12, tol = 45) {
     return n;
   }, [data, pt, rgb, r, tol]);
 }
+// how wide a colour runs across a line at a point of it (px), the line's direction a unit vector
+async function acrossArrow(page, at, dir, rgb, half = 20, tol = 45) {
+  const data = (await page.locator('#map').screenshot()).toString('base64');
+  return page.evaluate(async ([d, p, u, c, h, tl]) => {
+    const { width, px } = await window.testPixels(d);
+    let n = 0;
+    for (let k = -h; k <= h; k++) {
+      const x = Math.round(p.x - u.y * k), y = Math.round(p.y + u.x * k);
+      const i = (y * width + x) * 4;
+      if (Math.abs(px[i] - c[0]) <= tl && Math.abs(px[i + 1] - c[1]) <= tl && Math.abs(px[i + 2] - c[2]) <= tl) n++;
+    }
+    return n;
+  }, [data, at, dir, rgb, half, tol]);
+}
 const GREEN = [0x2f, 0x9e, 0x44], RED = [0xe0, 0x31, 0x31], BLUE = [0x19, 0x71, 0xc2];
 // the features drawn in the review's layers, with the style values they are drawn with (the
 // layers' own expressions evaluated for each feature by the viewer's expr.js)
@@ -255,6 +269,24 @@ async function tokenFlow() {
   check('... as the user sees them: green pixels at the camera, red on the dam, blue at the arrow\'s head',
     px.green > 30 && px.red > 5 && px.blue > 15, JSON.stringify(px));
   await ent.screenshot({ path: join(shots, 'review-04-enterprise-draft-diff.png') });
+  // a row of the list brings its difference into view: the move, close up
+  await ent.click(`#review-diff li[data-op="move"]`);
+  await ent.waitForTimeout(800);
+  await settle(ent);
+  const [co, cn] = await ent.evaluate(([a, b]) => [window.tailingsViewer.map.project(a), window.tailingsViewer.map.project(b)], [oldWell, newWell]);
+  const mapSize = await ent.evaluate(() => [window.tailingsViewer.map.getContainer().clientWidth, window.tailingsViewer.map.getContainer().clientHeight]);
+  const inside = p => p.x > 0 && p.y > 0 && p.x < mapSize[0] && p.y < mapSize[1];
+  check('... its row in the list brings the move close (both places in view, far enough apart to see the arrow)',
+    inside(co) && inside(cn) && Math.hypot(cn.x - co.x, cn.y - co.y) > 80, JSON.stringify([co, cn, mapSize]));
+  const cl = Math.hypot(cn.x - co.x, cn.y - co.y);
+  const mid = { x: (co.x + cn.x) / 2, y: (co.y + cn.y) / 2 };
+  const tail = { x: co.x + (cn.x - co.x) / cl * 24, y: co.y + (cn.y - co.y) / cl * 24 };
+  const headAt = { x: cn.x - (cn.x - co.x) / cl * 28, y: cn.y - (cn.y - co.y) / cl * 28 };
+  const across = at => acrossArrow(ent, at, { x: (cn.x - co.x) / cl, y: (cn.y - co.y) / cl }, BLUE);
+  const px2 = { line: await pixelsNear(ent, mid, BLUE, 4), head: await across(headAt), tail: await across(tail) };
+  check('... the arrow drawn between them, its head (wide) at the new end, the shaft (narrow) at the old',
+    px2.line > 3 && px2.head >= 12 && px2.tail <= 7 && px2.tail >= 2, JSON.stringify(px2));
+  await ent.screenshot({ path: join(shots, 'review-04b-enterprise-draft-move.png') });
 
   // the template check of the map it would make: failed ones first, as the database says
   const checkRows = await ent.locator('#review-check tr').evaluateAll(trs => trs.map(tr => ({ rule: tr.dataset.rule, passed: tr.dataset.passed === 'true' })));
@@ -323,6 +355,7 @@ async function tokenFlow() {
   check('the enterprise\'s box turns to approved by itself (the change stream), with the reviewer and the note',
     (await text(ent, '#review-state')) === '已批准' && (await text(ent, '#review-note .note-text')) === NOTE &&
     (await ent.locator('#review-note').getAttribute('data-reviewer')) === ROLE_COUNTY, await text(ent, '#review-detail'));
+  await ent.evaluate(ll => window.tailingsViewer.map.jumpTo({ center: ll, zoom: 16 }), added);
   await ent.waitForFunction(n => window.tailingsViewer.map.querySourceFeatures('tailings', { sourceLayer: 'emergency' })
     .some(f => f.properties.name === n), NEW_NAME, { timeout: 20000 }).catch(() => {});
   await settle(ent);
@@ -338,10 +371,12 @@ async function tokenFlow() {
 
   // ---- enterprise B sees none of it
   const entB = await newPage('enterprise B');
-  await entB.goto(`${base}/#15/${added[1]}/${added[0]}`);
+  await entB.goto(`${base}/`);
   await ready(entB);
   await signIn(entB, TOKEN_B);
   check('enterprise B signed in: only its own pond in the list', JSON.stringify(await pondIds(entB)) === `[${POND_B}]`, JSON.stringify(await pondIds(entB)));
+  await entB.evaluate(ll => window.tailingsViewer.map.jumpTo({ center: ll, zoom: 15 }), added);
+  await settle(entB);
   const bSees = await entB.evaluate(() => {
     const m = window.tailingsViewer.map;
     return m.queryRenderedFeatures().filter(f => f.source === 'tailings').map(f => Number(f.properties.pond_id ?? f.properties.id));

@@ -755,7 +755,7 @@ function signInFirst() {
     say();
     emit('lang', state.lang);
   });
-  for (const id of ['when', 'live']) $(id).hidden = true;
+  document.body.classList.add('sign-in-required');   // no map, list, date or stream to show
   say();
   window.tailingsViewer = { state, signInRequired: true };
 }

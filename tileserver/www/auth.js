@@ -72,7 +72,7 @@ export function transformRequest(url) {
 export function scopeLabel(who, lang) {
   const T = TEXT[lang] || TEXT.zh;
   if (!who?.level) return '';
-  const place = who.level === 'county' ? `${countyName(who.scope, lang)}（${who.scope}）` : who.scope;
+  const place = who.level === 'county' ? `${countyName(who.scope, lang)}${lang === 'zh' ? `（${who.scope}）` : ` (${who.scope})`}` : who.scope;
   return `${T.levels[who.level] ?? who.level} ${place}`;
 }
 
@@ -102,6 +102,12 @@ export async function installAuth({ state }) {
   const $ = id => document.getElementById(id);
   let who = null;
   let message = null;   // a key of TEXT, or a function of T
+  // the page again as someone else: the first view theirs (the view in the URL was the last
+  // person's, who may have seen other ponds)
+  const reload = () => {
+    history.replaceState(null, '', `${location.pathname}${location.search}`);
+    location.reload();
+  };
 
   function say(key) {
     message = key;
@@ -116,7 +122,7 @@ export async function installAuth({ state }) {
     const text = typeof message === 'function' ? message(t) : message ? t[message] : '';
     note.textContent = text || '';
     note.hidden = !text;
-    note.dataset.kind = message === 'checking' ? 'info' : 'error';
+    note.dataset.kind = message === 'checking' || message === 'required' ? 'info' : 'error';
     if (!who) return;
     box.hidden = who.auth !== 'token';
     $('signin').hidden = who.signedIn;
@@ -156,7 +162,7 @@ export async function installAuth({ state }) {
     if (res.status === 200 && res.body?.auth === 'token') {
       setToken(t);
       $('token').value = '';
-      location.reload();
+      reload();
       return;
     }
     $('token').value = '';
@@ -165,7 +171,7 @@ export async function installAuth({ state }) {
   });
   $('signout').addEventListener('click', () => {
     setToken(null);
-    location.reload();
+    reload();
   });
   // the server refused the token while it was in use: signed out, the page reloaded as no one,
   // and told so
@@ -173,7 +179,7 @@ export async function installAuth({ state }) {
     if (!token()) return;
     setToken(null);
     try { sessionStorage.setItem(NOTE, 'expired'); } catch { /* the reload still signs out */ }
-    location.reload();
+    reload();
   });
   document.addEventListener('tailings:lang', render);
 

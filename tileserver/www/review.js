@@ -92,7 +92,7 @@ const REVIEWERS = ['county', 'city', 'province'];
 // the colours of the differences: those of the compare mode (history.js)
 export const OP_COLOURS = { add: COLOURS.added, remove: COLOURS.removed, move: COLOURS.moved, change: COLOURS.changed, old: '#868e96' };
 const OP_ORDER = { remove: 0, add: 1, move: 2, change: 3, same: 4 };
-const LAYERS = ['review-fill', 'review-line', 'review-arrow-casing', 'review-arrow', 'review-point', 'review-arrow-head'];
+const LAYERS = ['review-fill', 'review-casing', 'review-line', 'review-arrow-casing', 'review-arrow', 'review-point', 'review-arrow-head'];
 
 // an error answer of the write API ({ error, status, sqlstate, detail, hint, feature_index }) in words
 export function describeError(T, res) {
@@ -100,7 +100,9 @@ export function describeError(T, res) {
   const m = res.error || '';
   let text;
   if (res.status === 0) text = e.network;
-  else if (res.status === 422 && Number.isInteger(res.feature_index)) text = e.feature(res.feature_index, m);
+  // the database's message names the feature as features[i]: said once, in words
+  else if (res.status === 422 && Number.isInteger(res.feature_index))
+    text = e.feature(res.feature_index, m.replace(new RegExp(`^features\\[${res.feature_index}\\]:?\\s*`), ''));
   else if (typeof e[res.status] === 'function') text = e[res.status](m);
   else if (e[res.status]) text = e[res.status];
   else text = e.other(res.status, m);
@@ -142,9 +144,10 @@ function bbox(geoms) {
   return x0 <= x1 ? [[x0, y0], [x1, y1]] : null;
 }
 
-// the marks of the points and the arrow's head, drawn once per map at 2x
+// the marks of the points and the arrow's head, drawn once per map at 2x (32 px on the map): a
+// ring around an element's own symbol, or a disc where the map has none
 function addIcons(map) {
-  const size = 44, m = size / 2;
+  const size = 64, m = size / 2;
   const draw = (name, paint) => {
     if (map.hasImage(name)) return;
     const c = document.createElement('canvas');
@@ -155,47 +158,54 @@ function addIcons(map) {
     paint(g);
     map.addImage(name, g.getImageData(0, 0, size, size), { pixelRatio: 2 });
   };
-  const disc = (g, fill, stroke, dash) => {
+  const disc = (g, r, fill, stroke, width, dash) => {
     g.beginPath();
-    g.arc(m, m, m - 5, 0, 2 * Math.PI);
+    g.arc(m, m, r, 0, 2 * Math.PI);
     if (fill) { g.fillStyle = fill; g.fill(); }
     g.setLineDash(dash || []);
-    g.lineWidth = 4;
+    g.lineWidth = width;
     g.strokeStyle = stroke;
     g.stroke();
     g.setLineDash([]);
   };
+  const cross = (g, r, colour, width) => {
+    g.strokeStyle = colour; g.lineWidth = width; g.beginPath();
+    g.moveTo(m - r, m - r); g.lineTo(m + r, m + r); g.moveTo(m + r, m - r); g.lineTo(m - r, m + r); g.stroke();
+  };
   // added: a green disc with a white +
   draw('review-add', g => {
-    disc(g, OP_COLOURS.add, '#fff');
-    g.strokeStyle = '#fff'; g.lineWidth = 5; g.beginPath();
-    g.moveTo(m - 9, m); g.lineTo(m + 9, m); g.moveTo(m, m - 9); g.lineTo(m, m + 9); g.stroke();
+    disc(g, 24, OP_COLOURS.add, '#fff', 4);
+    g.strokeStyle = '#fff'; g.lineWidth = 6; g.beginPath();
+    g.moveTo(m - 12, m); g.lineTo(m + 12, m); g.moveTo(m, m - 12); g.lineTo(m, m + 12); g.stroke();
   });
-  // removed: a red dashed ring with a red ×, over a pale disc
+  // removed: a red dashed ring around the element, a red × over it
   draw('review-remove', g => {
-    disc(g, 'rgba(255,255,255,0.85)', OP_COLOURS.remove, [6, 4]);
-    g.strokeStyle = OP_COLOURS.remove; g.lineWidth = 4; g.beginPath();
-    g.moveTo(m - 7, m - 7); g.lineTo(m + 7, m + 7); g.moveTo(m + 7, m - 7); g.lineTo(m - 7, m + 7); g.stroke();
+    disc(g, 27, 'rgba(255,255,255,0.55)', '#fff', 9);
+    disc(g, 27, null, OP_COLOURS.remove, 5, [9, 6]);
+    cross(g, 11, '#fff', 9);
+    cross(g, 11, OP_COLOURS.remove, 5);
   });
   // moved, the new place: a blue disc with a white centre
   draw('review-move', g => {
-    disc(g, OP_COLOURS.move, '#fff');
-    g.beginPath(); g.arc(m, m, 5, 0, 2 * Math.PI); g.fillStyle = '#fff'; g.fill();
+    disc(g, 21, OP_COLOURS.move, '#fff', 4);
+    g.beginPath(); g.arc(m, m, 7, 0, 2 * Math.PI); g.fillStyle = '#fff'; g.fill();
   });
-  // moved, the old place: a grey dashed ring, hollow
-  draw('review-old', g => disc(g, 'rgba(255,255,255,0.6)', OP_COLOURS.old, [5, 4]));
-  // changed: an orange disc with a white ✎
+  // moved, the old place: a grey dashed ring around the element still drawn there
+  draw('review-old', g => {
+    disc(g, 27, null, '#fff', 8);
+    disc(g, 27, null, OP_COLOURS.old, 4, [7, 6]);
+  });
+  // changed: an orange ring around the element
   draw('review-change', g => {
-    disc(g, OP_COLOURS.change, '#fff');
-    g.strokeStyle = '#fff'; g.lineWidth = 5; g.beginPath();
-    g.moveTo(m - 7, m + 7); g.lineTo(m + 6, m - 6); g.stroke();
+    disc(g, 27, null, '#fff', 8);
+    disc(g, 27, null, OP_COLOURS.change, 5);
   });
   // the arrow's head, pointing +x (the layer turns it from the old place to the new)
   draw('review-head', g => {
     g.beginPath();
-    g.moveTo(m + 16, m); g.lineTo(m - 10, m - 13); g.lineTo(m - 4, m); g.lineTo(m - 10, m + 13); g.closePath();
+    g.moveTo(m + 22, m); g.lineTo(m - 22, m - 22); g.lineTo(m - 10, m); g.lineTo(m - 22, m + 22); g.closePath();
+    g.lineWidth = 4; g.strokeStyle = '#fff'; g.stroke();
     g.fillStyle = OP_COLOURS.move; g.fill();
-    g.lineWidth = 3; g.strokeStyle = '#fff'; g.stroke();
   });
 }
 
@@ -313,7 +323,7 @@ export function installReview({ map, state, getJSON, openPond, compare }) {
     if (reviewer) {
       const queue = R.list.filter(s => s.status === 'submitted').sort((a, b) => String(a.submitted_at).localeCompare(String(b.submitted_at)));
       const rest = R.list.filter(s => s.status !== 'submitted');
-      el.innerHTML = `<h3 class="legend-sub">${esc(t.waiting(queue.length))}</h3><ul class="sub-list" id="review-queue">${queue.map(row).join('')}</ul>
+      el.innerHTML = `<h3 class="sub-heading">${esc(t.waiting(queue.length))}</h3><ul class="sub-list" id="review-queue">${queue.map(row).join('')}</ul>
         ${rest.length ? `<details class="sub-others"><summary>${esc(t.others)} (${rest.length})</summary><ul class="sub-list">${rest.map(row).join('')}</ul></details>` : ''}`;
     } else {
       el.innerHTML = `<ul class="sub-list">${R.list.map(row).join('')}</ul>`;
@@ -357,7 +367,8 @@ export function installReview({ map, state, getJSON, openPond, compare }) {
     if (compare && !$('compare')?.hidden) compare.exit();   // one set of marks on the map at a time
     if (!quiet) { setError(null); setStatus(T().loading); }
     takePanel();
-    const mine = R.shown = { id, detail: null, current: null };
+    const prev = R.shown;
+    const mine = R.shown = { id, detail: prev?.id === id ? prev.detail : null, current: null };
     for (const li of document.querySelectorAll('#review-list li[data-submission]')) li.classList.toggle('current', Number(li.dataset.submission) === id);
     const res = await call(`/api/submissions/${id}`);
     if (R.shown !== mine) return;
@@ -372,6 +383,9 @@ export function installReview({ map, state, getJSON, openPond, compare }) {
     let current = { features: [] };
     try { current = await getJSON(`/api/ponds/${detail.pond_id}/geojson?lang=${state.lang}`); } catch { /* no old places */ }
     if (R.shown !== mine) return;
+    // drawn again with another status (a reviewer's step, seen through the change stream or a
+    // refresh): what was said about the status before no longer holds
+    if (quiet && prev?.id === id && prev.detail && prev.detail.status !== detail.status) { setError(null); setStatus(''); }
     mine.detail = detail;
     mine.current = current;
     if (!quiet) setStatus('');
@@ -445,21 +459,24 @@ export function installReview({ map, state, getJSON, openPond, compare }) {
       paint: { 'fill-color': colour, 'fill-opacity': 0.2 } });
     // lines and outlines in the colour of their difference: a removed one dashed red, the old place
     // of a moved one dashed grey, the others solid
+    // a white casing under the dashed ones, so that the dashes read over the element's own symbol
+    add({ id: 'review-casing', type: 'line', source: 'review-shapes', filter: ['all', ['!', isPoint], old],
+      layout: { 'line-join': 'round' }, paint: { 'line-color': '#fff', 'line-width': 7, 'line-opacity': 0.9 } });
     add({ id: 'review-line', type: 'line', source: 'review-shapes', filter: ['!', isPoint],
       layout: { 'line-join': 'round' },
       paint: { 'line-color': colour, 'line-width': 3.5,
         'line-dasharray': ['case', old, ['literal', [2, 1.5]], ['literal', [1, 0]]] } });
     add({ id: 'review-arrow-casing', type: 'line', source: 'review-arrows', layout: { 'line-cap': 'round' },
-      paint: { 'line-color': '#fff', 'line-width': 7 } });
+      paint: { 'line-color': '#fff', 'line-width': 8 } });
     add({ id: 'review-arrow', type: 'line', source: 'review-arrows', layout: { 'line-cap': 'round' },
-      paint: { 'line-color': OP_COLOURS.move, 'line-width': 3 } });
+      paint: { 'line-color': OP_COLOURS.move, 'line-width': 4 } });
     add({ id: 'review-point', type: 'symbol', source: 'review-shapes', filter: isPoint,
       layout: { 'icon-image': ['case', ['all', old, ['==', ['get', 'op'], 'move']], 'review-old', ['concat', 'review-', ['get', 'op']]],
         'icon-allow-overlap': true, 'icon-ignore-placement': true } });
     // the head sits at the new place, drawn back along the arrow so that its tip touches the mark
     add({ id: 'review-arrow-head', type: 'symbol', source: 'review-heads',
       layout: { 'icon-image': 'review-head', 'icon-rotate': ['get', 'rotate'], 'icon-rotation-alignment': 'map',
-        'icon-offset': [-16, 0], 'icon-allow-overlap': true, 'icon-ignore-placement': true } });
+        'icon-offset': [-22, 0], 'icon-allow-overlap': true, 'icon-ignore-placement': true } });
   }
   function clearMarks() {
     for (const id of LAYERS) if (map.getLayer(id)) map.removeLayer(id);
@@ -566,8 +583,8 @@ export function installReview({ map, state, getJSON, openPond, compare }) {
       setError(res.body);
       return;
     }
-    setStatus(t.done[res.body.status] ?? res.body.status);
     await show(s.id, { quiet: true });
+    setStatus(t.done[res.body.status] ?? res.body.status);
     refreshList();
     refreshPond();
   }
