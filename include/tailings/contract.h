@@ -82,8 +82,8 @@
  *   23514 check_violation           a drawing or a step that breaks a rule
  *   22007 invalid_datetime_format, 22008 datetime_field_overflow,
  *   22009 invalid_time_zone_displacement_value   a bad ?at=
- *   22P02 invalid_text_representation, 22021 character_not_in_repertoire
- *                                   a body that is not JSON, or not UTF-8
+ *   22P02 invalid_text_representation, 22021 character_not_in_repertoire,
+ *   22P05 untranslatable_character  a body that is not JSON, not UTF-8, or holds \u0000
  *   P0002 no_data_found             no such pond (or submission)
  *   57014 query_canceled            the statement timeout
  *   42501 insufficient_privilege    row-level security, a role's grants, a step
@@ -98,6 +98,7 @@
 	X("22009", 400, 400, NULL) \
 	X("22P02", 400, 400, NULL) \
 	X("22021", 400, 400, NULL) \
+	X("22P05", 400, 400, NULL) \
 	X("P0002", 404, 404, "no such pond") \
 	X("57014", 504, 504, "the query took longer than the statement timeout") \
 	X("42501", 403, 403, "permission denied") \

@@ -2,7 +2,7 @@
 """Random and malformed HTTP requests against tailings-tileserver, over raw
 sockets (python3 stdlib only).
 
-  http_fuzz.py PORT [--seed N] [--count N] [--workers N] [--log FILE]
+  http_fuzz.py PORT [--seed N] [--count N] [--workers N] [--log FILE] [--tokens FILE]
 
 The cases come from one seeded generator, so a seed always makes the same
 requests: random paths (unicode, %-escapes, %00, long segments, "..", huge and
@@ -14,6 +14,14 @@ Host headers it does not answer for (400), ambiguous message lengths
 that is not a number: 400), request heads that stall past the header deadline
 (408 or closed; run the server with --header-timeout-s 2).  They run on a few
 threads, one connection each; every 250 cases /health must answer 200.
+
+With --tokens FILE (a server with --auth token; the file's lines are live
+tokens, the first an enterprise's that may draw pond 8), two more kinds: the
+Authorization header (live tokens, the same mangled, other schemes, garbage,
+two headers; on well-formed paths of routes run as a role: a token that is
+not live must get 401, a live one must not), and JSON bodies to the write API
+(drawings, mangled drawings, deep, huge, not UTF-8, NUL bytes, truncated, other
+content types): any status a client can cause, never 500.
 
 A violation, which makes the exit status 1:
   - a status of 500 or more (the database is up: no 503 either), except 501
@@ -62,8 +70,9 @@ class Case:
 
 
 class Gen:
-    def __init__(self, seed):
+    def __init__(self, seed, tokens=()):
         self.r = random.Random(seed)
+        self.tokens = list(tokens)
 
     # --- pieces ------------------------------------------------------------
     def number(self):
@@ -187,10 +196,168 @@ class Gen:
     # --- cases -------------------------------------------------------------
     def case(self, i):
         r = self.r
+        auth = 12 if self.tokens else 0
         kind = r.choices(["path", "reqline", "version", "headers", "body", "slow", "garbage", "pipeline",
-                          "badhost", "length", "stall"],
-                         weights=[40, 10, 6, 14, 6, 6, 10, 8, 4, 4, 0.4])[0]
+                          "badhost", "length", "stall", "auth", "json"],
+                         weights=[40, 10, 6, 14, 6, 6, 10, 8, 4, 4, 0.4, auth, auth])[0]
         return getattr(self, "case_" + kind)(i)
+
+    # --- the Authorization header and JSON bodies (--tokens) ------------------
+    ROLE_PATHS = ["/api/whoami", "/api/ponds", "/api/ponds/8", "/api/ponds/9", "/api/ponds/8/geojson?for=drawing",
+                  "/tiles/all/14/12824/6942.mvt", "/tiles/all/10/801/433.mvt", "/tiles/ponds.json",
+                  "/api/submissions", "/api/submissions?status=submitted", "/api/submissions/1", "/api/history"]
+
+    def mangle(self, t):
+        r = self.r
+        k = r.randint(0, 7)
+        if k == 0:
+            return t[:r.randint(0, len(t) - 1)]
+        if k == 1:
+            return t + r.choice(["a", "=", "==", "-", "_", "0"])
+        if k == 2:
+            j = r.randint(0, len(t) - 1)
+            return t[:j] + r.choice([c for c in "ABCabc019-_" if c != t[j]]) + t[j + 1:]
+        if k == 3:
+            return t.upper() if t != t.upper() else t.lower()
+        if k == 4:
+            return t[::-1]
+        if k == 5:
+            return t[1:] + t[0]
+        if k == 6:
+            return "tl_" + t
+        return t.replace("tl_", "")
+
+    def authorization(self):
+        """(header lines, what the token is: "live", "dead" or "malformed")"""
+        r = self.r
+        live = r.choice(self.tokens)
+        k = r.randint(0, 14)
+        if k <= 3:
+            return [b"Authorization: Bearer " + live.encode()], "live"
+        if k == 4:
+            return [b"Authorization: " + r.choice([b"bearer ", b"BEARER ", b"Bearer   "]) + live.encode()], "live"
+        if k <= 7:
+            return [b"Authorization: Bearer " + self.mangle(live).encode()], "dead"
+        if k == 8:
+            return [b"Authorization: Bearer " + live.encode(), b"Authorization: Bearer " + live.encode()], "malformed"
+        if k == 9:
+            return [b"Authorization: " + r.choice([b"Basic YWxhZGRpbjpvcGVuc2VzYW1l", b"Bearer", b"Bearer ",
+                                                   b"Token " + live.encode(), b"Bearer" + live.encode(), b"",
+                                                   b"Negotiate abc", b"Bearer \t" + live.encode()])], "malformed"
+        if k == 10:
+            return [b"Authorization: Bearer " + bytes(r.randint(0x21, 0x7e) for _ in range(r.randint(1, 600)))], "junk"
+        if k == 11:
+            return [b"Authorization: Bearer " + "".join(r.choice(UNICODE[:9]) for _ in range(r.randint(1, 8))).encode()], "malformed"
+        if k == 12:
+            return [b"Authorization: Bearer " + bytes(r.randint(0x80, 0xff) for _ in range(r.randint(1, 60)))], "malformed"
+        if k == 13:
+            return [b"Authorization: Bearer " + b"a" * r.randint(400, 7000)], "junk"
+        if r.random() < 0.3:
+            # libevent hands a header to the server up to a NUL: the live token before it
+            return [b"Authorization: Bearer " + live.encode() + b"\x00" + self.mangle(live).encode()], "cut"
+        return [b"Authorization: Bearer " + live.encode() + r.choice([b" x", b",", b";", b" y"])], "junk"
+
+    def case_auth(self, i):
+        r = self.r
+        lines, what = self.authorization()
+        method = r.choice(["GET", "GET", "GET", "HEAD"])
+        data = self.request(method, self.clean_target(r.choice(self.ROLE_PATHS)), [b"Host: 127.0.0.1"] + lines)
+        # a live token reaches its route; a mangled one is 401; junk is 401 (or libevent's 400 for
+        # a header it cannot read)
+        expect = {200, 204, 304, 404} if what == "live" else {401} if what == "dead" else {400, 401}
+        if what == "cut":
+            expect = {200, 204, 304, 404, 400, 401}
+        if len(data) > 7000:
+            expect = None   # beyond libevent's header limit: its own 400
+        return Case(i, "auth", [data], must_answer=expect is not None, timeout=3.0, head=method == "HEAD",
+                    expect=expect)
+
+    def json_value(self, depth=0):
+        r = self.r
+        k = r.randint(0, 9 if depth < 6 else 5)
+        if k == 0:
+            return None
+        if k == 1:
+            return r.choice([True, False])
+        if k == 2:
+            return r.choice([0, -1, 1e308, -1e308, 2 ** 70, 3.14, 1e-320, 99999999999999999999])
+        if k == 3:
+            return r.choice(UNICODE) * r.randint(0, 4) + r.choice(["", "JC2", "沉淀池", "\u0000", "a" * 300])
+        if k == 4:
+            return r.choice(["groundwater_well", "pond_boundary", "dam", "no_kind", "地下水监测井", "", "2025-03-01",
+                             "2025-13-45", "satellite", "ground", "-0", "1e999"])
+        if k == 5:
+            return [r.uniform(-200, 200), r.uniform(-100, 100)]
+        if k <= 7:
+            return [self.json_value(depth + 1) for _ in range(r.randint(0, 4))]
+        return {r.choice(["kind", "name", "id", "source", "attrs", "accuracy_m", "surveyed_on", "verified_on",
+                          "pond_id", "kind_label", "type", "coordinates", "x", "深度"]): self.json_value(depth + 1)
+                for _ in range(r.randint(0, 5))}
+
+    def drawing(self):
+        r = self.r
+        feats = []
+        for _ in range(r.randint(0, 6)):
+            gtype = r.choice(["Point", "LineString", "Polygon", "MultiPoint", "GeometryCollection", "Nope", None])
+            lon, lat = r.choice([(101.79, 26.47), (0, 0), (181, 91), (101.7 + r.random() / 10, 26.4 + r.random() / 10)])
+            coords = {"Point": [lon, lat], "LineString": [[lon, lat], [lon + 0.001, lat]],
+                      "Polygon": [[[lon, lat], [lon + 0.001, lat], [lon, lat + 0.001], [lon, lat]]],
+                      "MultiPoint": [[lon, lat]]}.get(gtype, self.json_value())
+            props = {"kind": r.choice(["groundwater_well", "pond_boundary", "dam", "drain_pipe", "bogus", 5, None,
+                                       "地下水监测井"]),
+                     "name": self.json_value(3)}
+            for key in r.sample(["id", "source", "attrs", "accuracy_m", "surveyed_on", "verified_on", "pond_id",
+                                 "well_depth_m"], r.randint(0, 4)):
+                props[key] = self.json_value(3)
+            feat = {"type": r.choice(["Feature", "Feature", "Feature", "feature", None]),
+                    "geometry": None if gtype is None else {"type": gtype, "coordinates": coords},
+                    "properties": r.choice([props, props, props, None, [], "x"])}
+            feats.append(feat)
+        doc = {"type": r.choice(["FeatureCollection", "FeatureCollection", "Feature", None]), "features": feats}
+        if r.random() < 0.2:
+            doc["crs"] = r.choice([{"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4490"}},
+                                   {"type": "name", "properties": {"name": "EPSG:3857"}}, "x"])
+        return doc
+
+    def json_body(self):
+        r = self.r
+        k = r.randint(0, 11)
+        if k <= 3:
+            return json.dumps(self.drawing(), ensure_ascii=r.random() < 0.5).encode()
+        if k == 4:
+            return json.dumps(self.json_value()).encode()
+        if k == 5:
+            n = r.randint(10, 20000)
+            return b"[" * n + b"]" * n
+        if k == 6:
+            return json.dumps(self.drawing()).encode()[:r.randint(0, 200)]
+        if k == 7:
+            return json.dumps({"note": self.json_value()}, ensure_ascii=False).encode()
+        if k == 8:
+            return b'{"type": "FeatureCollection", "features": []}' + r.choice([b"\x00", b"\xff\xfe", b" garbage", b"}"])
+        if k == 9:
+            return bytes(r.randint(0, 255) for _ in range(r.randint(1, 300)))
+        if k == 10:
+            return b'{"note": "' + "请补充".encode() * r.randint(1, 3000) + b'"}'
+        return b""
+
+    def case_json(self, i):
+        r = self.r
+        token = self.tokens[0] if r.random() < 0.7 else r.choice(self.tokens)
+        path = r.choice(["/api/ponds/8/submissions", "/api/ponds/8/submissions", "/api/ponds/9/submissions",
+                         "/api/ponds/%d/submissions" % r.randint(0, 50),
+                         "/api/submissions/%d/%s" % (r.randint(0, 40), r.choice(["submit", "withdraw", "approve",
+                                                                                 "reject", "frob"]))])
+        ctype = r.choice([b"application/json", b"application/json", b"application/geo+json",
+                          b"application/json; charset=utf-8", b"text/plain", b"application/x-www-form-urlencoded",
+                          b"APPLICATION/JSON", None])
+        body = self.json_body()
+        h = [b"Host: 127.0.0.1", b"Authorization: Bearer " + token.encode(), b"Content-Length: %d" % len(body)]
+        if ctype is not None:
+            h.append(b"Content-Type: " + ctype)
+        data = self.request("POST", self.clean_target(path), h, body)
+        return Case(i, "json", [data], must_answer=True, timeout=5.0,
+                    expect={200, 201, 400, 403, 404, 409, 413, 415, 422})
 
     def request(self, method, target, headers, body=b"", close=True):
         lines = [method.encode() + b" " + target + b" HTTP/1.1"] + headers
@@ -488,9 +655,11 @@ def main():
     ap.add_argument("--count", type=int, default=3000)
     ap.add_argument("--workers", type=int, default=8)
     ap.add_argument("--log", help="one line per case: index kind statuses")
+    ap.add_argument("--tokens", help="live tokens, one a line (a server with --auth token): the auth and json kinds")
     a = ap.parse_args()
 
-    gen = Gen(a.seed)
+    tokens = [t.strip() for t in open(a.tokens)] if a.tokens else []
+    gen = Gen(a.seed, [t for t in tokens if t])
     cases = [gen.case(i) for i in range(a.count)]
     stats = {}
     statuses = {}

@@ -3,8 +3,11 @@
 # raw sockets (tests/lib/http_fuzz.py, a fixed seed): no answer of 500 or more,
 # every answer HTTP/1.x, every JSON error well formed, the limits' statuses
 # (bad Host and ambiguous lengths 400, stalled heads 408), and the server alive
-# and healthy afterwards; then --max-conns-per-ip: connections beyond it 503.  HTTP_FUZZ_SEED and HTTP_FUZZ_COUNT override the
-# seed and the number of cases.
+# and healthy afterwards; then --max-conns-per-ip: connections beyond it 503.  Then a server
+# with --auth token against the same and two more kinds (tests/lib/auth.sh's members): the
+# Authorization header (a mangled token 401, a live one its route) and JSON bodies to the write
+# API (any status a client can cause, never 500).  HTTP_FUZZ_SEED and HTTP_FUZZ_COUNT override
+# the seed and the number of cases.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/suite.sh"
@@ -50,7 +53,29 @@ check "metrics: no 500 counted" eval '! grep -E "status=\"5(00|04)\"" "$BODY"'
 grep -E '^tailings_http_requests_total' "$BODY" | sed 's/^/# /'
 http_stop 15
 expect_eq "SIGTERM after the fuzz: exit status 0" "$HTTP_RC" 0
-ok_lines='^tailings-tileserver: (listening on|SIGTERM|stopped|127\.0\.0\.1 has 16 connections open)'
-check "stderr: nothing but the start, the stop and the one refusal" test -z "$(grep -vE "$ok_lines" "$HTTP_ERR")"
+ok_lines='^tailings-tileserver: (listening on|SIGTERM|stopped|127\.0\.0\.1 has 16 connections open|127\.0\.0\.1 sent a body over)'
+check "stderr: nothing but the start, the stop and the refusals" test -z "$(grep -vE "$ok_lines" "$HTTP_ERR")"
+grep -vE "$ok_lines" "$HTTP_ERR" | head -5
+
+echo "# --auth token: the Authorization header and JSON bodies"
+. "$here/../lib/auth.sh"
+auth_members fuzz
+printf '%s\n' "$TOKEN_ENT8" "$TOKEN_COUNTY" "$TOKEN_ENT9" "$TOKEN_READER" >"$HTTP_WORK/fuzz-tokens"
+auth_server fuzzauth --www "$www" --pool 4 --timeout-s 5 --header-timeout-s 2 --max-conns-per-ip 16 --max-body-mb 1
+"$PY" "$http_root/tests/lib/http_fuzz.py" "$HTTP_PORT" --seed "$((seed + 1))" --count "$count" --workers 8 \
+	--tokens "$HTTP_WORK/fuzz-tokens" --log "$HTTP_WORK/fuzz-auth-cases.log" | tee "$HTTP_WORK/fuzz-auth.txt"
+rc=${PIPESTATUS[0]}
+expect_eq "fuzz with tokens: $count cases with seed $((seed + 1)), no violations" "$rc" 0
+for kind in auth json; do
+	n=$(awk -v k="$kind" '$1 == k { print $4 }' "$HTTP_WORK/fuzz-auth.txt" | tr -d ,)
+	check "fuzz with tokens: $kind cases answered (${n:-0})" test "${n:-0}" -ge 200
+done
+as "$TOKEN_ENT8" /api/whoami
+expect_eq "a live token after the fuzz" "$ST $(json_q "$BODY" 'd["role"]')" "200 fuzz_ent8"
+fetch /metrics
+check "metrics: no 500 counted" eval '! grep -E "status=\"5(00|04)\"" "$BODY"'
+http_stop 15
+expect_eq "SIGTERM after the fuzz: exit status 0" "$HTTP_RC" 0
+check "stderr: nothing but the start, the stop and refusals" test -z "$(grep -vE "$ok_lines" "$HTTP_ERR")"
 grep -vE "$ok_lines" "$HTTP_ERR" | head -5
 suite_end

@@ -10,8 +10,9 @@
  *
  * A body is JSON (Content-Type application/json or application/geo+json, else
  * 415), at most --max-body-mb (conn_body.c answers 413 before reading more),
- * and goes to the database as one text parameter, which parses it (not JSON:
- * 400).
+ * nested at most BODY_MAX_DEPTH deep (the database's parser would run out of
+ * stack first: 400), and goes to the database as one text parameter, which
+ * parses it (not JSON: 400).
  */
 #include "submissions.h"
 
@@ -26,6 +27,9 @@
 #include "api.h"
 #include "http.h"
 #include "style.h"
+
+/* arrays and objects in one another at most (a drawing needs 8: a MultiPolygon's ring in a feature) */
+#define BODY_MAX_DEPTH 100
 
 /* a submission as JSON: everything but its features, and the pond's name */
 #define SQL_SUBMISSION_FIELDS \
@@ -78,6 +82,32 @@ json_content_type(Req *r)
 		(n == 20 && strncasecmp(ct, "application/geo+json", n) == 0);
 }
 
+/* 1 when the JSON text nests arrays and objects deeper than max (brackets in strings aside) */
+static int
+too_deep(const char *s, int max)
+{
+	int			depth = 0,
+				in_string = 0;
+
+	for (; *s; s++)
+	{
+		if (in_string)
+		{
+			if (*s == '\\' && s[1])
+				s++;
+			else if (*s == '"')
+				in_string = 0;
+		}
+		else if (*s == '"')
+			in_string = 1;
+		else if ((*s == '[' || *s == '{') && ++depth > max)
+			return 1;
+		else if (*s == ']' || *s == '}')
+			depth--;
+	}
+	return 0;
+}
+
 /*
  * The request's body as a string (malloc'd), or NULL for none; on a body that
  * cannot be one (too large, not JSON, a NUL byte) the request is answered and
@@ -122,6 +152,12 @@ request_body(Req *r, int *answered)
 	{
 		free(body);
 		http_error(r, 400, "the body holds a NUL byte");
+		return NULL;
+	}
+	if (too_deep(body, BODY_MAX_DEPTH))
+	{
+		free(body);
+		http_error(r, 400, "the body nests arrays and objects more than 100 deep");
 		return NULL;
 	}
 	*answered = 0;
