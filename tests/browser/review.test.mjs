@@ -544,6 +544,37 @@ async function anonFlow() {
   check('a kept token the server no longer takes: dropped, said so, the public map',
     (await text(page, '#auth-note')).includes('登录已失效') && (await pondIds(page)).length === all &&
     (await page.evaluate(() => sessionStorage.getItem('tailings.token'))) === null, await text(page, '#auth-note'));
+  // on a phone: the bar keeps its controls on one line; the drawer (☰) has the member and the list
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true, hasTouch: true });
+  const pp = await phone.newPage();
+  await pp.goto(`${base}/`);
+  await ready(pp);
+  const barFits = () => pp.evaluate(() => {
+    const b = document.getElementById('bar').getBoundingClientRect();
+    const shown = [...document.querySelectorAll('#bar button, #bar input')].filter(e => e.offsetParent);
+    const over = shown.filter(e => { const r = e.getBoundingClientRect(); return r.right > b.right - 2 || r.bottom > b.bottom + 1; }).map(e => e.id);
+    const clipped = shown.filter(e => e.tagName === 'BUTTON' && e.scrollWidth > e.clientWidth + 1).map(e => e.id);
+    return { height: Math.round(b.height), over, clipped };
+  });
+  const anonBar = await barFits();
+  check('on a phone, not signed in: the bar on one line, no control past its edge or its words cut', anonBar.height < 60 &&
+    anonBar.over.length === 0 && anonBar.clipped.length === 0, JSON.stringify(anonBar));
+  const fieldHidden = !(await visible(pp, '#token'));
+  await pp.click('#signin-go');
+  check('on a phone, the bar has the sign-in button; pressed, the field opens', fieldHidden && await visible(pp, '#token'));
+  await pp.screenshot({ path: join(shots, 'review-22-phone-sign-in.png') });
+  await signIn(pp, TOKEN_COUNTY);
+  const bar = await barFits();
+  check('on a phone, signed in: the bar on one line, no control past its edge or its words cut', bar.height < 60 &&
+    bar.over.length === 0 && bar.clipped.length === 0, JSON.stringify(bar));
+  await pp.click('#menu');
+  await pp.waitForTimeout(400);
+  check('... the drawer (☰) opens with the member\'s name and scope, then the queue',
+    await visible(pp, '#who-side') && (await text(pp, '#who-side')).includes('仁和区') && await visible(pp, '#review-side') &&
+    await pp.evaluate(() => document.getElementById('who-side').getBoundingClientRect().bottom <= document.getElementById('review-side').getBoundingClientRect().top + 1),
+    await text(pp, '#who-side'));
+  await pp.screenshot({ path: join(shots, 'review-23-phone-queue.png') });
+  await phone.close();
   const errors = errorsOf.get(page);
   check('no script errors', errors.length === 0, errors.join(' | '));
 }

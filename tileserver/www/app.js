@@ -583,7 +583,9 @@ function applyLanguage() {
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   for (const el of document.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
   for (const el of document.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel));
-  $('lang').textContent = state.lang === 'zh' ? 'English' : '中文';
+  // on a phone the short label (EN, 中): the bar has room for no more
+  $('lang').innerHTML = state.lang === 'zh' ? '<span class="long">English</span><span class="short">EN</span>'
+    : '<span class="long">中文</span><span class="short">中</span>';
   setLive(state.live);
   renderLegend();
   renderOverview();
@@ -746,7 +748,8 @@ function signInFirst() {
     document.documentElement.lang = state.lang === 'zh' ? 'zh-CN' : 'en';
     document.title = t('title');
     for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
-    $('lang').textContent = state.lang === 'zh' ? 'English' : '中文';
+    $('lang').innerHTML = state.lang === 'zh' ? '<span class="long">English</span><span class="short">EN</span>'
+      : '<span class="long">中文</span><span class="short">中</span>';
     $('map').innerHTML = `<p class="sign-in-first" id="sign-in-first">${esc(t('signInFirst'))}</p>`;
   };
   $('lang').addEventListener('click', () => {

@@ -88,12 +88,17 @@ export async function installAuth({ state }) {
   box.hidden = true;
   box.innerHTML = `
     <form id="signin" autocomplete="off">
-      <input type="password" id="token" name="token" spellcheck="false" autocomplete="off" required>
+      <input type="password" id="token" name="token" spellcheck="false" autocomplete="off">
       <button type="submit" id="signin-go"></button>
     </form>
     <span id="who" hidden><span id="who-name"></span><small id="who-scope"></small>
       <button type="button" id="signout"></button></span>`;
   document.getElementById('lang').before(box);
+  // on a phone the bar has no room for the name: it heads the drawer (☰) instead
+  const whoSide = document.createElement('p');
+  whoSide.id = 'who-side';
+  whoSide.hidden = true;
+  document.getElementById('side').prepend(whoSide);
   const note = document.createElement('div');
   note.id = 'auth-note';
   note.setAttribute('role', 'alert');
@@ -131,7 +136,9 @@ export async function installAuth({ state }) {
       $('who-name').textContent = who.display_name || who.role;
       $('who-scope').textContent = who.level ? scopeLabel(who, state.lang) : `${who.role} · ${t.noMember}`;
       $('who').title = `${t.signedInAs}: ${who.display_name || who.role} (${who.role})`;
+      whoSide.textContent = `${t.signedInAs}: ${who.display_name || who.role} · ${$('who-scope').textContent}`;
     }
+    whoSide.hidden = !who.signedIn;
     box.dataset.state = who.signedIn ? 'signed-in' : who.required ? 'required' : 'anonymous';
   }
 
@@ -146,6 +153,12 @@ export async function installAuth({ state }) {
 
   $('signin').addEventListener('submit', async e => {
     e.preventDefault();
+    // on a phone the bar has room for the button alone: the first press opens the field under it
+    if (!$('token').offsetParent) {
+      box.classList.add('open');
+      $('token').focus();
+      return;
+    }
     const t = $('token').value.trim();
     if (!t) { say('empty'); return; }
     say('checking');

@@ -303,6 +303,13 @@ export function installReview({ map, state, getJSON, openPond, compare }) {
     R.list = res.body;
     renderTexts();
     renderList();
+    // the drawing shown has moved on (a reviewer's step that changes no element, such as a
+    // rejection, reaches the author this way): shown again, and the pond file's list too
+    const now = R.list.find(x => x.id === R.shown?.id);
+    if (now && R.shown.detail && now.status !== R.shown.detail.status) {
+      show(R.shown.id, { quiet: true });
+      refreshPond();
+    }
     return R.list;
   }
   function row(s) {
