@@ -544,6 +544,21 @@ async function anonFlow() {
   check('a kept token the server no longer takes: dropped, said so, the public map',
     (await text(page, '#auth-note')).includes('登录已失效') && (await pondIds(page)).length === all &&
     (await page.evaluate(() => sessionStorage.getItem('tailings.token'))) === null, await text(page, '#auth-note'));
+  // a token revoked while in use: the next request refused (401, once the server's 15 s of
+  // keeping a resolution are over), the tab signed out, the public map, and said so
+  const label = `revoked in the test ${Date.now()}`;
+  const doomed = sql(`SELECT tailings.create_token('${process.env.ROLE_COUNTY}', '${label}', '1 day')`);
+  await signIn(page, doomed);
+  const signedIn = await visible(page, '#who');
+  sql(`SELECT tailings.revoke_token('${process.env.ROLE_COUNTY}', '${label}')`);
+  await page.waitForTimeout(16000);
+  await Promise.all([page.waitForEvent('load', { timeout: 30000 }), page.click('#review-refresh')]);
+  await ready(page);
+  check('a token revoked while in use: the next request signs the tab out, back to the public map, and says so',
+    signedIn && (await text(page, '#auth-note')).includes('登录已失效') && (await pondIds(page)).length === all &&
+    (await page.evaluate(() => sessionStorage.getItem('tailings.token'))) === null && await visible(page, '#signin'),
+    await text(page, '#auth-note'));
+
   // on a phone: the bar keeps its controls on one line; the drawer (☰) has the member and the list
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true, hasTouch: true });
   const pp = await phone.newPage();

@@ -34,6 +34,8 @@ export class AuthEventSource extends EventTarget {
       try {
         const r = await fetch(this.url, { headers: authHeaders(this.url, { Accept: 'text/event-stream' }),
           cache: 'no-store', signal: this.controller.signal });
+        // the token no longer works (revoked, expired): auth.js signs the tab out
+        if (r.status === 401) document.dispatchEvent(new CustomEvent('tailings:unauthorized'));
         if (!r.ok || !r.body) throw new Error(`HTTP ${r.status}`);
         await this.read(r.body);
       } catch { /* closed, refused or cut: below */ }
