@@ -29,7 +29,8 @@ for case in "no token|" "an unknown token|tl_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
 	expect_match "${case%%|*}: WWW-Authenticate: Bearer" "$(hdr WWW-Authenticate)" '^Bearer realm="tailings"'
 done
 as "" /api/whoami
-expect_eq "no token: no error code in the challenge (RFC 6750)" "$(hdr WWW-Authenticate)" 'Bearer realm="tailings"'
+expect_eq "no token: no error code in the challenge (RFC 6750), readable across origins" \
+	"$(hdr WWW-Authenticate) | $(hdr Access-Control-Expose-Headers)" 'Bearer realm="tailings" | WWW-Authenticate'
 as tl_unknown /api/whoami
 expect_match "an unknown token: error=\"invalid_token\"" "$(hdr WWW-Authenticate)" 'error="invalid_token"'
 fetch -H "Authorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l" /api/whoami
