@@ -156,6 +156,7 @@ as "$unused" /api/whoami
 expect_eq "... back: the token works at once" "$ST $(json_q "$BODY" 'd["role"]')" "200 auth_reader"
 q -d postgres -c "REVOKE auth_ent9 FROM tailings_tileserver"
 stranger=$(auth_token auth_ent9)
+sleep 1.1   # such lines are at most one a second
 as "$stranger" /api/whoami
 expect_eq "the server's login not a member of the token's role: 500" "$ST" 500
 check "... and stderr says to grant it" grep -q 'GRANT role TO login' "$HTTP_ERR"
