@@ -3,7 +3,7 @@
 #   docker run -e DATABASE_URL=postgres://... -p 7800:7800 tailings-tileserver
 FROM debian:12 AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends gcc make libc6-dev libevent-dev libpq-dev zlib1g-dev \
+ && apt-get install -y --no-install-recommends gcc make libc6-dev libevent-dev libpq-dev zlib1g-dev libssl-dev \
       libprotobuf-c-dev protobuf-c-compiler libfreetype-dev pkg-config fonts-noto-cjk nodejs npm ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY include /src/include
@@ -15,7 +15,7 @@ RUN rm -rf /src/tileserver/node_modules /src/tileserver/www/vendor /src/tileserv
 
 FROM debian:12-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libevent-2.1-7 libpq5 zlib1g libprotobuf-c1 curl ca-certificates \
+ && apt-get install -y --no-install-recommends libevent-2.1-7 libpq5 zlib1g libssl3 libprotobuf-c1 curl ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/tileserver/build/tailings-tileserver /src/tileserver/build/tailings-mvtcheck /usr/local/bin/
 COPY --from=build /src/tileserver/www /usr/local/share/tailings/www

@@ -24,6 +24,7 @@ libprotobuf-c-dev          build  dpkg               pc   libprotobuf-c protobuf
 protobuf-c-compiler        build  dpkg               cmd  protoc-c
 libevent-dev               build  dpkg               pc   libevent event2/event.h
 zlib1g-dev                 build  dpkg               pc   zlib zlib.h
+libssl-dev                 build  dpkg               pc   libcrypto openssl/evp.h
 libfreetype-dev            build  dpkg               pc   freetype2 freetype2/ft2build.h
 fonts-noto-cjk             build  dpkg               font
 nodejs                     build  no-command         cmd  node

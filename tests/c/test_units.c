@@ -151,6 +151,35 @@ test_routes(void)
 	CHECK(parse("/api/compare/x", "from=2025-01-01&to=2025-02-01").kind == ROUTE_STATIC, "compare is one path");
 	CHECK(parse("/tiles/x", NULL).kind == ROUTE_NOT_FOUND, "under /tiles/ without a tile: 404, not a file");
 	CHECK(parse("/api/ponds/x/geojson", NULL).kind == ROUTE_BAD, "a pond id is checked before its sub-resource");
+	/* the write API and who the request is for */
+	CHECK(parse("/api/whoami", NULL).kind == ROUTE_WHOAMI, "whoami");
+	r = parse("/api/submissions", "status=submitted&pond=8");
+	CHECK(r.kind == ROUTE_SUBMISSIONS && strcmp(r.status, "submitted") == 0 && r.pond_id == 8,
+		  "the submissions, by status and pond");
+	r = parse("/api/submissions", NULL);
+	CHECK(r.kind == ROUTE_SUBMISSIONS && r.status[0] == '\0' && r.pond_id == 0, "every submission");
+	CHECK(parse("/api/submissions", "status=lost").kind == ROUTE_BAD &&
+		  parse("/api/submissions", "status=submittedx").kind == ROUTE_BAD &&
+		  parse("/api/submissions", "pond=-1").kind == ROUTE_BAD, "a status or pond that is none: 400");
+	r = parse("/api/submissions/12", NULL);
+	CHECK(r.kind == ROUTE_SUBMISSION && r.submission_id == 12, "one submission");
+	CHECK(parse("/api/submissions/x", NULL).kind == ROUTE_BAD, "a submission id not a number is 400");
+	r = parse("/api/submissions/12/reject", NULL);
+	CHECK(r.kind == ROUTE_SUBMISSION_STEP && r.submission_id == 12 && r.step == ROUTE_STEP_REJECT &&
+		  strcmp(route_step_name(r.step), "reject") == 0, "a step of a submission");
+	CHECK(parse("/api/submissions/12/submit", NULL).step == ROUTE_STEP_SUBMIT &&
+		  parse("/api/submissions/12/withdraw", NULL).step == ROUTE_STEP_WITHDRAW &&
+		  parse("/api/submissions/12/approve", NULL).step == ROUTE_STEP_APPROVE, "the four steps");
+	CHECK(parse("/api/submissions/12/publish", NULL).kind == ROUTE_NOT_FOUND &&
+		  parse("/api/submissions/12/submit/x", NULL).kind == ROUTE_NOT_FOUND, "no such step: 404");
+	CHECK(parse("/api/submissions/x/submit", NULL).kind == ROUTE_BAD, "a submission id is checked before its step");
+	CHECK(parse("/api/submissionsx", NULL).kind == ROUTE_STATIC, "beside the submissions: a file");
+	r = parse("/api/ponds/8/submissions", NULL);
+	CHECK(r.kind == ROUTE_POND_SUBMISSIONS && r.pond_id == 8, "a pond's new submission");
+	r = parse("/api/ponds/8/geojson", "for=drawing");
+	CHECK(r.kind == ROUTE_POND_GEOJSON && r.drawing, "a pond as a drawing");
+	CHECK(!parse("/api/ponds/8/geojson", NULL).drawing, "a pond's GeoJSON, not as a drawing");
+	CHECK(parse("/api/ponds/8/geojson", "for=draw").kind == ROUTE_BAD, "for= something else is 400");
 	CHECK(strcmp(route_name(ROUTE_TILE), "tile") == 0 && strcmp(route_name(ROUTE_BAD), "other") == 0 &&
 		  strcmp(route_name(ROUTE_NOT_FOUND), "other") == 0 && route_pattern(ROUTE_BAD) == NULL,
 		  "metric names of the routes");
@@ -302,6 +331,76 @@ test_conf_limits(FILE *devnull)
 	unlink(path);
 }
 
+/* --auth, --anonymous-role, --max-body-mb */
+static void
+test_conf_auth(FILE *devnull)
+{
+	Conf		c;
+	char		err[512];
+
+	unsetenv("TAILINGS_AUTH");
+	unsetenv("TAILINGS_ANONYMOUS_ROLE");
+	unsetenv("TAILINGS_MAX_BODY_MB");
+	{
+		char	   *argv[] = {"x", "--db", "d", NULL};
+
+		CHECK(conf_load(&c, 3, argv, err, sizeof err, devnull) == 0 && c.auth == CONF_AUTH_NONE &&
+			  c.anonymous_role == NULL && c.max_body_mb == 10, "auth: defaults none, no anonymous role, 10 MiB");
+		conf_free(&c);
+	}
+	{
+		char	   *argv[] = {"x", "--db", "d", "--auth", "token", "--anonymous-role", "public map", "--max-body-mb", "2", NULL};
+
+		CHECK(conf_load(&c, 9, argv, err, sizeof err, devnull) == 0 && c.auth == CONF_AUTH_TOKEN &&
+			  strcmp(c.anonymous_role, "public map") == 0 && c.max_body_mb == 2, "auth: token, a role, 2 MiB");
+		conf_free(&c);
+	}
+	{
+		char	   *argv[] = {"x", "--db", "d", "--auth", "password", NULL};
+
+		CHECK(conf_load(&c, 5, argv, err, sizeof err, devnull) == 2 && strstr(err, "none or token"),
+			  "auth: another value is exit 2");
+		conf_free(&c);
+	}
+	{
+		char	   *argv[] = {"x", "--db", "d", "--anonymous-role", "web", NULL};
+
+		CHECK(conf_load(&c, 5, argv, err, sizeof err, devnull) == 2 && strstr(err, "anonymous-role"),
+			  "an anonymous role without --auth token is exit 2");
+		conf_free(&c);
+	}
+	{
+		char		long_role[80];
+		char	   *argv[] = {"x", "--db", "d", "--auth", "token", "--anonymous-role", long_role, NULL};
+
+		memset(long_role, 'r', 64);
+		long_role[64] = '\0';
+		CHECK(conf_load(&c, 7, argv, err, sizeof err, devnull) == 2, "a role name of 64 bytes is exit 2");
+		conf_free(&c);
+		strcpy(long_role, "a\tb");
+		CHECK(conf_load(&c, 7, argv, err, sizeof err, devnull) == 2, "a role name with a control character is exit 2");
+		conf_free(&c);
+	}
+	{
+		char	   *argv[] = {"x", "--db", "d", "--max-body-mb", "0", NULL};
+
+		CHECK(conf_load(&c, 5, argv, err, sizeof err, devnull) == 2 && strstr(err, "max-body-mb"),
+			  "a body limit of 0 is exit 2");
+		conf_free(&c);
+	}
+	setenv("TAILINGS_AUTH", "token", 1);
+	setenv("TAILINGS_ANONYMOUS_ROLE", "web", 1);
+	{
+		char	   *argv[] = {"x", "--db", "d", NULL};
+
+		CHECK(conf_load(&c, 3, argv, err, sizeof err, devnull) == 0 && c.auth == CONF_AUTH_TOKEN &&
+			  strcmp(c.anonymous_role, "web") == 0, "auth from the environment");
+		conf_free(&c);
+	}
+	unsetenv("TAILINGS_AUTH");
+	unsetenv("TAILINGS_ANONYMOUS_ROLE");
+}
+
 static void
 test_conf(void)
 {
@@ -382,6 +481,7 @@ test_conf(void)
 		CHECK(conf_parse_listen("h:70000", &host, &port) != 0, "port out of range");
 	}
 	test_conf_limits(devnull);
+	test_conf_auth(devnull);
 	unlink(path);
 	fclose(devnull);
 }

@@ -2,7 +2,13 @@
 # tailings-tileserver under valgrind (memcheck): every endpoint once, a few
 # tiles, gzip, 304, errors, HEAD, malformed requests, coalesced requests,
 # clients that go away while their tile is made, a change notification, and
-# SIGTERM: no memory error and no definite or indirect leak.
+# SIGTERM: no memory error and no definite or indirect leak.  Then a server with
+# --auth token (tests/lib/auth.sh's members) the same way: tokens resolved,
+# kept, refused and in flight at once; tiles per scope, coalesced and given up
+# on while the database holds them; the write API's every path (drawings,
+# steps, 4xx from the database, 409), bodies over the limit (declared,
+# chunked, pipelined); the change stream per scope; SIGTERM with a client
+# waiting for its token.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/suite.sh"
@@ -166,20 +172,25 @@ wait "$nr"
 expect_eq "... their connections closed" "$(json_q "$HTTP_WORK/vg-nr.json" 'd["eof"]' 2>/dev/null)" 3
 
 echo "# SIGTERM"
-pid=$HTTP_PID
 http_stop 90
 wait "$stays" 2>/dev/null
-echo "# valgrind:"
-grep -E 'ERROR SUMMARY|definitely lost|indirectly lost|possibly lost|still reachable|in use at exit|total heap usage' "$vlog" | sed 's/^==[0-9]*== */#   /'
-expect_eq "exit status 0 under valgrind (99: valgrind errors)" "$HTTP_RC" 0
-errors=$(grep -oE 'ERROR SUMMARY: [0-9]+' "$vlog" | tail -1 | grep -oE '[0-9]+$')
-expect_eq "valgrind: no errors" "${errors:-missing}" 0
-definite=$(grep -E 'definitely lost:' "$vlog" | tail -1 | sed -E 's/.*definitely lost: ([0-9,]+) bytes.*/\1/' | tr -d ,)
-indirect=$(grep -E 'indirectly lost:' "$vlog" | tail -1 | sed -E 's/.*indirectly lost: ([0-9,]+) bytes.*/\1/' | tr -d ,)
-if grep -q 'All heap blocks were freed' "$vlog"; then definite=0; indirect=0; fi
-expect_eq "valgrind: nothing definitely lost" "${definite:-missing}" 0
-expect_eq "valgrind: nothing indirectly lost" "${indirect:-missing}" 0
-if [ "${errors:-1}" != 0 ] || [ "${definite:-1}" != 0 ] || [ "${indirect:-1}" != 0 ]; then
-	sed -n '/ERROR SUMMARY\|Invalid\|uninitialised\|definitely lost in\|indirectly lost in/,+25p' "$vlog" | head -120
-fi
+valgrind_clean() {   # valgrind_clean LOG WHAT: exit status 0, no error, nothing definitely or indirectly lost
+	local vlog=$1 what=$2 errors definite indirect
+	echo "# valgrind ($what):"
+	grep -E 'ERROR SUMMARY|definitely lost|indirectly lost|possibly lost|still reachable|in use at exit|total heap usage' "$vlog" | sed 's/^==[0-9]*== */#   /'
+	expect_eq "$what: exit status 0 under valgrind (99: valgrind errors)" "$HTTP_RC" 0
+	errors=$(grep -oE 'ERROR SUMMARY: [0-9]+' "$vlog" | tail -1 | grep -oE '[0-9]+$')
+	expect_eq "$what: valgrind: no errors" "${errors:-missing}" 0
+	definite=$(grep -E 'definitely lost:' "$vlog" | tail -1 | sed -E 's/.*definitely lost: ([0-9,]+) bytes.*/\1/' | tr -d ,)
+	indirect=$(grep -E 'indirectly lost:' "$vlog" | tail -1 | sed -E 's/.*indirectly lost: ([0-9,]+) bytes.*/\1/' | tr -d ,)
+	if grep -q 'All heap blocks were freed' "$vlog"; then definite=0; indirect=0; fi
+	expect_eq "$what: valgrind: nothing definitely lost" "${definite:-missing}" 0
+	expect_eq "$what: valgrind: nothing indirectly lost" "${indirect:-missing}" 0
+	if [ "${errors:-1}" != 0 ] || [ "${definite:-1}" != 0 ] || [ "${indirect:-1}" != 0 ]; then
+		sed -n '/ERROR SUMMARY\|Invalid\|uninitialised\|definitely lost in\|indirectly lost in/,+25p' "$vlog" | head -120
+	fi
+}
+valgrind_clean "$vlog" "--auth none"
+
+. "$here/../lib/http_valgrind_auth.sh"
 suite_end

@@ -259,6 +259,34 @@ set_basemap(Conf *conf, const Option *o, const char *value, const char *from, ch
 	return *slot ? 0 : -1;
 }
 
+/* --auth and --anonymous-role */
+static int
+set_auth_option(Conf *conf, const Option *o, const char *value, const char *from, char *err, size_t errlen)
+{
+	char	   *base = (char *) conf;
+	char	  **slot = (char **) (base + o->offset);
+
+	if (o->type == OPT_AUTH)
+	{
+		if (strcmp(value, "none") != 0 && strcmp(value, "token") != 0)
+		{
+			snprintf(err, errlen, "invalid value \"%s\" for %s (%s): expected none or token", value, o->name, from);
+			return -1;
+		}
+		*(int *) (base + o->offset) = strcmp(value, "token") == 0 ? CONF_AUTH_TOKEN : CONF_AUTH_NONE;
+		return 0;
+	}
+	if (conf_check_role_name(value) != 0)
+	{
+		snprintf(err, errlen, "invalid value \"%.100s\" for %s (%s): expected a role name of 1 to 63 bytes",
+				 value, o->name, from);
+		return -1;
+	}
+	free(*slot);
+	*slot = strdup(value);
+	return *slot ? 0 : -1;
+}
+
 static const Option *
 find_option(const char *name)
 {
@@ -349,27 +377,8 @@ set_option(Conf *conf, const Option *o, const char *value, const char *from, cha
 		case OPT_NAMES:
 			return conf_add_names(conf, value, from, err, errlen);
 		case OPT_AUTH:
-			if (strcmp(value, "none") != 0 && strcmp(value, "token") != 0)
-			{
-				snprintf(err, errlen, "invalid value \"%s\" for %s (%s): expected none or token", value, o->name, from);
-				return -1;
-			}
-			*(int *) (base + o->offset) = strcmp(value, "token") == 0 ? CONF_AUTH_TOKEN : CONF_AUTH_NONE;
-			return 0;
 		case OPT_ROLE:
-			{
-				char	  **slot = (char **) (base + o->offset);
-
-				if (conf_check_role_name(value) != 0)
-				{
-					snprintf(err, errlen, "invalid value \"%.100s\" for %s (%s): expected a role name of 1 to 63 bytes",
-							 value, o->name, from);
-					return -1;
-				}
-				free(*slot);
-				*slot = strdup(value);
-				return *slot ? 0 : -1;
-			}
+			return set_auth_option(conf, o, value, from, err, errlen);
 		case OPT_BASEMAP:
 		case OPT_BASEMAP_NAME:
 		case OPT_BASEMAP_ATTRIBUTION:

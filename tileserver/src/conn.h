@@ -41,6 +41,7 @@ typedef enum ConnLogKind
 	CONN_LOG_CEILING,
 	CONN_LOG_STREAMS,
 	CONN_LOG_BODY,
+	CONN_LOG_AUTH,
 	CONN_LOG_KINDS
 } ConnLogKind;
 

@@ -1,0 +1,116 @@
+# The second half of tests/sh/http_valgrind.sh (sourced by it, after the --auth none server):
+# a server with --auth token under valgrind, every path of auth.c, submissions.c, conn_body.c
+# and the per-scope parts of tiles.c and live.c.  Uses the suite's $db, $www, valgrind_clean.
+. "$here/../lib/auth.sh"
+auth_members vg
+vlog2=$HTTP_WORK/valgrind-auth.log
+J='Content-Type: application/json'
+HTTP_WRAPPER=(valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
+	--show-leak-kinds=definite,indirect --num-callers=30 --log-file="$vlog2")
+http_start valgrind_auth --db "host=$PGHOST port=$PGPORT user=tailings_tileserver dbname=$db" --auth token \
+	--anonymous-role vg_anon --www "$www" --pool 3 --cache-mb 1 --max-body-mb 1 --header-timeout-s 5
+HTTP_WRAPPER=()
+http_wait_health 60 || die "the server with --auth token did not come up under valgrind"
+
+echo "# tokens: resolved, kept, refused, many at once"
+for t in "" "$TOKEN_COUNTY" "$TOKEN_ENT8" "$TOKEN_ENT9" "$TOKEN_READER" "$TOKEN_COUNTY"; do
+	as "$t" /api/whoami
+	expect_eq "whoami as ${t:0:6}...: 200" "$ST" 200
+done
+for bad in tl_unknown "tl_$(head -c 600 /dev/zero | tr '\0' a)" 'x"y'; do
+	as "$bad" /api/whoami
+	expect_eq "a bad token: 401" "$ST" 401
+done
+fetch -H "Authorization: Basic eDp5" -H "Authorization: Bearer x" /api/ponds
+expect_eq "two Authorization headers: 401" "$ST" 401
+many=$(auth_token vg_city)
+"$PY" "$HTTP_CLIENT" burst "$HTTP_PORT" 6 /api/whoami "Authorization: Bearer $many" >"$HTTP_WORK/vg-auth-burst.txt"
+expect_eq "a new token asked by six at once: six 200s" "$(cut -d' ' -f1 "$HTTP_WORK/vg-auth-burst.txt" | tr '\n' ' ')" \
+	"200 200 200 200 200 200 "
+as "$many" /api/whoami
+expect_eq "... then again" "$ST $(json_q "$BODY" 'd["role"]')" "200 vg_city"
+
+echo "# tiles per scope, coalesced and given up on while the database holds them"
+check "the element table locked" db_lock "$db" tailings.element
+pids=()
+for t in "$TOKEN_COUNTY" "$TOKEN_COUNTY" "$TOKEN_ENT9" ""; do
+	curl -s -o /dev/null --max-time 30 ${t:+-H "Authorization: Bearer $t"} "$HTTP_URL$AUTH_TILE" &
+	pids+=($!)
+done
+curl -s -o /dev/null --max-time 1 -H "Authorization: Bearer $TOKEN_ENT8" "$HTTP_URL$AUTH_TILE" &
+pids+=($!)
+sleep 1.5
+db_unlock
+wait "${pids[@]}"
+for t in "$TOKEN_COUNTY" "$TOKEN_ENT8" "$TOKEN_ENT9" ""; do
+	as "$t" -H 'Accept-Encoding: gzip' "$AUTH_TILE"
+	expect_eq "the tile again (cached per scope)" "$ST" 200
+	as "$t" -H "If-None-Match: $(hdr ETag)" -H 'Accept-Encoding: gzip' "$AUTH_TILE"
+	expect_eq "... 304 with its ETag" "$ST" 304
+done
+
+echo "# the write API"
+as "$TOKEN_ENT8" "/api/ponds/8/geojson?for=drawing"
+cp "$BODY" "$HTTP_WORK/vg-pond8.geojson"
+as "$TOKEN_ENT8" -X POST -H "$J" --data-binary "@$HTTP_WORK/vg-pond8.geojson" /api/ponds/8/submissions
+expect_eq "a drawing: 201" "$ST" 201
+sid=$(json_q "$BODY" 'd["id"]')
+"$PY" - "$HTTP_WORK/vg-pond8.geojson" "$HTTP_WORK/vg-bad.geojson" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["features"][1]["geometry"] = {"type": "Point", "coordinates": [0, 0]}
+json.dump(d, open(sys.argv[2], "w"))
+EOF
+as "$TOKEN_ENT8" -X POST -H "$J" --data-binary "@$HTTP_WORK/vg-bad.geojson" /api/ponds/8/submissions
+expect_eq "a bad drawing: 422 with its feature" "$ST $(json_q "$BODY" 'd.get("feature_index")')" "422 1"
+for s in "$sid" 999999; do
+	as "$TOKEN_COUNTY" "/api/submissions/$s"
+	echo "# GET /api/submissions/$s: $ST"
+done
+as "$TOKEN_COUNTY" "/api/submissions?status=draft&pond=8"
+expect_eq "the list" "$ST" 200
+for step in "ENT8 approve" "COUNTY submit" "ENT8 submit" "COUNTY reject {}" "COUNTY reject {\"note\":5" "COUNTY approve {\"note\":\"ok\"}" \
+	"ENT8 withdraw"; do
+	read -r who verb body <<<"$step"
+	var=TOKEN_$who
+	as "${!var}" -X POST -H "$J" ${body:+--data-binary "$body"} "/api/submissions/$sid/$verb"
+	echo "# $who $verb: $ST $(snip "$BODY" 100)"
+done
+for c in 'text/plain|{}' 'application/json|[1' "application/json|$(head -c 300 /dev/zero | tr '\0' '[')"; do
+	as "$TOKEN_ENT8" -X POST -H "Content-Type: ${c%%|*}" --data-binary "${c#*|}" /api/ponds/8/submissions
+	expect_match "a bad body: 4xx" "$ST" '^4'
+done
+as "$TOKEN_ENT8" -X POST -H "$J" /api/ponds/8/submissions
+expect_eq "no body: 400" "$ST" 400
+head -c 1100000 /dev/zero | tr '\0' ' ' >"$HTTP_WORK/vg-big.json"
+as "$TOKEN_ENT8" -X POST -H "$J" --data-binary "@$HTTP_WORK/vg-big.json" /api/ponds/8/submissions
+expect_eq "a declared body over 1 MiB: 413" "$ST" 413
+as "$TOKEN_ENT8" -X POST -H "$J" -H 'Transfer-Encoding: chunked' --data-binary "@$HTTP_WORK/vg-big.json" /api/ponds/8/submissions
+expect_eq "a chunked body over 1 MiB: 413" "$ST" 413
+printf 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nPOST /api/ponds/8/submissions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 9999999\r\n\r\n{' \
+	| raw_http 3 >"$HTTP_WORK/vg-pipe.raw" || true
+expect_eq "pipelined, then too large: 200 and 413" "$(grep -aoE 'HTTP/1.1 [0-9]{3}' "$HTTP_WORK/vg-pipe.raw" | cut -d' ' -f2 | tr '\n' ' ')" "200 413 "
+
+echo "# the change stream per scope"
+for who in COUNTY ENT9; do
+	var=TOKEN_$who
+	curl -s -N --max-time 60 -H "Authorization: Bearer ${!var}" "$HTTP_URL/events" >"$HTTP_WORK/vg-ev-$who.sse" &
+	wait_for "$HTTP_WORK/vg-ev-$who.sse" '^event: hello$' 10
+done
+curl -s -N --max-time 60 "$HTTP_URL/events" >"$HTTP_WORK/vg-ev-anon.sse" &
+streams=$!
+wait_for "$HTTP_WORK/vg-ev-anon.sse" '^event: hello$' 10
+move_jc2 "$db"
+check "pond 8's change reached the county" wait_for "$HTTP_WORK/vg-ev-COUNTY.sse" '"pond_id":8,' 20
+check "... and the anonymous role" wait_for "$HTTP_WORK/vg-ev-anon.sse" '"pond_id":8,' 20
+
+echo "# SIGTERM with a request waiting for its token"
+fresh=$(auth_token vg_ent9)
+db_lock "$db" tailings.api_token
+curl -s -o /dev/null --max-time 30 -H "Authorization: Bearer $fresh" "$HTTP_URL/api/whoami" &
+waiting=$!
+sleep 1
+http_stop 90
+db_unlock
+wait "$waiting" "$streams" 2>/dev/null
+valgrind_clean "$vlog2" "--auth token"
