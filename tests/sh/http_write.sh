@@ -46,7 +46,8 @@ expect_eq "enterprise 9 asks for pond 8's drawing: 404" "$ST" 404
 post "$TOKEN_ENT8" /api/ponds/8/submissions -H "$G" --data-binary "@$HTTP_WORK/pond8.geojson"
 expect_eq "the drawing sent back: 201 draft" "$ST $(json_q "$BODY" '[d["pond_id"], d["status"]]')" '201 [8, "draft"]'
 s1=$(json_q "$BODY" 'd["id"]')
-expect_eq "... Location: the new submission" "$(hdr Location)" "$HTTP_URL/api/submissions/$s1"
+expect_eq "... Location: the new submission, readable across origins" \
+	"$(hdr Location) $(hdr Access-Control-Expose-Headers)" "$HTTP_URL/api/submissions/$s1 Location"
 fetch -H "Authorization: Bearer $TOKEN_ENT8" "$(hdr Location | sed "s|^$HTTP_URL||")"
 expect_eq "the submission: draft, its author, every feature the same as the map" \
 	"$ST $(json_q "$BODY" '[d["status"], d["created_by"], sorted(set(x["op"] for x in d["diff"])), len(d["diff"]), d["feature_count"]]')" \

@@ -199,6 +199,8 @@ unauthorized(Req *r, const char *error, const char *message)
 	else
 		snprintf(challenge, sizeof challenge, "Bearer realm=\"tailings\"");
 	evhttp_add_header(evhttp_request_get_output_headers(r->req), "WWW-Authenticate", challenge);
+	/* a viewer of another origin may read why */
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Access-Control-Expose-Headers", "WWW-Authenticate");
 	r->s->auth->st.refused++;
 	http_error(r, 401, message);
 }

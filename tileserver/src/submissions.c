@@ -237,6 +237,7 @@ create_done(Req *r, PGresult *res)
 	http_base_url(r, base, sizeof base);
 	snprintf(location, sizeof location, "%s/api/submissions/%s", base, id);
 	evhttp_add_header(h, "Location", location);
+	evhttp_add_header(h, "Access-Control-Expose-Headers", "Location");
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evbuffer_add_printf(b, "{\"id\":%s,\"pond_id\":%lld,\"status\":\"draft\",\"url\":", id, r->route.pond_id);
 	style_json_string(b, location);

@@ -9,6 +9,9 @@ import { Basemaps } from './basemaps.js';
 import { circle } from './geo.js';
 import { PondSearch } from './search.js';
 import { COUNTIES, countyName as countyNameIn } from './counties.js';
+import { authFetch, installAuth, token, transformRequest } from './auth.js';
+import { AuthEventSource } from './stream.js';
+import { installReview } from './review.js';
 
 const TEXT = {
   zh: {
@@ -41,6 +44,7 @@ const TEXT = {
     ring5km: '所选尾矿库5公里范围（完整性规则）', flowArrow: '箭头：流向',
     loadFailed: '加载失败', lastChange: '最近一次变更',
     azimuth: a => `${a}°`,
+    signInFirst: '请先登录：在右上角输入访问令牌。此服务器不向未登录的访问者提供地图。',
   },
   en: {
     title: 'Tailings One-Map', menu: 'Overview and legend', filter: 'Search: county, enterprise, name, element or lon/lat', asOf: 'As of', now: 'Now', live: 'Live', offline: 'Offline',
@@ -73,6 +77,7 @@ const TEXT = {
     ring5km: '5 km of the selected pond (completeness rule)', flowArrow: 'arrow: direction of flow',
     loadFailed: 'Could not load', lastChange: 'Last change',
     azimuth: a => `${a}°`,
+    signInFirst: 'Sign in first: enter your access token at the top right. This server shows no map to visitors who have not signed in.',
   },
 };
 
@@ -100,8 +105,10 @@ const state = {
 const t = key => TEXT[state.lang][key] ?? key;
 const $ = id => document.getElementById(id);
 const esc = s => String(s ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
-// the viewer's own events, for identify.js and history.js: tailings:pond (a pond file was drawn),
-// tailings:date (another day on the map), tailings:lang (the language changed)
+// the viewer's own events, for identify.js, history.js and review.js: tailings:pond (a pond file
+// was drawn), tailings:open-pond (one is being opened), tailings:panel-closed, tailings:date
+// (another day on the map), tailings:lang (the language changed), tailings:refreshed (the list and
+// tiles reloaded after changes came down the change stream)
 const emit = (name, detail) => document.dispatchEvent(new CustomEvent(`tailings:${name}`, { detail }));
 const pct = s => `${Math.round((s ?? 0) * 100)}%`;
 let map;
@@ -110,8 +117,9 @@ let basemaps;
 let searchMarker;
 const phone = () => window.matchMedia('(max-width: 700px)').matches;
 
+// a JSON answer of this server, asked with the member's token when one is signed in (auth.js)
 async function getJSON(path) {
-  const r = await fetch(path);
+  const r = await authFetch(path);
   if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
   return r.json();
 }
@@ -410,6 +418,7 @@ function flyToPond(id) {
 
 async function openPond(id) {
   state.panelPond = id;
+  emit('open-pond', id);   // the panel is the pond's again (review.js shows a drawing there)
   if ($('panel').hidden) {
     $('panel').hidden = false;
     map.resize();   // before any flight to the pond, so that it ends where it should
@@ -451,7 +460,7 @@ function renderPond(f) {
   const changes = (f.recent_changes || []).map(c => changeEntry(c, state)).join('');
   $('panel-body').innerHTML = `
     <h2>${esc(f.name)}</h2>
-    <a id="print" class="button" href="/sheet/${encodeURIComponent(f.id)}" target="_blank" rel="noopener">🖨 ${esc(t('print'))}</a>
+    <a id="print" class="button" href="/sheet/${encodeURIComponent(f.id)}" target="_blank" rel="opener">🖨 ${esc(t('print'))}</a>
     <p class="sub">${esc(f.code)} · ${esc(t('levelN')(f.level))} · ${esc(t(f.status))} · ${esc(t('score'))} ${pct(f.score)}</p>
     <h3>${esc(t('basic'))}</h3>
     <dl class="info">
@@ -481,6 +490,7 @@ function closePanel() {
   for (const tr of document.querySelectorAll('#ponds tbody tr.selected')) tr.classList.remove('selected');
   showPondRing(null);
   map.resize();
+  emit('panel-closed');
 }
 
 // ---------------------------------------------------------------------------
@@ -540,11 +550,13 @@ function refresh(all) {
     search.invalidate();
     await loadPonds().catch(() => {});
     if (state.panelPond != null && (all || ponds.has(state.panelPond))) openPond(state.panelPond);
+    emit('refreshed', { ponds: [...ponds], all });
   }, 200);
 }
 
 function connectEvents() {
-  const es = new EventSource('/events');
+  // a member's stream carries its token, which EventSource cannot send (stream.js)
+  const es = token() ? new AuthEventSource('/events') : new EventSource('/events');
   let hellos = 0;
   es.addEventListener('hello', () => {
     setLive(true);
@@ -571,7 +583,9 @@ function applyLanguage() {
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   for (const el of document.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
   for (const el of document.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel));
-  $('lang').textContent = state.lang === 'zh' ? 'English' : '中文';
+  // on a phone the short label (EN, 中): the bar has room for no more
+  $('lang').innerHTML = state.lang === 'zh' ? '<span class="long">English</span><span class="short">EN</span>'
+    : '<span class="long">中文</span><span class="short">中</span>';
   setLive(state.live);
   renderLegend();
   renderOverview();
@@ -582,6 +596,13 @@ function applyLanguage() {
 
 // ---------------------------------------------------------------------------
 async function main() {
+  // who this page is for (auth.js): with --auth token and no anonymous role, no one until a
+  // member signs in, and nothing else can be read
+  const who = await installAuth({ state });
+  if (who.required) {
+    signInFirst();
+    return;
+  }
   const [style, tilejson, catalog] = await Promise.all([
     getJSON('/style.json'), getJSON('/tiles/all.json'), getJSON('/api/catalog'),
   ]);
@@ -595,22 +616,28 @@ async function main() {
   // a base map's attribution, from the metadata when its source has none
   for (const b of style.metadata?.['tailings:basemaps'] || [])
     if (style.sources[b.id] && !style.sources[b.id].attribution && b.attribution) style.sources[b.id].attribution = b.attribution;
-  // tiles listed directly, not through the TileJSON url, so that setTiles() can change them
+  // tiles listed directly, not through the TileJSON url, so that setTiles() can change them; not
+  // clipped to the TileJSON's bounds, which are those of the ponds' registry points (elements lie
+  // around them, receptors kilometres away: a member who sees one pond would get one tile)
   style.sources.tailings = {
     type: 'vector', tiles: [tileUrl()], minzoom: tilejson.minzoom, maxzoom: 16,
-    bounds: tilejson.bounds, attribution: tilejson.attribution,
+    attribution: tilejson.attribution,
   };
   elementLayers = style.layers.filter(l => l['source-layer'] && l['source-layer'] !== 'ponds').map(l => l.id);
   await loadPonds();
 
   // the first view, without a view in the URL, shows every pond: the map is made with their
-  // bounds (a fitBounds() after the map is made would come after the hash of the default view)
-  const first = location.hash ? {} : { bounds: pondBounds(tilejson), fitBoundsOptions: { padding: phone() ? 24 : 48 } };
+  // bounds (a fitBounds() after the map is made would come after the hash of the default view);
+  // a member who sees one pond (an enterprise) sees that pond
+  const only = state.ponds.length === 1 ? state.ponds[0] : null;
+  const first = location.hash ? {} : only ? { center: [only.lon, only.lat], zoom: 14.5 }
+    : { bounds: pondBounds(tilejson), fitBoundsOptions: { padding: phone() ? 24 : 48 } };
   map = new maplibregl.Map({
     container: 'map', style, hash: true, maxZoom: 20,
     center: tilejson.center ? tilejson.center.slice(0, 2) : [101.7, 26.6], zoom: tilejson.center ? tilejson.center[2] : 9,
     ...first,
     localIdeographFontFamily: '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif',
+    transformRequest,   // this server's tiles with the member's token
     attributionControl: { compact: phone() },
   });
   map.addControl(new maplibregl.NavigationControl(), 'top-right');
@@ -627,6 +654,7 @@ async function main() {
   });
   const identify = installIdentify({ map, state, getJSON, openPond });
   const past = installHistory({ map, state, getJSON, identify, renderHistoryNote });
+  const review = installReview({ map, state, getJSON, openPond, compare: past });
   map.on('mousemove', e => {
     const hit = map.queryRenderedFeatures(near(e.point), { layers: pondLayers.concat(elementLayers) }).length > 0;
     map.getCanvas().style.cursor = hit ? 'pointer' : '';
@@ -665,7 +693,7 @@ async function main() {
   document.addEventListener('keydown', e => {
     if (e.key === 'Escape') {
       if (identify.close()) return;
-      if (state.panelPond != null) closePanel();
+      if (!$('panel').hidden) closePanel();   // a pond's file, or a drawing (review.js)
     }
   });
   $('panel-close').addEventListener('click', closePanel);
@@ -710,7 +738,29 @@ async function main() {
   applyLanguage();
   connectEvents();
   // for the browser tests and for anyone at the console
-  window.tailingsViewer = { map, state, openPond, setDate, identify, history: past, basemaps, search };
+  window.tailingsViewer = { map, state, openPond, setDate, identify, history: past, basemaps, search, review };
+}
+
+// --auth token without an anonymous role, no one signed in: the form in the bar, and a word where
+// the map would be
+function signInFirst() {
+  const say = () => {
+    document.documentElement.lang = state.lang === 'zh' ? 'zh-CN' : 'en';
+    document.title = t('title');
+    for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+    $('lang').innerHTML = state.lang === 'zh' ? '<span class="long">English</span><span class="short">EN</span>'
+      : '<span class="long">中文</span><span class="short">中</span>';
+    $('map').innerHTML = `<p class="sign-in-first" id="sign-in-first">${esc(t('signInFirst'))}</p>`;
+  };
+  $('lang').addEventListener('click', () => {
+    state.lang = state.lang === 'zh' ? 'en' : 'zh';
+    localStorage.setItem('tailings.lang', state.lang);
+    say();
+    emit('lang', state.lang);
+  });
+  document.body.classList.add('sign-in-required');   // no map, list, date or stream to show
+  say();
+  window.tailingsViewer = { state, signInRequired: true };
 }
 
 main().catch(e => {

@@ -187,7 +187,9 @@ export function installHistory({ map, state, getJSON, identify, renderHistoryNot
   map.addControl({ onAdd: () => box, onRemove: () => box.remove() }, 'top-left');
 
   function renderTexts() {
-    toggle.textContent = t('compare');
+    // on a phone the short label (对比): the bar has room for no more
+    toggle.innerHTML = `<span class="long">${esc(t('compare'))}</span><span class="short">${esc(t('run'))}</span>`;
+    toggle.setAttribute('aria-label', t('compare'));
     $('compare-title').textContent = t('compare');
     for (const el of box.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
     box.setAttribute('aria-label', t('compare'));

@@ -3,6 +3,7 @@
 // nearest ponds.  Element names come from the ponds' files (/api/ponds/{id}), fetched once, the
 // first time a search finds no pond by its own fields, and kept until the data changes.
 import { distance, parseCoordinates } from './geo.js';
+import { authFetch } from './auth.js';
 
 const norm = s => String(s ?? '').toLowerCase().replace(/\s+/g, '');
 
@@ -27,7 +28,7 @@ export class PondSearch {
       const worker = async () => {
         for (let p; (p = queue.shift());) {
           try {
-            const r = await fetch(`/api/ponds/${p.id}`);
+            const r = await authFetch(`/api/ponds/${p.id}`);
             if (!r.ok) continue;
             const f = await r.json();
             out.set(p.id, Object.values(f.elements || {}).flat().map(e => ({

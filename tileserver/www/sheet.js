@@ -6,6 +6,7 @@
 // is true on paper when the sheet is printed at its size.  body[data-ready="1"] once it is built.
 import { countyName } from '/counties.js';
 import { evaluate } from '/expr.js';
+import { authFetch } from '/auth.js';
 
 const lang = new URLSearchParams(location.search).get('lang') === 'en' ? 'en' : 'zh';
 const TEXT = {
@@ -72,8 +73,9 @@ const s = (tag, attrs = {}, parent) => {
   return e;
 };
 const round = v => Math.round(v * 1000) / 1000;
+// with the token of the viewer that opened the sheet (sessionStorage is copied to the tab it opens)
 const getJSON = async path => {
-  const r = await fetch(path);
+  const r = await authFetch(path);
   if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
   return r.json();
 };
