@@ -273,7 +273,11 @@ BEGIN
 			USING ERRCODE = 'no_data_found',
 			      HINT = 'SELECT role_name, level, scope FROM tailings.member lists the members.';
 	END IF;
-	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = remove_member.role) THEN
+	-- (the membership is the cluster's: a login that is a member in another database of the
+	-- cluster loses the group there too)
+	IF EXISTS (SELECT FROM pg_catalog.pg_auth_members am
+	            WHERE am.member = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = remove_member.role)
+	              AND am.roleid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = 'tailings_' || old_level)) THEN
 		EXECUTE pg_catalog.format('REVOKE %I FROM %I', 'tailings_' || old_level, remove_member.role);
 	END IF;
 	UPDATE tailings.api_token t SET revoked_at = now()
@@ -1591,11 +1595,11 @@ CREATE TRIGGER submission_apply AFTER UPDATE ON submission
 REVOKE ALL ON FUNCTION _submission_insert(), _submission_update(), _submission_apply(),
 	_submission_mark_guard() FROM PUBLIC;
 
--- a submission is seen with its pond
+-- a submission is seen with its pond (_pond_visible: the pond's row-level security, per pond)
 ALTER TABLE submission ENABLE ROW LEVEL SECURITY;
 CREATE POLICY submission_scope ON submission
-	USING (pond_id IN (SELECT p.id FROM tailings.pond p))
-	WITH CHECK (pond_id IN (SELECT p.id FROM tailings.pond p));
+	USING (_pond_visible(pond_id))
+	WITH CHECK (_pond_visible(pond_id));
 REVOKE ALL ON TABLE submission FROM PUBLIC;
 GRANT SELECT ON TABLE submission TO tailings_reader, tailings_enterprise, tailings_county, tailings_city,
 	tailings_province;

@@ -33,11 +33,12 @@
  * of tailings_app (an application acting for people, which a DBA trusts to
  * name them; superusers have those rights); else, for a role with a member
  * row (tailings.member), the member's display_name: a member that is not an
- * application cannot name anyone else; else the session user.  The member row and the tailings_app check are
- * looked up once per transaction and role (as the log's owner), and
- * forgotten at the transaction's end, when member changes, and when role
- * memberships or attributes change.  submission_id is the transaction-local
- * setting tailings.submission_id (set by tailings.approve), null when unset.
+ * application cannot name anyone else; else the session user.  The member
+ * row and the tailings_app check are looked up once per transaction and role
+ * (as the log's owner), and forgotten at the transaction's end, when member
+ * changes, and when role memberships or attributes change.  submission_id is
+ * the transaction-local setting tailings.submission_id (set by
+ * tailings.approve), null when unset.
  *
  * Trigger arguments (all optional): the row id column (default "id"), the
  * pond id column (default "pond_id"; "" for none), the geometry column

@@ -20,7 +20,7 @@ CREATE TABLE public.field_notes (id bigint PRIMARY KEY, pond_id bigint, note tex
 SELECT track_table('public.field_notes');
 -- drawings: a draft, and one submitted and rejected by a county reviewer
 DO $$ BEGIN
-	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'dump_reviewer') THEN CREATE ROLE dump_reviewer NOLOGIN; END IF;
+	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'dump_reviewer') THEN CREATE ROLE dump_reviewer LOGIN; END IF;
 END $$;
 SELECT add_member('dump_reviewer', 'county', (SELECT county_code FROM pond WHERE id = 1), '审核员');
 SELECT import_geojson(1, pond_geojson(1));
@@ -29,6 +29,10 @@ SET ROLE dump_reviewer;
 SELECT reject(max(id), '请补充验收资料') FROM submission;
 RESET ROLE;
 SQL
+# a member and its token (roles are the cluster's: the restore finds the login and its group)
+q -d dump_src -c "DROP ROLE IF EXISTS dump_county" -c "CREATE ROLE dump_county LOGIN"
+q -d dump_src -c "SELECT tailings.add_member('dump_county', 'county', '510421', '米易县 王工')" >/dev/null
+token=$(q -d dump_src -c "SELECT tailings.create_token('dump_county', 'laptop', '30 days')")
 
 # the contents, as one text per table, in a fixed order
 snapshot() {
@@ -40,6 +44,8 @@ SELECT 'requirement', md5(string_agg(r::text, '|' ORDER BY id)) FROM tailings.re
 SELECT 'submission', count(*), string_agg(status, ',' ORDER BY id), md5(string_agg(s::text, '|' ORDER BY id)),
        (SELECT last_value FROM tailings.submission_id_seq) FROM tailings.submission s;
 SELECT 'counts', (SELECT count(*) FROM tailings.pond), (SELECT count(*) FROM tailings.element), (SELECT count(*) FROM tailings.requirement);
+SELECT 'member', md5(string_agg(m::text, '|' ORDER BY role_name)) FROM tailings.member m;
+SELECT 'api_token', md5(string_agg(t::text, '|' ORDER BY id)) FROM tailings.api_token t;
 SELECT 'next ids', (SELECT last_value FROM tailings.pond_id_seq), (SELECT last_value FROM tailings.element_id_seq), (SELECT last_value FROM tailings.requirement_id_seq), (SELECT last_value FROM tailings.change_log_id_seq);
 -- the change log comes back as it was: the restore itself records nothing
 SELECT 'change_log', count(*), md5(string_agg(c::text, '|' ORDER BY id)) FROM tailings.change_log c;
@@ -84,4 +90,11 @@ test "$(q -d dump_plain -c "SELECT count(*) FROM tailings.tracked_table")" = 4
 if q -d dump_custom -c "DELETE FROM tailings.requirement WHERE name = 'dam'" 2>/dev/null; then
 	echo "a default rule could be deleted after restore" >&2; exit 1
 fi
+# the member sees its county's ponds in the restored database, and its token still stands for it
+test "$(psql -X -q -At -d dump_custom -U dump_county -c "SELECT count(*) FROM tailings.pond")" = \
+     "$(q -d dump_src -c "SELECT count(*) FROM tailings.pond WHERE county_code = '510421'")"
+test "$(q -d dump_plain -c "SELECT tailings.token_role(sha256(convert_to('$token', 'UTF8')))")" = dump_county
+for d in dump_src dump_custom dump_plain; do q -d "$d" -c "SELECT tailings.remove_member('dump_county')" >/dev/null; done
+dropdb dump_custom; dropdb dump_plain; dropdb dump_src
+q -d postgres -c "DROP ROLE dump_county"
 echo "dump and restore: identical"

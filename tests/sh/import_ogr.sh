@@ -79,7 +79,7 @@ expect_eq "the ditch: a LineString of kind interception_ditch, accuracy a number
 	                   WHERE id = $drawing AND f->'properties'->>'name' = '北侧截洪沟（新建）'")" "LineString|interception_ditch|number"
 # a county reviewer approves it
 q -d "$db" -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'import_ogr_county')
-               THEN CREATE ROLE import_ogr_county NOLOGIN; END IF; END \$\$" >/dev/null
+               THEN CREATE ROLE import_ogr_county LOGIN; END IF; END \$\$" >/dev/null
 q -d "$db" -c "SELECT tailings.add_member('import_ogr_county', 'county', '$county', '区生态环境分局')" >/dev/null
 q -d "$db" -c "SELECT tailings.submit($drawing)" >/dev/null
 expect_eq "approved" "$(q -d "$db" -c "SET ROLE import_ogr_county; SELECT tailings.approve($drawing, '同意')")" approved

@@ -15,8 +15,8 @@ db=submission_race
 dropdb --if-exists "$db" && createdb -T tailings_sample "$db" || die "cannot copy the sample"
 q -d "$db" >/dev/null <<'SQL' || die "setup failed"
 DO $$ BEGIN
-	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'race_county') THEN CREATE ROLE race_county NOLOGIN; END IF;
-	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'race_city') THEN CREATE ROLE race_city NOLOGIN; END IF;
+	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'race_county') THEN CREATE ROLE race_county LOGIN; END IF;
+	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'race_city') THEN CREATE ROLE race_city LOGIN; END IF;
 END $$;
 SELECT tailings.add_member('race_county', 'county', (SELECT county_code FROM tailings.pond WHERE id = 1), '县局'),
        tailings.add_member('race_city', 'city', (SELECT left(county_code, 4) FROM tailings.pond WHERE id = 1), '市局');

@@ -17,7 +17,8 @@ SET search_path = tailings, public;
 -- 1. The group roles: cluster-wide, NOLOGIN, nothing more
 ---------------------------------------------------------------------------
 SELECT rolname, rolcanlogin, rolsuper, rolbypassrls, rolcreaterole, rolinherit
-  FROM pg_roles WHERE rolname LIKE 'tailings\_%' AND rolname <> 'tailings_tileserver' ORDER BY 1;
+  FROM pg_roles WHERE rolname IN ('tailings_reader', 'tailings_enterprise', 'tailings_county', 'tailings_city',
+                                  'tailings_province', 'tailings_app') ORDER BY 1;
 -- a second database of the same cluster creates the extension with them, and
 -- drops and creates it again
 DROP DATABASE IF EXISTS tailings_roles_second;
@@ -173,7 +174,15 @@ INSERT INTO ops VALUES
  (6, 'api_token', 'SELECT count(*) FROM tailings.api_token',
   $$INSERT INTO tailings.api_token (role_name, label, token_sha256, expires_at) VALUES (current_user, 'x', sha256('x'), now() + interval '1 day')$$,
   'UPDATE tailings.api_token SET label = label',
-  'DELETE FROM tailings.api_token');
+  'DELETE FROM tailings.api_token'),
+ (7, 'submission', 'SELECT count(*) FROM tailings.submission',
+  format($$INSERT INTO tailings.submission (pond_id, features) VALUES (%s, tailings.pond_geojson(%s))$$, :a1, :a1),
+  'UPDATE tailings.submission SET review_note = review_note',
+  'DELETE FROM tailings.submission');
+-- (enterprise A's draft of its pond, for the submission rows)
+SET ROLE regress_roles_ent_a;
+SELECT tailings.import_geojson(:a1, tailings.pond_geojson(:a1)) IS NOT NULL AS drafted;
+RESET ROLE;
 SELECT w.what AS role, o.tbl AS "table",
        pg_temp.try(w.role, o.sel) AS "select", pg_temp.try(w.role, o.ins) AS "insert",
        pg_temp.try(w.role, o.upd) AS "update", pg_temp.try(w.role, o.del) AS "delete"
@@ -264,7 +273,9 @@ UPDATE element SET accuracy_m = 0.3 WHERE name = 'A1 sign';
 SET LOCAL ROLE regress_roles_province;
 UPDATE element SET accuracy_m = 0.2 WHERE name = 'A1 sign';
 COMMIT;
--- the submission behind a change (tailings.approve sets it for its transaction)
+-- the submission behind a change: tailings.approve sets it for its transaction, and nobody
+-- else may: a change made under a hand-set submission id is refused (the submission suite
+-- shows approve's own changes carrying it)
 BEGIN;
 SELECT set_config('tailings.submission_id', '42', true) AS submission;
 SET LOCAL ROLE regress_roles_county;
@@ -490,6 +501,8 @@ CREATE OPERATOR regress_roles_attack.= (LEFTARG = bytea, RIGHTARG = bytea, PROCE
 CREATE TEMP TABLE api_token AS SELECT * FROM regress_roles_attack.api_token;
 SET search_path = regress_roles_attack, pg_temp, pg_catalog, tailings;
 SELECT tailings.token_role(sha256('forged')) AS forged, tailings.token_role(sha256('anything')) AS anything;
+-- the other definer functions are as deaf to it (history_horizon() calls now())
+SELECT tailings.history_horizon() > '-infinity' AS horizon_not_fooled;
 RESET search_path;
 DROP TABLE pg_temp.api_token;
 RESET ROLE;
