@@ -91,10 +91,14 @@ SELECT category(e.kind) AS category, label(category(e.kind), 'zh') AS label,
 -- 麻陇沟尾矿库 (in use, level 3) against the template: the rules it fails.
 -- Count rules (severity error) come from tailings.requirement; placement
 -- rules (flow direction, wells up- and downstream, 5 km, ground check,
--- attributes) are warnings.
+-- attributes) are warnings, and so are the rules of the pond's file (the
+-- ledger reported by 31 January, an emergency plan reviewed within three
+-- years, a discharge permit for a pond with an outlet); an open major hazard
+-- is an error.  (ledger_reported names the year whose ledger is due, which
+-- changes every year: the tour leaves its message out.)
 SELECT rule, category, required, present, severity, message
   FROM check_completeness((SELECT id FROM pond WHERE name = '麻陇沟尾矿库'))
- WHERE NOT passed ORDER BY severity, rule;
+ WHERE NOT passed AND rule <> 'ledger_reported' ORDER BY severity, rule;
 
 -- All its rules, in short: how many apply, how many pass.
 SELECT severity, count(*) AS rules, count(*) FILTER (WHERE passed) AS passed
@@ -108,7 +112,7 @@ SELECT round(completeness(id)::numeric, 3) AS score FROM pond WHERE name = '麻�
 SET tailings.language = 'en';
 SELECT rule, message
   FROM check_completeness((SELECT id FROM pond WHERE name = '麻陇沟尾矿库'))
- WHERE NOT passed ORDER BY severity, rule;
+ WHERE NOT passed AND rule <> 'ledger_reported' ORDER BY severity, rule;
 RESET tailings.language;
 
 ---------------------------------------------------------------------------
@@ -171,7 +175,7 @@ RETURNING e.name, ST_AsText(ST_StartPoint(e.geom), 6) AS starts_at, ST_AsText(ST
 -- farmland is left (a warning).
 SELECT rule, severity, message
   FROM check_completeness((SELECT id FROM pond WHERE name = '麻陇沟尾矿库'))
- WHERE NOT passed ORDER BY rule;
+ WHERE NOT passed AND rule <> 'ledger_reported' ORDER BY rule;
 SELECT round(completeness(id)::numeric, 3) AS score FROM pond WHERE name = '麻陇沟尾矿库';
 
 ---------------------------------------------------------------------------

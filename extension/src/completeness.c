@@ -33,7 +33,11 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/array.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
 #include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
 #include "utils/lsyscache.h"
 
 #define PIPE_END_TOLERANCE_M 30.0
@@ -141,19 +145,15 @@ typedef struct CheckElements
 	Oid			array_type;
 } CheckElements;
 
-/* the count rules of the template */
+/* how many elements of each kind the pond has (or the drawing draws) */
 static void
-check_counts(CheckResult *res, int64 pond_id, const CheckElements *elements, Datum status, int16 level,
-			 bool en)
+count_elements(int *counts, int64 pond_id, const CheckElements *elements)
 {
-	int			counts[TL_N_KINDS] = {0};
-	Oid			argtypes[2];
-	Datum		values[2];
-	uint64		n;
+	Oid			argtypes[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(pond_id)};
 	int			ret;
 
-	argtypes[0] = INT8OID;
-	values[0] = Int64GetDatum(pond_id);
+	memset(counts, 0, sizeof(int) * TL_N_KINDS);
 	if (elements->given)
 		/* a drawing is checked once, rarely: no plan kept (its array type is the database's) */
 	{
@@ -180,6 +180,13 @@ check_counts(CheckResult *res, int64 pond_id, const CheckElements *elements, Dat
 
 		counts[kind_index(kind)] = count;
 	}
+}
+
+/* the count rules of the template */
+static void
+check_counts(CheckResult *res, const int *counts, Datum status, int16 level, bool en)
+{
+	uint64		n;
 
 	keep_plan(&rules_plan,
 				  "SELECT name, category, kinds, min_count, severity = 'error',"
@@ -681,6 +688,415 @@ check_placement(CheckResult *res, int64 pond_id, const CheckElements *elements, 
 	}
 }
 
+/*
+ * The file rules (一库一档): what the pond's file says, beside its map.  Built
+ * in, one row each in file_rules[], in that order, when they apply:
+ *
+ *   ledger_reported   (warning) every pond: the ledger of the year before is
+ *                     reported by 31 January (办法 Art. 7); in January, the
+ *                     one due the January before
+ *   ledger_balance    (warning) a pond with two years of stock: each year's
+ *                     stock agrees with the year before's + stored - reused
+ *                     (view ledger_balance: 1%, at least 100 t)
+ *   emergency_plan    (warning) a pond in use or suspended: an emergency plan
+ *                     on file, reviewed or revised within three years and not
+ *                     expired (办法 Art. 22)
+ *   discharge_permit  (warning) a pond with a discharge outlet on its map (or
+ *                     the drawing's): a discharge permit in force
+ *   major_hazard      (error) a pond with a major hazard not closed: fails,
+ *                     which lowers the score, until every one is closed
+ *
+ * The facts come from tailings._pond_file_facts() in one query, read as the
+ * caller; a database not yet updated to 0.8.0 has no file and no file rules.
+ */
+typedef struct PondFile
+{
+	int64		pond_id;
+	bool		en;
+	bool		operating;		/* in use or suspended */
+	int			outlets;		/* discharge outlets on the map */
+	DateADT		today;
+	int			ledger_year;	/* the ledger due */
+	DateADT		ledger_due;
+	bool		ledger_found;
+	DateADT		ledger_reported_on;
+	int			balance_years;	/* years compared with the year before */
+	int			balance_off;	/* ... that disagree */
+	bool		plan_found;
+	char	   *plan_number;	/* NULL: none given */
+	bool		plan_dated;
+	DateADT		plan_reviewed_on;
+	bool		plan_expires;
+	DateADT		plan_valid_until;
+	bool		permit_found;
+	char	   *permit_number;
+	bool		permit_expires;
+	DateADT		permit_valid_until;
+	int			major_hazards;
+	int			major_open;
+} PondFile;
+
+typedef struct FileRule
+{
+	const char *rule;
+	int16		category;		/* 0: none */
+	bool		error;
+	bool		(*applies) (const PondFile *f);
+	/* required, present, passed and the message */
+	void		(*judge) (const PondFile *f, CheckRow *row);
+} FileRule;
+
+static SPIPlanPtr facts_plan = NULL;
+static SPIPlanPtr ledger_off_plan = NULL;
+static SPIPlanPtr hazards_plan = NULL;
+
+/* a date as YYYY-MM-DD, whatever DateStyle says */
+static char *
+iso_date(DateADT d)
+{
+	int			y,
+				m,
+				day;
+
+	if (DATE_NOT_FINITE(d))
+		return pstrdup(DATE_IS_NOBEGIN(d) ? "-infinity" : "infinity");
+	j2date(d + POSTGRES_EPOCH_JDATE, &y, &m, &day);
+	return psprintf("%04d-%02d-%02d", y, m, day);
+}
+
+/* the same day n years before (29 February: the 28th) */
+static DateADT
+years_before(DateADT d, int n)
+{
+	int			y,
+				m,
+				day;
+
+	j2date(d + POSTGRES_EPOCH_JDATE, &y, &m, &day);
+	if (m == 2 && day == 29)
+		day = 28;
+	return date2j(y - n, m, day) - POSTGRES_EPOCH_JDATE;
+}
+
+/* a paper's number in a message: （编号X） / " (no. X)"; nothing when none is given */
+static char *
+paper_number(const char *number, const char *zh_word, bool en)
+{
+	if (number == NULL)
+		return "";
+	return en ? psprintf(" (no. %s)", number) : psprintf("（%s%s）", zh_word, number);
+}
+
+static bool
+every_pond(const PondFile *f)
+{
+	return true;
+}
+
+static void
+judge_ledger_reported(const PondFile *f, CheckRow *row)
+{
+	char	   *due = iso_date(f->ledger_due);
+
+	row->required = 1;
+	row->passed = f->ledger_found && f->ledger_reported_on <= f->ledger_due;
+	row->present = row->passed;
+	if (!f->ledger_found)
+		row->message = f->en
+			? psprintf("The %d tailings ledger has not been reported (due by %s; MEE Order No. 26, "
+					   "Measures on Tailings Pollution, Art. 7)", f->ledger_year, due)
+			: psprintf("未报送%d年度尾矿台账（应于%s前报送，办法 第7条）", f->ledger_year, due);
+	else if (!row->passed)
+		row->message = f->en
+			? psprintf("The %d tailings ledger was reported on %s, after the deadline of %s (MEE Order No. 26, "
+					   "Measures on Tailings Pollution, Art. 7)", f->ledger_year, iso_date(f->ledger_reported_on), due)
+			: psprintf("%d年度尾矿台账于%s报送，晚于%s的期限（办法 第7条）", f->ledger_year,
+					   iso_date(f->ledger_reported_on), due);
+	else
+		row->message = f->en
+			? psprintf("The %d tailings ledger was reported on %s (due by %s)", f->ledger_year,
+					   iso_date(f->ledger_reported_on), due)
+			: psprintf("%d年度尾矿台账已于%s报送（应于%s前报送）", f->ledger_year, iso_date(f->ledger_reported_on), due);
+}
+
+static bool
+has_balance(const PondFile *f)
+{
+	return f->balance_years > 0;
+}
+
+static void
+judge_ledger_balance(const PondFile *f, CheckRow *row)
+{
+	StringInfoData msg;
+	bool		en = f->en;
+	uint64		n;
+
+	row->required = f->balance_years;
+	row->present = f->balance_years - f->balance_off;
+	row->passed = f->balance_off == 0;
+	if (row->passed)
+	{
+		row->message = en
+			? psprintf("The stock of %d year%s agrees with the year before's stock + stored - reused "
+					   "(within 1%%, at least 100 t)", f->balance_years, f->balance_years == 1 ? "" : "s")
+			: psprintf("%d个年度的库存与上年库存加贮存量减综合利用量相符（误差不超过1%%，至少允许100吨）",
+					   f->balance_years);
+		return;
+	}
+	keep_plan(&ledger_off_plan,
+			  "SELECT o.year, o.stock_t, o.expected_stock_t, o.difference_t, o.tolerance_t FROM tailings._ledger_off($1) o",
+			  1, (Oid[]) {INT8OID});
+	if (SPI_execute_plan(ledger_off_plan, (Datum[]) {Int64GetDatum(f->pond_id)}, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "tailings: reading the ledger failed");
+	initStringInfo(&msg);
+	appendStringInfoString(&msg, en ? "The stock disagrees with the year before's stock + stored - reused: "
+						   : "库存与上年库存加贮存量减综合利用量不符：");
+	n = SPI_processed;
+	for (uint64 i = 0; i < n && i < MAX_LISTED; i++)
+	{
+		HeapTuple	t = SPI_tuptable->vals[i];
+		TupleDesc	d = SPI_tuptable->tupdesc;
+
+		if (i > 0)
+			appendStringInfoString(&msg, en ? "; " : "；");
+		appendStringInfo(&msg, en ? "%s stock %s t, expected %s t, off by %s t (tolerance %s t)"
+						 : "%s年度库存%s吨，应为%s吨，相差%s吨（允许误差%s吨）",
+						 SPI_getvalue(t, d, 1), SPI_getvalue(t, d, 2), SPI_getvalue(t, d, 3),
+						 SPI_getvalue(t, d, 4), SPI_getvalue(t, d, 5));
+	}
+	if (n > MAX_LISTED)
+		appendStringInfo(&msg, en ? " (and %d more)" : "（另有%d个年度）", (int) (n - MAX_LISTED));
+	row->message = msg.data;
+}
+
+static bool
+operating(const PondFile *f)
+{
+	return f->operating;
+}
+
+static void
+judge_emergency_plan(const PondFile *f, CheckRow *row)
+{
+	bool		en = f->en;
+	char	   *no = paper_number(f->plan_number, "备案编号", en);
+
+	row->required = 1;
+	row->passed = f->plan_found && f->plan_dated && f->plan_reviewed_on >= years_before(f->today, 3)
+		&& (!f->plan_expires || f->plan_valid_until >= f->today);
+	row->present = row->passed;
+	if (!f->plan_found)
+		row->message = en
+			? pstrdup("No emergency plan on file (MEE Order No. 26, Measures on Tailings Pollution, Art. 22)")
+			: pstrdup("无突发环境事件应急预案备案（办法 第22条）");
+	else if (f->plan_expires && f->plan_valid_until < f->today)
+		row->message = en
+			? psprintf("The emergency plan%s was valid until %s", no, iso_date(f->plan_valid_until))
+			: psprintf("突发环境事件应急预案%s有效期至%s，已过期", no, iso_date(f->plan_valid_until));
+	else if (!f->plan_dated)
+		row->message = en
+			? psprintf("The emergency plan%s has no date of issue or review", no)
+			: psprintf("突发环境事件应急预案%s未填写发布或评估日期", no);
+	else if (!row->passed)
+		row->message = en
+			? psprintf("The emergency plan%s was last reviewed or revised on %s, more than three years ago: review it",
+					   no, iso_date(f->plan_reviewed_on))
+			: psprintf("突发环境事件应急预案%s最近一次评估或修订为%s，已超过三年，应重新评估", no,
+					   iso_date(f->plan_reviewed_on));
+	else
+		row->message = en
+			? psprintf("Emergency plan on file%s, last reviewed or revised on %s", no, iso_date(f->plan_reviewed_on))
+			: psprintf("突发环境事件应急预案已备案%s，最近一次评估或修订为%s", no, iso_date(f->plan_reviewed_on));
+}
+
+static bool
+has_outlet(const PondFile *f)
+{
+	return f->outlets > 0;
+}
+
+static void
+judge_discharge_permit(const PondFile *f, CheckRow *row)
+{
+	bool		en = f->en;
+	char	   *no = paper_number(f->permit_number, "编号", en);
+	char	   *outlets = en ? psprintf("%d discharge outlet%s drawn", f->outlets, f->outlets == 1 ? "" : "s")
+		: psprintf("已标绘排放口%d处", f->outlets);
+
+	row->required = 1;
+	row->passed = f->permit_found && (!f->permit_expires || f->permit_valid_until >= f->today);
+	row->present = row->passed;
+	if (!f->permit_found)
+		row->message = en ? psprintf("%s, but no discharge permit on file", outlets)
+			: psprintf("%s，但无排污许可证", outlets);
+	else if (!row->passed)
+		row->message = en
+			? psprintf("The discharge permit%s was valid until %s (%s)", no, iso_date(f->permit_valid_until), outlets)
+			: psprintf("排污许可证%s有效期至%s，已过期（%s）", no, iso_date(f->permit_valid_until), outlets);
+	else if (f->permit_expires)
+		row->message = en ? psprintf("Discharge permit%s valid until %s", no, iso_date(f->permit_valid_until))
+			: psprintf("排污许可证%s有效期至%s", no, iso_date(f->permit_valid_until));
+	else
+		row->message = en ? psprintf("Discharge permit%s on file, without expiry", no)
+			: psprintf("排污许可证%s在案，长期有效", no);
+}
+
+static bool
+major_hazard_open(const PondFile *f)
+{
+	return f->major_open > 0;
+}
+
+static void
+judge_major_hazard(const PondFile *f, CheckRow *row)
+{
+	StringInfoData msg;
+	bool		en = f->en;
+	uint64		n;
+
+	row->required = f->major_hazards;
+	row->present = f->major_hazards - f->major_open;
+	row->passed = false;
+	keep_plan(&hazards_plan,
+			  "SELECT h.id, h.description, h.status, h.deadline, h.overdue FROM tailings._major_hazards_open($1) h",
+			  1, (Oid[]) {INT8OID});
+	if (SPI_execute_plan(hazards_plan, (Datum[]) {Int64GetDatum(f->pond_id)}, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "tailings: reading the hazards failed");
+	initStringInfo(&msg);
+	if (en)
+		appendStringInfo(&msg, "%d major hazard%s not closed: ", f->major_open, f->major_open == 1 ? "" : "s");
+	else
+		appendStringInfo(&msg, "%d处重大隐患未销号：", f->major_open);
+	n = SPI_processed;
+	for (uint64 i = 0; i < n && i < MAX_LISTED; i++)
+	{
+		HeapTuple	t = SPI_tuptable->vals[i];
+		TupleDesc	d = SPI_tuptable->tupdesc;
+		char	   *status = SPI_getvalue(t, d, 3);
+		bool		no_deadline;
+		bool		isnull;
+		Datum		deadline = SPI_getbinval(t, d, 4, &no_deadline);
+		bool		overdue = !no_deadline && DatumGetBool(SPI_getbinval(t, d, 5, &isnull));
+		const char *state;
+
+		if (strcmp(status, "open") == 0)
+			state = en ? "open" : "待整改";
+		else if (strcmp(status, "rectifying") == 0)
+			state = en ? "rectifying" : "整改中";
+		else
+			state = en ? "rectified, awaiting a check" : "已整改待核查";
+		if (i > 0)
+			appendStringInfoString(&msg, en ? "; " : "；");
+		appendStringInfo(&msg, en ? "#%s \"%s\" (%s, " : "#%s「%s」（%s，", SPI_getvalue(t, d, 1),
+						 SPI_getvalue(t, d, 2), state);
+		if (no_deadline)
+			appendStringInfoString(&msg, en ? "no deadline)" : "未定整改期限）");
+		else
+			appendStringInfo(&msg, en ? "deadline %s%s)" : "整改期限%s%s）", iso_date(DatumGetDateADT(deadline)),
+							 overdue ? (en ? ", overdue" : "，已逾期") : "");
+	}
+	if (n > MAX_LISTED)
+		appendStringInfo(&msg, en ? " (and %d more)" : "（另有%d处）", (int) (n - MAX_LISTED));
+	row->message = msg.data;
+}
+
+/* The rules, in the order of their rows.  A rule gives a row when it applies. */
+static const FileRule file_rules[] = {
+	{"ledger_reported", 0, false, every_pond, judge_ledger_reported},
+	{"ledger_balance", 0, false, has_balance, judge_ledger_balance},
+	{"emergency_plan", TL_CATEGORY_ID_emergency, false, operating, judge_emergency_plan},
+	{"discharge_permit", TL_CATEGORY_ID_water_return, false, has_outlet, judge_discharge_permit},
+	{"major_hazard", 0, true, major_hazard_open, judge_major_hazard},
+};
+
+/* tailings._pond_file_facts(bigint, smallint), or InvalidOid before 0.8.0 */
+static Oid
+file_facts_function(void)
+{
+	Oid			argtypes[2] = {INT8OID, INT2OID};
+
+	return LookupFuncName(list_make2(makeString("tailings"), makeString("_pond_file_facts")), 2, argtypes, true);
+}
+
+static bool
+fact_date(HeapTuple t, TupleDesc d, const char *column, DateADT *v)
+{
+	bool		isnull;
+	Datum		x = SPI_getbinval(t, d, SPI_fnumber(d, column), &isnull);
+
+	*v = isnull ? 0 : DatumGetDateADT(x);
+	return !isnull;
+}
+
+static int
+fact_int(HeapTuple t, TupleDesc d, const char *column)
+{
+	bool		isnull;
+	Datum		x = SPI_getbinval(t, d, SPI_fnumber(d, column), &isnull);
+
+	return isnull ? 0 : DatumGetInt32(x);
+}
+
+/* the file rules' rows; only the errors' when warnings is false (the score) */
+static void
+check_file(CheckResult *res, int64 pond_id, const int *counts, const char *status, bool warnings, bool en)
+{
+	PondFile	f;
+	int			y,
+				m,
+				day;
+	HeapTuple	t;
+	TupleDesc	d;
+	bool		isnull;
+
+	if (!OidIsValid(file_facts_function()))
+		return;
+	memset(&f, 0, sizeof(f));
+	f.pond_id = pond_id;
+	f.en = en;
+	f.operating = strcmp(status, "in_use") == 0 || strcmp(status, "suspended") == 0;
+	f.outlets = counts[kind_index(TL_KIND_ID_discharge_outlet)];
+	f.today = GetSQLCurrentDate();
+	/* the ledger of year Y is due by 31 January of Y + 1 */
+	j2date(f.today + POSTGRES_EPOCH_JDATE, &y, &m, &day);
+	f.ledger_year = m == 1 ? y - 2 : y - 1;
+	f.ledger_due = date2j(f.ledger_year + 1, 1, 31) - POSTGRES_EPOCH_JDATE;
+
+	keep_plan(&facts_plan, "SELECT * FROM tailings._pond_file_facts($1, $2)", 2, (Oid[]) {INT8OID, INT2OID});
+	if (SPI_execute_plan(facts_plan, (Datum[]) {Int64GetDatum(pond_id), Int16GetDatum((int16) f.ledger_year)},
+						 NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "tailings: reading the pond's file failed");
+	t = SPI_tuptable->vals[0];
+	d = SPI_tuptable->tupdesc;
+	f.ledger_found = fact_date(t, d, "ledger_reported_on", &f.ledger_reported_on);
+	f.balance_years = fact_int(t, d, "balance_years");
+	f.balance_off = fact_int(t, d, "balance_off");
+	f.plan_found = DatumGetBool(SPI_getbinval(t, d, SPI_fnumber(d, "plan_found"), &isnull));
+	f.plan_number = SPI_getvalue(t, d, SPI_fnumber(d, "plan_number"));
+	f.plan_dated = fact_date(t, d, "plan_reviewed_on", &f.plan_reviewed_on);
+	f.plan_expires = fact_date(t, d, "plan_valid_until", &f.plan_valid_until);
+	f.permit_found = DatumGetBool(SPI_getbinval(t, d, SPI_fnumber(d, "permit_found"), &isnull));
+	f.permit_number = SPI_getvalue(t, d, SPI_fnumber(d, "permit_number"));
+	f.permit_expires = fact_date(t, d, "permit_valid_until", &f.permit_valid_until);
+	f.major_hazards = fact_int(t, d, "major_hazards");
+	f.major_open = fact_int(t, d, "major_open");
+
+	for (int r = 0; r < lengthof(file_rules); r++)
+	{
+		const FileRule *rule = &file_rules[r];
+		CheckRow   *row;
+
+		if ((!warnings && !rule->error) || !rule->applies(&f))
+			continue;
+		row = add_row(res);
+		row->rule = rule->rule;
+		row->category = rule->category;
+		row->error = rule->error;
+		rule->judge(&f, row);
+	}
+}
+
 /* Run every applicable rule of a pond; SPI must be connected. */
 static CheckResult *
 run_check(int64 pond_id, const CheckElements *elements, bool placement, bool en)
@@ -695,6 +1111,7 @@ run_check(int64 pond_id, const CheckElements *elements, bool placement, bool en)
 	int16		level;
 	Datum		az;
 	bool		no_azimuth;
+	int			counts[TL_N_KINDS];
 
 	keep_plan(&pond_plan,
 			  "SELECT status::text, supervision_level, gw_flow_azimuth FROM tailings.pond WHERE id = $1",
@@ -713,13 +1130,15 @@ run_check(int64 pond_id, const CheckElements *elements, bool placement, bool en)
 	level = DatumGetInt16(SPI_getbinval(tup, desc, 2, &isnull));
 	az = SPI_getbinval(tup, desc, 3, &no_azimuth);
 
-	check_counts(res, pond_id, elements, status, level, en);
+	count_elements(counts, pond_id, elements);
+	check_counts(res, counts, status, level, en);
 	if (placement)
 	{
 		PlacementPond p = {!no_azimuth, no_azimuth ? 0 : DatumGetFloat4(az), en};
 
 		check_placement(res, pond_id, elements, &p);
 	}
+	check_file(res, pond_id, counts, TextDatumGetCString(status), placement, en);
 	return res;
 }
 

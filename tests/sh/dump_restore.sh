@@ -28,6 +28,19 @@ SELECT submit(import_geojson(1, pond_geojson(1)));
 SET ROLE dump_reviewer;
 SELECT reject(max(id), '请补充验收资料') FROM submission;
 RESET ROLE;
+-- the pond's file: a ledger, a paper, and two hazards rectified and checked:
+-- one sent back to rectifying by a failed check, one closed by a passed one
+-- (the restore reloads them as they are: no trigger moves or re-stamps them)
+INSERT INTO ledger (pond_id, year, stock_t, reported_on) VALUES (1, 2024, 1000, '2025-01-20');
+INSERT INTO document (pond_id, kind, number, issued_on, attrs) VALUES (1, 'emergency_plan', 'YJ-1', '2024-05-01', '{"reviewed_on": "2025-05-01"}');
+INSERT INTO hazard (pond_id, found_level, found_by, description, found_on)
+VALUES (1, 'county', '县局', '坝面冲沟', '2025-03-01'), (1, 'city', '市局', '坡脚渗水', '2025-03-02');
+UPDATE hazard SET status = 'rectifying', rectification = '回填压实';
+UPDATE hazard SET status = 'rectified', rectified_on = '2025-04-01';
+INSERT INTO hazard_check (hazard_id, level, checked_by, passed, note, checked_on)
+SELECT id, 'county', '县局', false, '仍有冲沟', '2025-04-02' FROM hazard WHERE description = '坝面冲沟';
+INSERT INTO hazard_check (hazard_id, level, checked_by, passed, checked_on)
+SELECT id, 'city', '市局', true, '2025-04-03' FROM hazard WHERE description = '坡脚渗水';
 SQL
 # a member and its token (roles are the cluster's: the restore finds the login and its group)
 q -d dump_src -c "DROP ROLE IF EXISTS dump_county" -c "CREATE ROLE dump_county LOGIN"
@@ -46,6 +59,11 @@ SELECT 'submission', count(*), string_agg(status, ',' ORDER BY id), md5(string_a
 SELECT 'counts', (SELECT count(*) FROM tailings.pond), (SELECT count(*) FROM tailings.element), (SELECT count(*) FROM tailings.requirement);
 SELECT 'member', md5(string_agg(m::text, '|' ORDER BY role_name)) FROM tailings.member m;
 SELECT 'api_token', md5(string_agg(t::text, '|' ORDER BY id)) FROM tailings.api_token t;
+SELECT 'file', (SELECT md5(string_agg(l::text, '|' ORDER BY pond_id, year)) FROM tailings.ledger l),
+       (SELECT md5(string_agg(d::text, '|' ORDER BY id)) FROM tailings.document d),
+       (SELECT string_agg(status, ',' ORDER BY id) || ' ' || md5(string_agg(h::text, '|' ORDER BY id)) FROM tailings.hazard h),
+       (SELECT md5(string_agg(c::text, '|' ORDER BY id)) FROM tailings.hazard_check c),
+       (SELECT last_value FROM tailings.hazard_id_seq), (SELECT last_value FROM tailings.hazard_check_id_seq);
 SELECT 'next ids', (SELECT last_value FROM tailings.pond_id_seq), (SELECT last_value FROM tailings.element_id_seq), (SELECT last_value FROM tailings.requirement_id_seq), (SELECT last_value FROM tailings.change_log_id_seq);
 -- the change log comes back as it was: the restore itself records nothing
 SELECT 'change_log', count(*), md5(string_agg(c::text, '|' ORDER BY id)) FROM tailings.change_log c;
@@ -55,8 +73,9 @@ snapshot dump_src >"$work/src.txt"
 cat "$work/src.txt"
 grep -q '^counts|40|' "$work/src.txt"
 grep -q '^counts|40|999|23$' "$work/src.txt"   # 22 default rules and the bureau's own
-grep -q '^change_log|1043|' "$work/src.txt"    # the sample's inserts and the edits above
+grep -q '^change_log|1055|' "$work/src.txt"    # the sample's inserts and the edits above
 grep -q '^submission|2|draft,rejected|' "$work/src.txt"
+grep -q '^file|[0-9a-f]*|[0-9a-f]*|rectifying,closed ' "$work/src.txt"
 
 pg_dump -Fc -f "$work/sample.dump" dump_src
 createdb dump_custom
@@ -80,12 +99,17 @@ last=$(q -d dump_src -c "SELECT last_value FROM tailings.requirement_id_seq")
 test "$(q -d dump_custom -c "INSERT INTO tailings.requirement (name, category, kinds) VALUES ('after_restore', 'dust', '{sprinkler}') RETURNING id")" = $((last + 1))
 # and are tracked again
 q -d dump_custom -c "UPDATE tailings.pond SET name = name || '*' WHERE id = 1"
-test "$(q -d dump_custom -c "SELECT count(*) FROM tailings.change_log")" = 1045   # the rule inserted above and this edit
+test "$(q -d dump_custom -c "SELECT count(*) FROM tailings.change_log")" = 1057   # the rule inserted above and this edit
 # the bureau's registered table is still tracked (registration and trigger restored)
 test "$(q -d dump_custom -c "SELECT string_agg(relid::text, ',' ORDER BY relid::text) FROM tailings.tracked_table WHERE NOT builtin")" = field_notes
 q -d dump_custom -c "INSERT INTO public.field_notes VALUES (1, 1, 'restored and tracked')"
 test "$(q -d dump_custom -c "SELECT count(*) FROM tailings.change_log WHERE table_name = 'public.field_notes'")" = 1
-test "$(q -d dump_plain -c "SELECT count(*) FROM tailings.tracked_table")" = 4
+test "$(q -d dump_plain -c "SELECT count(*) FROM tailings.tracked_table")" = 8   # 7 the extension's
+# the restored hazards move on as before: a passed check of the one sent back and rectified again closes it
+q -d dump_custom -c "UPDATE tailings.hazard SET status = 'rectified', rectified_on = '2025-04-10' WHERE description = '坝面冲沟'"
+q -d dump_custom -c "INSERT INTO tailings.hazard_check (hazard_id, level, checked_by, passed, checked_on)
+	SELECT id, 'city', '市局', true, '2025-04-11' FROM tailings.hazard WHERE description = '坝面冲沟'"
+test "$(q -d dump_custom -c "SELECT string_agg(status, ',' ORDER BY id) FROM tailings.hazard")" = closed,closed
 # the defaults stay undeletable after the restore
 if q -d dump_custom -c "DELETE FROM tailings.requirement WHERE name = 'dam'" 2>/dev/null; then
 	echo "a default rule could be deleted after restore" >&2; exit 1

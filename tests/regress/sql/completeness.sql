@@ -15,27 +15,29 @@ SELECT code, name, supervision_level, status, round(score::numeric, 3) AS score,
   FROM pond_overview ORDER BY code;
 SELECT count(*) AS agree FROM pond_overview o WHERE o.score = completeness(o.id);
 
--- a finished map, Chinese (the default) and English
+-- a finished map, Chinese (the default) and English (ledger_reported, which
+-- names the year whose ledger is due, is left out here: the hazard suite
+-- tests the file rules with data made for today)
 SELECT id AS lbs FROM pond WHERE name = '安宁铁钛烂坝山尾矿库' \gset
-SELECT * FROM check_completeness(:lbs);
+SELECT * FROM check_completeness(:lbs) WHERE rule <> 'ledger_reported';
 SET tailings.language = 'en';
-SELECT * FROM check_completeness(:lbs);
+SELECT * FROM check_completeness(:lbs) WHERE rule <> 'ledger_reported';
 RESET tailings.language;
 
 -- maps with gaps and defects
 SELECT id AS malong FROM pond WHERE name = '麻陇沟尾矿库' \gset
 SELECT rule, category, required, present, passed, severity, message
-  FROM check_completeness(:malong) WHERE NOT passed;
+  FROM check_completeness(:malong) WHERE NOT passed AND rule <> 'ledger_reported';
 SET tailings.language = 'en';
 SELECT rule, category, required, present, passed, severity, message
-  FROM check_completeness(:malong) WHERE NOT passed;
+  FROM check_completeness(:malong) WHERE NOT passed AND rule <> 'ledger_reported';
 RESET tailings.language;
 SELECT rule, required, present, message FROM check_completeness((SELECT id FROM pond WHERE name = '永兴尾矿库'))
- WHERE NOT passed;
+ WHERE NOT passed AND rule <> 'ledger_reported';
 SELECT rule, required, present, message FROM check_completeness((SELECT id FROM pond WHERE name = '普威沟尾矿库'))
- WHERE NOT passed;
+ WHERE NOT passed AND rule <> 'ledger_reported';
 SELECT rule, required, present, message FROM check_completeness((SELECT id FROM pond WHERE name = '丙谷尾矿库'))
- WHERE NOT passed;
+ WHERE NOT passed AND rule <> 'ledger_reported';
 
 -- the check follows the data and the template
 BEGIN;
@@ -50,7 +52,8 @@ UPDATE element e SET geom = ST_Reverse(e.geom)
  WHERE pond_id = :lbs AND kind = 'leachate_pipe';
 UPDATE element e SET attrs = '{}' WHERE pond_id = :lbs AND kind = 'leachate_pool';
 UPDATE element e SET verified_on = NULL WHERE pond_id = :lbs AND kind = 'dam';
-SELECT rule, required, present, passed, message FROM check_completeness(:lbs) WHERE severity = 'warning';
+SELECT rule, required, present, passed, message FROM check_completeness(:lbs)
+ WHERE severity = 'warning' AND rule <> 'ledger_reported';
 -- the pond still scores 1: placement rules are warnings
 SELECT completeness(:lbs);
 -- a missing element fails its count rule; one-of rules count their kinds together
