@@ -3095,7 +3095,9 @@ COMMENT ON COLUMN hazard_check.checked_by IS 'who checked (the member''s display
 COMMENT ON COLUMN hazard_check.note IS 'what was found; required when the check fails';
 COMMENT ON COLUMN hazard_check.pond_id IS 'the hazard''s pond (copied by the trigger; for row-level security and the change log)';
 
--- The rules (hazard.c); the SQL they read through, as the caller
+-- The rules (hazard.c); the SQL they read through, as the caller (each a
+-- set-returning SQL function, which the planner inlines into the C code's
+-- kept plans: planned once a session, not once a row)
 CREATE FUNCTION _hazard_guard() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'tl_hazard_guard' LANGUAGE C;
 CREATE FUNCTION _hazard_check_guard() RETURNS trigger
@@ -3105,15 +3107,15 @@ CREATE FUNCTION _hazard_check_apply() RETURNS trigger
 REVOKE ALL ON FUNCTION _hazard_guard(), _hazard_check_guard(), _hazard_check_apply() FROM PUBLIC;
 
 -- the current role's member row: level and display name (none: no row)
-CREATE FUNCTION _member_self(OUT level text, OUT display_name text)
+CREATE FUNCTION _member_self() RETURNS TABLE (level text, display_name text)
 	LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
 	SELECT m.level, m.display_name FROM member m WHERE m.role_name = CURRENT_USER;
 END;
 
 -- an element as a hazard sees it: its pond, a point on it, its category
-CREATE FUNCTION _hazard_element(element_id bigint,
-	OUT pond_id bigint, OUT point geometry, OUT category element_category)
+CREATE FUNCTION _hazard_element(element_id bigint)
+	RETURNS TABLE (pond_id bigint, point geometry, category element_category)
 	LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
 	SELECT e.pond_id, ST_PointOnSurface(e.geom), category(e.kind) FROM element e WHERE e.id = _hazard_element.element_id;
@@ -3122,8 +3124,8 @@ END;
 -- a hazard's position: empty, its coordinates, and (for coordinates in
 -- range) its distance from the pond's registry point in metres; no row when
 -- the pond is not seen
-CREATE FUNCTION _hazard_place(pond_id bigint, location geometry,
-	OUT empty boolean, OUT lon double precision, OUT lat double precision, OUT dist_m double precision)
+CREATE FUNCTION _hazard_place(pond_id bigint, location geometry)
+	RETURNS TABLE (empty boolean, lon double precision, lat double precision, dist_m double precision)
 	LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
 	SELECT x.empty, x.lon, x.lat,
@@ -3139,8 +3141,8 @@ END;
 -- the checks of a hazard that decide its moves: a passed one by a county or
 -- higher level and a failed one dated on or after "since", and the day of
 -- its latest check
-CREATE FUNCTION _hazard_checks(hazard_id bigint, since date,
-	OUT passed boolean, OUT failed boolean, OUT last_checked_on date)
+CREATE FUNCTION _hazard_checks(hazard_id bigint, since date)
+	RETURNS TABLE (passed boolean, failed boolean, last_checked_on date)
 	LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
 	SELECT coalesce(bool_or(c.passed AND c.checked_on >= _hazard_checks.since
@@ -3220,17 +3222,18 @@ SELECT pg_catalog.pg_extension_config_dump('hazard_check_id_seq', '');
 ---------------------------------------------------------------------------
 -- The pond's file in its completeness check (completeness.c, file_rules[])
 ---------------------------------------------------------------------------
--- What the file rules read of a pond, as the caller: the ledger of the year
+-- What the file rules read of a pond, as the caller (one row; a set-returning
+-- SQL function so that the check's kept plan inlines it): the ledger of the year
 -- due (the day it was reported, or null), the years whose stock was compared
 -- with the year before and those that disagree, the emergency plan most
 -- recently reviewed (its latest review: attrs.reviewed_on or its issue), the
 -- discharge permit in force longest, and the major hazards, all and not
 -- closed.
-CREATE FUNCTION _pond_file_facts(pond_id bigint, ledger_year smallint,
-	OUT ledger_reported_on date, OUT balance_years integer, OUT balance_off integer,
-	OUT plan_number text, OUT plan_reviewed_on date, OUT plan_valid_until date, OUT plan_found boolean,
-	OUT permit_number text, OUT permit_valid_until date, OUT permit_found boolean,
-	OUT major_hazards integer, OUT major_open integer)
+CREATE FUNCTION _pond_file_facts(pond_id bigint, ledger_year smallint)
+	RETURNS TABLE (ledger_reported_on date, balance_years integer, balance_off integer,
+	               plan_number text, plan_reviewed_on date, plan_valid_until date, plan_found boolean,
+	               permit_number text, permit_valid_until date, permit_found boolean,
+	               major_hazards integer, major_open integer)
 	LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
 	SELECT (SELECT l.reported_on FROM ledger l

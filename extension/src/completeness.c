@@ -17,7 +17,10 @@
  * leachate lines end at a leachate sink, groundwater wells sit upstream or
  * downstream along the recorded flow azimuth (the kinds' placement roles in
  * the catalog say which is which), elements lie within 5 km of the pond,
- * are ground-verified, and carry their kind's required attributes.
+ * are ground-verified, and carry their kind's required attributes.  File
+ * rules, built in too, one row each in file_rules[], read the pond's file:
+ * the annual ledger, its stock, the emergency plan and the discharge permit
+ * (warnings) and its open major hazards (an error).
  * Messages follow tailings.language.
  *
  * The queries are prepared once per session and kept; the plan cache
@@ -713,6 +716,7 @@ typedef struct PondFile
 {
 	int64		pond_id;
 	bool		en;
+	bool		messages;		/* false: the counts only (a score, a summary) */
 	bool		operating;		/* in use or suspended */
 	int			outlets;		/* discharge outlets on the map */
 	DateADT		today;
@@ -835,6 +839,11 @@ judge_ledger_balance(const PondFile *f, CheckRow *row)
 	row->required = f->balance_years;
 	row->present = f->balance_years - f->balance_off;
 	row->passed = f->balance_off == 0;
+	if (!f->messages)
+	{
+		row->message = "";
+		return;
+	}
 	if (row->passed)
 	{
 		row->message = en
@@ -958,6 +967,11 @@ judge_major_hazard(const PondFile *f, CheckRow *row)
 	row->required = f->major_hazards;
 	row->present = f->major_hazards - f->major_open;
 	row->passed = false;
+	if (!f->messages)
+	{
+		row->message = "";
+		return;
+	}
 	keep_plan(&hazards_plan,
 			  "SELECT h.id, h.description, h.status, h.deadline, h.overdue FROM tailings._major_hazards_open($1) h",
 			  1, (Oid[]) {INT8OID});
@@ -1038,9 +1052,14 @@ fact_int(HeapTuple t, TupleDesc d, const char *column)
 	return isnull ? 0 : DatumGetInt32(x);
 }
 
-/* the file rules' rows; only the errors' when warnings is false (the score) */
+/*
+ * the file rules' rows; only the errors' when warnings is false (the score);
+ * the messages only when they are asked for (the lists of failures they give
+ * cost a query each)
+ */
 static void
-check_file(CheckResult *res, int64 pond_id, const int *counts, const char *status, bool warnings, bool en)
+check_file(CheckResult *res, int64 pond_id, const int *counts, const char *status, bool warnings, bool en,
+		   bool messages)
 {
 	PondFile	f;
 	int			y,
@@ -1055,6 +1074,7 @@ check_file(CheckResult *res, int64 pond_id, const int *counts, const char *statu
 	memset(&f, 0, sizeof(f));
 	f.pond_id = pond_id;
 	f.en = en;
+	f.messages = messages;
 	f.operating = strcmp(status, "in_use") == 0 || strcmp(status, "suspended") == 0;
 	f.outlets = counts[kind_index(TL_KIND_ID_discharge_outlet)];
 	f.today = GetSQLCurrentDate();
@@ -1099,7 +1119,7 @@ check_file(CheckResult *res, int64 pond_id, const int *counts, const char *statu
 
 /* Run every applicable rule of a pond; SPI must be connected. */
 static CheckResult *
-run_check(int64 pond_id, const CheckElements *elements, bool placement, bool en)
+run_check(int64 pond_id, const CheckElements *elements, bool placement, bool en, bool messages)
 {
 	CheckResult *res = palloc0(sizeof(CheckResult));
 	Oid			argtypes[1] = {INT8OID};
@@ -1138,7 +1158,7 @@ run_check(int64 pond_id, const CheckElements *elements, bool placement, bool en)
 
 		check_placement(res, pond_id, elements, &p);
 	}
-	check_file(res, pond_id, counts, TextDatumGetCString(status), placement, en);
+	check_file(res, pond_id, counts, TextDatumGetCString(status), placement, en, messages);
 	return res;
 }
 
@@ -1156,7 +1176,7 @@ return_check(FunctionCallInfo fcinfo, int64 pond_id, const CheckElements *elemen
 	InitMaterializedSRF(fcinfo, 0);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "tailings: SPI_connect failed");
-	res = run_check(pond_id, elements, true, en);
+	res = run_check(pond_id, elements, true, en, true);
 	for (int i = 0; i < res->nrows; i++)
 	{
 		CheckRow   *r = &res->rows[i];
@@ -1240,7 +1260,7 @@ tl_completeness(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "tailings: SPI_connect failed");
-	score = score_of(run_check(pond_id, &pond_elements, false, false), &ef, &wf);
+	score = score_of(run_check(pond_id, &pond_elements, false, false, false), &ef, &wf);
 	SPI_finish();
 	PG_RETURN_FLOAT4((float4) score);
 }
@@ -1265,7 +1285,7 @@ tl_pond_summary(PG_FUNCTION_ARGS)
 	tupdesc = BlessTupleDesc(tupdesc);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "tailings: SPI_connect failed");
-	res = run_check(pond_id, &pond_elements, true, false);
+	res = run_check(pond_id, &pond_elements, true, false, false);
 	score = score_of(res, &ef, &wf);
 	v[0] = Float4GetDatum((float4) score);
 	v[1] = Int32GetDatum(res->nrows);
