@@ -52,6 +52,8 @@ two_opt_pass(Walk *w)
 	bool		improved = false;
 
 	for (int i = 1; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		for (int j = i + 1; j <= n; j++)
 		{
 			/* walk o[i..j] backwards: edges (o[i-1], o[i]) and (o[j], o[j+1]) become (o[i-1], o[j]) and (o[i], o[j+1]) */
@@ -71,6 +73,7 @@ two_opt_pass(Walk *w)
 				improved = true;
 			}
 		}
+	}
 	return improved;
 }
 
@@ -96,6 +99,7 @@ or_opt_pass(Walk *w)
 			bool		best_rev = false;
 			double		best = -WALK_EPS;
 
+			CHECK_FOR_INTERRUPTS();
 			if (next >= 0)
 				gain += dist(w, last, next) - dist(w, prev, next);
 			/* the walk without the run: o[0..i-1], o[i+len..n], in tmp */
@@ -206,7 +210,6 @@ tl_walk_order(PG_FUNCTION_ARGS)
 		bool		a = two_opt_pass(&w);
 		bool		b = or_opt_pass(&w);
 
-		CHECK_FOR_INTERRUPTS();
 		if (!a && !b)
 			break;
 	}
