@@ -1026,13 +1026,25 @@ BEGIN
 	element_features AS (
 		SELECT category(e.kind) AS category, e.id, e.kind::text AS kind, e.name, e.pond_id,
 		       e.source::text AS source, e.verified_on IS NOT NULL AS verified,
-		       CASE WHEN category(e.kind) = 'groundwater' THEN _well_state(e.id, NULL) END AS gw_state,
 		       ST_AsMVTGeom(ST_Transform(e.geom, 3857), ST_TileEnvelope(z, x, y),
 		                    _tile_extent(), _tile_buffer(), true) AS geom
 		  FROM elems e
 		 WHERE z >= _element_minzoom()
 		   AND e.geom &&# ST_Transform(ST_TileEnvelope(z, x, y, margin => _tile_buffer()::float8 / _tile_extent()), 4490)
+		   AND category(e.kind) <> 'groundwater'
 		   AND (layers IS NULL OR category(e.kind)::text = ANY (layers))),
+	-- the groundwater layer's wells, with their state (gw_state)
+	well_features AS (
+		SELECT e.id, e.kind::text AS kind, e.name, e.pond_id,
+		       e.source::text AS source, e.verified_on IS NOT NULL AS verified,
+		       _well_state(e.id, NULL) AS gw_state,
+		       ST_AsMVTGeom(ST_Transform(e.geom, 3857), ST_TileEnvelope(z, x, y),
+		                    _tile_extent(), _tile_buffer(), true) AS geom
+		  FROM elems e
+		 WHERE z >= _element_minzoom()
+		   AND e.geom &&# ST_Transform(ST_TileEnvelope(z, x, y, margin => _tile_buffer()::float8 / _tile_extent()), 4490)
+		   AND category(e.kind) = 'groundwater'
+		   AND (layers IS NULL OR 'groundwater' = ANY (layers))),
 	-- one layer of ponds, then one per category in catalog order
 	layer_tiles AS (
 		SELECT 0 AS ord, NULL::element_category AS category,
@@ -1044,15 +1056,14 @@ BEGIN
 		SELECT 1, ef.category, ST_AsMVT(f, ef.category::text, _tile_extent(), 'geom', 'id' ORDER BY f.id)
 		  FROM element_features ef,
 		       LATERAL (SELECT ef.id, ef.kind, ef.name, ef.pond_id, ef.source, ef.verified, ef.geom) f
-		 WHERE ef.geom IS NOT NULL AND ef.category <> 'groundwater'
+		 WHERE ef.geom IS NOT NULL
 		 GROUP BY ef.category
 		UNION ALL
-		-- the groundwater layer: its wells' gw_state too (a key only there)
-		SELECT 1, ef.category, ST_AsMVT(f, ef.category::text, _tile_extent(), 'geom', 'id' ORDER BY f.id)
-		  FROM element_features ef,
-		       LATERAL (SELECT ef.id, ef.kind, ef.name, ef.pond_id, ef.source, ef.verified, ef.gw_state, ef.geom) f
-		 WHERE ef.geom IS NOT NULL AND ef.category = 'groundwater'
-		 GROUP BY ef.category)
+		SELECT 1, 'groundwater'::element_category,
+		       ST_AsMVT(f, 'groundwater', _tile_extent(), 'geom', 'id' ORDER BY f.id)
+		  FROM well_features f
+		 WHERE f.geom IS NOT NULL
+		HAVING count(*) > 0)
 	SELECT coalesce(string_agg(lt.mvt, ''::bytea ORDER BY lt.ord, lt.category), ''::bytea) INTO mvt
 	  FROM layer_tiles lt;
 	RETURN mvt;
@@ -1103,13 +1114,25 @@ BEGIN
 	element_features AS (
 		SELECT category(e.kind) AS category, e.id, e.kind::text AS kind, e.name, e.pond_id,
 		       e.source::text AS source, e.verified_on IS NOT NULL AS verified,
-		       CASE WHEN category(e.kind) = 'groundwater' THEN _well_state(e.id, at) END AS gw_state,
 		       ST_AsMVTGeom(ST_Transform(e.geom, 3857), ST_TileEnvelope(z, x, y),
 		                    _tile_extent(), _tile_buffer(), true) AS geom
 		  FROM elems e
 		 WHERE z >= _element_minzoom()
 		   AND e.geom &&# ST_Transform(ST_TileEnvelope(z, x, y, margin => _tile_buffer()::float8 / _tile_extent()), 4490)
+		   AND category(e.kind) <> 'groundwater'
 		   AND (layers IS NULL OR category(e.kind)::text = ANY (layers))),
+	-- the groundwater layer's wells, with their state (gw_state)
+	well_features AS (
+		SELECT e.id, e.kind::text AS kind, e.name, e.pond_id,
+		       e.source::text AS source, e.verified_on IS NOT NULL AS verified,
+		       _well_state(e.id, at) AS gw_state,
+		       ST_AsMVTGeom(ST_Transform(e.geom, 3857), ST_TileEnvelope(z, x, y),
+		                    _tile_extent(), _tile_buffer(), true) AS geom
+		  FROM elems e
+		 WHERE z >= _element_minzoom()
+		   AND e.geom &&# ST_Transform(ST_TileEnvelope(z, x, y, margin => _tile_buffer()::float8 / _tile_extent()), 4490)
+		   AND category(e.kind) = 'groundwater'
+		   AND (layers IS NULL OR 'groundwater' = ANY (layers))),
 	-- one layer of ponds, then one per category in catalog order
 	layer_tiles AS (
 		SELECT 0 AS ord, NULL::element_category AS category,
@@ -1121,15 +1144,14 @@ BEGIN
 		SELECT 1, ef.category, ST_AsMVT(f, ef.category::text, _tile_extent(), 'geom', 'id' ORDER BY f.id)
 		  FROM element_features ef,
 		       LATERAL (SELECT ef.id, ef.kind, ef.name, ef.pond_id, ef.source, ef.verified, ef.geom) f
-		 WHERE ef.geom IS NOT NULL AND ef.category <> 'groundwater'
+		 WHERE ef.geom IS NOT NULL
 		 GROUP BY ef.category
 		UNION ALL
-		-- the groundwater layer: its wells' gw_state too (a key only there)
-		SELECT 1, ef.category, ST_AsMVT(f, ef.category::text, _tile_extent(), 'geom', 'id' ORDER BY f.id)
-		  FROM element_features ef,
-		       LATERAL (SELECT ef.id, ef.kind, ef.name, ef.pond_id, ef.source, ef.verified, ef.gw_state, ef.geom) f
-		 WHERE ef.geom IS NOT NULL AND ef.category = 'groundwater'
-		 GROUP BY ef.category)
+		SELECT 1, 'groundwater'::element_category,
+		       ST_AsMVT(f, 'groundwater', _tile_extent(), 'geom', 'id' ORDER BY f.id)
+		  FROM well_features f
+		 WHERE f.geom IS NOT NULL
+		HAVING count(*) > 0)
 	SELECT coalesce(string_agg(lt.mvt, ''::bytea ORDER BY lt.ord, lt.category), ''::bytea) INTO mvt
 	  FROM layer_tiles lt;
 	RETURN mvt;
@@ -3623,29 +3645,38 @@ END;
 -- such a value and none is outside, no_data when there is none.  Now (at
 -- null), or as the samples were known at "at" (those dated by then).
 CREATE FUNCTION _well_state(well bigint, at timestamptz) RETURNS text
-	LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-	WITH s AS (
-		SELECT x.id, x.parameter, x.sampled_on, x.value, x.unit
-		  FROM sample x
-		 WHERE _well_state.at IS NULL AND x.element_id = _well_state.well
-		UNION ALL
-		SELECT x.id, x.parameter, x.sampled_on, x.value, x.unit
-		  FROM _samples_as_of(_well_state.at) x
-		 WHERE _well_state.at IS NOT NULL AND x.element_id = _well_state.well
-		   AND x.sampled_on <= _well_state.at::date),
-	latest AS (
-		SELECT DISTINCT ON (s.parameter) s.parameter, s.value, s.unit
-		  FROM s
-		 ORDER BY s.parameter, s.sampled_on DESC, s.id DESC),
-	judged AS (
-		SELECT _unit_convert(l.value, l.unit, g.unit) AS v, g.max_value, g.min_value
-		  FROM latest l JOIN gw_limit g ON g.parameter = l.parameter)
-	SELECT CASE WHEN bool_or(j.v > j.max_value OR j.v < j.min_value) THEN 'exceeds'
-	            WHEN count(j.v) > 0 THEN 'ok'
-	            ELSE 'no_data' END
-	  FROM judged j;
-END;
+	LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+	state text;
+BEGIN
+	-- (PL/pgSQL, so that the tiles' many calls reuse one plan of each query a session)
+	IF at IS NULL THEN
+		SELECT CASE WHEN bool_or(j.v > j.max_value OR j.v < j.min_value) THEN 'exceeds'
+		            WHEN count(j.v) > 0 THEN 'ok'
+		            ELSE 'no_data' END
+		  INTO state
+		  FROM (SELECT _unit_convert(l.value, l.unit, g.unit) AS v, g.max_value, g.min_value
+		          FROM (SELECT DISTINCT ON (s.parameter) s.parameter, s.value, s.unit
+		                  FROM tailings.sample s
+		                 WHERE s.element_id = _well_state.well
+		                 ORDER BY s.parameter, s.sampled_on DESC, s.id DESC) l
+		          JOIN tailings.gw_limit g ON g.parameter = l.parameter) j;
+	ELSE
+		SELECT CASE WHEN bool_or(j.v > j.max_value OR j.v < j.min_value) THEN 'exceeds'
+		            WHEN count(j.v) > 0 THEN 'ok'
+		            ELSE 'no_data' END
+		  INTO state
+		  FROM (SELECT _unit_convert(l.value, l.unit, g.unit) AS v, g.max_value, g.min_value
+		          FROM (SELECT DISTINCT ON (s.parameter) s.parameter, s.value, s.unit
+		                  FROM _samples_as_of(_well_state.at) s
+		                 WHERE s.element_id = _well_state.well AND s.sampled_on <= _well_state.at::date
+		                 ORDER BY s.parameter, s.sampled_on DESC, s.id DESC) l
+		          JOIN tailings.gw_limit g ON g.parameter = l.parameter) j;
+	END IF;
+	RETURN state;
+END
+$$;
 COMMENT ON FUNCTION _well_state(bigint, timestamptz) IS
 	'exceeds, ok or no_data: the well''s latest values against gw_limit, now (at null) or as known at "at"';
 
