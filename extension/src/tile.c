@@ -150,12 +150,19 @@ tl_tile_fields(PG_FUNCTION_ARGS)
 #define TL_FIELD_ROW_(name, type, meaning) {#name, type, meaning},
 	static const TileField ponds[] = {TL_PONDS_FIELDS(TL_FIELD_ROW_)};
 	static const TileField elements[] = {TL_ELEMENT_FIELDS(TL_FIELD_ROW_)};
+	static const TileField groundwater[] = {TL_GROUNDWATER_FIELDS(TL_FIELD_ROW_)};
 #undef TL_FIELD_ROW_
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
 	InitMaterializedSRF(fcinfo, 0);
 	put_fields(rsinfo, TL_PONDS_LAYER, ponds, lengthof(ponds));
 	for (int c = 0; c < TL_N_CATEGORIES; c++)
-		put_fields(rsinfo, tl_categories()[c].code, elements, lengthof(elements));
+	{
+		const char *code = tl_categories()[c].code;
+
+		put_fields(rsinfo, code, elements, lengthof(elements));
+		if (strcmp(code, TL_GROUNDWATER_LAYER) == 0)
+			put_fields(rsinfo, code, groundwater, lengthof(groundwater));
+	}
 	return (Datum) 0;
 }

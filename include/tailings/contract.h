@@ -53,6 +53,25 @@
 	X(verified, "Boolean", "ground-verified")
 
 /*
+ * The groundwater layer (the category of that code) has one property more:
+ * each well's groundwater against tailings.gw_limit (GB/T 14848-2017 class
+ * III), from its latest value of each parameter (tailings._well_state):
+ * "exceeds" (one outside its limit), "ok" (values with a limit, none outside),
+ * "no_data" (no value with a limit).  tailings/symbology.h says how the style
+ * draws each.
+ */
+#define TL_GROUNDWATER_LAYER "groundwater"
+#define TL_GROUNDWATER_FIELDS(X)                                                                \
+	X(gw_state, "String", "the well's groundwater against GB/T 14848-2017 class III: exceeds (a " \
+	  "latest value outside its limit), ok (none outside), no_data (no value with a limit)")
+
+/*
+ * A change of this table (the limits; no pond, no area) may change every
+ * well's gw_state: the server drops the groundwater layer's tiles.
+ */
+#define TL_GW_LIMIT_TABLE "tailings.gw_limit"
+
+/*
  * Change notifications: each committed change of a tracked table is
  * NOTIFYed on TL_CHANGES_CHANNEL with a JSON object payload of these keys
  * (the change_log row's id, the table, the operation I/U/D, the pond, the

@@ -54,4 +54,15 @@ tl_bands(void)
 	X(suspended, "#868e96", "停用", "Suspended")         \
 	X(closed, "#5c940d", "闭库", "Closed")
 
+/*
+ * A groundwater well's state (the groundwater layer's gw_state, contract.h):
+ * a ring outside the well's disc, told apart by its width as well as by its
+ * colour; a well whose state is ok has none.  X(code, colour, width,
+ * label_zh, label_en)
+ */
+#define TL_GW_RING_RADIUS 15
+#define TL_GW_RING_LIST(X)                                                                          \
+	X(exceeds, "#e03131", 3.5, "地下水超标（GB/T 14848 III类）", "Groundwater exceeds class III (GB/T 14848)") \
+	X(no_data, "#868e96", 1.5, "无地下水监测数据", "No groundwater monitoring data")
+
 #endif /* TAILINGS_SYMBOLOGY_H */

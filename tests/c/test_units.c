@@ -1665,6 +1665,55 @@ test_style_points_ponds(void)
 	free(s);
 }
 
+/* the wells' groundwater rings (symbology.h) and the groundwater layer's extra field (contract.h) */
+static void
+test_style_gw_states(void)
+{
+	char	   *s = style_text(NULL, 0);
+	char		layer[4096];
+	struct evbuffer *b = evbuffer_new();
+	Box			bounds = {101, 26, 102, 27};
+	char	   *tj;
+	size_t		n;
+	const char *gw,
+			   *site;
+
+	CHECK(style_layer(s, "groundwater-exceeds", layer, sizeof layer) &&
+		  strstr(layer, "\"type\":\"circle\",\"source\":\"tailings\",\"source-layer\":\"groundwater\"") &&
+		  strstr(layer, "[\"==\",[\"get\",\"gw_state\"],\"exceeds\"]") &&
+		  strstr(layer, "\"circle-stroke-color\":\"#e03131\"") && strstr(layer, "\"circle-opacity\":0") &&
+		  strstr(layer, "\"tailings:gw_state\":\"exceeds\""),
+		  "groundwater-exceeds: a red ring around a well whose gw_state is exceeds, by a filter");
+	CHECK(style_layer(s, "groundwater-no_data", layer, sizeof layer) &&
+		  strstr(layer, "[\"==\",[\"get\",\"gw_state\"],\"no_data\"]") && strstr(layer, "\"circle-stroke-color\":\"#868e96\""),
+		  "groundwater-no_data: a grey ring around a well without data");
+	CHECK(style_layer(s, "groundwater-ok", layer, sizeof layer) == NULL, "no ring for a well within the limits");
+	CHECK(strstr(s, "\"id\":\"groundwater-exceeds\"") < strstr(s, "\"id\":\"gw_monitoring_well-ring\""),
+		  "the rings under the wells' discs and icons");
+	CHECK(strstr(s, "\"tailings:gw_states\":[{\"code\":\"exceeds\",\"colour\":\"#e03131\"") != NULL,
+		  "metadata: the wells' states for a legend");
+	free(s);
+
+	style_tilejson(b, "http://h", route_all_layers(), &bounds);
+	n = evbuffer_get_length(b);
+	tj = malloc(n + 1);
+	evbuffer_remove(b, tj, n);
+	tj[n] = '\0';
+	evbuffer_free(b);
+	gw = strstr(tj, "{\"id\":\"groundwater\"");
+	site = strstr(tj, "{\"id\":\"site\"");
+	CHECK(gw && strstr(gw, "\"gw_state\":\"String\"") && strstr(gw, "\"gw_state\":\"String\"") < strstr(gw + 1, "{\"id\":"),
+		  "TileJSON: the groundwater layer has gw_state, a String");
+	{
+		int			k = 0;
+
+		for (const char *q = tj; (q = strstr(q, "\"gw_state\"")) != NULL; q++)
+			k++;
+		CHECK(site && site < gw && k == 1, "TileJSON: no other layer has gw_state");
+	}
+	free(tj);
+}
+
 static void
 test_style_basemaps(void)
 {
@@ -1742,6 +1791,7 @@ main(void)
 	test_sprite_icons();
 	test_style_lines();
 	test_style_points_ponds();
+	test_style_gw_states();
 	test_style_basemaps();
 	printf("1..%d\n", ntests);
 	return nfailed ? 1 : 0;

@@ -41,6 +41,15 @@ INSERT INTO hazard_check (hazard_id, level, checked_by, passed, note, checked_on
 SELECT id, 'county', '县局', false, '仍有冲沟', '2025-04-02' FROM hazard WHERE description = '坝面冲沟';
 INSERT INTO hazard_check (hazard_id, level, checked_by, passed, checked_on)
 SELECT id, 'city', '市局', true, '2025-04-03' FROM hazard WHERE description = '坡脚渗水';
+-- an inspection with a visit, a sample of a well, the limits edited and one added (design §8)
+INSERT INTO inspection (pond_id, level, inspector, started_on, finished_on) VALUES (8, 'city', '李科长', '2025-05-20', '2025-05-21');
+INSERT INTO inspection_visit (inspection_id, element_id, visited_at, position, state, note)
+SELECT max(i.id), 193, '2025-05-20 10:00+08', ST_SetSRID(ST_MakePoint(101.7982, 26.4621), 4490), 'abnormal', '井盖缺失'
+  FROM inspection i;
+INSERT INTO sample (element_id, sampled_on, parameter, value) VALUES (193, '2025-05-20', 'manganese', 0.35);
+UPDATE gw_limit SET max_value = 0.2 WHERE parameter = 'manganese';
+INSERT INTO gw_limit (parameter, max_value, label_zh, label_en, source)
+VALUES ('vanadium', 0.05, '钒', 'Vanadium', 'GB 3838-2002 表3（参考值）');
 SQL
 # a member and its token (roles are the cluster's: the restore finds the login and its group)
 q -d dump_src -c "DROP ROLE IF EXISTS dump_county" -c "CREATE ROLE dump_county LOGIN"
@@ -64,6 +73,11 @@ SELECT 'file', (SELECT md5(string_agg(l::text, '|' ORDER BY pond_id, year)) FROM
        (SELECT string_agg(status, ',' ORDER BY id) || ' ' || md5(string_agg(h::text, '|' ORDER BY id)) FROM tailings.hazard h),
        (SELECT md5(string_agg(c::text, '|' ORDER BY id)) FROM tailings.hazard_check c),
        (SELECT last_value FROM tailings.hazard_id_seq), (SELECT last_value FROM tailings.hazard_check_id_seq);
+SELECT 'inspection', count(*), md5(string_agg(i::text, '|' ORDER BY id)) FROM tailings.inspection i;
+SELECT 'inspection_visit', count(*), md5(string_agg(v::text, '|' ORDER BY id)) FROM tailings.inspection_visit v;
+SELECT 'sample', count(*), md5(string_agg(s::text, '|' ORDER BY id)) FROM tailings.sample s;
+SELECT 'gw_limit', count(*), md5(string_agg(g::text, '|' ORDER BY id)), (SELECT last_value FROM tailings.gw_limit_id_seq)
+  FROM tailings.gw_limit g;
 SELECT 'next ids', (SELECT last_value FROM tailings.pond_id_seq), (SELECT last_value FROM tailings.element_id_seq), (SELECT last_value FROM tailings.requirement_id_seq), (SELECT last_value FROM tailings.change_log_id_seq);
 -- the change log comes back as it was: the restore itself records nothing
 SELECT 'change_log', count(*), md5(string_agg(c::text, '|' ORDER BY id)) FROM tailings.change_log c;
@@ -73,7 +87,8 @@ snapshot dump_src >"$work/src.txt"
 cat "$work/src.txt"
 grep -q '^counts|40|' "$work/src.txt"
 grep -q '^counts|40|999|23$' "$work/src.txt"   # 22 default rules and the bureau's own
-grep -q '^change_log|1055|' "$work/src.txt"    # the sample's inserts and the edits above
+grep -q '^change_log|1060|' "$work/src.txt"    # the sample's inserts and the edits above
+grep -q '^gw_limit|29|' "$work/src.txt"         # GB/T 14848's 28 and the bureau's own
 grep -q '^submission|2|draft,rejected|' "$work/src.txt"
 grep -q '^file|[0-9a-f]*|[0-9a-f]*|rectifying,closed ' "$work/src.txt"
 
@@ -99,12 +114,12 @@ last=$(q -d dump_src -c "SELECT last_value FROM tailings.requirement_id_seq")
 test "$(q -d dump_custom -c "INSERT INTO tailings.requirement (name, category, kinds) VALUES ('after_restore', 'dust', '{sprinkler}') RETURNING id")" = $((last + 1))
 # and are tracked again
 q -d dump_custom -c "UPDATE tailings.pond SET name = name || '*' WHERE id = 1"
-test "$(q -d dump_custom -c "SELECT count(*) FROM tailings.change_log")" = 1057   # the rule inserted above and this edit
+test "$(q -d dump_custom -c "SELECT count(*) FROM tailings.change_log")" = 1062   # the rule inserted above and this edit
 # the bureau's registered table is still tracked (registration and trigger restored)
 test "$(q -d dump_custom -c "SELECT string_agg(relid::text, ',' ORDER BY relid::text) FROM tailings.tracked_table WHERE NOT builtin")" = field_notes
 q -d dump_custom -c "INSERT INTO public.field_notes VALUES (1, 1, 'restored and tracked')"
 test "$(q -d dump_custom -c "SELECT count(*) FROM tailings.change_log WHERE table_name = 'public.field_notes'")" = 1
-test "$(q -d dump_plain -c "SELECT count(*) FROM tailings.tracked_table")" = 8   # 7 the extension's
+test "$(q -d dump_plain -c "SELECT count(*) FROM tailings.tracked_table")" = 12   # 11 the extension's
 # the restored hazards move on as before: a passed check of the one sent back and rectified again closes it
 q -d dump_custom -c "UPDATE tailings.hazard SET status = 'rectified', rectified_on = '2025-04-10' WHERE description = '坝面冲沟'"
 q -d dump_custom -c "INSERT INTO tailings.hazard_check (hazard_id, level, checked_by, passed, checked_on)
@@ -114,6 +129,13 @@ test "$(q -d dump_custom -c "SELECT string_agg(status, ',' ORDER BY id) FROM tai
 if q -d dump_custom -c "DELETE FROM tailings.requirement WHERE name = 'dam'" 2>/dev/null; then
 	echo "a default rule could be deleted after restore" >&2; exit 1
 fi
+if q -d dump_custom -c "DELETE FROM tailings.gw_limit WHERE parameter = 'manganese'" 2>/dev/null; then
+	echo "a shipped limit could be deleted after restore" >&2; exit 1
+fi
+# the edited limit is the one restored (not the shipped one), and judges the restored sample
+test "$(q -d dump_plain -c "SELECT max_value FROM tailings.gw_limit WHERE parameter = 'manganese'")" = 0.2
+test "$(q -d dump_plain -c "SELECT tailings._well_state(193, NULL)")" = exceeds
+test "$(q -d dump_plain -c "SELECT count(*) FROM tailings.inspection_coverage((SELECT max(id) FROM tailings.inspection)) WHERE visited")" = 1
 # the member sees its county's ponds in the restored database, and its token still stands for it
 test "$(psql -X -q -At -d dump_custom -U dump_county -c "SELECT count(*) FROM tailings.pond")" = \
      "$(q -d dump_src -c "SELECT count(*) FROM tailings.pond WHERE county_code = '510421'")"

@@ -73,6 +73,27 @@ wait_new_etag /tiles/ponds/14/12824/6942.mvt "$e_ponds" 20 0.05; changed=$?
 check "a pond edit: new ponds tile with the new name" \
 	test "$changed" = 0 -a "$("$TAILINGS_MVTCHECK" "$BODY" | grep -c '（改）')" = 2
 
+# a sample reaches its well's groundwater state in the tiles around it; a change of the
+# limits (no pond, no area) reaches every well's
+G=/tiles/groundwater/14/12824/6942.mvt
+jc2_state() { "$TAILINGS_MVTCHECK" "$BODY" | grep 'JC2' | grep -oE 'gw_state="[a-z_]+"'; }
+fetch_tile "groundwater layer" 200 "$G"
+e_gw=$(hdr ETag)
+expect_eq "JC2 without samples" "$(jc2_state)" 'gw_state="no_data"'
+q -d "$db" -c "INSERT INTO tailings.sample (element_id, sampled_on, parameter, value)
+	SELECT id, '2025-06-10', 'manganese', 0.35 FROM tailings.element WHERE pond_id = 8 AND name = '地下水监视井 JC2'"
+wait_new_etag "$G" "$e_gw" 20 0.05; changed=$?
+check "a sample: a new groundwater tile" test "$changed" = 0
+expect_eq "JC2's manganese above class III" "$(jc2_state)" 'gw_state="exceeds"'
+e_gw=$(hdr ETag)
+q -d "$db" -c "UPDATE tailings.gw_limit SET max_value = 0.5 WHERE parameter = 'manganese'"
+wait_new_etag "$G" "$e_gw" 20 0.05; changed=$?
+check "a limit edited: a new groundwater tile" test "$changed" = 0
+expect_eq "JC2 within the edited limit" "$(jc2_state)" 'gw_state="ok"'
+check "the groundwater tile equals tailings.tile() now" \
+	test "$(q -d "$db" -c "SELECT md5(tailings.tile(14, 12824, 6942, '{groundwater}'))")" = "$(md5sum <"$BODY" | cut -d' ' -f1)"
+q -d "$db" -c "UPDATE tailings.gw_limit SET max_value = 0.10 WHERE parameter = 'manganese'"
+
 # ---------------------------------------------------------------------------
 echo "# coalescing"
 C=/tiles/all/13/6412/3471.mvt

@@ -276,6 +276,7 @@ confirm_result(PGresult *res, int unavailable, void *arg)
 		seen_add(ch, id, txid);
 		c->id = id;
 		c->pond_id = PQgetisnull(res, i, COL_POND) ? 0 : atoll(PQgetvalue(res, i, COL_POND));
+		c->limits = strcmp(PQgetvalue(res, i, COL_TABLE), TL_GW_LIMIT_TABLE) == 0;
 		c->has_bbox = !PQgetisnull(res, i, COL_XMIN) && !PQgetisnull(res, i, COL_YMAX);
 		if (c->has_bbox)
 		{

@@ -38,6 +38,7 @@ typedef struct Change
 	long long	pond_id;		/* 0: none */
 	int			has_bbox;
 	Box			bbox;			/* EPSG:4326 */
+	int			limits;			/* a change of the groundwater limits (TL_GW_LIMIT_TABLE): any well's state */
 	const char *json;			/* the change event for viewers, built from the log row */
 } Change;
 

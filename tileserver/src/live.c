@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "http.h"
 #include "metrics.h"
+#include "tailings/catalog.h"
 #include "tailings/contract.h"
 #include "tiles.h"
 
@@ -296,19 +297,42 @@ invalidate_box(Server *s, const Box *box)
 	}
 }
 
+/* the groundwater layer's bit (route.h: bit i + 1 for the category at catalog position i) */
+static unsigned
+groundwater_layer(void)
+{
+	for (int i = 0; i < TL_N_CATEGORIES; i++)
+		if (strcmp(tl_categories()[i].code, TL_GROUNDWATER_LAYER) == 0)
+			return 1u << (i + 1);
+	return 0;
+}
+
+/* the groundwater limits changed: every well's state may change, wherever it is */
+static void
+invalidate_wells(Server *s)
+{
+	cache_invalidate_layers(s->cache, groundwater_layer());
+	tiles_touched(s, NULL, groundwater_layer(), 0);
+}
+
 static void
 on_changes_confirmed(const Change *changes, int n, void *arg)
 {
 	Server	   *s = arg;
 	const Change **order = malloc(sizeof(Change *) * (size_t) n);
-	int			no_area = 0;
+	int			no_area = 0,
+				limits = 0;
 	double		t0 = clock_mono_s();
 
 	if (order == NULL)
 	{
 		/* no room to merge: each on its own */
 		for (int i = 0; i < n; i++)
+		{
 			invalidate_box(s, changes[i].has_bbox ? &changes[i].bbox : NULL);
+			if (changes[i].limits)
+				invalidate_wells(s);
+		}
 	}
 	else
 	{
@@ -323,6 +347,7 @@ on_changes_confirmed(const Change *changes, int n, void *arg)
 			if (!order[i]->has_bbox)
 			{
 				no_area = 1;
+				limits |= order[i]->limits;
 				i++;
 				continue;
 			}
@@ -341,6 +366,8 @@ on_changes_confirmed(const Change *changes, int n, void *arg)
 		}
 		if (no_area)
 			invalidate_box(s, NULL);
+		if (limits)
+			invalidate_wells(s);
 		free(order);
 	}
 	fanout_start(s, changes, n);

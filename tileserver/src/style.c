@@ -100,9 +100,9 @@ band(int i)
 	return &tl_bands()[i];
 }
 
-/* {"field":"Type",...}: the ponds layer's fields or an element layer's (contract.h) */
+/* {"field":"Type",...}: the ponds layer's fields or an element layer's, the groundwater layer's more (contract.h) */
 static void
-tilejson_fields(struct evbuffer *out, int ponds)
+tilejson_fields(struct evbuffer *out, const char *id, int ponds)
 {
 	const char *sep = "{";
 
@@ -116,6 +116,10 @@ tilejson_fields(struct evbuffer *out, int ponds)
 	else
 	{
 		TL_ELEMENT_FIELDS(TL_FIELD_JSON_)
+		if (strcmp(id, TL_GROUNDWATER_LAYER) == 0)
+		{
+			TL_GROUNDWATER_FIELDS(TL_FIELD_JSON_)
+		}
 	}
 #undef TL_FIELD_JSON_
 	evbuffer_add_printf(out, "}");
@@ -135,7 +139,7 @@ tilejson_layer(struct evbuffer *out, const char *id, struct evbuffer *d, char se
 	style_json_string(out, (const char *) evbuffer_pullup(d, (ssize_t) dlen));
 	evbuffer_add_printf(out, ",\"minzoom\":%d,\"maxzoom\":%d,\"fields\":",
 						ponds ? 0 : TL_ELEMENT_MINZOOM, TL_TILE_MAXZOOM);
-	tilejson_fields(out, ponds);
+	tilejson_fields(out, id, ponds);
 	evbuffer_add_printf(out, "}");
 }
 
@@ -186,6 +190,10 @@ style_tilejson(struct evbuffer *out, const char *base_url, unsigned layers, cons
 			continue;
 		evbuffer_add_printf(d, "%s %s. Feature id: the element's id.", c->label_zh, c->label_en);
 		TL_ELEMENT_FIELDS(TL_FIELD_DESCRIBE_)
+		if (strcmp(c->code, TL_GROUNDWATER_LAYER) == 0)
+		{
+			TL_GROUNDWATER_FIELDS(TL_FIELD_DESCRIBE_)
+		}
 		evbuffer_add_printf(d, " kinds here:");
 		for (int k = 0, k1 = 1; k < TL_N_KINDS; k++)
 			if (tl_kinds()[k].category == c->id)
@@ -297,8 +305,20 @@ style_metadata(struct evbuffer *out, const ConfBasemap *basemaps, int nbasemaps)
 	evbuffer_add_printf(out, "],\"tailings:ring\":{\"radius\":%d,"
 						"\"verified\":{\"colour\":\"%s\",\"width\":%g,\"label_zh\":\"已现场核实\",\"label_en\":\"Ground-verified\"},"
 						"\"unverified\":{\"colour\":\"%s\",\"width\":%d,\"label_zh\":\"未现场核实\",\"label_en\":\"Not ground-verified\"}},"
-						"\"tailings:basemaps\":[",
+						"\"tailings:gw_states\":[",
 						RING_RADIUS, RING_VERIFIED_COLOUR, RING_VERIFIED_WIDTH, RING_UNVERIFIED_COLOUR, RING_UNVERIFIED_WIDTH);
+	{
+		int			g1 = 1;
+
+#define GW_META_(code, colour, width, zh, en) \
+		evbuffer_add_printf(out, "%s{\"code\":\"%s\",\"colour\":\"%s\",\"width\":%g,\"radius\":%d,\"layer\":\"%s-%s\"," \
+							"\"label_zh\":\"%s\",\"label_en\":\"%s\"}", g1 ? "" : ",", #code, colour, (double) (width), \
+							TL_GW_RING_RADIUS, TL_GROUNDWATER_LAYER, #code, zh, en); \
+		g1 = 0;
+		TL_GW_RING_LIST(GW_META_)
+#undef GW_META_
+	}
+	evbuffer_add_printf(out, "],\"tailings:basemaps\":[");
 	for (int i = 0; i < nbasemaps; i++)
 	{
 		const ConfBasemap *b = &basemaps[i];
@@ -475,6 +495,25 @@ style_gw_flow(struct evbuffer *out)
 						"\"metadata\":{\"tailings:label\":\"地下水流向\",\"tailings:label_en\":\"Groundwater flow direction\"}}");
 }
 
+/*
+ * Each well's groundwater state (gw_state, contract.h): a ring outside its disc, under the
+ * icons, from symbology.h; filters, not a match in the paint (QGIS reads filters).  The layers
+ * are "groundwater-{state}", of the groundwater layer.
+ */
+static void
+style_gw_states(struct evbuffer *out)
+{
+#define GW_RING_(code, colour, width, zh, en)                                                              \
+	layer_head(out, TL_GROUNDWATER_LAYER "-" #code, "circle", TL_GROUNDWATER_LAYER, TL_ELEMENT_MINZOOM); \
+	evbuffer_add_printf(out, ",\"filter\":[\"all\",[\"==\",[\"geometry-type\"],\"Point\"],"                   \
+						"[\"==\",[\"get\",\"gw_state\"],\"%s\"]],\"paint\":{\"circle-radius\":%d,"                  \
+						"\"circle-opacity\":0,\"circle-stroke-width\":%g,\"circle-stroke-color\":\"%s\"},"           \
+						"\"metadata\":{\"tailings:gw_state\":\"%s\",\"tailings:label\":\"%s\",\"tailings:label_en\":\"%s\"}}", \
+						#code, TL_GW_RING_RADIUS, (double) (width), colour, #code, zh, en);
+	TL_GW_RING_LIST(GW_RING_)
+#undef GW_RING_
+}
+
 /* the lines of a kind: casing, line (the layer the legend reads), white centre, arrows */
 static void
 style_kind_lines(struct evbuffer *out, const TlKind *kind, const TlCategory *cat)
@@ -576,6 +615,10 @@ style_maplibre(struct evbuffer *out, const char *base_url, const ConfBasemap *ba
 
 	/* every kind in its category's colour: areas, then lines, then points, then the names */
 	for (int pass = 0; pass < 4; pass++)
+	{
+		/* the wells' groundwater rings under every point */
+		if (pass == 2)
+			style_gw_states(out);
 		for (int k = 0; k < TL_N_KINDS; k++)
 		{
 			const TlKind *kind = &tl_kinds()[k];
@@ -595,6 +638,7 @@ style_maplibre(struct evbuffer *out, const char *base_url, const ConfBasemap *ba
 			if (pass == 3)
 				style_kind_labels(out, kind, cat);
 		}
+	}
 	style_gw_flow(out);
 
 	/*
