@@ -70,21 +70,8 @@ static SPIPlanPtr counts_plan = NULL;
 static SPIPlanPtr rules_plan = NULL;
 static SPIPlanPtr placement_plan = NULL;
 
-static SPIPlanPtr
-keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
-{
-	if (*slot == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, argtypes, CURSOR_OPT_GENERIC_PLAN);
-
-		if (plan == NULL)
-			elog(ERROR, "tailings: could not prepare \"%s\": %s", sql,
-				 SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-		*slot = plan;
-	}
-	return *slot;
-}
+/* plans kept for the session (tailings.c): generic plans: the pond differs every call */
+#define keep_plan(slot, sql, nargs, ...) tl_keep_plan(slot, sql, nargs, __VA_ARGS__, CURSOR_OPT_GENERIC_PLAN)
 
 static CheckRow *
 add_row(CheckResult *res)

@@ -124,20 +124,8 @@ static SPIPlanPtr lock_plan = NULL;
 static SPIPlanPtr status_plan = NULL;
 static SPIPlanPtr move_plan = NULL;
 
-static SPIPlanPtr
-keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
-{
-	if (*slot == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
-
-		if (plan == NULL)
-			elog(ERROR, "tailings: could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-		*slot = plan;
-	}
-	return *slot;
-}
+/* plans kept for the session (tailings.c) */
+#define keep_plan(slot, sql, nargs, ...) tl_keep_plan(slot, sql, nargs, __VA_ARGS__, 0)
 
 static void
 run_plan(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only, int expect)

@@ -118,20 +118,8 @@ scope_begin(void)
 	scope_valid = keyed;
 }
 
-static SPIPlanPtr
-keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
-{
-	if (*slot == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
-
-		if (plan == NULL)
-			elog(ERROR, "tailings: could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-		*slot = plan;
-	}
-	return *slot;
-}
+/* plans kept for the session (tailings.c) */
+#define keep_plan(slot, sql, nargs, ...) tl_keep_plan(slot, sql, nargs, __VA_ARGS__, 0)
 
 /* the current role's member row, read with its rights */
 static void

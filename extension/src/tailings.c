@@ -93,3 +93,18 @@ _PG_init(void)
 							   check_submission_id, NULL, NULL);
 	MarkGUCPrefixReserved("tailings");
 }
+
+SPIPlanPtr
+tl_keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes, int cursor_options)
+{
+	if (*slot == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, argtypes, cursor_options);
+
+		if (plan == NULL)
+			elog(ERROR, "tailings: could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		*slot = plan;
+	}
+	return *slot;
+}

@@ -6,6 +6,7 @@
 
 #include "postgres.h"
 #include "fmgr.h"
+#include "executor/spi.h"
 
 #include "tailings/catalog.h"
 #include "tailings/contract.h"
@@ -24,6 +25,13 @@ extern char *tl_submission_id;	/* tailings.submission_id (transaction-local, set
 
 /* a submission id's text: a positive bigint without sign or spaces */
 extern bool tl_parse_submission_id(const char *s, int64 *id);
+
+/*
+ * A query's plan kept for the session in *slot (prepared on first use;
+ * cursor_options 0, or CURSOR_OPT_GENERIC_PLAN for a plan whose parameters
+ * change every call); SPI must be connected.
+ */
+extern SPIPlanPtr tl_keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes, int cursor_options);
 
 /* Datum conversion of the two catalog types: 2-byte, passed by value. */
 #define DatumGetElementKind(d) DatumGetInt16(d)
