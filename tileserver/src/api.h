@@ -50,10 +50,12 @@ void		api_json_row(Req *r, PGresult *res, const char *missing);
 /*
  * ?lang= ($2) sets tailings.language for this statement only (is_local: its
  * transaction); the CTE is read before any row is built.  A statement starts
- * with it and reads FROM lang.
+ * with it and reads FROM lang.  Without ?lang= the setting is not read: on a
+ * connection that has not loaded the extension's library yet it is unknown
+ * (current_setting() would fail), and the library's default holds.
  */
-#define API_SQL_LANG "WITH lang AS MATERIALIZED (SELECT set_config('tailings.language'," \
-	" coalesce($2, current_setting('tailings.language')), true)) "
+#define API_SQL_LANG "WITH lang AS MATERIALIZED (SELECT CASE WHEN $2::text IS NOT NULL" \
+	" THEN set_config('tailings.language', $2::text, true) END) "
 
 /* sql with the pond's id and ?lang= as parameters $1 and $2 */
 void		api_pond_query(Req *r, const Route *rt, const char *sql, ApiDone done);
