@@ -8,7 +8,7 @@
  * change (an enterprise writes the rectification, a bureau what the hazard
  * says and when it is due: 403), and the hazard's trigger which moves are
  * allowed (23514: 422 with the allowed moves in "detail").  So a PATCH names
- * in its UPDATE only the columns its body gives (body_set_list), and a body
+ * in its UPDATE only the columns its body gives (api_write_patch), and a body
  * with a member that is no field is refused before the database (422).
  *
  * A write answers with the object as it is after it, the same the GET gives:
@@ -85,7 +85,6 @@
 	"json_build_object(" HZ_HEAD(HZ_PAIR) HZ_POSITION(HZ_PAIR) HZ_TAIL(HZ_PAIR) \
 	"'checks', (SELECT coalesce(json_agg(json_build_object(" SQL_CHECK_FIELDS ") ORDER BY c.checked_on, c.id), '[]')" \
 	" FROM tailings.hazard_check c WHERE c.hazard_id = h.id))"
-
 
 /* $1: a hazard */
 static const char SQL_HAZARD[] =
