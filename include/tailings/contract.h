@@ -110,6 +110,8 @@
  *   42501 insufficient_privilege    row-level security, a role's grants, a step
  *                                   not this role's (withdrawing another's drawing)
  *   40001 serialization_failure     a stale draft: the map changed since it was made
+ *   23505 unique_violation          a row that is there already (a well's sample of that
+ *                                   parameter and day)
  */
 #define TL_SQLSTATE_HTTP(X) \
 	X("22023", 400, 422, NULL) \
@@ -124,6 +126,7 @@
 	X("P0002", 404, 404, "no such pond") \
 	X("57014", 504, 504, "the query took longer than the statement timeout") \
 	X("42501", 403, 403, "permission denied") \
-	X("40001", 409, 409, NULL)
+	X("40001", 409, 409, NULL) \
+	X("23505", 409, 409, NULL)
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
 
 #include "auth.h"
 #include "body.h"
@@ -212,10 +213,8 @@ static const char SQL_PONDS[] =
 	" ORDER BY p.code), '[]')::text"
 	" FROM tailings.pond p JOIN tailings.pond_overview o USING (id)";
 
-#define SQL_LANG API_SQL_LANG
-
 static const char SQL_POND[] =
-	SQL_LANG "SELECT json_build_object("
+	API_SQL_LANG "SELECT json_build_object("
 	" 'id', p.id, 'code', p.code, 'name', p.name, 'enterprise', p.enterprise, 'county_code', p.county_code,"
 	" 'level', p.supervision_level, 'status', p.status, 'gw_flow_azimuth', p.gw_flow_azimuth,"
 	" 'lon', round(ST_X(p.location)::numeric, 6), 'lat', round(ST_Y(p.location)::numeric, 6),"
@@ -246,7 +245,7 @@ static const char SQL_HISTORY[] =
 #define SQL_POINT_OF(g) "CASE WHEN " g " IS NOT NULL THEN json_build_array(" \
 	"round(ST_X(ST_PointOnSurface(" g "))::numeric, 6), round(ST_Y(ST_PointOnSurface(" g "))::numeric, 6)) END"
 static const char SQL_COMPARE[] =
-	SQL_LANG "SELECT json_build_object('type', 'FeatureCollection',"
+	API_SQL_LANG "SELECT json_build_object('type', 'FeatureCollection',"
 	" 'from', $3::timestamptz, 'to', $4::timestamptz, 'history_start', tailings.history_start(),"
 	" 'features', coalesce(json_agg(json_build_object('type', 'Feature', 'id', c.id,"
 	"   'geometry', ST_AsGeoJSON(coalesce(c.new_geom, c.old_geom), 6, 0)::json,"
@@ -259,7 +258,7 @@ static const char SQL_COMPARE[] =
 	" LEFT JOIN tailings.pond p ON p.id = c.pond_id";
 
 static const char SQL_COMPLETENESS[] =
-	SQL_LANG "SELECT (SELECT coalesce(json_agg(c), '[]') FROM tailings.check_completeness($1::bigint) c)::text FROM lang";
+	API_SQL_LANG "SELECT (SELECT coalesce(json_agg(c), '[]') FROM tailings.check_completeness($1::bigint) c)::text FROM lang";
 
 static const char SQL_BOUNDS[] =
 	"SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)"
@@ -272,7 +271,7 @@ static const char SQL_BOUNDS[] =
  * of its latest logged change (null when none is kept).
  */
 static const char SQL_POND_GEOJSON[] =
-	SQL_LANG "SELECT json_build_object('type', 'FeatureCollection',"
+	API_SQL_LANG "SELECT json_build_object('type', 'FeatureCollection',"
 	" 'pond', json_build_object('id', p.id, 'code', p.code, 'name', p.name, 'enterprise', p.enterprise,"
 	"   'county_code', p.county_code, 'level', p.supervision_level, 'status', p.status,"
 	"   'gw_flow_azimuth', p.gw_flow_azimuth, 'location', ST_AsGeoJSON(p.location, 7, 0)::json),"
@@ -445,4 +444,65 @@ api_tilejson(Req *r, const Route *rt)
 	/* the layers travel with the request to tilejson_done */
 	r->layers = rt->layers;
 	api_query(r, SQL_BOUNDS, 0, NULL, tilejson_done);
+}
+
+void
+api_reply_json(Req *r, int status, const PGresult *res, int col, const char *missing)
+{
+	struct evbuffer *b;
+
+	if (PQntuples(res) != 1 || col >= PQnfields(res) || PQgetisnull(res, 0, col))
+	{
+		http_error(r, 404, missing ? missing : "not found");
+		return;
+	}
+	if ((b = http_body(r)) == NULL)
+		return;
+	evbuffer_add(b, PQgetvalue(res, 0, col), (size_t) PQgetlength(res, 0, col));
+	evbuffer_add(b, "\n", 1);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-store");
+	http_reply(r, status, "application/json; charset=utf-8", b, NULL);
+}
+
+int
+api_refused(Req *r, const PGresult *res)
+{
+	struct evbuffer *b;
+	int			status;
+
+	if (PQntuples(res) != 1 || PQnfields(res) < 3 || PQgetisnull(res, 0, 0))
+		return 0;
+	status = atoi(PQgetvalue(res, 0, 0));
+	if (status < 400 || status > 499)
+		status = 422;
+	if ((b = evbuffer_new()) == NULL)
+	{
+		http_error(r, 500, "out of memory");
+		return 1;
+	}
+	evbuffer_add_printf(b, "{\"error\":");
+	style_json_string(b, PQgetisnull(res, 0, 1) ? "refused" : PQgetvalue(res, 0, 1));
+	evbuffer_add_printf(b, ",\"status\":%d", status);
+	if (!PQgetisnull(res, 0, 2))
+	{
+		evbuffer_add_printf(b, ",\"field\":");
+		style_json_string(b, PQgetvalue(res, 0, 2));
+	}
+	evbuffer_add_printf(b, "}\n");
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-store");
+	http_reply(r, status, "application/json", b, NULL);
+	return 1;
+}
+
+void
+api_location(Req *r, const char *path)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+	char		base[256],
+				location[512];
+
+	http_base_url(r, base, sizeof base);
+	snprintf(location, sizeof location, "%s%s", base, path);
+	evhttp_add_header(h, "Location", location);
+	evhttp_add_header(h, "Access-Control-Expose-Headers", "Location");
 }

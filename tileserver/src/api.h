@@ -83,6 +83,21 @@ void		api_value_row(Req *r, PGresult *res, const char *content_type, const char 
 /* sql with the pond's id and ?lang= as parameters $1 and $2 */
 void		api_pond_query(Req *r, const Route *rt, const char *sql, ApiDone done);
 
+/*
+ * The value of column col of the one row as the JSON body, with this status
+ * and Cache-Control: no-store; no row, or a NULL: 404 with the message missing.
+ */
+void		api_reply_json(Req *r, int status, const PGresult *res, int col, const char *missing);
+/*
+ * A write its route's own checks refused, in the statement: the row's first
+ * three values are the status (NULL: not refused), the message and the field
+ * at fault (or NULL).  Then the request is answered ({"error", "status",
+ * "field"}) and 1 returned; else 0.
+ */
+int			api_refused(Req *r, const PGresult *res);
+/* Location: base URL + path, exposed to scripts of other origins */
+void		api_location(Req *r, const char *path);
+
 void		api_tilejson(Req *r, const Route *rt);
 void		api_style(Req *r, const Route *rt);
 void		api_catalog(Req *r, const Route *rt);

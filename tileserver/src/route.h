@@ -69,6 +69,12 @@
 	X(POND_LEDGER_PUT, "ledger_put", "/api/ponds/{id}/ledger/{year}", route_match_ledger, ROUTE_PUT, ROUTE_WRITE, pondfile_ledger_put) \
 	X(POND_DOCUMENTS, "pond_documents", "/api/ponds/{id}/documents", route_match_pond, ROUTE_READ, ROUTE_AS_ROLE, pondfile_documents) \
 	X(POND_DOCUMENT_NEW, "pond_document_new", "/api/ponds/{id}/documents", route_match_pond, ROUTE_POST, ROUTE_WRITE, pondfile_document_create) \
+	X(POND_CHECKLIST, "checklist", "/api/ponds/{id}/checklist", route_match_pond, ROUTE_READ, ROUTE_AS_ROLE, inspections_checklist) \
+	X(POND_INSPECTIONS, "pond_inspections", "/api/ponds/{id}/inspections", route_match_pond, ROUTE_READ, ROUTE_AS_ROLE, inspections_list) \
+	X(POND_INSPECTIONS_NEW, "inspection_create", "/api/ponds/{id}/inspections", route_match_pond, ROUTE_POST, ROUTE_WRITE, inspections_create) \
+	X(POND_SAMPLES, "samples", "/api/ponds/{id}/samples", route_match_pond_samples, ROUTE_READ, ROUTE_AS_ROLE, monitoring_samples) \
+	X(POND_SAMPLES_NEW, "sample_create", "/api/ponds/{id}/samples", route_match_pond_samples, ROUTE_POST, ROUTE_WRITE, monitoring_sample_create) \
+	X(POND_MONITORING, "monitoring", "/api/ponds/{id}/monitoring", route_match_pond, ROUTE_READ, ROUTE_AS_ROLE, monitoring_assessment) \
 	X(HAZARDS, "hazards", "/api/hazards", route_match_board, ROUTE_READ, ROUTE_AS_ROLE, hazards_board) \
 	X(HAZARD, "hazard", "/api/hazards/{id}", route_match_hazard, ROUTE_READ, ROUTE_AS_ROLE, hazards_show) \
 	X(HAZARD_PATCH, "hazard_patch", "/api/hazards/{id}", route_match_hazard, ROUTE_PATCH, ROUTE_WRITE, hazards_patch) \
@@ -78,6 +84,9 @@
 	X(DOCUMENT, "document", "/api/documents/{id}", route_match_document, ROUTE_READ, ROUTE_AS_ROLE, pondfile_document) \
 	X(DOCUMENT_PATCH, "document_patch", "/api/documents/{id}", route_match_document, ROUTE_PATCH, ROUTE_WRITE, pondfile_document_patch) \
 	X(DOCUMENT_DELETE, "document_delete", "/api/documents/{id}", route_match_document, ROUTE_DELETE, ROUTE_WRITE, pondfile_document_delete) \
+	X(INSPECTION, "inspection", "/api/inspections/{id}", route_match_inspection, ROUTE_READ, ROUTE_AS_ROLE, inspections_show) \
+	X(INSPECTION_EDIT, "inspection_edit", "/api/inspections/{id}", route_match_inspection, ROUTE_PATCH, ROUTE_WRITE, inspections_edit) \
+	X(VISIT, "visit", "/api/inspections/{id}/visits/{element_id}", route_match_visit, ROUTE_PUT, ROUTE_WRITE, inspections_visit) \
 	X(SHEET, "sheet", "/sheet/{id}", route_match_sheet, ROUTE_READ, ROUTE_PUBLIC, files_sheet) \
 	X(HEALTH, "health", "/health", NULL, ROUTE_READ, ROUTE_PUBLIC, metrics_health) \
 	X(METRICS, "metrics", "/metrics", NULL, ROUTE_READ, ROUTE_PUBLIC, metrics_handle) \
@@ -154,6 +163,10 @@ typedef struct Route
 	long long	document_id;	/* ROUTE_DOCUMENT* */
 	int			year;			/* ROUTE_POND_LEDGER_YEAR, ROUTE_POND_LEDGER_PUT */
 	RouteBoard	board;			/* ROUTE_HAZARDS (pond_id: ?pond=) */
+	/* inspections.c, monitoring.c */
+	long long	inspection_id;	/* ROUTE_INSPECTION, ROUTE_INSPECTION_EDIT, ROUTE_VISIT */
+	long long	element_id;		/* ROUTE_VISIT; ROUTE_POND_SAMPLES: ?element_id= (0: every well) */
+	char		parameter[64];	/* ROUTE_POND_SAMPLES: ?parameter= (decoded), or "" */
 	char		layer_error[64];
 } Route;
 
