@@ -12,7 +12,7 @@
 import { authFetch } from './auth.js';
 import {
   TEXT as FILE_TEXT, esc, todayIso, ledgerChart, ledgerTable, documentsTable, facilitiesList, hazardsHtml,
-  inspectionsHtml, monitoringTable, wellCharts, defaultParameter, wellsOf,
+  inspectionsHtml, monitoringTable, wellCharts, defaultParameter, wellsOf, paramLabels, parametersOf,
 } from './pondfile.js';
 
 const TEXT = {
@@ -186,45 +186,34 @@ export function installFilePanel({ state, openPond, onHazardsChanged = () => {} 
     if (focused) box.querySelector(`[data-keep="${focused}"]`)?.focus({ preventScroll: true });
   }
 
-  // the parts of tailings.pond_file(): keys of design §8, each read leniently
-  const part = (file, key) => file?.[key] ?? null;
-  const monitoringOf = file => {
-    const m = part(file, 'monitoring');
-    if (Array.isArray(m)) return { assessment: m, samples: file.samples ?? null };
-    return { assessment: m?.assessment ?? m?.wells ?? [], samples: m?.samples ?? file?.samples ?? null };
-  };
-  const paramLabel = p => state.gwLabels?.get(p)?.[state.lang] ?? p;
-
   function render(file) {
     const t = F(), lang = state.lang;
-    const ledger = part(file, 'ledger') || [];
-    const ledgerRows = Array.isArray(ledger) ? ledger : ledger.years ?? [];
-    const balance = Array.isArray(ledger) ? file.ledger_balance ?? [] : ledger.balance ?? [];
-    const { assessment, samples } = monitoringOf(file);
-    if (!S.param || !assessment.some(r => r.parameter === S.param)) S.param = defaultParameter(assessment);
-    const params = [...new Set(assessment.filter(r => r.parameter).map(r => r.parameter))];
-    const hazards = part(file, 'hazards') || [];
-    const sec = (key, inner, extra = '') => `<section class="file-part" id="file-${key}" data-part="${key}"${extra}>
-      <h3>${esc(t[key])}</h3>${inner}</section>`;
+    const monitoring = file.monitoring || { assessment: [], series: [] };
+    const assessment = monitoring.assessment || [];
+    const params = parametersOf(monitoring);
+    if (!S.param || !params.includes(S.param)) S.param = defaultParameter(assessment) ?? params[0] ?? null;
+    const paramLabel = paramLabels(monitoring);
+    const facilities = file.facilities || [];
+    const sec = (key, inner) => `<section class="file-part" id="file-${key}" data-part="${key}"><h3>${esc(t[key])}</h3>${inner}</section>`;
     return [
-      sec('ledger', `${ledgerChart(ledgerRows, lang)}${ledgerTable(ledgerRows, lang, balance)}`),
-      sec('documents', documentsTable(part(file, 'documents') || [], lang, todayIso())),
-      sec('facilities', `<details data-fold="facilities"><summary>${esc(summaryFacilities(part(file, 'facilities') || []))}</summary>
-        ${facilitiesList(part(file, 'facilities') || [], lang, kindLabel)}</details>`),
-      sec('hazards', `${status()}${newHazardForm()}${hazardsHtml(hazards, lang, actionsOf)}`),
-      sec('inspections', inspectionsHtml(part(file, 'inspections') || [], lang, kindLabel)),
+      sec('ledger', `${ledgerChart(file.ledger || [], lang)}${ledgerTable(file.ledger || [], lang)}`),
+      sec('documents', documentsTable(file.documents || [], lang, todayIso())),
+      sec('facilities', `<details data-fold="facilities"><summary>${esc(summaryFacilities(facilities))}</summary>
+        ${facilitiesList(facilities, lang, kindLabel)}</details>`),
+      sec('hazards', `${status()}${newHazardForm()}${hazardsHtml(file.hazards || [], lang, actionsOf)}`),
+      sec('inspections', inspectionsHtml(file.inspections || [], lang, kindLabel)),
       sec('monitoring', wellsOf(assessment).length ? `
         ${params.length > 1 ? `<label class="file-param">${esc(t.chartParam)}
-          <select id="gw-param" data-keep="gw-param">${params.map(p => `<option value="${esc(p)}"${p === S.param ? ' selected' : ''}>${esc(paramLabel(p))}</option>`).join('')}</select></label>` : ''}
-        <div class="well-charts" data-parameter="${esc(S.param ?? '')}">${S.param ? wellCharts(assessment, samples ?? [], S.param, lang, paramLabel) : ''}</div>
-        <details data-fold="monitoring"><summary>${esc(t.latest)} · ${esc(t.limit)}</summary>${monitoringTable(assessment, lang, paramLabel)}</details>`
-        : monitoringTable(assessment, lang)),
+          <select id="gw-param">${params.map(p => `<option value="${esc(p)}"${p === S.param ? ' selected' : ''}>${esc(paramLabel(p))}</option>`).join('')}</select></label>` : ''}
+        <div class="well-charts" data-parameter="${esc(S.param ?? '')}">${S.param ? wellCharts(monitoring, S.param, lang) : ''}</div>
+        <details data-fold="monitoring"><summary>${esc(t.latest)} · ${esc(t.limit)}</summary>${monitoringTable(monitoring, lang)}</details>`
+        : monitoringTable(monitoring, lang)),
     ].join('');
   }
   function summaryFacilities(list) {
     const t = F();
-    const n = s => list.filter(f => (f.state ?? null) === s).length;
-    const none = list.filter(f => !f.state).length;
+    const n = s => list.filter(f => (f.last_visit?.state ?? null) === s).length;
+    const none = list.filter(f => !f.last_visit?.state).length;
     const parts = ['normal', 'abnormal', 'out_of_service', 'not_found'].filter(s => n(s)).map(s => `${t.state[s]} ${n(s)}`);
     if (none) parts.push(`${t.notInspected} ${none}`);
     return `${list.length} · ${parts.join(' · ')}`;

@@ -20,7 +20,7 @@ export const TEXT = {
     hazards: '隐患排查治理', inspections: '现场核查', monitoring: '地下水监测',
     year: '年度', produced_t: '产生量', stored_t: '入库量', reused_t: '综合利用量', stock_t: '年末存量',
     return_water_m3: '回水量', discharged_m3: '外排水量', leachate_m3: '渗滤液产生量', leachate_treated_m3: '渗滤液处理量',
-    reported_on: '报送日期', tonnes: '吨', tonnesShort: 't', m3: '立方米', noLedger: '尚无台账',
+    reported_on: '报送日期', late: '逾期报送', tonnes: '吨', tonnesShort: 't', m3: '立方米', noLedger: '尚无台账',
     balanceOff: (d, tol) => `年末存量与上年存量＋入库－利用相差 ${d} 吨（允许 ${tol} 吨）`,
     chartTitle: '产生、入库、利用（柱，左轴）与年末存量（线，右轴）', chartUnit: '吨',
     docKind: {
@@ -29,7 +29,7 @@ export const TEXT = {
     },
     paper: '文件', number: '文号', issued: '发布/批准', validUntil: '有效期至', issuer: '发证/批准机关', reviewedOn: '最近评估',
     noExpiry: '长期有效', expired: d => `已过期 ${d} 天`, expiresIn: d => d === 0 ? '今日到期' : `${d} 天后到期`,
-    noDocuments: '尚无文件',
+    noDocuments: '尚无文件', superseded: '已由新版取代',
     state: { normal: '正常', abnormal: '异常', out_of_service: '停用', not_found: '未找到' },
     notInspected: '未核查', inspectedOn: '核查于', offset: m => `偏差 ${m} 米`, toCorrect: '位置待修正',
     noFacilities: '尚无设施',
@@ -57,7 +57,7 @@ export const TEXT = {
     monitoring: 'Groundwater monitoring',
     year: 'Year', produced_t: 'Produced', stored_t: 'Stored', reused_t: 'Reused', stock_t: 'Stock at year end',
     return_water_m3: 'Water returned', discharged_m3: 'Water discharged', leachate_m3: 'Leachate', leachate_treated_m3: 'Leachate treated',
-    reported_on: 'Reported', tonnes: 't', tonnesShort: 't', m3: 'm³', noLedger: 'No ledger reported',
+    reported_on: 'Reported', late: 'late', tonnes: 't', tonnesShort: 't', m3: 'm³', noLedger: 'No ledger reported',
     balanceOff: (d, tol) => `The stock differs from last year’s stock + stored − reused by ${d} t (tolerance ${tol} t)`,
     chartTitle: 'Produced, stored, reused (bars, left axis) and stock (line, right axis)', chartUnit: 't',
     docKind: {
@@ -67,7 +67,7 @@ export const TEXT = {
     },
     paper: 'Paper', number: 'Number', issued: 'Issued', validUntil: 'Valid until', issuer: 'Issuer', reviewedOn: 'Last reviewed',
     noExpiry: 'does not expire', expired: d => `expired ${d} days ago`, expiresIn: d => d === 0 ? 'expires today' : `expires in ${d} days`,
-    noDocuments: 'No papers on file',
+    noDocuments: 'No papers on file', superseded: 'superseded by a newer one',
     state: { normal: 'normal', abnormal: 'abnormal', out_of_service: 'out of service', not_found: 'not found' },
     notInspected: 'not inspected', inspectedOn: 'inspected', offset: m => `${m} m off`, toCorrect: 'position to correct',
     noFacilities: 'No facilities',
@@ -153,7 +153,7 @@ export function ledgerChart(rows, lang, { width = 372, height = 200 } = {}) {
   const maxStock = Math.max(0, ...years.map(r => num(r.stock_t) ?? 0));
   const hasStock = years.some(r => num(r.stock_t) != null);
   const L = niceTicks(0, maxFlow || 1), R = niceTicks(0, maxStock || 1);
-  const m = { l: 46, r: hasStock ? 50 : 12, t: 12, b: 40 };
+  const m = { l: 46, r: hasStock ? 50 : 12, t: 8, b: 40 };
   const pw = width - m.l - m.r, ph = height - m.t - m.b;
   const base = m.t + ph;
   const yL = v => base - (v - L.lo) / (L.hi - L.lo) * ph;
@@ -177,7 +177,8 @@ export function ledgerChart(rows, lang, { width = 372, height = 200 } = {}) {
         <text x="${m.l + pw + 5}" y="${y + 3.5}" font-size="10" fill="${LEDGER_COLOURS.stock_t}">${esc(fmtAxis(v, lang))}</text></g>`);
     }
   out.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${r2(base)}" y2="${r2(base)}" stroke="#495057"/>`);
-  out.push(`<text x="${m.l - 4}" y="${m.t - 3}" text-anchor="end" font-size="9" fill="#495057">${esc(T.chartUnit)}</text>`);
+  out.push(`<text x="${m.l - 30}" y="${r2(m.t + ph / 2)}" text-anchor="middle" font-size="9.5" fill="#495057"
+    transform="rotate(-90 ${m.l - 30} ${r2(m.t + ph / 2)})">${esc(T.chartUnit)}</text>`);
   // the bars, by year, left to right
   years.forEach((r, i) => {
     const cx = m.l + slot * (i + 0.5);
@@ -186,7 +187,7 @@ export function ledgerChart(rows, lang, { width = 372, height = 200 } = {}) {
       if (v == null) return;
       const x = r2(cx + (j - flows.length / 2) * bw);
       const y = r2(yL(v));
-      out.push(`<rect class="bar" data-year="${r.year}" data-series="${k}" data-value="${v}" x="${x}" y="${y}" width="${r2(bw - 1)}"
+      out.push(`<rect class="ledger-bar" data-year="${r.year}" data-series="${k}" data-value="${v}" x="${x}" y="${y}" width="${r2(bw - 1)}"
         height="${r2(base - y)}" fill="${LEDGER_COLOURS[k]}"><title>${r.year} ${esc(T[k])} ${esc(fmtNumber(v, lang))} ${esc(T.tonnes)}</title></rect>`);
     });
     out.push(`<text class="year" data-year="${r.year}" x="${r2(cx)}" y="${r2(base + 13)}" text-anchor="middle" font-size="10.5" fill="#212529">${r.year}</text>`);
@@ -225,11 +226,11 @@ export function ledgerTable(rows, lang, balance = []) {
     <thead><tr><th>${esc(T.year)}</th>${cols.map(k => `<th class="num">${esc(T[k])}<small>${esc(k.endsWith('_t') ? T.tonnes : T.m3)}</small></th>`).join('')}
       <th>${esc(T.reported_on)}</th></tr></thead>
     <tbody>${sorted.map(r => {
-      const b = bal.get(Number(r.year)) ?? r.balance;
+      const b = bal.get(Number(r.year)) ?? (r.consistent != null ? r : null);
       const off = b && b.consistent === false;
       return `<tr data-year="${r.year}"${off ? ' class="warn"' : ''}><td>${r.year}</td>${cols.map(k =>
         `<td class="num" data-col="${k}">${esc(fmtNumber(r[k], lang))}</td>`).join('')}
-        <td>${esc(r.reported_on ?? '')}${off ? `<br><small class="warn" data-balance="off">⚠ ${esc(T.balanceOff(fmtNumber(b.difference_t, lang), fmtNumber(b.tolerance_t, lang)))}</small>` : ''}</td></tr>`;
+        <td>${esc(r.reported_on ?? '')}${r.late ? ` <small class="warn" data-late="true">${esc(T.late)}</small>` : ''}${off ? `<br><small class="warn" data-balance="off">⚠ ${esc(T.balanceOff(fmtNumber(b.difference_t, lang), fmtNumber(b.tolerance_t, lang)))}</small>` : ''}</td></tr>`;
     }).join('')}</tbody></table></div>`;
 }
 
@@ -237,6 +238,7 @@ export function ledgerTable(rows, lang, balance = []) {
 // the papers: expired in red, expiring within 90 days marked
 export function documentState(d, today) {
   const left = daysUntil(d.valid_until, today);
+  if (d.superseded) return { state: 'superseded', left };
   if (left == null) return { state: 'valid', left: null };
   if (left < 0) return { state: 'expired', left };
   if (left <= 90) return { state: 'expiring', left };
@@ -253,13 +255,14 @@ export function documentsTable(docs, lang, today = todayIso()) {
     <tbody>${sorted.map(d => {
       const s = documentState(d, today);
       const note = s.state === 'expired' ? T.expired(-s.left) : s.state === 'expiring' ? T.expiresIn(s.left) : '';
-      const reviewed = d.attrs?.reviewed_on;
+      const reviewed = d.reviewed_on ?? d.attrs?.reviewed_on;
       return `<tr data-document="${esc(d.id)}" data-kind="${esc(d.kind)}" data-state="${s.state}" class="doc-${s.state}">
-        <td>${esc(d.label ?? T.docKind[d.kind] ?? d.kind)}${d.issuer ? `<br><small>${esc(d.issuer)}</small>` : ''}</td>
+        <td>${esc(d.kind_label ?? T.docKind[d.kind] ?? d.kind)}${d.issuer ? `<br><small>${esc(d.issuer)}</small>` : ''}</td>
         <td>${esc(d.number ?? '')}</td>
         <td>${esc(d.issued_on ?? '')}${reviewed ? `<br><small>${esc(T.reviewedOn)} ${esc(reviewed)}</small>` : ''}</td>
         <td class="expiry">${d.valid_until ? esc(d.valid_until) : `<small>${esc(T.noExpiry)}</small>`}${note
-          ? `<br><b class="doc-note">${s.state === 'expired' ? '✘' : '⚠'} ${esc(note)}</b>` : ''}</td></tr>`;
+          ? `<br><b class="doc-note">${s.state === 'expired' ? '✘' : '⚠'} ${esc(note)}</b>` : ''}${s.state === 'superseded'
+          ? `<br><small class="doc-note">${esc(T.superseded)}</small>` : ''}</td></tr>`;
     }).join('')}</tbody></table>`;
 }
 
@@ -269,16 +272,16 @@ export function facilitiesList(facilities, lang, kindLabel = k => k) {
   const T = TEXT[lang] || TEXT.zh;
   if (!facilities?.length) return `<p class="file-empty">${esc(T.noFacilities)}</p>`;
   return `<table class="file-table facilities-table"><tbody>${facilities.map(f => {
-    const id = f.element_id ?? f.id;
-    const st = f.state ?? f.last_state ?? null;
-    const when = f.visited_at ?? f.inspected_at ?? f.inspected_on ?? null;
-    const off = f.offset_m != null ? Math.round(Number(f.offset_m)) : null;
-    return `<tr data-facility="${esc(id)}" data-state="${esc(st ?? 'none')}">
-      <td>${esc(f.label ?? kindLabel(f.kind))}${f.name ? `<br><small>${esc(f.name)}</small>` : ''}</td>
-      <td class="state ${st ? `state-${esc(st)}` : 'state-none'}">${esc(st ? T.state[st] ?? st : T.notInspected)}${when
-        ? `<br><small>${esc(String(when).slice(0, 10))}${f.level ? ` · ${esc(T.level[f.level] ?? f.level)}` : ''}</small>` : ''}${
-        f.note ? `<br><small>${esc(f.note)}</small>` : ''}${
-        f.to_correct ? `<br><small class="warn">⚠ ${esc(T.toCorrect)}${off != null ? ` (${esc(T.offset(off))})` : ''}</small>` : ''}</td></tr>`;
+    const v = f.last_visit ?? null;
+    const st = v?.state ?? null;
+    const off = v?.offset_m != null ? Math.round(Number(v.offset_m)) : null;
+    const toCorrect = st && st !== 'not_found' && off != null && Number(v.offset_m) > 30;
+    return `<tr data-facility="${esc(f.id)}" data-state="${esc(st ?? 'none')}">
+      <td>${esc(f.kind_label ?? kindLabel(f.kind))}${f.name ? `<br><small>${esc(f.name)}</small>` : ''}</td>
+      <td class="state ${st ? `state-${esc(st)}` : 'state-none'}">${esc(st ? v.state_label ?? T.state[st] ?? st : T.notInspected)}${v?.visited_at
+        ? `<br><small>${esc(String(v.visited_at).slice(0, 10))}${v.level ? ` · ${esc(v.level_label ?? T.level[v.level] ?? v.level)}` : ''}</small>` : ''}${
+        v?.note ? `<br><small>${esc(v.note)}</small>` : ''}${
+        toCorrect ? `<br><small class="warn">⚠ ${esc(T.toCorrect)} (${esc(T.offset(off))})</small>` : ''}</td></tr>`;
   }).join('')}</tbody></table>`;
 }
 
@@ -349,22 +352,21 @@ export function hazardsHtml(hazards, lang, actionsOf = () => '', { foldClosed = 
 export function inspectionsHtml(inspections, lang, kindLabel = k => k) {
   const T = TEXT[lang] || TEXT.zh;
   if (!inspections?.length) return `<p class="file-empty">${esc(T.noInspections)}</p>`;
+  const point = c => `<span data-element-id="${esc(c.element_id)}">${esc(c.name || c.kind_label || kindLabel(c.kind))}${
+    c.offset_m != null ? ` (${esc(T.offset(Math.round(Number(c.offset_m))))})` : ''}</span>`;
   return `<ul class="inspections">${inspections.map(i => {
-    const cov = i.coverage || [];
-    const missed = cov.filter(c => !c.visited);
-    const nMissed = i.missed ?? missed.length;
-    const nAll = i.elements ?? cov.length;
-    const nVisited = i.visited ?? (nAll - nMissed);
-    const toCorrect = i.to_correct ?? cov.filter(c => c.to_correct).length;
+    const nAll = Number(i.elements ?? 0), nVisited = Number(i.visited ?? 0), nMissed = Number(i.missed ?? 0);
+    const toCorrect = Number(i.to_correct ?? 0);
+    const missed = i.missed_points || [], off = i.positions_to_correct || [];
     return `<li data-inspection="${esc(i.id)}" data-missed="${nMissed}">
-      <b>${esc(T.level[i.level] ?? i.level ?? '')}${esc(T.inspection)}</b>${i.campaign ? ` · ${esc(i.campaign)}` : ''}
+      <b>${esc(i.level_label ?? T.level[i.level] ?? i.level ?? '')}${esc(T.inspection)}</b>${i.campaign ? ` · ${esc(i.campaign)}` : ''}
       <small>${esc(T.started)} ${esc(i.started_on ?? '')} · ${i.finished_on ? `${esc(T.finished)} ${esc(i.finished_on)}` : esc(T.unfinished)}${
         i.inspector ? ` · ${esc(T.inspector)} ${esc(i.inspector)}` : ''}</small>
       <div class="coverage"><span class="cov-bar" role="img" aria-label="${esc(T.visited(nVisited, nAll))}"><i style="width:${nAll ? r2(100 * nVisited / nAll) : 0}%"></i></span>
         ${esc(T.visited(nVisited, nAll))}${nMissed ? ` · <b class="missed">${esc(T.missed(nMissed))}</b>` : ''}${toCorrect
           ? ` · <span class="warn">${esc(T.toCorrectN(toCorrect))}</span>` : ''}</div>
-      ${missed.length ? `<small class="missed-list">${esc(T.missedList)}：${missed.map(c =>
-        `<span data-element-id="${esc(c.element_id)}">${esc(c.name || kindLabel(c.kind))}</span>`).join('、')}</small>` : ''}</li>`;
+      ${missed.length ? `<small class="missed-list">${esc(T.missedList)}：${missed.map(point).join('、')}</small>` : ''}
+      ${off.length ? `<small class="to-correct-list warn">${esc(T.toCorrect)}：${off.map(point).join('、')}</small>` : ''}</li>`;
   }).join('')}</ul>`;
 }
 
@@ -376,7 +378,7 @@ export function inspectionsHtml(inspections, lang, kindLabel = k => k) {
 export function wellsOf(assessment) {
   const wells = new Map();
   for (const r of assessment || []) {
-    if (!wells.has(r.element_id)) wells.set(r.element_id, { id: r.element_id, kind: r.kind, name: r.name, rows: [] });
+    if (!wells.has(r.element_id)) wells.set(r.element_id, { id: r.element_id, kind: r.kind, kind_label: r.kind_label, name: r.name, rows: [] });
     if (r.parameter) wells.get(r.element_id).rows.push(r);
   }
   // the background well first (the reference), then by id
@@ -385,18 +387,19 @@ export function wellsOf(assessment) {
 // the parameter a chart shows by default: one that exceeds somewhere, else manganese, else the first
 // with a limit
 export function defaultParameter(assessment) {
-  const rows = (assessment || []).filter(r => r.parameter);
+  const rows = (Array.isArray(assessment) ? assessment : assessment?.assessment || []).filter(r => r.parameter);
   return rows.find(r => r.exceeds)?.parameter ?? rows.find(r => r.parameter === 'manganese')?.parameter ??
     rows.find(r => r.limit_max != null)?.parameter ?? rows[0]?.parameter ?? null;
 }
-export function monitoringTable(assessment, lang, paramLabel = p => p) {
+export function monitoringTable(monitoring, lang) {
   const T = TEXT[lang] || TEXT.zh;
-  const wells = wellsOf(assessment);
+  const paramLabel = paramLabels(monitoring);
+  const wells = wellsOf(monitoring?.assessment);
   if (!wells.length) return `<p class="file-empty">${esc(T.noWells)}</p>`;
   return `<table class="file-table monitoring-table"><thead><tr><th>${esc(T.well)}</th><th>${esc(T.parameter)}</th>
     <th class="num">${esc(T.latest)}</th><th class="num">${esc(T.limit)}</th><th class="num">${esc(T.ratio)}</th></tr></thead>
     <tbody>${wells.map(w => {
-      const head = `<td rowspan="${Math.max(1, w.rows.length)}" class="well">${esc(w.name || T.wellKind[w.kind] || w.kind)}<br><small>${esc(T.wellKind[w.kind] ?? w.kind)}</small></td>`;
+      const head = `<td rowspan="${Math.max(1, w.rows.length)}" class="well">${esc(w.name || w.kind_label || w.kind)}<br><small>${esc(w.kind_label ?? T.wellKind[w.kind] ?? w.kind)}</small></td>`;
       if (!w.rows.length) return `<tr data-well="${w.id}">${head}<td colspan="4"><small>${esc(T.noSamples)}</small></td></tr>`;
       return w.rows.map((r, i) => {
         const lim = r.limit_min != null ? `${fmtNumber(r.limit_min, lang, 3)}–${fmtNumber(r.limit_max, lang, 3)}` : r.limit_max != null ? `≤ ${fmtNumber(r.limit_max, lang, 3)}` : T.noLimit;
@@ -422,12 +425,12 @@ export function wellChart({ well, parameter, paramLabel = parameter, series, bac
     .sort((a, b) => a.d.localeCompare(b.d));
   const lmax = limit?.max != null ? Number(limit.max) : null, lmin = limit?.min != null ? Number(limit.min) : null;
   const all = [...pts, ...bg].map(p => p.v);
-  const title = `${well.name || T.wellKind[well.kind] || ''} · ${paramLabel}`;
+  const title = `${well.name || well.kind_label || T.wellKind[well.kind] || ''} · ${paramLabel}`;
   const head = `<svg class="chart well-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"
     role="img" aria-label="${esc(title)}" data-well="${esc(well.id)}" data-parameter="${esc(parameter)}"${lmax != null ? ` data-limit="${lmax}"` : ''}>
     <title>${esc(title)}</title>`;
-  if (!pts.length && !bg.length)
-    return `${head}<text x="${width / 2}" y="${height / 2}" text-anchor="middle" font-size="11" fill="#868e96">${esc(T.noSamples)}</text></svg>`;
+  if (!pts.length)
+    return `<p class="well-nodata" data-well="${esc(well.id)}">${esc(well.name || well.kind_label || '')}：${esc(T.noSamples)}</p>`;
   let lo = lmin != null ? Math.min(lmin, ...all) : 0;
   let hi = Math.max(...all, lmax ?? -Infinity);
   if (lmin != null) { const pad = (hi - lo) * 0.1 || 0.5; lo -= pad; hi += pad; } else hi *= 1.12;
@@ -453,9 +456,13 @@ export function wellChart({ well, parameter, paramLabel = parameter, series, bac
     if (t < d0 || t > d1) continue;
     const xx = x(`${yr}-01-01`);
     out.push(`<line x1="${xx}" x2="${xx}" y1="${m.t}" y2="${m.t + ph}" stroke="#dee2e6" stroke-dasharray="2 2"/>
-      <text x="${xx + 2}" y="${height - 8}" font-size="9.5" fill="#495057">${yr}</text>`);
+      <text x="${xx + 2}" y="${m.t + ph - 3}" font-size="9" fill="#adb5bd">${yr}</text>`);
   }
   out.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${m.t + ph}" y2="${m.t + ph}" stroke="#495057"/>`);
+  // the first and the last day sampled, at the ends of the time axis
+  const first = [...pts, ...bg].reduce((a, p) => (p.d < a ? p.d : a), '9999'), last = [...pts, ...bg].reduce((a, p) => (p.d > a ? p.d : a), '');
+  out.push(`<text class="x-first" x="${x(first)}" y="${height - 8}" font-size="9" fill="#868e96" text-anchor="start">${first.slice(0, 7)}</text>`);
+  if (last !== first) out.push(`<text class="x-last" x="${x(last)}" y="${height - 8}" font-size="9" fill="#868e96" text-anchor="end">${last.slice(0, 7)}</text>`);
   // the class III limit(s)
   for (const [v, cls] of [[lmax, 'max'], [lmin, 'min']]) {
     if (v == null) continue;
@@ -486,31 +493,44 @@ export function wellChart({ well, parameter, paramLabel = parameter, series, bac
   return out.join('');
 }
 
-// the series of a parameter by well, from samples [{ element_id, sampled_on, parameter, value }]
-export function seriesBy(samples, parameter) {
-  const by = new Map();
-  for (const s of samples || []) {
-    if (s.parameter !== parameter) continue;
-    if (!by.has(s.element_id)) by.set(s.element_id, []);
-    by.get(s.element_id).push(s);
-  }
-  return by;
+// the labels of the parameters, as the file gives them (parameter_label, in its language)
+export function paramLabels(monitoring) {
+  const m = new Map();
+  for (const r of [...(monitoring?.assessment || []), ...(monitoring?.series || [])])
+    if (r.parameter && r.parameter_label && !m.has(r.parameter)) m.set(r.parameter, r.parameter_label);
+  return p => m.get(p) ?? p;
 }
-// every well's chart of one parameter
-export function wellCharts(assessment, samples, parameter, lang, paramLabel = p => p, opts = {}) {
+// the parameters of the pond's samples, those with a limit first
+export function parametersOf(monitoring) {
+  const seen = new Map();
+  for (const r of [...(monitoring?.assessment || []), ...(monitoring?.series || [])])
+    if (r.parameter) seen.set(r.parameter, (seen.get(r.parameter) || false) || r.limit_max != null || r.limit_min != null);
+  return [...seen.entries()].sort((a, b) => Number(b[1]) - Number(a[1])).map(([p]) => p);
+}
+// every well's chart of one parameter: the well's series (pond_file's monitoring.series), the
+// background well's series of the same parameter, the class III limit
+//   monitoring: { assessment, series: [{ element_id, kind, name, parameter, unit, limit_max, limit_min, series: [{ sampled_on, value }] }] }
+export function wellCharts(monitoring, parameter, lang, opts = {}) {
+  const assessment = monitoring?.assessment || [];
+  const label = paramLabels(monitoring);
   const wells = wellsOf(assessment);
-  const by = seriesBy(samples, parameter);
+  const lim = assessment.find(r => r.parameter === parameter && (r.limit_max != null || r.limit_min != null));
+  const unit = lim?.unit ?? assessment.find(r => r.parameter === parameter)?.unit;
+  // a well's series of the parameter, in the limit's unit when it has one
+  const seriesOf = id => {
+    const all = (monitoring?.series || []).filter(x => x.element_id === id && x.parameter === parameter);
+    return all.find(x => x.unit === unit) ?? all[0] ?? null;
+  };
   const bgWell = wells.find(w => w.kind === 'gw_background_well');
-  const lim = (assessment || []).find(r => r.parameter === parameter && (r.limit_max != null || r.limit_min != null));
-  const limit = lim ? { max: lim.limit_max, min: lim.limit_min, unit: lim.unit } : null;
+  const bgSeries = bgWell ? seriesOf(bgWell.id) : null;
   return wells.map(w => {
-    let series = by.get(w.id) || [];
+    const own = seriesOf(w.id);
     // no history: the latest value the assessment knows
-    if (!series.length) series = w.rows.filter(r => r.parameter === parameter && r.value != null);
-    let bg = null;
-    if (bgWell && bgWell.id !== w.id) {
-      bg = by.get(bgWell.id) || bgWell.rows.filter(r => r.parameter === parameter && r.value != null);
-    }
-    return wellChart({ well: w, parameter, paramLabel: paramLabel(parameter), series, background: bg, limit, lang, ...opts });
+    const series = own?.series ?? w.rows.filter(r => r.parameter === parameter && r.value != null);
+    const limit = lim ? { max: lim.limit_max, min: lim.limit_min }
+      : own && (own.limit_max != null || own.limit_min != null) ? { max: own.limit_max, min: own.limit_min } : null;
+    const bg = bgWell && bgWell.id !== w.id && bgSeries && bgSeries.unit === own?.unit ? bgSeries.series : null;
+    return wellChart({ well: w, parameter, paramLabel: `${label(parameter)}${own?.unit ? ` (${unitLabel(own.unit, lang)})` : ''}`,
+      series, background: bg, limit, lang, ...opts });
   }).join('');
 }
