@@ -99,6 +99,8 @@
  * feature at fault.  The extension raises these codes for these meanings:
  *   22023 invalid_parameter_value   a bad argument (layer, zoom, time; a drawing's feature)
  *   23514 check_violation           a drawing or a step that breaks a rule
+ *   23502 not_null_violation        a required value left out (a hazard's description,
+ *                                   whether a check passed)
  *   22007 invalid_datetime_format, 22008 datetime_field_overflow,
  *   22009 invalid_time_zone_displacement_value   a bad ?at=
  *   22P02 invalid_text_representation, 22021 character_not_in_repertoire,
@@ -112,6 +114,7 @@
 #define TL_SQLSTATE_HTTP(X) \
 	X("22023", 400, 422, NULL) \
 	X("23514", 400, 422, NULL) \
+	X("23502", 400, 422, NULL) \
 	X("22007", 400, 400, NULL) \
 	X("22008", 400, 400, NULL) \
 	X("22009", 400, 400, NULL) \

@@ -45,7 +45,8 @@ api_result(PGresult *res, int unavailable, void *arg)
 }
 
 static void
-api_send(Req *r, int write, const char *sql, int nparams, const char *const *params, ApiDone done)
+api_send(Req *r, int write, const char *sql, int nparams, const char *const *params, const char *then_sql,
+		 ApiDone done)
 {
 	ApiCall    *c = calloc(1, sizeof(ApiCall));
 	int			rc;
@@ -58,7 +59,8 @@ api_send(Req *r, int write, const char *sql, int nparams, const char *const *par
 	c->r = r;
 	c->done = done;
 	c->write = write;
-	rc = db_query_as(r->s->db, auth_role(r), write, sql, nparams, params, 0, api_result, c);
+	rc = then_sql ? db_write_then(r->s->db, auth_role(r), sql, nparams, params, then_sql, api_result, c)
+		: db_query_as(r->s->db, auth_role(r), write, sql, nparams, params, 0, api_result, c);
 	if (rc != 0)
 	{
 		free(c);
@@ -72,13 +74,69 @@ api_send(Req *r, int write, const char *sql, int nparams, const char *const *par
 void
 api_query(Req *r, const char *sql, int nparams, const char *const *params, ApiDone done)
 {
-	api_send(r, 0, sql, nparams, params, done);
+	api_send(r, 0, sql, nparams, params, NULL, done);
 }
 
 void
 api_write(Req *r, const char *sql, int nparams, const char *const *params, ApiDone done)
 {
-	api_send(r, 1, sql, nparams, params, done);
+	api_send(r, 1, sql, nparams, params, NULL, done);
+}
+
+void
+api_write_then(Req *r, const char *sql, int nparams, const char *const *params, const char *then_sql, ApiDone done)
+{
+	api_send(r, 1, sql, nparams, params, then_sql, done);
+}
+
+void
+api_query_id(Req *r, const char *sql, long long id, ApiDone done)
+{
+	char		v[24];
+	const char *params[1] = {v};
+
+	snprintf(v, sizeof v, "%lld", id);
+	api_query(r, sql, 1, params, done);
+}
+
+void
+api_write_body(Req *r, const char *sql, long long id, const char *body, const char *then_sql, ApiDone done)
+{
+	char		v[24];
+	const char *params[2] = {v, body};
+
+	snprintf(v, sizeof v, "%lld", id);
+	api_write_then(r, sql, 2, params, then_sql, done);
+}
+
+void
+api_json_row(Req *r, PGresult *res, const char *missing)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+	struct evbuffer *b;
+	int			created = PQnfields(res) > 1 && PQntuples(res) == 1 && !PQgetisnull(res, 0, 1);
+
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+	{
+		http_error(r, 404, missing);
+		return;
+	}
+	if ((b = http_body(r)) == NULL)
+		return;
+	evbuffer_add(b, PQgetvalue(res, 0, 0), (size_t) PQgetlength(res, 0, 0));
+	evbuffer_add(b, "\n", 1);
+	if (created)
+	{
+		char		base[256],
+					location[512];
+
+		http_base_url(r, base, sizeof base);
+		snprintf(location, sizeof location, "%s%s", base, PQgetvalue(res, 0, 1));
+		evhttp_add_header(h, "Location", location);
+		evhttp_add_header(h, "Access-Control-Expose-Headers", "Location");
+	}
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	http_reply(r, created ? 201 : 200, "application/json; charset=utf-8", b, NULL);
 }
 
 /* the first column of the one row as the body, of that content type; no row or NULL: 404 */
@@ -121,12 +179,7 @@ static const char SQL_PONDS[] =
 	" ORDER BY p.code), '[]')::text"
 	" FROM tailings.pond p JOIN tailings.pond_overview o USING (id)";
 
-/*
- * ?lang= sets tailings.language for this statement only (is_local: its
- * implicit transaction); the CTE is read before any row is built.
- */
-#define SQL_LANG "WITH lang AS MATERIALIZED (SELECT set_config('tailings.language'," \
-	" coalesce($2, current_setting('tailings.language')), true)) "
+#define SQL_LANG API_SQL_LANG
 
 static const char SQL_POND[] =
 	SQL_LANG "SELECT json_build_object("
@@ -203,9 +256,8 @@ static const char SQL_POND_GEOJSON[] =
 	")::text FROM lang, tailings.pond p WHERE p.id = $1::bigint";
 
 
-/* the pond's id and ?lang= as parameters $1 and $2 */
-static void
-pond_query(Req *r, const Route *rt, const char *sql, ApiDone done)
+void
+api_pond_query(Req *r, const Route *rt, const char *sql, ApiDone done)
 {
 	char		pid[24];
 	const char *params[2];
@@ -226,13 +278,13 @@ api_ponds(Req *r, const Route *rt)
 void
 api_pond(Req *r, const Route *rt)
 {
-	pond_query(r, rt, SQL_POND, json_done);
+	api_pond_query(r, rt, SQL_POND, json_done);
 }
 
 void
 api_completeness(Req *r, const Route *rt)
 {
-	pond_query(r, rt, SQL_COMPLETENESS, json_done);
+	api_pond_query(r, rt, SQL_COMPLETENESS, json_done);
 }
 
 /*
@@ -257,9 +309,9 @@ void
 api_geojson(Req *r, const Route *rt)
 {
 	if (rt->drawing)
-		pond_query(r, rt, SQL_POND_DRAWING, drawing_done);
+		api_pond_query(r, rt, SQL_POND_DRAWING, drawing_done);
 	else
-		pond_query(r, rt, SQL_POND_GEOJSON, geojson_done);
+		api_pond_query(r, rt, SQL_POND_GEOJSON, geojson_done);
 }
 
 /* who the request is for: its role, and the member's level, scope and name (null for no member) */

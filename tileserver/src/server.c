@@ -20,9 +20,11 @@
 #include "api.h"
 #include "auth.h"
 #include "files.h"
+#include "hazards.h"
 #include "http.h"
 #include "live.h"
 #include "metrics.h"
+#include "pondfile.h"
 #include "sprite.h"
 #include "srv.h"
 #include "submissions.h"
@@ -76,6 +78,26 @@ methods_served(void)
 	return all;
 }
 
+/*
+ * The row of the path's pattern that takes the method (rows of one pattern
+ * are together: route.h), or ROUTE_NOT_FOUND; *allowed: the methods of them all.
+ */
+static RouteKind
+method_row(RouteKind kind, unsigned bit, unsigned *allowed)
+{
+	const char *pattern = route_pattern(kind);
+	RouteKind	found = ROUTE_NOT_FOUND;
+
+	*allowed = 0;
+	for (int k = kind; k < ROUTE_COUNT && strcmp(route_pattern((RouteKind) k), pattern) == 0; k++)
+	{
+		*allowed |= handlers[k].methods;
+		if (found == ROUTE_NOT_FOUND && (handlers[k].methods & bit))
+			found = (RouteKind) k;
+	}
+	return found;
+}
+
 /* 405 with the Allow header of these methods (and OPTIONS) */
 static void
 not_allowed(Req *r, unsigned allowed)
@@ -98,7 +120,7 @@ preflight(Req *r)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
 
-	evhttp_add_header(h, "Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS");
+	evhttp_add_header(h, "Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
 	evhttp_add_header(h, "Access-Control-Allow-Headers", "Authorization, If-None-Match, Accept-Encoding, Content-Type");
 	evhttp_add_header(h, "Access-Control-Max-Age", "86400");
 	http_reply(r, 204, NULL, NULL, NULL);
@@ -144,6 +166,8 @@ dispatch(Req *r)
 {
 	const struct evhttp_uri *parsed = evhttp_request_get_evhttp_uri(r->req);
 	const Route *rt = &r->route;
+	RouteKind	kind;
+	unsigned	allowed;
 
 	if ((r->path = request_path(r->req)) == NULL)
 	{
@@ -153,13 +177,20 @@ dispatch(Req *r)
 	route_parse(r->path, parsed ? evhttp_uri_get_query(parsed) : NULL, &r->route);
 	r->kind = rt->kind;
 	if (rt->kind == ROUTE_NOT_FOUND || rt->kind == ROUTE_BAD)
+	{
 		route_failed(r, rt);
-	else if (!(handlers[rt->kind].methods & method_bit(evhttp_request_get_command(r->req))))
-		not_allowed(r, handlers[rt->kind].methods);
-	else if (handlers[rt->kind].access == ROUTE_WRITE && r->s->conf->auth == CONF_AUTH_NONE)
+		return;
+	}
+	if ((kind = method_row(rt->kind, method_bit(evhttp_request_get_command(r->req)), &allowed)) == ROUTE_NOT_FOUND)
+	{
+		not_allowed(r, allowed);
+		return;
+	}
+	r->kind = r->route.kind = kind;
+	if (handlers[kind].access == ROUTE_WRITE && r->s->conf->auth == CONF_AUTH_NONE)
 		http_error(r, 403, "this server only reads (--auth none): the write API needs --auth token");
-	else if (handlers[rt->kind].access == ROUTE_PUBLIC)
-		handlers[rt->kind].handle(r, rt);
+	else if (handlers[kind].access == ROUTE_PUBLIC)
+		handlers[kind].handle(r, rt);
 	else
 		auth_request(r, handlers[rt->kind].handle);
 }
