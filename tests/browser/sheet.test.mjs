@@ -222,7 +222,8 @@ try {
     hazards: [...document.querySelectorAll('#file-hazards li.hazard')].map(li => [Number(li.dataset.hazard), li.dataset.status]),
     inspections: [...document.querySelectorAll('#file-inspections li[data-inspection]')].map(li => Number(li.dataset.inspection)),
     facilities: [...document.querySelectorAll('#file-facilities tr[data-facility]')].map(tr => Number(tr.dataset.facility)),
-    wells: [...document.querySelectorAll('#file-monitoring svg.well-chart, #file-monitoring .well-nodata')].map(e => Number(e.dataset.well)),
+    wells: [...document.querySelectorAll('#file-monitoring tr[data-well]')].map(e => Number(e.dataset.well)),
+    charts: [...document.querySelectorAll('#file-monitoring svg.well-chart')].map(e => [Number(e.dataset.well), e.dataset.parameter]),
   }));
   check('the sheet has the pond\'s file: ledger, papers, hazards, inspections, monitoring, facilities',
     fileParts.visible && JSON.stringify(fileParts.parts) === JSON.stringify(['ledger', 'documents', 'hazards', 'inspections', 'monitoring', 'facilities']),
@@ -237,8 +238,11 @@ try {
   check(`the file's facilities: every element (${gj.features.length})`, fileParts.facilities.length === gj.features.length &&
     new Set(fileParts.facilities).size === gj.features.length);
   const wellIds = [...new Set(pondFile.monitoring.assessment.map(r => r.element_id))];
-  check(`the file's monitoring: each groundwater well (${wellIds.length}) charted or said to have no samples`,
-    wellIds.every(w => fileParts.wells.includes(w)), JSON.stringify(fileParts.wells));
+  check(`the file's monitoring: each groundwater well (${wellIds.length}) in the table`,
+    wellIds.length > 0 && wellIds.every(w => fileParts.wells.includes(w)), JSON.stringify(fileParts.wells));
+  const exceeding = pondFile.monitoring.assessment.filter(r => r.exceeds);
+  check(`the file's monitoring: a chart of each parameter exceeding at each well sampled (${exceeding.length})`,
+    exceeding.every(r => fileParts.charts.some(([w, p]) => w === r.element_id && p === r.parameter)), JSON.stringify(fileParts.charts));
 
   // print: what is on the A3 pages
   await page.emulateMedia({ media: 'print' });

@@ -78,6 +78,7 @@ export function installHazards({ map, state, openPond, files, identify }) {
     map.getSource(SOURCE)?.setData(data);
     renderLegend();
     toggle.hidden = false;
+    sideButton.hidden = false;
     document.dispatchEvent(new CustomEvent('tailings:hazards-loaded', { detail: { count: data.features?.length ?? 0 } }));
   }
   let pending = null;
@@ -163,6 +164,16 @@ export function installHazards({ map, state, openPond, files, identify }) {
   toggle.id = 'board-toggle';
   toggle.hidden = true;
   (document.getElementById('auth') ?? $('lang')).before(toggle);
+  // on a phone the bar has no room for it: a button at the head of the drawer (☰) instead
+  const sideButton = document.createElement('button');
+  sideButton.type = 'button';
+  sideButton.id = 'board-side-toggle';
+  sideButton.hidden = true;
+  $('overview').before(sideButton);
+  sideButton.addEventListener('click', () => {
+    if (document.body.classList.contains('side-open')) $('menu').click();
+    openBoard();
+  });
   const board = document.createElement('div');
   board.id = 'board-panel';
   board.hidden = true;
@@ -222,7 +233,7 @@ export function installHazards({ map, state, openPond, files, identify }) {
   }
   function renderBoard() {
     const t = T(), f = F(), lang = state.lang;
-    toggle.textContent = t.board;
+    toggle.textContent = sideButton.textContent = t.board;
     const rows = Array.isArray(H.board) ? H.board : [];
     const counties = [...new Set(state.ponds.map(p => p.county_code))].sort();
     const campaigns = [...new Set([...(H.data.features || []).map(x => x.properties.campaign), ...rows.map(h => h.campaign)].filter(Boolean))].sort();
@@ -316,10 +327,10 @@ export function installHazards({ map, state, openPond, files, identify }) {
   document.addEventListener('tailings:date', applyVisibility);
   document.addEventListener('tailings:lang', () => {
     renderLegend();
-    toggle.textContent = T().board;
+    toggle.textContent = sideButton.textContent = T().board;
     if (H.boardOpen) renderBoard();
   });
-  toggle.textContent = T().board;
+  toggle.textContent = sideButton.textContent = T().board;
   renderLegend();
   if (map.loaded()) addLayers(); else map.once('load', addLayers);
   load();
