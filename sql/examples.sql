@@ -268,3 +268,35 @@ SELECT z, x, y,
 -- A tile with nothing in it is an empty bytea (zoom 10, the top-left corner of
 -- the world map, 85° N 180° W).
 SELECT length(tile(10, 0, 0)) AS bytes;
+
+---------------------------------------------------------------------------
+-- 10. The pond's file (一库一档)
+---------------------------------------------------------------------------
+
+-- pond_file(pond_id) gives a pond's whole file as one JSON object, labels in
+-- tailings.language (what the API's /api/ponds/{id}/file serves).  Its
+-- sections for 安宁铁钛烂坝山 and how many entries each holds.
+SELECT f.key, CASE jsonb_typeof(f.value) WHEN 'array' THEN jsonb_array_length(f.value)::text
+                                         ELSE jsonb_typeof(f.value) END AS entries
+  FROM pond p, jsonb_each(pond_file(p.id)) f
+ WHERE p.name = '安宁铁钛烂坝山尾矿库' ORDER BY f.key;
+
+-- Its wells' manganese over the year, for the charts: the background well
+-- upstream, the monitoring wells downstream, the class III line (0.10 mg/L);
+-- JC2's last sample is above it.
+SELECT s ->> 'name' AS well, s ->> 'role' AS role, s ->> 'limit_max' AS limit_max,
+       (SELECT string_agg(v ->> 'value', ' → ' ORDER BY v ->> 'sampled_on') FROM jsonb_array_elements(s -> 'series') v)
+           AS manganese
+  FROM pond p, jsonb_array_elements(pond_file(p.id) -> 'monitoring' -> 'series') s
+ WHERE p.name = '安宁铁钛烂坝山尾矿库' AND s ->> 'parameter' = 'manganese';
+
+-- The city's hazards past their deadline, and not closed (hazard_overdue
+-- also gives days_overdue, which grows every day).
+SELECT pond_code, pond_name, severity, status, description
+  FROM hazard_overdue ORDER BY pond_code, id;
+
+-- Where the ground and the map disagree: the positions the pre-flood
+-- inspections found more than 30 m from where they are mapped.
+SELECT p.name AS pond, c.name, c.state, round(c.offset_m) AS offset_m
+  FROM inspection i JOIN pond p ON p.id = i.pond_id, inspection_coverage(i.id) c
+ WHERE c.to_correct;

@@ -17,6 +17,10 @@
 -- registry point is the centre of the basin; the dam closes the valley at
 -- u = +300 m (times the pond's scale).
 --
+-- With extension 0.8.0 or later, every pond gets its file too (一库一档:
+-- ledgers, papers, hazards, inspections, groundwater samples), synthetic and
+-- marked （示例）, dated from today: sql/sample/panzhihua_file.sql.
+--
 -- Loading is all or nothing, and refuses a database that already holds ponds.
 
 \set ON_ERROR_STOP on
@@ -128,5 +132,13 @@ SELECT sum(drawn) AS elements_drawn FROM (
 	SELECT pg_temp.draw_pond(tp.id, sp.valley_az, sp.scale, sp.stage, sp.gaps) AS drawn
 	  FROM sample_pond sp JOIN tailings.pond tp USING (code)
 	 ORDER BY tp.id) AS d \gset
+
+-- Each pond's file (ledgers, papers, hazards, inspections, groundwater
+-- samples: sql/sample/panzhihua_file.sql), from 0.8.0 on, which has its tables
+SELECT to_regclass('tailings.ledger') IS NOT NULL AND to_regclass('tailings.hazard') IS NOT NULL
+       AND to_regclass('tailings.inspection') IS NOT NULL AND to_regclass('tailings.sample') IS NOT NULL AS has_pond_file \gset
+\if :has_pond_file
+\ir panzhihua_file.sql
+\endif
 
 COMMIT;

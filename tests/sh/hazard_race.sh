@@ -26,8 +26,8 @@ SELECT tailings.add_member('hazard_race_county', 'county', (SELECT county_code F
 -- two hazards of pond 1, rectified
 INSERT INTO tailings.hazard (pond_id, found_level, found_by, description, found_on)
 VALUES (1, 'county', '县局', '坝面冲沟', current_date - 30), (1, 'county', '县局', '排水沟淤堵', current_date - 30);
-UPDATE tailings.hazard SET status = 'rectifying', rectification = '已处理';
-UPDATE tailings.hazard SET status = 'rectified', rectified_on = current_date - 1;
+UPDATE tailings.hazard SET status = 'rectifying', rectification = '已处理' WHERE pond_id = 1 AND description IN ('坝面冲沟', '排水沟淤堵');
+UPDATE tailings.hazard SET status = 'rectified', rectified_on = current_date - 1 WHERE pond_id = 1 AND description IN ('坝面冲沟', '排水沟淤堵');
 SQL
 h1=$(q -d "$db" -c "SELECT id FROM tailings.hazard WHERE description = '坝面冲沟'")
 h2=$(q -d "$db" -c "SELECT id FROM tailings.hazard WHERE description = '排水沟淤堵'")

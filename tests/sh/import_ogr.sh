@@ -88,7 +88,14 @@ expect_eq "the map has it" \
 	                         (SELECT count(*) FROM tailings.element WHERE id = $sign),
 	                         (SELECT GeometryType(geom) FROM tailings.element WHERE name = '北侧截洪沟（新建）')")" "800|0|LINESTRING"
 expect_eq "the change log records the submission" \
-	"$(q -d "$db" -c "SELECT string_agg(op::text, '' ORDER BY id) FROM tailings.change_log WHERE submission_id = $drawing")" "DUI"
+	"$(q -d "$db" -c "SELECT string_agg(op::text, '' ORDER BY id) FROM tailings.change_log
+	                   WHERE submission_id = $drawing AND table_name = 'tailings.element'")" "DUI"
+# the sample's pre-flood inspection visited the sign: the visit stays, without its element, in the same change
+expect_eq "the removed sign's visit is kept, without it" \
+	"$(q -d "$db" -c "SELECT string_agg(c.op::text || ':' || coalesce(c.new_row ->> 'element_id', 'null'), ',' ORDER BY c.id)
+	                    FROM tailings.change_log c
+	                   WHERE c.submission_id = $drawing AND c.table_name <> 'tailings.element'
+	                     AND (c.old_row ->> 'element_id')::bigint = $sign")" "U:null"
 expect_eq "the approved drawing is the map" "$(ops "$drawing")" "same $elements"
 q -d "$db" -c "SELECT tailings.pond_geojson($pond)" >"$work/map.geojson"
 

@@ -53,14 +53,22 @@ grep '^layer' "$work/z14_gw.txt"
 test "$(grep -c '^layer' "$work/z14_gw.txt")" = 2
 grep -q '^layer ponds:' "$work/z14_gw.txt"
 grep -q '^layer groundwater:' "$work/z14_gw.txt"
-# each well's groundwater state (gw_state): no samples, no data; JC2's manganese above class III
-# (0.35 > 0.10 mg/L), it exceeds; JC3's within it, ok; the map as it was before, no data again
-test "$(grep -c 'gw_state="no_data"' "$work/z14_gw.txt")" = "$(grep -c '^  id=' <(sed -n '/^layer groundwater:/,/^layer /p' "$work/z14_gw.txt"))"
+# each well's groundwater state (gw_state): the sample's quarterly samples of JC2 and JC3 (pond 8 is
+# a key pond) are within class III, ok; the wells never sampled, no data; a sample of today with
+# JC2's manganese above class III (0.35 > 0.10 mg/L), it exceeds; JC3's within it (60 µg/L), ok;
+# the map as it was before that sample, ok again
+grep -q 'name="地下水监视井 JC2" .*gw_state="ok"' "$work/z14_gw.txt"
+grep -q 'name="地下水监视井 JC3" .*gw_state="ok"' "$work/z14_gw.txt"
+test "$(grep -c 'gw_state="no_data"' "$work/z14_gw.txt")" = "$(( $(grep -c '^  id=' <(sed -n '/^layer groundwater:/,/^layer /p' "$work/z14_gw.txt")) - 2 ))"
+test "$(q -d tile_db -c "SELECT count(*) FROM tailings.sample s JOIN tailings.element e ON e.id = s.element_id
+                         WHERE e.pond_id = 8 AND e.name IN ('地下水监视井 JC2', '地下水监视井 JC3')")" -gt 0
+test "$(q -d tile_db -c "SELECT count(*) FROM tailings.sample s JOIN tailings.element e ON e.id = s.element_id
+                         WHERE e.pond_id = 8 AND e.kind::text IN ('gw_diffusion_well', 'gw_outlet_well')")" = 0
 ! grep -q 'gw_state=' <(grep -v '^  id=.*kind="gw_' "$work/z14.txt")   # only the groundwater layer has it
 before_samples=$(q -d tile_db -c "SELECT clock_timestamp()")
 sleep 0.1
 q -d tile_db -c "INSERT INTO tailings.sample (element_id, sampled_on, parameter, value, unit)
-	SELECT e.id, '2025-06-10', 'manganese', v.value, v.unit
+	SELECT e.id, current_date, 'manganese', v.value, v.unit
 	  FROM tailings.element e JOIN (VALUES ('地下水监视井 JC2', 0.35, 'mg/L'), ('地下水监视井 JC3', 60, 'µg/L')) v(name, value, unit)
 	    ON v.name = e.name
 	 WHERE e.pond_id = 8"
@@ -71,7 +79,8 @@ grep -q 'name="地下水监视井 JC3" .*gw_state="ok"' "$work/z14_gw_sampled.tx
 test "$(grep -c 'gw_state="no_data"' "$work/z14_gw_sampled.txt")" = "$(( $(grep -c '^  id=' "$work/z14_gw_sampled.txt") - 2 ))"
 tile tile_db 14 12824 6942 groundwater "$before_samples" >"$work/z14_gw_before_samples.txt"
 ! grep -q 'gw_state="exceeds"' "$work/z14_gw_before_samples.txt"
-q -d tile_db -c "DELETE FROM tailings.sample"
+grep -q 'name="地下水监视井 JC2" .*gw_state="ok"' "$work/z14_gw_before_samples.txt"
+q -d tile_db -c "DELETE FROM tailings.sample WHERE sampled_on = current_date AND pond_id = 8"
 # an empty tile
 test "$(tile tile_db 14 0 0)" = "empty tile"
 # the whole world: ponds as points only
