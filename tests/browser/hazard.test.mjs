@@ -95,7 +95,7 @@ async function pointOnMap(page, id, want) {
     const point = hits.find(x => x.layer.id === 'hazards-point');
     if (!point) return null;
     const props = point.properties;
-    const paint = k => evaluate(m.getPaintProperty('hazards-point', k), props);
+    const paint = k => evaluate(m.getPaintProperty('hazards-point', k), props, m.getZoom());
     const at = m.project(point.geometry.coordinates);
     return { status: props.status, overdue: props.overdue, colour: paint('circle-color'), radius: paint('circle-radius'),
       halo: hits.some(x => x.layer.id === 'hazards-halo'), at: { x: at.x, y: at.y } };
@@ -149,10 +149,12 @@ async function fixtures() {
       (${POND}, 2022, 820000, 760000, 60000, 5200000), (${POND}, 2023, 860000, 790000, 70000, 5920000),
       (${POND}, 2024, 905000, 815000, 90000, 6645000) ON CONFLICT DO NOTHING`);
   }
-  // a paper that expired ten days ago, one that expires in 30 days (the sample's own may be either)
+  // a paper that expired ten days ago and one that expires in 30 days, each the latest of its kind
+  // (an older paper a newer one replaced is not flagged, whatever its date)
   sql(`INSERT INTO tailings.document (pond_id, kind, number, issued_on, valid_until, issuer) VALUES
-    (${POND}, 'monitoring_plan', 'TEST-EXPIRED-1', current_date - 400, current_date - 10, '测试'),
-    (${POND}, 'discharge_permit', 'TEST-EXPIRING-1', current_date - 300, current_date + 30, '测试')`);
+    (${POND}, 'monitoring_plan', 'TEST-EXPIRED-1', current_date - 11, current_date - 10, '测试'),
+    (${POND}, 'discharge_permit', 'TEST-EXPIRING-1', current_date - 3, current_date + 30, '测试'),
+    (${POND}, 'discharge_permit', 'TEST-REPLACED-1', current_date - 800, current_date - 20, '测试')`);
   if (Number(sql(`SELECT count(*) FROM tailings.sample s JOIN tailings.element e ON e.id = s.element_id
                    WHERE e.pond_id = ${POND} AND s.parameter = 'manganese'`)) < 4) {
     console.log('# the sample has no manganese series at pond 8: the test records one');
@@ -227,6 +229,9 @@ async function run() {
     expired.colour === 'rgb(201, 42, 42)', JSON.stringify(expired));
   check('a paper expiring in 30 days: marked as expiring, not red', expiring?.state === 'expiring' && /30 天后到期/.test(expiring.note) &&
     expiring.colour !== 'rgb(201, 42, 42)', JSON.stringify(expiring));
+  const replaced = docs.find(d => d.number === 'TEST-REPLACED-1');
+  check('an expired paper a newer one of its kind replaced: marked replaced, not red', replaced?.state === 'superseded' &&
+    /已由新版取代/.test(replaced.note) && replaced.colour !== 'rgb(201, 42, 42)', JSON.stringify(replaced));
   const valid = docs.filter(d => d.state === 'valid');
   check('papers valid beyond 90 days or without expiry carry no mark', valid.every(d => !d.note), JSON.stringify(valid));
 

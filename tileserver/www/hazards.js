@@ -36,8 +36,10 @@ const $ = id => document.getElementById(id);
 const SOURCE = 'hazards';
 export const HAZARD_LAYERS = ['hazards-halo', 'hazards-point'];
 const EMPTY = { type: 'FeatureCollection', features: [] };
-// the sizes the layer draws: a hazard's point, an overdue one's, and the halo around it
+// the sizes the layer draws from zoom 13 on: a hazard's point, an overdue one's, and the halo around
+// it; 0.6 of that at the city's zoom (11 and less), where they sit on the ponds' own symbols
 export const HAZARD_RADIUS = { normal: 6, overdue: 9, halo: 17 };
+const byZoom = r => ['interpolate', ['linear'], ['zoom'], 11, r * 0.6, 13, r];
 
 export function installHazards({ map, state, openPond, files, identify }) {
   const T = () => TEXT[state.lang] || TEXT.zh;
@@ -51,15 +53,18 @@ export function installHazards({ map, state, openPond, files, identify }) {
   function addLayers() {
     if (map.getSource(SOURCE)) return;
     map.addSource(SOURCE, { type: 'geojson', data: H.data, promoteId: 'id' });
+    // over the map's features, under the ponds' names
+    const before = map.getLayer('pond-names') ? 'pond-names' : undefined;
     map.addLayer({ id: 'hazards-halo', type: 'circle', source: SOURCE, filter: overdue,
-      paint: { 'circle-radius': HAZARD_RADIUS.halo, 'circle-color': 'rgba(224,49,49,0.28)', 'circle-stroke-color': '#c92a2a',
-        'circle-stroke-width': 2, 'circle-blur': 0.15 } });
+      paint: { 'circle-radius': byZoom(HAZARD_RADIUS.halo), 'circle-color': 'rgba(224,49,49,0.28)', 'circle-stroke-color': '#c92a2a',
+        'circle-stroke-width': 2, 'circle-blur': 0.15 } }, before);
     map.addLayer({ id: 'hazards-point', type: 'circle', source: SOURCE,
       paint: {
-        'circle-radius': ['case', overdue, HAZARD_RADIUS.overdue, HAZARD_RADIUS.normal],
+        'circle-radius': ['interpolate', ['linear'], ['zoom'], 11, ['case', overdue, HAZARD_RADIUS.overdue * 0.6, HAZARD_RADIUS.normal * 0.6],
+          13, ['case', overdue, HAZARD_RADIUS.overdue, HAZARD_RADIUS.normal]],
         'circle-color': ['match', ['get', 'status'], ...HAZARD_STATUSES.flatMap(s => [s, HAZARD_COLOURS[s]]), '#868e96'],
         'circle-stroke-color': '#fff', 'circle-stroke-width': ['case', overdue, 2.5, 1.5],
-      } });
+      } }, before);
     applyVisibility();
   }
   function applyVisibility() {
