@@ -227,7 +227,7 @@ export function installFilePanel({ state, openPond, onHazardsChanged = () => {} 
   function elementOptions() {
     const els = Object.values(S.pondInfo?.elements || {}).flat();
     return `<option value="">${esc(T().noElement)}</option>` + els.map(e =>
-      `<option value="${e.id}">${esc(kindLabel(e.kind))}${e.name ? `：${esc(e.name)}` : ''}</option>`).join('');
+      `<option value="${e.id}">${esc(kindLabel(e.kind))}${e.name ? `${F().colon}${esc(e.name)}` : ''}</option>`).join('');
   }
   function newHazardForm() {
     if (!member) return '';
@@ -275,8 +275,8 @@ export function installFilePanel({ state, openPond, onHazardsChanged = () => {} 
     if ($('hz-status')) $('hz-status').textContent = message ?? '';
     if ($('hz-error')) { $('hz-error').hidden = !error; $('hz-error').innerHTML = error ?? ''; }
   }
-  const errorHtml = res => `<b>${esc(errorText(res))}</b>${res.detail ? `<br><small>${esc(T().detail)}：${esc(res.detail)}</small>` : ''}${
-    res.hint ? `<br><small>${esc(T().hint)}：${esc(res.hint)}</small>` : ''}`;
+  const errorHtml = res => `<b>${esc(errorText(res))}</b>${res.detail ? `<br><small>${esc(T().detail)}${F().colon}${esc(res.detail)}</small>` : ''}${
+    res.hint ? `<br><small>${esc(T().hint)}${F().colon}${esc(res.hint)}</small>` : ''}`;
 
   function onChange(e) {
     if (e.target.id === 'gw-param') {

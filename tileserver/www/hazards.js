@@ -254,7 +254,7 @@ export function installHazards({ map, state, openPond, files, identify }) {
       g.get(who).push(h);
     }
     const overdueN = rows.filter(h => h.overdue).length;
-    const lastCheck = c => c ? `<small class="${c.passed ? 'ok' : 'fail'}">${esc(t.lastCheck)} ${esc(c.checked_on ?? '')} ${esc(c.passed ? t.passedCheck : t.failedCheck)}${c.note ? `：${esc(c.note)}` : ''}</small>` : '';
+    const lastCheck = c => c ? `<small class="${c.passed ? 'ok' : 'fail'}">${esc(t.lastCheck)} ${esc(c.checked_on ?? '')} ${esc(c.passed ? t.passedCheck : t.failedCheck)}${c.note ? `${f.colon}${esc(c.note)}` : ''}</small>` : '';
     board.innerHTML = `<h2>${esc(t.boardTitle)}</h2>
       <form id="board-filters" class="board-filters">
         <select id="board-status" aria-label="${esc(f.status.open)}">

@@ -15,12 +15,12 @@
 
 export const TEXT = {
   zh: {
-    file: '尾矿库档案（一库一档）', contents: '目录',
+    file: '尾矿库档案（一库一档）', contents: '目录', colon: '：', sep: '、',
     basic: '基本信息', ledger: '年度尾矿台账', documents: '建设项目与环境管理文件', facilities: '设施及核查状态',
     hazards: '隐患排查治理', inspections: '现场核查', monitoring: '地下水监测',
     year: '年度', produced_t: '产生量', stored_t: '入库量', reused_t: '综合利用量', stock_t: '年末存量',
     return_water_m3: '回水量', discharged_m3: '外排水量', leachate_m3: '渗滤液产生量', leachate_treated_m3: '渗滤液处理量',
-    reported_on: '报送日期', late: '逾期报送', tonnes: '吨', tonnesShort: 't', m3: '立方米', noLedger: '尚无台账',
+    stockKey: '年末存量', reported_on: '报送日期', late: '逾期报送', tonnes: '吨', tonnesShort: 't', m3: '立方米', noLedger: '尚无台账',
     balanceOff: (d, tol) => `年末存量与上年存量＋入库－利用相差 ${d} 吨（允许 ${tol} 吨）`,
     chartTitle: '产生、入库、利用（柱，左轴）与年末存量（线，右轴）', chartUnit: '吨',
     docKind: {
@@ -41,7 +41,7 @@ export const TEXT = {
     checks: '核查记录', passed: '通过', failed: '未通过', noHazards: '尚无隐患记录', closedN: n => `已销号 ${n} 项`,
     counts: c => `待整改 ${c.open} · 整改中 ${c.rectifying} · 待核查 ${c.rectified} · 已销号 ${c.closed}${c.overdue ? ` · 逾期 ${c.overdue}` : ''}`,
     position: '位置', atElement: '要素',
-    inspection: '核查', started: '开始', finished: '完成', unfinished: '进行中', visited: (v, n) => `已到 ${v}/${n} 个点位`,
+    inspectionOf: l => `${l}核查`, started: '开始', finished: '完成', unfinished: '进行中', visited: (v, n) => `已到 ${v}/${n} 个点位`,
     missed: n => `遗漏 ${n} 个点位`, missedList: '遗漏点位', noInspections: '尚无现场核查记录', inspector: '核查人',
     toCorrectN: n => `${n} 处位置偏差超过 30 米`,
     well: '监测井', parameter: '指标', latest: '最新值', limit: 'III类限值', backgroundWell: '本底井', ratio: '与本底之比',
@@ -51,13 +51,13 @@ export const TEXT = {
     unitless: '无量纲',
   },
   en: {
-    file: 'The pond’s file', contents: 'Contents',
+    file: 'The pond’s file', contents: 'Contents', colon: ': ', sep: ', ',
     basic: 'Basic information', ledger: 'Annual tailings ledger', documents: 'Project and environmental papers',
     facilities: 'Facilities and their inspected state', hazards: 'Hazards and their rectification', inspections: 'Inspections on the ground',
     monitoring: 'Groundwater monitoring',
     year: 'Year', produced_t: 'Produced', stored_t: 'Stored', reused_t: 'Reused', stock_t: 'Stock at year end',
     return_water_m3: 'Water returned', discharged_m3: 'Water discharged', leachate_m3: 'Leachate', leachate_treated_m3: 'Leachate treated',
-    reported_on: 'Reported', late: 'late', tonnes: 't', tonnesShort: 't', m3: 'm³', noLedger: 'No ledger reported',
+    stockKey: 'Stock', reported_on: 'Reported', late: 'late', tonnes: 't', tonnesShort: 't', m3: 'm³', noLedger: 'No ledger reported',
     balanceOff: (d, tol) => `The stock differs from last year’s stock + stored − reused by ${d} t (tolerance ${tol} t)`,
     chartTitle: 'Produced, stored, reused (bars, left axis) and stock (line, right axis)', chartUnit: 't',
     docKind: {
@@ -79,7 +79,7 @@ export const TEXT = {
     checks: 'Checks', passed: 'passed', failed: 'failed', noHazards: 'No hazards recorded', closedN: n => `${n} closed`,
     counts: c => `open ${c.open} · rectifying ${c.rectifying} · to check ${c.rectified} · closed ${c.closed}${c.overdue ? ` · overdue ${c.overdue}` : ''}`,
     position: 'Position', atElement: 'Element',
-    inspection: 'Inspection', started: 'Started', finished: 'Finished', unfinished: 'under way', visited: (v, n) => `${v} of ${n} points visited`,
+    inspectionOf: l => `${l} inspection`, started: 'Started', finished: 'Finished', unfinished: 'under way', visited: (v, n) => `${v} of ${n} points visited`,
     missed: n => `${n} points missed`, missedList: 'Missed points', noInspections: 'No inspections recorded', inspector: 'Inspector',
     toCorrectN: n => `${n} positions more than 30 m off`,
     well: 'Well', parameter: 'Parameter', latest: 'Latest', limit: 'Class III', backgroundWell: 'Background well', ratio: 'Ratio to background',
@@ -209,7 +209,7 @@ export function ledgerChart(rows, lang, { width = 372, height = 200 } = {}) {
     out.push(k === 'stock_t'
       ? `<line x1="${x}" x2="${x + 12}" y1="${y - 3}" y2="${y - 3}" stroke="${LEDGER_COLOURS[k]}" stroke-width="2"/><circle cx="${x + 6}" cy="${y - 3}" r="2.6" fill="#fff" stroke="${LEDGER_COLOURS[k]}" stroke-width="1.6"/>`
       : `<rect x="${x + 1}" y="${y - 8}" width="10" height="10" fill="${LEDGER_COLOURS[k]}"/>`);
-    out.push(`<text x="${x + 15}" y="${y + 1}" font-size="10" fill="#212529">${esc(T[k])}</text>`);
+    out.push(`<text x="${x + 15}" y="${y + 1}" font-size="10" fill="#212529">${esc(k === 'stock_t' ? T.stockKey : T[k])}</text>`);
   });
   out.push('</svg>');
   return out.join('');
@@ -316,7 +316,7 @@ export function checksList(checks, lang) {
 // one hazard, with what it says and its checks; actions (HTML) go after it
 export function hazardItem(h, lang, actions = '') {
   const T = TEXT[lang] || TEXT.zh;
-  const where = h.element_name ? `${esc(T.atElement)}：${esc(h.element_name)}`
+  const where = h.element_name ? `${esc(T.atElement)}${T.colon}${esc(h.element_name)}`
     : h.lon != null ? `${esc(T.position)} ${Number(h.lon).toFixed(6)}, ${Number(h.lat).toFixed(6)}` : '';
   return `<li class="hazard${h.overdue ? ' overdue' : ''}" data-hazard="${esc(h.id)}" data-status="${esc(h.status)}"
       data-overdue="${h.overdue ? 'true' : 'false'}">
@@ -325,7 +325,7 @@ export function hazardItem(h, lang, actions = '') {
     <div class="hz-meta">${where ? `${where} · ` : ''}${esc(T.foundOn)} ${esc(h.found_on ?? '')} · ${esc(T.level[h.found_level] ?? h.found_level ?? '')}
       ${esc(h.found_by ?? '')}${h.campaign ? ` · ${esc(h.campaign)}` : ''}</div>
     <div class="hz-meta">${h.status === 'closed' ? '' : deadlineHtml(h, lang)}${h.rectification
-      ? `<div class="hz-rect"><b>${esc(T.rectification)}：</b>${esc(h.rectification)}${h.rectified_on ? ` <small>(${esc(T.rectifiedOn)} ${esc(h.rectified_on)})</small>` : ''}</div>` : ''}</div>
+      ? `<div class="hz-rect"><b>${esc(T.rectification)}${T.colon}</b>${esc(h.rectification)}${h.rectified_on ? ` <small>(${esc(T.rectifiedOn)} ${esc(h.rectified_on)})</small>` : ''}</div>` : ''}</div>
     ${checksList(h.checks, lang)}${actions}</li>`;
 }
 // the not-closed hazards first (overdue first, then by deadline), the closed ones folded
@@ -359,14 +359,14 @@ export function inspectionsHtml(inspections, lang, kindLabel = k => k) {
     const toCorrect = Number(i.to_correct ?? 0);
     const missed = i.missed_points || [], off = i.positions_to_correct || [];
     return `<li data-inspection="${esc(i.id)}" data-missed="${nMissed}">
-      <b>${esc(i.level_label ?? T.level[i.level] ?? i.level ?? '')}${esc(T.inspection)}</b>${i.campaign ? ` · ${esc(i.campaign)}` : ''}
+      <b>${esc(T.inspectionOf(i.level_label ?? T.level[i.level] ?? i.level ?? ''))}</b>${i.campaign ? ` · ${esc(i.campaign)}` : ''}
       <small>${esc(T.started)} ${esc(i.started_on ?? '')} · ${i.finished_on ? `${esc(T.finished)} ${esc(i.finished_on)}` : esc(T.unfinished)}${
         i.inspector ? ` · ${esc(T.inspector)} ${esc(i.inspector)}` : ''}</small>
       <div class="coverage"><span class="cov-bar" role="img" aria-label="${esc(T.visited(nVisited, nAll))}"><i style="width:${nAll ? r2(100 * nVisited / nAll) : 0}%"></i></span>
         ${esc(T.visited(nVisited, nAll))}${nMissed ? ` · <b class="missed">${esc(T.missed(nMissed))}</b>` : ''}${toCorrect
           ? ` · <span class="warn">${esc(T.toCorrectN(toCorrect))}</span>` : ''}</div>
-      ${missed.length ? `<small class="missed-list">${esc(T.missedList)}：${missed.map(point).join('、')}</small>` : ''}
-      ${off.length ? `<small class="to-correct-list warn">${esc(T.toCorrect)}：${off.map(point).join('、')}</small>` : ''}</li>`;
+      ${missed.length ? `<small class="missed-list">${esc(T.missedList)}${T.colon}${missed.map(point).join(T.sep)}</small>` : ''}
+      ${off.length ? `<small class="to-correct-list warn">${esc(T.toCorrect)}${T.colon}${off.map(point).join(T.sep)}</small>` : ''}</li>`;
   }).join('')}</ul>`;
 }
 
@@ -430,7 +430,7 @@ export function wellChart({ well, parameter, paramLabel = parameter, series, bac
     role="img" aria-label="${esc(title)}" data-well="${esc(well.id)}" data-parameter="${esc(parameter)}"${lmax != null ? ` data-limit="${lmax}"` : ''}>
     <title>${esc(title)}</title>`;
   if (!pts.length)
-    return `<p class="well-nodata" data-well="${esc(well.id)}">${esc(well.name || well.kind_label || '')}：${esc(T.noSamples)}</p>`;
+    return `<p class="well-nodata" data-well="${esc(well.id)}">${esc(well.name || well.kind_label || '')}${T.colon}${esc(T.noSamples)}</p>`;
   let lo = lmin != null ? Math.min(lmin, ...all) : 0;
   let hi = Math.max(...all, lmax ?? -Infinity);
   if (lmin != null) { const pad = (hi - lo) * 0.1 || 0.5; lo -= pad; hi += pad; } else hi *= 1.12;
