@@ -79,9 +79,9 @@ G=/tiles/groundwater/14/12824/6942.mvt
 jc2_state() { "$TAILINGS_MVTCHECK" "$BODY" | grep 'JC2' | grep -oE 'gw_state="[a-z_]+"'; }
 fetch_tile "groundwater layer" 200 "$G"
 e_gw=$(hdr ETag)
-expect_eq "JC2 without samples" "$(jc2_state)" 'gw_state="no_data"'
+expect_eq "JC2 with the sample's quarterly samples, within class III" "$(jc2_state)" 'gw_state="ok"'
 q -d "$db" -c "INSERT INTO tailings.sample (element_id, sampled_on, parameter, value)
-	SELECT id, '2025-06-10', 'manganese', 0.35 FROM tailings.element WHERE pond_id = 8 AND name = '地下水监视井 JC2'"
+	SELECT id, current_date, 'manganese', 0.35 FROM tailings.element WHERE pond_id = 8 AND name = '地下水监视井 JC2'"
 wait_new_etag "$G" "$e_gw" 20 0.05; changed=$?
 check "a sample: a new groundwater tile" test "$changed" = 0
 expect_eq "JC2's manganese above class III" "$(jc2_state)" 'gw_state="exceeds"'

@@ -78,11 +78,17 @@ done
 echo "# the pond file: change entries and element coordinates"
 fetch "/api/ponds/$pond?lang=zh"
 expect_eq "pond: 200" "$ST" 200
-expect_eq "latest change: the deleted sign, by name" "$(json_q "$BODY" "d['recent_changes'][0]['name']")" "$removed_name"
-expect_eq "latest change: the kind's label" "$(json_q "$BODY" "d['recent_changes'][0]['label']")" 环境保护标志
-expect_eq "the move: actor as recorded" "$(json_q "$BODY" "d['recent_changes'][1]['actor']")" 李四
-expect_eq "the move: the login beside it" "$(json_q "$BODY" "d['recent_changes'][1]['session_role']")" postgres
-expect_eq "the insert: kind and name" "$(json_q "$BODY" "d['recent_changes'][2]['kind'] + ' ' + d['recent_changes'][2]['name']")" "gw_outlet_well 导排出口井 DK9"
+# (the sample's pre-flood inspection visited the sign: the removal keeps the visit, without it)
+expect_eq "the sign's visit kept, without its element" \
+	"$(json_q "$BODY" "[(c['row_id'], c['changed']) for c in d['recent_changes'] if c['table'] == 'tailings.inspection_visit'][0]")" \
+	"$(q -d "$db" -c "SELECT '[' || v.id || ', [\"element_id\"]]' FROM tailings.inspection_visit v
+	                   JOIN tailings.inspection i ON i.id = v.inspection_id WHERE i.pond_id = $pond AND v.element_id IS NULL")"
+el="[c for c in d['recent_changes'] if c['table'] == 'tailings.element']"
+expect_eq "latest change of an element: the deleted sign, by name" "$(json_q "$BODY" "$el[0]['name']")" "$removed_name"
+expect_eq "latest change of an element: the kind's label" "$(json_q "$BODY" "$el[0]['label']")" 环境保护标志
+expect_eq "the move: actor as recorded" "$(json_q "$BODY" "$el[1]['actor']")" 李四
+expect_eq "the move: the login beside it" "$(json_q "$BODY" "$el[1]['session_role']")" postgres
+expect_eq "the insert: kind and name" "$(json_q "$BODY" "$el[2]['kind'] + ' ' + $el[2]['name']")" "gw_outlet_well 导排出口井 DK9"
 expect_eq "element coordinates are the database's (CGCS2000)" \
 	"$(json_q "$BODY" "[('%.6f,%.6f' % (e['lon'], e['lat'])) for e in d['elements']['groundwater'] if e['id'] == $added][0]")" \
 	"$(q -d "$db" -c "SELECT round(ST_X(geom)::numeric, 6) || ',' || round(ST_Y(geom)::numeric, 6) FROM tailings.element WHERE id = $added")"
