@@ -14,7 +14,8 @@
 #     RFC 4180, CRLF, the JSON's rows in its order, Chinese text, a description with a comma, a
 #     quote and a line break, a cell that would be a formula written as text) and ?format=geojson
 #     (the hazards with a position, at the hazard's coordinates);
-#   - the pond's file (its keys, 404 out of scope, ?lang=en), the ledger (PUT 201 then 200, 403 for
+#   - the pond's file (its keys, 404 out of scope, ?lang=en; as the first statement of a connection,
+#     before the extension's library is loaded and its setting tailings.language known), the ledger (PUT 201 then 200, 403 for
 #     a bureau, 422 for a negative amount) and the papers (POST, PATCH, DELETE by a bureau only).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,6 +38,12 @@ same_as_get() {   # same_as_get TOKEN PATH: the last answer is the object GET PA
 today=$(q -d "$db" -c "SELECT current_date")
 jc2=$(q -d "$db" -c "SELECT id FROM tailings.element WHERE pond_id = 8 AND name = '地下水监视井 JC2'")
 [ -n "$jc2" ] || die "no well JC2 at pond 8"
+
+echo "# the file as a connection's first statement (the extension's library not loaded yet)"
+suite_server first --pool 1
+fetch /api/ponds/8/file
+expect_eq "GET /api/ponds/8/file first: 200, in the default language" "$ST $(json_q "$BODY" 'd["basic"]["status_label"]')" "200 在用"
+http_stop
 
 auth_server hazards --pool 2 --max-body-mb 1
 

@@ -12,6 +12,7 @@
 #include <event2/buffer.h>
 
 #include "auth.h"
+#include "body.h"
 #include "http.h"
 #include "style.h"
 
@@ -110,7 +111,39 @@ api_write_body(Req *r, const char *sql, long long id, const char *body, const ch
 }
 
 void
+api_write_patch(Req *r, const char *table, const char *const *fields, unsigned given, const char *const *sets,
+				long long id, const char *body, const char *then_sql, ApiDone done)
+{
+	char		list[1024],
+				sql[1400];
+
+	if (body_set_list(fields, given, sets, list, sizeof list) != 0 || list[0] == '\0')
+	{
+		body_field_list(fields, list, sizeof list);
+		http_error_detail(r, 422, "the body changes nothing", list, NULL);
+		return;
+	}
+	snprintf(sql, sizeof sql,
+			 "WITH body AS (SELECT $2::jsonb AS j),"
+			 " u AS (UPDATE %s t SET %s FROM body WHERE t.id = $1::bigint RETURNING t.id)"
+			 " SELECT " API_SQL_LEAVE_ID("u.id") " FROM u", table, list);
+	api_write_body(r, sql, id, body, then_sql, done);
+}
+
+void
 api_json_row(Req *r, PGresult *res, const char *missing)
+{
+	api_value_row(r, res, "application/json; charset=utf-8", missing);
+}
+
+void
+api_pond_row(Req *r, PGresult *res)
+{
+	api_json_row(r, res, "no such pond");
+}
+
+void
+api_value_row(Req *r, PGresult *res, const char *content_type, const char *missing)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
 	struct evbuffer *b;
@@ -136,7 +169,7 @@ api_json_row(Req *r, PGresult *res, const char *missing)
 		evhttp_add_header(h, "Access-Control-Expose-Headers", "Location");
 	}
 	evhttp_add_header(h, "Cache-Control", "no-store");
-	http_reply(r, created ? 201 : 200, "application/json; charset=utf-8", b, NULL);
+	http_reply(r, created ? 201 : 200, content_type, b, NULL);
 }
 
 /* the first column of the one row as the body, of that content type; no row or NULL: 404 */

@@ -144,9 +144,8 @@ member_seen(void *arg, const char *name, size_t len)
 	}
 }
 
-/* "The fields are: a, b, c." */
-static void
-field_list(const char *const *fields, char *buf, size_t size)
+void
+body_field_list(const char *const *fields, char *buf, size_t size)
 {
 	size_t		used = 0;
 	int			n = snprintf(buf, size, "The fields are:");
@@ -174,7 +173,7 @@ body_object(Req *r, const char *const *fields, unsigned *given)
 	*given = 0;
 	if (answered)
 		return NULL;
-	field_list(fields, detail, sizeof detail);
+	body_field_list(fields, detail, sizeof detail);
 	if (body == NULL)
 	{
 		http_error_detail(r, 400, "the body is a JSON object (Content-Type application/json)", detail, NULL);
@@ -209,12 +208,12 @@ body_has(const char *const *fields, unsigned given, const char *name)
 }
 
 int
-body_set_list(unsigned given, const char *const *sets, int nsets, char *buf, size_t size)
+body_set_list(const char *const *fields, unsigned given, const char *const *sets, char *buf, size_t size)
 {
 	size_t		used = 0;
 
 	buf[0] = '\0';
-	for (int i = 0; i < nsets; i++)
+	for (int i = 0; fields[i]; i++)
 	{
 		int			n;
 

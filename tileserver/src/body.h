@@ -34,11 +34,15 @@ char	   *body_object(Req *r, const char *const *fields, unsigned *given);
 int			body_has(const char *const *fields, unsigned given, const char *name);
 
 /*
- * The SET list of an UPDATE of the fields the body has (body_object's
- * given): sets[i] assigns fields[i] (NULL: nothing of its own, as a latitude
- * whose longitude's assignment reads both); "" when it has none.  0, or -1
- * when buf is too small.
+ * The SET list of an UPDATE of the fields the body has (body_object's fields
+ * and given): sets[i] assigns fields[i] (NULL: nothing of its own, as a
+ * latitude whose longitude's assignment reads both); "" when it has none.
+ * 0, or -1 when buf is too small.
  */
-int			body_set_list(unsigned given, const char *const *sets, int nsets, char *buf, size_t size);
+int			body_set_list(const char *const *fields, unsigned given, const char *const *sets, char *buf,
+						  size_t size);
+
+/* "The fields are: a, b, c." */
+void		body_field_list(const char *const *fields, char *buf, size_t size);
 
 #endif

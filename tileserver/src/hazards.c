@@ -8,7 +8,7 @@
  * change (an enterprise writes the rectification, a bureau what the hazard
  * says and when it is due: 403), and the hazard's trigger which moves are
  * allowed (23514: 422 with the allowed moves in "detail").  So a PATCH names
- * in its UPDATE only the columns its body gives (body_set_list), and a body
+ * in its UPDATE only the columns its body gives (api_write_patch), and a body
  * with a member that is no field is refused before the database (422).
  *
  * A write answers with the object as it is after it, the same the GET gives:
@@ -86,7 +86,6 @@
 	"'checks', (SELECT coalesce(json_agg(json_build_object(" SQL_CHECK_FIELDS ") ORDER BY c.checked_on, c.id), '[]')" \
 	" FROM tailings.hazard_check c WHERE c.hazard_id = h.id))"
 
-
 /* $1: a hazard */
 static const char SQL_HAZARD[] =
 	"SELECT " SQL_HAZARD_OBJECT "::text" SQL_HAZARD_FROM " WHERE h.id = $1::bigint";
@@ -99,8 +98,7 @@ static const char SQL_HAZARD_CREATED[] =
 
 /* $1: a pond's hazards, newest found first; no row when the role does not see the pond */
 static const char SQL_POND_HAZARDS[] =
-	"SELECT (SELECT coalesce(json_agg(" SQL_HAZARD_OBJECT " ORDER BY h.found_on DESC, h.id DESC), '[]')"
-	SQL_HAZARD_FROM " WHERE h.pond_id = p.id)::text FROM tailings.pond p WHERE p.id = $1::bigint";
+	API_SQL_OF_POND(SQL_HAZARD_OBJECT, "h.found_on DESC, h.id DESC", SQL_HAZARD_FROM " WHERE h.pond_id = p.id");
 
 /*
  * $1 pond, $2 HazardIn.  The pond as the role sees it (none: no row, 404);
@@ -144,7 +142,6 @@ static const char *const patch_sets[] = {
 	" THEN ST_SetSRID(ST_MakePoint((j->>'lon')::float8, (j->>'lat')::float8), 4490) END",
 	NULL,
 };
-#define NSETS(a) ((int) (sizeof (a) / sizeof (a)[0]))
 
 /* $1 hazard: its checks, oldest first; no row when the role does not see it */
 static const char SQL_CHECKS[] =
@@ -221,12 +218,6 @@ hazard_done(Req *r, PGresult *res)
 }
 
 static void
-pond_done(Req *r, PGresult *res)
-{
-	api_json_row(r, res, "no such pond");
-}
-
-static void
 check_done(Req *r, PGresult *res)
 {
 	api_json_row(r, res, "no such check");
@@ -235,7 +226,7 @@ check_done(Req *r, PGresult *res)
 void
 hazards_of_pond(Req *r, const Route *rt)
 {
-	api_query_id(r, SQL_POND_HAZARDS, rt->pond_id, pond_done);
+	api_query_id(r, SQL_POND_HAZARDS, rt->pond_id, api_pond_row);
 }
 
 void
@@ -286,7 +277,7 @@ hazards_create(Req *r, const Route *rt)
 	if (body == NULL)
 		return;
 	if (position_whole(r, create_fields, given))
-		api_write_body(r, SQL_CREATE, rt->pond_id, body, SQL_HAZARD_CREATED, pond_done);
+		api_write_body(r, SQL_CREATE, rt->pond_id, body, SQL_HAZARD_CREATED, api_pond_row);
 	free(body);
 }
 
@@ -295,28 +286,12 @@ hazards_patch(Req *r, const Route *rt)
 {
 	unsigned	given;
 	char	   *body = body_object(r, patch_fields, &given);
-	char		sets[1024],
-				sql[1400];
 
 	if (body == NULL)
 		return;
-	if (!position_whole(r, patch_fields, given))
-		goto done;
-	if (body_set_list(given, patch_sets, NSETS(patch_sets), sets, sizeof sets) != 0 || sets[0] == '\0')
-	{
-		http_error_detail(r, 422, "the body changes nothing",
-						  "The fields are: status, rectification, rectified_on, deadline, description, severity, "
-						  "category, campaign, element_id, lon and lat.",
-						  "A hazard moves open -> rectifying -> rectified (with rectification and rectified_on); "
-						  "a check closes it.");
-		goto done;
-	}
-	snprintf(sql, sizeof sql,
-			 "WITH body AS (SELECT $2::jsonb AS j),"
-			 " u AS (UPDATE tailings.hazard h SET %s FROM body WHERE h.id = $1::bigint RETURNING h.id)"
-			 " SELECT " API_SQL_LEAVE_ID("u.id") " FROM u", sets);
-	api_write_body(r, sql, rt->hazard_id, body, SQL_HAZARD_CHANGED, hazard_done);
-done:
+	if (position_whole(r, patch_fields, given))
+		api_write_patch(r, "tailings.hazard", patch_fields, given, patch_sets, rt->hazard_id, body,
+						SQL_HAZARD_CHANGED, hazard_done);
 	free(body);
 }
 
@@ -402,19 +377,7 @@ board_done(Req *r, PGresult *res)
 static void
 geojson_done(Req *r, PGresult *res)
 {
-	struct evbuffer *b;
-
-	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
-	{
-		http_error(r, 500, "the board gave no collection");
-		return;
-	}
-	if ((b = http_body(r)) == NULL)
-		return;
-	evbuffer_add(b, PQgetvalue(res, 0, 0), (size_t) PQgetlength(res, 0, 0));
-	evbuffer_add(b, "\n", 1);
-	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-store");
-	http_reply(r, 200, "application/geo+json; charset=utf-8", b, NULL);
+	api_value_row(r, res, "application/geo+json; charset=utf-8", "no hazards");
 }
 
 void

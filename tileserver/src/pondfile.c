@@ -39,8 +39,7 @@ static const char SQL_FILE[] =
 
 /* $1 pond: its ledger by year; no row when the role does not see the pond */
 static const char SQL_LEDGER[] =
-	"SELECT (SELECT coalesce(json_agg(" SQL_LEDGER_OBJECT " ORDER BY l.year), '[]')"
-	" FROM tailings.ledger l WHERE l.pond_id = p.id)::text FROM tailings.pond p WHERE p.id = $1::bigint";
+	API_SQL_OF_POND(SQL_LEDGER_OBJECT, "l.year", " FROM tailings.ledger l WHERE l.pond_id = p.id");
 
 /* $1 pond, $2 year */
 static const char SQL_LEDGER_YEAR[] =
@@ -80,8 +79,8 @@ static const char *const ledger_fields[] = {
 
 /* $1 pond: its papers by kind, the latest first; no row when the role does not see the pond */
 static const char SQL_DOCUMENTS[] =
-	"SELECT (SELECT coalesce(json_agg(" SQL_DOCUMENT_OBJECT " ORDER BY d.kind, d.issued_on DESC NULLS LAST, d.id), '[]')"
-	" FROM tailings.document d WHERE d.pond_id = p.id)::text FROM tailings.pond p WHERE p.id = $1::bigint";
+	API_SQL_OF_POND(SQL_DOCUMENT_OBJECT, "d.kind, d.issued_on DESC NULLS LAST, d.id",
+					" FROM tailings.document d WHERE d.pond_id = p.id");
 
 /* $1 paper */
 static const char SQL_DOCUMENT[] =
@@ -117,12 +116,6 @@ static const char *const document_sets[] = {
 };
 
 static void
-pond_done(Req *r, PGresult *res)
-{
-	api_json_row(r, res, "no such pond");
-}
-
-static void
 ledger_done(Req *r, PGresult *res)
 {
 	api_json_row(r, res, "no ledger of that pond and year");
@@ -137,13 +130,13 @@ document_done(Req *r, PGresult *res)
 void
 pondfile_show(Req *r, const Route *rt)
 {
-	api_pond_query(r, rt, SQL_FILE, pond_done);
+	api_pond_query(r, rt, SQL_FILE, api_pond_row);
 }
 
 void
 pondfile_ledger(Req *r, const Route *rt)
 {
-	api_query_id(r, SQL_LEDGER, rt->pond_id, pond_done);
+	api_query_id(r, SQL_LEDGER, rt->pond_id, api_pond_row);
 }
 
 void
@@ -172,14 +165,14 @@ pondfile_ledger_put(Req *r, const Route *rt)
 	snprintf(pond, sizeof pond, "%lld", rt->pond_id);
 	snprintf(year, sizeof year, "%d", rt->year);
 	params[2] = body;
-	api_write_then(r, SQL_LEDGER_PUT, 3, params, SQL_LEDGER_PUT_ANSWER, pond_done);
+	api_write_then(r, SQL_LEDGER_PUT, 3, params, SQL_LEDGER_PUT_ANSWER, api_pond_row);
 	free(body);
 }
 
 void
 pondfile_documents(Req *r, const Route *rt)
 {
-	api_query_id(r, SQL_DOCUMENTS, rt->pond_id, pond_done);
+	api_query_id(r, SQL_DOCUMENTS, rt->pond_id, api_pond_row);
 }
 
 void
@@ -190,7 +183,7 @@ pondfile_document_create(Req *r, const Route *rt)
 
 	if (body == NULL)
 		return;
-	api_write_body(r, SQL_DOCUMENT_CREATE, rt->pond_id, body, SQL_DOCUMENT_CREATED, pond_done);
+	api_write_body(r, SQL_DOCUMENT_CREATE, rt->pond_id, body, SQL_DOCUMENT_CREATED, api_pond_row);
 	free(body);
 }
 
@@ -205,22 +198,11 @@ pondfile_document_patch(Req *r, const Route *rt)
 {
 	unsigned	given;
 	char	   *body = body_object(r, document_fields, &given);
-	char		sets[512],
-				sql[900];
 
 	if (body == NULL)
 		return;
-	if (body_set_list(given, document_sets, (int) (sizeof document_sets / sizeof document_sets[0]), sets, sizeof sets) != 0 || sets[0] == '\0')
-		http_error_detail(r, 422, "the body changes nothing",
-						  "The fields are: kind, number, issued_on, valid_until, issuer and attrs.", NULL);
-	else
-	{
-		snprintf(sql, sizeof sql,
-				 "WITH body AS (SELECT $2::jsonb AS j),"
-				 " u AS (UPDATE tailings.document d SET %s FROM body WHERE d.id = $1::bigint RETURNING d.id)"
-				 " SELECT " API_SQL_LEAVE_ID("u.id") " FROM u", sets);
-		api_write_body(r, sql, rt->document_id, body, SQL_DOCUMENT_CHANGED, document_done);
-	}
+	api_write_patch(r, "tailings.document", document_fields, given, document_sets, rt->document_id, body,
+					SQL_DOCUMENT_CHANGED, document_done);
 	free(body);
 }
 
