@@ -152,7 +152,8 @@ export function ledgerChart(rows, lang, { width = 372, height = 200 } = {}) {
   const maxFlow = Math.max(0, ...years.flatMap(r => flows.map(k => num(r[k]) ?? 0)));
   const maxStock = Math.max(0, ...years.map(r => num(r.stock_t) ?? 0));
   const hasStock = years.some(r => num(r.stock_t) != null);
-  const L = niceTicks(0, maxFlow || 1), R = niceTicks(0, maxStock || 1);
+  // whole tonnes on the axes, also when every amount is 0 (a closed pond produces none)
+  const L = niceTicks(0, Math.max(maxFlow, 4)), R = niceTicks(0, Math.max(maxStock, 4));
   const m = { l: 46, r: hasStock ? 50 : 12, t: 8, b: 40 };
   const pw = width - m.l - m.r, ph = height - m.t - m.b;
   const base = m.t + ph;
