@@ -26,6 +26,7 @@ const merc = ([lon, lat]) => [R * lon * Math.PI / 180, R * Math.log(Math.tan(Mat
 
 const gj = await getJSON(`/api/ponds/${KEY}/geojson`);
 const file = await getJSON(`/api/ponds/${KEY}`);
+const pondFile = await getJSON(`/api/ponds/${KEY}/file`);
 const catalog = await getJSON('/api/catalog');
 const directed = new Map(catalog.categories.flatMap(c => c.kinds.map(k => [k.code, k.directed])));
 const kindsPresent = [...new Set(gj.features.map(f => f.properties.kind))].sort();
@@ -211,6 +212,38 @@ try {
   check('the element table: kind, name, CGCS2000 lon/lat to 6 decimals, accuracy, verification date', pointRowsOk,
     JSON.stringify(elRows[0]));
 
+  // the pond's file (一库一档) after the tables: every part, with what the database holds
+  const fileParts = await page.evaluate(() => ({
+    visible: !document.getElementById('page-file').hidden,
+    parts: [...document.querySelectorAll('#file-parts .file-part')].map(s => s.dataset.part),
+    bars: document.querySelectorAll('#file-ledger rect.ledger-bar').length,
+    ledgerRows: [...document.querySelectorAll('#file-ledger tr[data-year]')].map(tr => Number(tr.dataset.year)),
+    documents: [...document.querySelectorAll('#file-documents tr[data-document]')].map(tr => Number(tr.dataset.document)),
+    hazards: [...document.querySelectorAll('#file-hazards li.hazard')].map(li => [Number(li.dataset.hazard), li.dataset.status]),
+    inspections: [...document.querySelectorAll('#file-inspections li[data-inspection]')].map(li => Number(li.dataset.inspection)),
+    facilities: [...document.querySelectorAll('#file-facilities tr[data-facility]')].map(tr => Number(tr.dataset.facility)),
+    wells: [...document.querySelectorAll('#file-monitoring tr[data-well]')].map(e => Number(e.dataset.well)),
+    charts: [...document.querySelectorAll('#file-monitoring svg.well-chart')].map(e => [Number(e.dataset.well), e.dataset.parameter]),
+  }));
+  check('the sheet has the pond\'s file: ledger, papers, hazards, inspections, monitoring, facilities',
+    fileParts.visible && JSON.stringify(fileParts.parts) === JSON.stringify(['ledger', 'documents', 'hazards', 'inspections', 'monitoring', 'facilities']),
+    JSON.stringify(fileParts.parts));
+  const amounts = pondFile.ledger.reduce((n, r) => n + ['produced_t', 'stored_t', 'reused_t'].filter(k => r[k] != null).length, 0);
+  check(`the file's ledger: a row per year (${pondFile.ledger.length}) and a bar per amount (${amounts})`,
+    JSON.stringify([...fileParts.ledgerRows].sort()) === JSON.stringify(pondFile.ledger.map(r => r.year).sort()) && fileParts.bars === amounts);
+  check(`the file's papers (${pondFile.documents.length}), hazards (${pondFile.hazards.length}, closed ones too) and inspections (${pondFile.inspections.length}), each once`,
+    JSON.stringify([...fileParts.documents].sort()) === JSON.stringify(pondFile.documents.map(d => d.id).sort()) &&
+    JSON.stringify([...fileParts.hazards].sort()) === JSON.stringify(pondFile.hazards.map(h => [h.id, h.status]).sort()) &&
+    JSON.stringify([...fileParts.inspections].sort()) === JSON.stringify(pondFile.inspections.map(i => i.id).sort()));
+  check(`the file's facilities: every element (${gj.features.length})`, fileParts.facilities.length === gj.features.length &&
+    new Set(fileParts.facilities).size === gj.features.length);
+  const wellIds = [...new Set(pondFile.monitoring.assessment.map(r => r.element_id))];
+  check(`the file's monitoring: each groundwater well (${wellIds.length}) in the table`,
+    wellIds.length > 0 && wellIds.every(w => fileParts.wells.includes(w)), JSON.stringify(fileParts.wells));
+  const exceeding = pondFile.monitoring.assessment.filter(r => r.exceeds);
+  check(`the file's monitoring: a chart of each parameter exceeding at each well sampled (${exceeding.length})`,
+    exceeding.every(r => fileParts.charts.some(([w, p]) => w === r.element_id && p === r.parameter)), JSON.stringify(fileParts.charts));
+
   // print: what is on the A3 pages
   await page.emulateMedia({ media: 'print' });
   const mapPage = await page.evaluate(() => {
@@ -228,8 +261,11 @@ try {
   const info = execFileSync('pdfinfo', ['-f', '1', '-l', '99', pdf], { encoding: 'utf8' });
   const pages = Number(info.match(/^Pages:\s+(\d+)/m)?.[1]);
   const sizes = [...info.matchAll(/^Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts/gm)].map(m => [Number(m[1]), Number(m[2])]);
-  // the map and its tables on the first page; the 28 elements on the second
-  check('the PDF has 2 pages', pages === 2, `${pages} pages`);
+  // the map and its tables on the first page; the 28 elements on the second; the file from the third
+  check('the PDF has the map, the elements and the file on pages of their own (3 or more)', pages >= 3, `${pages} pages`);
+  const page3 = squash(execFileSync('pdftotext', ['-enc', 'UTF-8', '-f', '3', '-l', '3', pdf, '-'], { encoding: 'utf8' }));
+  check('the third page begins the pond\'s file (一库一档) with its ledger', page3.includes('尾矿库档案（一库一档）') && page3.includes('年度尾矿台账'),
+    page3.slice(0, 120));
   check('every page is A3 landscape (1191 x 842 pt)', sizes.length === pages &&
     sizes.every(([w, hh]) => Math.abs(w - 1191) <= 1 && Math.abs(hh - 842) <= 1), JSON.stringify(sizes));
   const text = squash(execFileSync('pdftotext', ['-enc', 'UTF-8', pdf, '-'], { encoding: 'utf8' }));
@@ -239,6 +275,9 @@ try {
   const missingName = gj.features.filter(f => f.properties.name && !text.includes(squash(f.properties.name)));
   check('the PDF has every element\'s name', missingName.length === 0, missingName.map(f => f.properties.name).join(','));
   check(`the PDF states the scale 1:${statedN}`, text.includes(`1:${statedN}`));
+  const missingFile = [...pondFile.hazards.map(h => h.description), ...pondFile.documents.map(d => d.number).filter(Boolean)]
+    .filter(x => !text.includes(squash(x)));
+  check('the PDF has every hazard\'s description and every paper\'s number', missingFile.length === 0, missingFile.join(','));
   const page1 = squash(execFileSync('pdftotext', ['-enc', 'UTF-8', '-f', '1', '-l', '1', pdf, '-'], { encoding: 'utf8' }));
   check('the first page has the map, the legend and the completeness table',
     page1.includes(`1:${statedN}`) && page1.includes('图例') && page1.includes(squash(file.completeness[0].message)));

@@ -12,6 +12,8 @@ import { COUNTIES, countyName as countyNameIn } from './counties.js';
 import { authFetch, installAuth, token, transformRequest } from './auth.js';
 import { AuthEventSource } from './stream.js';
 import { installReview } from './review.js';
+import { installFilePanel } from './filepanel.js';
+import { installHazards } from './hazards.js';
 
 const TEXT = {
   zh: {
@@ -108,7 +110,8 @@ const esc = s => String(s ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': 
 // the viewer's own events, for identify.js, history.js and review.js: tailings:pond (a pond file
 // was drawn), tailings:open-pond (one is being opened), tailings:panel-closed, tailings:date
 // (another day on the map), tailings:lang (the language changed), tailings:refreshed (the list and
-// tiles reloaded after changes came down the change stream)
+// tiles reloaded after changes came down the change stream), tailings:change (one change of the
+// stream, as it came: table, pond_id, ...), tailings:resync (changes may have been missed)
 const emit = (name, detail) => document.dispatchEvent(new CustomEvent(`tailings:${name}`, { detail }));
 const pct = s => `${Math.round((s ?? 0) * 100)}%`;
 let map;
@@ -560,7 +563,7 @@ function connectEvents() {
   let hellos = 0;
   es.addEventListener('hello', () => {
     setLive(true);
-    if (hellos++ > 0) refresh(true);   // reconnected: changes may have been missed
+    if (hellos++ > 0) { refresh(true); emit('resync'); }   // reconnected: changes may have been missed
   });
   es.addEventListener('change', e => {
     const c = JSON.parse(e.data);
@@ -569,8 +572,9 @@ function connectEvents() {
     if (c.pond_id != null) changedPonds.add(Number(c.pond_id));
     setLive(true);
     refresh(c.pond_id == null);
+    emit('change', c);
   });
-  es.addEventListener('resync', () => refresh(true));
+  es.addEventListener('resync', () => { refresh(true); emit('resync'); });
   es.onerror = () => setLive(false);
 }
 
@@ -655,6 +659,9 @@ async function main() {
   const identify = installIdentify({ map, state, getJSON, openPond });
   const past = installHistory({ map, state, getJSON, identify, renderHistoryNote });
   const review = installReview({ map, state, getJSON, openPond, compare: past });
+  let hazards = null;
+  const files = installFilePanel({ state, openPond, onHazardsChanged: () => hazards?.reload() });
+  hazards = installHazards({ map, state, openPond, files, identify });
   map.on('mousemove', e => {
     const hit = map.queryRenderedFeatures(near(e.point), { layers: pondLayers.concat(elementLayers) }).length > 0;
     map.getCanvas().style.cursor = hit ? 'pointer' : '';
@@ -738,7 +745,7 @@ async function main() {
   applyLanguage();
   connectEvents();
   // for the browser tests and for anyone at the console
-  window.tailingsViewer = { map, state, openPond, setDate, identify, history: past, basemaps, search, review };
+  window.tailingsViewer = { map, state, openPond, setDate, identify, history: past, basemaps, search, review, files, hazards };
 }
 
 // --auth token without an anonymous role, no one signed in: the form in the bar, and a word where

@@ -183,7 +183,10 @@ export function installIdentify({ map, state, getJSON, openPond }) {
     return [...entries.values()].sort((a, b) => a.rank - b.rank || a.order - b.order);
   }
 
+  // another module's features take their own clicks (hazards.js: a hazard's point)
+  const claims = [];
   function onClick(e) {
+    if (claims.some(claimed => claimed(e))) return;
     const entries = entriesAt(e.point);
     if (!entries.length) { close(); clearHighlight(); return; }
     const ponds = entries.filter(x => x.type === 'pond');
@@ -362,5 +365,5 @@ export function installIdentify({ map, state, getJSON, openPond }) {
   document.addEventListener('tailings:lang', () => {
     if (current && popup?.isOpen()) show(current.entries, current.chosen, current.lngLat);
   });
-  return { close, highlight, clearHighlight, flash, zoomToElement, entriesAt, symbol };
+  return { close, highlight, clearHighlight, flash, zoomToElement, entriesAt, symbol, claim: f => claims.push(f) };
 }

@@ -352,6 +352,7 @@ export function installReview({ map, state, getJSON, openPond, compare }) {
     state.panelPond = null;   // no pond file is shown: the live refresh leaves the panel alone
     for (const tr of document.querySelectorAll('#ponds tbody tr.selected')) tr.classList.remove('selected');
     $('panel-body').hidden = true;
+    document.dispatchEvent(new CustomEvent('tailings:panel-taken', { detail: 'review' }));
     panel.hidden = false;
     $('panel').hidden = false;
     if (wasHidden) map.resize();

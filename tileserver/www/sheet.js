@@ -7,6 +7,10 @@
 import { countyName } from '/counties.js';
 import { evaluate } from '/expr.js';
 import { authFetch } from '/auth.js';
+import {
+  TEXT as FILE_TEXT, esc, ledgerChart, ledgerTable, documentsTable, facilitiesList, hazardsHtml, inspectionsHtml,
+  monitoringTable, wellCharts, parametersOf, paramLabels, defaultParameter, wellsOf,
+} from '/pondfile.js';
 
 const lang = new URLSearchParams(location.search).get('lang') === 'en' ? 'en' : 'zh';
 const TEXT = {
@@ -720,14 +724,42 @@ function buildElements(gj, catalog) {
 }
 
 // ---------------------------------------------------------------------------
+// the pond's file: its parts on pages of their own, in three columns; the monitoring charts of the
+// parameters that exceed somewhere (else the one the viewer shows first)
+function buildFile(file, printedOn) {
+  const t = FILE_TEXT[lang];
+  const part = (key, inner) => `<section class="file-part" id="file-${key}" data-part="${key}"><h2>${esc(t[key])}</h2>${inner}</section>`;
+  const monitoring = file.monitoring || { assessment: [], series: [] };
+  const assessment = monitoring.assessment || [];
+  const exceeding = [...new Set(assessment.filter(r => r.exceeds).map(r => r.parameter))];
+  const params = exceeding.length ? exceeding : [defaultParameter(assessment) ?? parametersOf(monitoring)[0]].filter(Boolean);
+  const label = paramLabels(monitoring);
+  // three columns: the ledger and papers; the hazards and inspections; the facilities and monitoring
+  const col = parts => `<div class="file-col">${parts.join('')}</div>`;
+  $('file-parts').innerHTML = [
+    col([part('ledger', `${ledgerChart(file.ledger || [], lang)}${ledgerTable(file.ledger || [], lang)}`),
+      part('documents', documentsTable(file.documents || [], lang, printedOn))]),
+    col([part('hazards', hazardsHtml(file.hazards || [], lang, () => '', { foldClosed: false })),
+      part('inspections', inspectionsHtml(file.inspections || [], lang))]),
+    col([part('monitoring', wellsOf(assessment).length
+      ? `${params.map(p => `<div class="well-charts" data-parameter="${esc(p)}"><h3>${esc(label(p))}</h3><div class="chart-grid">${wellCharts(monitoring, p, lang, { width: 250, height: 130 })}</div></div>`).join('')}
+         ${monitoringTable(monitoring, lang)}`
+      : monitoringTable(monitoring, lang)),
+      part('facilities', facilitiesList(file.facilities || [], lang))]),
+  ].join('');
+  $('page-file').hidden = false;
+}
+
+// ---------------------------------------------------------------------------
 async function main() {
   document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
   const m = location.pathname.match(/^\/sheet\/(\d+)\/?$/);
   if (!m) throw new Error(T.badPath);
   const id = m[1];
   const q = lang === 'en' ? '?lang=en' : '';
-  const [gj, file, catalog, style, sprite] = await Promise.all([getJSON(`/api/ponds/${id}/geojson${q}`),
-    getJSON(`/api/ponds/${id}${q}`), getJSON('/api/catalog'), getJSON('/style.json'), loadSprite()]);
+  const [gj, file, catalog, style, sprite, pondFile] = await Promise.all([getJSON(`/api/ponds/${id}/geojson${q}`),
+    getJSON(`/api/ponds/${id}${q}`), getJSON('/api/catalog'), getJSON('/style.json'), loadSprite(),
+    getJSON(`/api/ponds/${id}/file?lang=${lang}`)]);
   const pond = gj.pond;
   const printed = new Date();
   const dataAsOf = gj.updated_at ? new Date(gj.updated_at) : printed;
@@ -735,12 +767,13 @@ async function main() {
   document.title = T.title(pond.name);
   $('pond-name').textContent = pond.name;
   $('pond-name-2').textContent = `${pond.name}（${pond.code}）`;
+  $('pond-name-3').textContent = `${pond.name}（${pond.code}）· ${FILE_TEXT[lang].file}`;
   const facts = [[T.code, pond.code], [T.enterprise, pond.enterprise], [T.county, countyName(pond.county_code, lang)],
     [T.level, T.levelN(pond.level)], [T.status, T.statuses[pond.status] ?? pond.status]];
   const sep = lang === 'en' ? ': ' : '：';
   for (const [k, v] of facts) if (v) $('pond-facts').appendChild(h('span', {}, `${k}${sep}${v}`));
   $('sheet-kind').textContent = T.sheet;
-  for (const el of [$('dates'), $('dates-2')])
+  for (const el of [$('dates'), $('dates-2'), $('dates-3')])
     el.append(h('span', {}, `${T.dataAsOf} ${dateTime(dataAsOf)}`), h('span', {}, `${T.printed} ${dateTime(printed)}`));
   $('legend-title').textContent = T.legend;
 
@@ -756,6 +789,7 @@ async function main() {
   buildLegend($('legend'), catalog, kinds, map, sprite, pond);
   buildRules(file);
   buildElements(gj, catalog);
+  buildFile(pondFile, printed.toLocaleDateString('sv'));
   $('notes').textContent = T.mapNote(map.N);
   // the completeness table goes over the page with the elements when the map's page has no room for it
   const side = $('side');
