@@ -2,7 +2,7 @@
 """Random and malformed HTTP requests against tailings-tileserver, over raw
 sockets (python3 stdlib only).
 
-  http_fuzz.py PORT [--seed N] [--count N] [--workers N] [--log FILE] [--tokens FILE]
+  http_fuzz.py PORT [--seed N] [--count N] [--workers N] [--log FILE] [--tokens FILE] [--inspection ID]
 
 The cases come from one seeded generator, so a seed always makes the same
 requests: random paths (unicode, %-escapes, %00, long segments, "..", huge and
@@ -21,7 +21,9 @@ Authorization header (live tokens, the same mangled, other schemes, garbage,
 two headers; on well-formed paths of routes run as a role: a token that is
 not live must get 401, a live one must not), and JSON bodies to the write API
 (drawings, mangled drawings, deep, huge, not UTF-8, NUL bytes, truncated, other
-content types): any status a client can cause, never 500.
+content types): any status a client can cause, never 500.  --inspection ID
+names the inspection of pond 8, at county level, that the JSON cases visit,
+change and read (the one http_fuzz.sh records; 1 by default).
 
 A violation, which makes the exit status 1:
   - a status of 500 or more (the database is up: no 503 either), except 501
@@ -71,9 +73,11 @@ class Case:
 
 
 class Gen:
-    def __init__(self, seed, tokens=()):
+    def __init__(self, seed, tokens=(), inspection=1):
         self.r = random.Random(seed)
         self.tokens = list(tokens)
+        self.insp = int(inspection)   # pond 8's inspection at county level, open to the county's visits
+        self.role_paths = ["/api/inspections/%d" % self.insp if p == "/api/inspections/1" else p for p in self.ROLE_PATHS]
 
     # --- pieces ------------------------------------------------------------
     def number(self):
@@ -167,7 +171,7 @@ class Gen:
             return "/tiles/" + self.segment() + r.choice([".json", "", ".JSON"])
         if k == 5:
             if r.random() < 0.25:
-                return "/api/inspections/" + r.choice([self.number(), self.segment(), "1", str(r.randint(0, 5))]) + \
+                return "/api/inspections/" + r.choice([self.number(), self.segment(), str(self.insp), str(r.randint(0, 5))]) + \
                     r.choice(["", "/", "/visits", "/visits/" + r.choice([self.number(), self.segment(), "190"]),
                               "/" + self.segment()])
             return "/api/ponds/" + r.choice([self.number(), self.segment(), "8", str(r.randint(1, 45))]) + \
@@ -294,7 +298,7 @@ class Gen:
         r = self.r
         lines, what = self.authorization()
         method = r.choice(["GET", "GET", "GET", "HEAD"])
-        data = self.request(method, self.clean_target(r.choice(self.ROLE_PATHS)), [b"Host: 127.0.0.1"] + lines)
+        data = self.request(method, self.clean_target(r.choice(self.role_paths)), [b"Host: 127.0.0.1"] + lines)
         # a live token reaches its route; a mangled one is 401; junk is 401 (or libevent's 400 for
         # a header it cannot read)
         expect = {200, 204, 304, 404} if what == "live" else {401} if what == "dead" else {400, 401}
@@ -435,13 +439,15 @@ class Gen:
                                      ("POST", "/api/ponds/%d/documents" % r.choice([8, n])),
                                      ("PATCH", "/api/documents/%d" % n), ("DELETE", "/api/documents/%d" % n)])
         elif u < 0.7:
-            # inspections (http_fuzz.sh records inspection 1 of pond 8 at county level) and samples:
-            # the county's token for the one, the enterprise's for the other, mostly
+            # inspections (http_fuzz.sh records one of pond 8 at county level: --inspection; the
+            # sample's are finished, most out of the county's scope) and samples: the county's token
+            # for the one, the enterprise's for the other, mostly
+            i = self.insp
             method, path, who, kind = r.choice([
-                ("PUT", "/api/inspections/1/visits/%d" % r.choice([190, 193, 200, 300, 999999, 0]), 1, "visit"),
-                ("PUT", "/api/inspections/1/visits/%d" % r.randint(178, 219), 1, "visit"),
-                ("PUT", "/api/inspections/%d/visits/193" % r.randint(0, 3), 1, "visit"),
-                ("PATCH", "/api/inspections/%d" % r.choice([1, 1, 2, 999999]), 1, "inspection"),
+                ("PUT", "/api/inspections/%d/visits/%d" % (i, r.choice([190, 193, 200, 300, 999999, 0])), 1, "visit"),
+                ("PUT", "/api/inspections/%d/visits/%d" % (i, r.randint(178, 219)), 1, "visit"),
+                ("PUT", "/api/inspections/%d/visits/193" % r.choice([0, 1, 2, 3, i, i + 1]), 1, "visit"),
+                ("PATCH", "/api/inspections/%d" % r.choice([i, i, 2, 3, 999999]), 1, "inspection"),
                 ("POST", "/api/ponds/%d/inspections" % r.choice([8, 9, 16, 99999]), 1, "inspection"),
                 ("POST", "/api/ponds/%d/samples" % r.choice([8, 8, 9, 16]), 0, "sample"),
                 ("POST", "/api/ponds/8/samples", 0, "sample")])
@@ -759,10 +765,12 @@ def main():
     ap.add_argument("--workers", type=int, default=8)
     ap.add_argument("--log", help="one line per case: index kind statuses")
     ap.add_argument("--tokens", help="live tokens, one a line (a server with --auth token): the auth and json kinds")
+    ap.add_argument("--inspection", type=int, default=1,
+                    help="the id of pond 8's inspection at county level that the json kind visits, changes and reads")
     a = ap.parse_args()
 
     tokens = [t.strip() for t in open(a.tokens)] if a.tokens else []
-    gen = Gen(a.seed, [t for t in tokens if t])
+    gen = Gen(a.seed, [t for t in tokens if t], a.inspection)
     cases = [gen.case(i) for i in range(a.count)]
     stats = {}
     statuses = {}

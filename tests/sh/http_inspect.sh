@@ -10,7 +10,10 @@
 # the field (a state not among the four, named), an element of another pond 422 (in scope: the
 # database's check) or 404 (out of scope: not to be seen).  Samples: the enterprise records its
 # wells' values (µg/L judged in mg/L), manganese above class III exceeds in /monitoring, a bad
-# parameter is 422, a second sample of the day 409.
+# parameter is 422, a second sample of the day 409.  The Panzhihua sample gives pond 8 a pre-flood
+# inspection with its visits and a year of quarterly samples at its wells: the suite's own
+# inspection and samples are found among them (by the ids it is given, by dates after the sample's),
+# and what lists the sample's rows too is compared with the database.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/suite.sh"
@@ -25,7 +28,11 @@ send() {   # send METHOD TOKEN PATH [JSON]: the request with a JSON body (none w
 err() { json_q "$BODY" "[d['status'], d.get('field', d.get('sqlstate'))]" 2>/dev/null; }
 today=$(q -d "$db" -c "SELECT current_date")
 now=$("$PY" -c 'import datetime as t; print(t.datetime.now(t.timezone(t.timedelta(hours=8))).isoformat(timespec="seconds"))')
-log_visits() { q -d "$db" -c "SELECT count(*) FROM tailings.change_log WHERE table_name = 'tailings.inspection_visit'"; }
+# the change-log entries of visits since the suite began (the sample's inspections logged theirs)
+log_count() { q -d "$db" -c "SELECT count(*) FROM tailings.change_log WHERE table_name = 'tailings.inspection_visit'"; }
+log_base=$(log_count)
+log_visits() { echo $(($(log_count) - log_base)); }
+samples_base=$(q -d "$db" -c "SELECT count(*) FROM tailings.sample")
 
 auth_server inspect --pool 2
 
@@ -127,8 +134,16 @@ expect_eq "... every other visit within 1 m of its element" \
 expect_eq "... the coverage carries each element's point" \
 	"$(json_q "$BODY" 'all(isinstance(c["lon"], float) and isinstance(c["lat"], float) for c in d["coverage"])')" true
 as "$TOKEN_COUNTY" /api/ponds/8/inspections
-expect_eq "pond 8's inspections: this one, with its counts, without visits" \
-	"$(json_q "$BODY" '[[i["id"], i["visited"], i["missed"], "visits" in i] for i in d]')" "[[$iid, 40, 2, false]]"
+expect_eq "pond 8's inspections: this one first (started today), with its counts, without visits" \
+	"$(json_q "$BODY" '[[i["id"], i["visited"], i["missed"], "visits" in i] for i in d][:1]')" "[[$iid, 40, 2, false]]"
+# every inspection of the pond, newest first, each element visited or missed (the checklist is every element)
+insp=$(q -d "$db" -c "SELECT json_agg(json_build_array(i.id, v.n, (SELECT count(*) FROM tailings.element e WHERE e.pond_id = 8) - v.n, false)
+                                      ORDER BY i.started_on DESC, i.id DESC)
+                        FROM tailings.inspection i,
+                             LATERAL (SELECT count(DISTINCT element_id) AS n FROM tailings.inspection_visit WHERE inspection_id = i.id) v
+                       WHERE i.pond_id = 8")
+expect_eq "... then the sample's, as the database has them (visited, missed)" \
+	"$(json_q "$BODY" '[[i["id"], i["visited"], i["missed"], "visits" in i] for i in d]')" "$(json_q <(echo "$insp") 'd')"
 
 echo "# finished"
 send PATCH "$TOKEN_COUNTY" "/api/inspections/$iid" "{\"finished_on\": \"$today\"}"
@@ -244,9 +259,13 @@ as "$TOKEN_COUNTY" /api/inspections/x
 expect_eq "an inspection id not a number: 400" "$ST" 400
 
 echo "# samples and monitoring"
+# the sample's samples at pond 8 end before d1 and d2 (20 and 10 days ago): the suite's are the latest
+read -r d1 d2 d3 <<<"$(q -d "$db" -F ' ' -c "SELECT current_date - 20, current_date - 10, current_date - 5")"
+expect_eq "the sample's samples at pond 8 are older than the suite's" \
+	"$(q -d "$db" -c "SELECT count(*) > 0 AND max(sampled_on) < '$d1' FROM tailings.sample WHERE pond_id = 8")" t
 jc1=$(q -d "$db" -c "SELECT id FROM tailings.element WHERE pond_id = 8 AND name = '地下水本底井 JC1'")
 jc2=$(q -d "$db" -c "SELECT id FROM tailings.element WHERE pond_id = 8 AND name = '地下水监视井 JC2'")
-send POST "$TOKEN_ENT8" /api/ponds/8/samples "{\"element_id\": $jc2, \"sampled_on\": \"2025-05-10\", \"parameter\": \"Mn\", \"value\": 80, \"unit\": \"µg/L\"}"
+send POST "$TOKEN_ENT8" /api/ponds/8/samples "{\"element_id\": $jc2, \"sampled_on\": \"$d1\", \"parameter\": \"Mn\", \"value\": 80, \"unit\": \"µg/L\"}"
 expect_eq "enterprise 8 records manganese at JC2, 80 µg/L as Mn: 201, stored as manganese, judged as 0.08 mg/L" \
 	"$ST $(json_q "$BODY" '[d["element_name"], d["parameter"], d["value"], d["unit"], d["value_in_limit_unit"], d["limit_max"], d["limit_unit"], d["exceeds"]]')" \
 	'201 ["地下水监视井 JC2", "manganese", 80, "µg/L", 0.08, 0.1, "mg/L", false]'
@@ -254,29 +273,57 @@ as "$TOKEN_COUNTY" /api/ponds/8/monitoring
 expect_eq "/monitoring: JC2's manganese 0.08 mg/L, within class III (0.10)" \
 	"$ST $(json_q "$BODY" '[[m["value"], m["unit"], m["limit_max"], m["exceeds"]] for m in d if m["element_id"] == '"$jc2"' and m["parameter"] == "manganese"]')" \
 	'200 [[0.08, "mg/L", 0.1, false]]'
-expect_eq "... every well of the pond, one without samples a row without a parameter" \
-	"$(json_q "$BODY" 'len(set(m["element_id"] for m in d))') $(json_q "$BODY" 'sum(1 for m in d if m["parameter"] is None)')" "6 5"
-send POST "$TOKEN_ENT8" /api/ponds/8/samples "{\"element_id\": $jc2, \"sampled_on\": \"2025-05-10\", \"parameter\": \"manganese\", \"value\": 0.09}"
+# the wells of the pond and the parameters sampled at each; a well without samples has none
+wells=$(q -d "$db" -c "SELECT json_agg(json_build_array(e.id, p.parameter) ORDER BY e.id, p.parameter)
+                         FROM tailings.element e
+                         LEFT JOIN LATERAL (SELECT DISTINCT s.parameter FROM tailings.sample s WHERE s.element_id = e.id) p ON true
+                        WHERE e.pond_id = 8 AND tailings.category(e.kind) = 'groundwater'")
+expect_eq "... every well of the pond, once for each parameter sampled there, one without samples a row without a parameter" \
+	"$(json_q "$BODY" 'sorted([m["element_id"], m["parameter"]] for m in d if m["parameter"] is not None) + sorted([m["element_id"], None] for m in d if m["parameter"] is None)')" \
+	"$(json_q <(echo "$wells") 'sorted(w for w in d if w[1] is not None) + sorted(w for w in d if w[1] is None)')"
+expect_eq "... 6 wells, 3 of them without samples" \
+	"$(json_q "$BODY" 'len(set(m["element_id"] for m in d))') $(json_q "$BODY" 'sum(1 for m in d if m["parameter"] is None)')" "6 3"
+send POST "$TOKEN_ENT8" /api/ponds/8/samples "{\"element_id\": $jc2, \"sampled_on\": \"$d1\", \"parameter\": \"manganese\", \"value\": 0.09}"
 expect_eq "the same well, parameter and day again: 409 (23505)" "$(err)" '[409, "23505"]'
-send POST "$TOKEN_ENT8" /api/ponds/8/samples "{\"element_id\": $jc2, \"sampled_on\": \"2025-08-10\", \"parameter\": \"锰\", \"value\": 0.25}"
-expect_eq "manganese at JC2 in August, 0.25 mg/L as 锰: 201, exceeds" "$ST $(json_q "$BODY" '[d["parameter"], d["exceeds"]]')" \
+send POST "$TOKEN_ENT8" /api/ponds/8/samples "{\"element_id\": $jc2, \"sampled_on\": \"$d2\", \"parameter\": \"锰\", \"value\": 0.25}"
+expect_eq "manganese at JC2 ten days ago, 0.25 mg/L as 锰: 201, exceeds" "$ST $(json_q "$BODY" '[d["parameter"], d["exceeds"]]')" \
 	'201 ["manganese", true]'
-send POST "$TOKEN_ENT8" /api/ponds/8/samples "{\"element_id\": $jc1, \"sampled_on\": \"2025-08-10\", \"parameter\": \"manganese\", \"value\": 0.05, \"unit\": \"mg/L\"}"
+# the background: the latest manganese at pond 8's background well, as the sample left it
+bg=$(q -d "$db" -c "SELECT s.value FROM tailings.sample s JOIN tailings.element e ON e.id = s.element_id
+                     WHERE e.pond_id = 8 AND e.kind = 'gw_background_well' AND s.parameter = 'manganese' AND s.unit = 'mg/L'
+                     ORDER BY s.sampled_on DESC, s.id DESC LIMIT 1")
+echo "# the background well's latest manganese before the suite's: ${bg:-none} mg/L"
+check "... some, and not 0.05 mg/L (the value the suite records next)" "$PY" -c 'import sys; b = float(sys.argv[1]); sys.exit(not (0 < b and abs(b - 0.05) > 1e-6))' "${bg:-0}"
+as "$TOKEN_ENT8" /api/ponds/8/monitoring
+expect_eq "/monitoring: JC2's latest manganese 0.25 exceeds; the background is the background well's latest (${bg} mg/L), the ratio 0.25 / ${bg}" \
+	"$(json_q "$BODY" '[[m["sampled_on"], m["value"], m["exceeds"], m["background"], round(m["ratio_to_background"], 9)] for m in d if m["element_id"] == '"$jc2"' and m["parameter"] == "manganese"]')" \
+	"$("$PY" -c 'import json, sys; b = float(sys.argv[2]); print(json.dumps([[sys.argv[1], 0.25, True, b, round(0.25 / b, 9)]]))' "$d2" "${bg:-0}")"
+send POST "$TOKEN_ENT8" /api/ponds/8/samples "{\"element_id\": $jc1, \"sampled_on\": \"$d2\", \"parameter\": \"manganese\", \"value\": 0.05, \"unit\": \"mg/L\"}"
 expect_eq "the background well JC1: 0.05 mg/L" "$ST" 201
 as "$TOKEN_ENT8" "/api/ponds/8/monitoring?lang=en"
-expect_eq "/monitoring: JC2's latest manganese 0.25 exceeds=true, 5 times the background well's" \
+expect_eq "/monitoring: JC2's latest manganese 0.25 exceeds=true, 5 times the background well's latest, now 0.05" \
 	"$(json_q "$BODY" '[[m["sampled_on"], m["value"], m["exceeds"], m["background"], m["ratio_to_background"], m["parameter_label"]] for m in d if m["element_id"] == '"$jc2"' and m["parameter"] == "manganese"]')" \
-	'[["2025-08-10", 0.25, true, 0.05, 5, "Manganese"]]'
+	"[[\"$d2\", 0.25, true, 0.05, 5, \"Manganese\"]]"
 expect_eq "... JC1 within the limit" \
 	"$(json_q "$BODY" '[m["exceeds"] for m in d if m["element_id"] == '"$jc1"' and m["parameter"] == "manganese"]')" '[false]'
+samples() {   # samples WHERE: the ids of pond 8's samples that match, in the API's order (well, parameter, date)
+	q -d "$db" -c "SELECT coalesce(json_agg(s.id ORDER BY s.element_id, s.parameter, s.sampled_on, s.id), '[]')
+	                 FROM tailings.sample s WHERE s.pond_id = 8 AND ($1)"
+}
 as "$TOKEN_COUNTY" "/api/ponds/8/samples?parameter=%E9%94%B0"
-expect_eq "the samples of 锰 (its Chinese name): JC1's, then JC2's by date" \
-	"$ST $(json_q "$BODY" '[[s["element_id"], s["sampled_on"]] for s in d]')" \
-	"200 [[$jc1, \"2025-08-10\"], [$jc2, \"2025-05-10\"], [$jc2, \"2025-08-10\"]]"
+expect_eq "the samples of 锰 (its Chinese name): the suite's three among them, JC1's, then JC2's by date" \
+	"$ST $(json_q "$BODY" '[[s["element_id"], s["sampled_on"]] for s in d if s["sampled_on"] >= "'"$d1"'"]')" \
+	"200 [[$jc1, \"$d2\"], [$jc2, \"$d1\"], [$jc2, \"$d2\"]]"
+expect_eq "... and every manganese sample of the pond, no other, in the order of the database" \
+	"$(json_q "$BODY" '[s["id"] for s in d]')" "$(json_q <(samples "s.parameter = 'manganese'") 'd')"
 as "$TOKEN_COUNTY" "/api/ponds/8/samples?element_id=$jc1"
-expect_eq "... of JC1" "$(json_q "$BODY" '[s["element_id"] for s in d]')" "[$jc1]"
+expect_eq "... of JC1: its samples, no other well's" "$(json_q "$BODY" '[s["id"] for s in d]')" "$(json_q <(samples "s.element_id = $jc1") 'd')"
 as "$TOKEN_COUNTY" "/api/ponds/8/samples?parameter=iron"
-expect_eq "... of iron: none" "$ST $(json_q "$BODY" 'd')" "200 []"
+expect_eq "... of iron: the sample's, no other parameter" "$ST $(json_q "$BODY" '[s["id"] for s in d]')" \
+	"200 $(json_q <(samples "s.parameter = 'iron'") 'd')"
+nopar=$(q -d "$db" -c "SELECT min(g.parameter) FROM tailings.gw_limit g WHERE NOT EXISTS (SELECT FROM tailings.sample s WHERE s.pond_id = 8 AND s.parameter = g.parameter)")
+as "$TOKEN_COUNTY" "/api/ponds/8/samples?parameter=$nopar"
+expect_eq "... of $nopar (none sampled at pond 8): none" "$ST $(json_q "$BODY" 'd')" "200 []"
 as "$TOKEN_COUNTY" "/api/ponds/8/samples?element_id=x"
 expect_eq "... ?element_id= not a number: 400" "$ST" 400
 for p in /api/ponds/8/samples /api/ponds/8/monitoring; do
@@ -284,35 +331,36 @@ for p in /api/ponds/8/samples /api/ponds/8/monitoring; do
 	expect_eq "enterprise 9 asks $p: 404" "$ST" 404
 done
 S=/api/ponds/8/samples
-send POST "$TOKEN_ENT8" "$S" "{\"element_id\": $jc2, \"sampled_on\": \"2025-09-10\", \"parameter\": \"\", \"value\": 1}"
+send POST "$TOKEN_ENT8" "$S" "{\"element_id\": $jc2, \"sampled_on\": \"$d3\", \"parameter\": \"\", \"value\": 1}"
 expect_eq "an empty parameter: 422 naming parameter" "$(err)" '[422, "parameter"]'
-send POST "$TOKEN_ENT8" "$S" "{\"element_id\": $jc2, \"sampled_on\": \"2025-09-10\", \"parameter\": 25, \"value\": 1}"
+send POST "$TOKEN_ENT8" "$S" "{\"element_id\": $jc2, \"sampled_on\": \"$d3\", \"parameter\": 25, \"value\": 1}"
 expect_eq "a parameter that is a number: 422" "$(err)" '[422, "parameter"]'
-send POST "$TOKEN_ENT8" "$S" "{\"element_id\": $jc2, \"sampled_on\": \"2025-09-10\", \"parameter\": \"manganese\", \"value\": 1, \"unit\": \"%\"}"
+send POST "$TOKEN_ENT8" "$S" "{\"element_id\": $jc2, \"sampled_on\": \"$d3\", \"parameter\": \"manganese\", \"value\": 1, \"unit\": \"%\"}"
 expect_eq "manganese in %: 422 (it cannot be judged against mg/L)" "$(err)" '[422, "23514"]'
 expect_match "... the hint names the units it takes" "$(json_q "$BODY" 'd["hint"]')" 'mg/L'
-send POST "$TOKEN_ENT8" "$S" "{\"element_id\": $jc2, \"sampled_on\": \"2025-09-10\", \"parameter\": \"manganese\", \"value\": \"0.2\"}"
+send POST "$TOKEN_ENT8" "$S" "{\"element_id\": $jc2, \"sampled_on\": \"$d3\", \"parameter\": \"manganese\", \"value\": \"0.2\"}"
 expect_eq "a value that is a string: 422 naming value" "$(err)" '[422, "value"]'
 send POST "$TOKEN_ENT8" "$S" "{\"element_id\": $jc2, \"sampled_on\": \"2025-09-31\", \"parameter\": \"manganese\", \"value\": 0.2}"
 expect_eq "sampled on 31 September: 422 naming sampled_on" "$(err)" '[422, "sampled_on"]'
-send POST "$TOKEN_ENT8" "$S" "{\"sampled_on\": \"2025-09-10\", \"parameter\": \"manganese\", \"value\": 0.2}"
+send POST "$TOKEN_ENT8" "$S" "{\"sampled_on\": \"$d3\", \"parameter\": \"manganese\", \"value\": 0.2}"
 expect_eq "no well: 422 naming element_id" "$(err)" '[422, "element_id"]'
 dam=$(q -d "$db" -c "SELECT min(id) FROM tailings.element WHERE pond_id = 8 AND kind = 'dam'")
-send POST "$TOKEN_ENT8" "$S" "{\"element_id\": $dam, \"sampled_on\": \"2025-09-10\", \"parameter\": \"manganese\", \"value\": 0.2}"
+send POST "$TOKEN_ENT8" "$S" "{\"element_id\": $dam, \"sampled_on\": \"$d3\", \"parameter\": \"manganese\", \"value\": 0.2}"
 expect_eq "a sample of the dam: 422 (not a well)" "$(err)" '[422, "23514"]'
 # enterprise 8 runs pond 10 too: a well it sees, of another pond than the path's
 q -d "$db" -c "UPDATE tailings.pond SET enterprise_code = '91510411752211513W' WHERE id = 10"
 w10=$(q -d "$db" -c "SELECT min(id) FROM tailings.element WHERE pond_id = 10 AND tailings.category(kind) = 'groundwater'")
-send POST "$TOKEN_ENT8" "$S" "{\"element_id\": $w10, \"sampled_on\": \"2025-09-10\", \"parameter\": \"manganese\", \"value\": 0.2}"
+send POST "$TOKEN_ENT8" "$S" "{\"element_id\": $w10, \"sampled_on\": \"$d3\", \"parameter\": \"manganese\", \"value\": 0.2}"
 expect_eq "a well of pond 10 posted to pond 8's samples: 422 naming element_id (not recorded for pond 10)" \
-	"$(err) $(q -d "$db" -c "SELECT count(*) FROM tailings.sample WHERE pond_id = 10")" '[422, "element_id"] 0'
-send POST "$TOKEN_COUNTY" "$S" "{\"element_id\": $jc2, \"sampled_on\": \"2025-09-10\", \"parameter\": \"manganese\", \"value\": 0.2}"
+	"$(err) $(q -d "$db" -c "SELECT count(*) FROM tailings.sample WHERE pond_id = 10 AND sampled_on = '$d3'")" '[422, "element_id"] 0'
+send POST "$TOKEN_COUNTY" "$S" "{\"element_id\": $jc2, \"sampled_on\": \"$d3\", \"parameter\": \"manganese\", \"value\": 0.2}"
 expect_eq "the county records a sample: 403 (the enterprise runs the monitoring)" "$(err)" '[403, "42501"]'
-send POST "$TOKEN_ENT9" "$S" "{\"element_id\": $jc2, \"sampled_on\": \"2025-09-10\", \"parameter\": \"manganese\", \"value\": 0.2}"
+send POST "$TOKEN_ENT9" "$S" "{\"element_id\": $jc2, \"sampled_on\": \"$d3\", \"parameter\": \"manganese\", \"value\": 0.2}"
 expect_eq "enterprise 9 records one at pond 8: 404" "$ST" 404
 as "$TOKEN_COUNTY" /api/ponds/99999/monitoring
 expect_eq "the monitoring of a pond that does not exist: 404" "$ST" 404
-expect_eq "three samples in all" "$(q -d "$db" -c "SELECT count(*) FROM tailings.sample")" 3
+expect_eq "three samples recorded in all (besides the sample's $samples_base), none of them on $d3" \
+	"$(q -d "$db" -c "SELECT count(*) - $samples_base, count(*) FILTER (WHERE sampled_on = '$d3') FROM tailings.sample")" "3|0"
 http_stop
 expect_eq "the server stopped cleanly" "$HTTP_RC" 0
 check "... and wrote nothing on stderr but its start and stop" \
