@@ -12,6 +12,7 @@ import { COUNTIES, countyName as countyNameIn } from './counties.js';
 import { authFetch, installAuth, token, transformRequest } from './auth.js';
 import { AuthEventSource } from './stream.js';
 import { installReview } from './review.js';
+import { installInspect } from './inspect.js';
 
 const TEXT = {
   zh: {
@@ -655,6 +656,7 @@ async function main() {
   const identify = installIdentify({ map, state, getJSON, openPond });
   const past = installHistory({ map, state, getJSON, identify, renderHistoryNote });
   const review = installReview({ map, state, getJSON, openPond, compare: past });
+  const inspect = installInspect({ map, state, openPond });
   map.on('mousemove', e => {
     const hit = map.queryRenderedFeatures(near(e.point), { layers: pondLayers.concat(elementLayers) }).length > 0;
     map.getCanvas().style.cursor = hit ? 'pointer' : '';
@@ -738,7 +740,7 @@ async function main() {
   applyLanguage();
   connectEvents();
   // for the browser tests and for anyone at the console
-  window.tailingsViewer = { map, state, openPond, setDate, identify, history: past, basemaps, search, review };
+  window.tailingsViewer = { map, state, openPond, setDate, identify, history: past, basemaps, search, review, inspect };
 }
 
 // --auth token without an anonymous role, no one signed in: the form in the bar, and a word where

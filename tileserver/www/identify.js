@@ -184,6 +184,7 @@ export function installIdentify({ map, state, getJSON, openPond }) {
   }
 
   function onClick(e) {
+    if (state.mapClickTaken?.(e)) return;   // another mode has the map's taps (inspect.js)
     const entries = entriesAt(e.point);
     if (!entries.length) { close(); clearHighlight(); return; }
     const ponds = entries.filter(x => x.type === 'pond');
