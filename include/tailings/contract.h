@@ -99,6 +99,7 @@
  * feature at fault.  The extension raises these codes for these meanings:
  *   22023 invalid_parameter_value   a bad argument (layer, zoom, time; a drawing's feature)
  *   23514 check_violation           a drawing or a step that breaks a rule
+ *   23502 not_null_violation        a value a write needs is missing (a visit's element)
  *   22007 invalid_datetime_format, 22008 datetime_field_overflow,
  *   22009 invalid_time_zone_displacement_value   a bad ?at=
  *   22P02 invalid_text_representation, 22021 character_not_in_repertoire,
@@ -108,10 +109,13 @@
  *   42501 insufficient_privilege    row-level security, a role's grants, a step
  *                                   not this role's (withdrawing another's drawing)
  *   40001 serialization_failure     a stale draft: the map changed since it was made
+ *   23505 unique_violation          a row that is there already (a well's sample of that
+ *                                   parameter and day)
  */
 #define TL_SQLSTATE_HTTP(X) \
 	X("22023", 400, 422, NULL) \
 	X("23514", 400, 422, NULL) \
+	X("23502", 400, 422, NULL) \
 	X("22007", 400, 400, NULL) \
 	X("22008", 400, 400, NULL) \
 	X("22009", 400, 400, NULL) \
@@ -121,6 +125,7 @@
 	X("P0002", 404, 404, "no such pond") \
 	X("57014", 504, 504, "the query took longer than the statement timeout") \
 	X("42501", 403, 403, "permission denied") \
-	X("40001", 409, 409, NULL)
+	X("40001", 409, 409, NULL) \
+	X("23505", 409, 409, NULL)
 
 #endif

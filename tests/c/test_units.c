@@ -180,6 +180,51 @@ test_routes(void)
 	CHECK(r.kind == ROUTE_POND_GEOJSON && r.drawing, "a pond as a drawing");
 	CHECK(!parse("/api/ponds/8/geojson", NULL).drawing, "a pond's GeoJSON, not as a drawing");
 	CHECK(parse("/api/ponds/8/geojson", "for=draw").kind == ROUTE_BAD, "for= something else is 400");
+	/* inspections, visits, samples and monitoring (inspections.c, monitoring.c) */
+	r = parse("/api/ponds/8/checklist", "lang=en");
+	CHECK(r.kind == ROUTE_POND_CHECKLIST && r.pond_id == 8 && strcmp(r.lang, "en") == 0, "a pond's checklist");
+	r = parse("/api/ponds/8/inspections", NULL);
+	CHECK(r.kind == ROUTE_POND_INSPECTIONS && r.pond_id == 8, "a pond's inspections: the GET row matches the path");
+	CHECK(strcmp(route_pattern(ROUTE_POND_INSPECTIONS), route_pattern(ROUTE_POND_INSPECTIONS_NEW)) == 0 &&
+		  strcmp(route_pattern(ROUTE_INSPECTION), route_pattern(ROUTE_INSPECTION_EDIT)) == 0 &&
+		  strcmp(route_pattern(ROUTE_POND_SAMPLES), route_pattern(ROUTE_POND_SAMPLES_NEW)) == 0,
+		  "one path, two rows (a read and a write): the same pattern");
+	r = parse("/api/ponds/8/samples", "element_id=193&parameter=NH3-N");
+	CHECK(r.kind == ROUTE_POND_SAMPLES && r.element_id == 193 && strcmp(r.parameter, "NH3-N") == 0,
+		  "samples by well and parameter");
+	r = parse("/api/ponds/8/samples", "parameter=%E9%94%B0");
+	CHECK(r.kind == ROUTE_POND_SAMPLES && strcmp(r.parameter, "\xe9\x94\xb0") == 0 && r.element_id == 0,
+		  "a parameter by its Chinese name, percent-encoded");
+	r = parse("/api/ponds/8/samples", "parameter=Cr6%2B");
+	CHECK(r.kind == ROUTE_POND_SAMPLES && strcmp(r.parameter, "Cr6+") == 0, "a parameter with a plus sign");
+	CHECK(parse("/api/ponds/8/samples", "element_id=x").kind == ROUTE_BAD &&
+		  parse("/api/ponds/8/samples", "element_id=0").kind == ROUTE_BAD &&
+		  parse("/api/ponds/8/samples", "parameter=").kind == ROUTE_BAD &&
+		  parse("/api/ponds/8/samples", "parameter=a%00b").kind == ROUTE_BAD &&
+		  parse("/api/ponds/8/samples", "parameter=a%0ab").kind == ROUTE_BAD &&
+		  parse("/api/ponds/8/samples", "parameter=%zz").kind == ROUTE_BAD, "bad sample filters: 400");
+	{
+		char		q[256];
+
+		snprintf(q, sizeof q, "parameter=%064d", 0);
+		CHECK(parse("/api/ponds/8/samples", q).kind == ROUTE_BAD, "a parameter of 64 bytes: 400");
+		snprintf(q, sizeof q, "parameter=%063d", 0);
+		CHECK(parse("/api/ponds/8/samples", q).kind == ROUTE_POND_SAMPLES, "a parameter of 63 bytes");
+	}
+	CHECK(parse("/api/ponds/8/monitoring", NULL).kind == ROUTE_POND_MONITORING, "a pond's monitoring");
+	r = parse("/api/inspections/12", "lang=zh");
+	CHECK(r.kind == ROUTE_INSPECTION && r.inspection_id == 12 && strcmp(r.lang, "zh") == 0, "one inspection");
+	CHECK(parse("/api/inspections/12", "lang=fr").kind == ROUTE_BAD, "an inspection in an unknown language: 400");
+	r = parse("/api/inspections/12/visits/193", NULL);
+	CHECK(r.kind == ROUTE_VISIT && r.inspection_id == 12 && r.element_id == 193, "the visit of an element");
+	CHECK(parse("/api/inspections/x", NULL).kind == ROUTE_BAD &&
+		  parse("/api/inspections/12/visits/x", NULL).kind == ROUTE_BAD &&
+		  parse("/api/inspections/12/visits/", NULL).kind == ROUTE_BAD, "ids not numbers: 400");
+	CHECK(parse("/api/inspections/12/visits", NULL).kind == ROUTE_NOT_FOUND &&
+		  parse("/api/inspections/12/visit/5", NULL).kind == ROUTE_NOT_FOUND &&
+		  parse("/api/inspections/12/visits/5/x", NULL).kind == ROUTE_BAD &&
+		  parse("/api/inspections/", NULL).kind == ROUTE_BAD &&
+		  parse("/api/inspectionsx", NULL).kind == ROUTE_STATIC, "beside the inspections");
 	CHECK(strcmp(route_name(ROUTE_TILE), "tile") == 0 && strcmp(route_name(ROUTE_BAD), "other") == 0 &&
 		  strcmp(route_name(ROUTE_NOT_FOUND), "other") == 0 && route_pattern(ROUTE_BAD) == NULL,
 		  "metric names of the routes");

@@ -36,6 +36,7 @@ A violation, which makes the exit status 1:
 Printed besides: statuses by kind, HEAD answers that carried a body.
 """
 import argparse
+import datetime
 import json
 import random
 import re
@@ -158,8 +159,13 @@ class Gen:
         if k == 4:
             return "/tiles/" + self.segment() + r.choice([".json", "", ".JSON"])
         if k == 5:
+            if r.random() < 0.25:
+                return "/api/inspections/" + r.choice([self.number(), self.segment(), "1", str(r.randint(0, 5))]) + \
+                    r.choice(["", "/", "/visits", "/visits/" + r.choice([self.number(), self.segment(), "190"]),
+                              "/" + self.segment()])
             return "/api/ponds/" + r.choice([self.number(), self.segment(), "8", str(r.randint(1, 45))]) + \
-                r.choice(["", "/completeness", "/", "/" + self.segment()])
+                r.choice(["", "/completeness", "/", "/" + self.segment(), "/checklist", "/inspections", "/samples",
+                          "/monitoring"])
         if k == 6:
             return "/fonts/" + self.segment() + "/" + self.number() + "-" + self.number() + r.choice([".pbf", ""])
         if k == 7:
@@ -205,7 +211,9 @@ class Gen:
     # --- the Authorization header and JSON bodies (--tokens) ------------------
     ROLE_PATHS = ["/api/whoami", "/api/ponds", "/api/ponds/8", "/api/ponds/9", "/api/ponds/8/geojson?for=drawing",
                   "/tiles/all/14/12824/6942.mvt", "/tiles/all/10/801/433.mvt", "/tiles/ponds.json",
-                  "/api/submissions", "/api/submissions?status=submitted", "/api/submissions/1", "/api/history"]
+                  "/api/submissions", "/api/submissions?status=submitted", "/api/submissions/1", "/api/history",
+                  "/api/ponds/8/checklist", "/api/ponds/8/inspections", "/api/inspections/1", "/api/inspections/2",
+                  "/api/ponds/8/samples?parameter=Mn", "/api/ponds/8/samples?element_id=193", "/api/ponds/8/monitoring"]
 
     def mangle(self, t):
         r = self.r
@@ -291,8 +299,44 @@ class Gen:
         if k <= 7:
             return [self.json_value(depth + 1) for _ in range(r.randint(0, 4))]
         return {r.choice(["kind", "name", "id", "source", "attrs", "accuracy_m", "surveyed_on", "verified_on",
-                          "pond_id", "kind_label", "type", "coordinates", "x", "深度"]): self.json_value(depth + 1)
+                          "pond_id", "kind_label", "type", "coordinates", "x", "深度", "state", "visited_at", "lon",
+                          "lat", "element_id", "value", "finished_on"]): self.json_value(depth + 1)
                 for _ in range(r.randint(0, 5))}
+
+    RECORD_FIELDS = {"visit": ["state", "visited_at", "lon", "lat", "note"],
+                     "inspection": ["finished_on", "started_on", "campaign", "inspector"],
+                     "sample": ["element_id", "sampled_on", "parameter", "value", "unit"]}
+
+    def record(self, kind):
+        """a visit, an inspection (or its change) or a sample: each field mostly there and right"""
+        r = self.r
+        def pick(good, bad):
+            return r.choice(good) if r.random() < 0.8 else r.choice(bad + [self.json_value(4)])
+        now = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8)))
+        times = [now.isoformat(timespec="seconds"), now.strftime("%Y-%m-%d %H:%MZ"), None]
+        day = (datetime.date(2024, 1, 1) + datetime.timedelta(days=r.randint(0, 700))).isoformat()
+        fields = {
+            "state": pick(["normal", "abnormal", "out_of_service", "not_found"], ["broken", "", None, 1]),
+            "visited_at": pick(times, ["2025-02-30T08:00:00+08:00", "2025-03-01T24:00:00Z", "yesterday",
+                                       "2025-03-01T08:00:00", "9999-12-31T23:59:59+99:00", "2020-01-01T00:00:00Z"]),
+            "lon": pick([101.79, 101.8 + r.random() / 100], [181, -1e308, "101.79", 5e-324, True]),
+            "lat": pick([26.47, 26.46 + r.random() / 100], [91, 1e308, "26.47", []]),
+            "note": pick(["排水沟堵塞", None, "a" * 500], [5, {}]),
+            "finished_on": pick([now.date().isoformat(), None], ["2025-02-29", "2025-13-01", "1899-12-31", 20250301]),
+            "started_on": pick([now.date().isoformat()], [None, "2025/03/01", "", "2025-03-01"]),
+            "campaign": pick(["2025年汛前检查", None], ["", " ", 7]),
+            "inspector": pick(["王工、李工"], [None, "", 3]),
+            "element_id": pick([193, 192, 195], [0, -1, 1.5, 2 ** 70, "193", 999999, 190]),
+            "sampled_on": pick([day], ["2025-02-29", "", None, "2099-01-01"]),
+            "parameter": pick(["manganese", "Mn", "锰", "pH", "iron", "unobtainium"], ["", " ", 3, None]),
+            "value": pick([0.05, 80, 7.2, 0, r.random()], [-1, "0.1", 1e308, None, -0.0]),
+            "unit": pick(["mg/L", "µg/L", "μg/L", None], ["%", "", 1, "无量纲"]),
+        }
+        keys = [k for k in self.RECORD_FIELDS[kind] if r.random() < 0.85]
+        doc = {k: fields[k] for k in keys}
+        if r.random() < 0.1:
+            doc[r.choice(["photo", "level", "id", "pond_id", "state"])] = self.json_value(4)
+        return doc
 
     def drawing(self):
         r = self.r
@@ -344,18 +388,38 @@ class Gen:
     def case_json(self, i):
         r = self.r
         token = self.tokens[0] if r.random() < 0.7 else r.choice(self.tokens)
-        path = r.choice(["/api/ponds/8/submissions", "/api/ponds/8/submissions", "/api/ponds/9/submissions",
-                         "/api/ponds/%d/submissions" % r.randint(0, 50),
-                         "/api/submissions/%d/%s" % (r.randint(0, 40), r.choice(["submit", "withdraw", "approve",
-                                                                                 "reject", "frob"]))])
+        method = "POST"
+        record = False
+        if r.random() < 0.5:
+            path = r.choice(["/api/ponds/8/submissions", "/api/ponds/8/submissions", "/api/ponds/9/submissions",
+                             "/api/ponds/%d/submissions" % r.randint(0, 50),
+                             "/api/submissions/%d/%s" % (r.randint(0, 40), r.choice(["submit", "withdraw", "approve",
+                                                                                     "reject", "frob"]))])
+        else:
+            # inspections (http_fuzz.sh records inspection 1 of pond 8 at county level) and samples:
+            # the county's token for the one, the enterprise's for the other, mostly
+            method, path, who, kind = r.choice([
+                ("PUT", "/api/inspections/1/visits/%d" % r.choice([190, 193, 200, 300, 999999, 0]), 1, "visit"),
+                ("PUT", "/api/inspections/1/visits/%d" % r.randint(178, 219), 1, "visit"),
+                ("PUT", "/api/inspections/%d/visits/193" % r.randint(0, 3), 1, "visit"),
+                ("PATCH", "/api/inspections/%d" % r.choice([1, 1, 2, 999999]), 1, "inspection"),
+                ("POST", "/api/ponds/%d/inspections" % r.choice([8, 9, 16, 99999]), 1, "inspection"),
+                ("POST", "/api/ponds/%d/samples" % r.choice([8, 8, 9, 16]), 0, "sample"),
+                ("POST", "/api/ponds/8/samples", 0, "sample")])
+            token = self.tokens[who] if r.random() < 0.8 else r.choice(self.tokens)
+            record = r.random() < 0.8
         ctype = r.choice([b"application/json", b"application/json", b"application/geo+json",
                           b"application/json; charset=utf-8", b"text/plain", b"application/x-www-form-urlencoded",
                           b"APPLICATION/JSON", None])
-        body = self.json_body()
+        if record:
+            ctype = b"application/json" if r.random() < 0.9 else ctype
+            body = json.dumps(self.record(kind), ensure_ascii=r.random() < 0.5).encode()
+        else:
+            body = self.json_body()
         h = [b"Host: 127.0.0.1", b"Authorization: Bearer " + token.encode(), b"Content-Length: %d" % len(body)]
         if ctype is not None:
             h.append(b"Content-Type: " + ctype)
-        data = self.request("POST", self.clean_target(path), h, body)
+        data = self.request(method, self.clean_target(path), h, body)
         return Case(i, "json", [data], must_answer=True, timeout=5.0,
                     expect={200, 201, 400, 403, 404, 409, 413, 415, 422})
 

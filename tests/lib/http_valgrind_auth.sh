@@ -1,5 +1,6 @@
 # The second half of tests/sh/http_valgrind.sh (sourced by it, after the --auth none server):
-# a server with --auth token under valgrind, every path of auth.c, submissions.c, conn_body.c
+# a server with --auth token under valgrind, every path of auth.c, submissions.c, body.c,
+# inspections.c, monitoring.c, conn_body.c
 # and the per-scope parts of tiles.c and live.c.  Uses the suite's $db, $www, valgrind_clean.
 . "$here/../lib/auth.sh"
 auth_members vg
@@ -90,6 +91,34 @@ expect_eq "a chunked body over 1 MiB: 413" "$ST" 413
 printf 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nPOST /api/ponds/8/submissions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 9999999\r\n\r\n{' \
 	| raw_http 3 >"$HTTP_WORK/vg-pipe.raw" || true
 expect_eq "pipelined, then too large: 200 and 413" "$(grep -aoE 'HTTP/1.1 [0-9]{3}' "$HTTP_WORK/vg-pipe.raw" | cut -d' ' -f2 | tr '\n' ' ')" "200 413 "
+
+echo "# inspections, visits, samples and monitoring (inspections.c, monitoring.c)"
+as "$TOKEN_COUNTY" /api/ponds/8/checklist
+expect_eq "the checklist: 200" "$ST" 200
+as "$TOKEN_COUNTY" -X POST -H "$J" --data '{"campaign": "汛前"}' /api/ponds/8/inspections
+expect_eq "an inspection: 201" "$ST" 201
+vi=$(json_q "$BODY" 'd["id"]')
+ve=$(json_q "$BODY" 'd["coverage"][0]["element_id"]')
+for step in "PUT 201 /api/inspections/$vi/visits/$ve {\"state\":\"normal\",\"lon\":101.79,\"lat\":26.47}" \
+	"PUT 200 /api/inspections/$vi/visits/$ve {\"state\":\"normal\",\"lon\":101.79,\"lat\":26.47}" \
+	"PUT 422 /api/inspections/$vi/visits/$ve {\"state\":\"x\"}" "PUT 404 /api/inspections/$vi/visits/999999 {\"state\":\"normal\"}" \
+	"PUT 400 /api/inspections/$vi/visits/$ve {" "PATCH 200 /api/inspections/$vi {\"campaign\":null}" \
+	"PATCH 404 /api/inspections/999999 {}" "POST 405 /api/inspections/$vi {}" \
+	"POST 201 /api/ponds/8/samples {\"element_id\":193,\"sampled_on\":\"2025-05-10\",\"parameter\":\"Mn\",\"value\":80,\"unit\":\"µg/L\"}" \
+	"POST 409 /api/ponds/8/samples {\"element_id\":193,\"sampled_on\":\"2025-05-10\",\"parameter\":\"Mn\",\"value\":80}" \
+	"POST 422 /api/ponds/8/samples {\"element_id\":193}"; do
+	read -r m want p body <<<"$step"
+	who=$TOKEN_COUNTY
+	case $p in */samples) who=$TOKEN_ENT8 ;; esac
+	as "$who" -X "$m" -H "$J" --data-binary "$body" "$p"
+	expect_eq "$m $p: $want" "$ST" "$want"
+done
+for p in "/api/inspections/$vi?lang=en" /api/ponds/8/inspections "/api/ponds/8/samples?parameter=%E9%94%B0" /api/ponds/8/monitoring; do
+	as "$TOKEN_ENT8" "$p"
+	expect_eq "GET $p: 200" "$ST" 200
+done
+as "$TOKEN_ENT9" "/api/inspections/$vi"
+expect_eq "another enterprise: 404" "$ST" 404
 
 echo "# the change stream per scope"
 for who in COUNTY ENT9; do

@@ -6,8 +6,8 @@
 # and healthy afterwards; then --max-conns-per-ip: connections beyond it 503.  Then a server
 # with --auth token against the same and two more kinds (tests/lib/auth.sh's members): the
 # Authorization header (a mangled token 401, a live one its route) and JSON bodies to the write
-# API (any status a client can cause, never 500).  HTTP_FUZZ_SEED and HTTP_FUZZ_COUNT override
-# the seed and the number of cases.
+# API: drawings, steps, inspections, visits and samples (any status a client can cause, never
+# 500).  HTTP_FUZZ_SEED and HTTP_FUZZ_COUNT override the seed and the number of cases.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/suite.sh"
@@ -61,6 +61,9 @@ echo "# --auth token: the Authorization header and JSON bodies"
 . "$here/../lib/auth.sh"
 auth_members fuzz
 printf '%s\n' "$TOKEN_ENT8" "$TOKEN_COUNTY" "$TOKEN_ENT9" "$TOKEN_READER" >"$HTTP_WORK/fuzz-tokens"
+# inspection 1: pond 8's, at county level, which the json cases visit, change and read
+iid=$(q -d "$db" -c "INSERT INTO tailings.inspection (pond_id, level, inspector) VALUES (8, 'county', 'fuzz') RETURNING id")
+[ "$iid" = 1 ] || die "inspection 1 ($iid)"
 auth_server fuzzauth --www "$www" --pool 4 --timeout-s 5 --header-timeout-s 2 --max-conns-per-ip 16 --max-body-mb 1
 "$PY" "$http_root/tests/lib/http_fuzz.py" "$HTTP_PORT" --seed "$((seed + 1))" --count "$count" --workers 8 \
 	--tokens "$HTTP_WORK/fuzz-tokens" --log "$HTTP_WORK/fuzz-auth-cases.log" | tee "$HTTP_WORK/fuzz-auth.txt"
@@ -72,6 +75,11 @@ for kind in auth json; do
 done
 as "$TOKEN_ENT8" /api/whoami
 expect_eq "a live token after the fuzz" "$ST $(json_q "$BODY" 'd["role"]')" "200 fuzz_ent8"
+n=$(q -d "$db" -c "SELECT (SELECT count(*) FROM tailings.inspection_visit) || ' ' || (SELECT count(*) FROM tailings.sample)")
+check "fuzz with tokens: some visits and samples written (${n})" test "${n% *}" -ge 1 -a "${n#* }" -ge 1
+as "$TOKEN_COUNTY" /api/inspections/1
+expect_eq "inspection 1 after the fuzz: 200, its visits as many as the table's" \
+	"$ST $(json_q "$BODY" 'len(d["visits"]) == d["visited"]')" "200 true"
 fetch /metrics
 check "metrics: no 500 counted" eval '! grep -E "status=\"5(00|04)\"" "$BODY"'
 http_stop 15

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
 
 #include "auth.h"
 #include "http.h"
@@ -120,13 +121,6 @@ static const char SQL_PONDS[] =
 	" 'lon', round(ST_X(p.location)::numeric, 6), 'lat', round(ST_Y(p.location)::numeric, 6))"
 	" ORDER BY p.code), '[]')::text"
 	" FROM tailings.pond p JOIN tailings.pond_overview o USING (id)";
-
-/*
- * ?lang= sets tailings.language for this statement only (is_local: its
- * implicit transaction); the CTE is read before any row is built.
- */
-#define SQL_LANG "WITH lang AS MATERIALIZED (SELECT set_config('tailings.language'," \
-	" coalesce($2, current_setting('tailings.language')), true)) "
 
 static const char SQL_POND[] =
 	SQL_LANG "SELECT json_build_object("
@@ -360,4 +354,65 @@ api_tilejson(Req *r, const Route *rt)
 	/* the layers travel with the request to tilejson_done */
 	r->layers = rt->layers;
 	api_query(r, SQL_BOUNDS, 0, NULL, tilejson_done);
+}
+
+void
+api_reply_json(Req *r, int status, const PGresult *res, int col, const char *missing)
+{
+	struct evbuffer *b;
+
+	if (PQntuples(res) != 1 || col >= PQnfields(res) || PQgetisnull(res, 0, col))
+	{
+		http_error(r, 404, missing ? missing : "not found");
+		return;
+	}
+	if ((b = http_body(r)) == NULL)
+		return;
+	evbuffer_add(b, PQgetvalue(res, 0, col), (size_t) PQgetlength(res, 0, col));
+	evbuffer_add(b, "\n", 1);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-store");
+	http_reply(r, status, "application/json; charset=utf-8", b, NULL);
+}
+
+int
+api_refused(Req *r, const PGresult *res)
+{
+	struct evbuffer *b;
+	int			status;
+
+	if (PQntuples(res) != 1 || PQnfields(res) < 3 || PQgetisnull(res, 0, 0))
+		return 0;
+	status = atoi(PQgetvalue(res, 0, 0));
+	if (status < 400 || status > 499)
+		status = 422;
+	if ((b = evbuffer_new()) == NULL)
+	{
+		http_error(r, 500, "out of memory");
+		return 1;
+	}
+	evbuffer_add_printf(b, "{\"error\":");
+	style_json_string(b, PQgetisnull(res, 0, 1) ? "refused" : PQgetvalue(res, 0, 1));
+	evbuffer_add_printf(b, ",\"status\":%d", status);
+	if (!PQgetisnull(res, 0, 2))
+	{
+		evbuffer_add_printf(b, ",\"field\":");
+		style_json_string(b, PQgetvalue(res, 0, 2));
+	}
+	evbuffer_add_printf(b, "}\n");
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-store");
+	http_reply(r, status, "application/json", b, NULL);
+	return 1;
+}
+
+void
+api_location(Req *r, const char *path)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+	char		base[256],
+				location[512];
+
+	http_base_url(r, base, sizeof base);
+	snprintf(location, sizeof location, "%s%s", base, path);
+	evhttp_add_header(h, "Location", location);
+	evhttp_add_header(h, "Access-Control-Expose-Headers", "Location");
 }

@@ -545,6 +545,78 @@ route_match_pond_geojson(const char *rest, const char *query, const char *patter
 	return MATCH;
 }
 
+/* {id}/samples[?element_id=][&parameter=]: the pond, and the samples' filters */
+static int
+route_match_pond_samples(const char *rest, const char *query, const char *pattern, Route *r)
+{
+	size_t		len;
+	const char *v;
+	char	   *decoded;
+	int			m = route_match_pond(rest, query, pattern, r);
+
+	if (m != MATCH)
+		return m;
+	if ((v = query_value(query, "element_id", &len)) != NULL &&
+		(parse_uint(v, len, 18, &r->element_id) != 0 || r->element_id == 0))
+		return bad_route(r, "element_id is a positive integer");
+	if ((v = query_value(query, "parameter", &len)) == NULL)
+		return MATCH;
+	/* (a %00 would end the decoded text early: refused as the control character it is) */
+	decoded = len < sizeof r->parameter * 3 ? percent_decode(v, len) : NULL;
+	for (size_t i = 0; decoded != NULL && i + 2 < len; i++)
+		if (v[i] == '%' && v[i + 1] == '0' && v[i + 2] == '0')
+		{
+			free(decoded);
+			return bad_route(r, "parameter holds a control character");
+		}
+	if (decoded == NULL || decoded[0] == '\0' || strlen(decoded) >= sizeof r->parameter)
+	{
+		free(decoded);
+		return bad_route(r, "parameter is a parameter's code, label or symbol (such as manganese, 锰 or Mn), at most 63 bytes");
+	}
+	for (const unsigned char *c = (const unsigned char *) decoded; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+		{
+			free(decoded);
+			return bad_route(r, "parameter holds a control character");
+		}
+	snprintf(r->parameter, sizeof r->parameter, "%s", decoded);
+	free(decoded);
+	return MATCH;
+}
+
+/* {id}[?lang=]: an inspection (its visits are the next row's) */
+static int
+route_match_inspection(const char *rest, const char *query, const char *pattern, Route *r)
+{
+	const char *slash = strchr(rest, '/');
+	size_t		len = slash ? (size_t) (slash - rest) : strlen(rest);
+
+	(void) pattern;
+	if (parse_uint(rest, len, 18, &r->inspection_id) != 0)
+		return bad_route(r, "an inspection id is a positive integer");
+	if (slash)
+		return NO_MATCH;
+	return lang_param(query, r) == 0 ? MATCH : DECIDED;
+}
+
+/* {id}/visits/{element_id}: the visit of an element in an inspection */
+static int
+route_match_visit(const char *rest, const char *query, const char *pattern, Route *r)
+{
+	const char *slash = strchr(rest, '/');
+	static const char visits[] = "/visits/";
+
+	(void) query;
+	(void) pattern;
+	if (slash == NULL || parse_uint(rest, (size_t) (slash - rest), 18, &r->inspection_id) != 0 ||
+		strncmp(slash, visits, strlen(visits)) != 0)
+		return not_found(r, "an inspection's visits are /api/inspections/{id}/visits/{element_id}");
+	if (parse_uint(slash + strlen(visits), strlen(slash + strlen(visits)), 18, &r->element_id) != 0)
+		return bad_route(r, "an element id is a positive integer");
+	return MATCH;
+}
+
 /* {id}[?lang=]: the page reads ?lang= itself, checked here all the same, as for the API */
 static int
 route_match_sheet(const char *rest, const char *query, const char *pattern, Route *r)

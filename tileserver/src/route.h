@@ -37,6 +37,11 @@
  * headers) and the metric names (the endpoint label of
  * tailings_http_requests_total).  Adding an endpoint: a row here and its
  * handler (and a matcher in route.c when its path has parameters).
+ *
+ * One path with several methods of different access (a GET that reads, a
+ * POST that writes) is several rows of the same pattern and matcher, next to
+ * each other: the path matches the first; server.c then takes the row of the
+ * request's method (405 with every row's methods when none takes it).
  */
 #define ROUTE_TABLE(X) \
 	X(TILEJSON, "tilejson", "/tiles/{layers}.json", route_match_tilejson, ROUTE_READ, ROUTE_AS_ROLE, api_tilejson) \
@@ -57,6 +62,15 @@
 	X(POND_COMPLETENESS, "completeness", "/api/ponds/{id}/completeness", route_match_pond, ROUTE_READ, ROUTE_AS_ROLE, api_completeness) \
 	X(POND_GEOJSON, "geojson", "/api/ponds/{id}/geojson", route_match_pond_geojson, ROUTE_READ, ROUTE_AS_ROLE, api_geojson) \
 	X(POND_SUBMISSIONS, "pond_submissions", "/api/ponds/{id}/submissions", route_match_pond, ROUTE_POST, ROUTE_WRITE, submissions_create) \
+	X(POND_CHECKLIST, "checklist", "/api/ponds/{id}/checklist", route_match_pond, ROUTE_READ, ROUTE_AS_ROLE, inspections_checklist) \
+	X(POND_INSPECTIONS, "pond_inspections", "/api/ponds/{id}/inspections", route_match_pond, ROUTE_READ, ROUTE_AS_ROLE, inspections_list) \
+	X(POND_INSPECTIONS_NEW, "inspection_create", "/api/ponds/{id}/inspections", route_match_pond, ROUTE_POST, ROUTE_WRITE, inspections_create) \
+	X(POND_SAMPLES, "samples", "/api/ponds/{id}/samples", route_match_pond_samples, ROUTE_READ, ROUTE_AS_ROLE, monitoring_samples) \
+	X(POND_SAMPLES_NEW, "sample_create", "/api/ponds/{id}/samples", route_match_pond_samples, ROUTE_POST, ROUTE_WRITE, monitoring_sample_create) \
+	X(POND_MONITORING, "monitoring", "/api/ponds/{id}/monitoring", route_match_pond, ROUTE_READ, ROUTE_AS_ROLE, monitoring_assessment) \
+	X(INSPECTION, "inspection", "/api/inspections/{id}", route_match_inspection, ROUTE_READ, ROUTE_AS_ROLE, inspections_show) \
+	X(INSPECTION_EDIT, "inspection_edit", "/api/inspections/{id}", route_match_inspection, ROUTE_PATCH, ROUTE_WRITE, inspections_edit) \
+	X(VISIT, "visit", "/api/inspections/{id}/visits/{element_id}", route_match_visit, ROUTE_PUT, ROUTE_WRITE, inspections_visit) \
 	X(SHEET, "sheet", "/sheet/{id}", route_match_sheet, ROUTE_READ, ROUTE_PUBLIC, files_sheet) \
 	X(HEALTH, "health", "/health", NULL, ROUTE_READ, ROUTE_PUBLIC, metrics_health) \
 	X(METRICS, "metrics", "/metrics", NULL, ROUTE_READ, ROUTE_PUBLIC, metrics_handle) \
@@ -109,6 +123,10 @@ typedef struct Route
 	int			step;			/* ROUTE_SUBMISSION_STEP: a ROUTE_STEP_* */
 	char		status[12];		/* ROUTE_SUBMISSIONS: ?status=, or "" */
 	int			drawing;		/* ROUTE_POND_GEOJSON: ?for=drawing */
+	/* inspections.c, monitoring.c */
+	long long	inspection_id;	/* ROUTE_INSPECTION, ROUTE_INSPECTION_EDIT, ROUTE_VISIT */
+	long long	element_id;		/* ROUTE_VISIT; ROUTE_POND_SAMPLES: ?element_id= (0: every well) */
+	char		parameter[64];	/* ROUTE_POND_SAMPLES: ?parameter= (decoded), or "" */
 	char		layer_error[64];
 } Route;
 

@@ -21,8 +21,10 @@
 #include "auth.h"
 #include "files.h"
 #include "http.h"
+#include "inspections.h"
 #include "live.h"
 #include "metrics.h"
+#include "monitoring.h"
 #include "sprite.h"
 #include "srv.h"
 #include "submissions.h"
@@ -65,6 +67,32 @@ method_bit(enum evhttp_cmd_type cmd)
 	return 0;
 }
 
+/*
+ * The row for a request's method: the matched row, or else a row of the same
+ * path pattern that takes the method (one path, several methods: each row its
+ * own access and handler, route.h); ROUTE_NOT_FOUND when none does.
+ * *allowed gets the methods of every row of that pattern (405's Allow).
+ */
+static RouteKind
+route_for_method(RouteKind kind, unsigned method, unsigned *allowed)
+{
+	const char *pattern = route_pattern(kind);
+	RouteKind	found = (handlers[kind].methods & method) ? kind : ROUTE_NOT_FOUND;
+
+	*allowed = handlers[kind].methods;
+	for (int k = ROUTE_NOT_FOUND; pattern != NULL && k < ROUTE_COUNT; k++)
+	{
+		const char *other = route_pattern((RouteKind) k);
+
+		if (k == (int) kind || other == NULL || strcmp(other, pattern) != 0)
+			continue;
+		*allowed |= handlers[k].methods;
+		if (found == ROUTE_NOT_FOUND && (handlers[k].methods & method))
+			found = (RouteKind) k;
+	}
+	return found;
+}
+
 /* every method some route takes */
 static unsigned
 methods_served(void)
@@ -98,7 +126,7 @@ preflight(Req *r)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
 
-	evhttp_add_header(h, "Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS");
+	evhttp_add_header(h, "Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
 	evhttp_add_header(h, "Access-Control-Allow-Headers", "Authorization, If-None-Match, Accept-Encoding, Content-Type");
 	evhttp_add_header(h, "Access-Control-Max-Age", "86400");
 	http_reply(r, 204, NULL, NULL, NULL);
@@ -144,6 +172,8 @@ dispatch(Req *r)
 {
 	const struct evhttp_uri *parsed = evhttp_request_get_evhttp_uri(r->req);
 	const Route *rt = &r->route;
+	unsigned	allowed;
+	RouteKind	kind;
 
 	if ((r->path = request_path(r->req)) == NULL)
 	{
@@ -153,15 +183,24 @@ dispatch(Req *r)
 	route_parse(r->path, parsed ? evhttp_uri_get_query(parsed) : NULL, &r->route);
 	r->kind = rt->kind;
 	if (rt->kind == ROUTE_NOT_FOUND || rt->kind == ROUTE_BAD)
+	{
 		route_failed(r, rt);
-	else if (!(handlers[rt->kind].methods & method_bit(evhttp_request_get_command(r->req))))
-		not_allowed(r, handlers[rt->kind].methods);
-	else if (handlers[rt->kind].access == ROUTE_WRITE && r->s->conf->auth == CONF_AUTH_NONE)
+		return;
+	}
+	kind = route_for_method(rt->kind, method_bit(evhttp_request_get_command(r->req)), &allowed);
+	if (kind == ROUTE_NOT_FOUND)
+	{
+		not_allowed(r, allowed);
+		return;
+	}
+	/* the row of the method (the same path's parameters): its metric, access and handler */
+	r->route.kind = r->kind = kind;
+	if (handlers[kind].access == ROUTE_WRITE && r->s->conf->auth == CONF_AUTH_NONE)
 		http_error(r, 403, "this server only reads (--auth none): the write API needs --auth token");
-	else if (handlers[rt->kind].access == ROUTE_PUBLIC)
-		handlers[rt->kind].handle(r, rt);
+	else if (handlers[kind].access == ROUTE_PUBLIC)
+		handlers[kind].handle(r, rt);
 	else
-		auth_request(r, handlers[rt->kind].handle);
+		auth_request(r, handlers[kind].handle);
 }
 
 static void

@@ -3,9 +3,10 @@
  *
  * server.c creates the server and dispatches each request by the route table
  * (route.h) to a handler of a module: tiles.c, api.c, submissions.c,
- * files.c, metrics.c, live.c; a route whose statements run as the request's
- * role first learns who that is (auth.c).  http.c answers: every request gets exactly one reply through
- * http_reply() (or http_error()).
+ * inspections.c, monitoring.c, files.c, metrics.c, live.c; a route whose
+ * statements run as the request's role first learns who that is (auth.c).
+ * http.c answers: every request gets exactly one reply through http_reply()
+ * (or http_error()).
  */
 #ifndef TAILINGS_SRV_H
 #define TAILINGS_SRV_H

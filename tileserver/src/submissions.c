@@ -11,25 +11,22 @@
  * A body is JSON (Content-Type application/json or application/geo+json, else
  * 415), at most --max-body-mb (conn_body.c answers 413 before reading more),
  * nested at most BODY_MAX_DEPTH deep (the database's parser would run out of
- * stack first: 400), and goes to the database as one text parameter, which
- * parses it (not JSON: 400).
+ * stack first: 400): body.c.  It goes to the database as one text parameter,
+ * which parses it (not JSON: 400).
  */
 #include "submissions.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
 
 #include "api.h"
+#include "body.h"
 #include "http.h"
 #include "style.h"
-
-/* arrays and objects in one another at most (a drawing needs 8: a MultiPolygon's ring in a feature) */
-#define BODY_MAX_DEPTH 100
 
 /* a submission as JSON: everything but its features, and the pond's name */
 #define SQL_SUBMISSION_FIELDS \
@@ -67,102 +64,6 @@ static const char *const SQL_STEP[ROUTE_NSTEPS] = {
 	[ROUTE_STEP_APPROVE] = "SELECT tailings.approve($1::bigint, $2::jsonb ->> 'note')",
 	[ROUTE_STEP_REJECT] = "SELECT tailings.reject($1::bigint, $2::jsonb ->> 'note')",
 };
-
-/* 1 when the request's Content-Type is JSON (application/json or application/geo+json, parameters aside) */
-static int
-json_content_type(Req *r)
-{
-	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(r->req), "Content-Type");
-	size_t		n;
-
-	if (ct == NULL)
-		return 0;
-	n = strcspn(ct, "; ");
-	return (n == 16 && strncasecmp(ct, "application/json", n) == 0) ||
-		(n == 20 && strncasecmp(ct, "application/geo+json", n) == 0);
-}
-
-/* 1 when the JSON text nests arrays and objects deeper than max (brackets in strings aside) */
-static int
-too_deep(const char *s, int max)
-{
-	int			depth = 0,
-				in_string = 0;
-
-	for (; *s; s++)
-	{
-		if (in_string)
-		{
-			if (*s == '\\' && s[1])
-				s++;
-			else if (*s == '"')
-				in_string = 0;
-		}
-		else if (*s == '"')
-			in_string = 1;
-		else if ((*s == '[' || *s == '{') && ++depth > max)
-			return 1;
-		else if (*s == ']' || *s == '}')
-			depth--;
-	}
-	return 0;
-}
-
-/*
- * The request's body as a string (malloc'd), or NULL for none; on a body that
- * cannot be one (too large, not JSON, a NUL byte) the request is answered and
- * *answered set.
- */
-static char *
-request_body(Req *r, int *answered)
-{
-	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
-	size_t		len = in ? evbuffer_get_length(in) : 0;
-	size_t		max = (size_t) r->s->conf->max_body_mb * 1024 * 1024;
-	char	   *body;
-
-	*answered = 1;
-	if (len == 0)
-	{
-		*answered = 0;
-		return NULL;
-	}
-	if (len > max)
-	{
-		char		msg[96];
-
-		snprintf(msg, sizeof msg, "the body is larger than %d MiB (--max-body-mb)", r->s->conf->max_body_mb);
-		http_error(r, 413, msg);
-		return NULL;
-	}
-	if (!json_content_type(r))
-	{
-		http_error(r, 415, "the body must be JSON: Content-Type application/json or application/geo+json");
-		return NULL;
-	}
-	if ((body = malloc(len + 1)) == NULL)
-	{
-		http_error(r, 500, "out of memory");
-		return NULL;
-	}
-	evbuffer_copyout(in, body, len);
-	body[len] = '\0';
-	/* a text parameter ends at the first NUL: what follows would not be read */
-	if (strlen(body) != len)
-	{
-		free(body);
-		http_error(r, 400, "the body holds a NUL byte");
-		return NULL;
-	}
-	if (too_deep(body, BODY_MAX_DEPTH))
-	{
-		free(body);
-		http_error(r, 400, "the body nests arrays and objects more than 100 deep");
-		return NULL;
-	}
-	*answered = 0;
-	return body;
-}
 
 static void
 json_done(Req *r, PGresult *res, const char *missing)
@@ -251,7 +152,7 @@ submissions_create(Req *r, const Route *rt)
 	char		pid[24];
 	const char *params[2];
 	int			answered;
-	char	   *body = request_body(r, &answered);
+	char	   *body = body_json(r, &answered);
 
 	if (answered)
 		return;
@@ -293,7 +194,7 @@ submissions_step(Req *r, const Route *rt)
 	char		sid[24];
 	const char *params[2];
 	int			answered;
-	char	   *body = request_body(r, &answered);
+	char	   *body = body_json(r, &answered);
 
 	if (answered)
 		return;

@@ -1,0 +1,64 @@
+/*
+ * body.h - a request's JSON body, as the write API takes it.
+ */
+#ifndef TAILINGS_BODY_H
+#define TAILINGS_BODY_H
+
+#include "srv.h"
+
+/* arrays and objects in one another at most (a drawing needs 8: a MultiPolygon's ring in a feature) */
+#define BODY_MAX_DEPTH 100
+
+/*
+ * The request's body as a string (malloc'd), or NULL for none.  A body that
+ * cannot be one is answered and *answered set: over --max-body-mb (413), not
+ * JSON by its Content-Type (application/json or application/geo+json,
+ * parameters aside: else 415), holding a NUL byte or nested deeper than
+ * BODY_MAX_DEPTH (400).  Whether it parses is the database's to say (it gets
+ * the body as one text parameter).
+ */
+char	   *body_json(Req *r, int *answered);
+
+/* 1 when the JSON text nests arrays and objects deeper than max (brackets in strings aside) */
+int			body_too_deep(const char *s, int max);
+
+/*
+ * SQL to read a body's fields in the database, in a statement whose CTE "b"
+ * has the body as jsonb in column j (WITH b AS (SELECT $N::jsonb AS j)).  K
+ * is a field's name, a string literal.  BODY_IS_* are true or false (never
+ * null) for any body, a scalar or an array too; BODY_* are the field's value
+ * of its type, or NULL when absent, null or not of that type.  Neither ever
+ * fails, whatever the body holds: each cast is behind a CASE whose condition
+ * is about the body alone, so that the planner, folding the body's constant,
+ * drops a branch it may not take before folding it (a CASE's WHEN that folds
+ * to false is never simplified further).  A route lists its checks and gates
+ * its write on them, and names the field at fault with a status of 422.
+ */
+/* absent, or null */
+#define BODY_NULL(k) "(coalesce(jsonb_typeof(b.j -> '" k "'), 'null') = 'null')"
+/* of that JSON type (string, number, boolean, object, array) */
+#define BODY_IS(k, type) "coalesce(jsonb_typeof(b.j -> '" k "') = '" type "', false)"
+/* YYYY-MM-DD, the years 1900 to 2999 */
+#define BODY_DATE_RE "'^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$'"
+/* YYYY-MM-DDTHH:MM[:SS[.ffffff]] and its offset (Z or +-HH[:MM]) */
+#define BODY_TIME_RE "'^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9]" 	"(:[0-5][0-9]([.][0-9]{1,6})?)?(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)$'"
+/* the day of a text s that starts YYYY-MM-DD is in its month (not 30 February) */
+#define BODY_DAY_OK(s) "extract(month FROM make_date(left(" s ", 4)::int, substr(" s ", 6, 2)::int, 1)" 	" + (substr(" s ", 9, 2)::int - 1)) = substr(" s ", 6, 2)::int"
+#define BODY_MATCHES_DAY(k, re) "(CASE WHEN jsonb_typeof(b.j -> '" k "') = 'string' AND (b.j ->> '" k "') ~ " re 	" THEN " BODY_DAY_OK("(b.j ->> '" k "')") " ELSE false END)"
+#define BODY_IS_DATE(k) BODY_MATCHES_DAY(k, BODY_DATE_RE)
+#define BODY_IS_TIME(k) BODY_MATCHES_DAY(k, BODY_TIME_RE)
+/* a number a double precision holds, at most max (an SQL number) either side of 0 */
+#define BODY_IS_NUMBER(k, max) "(CASE WHEN jsonb_typeof(b.j -> '" k "') = 'number'" 	" THEN abs((b.j -> '" k "')::numeric) <= " max " AND (abs((b.j -> '" k "')::numeric) >= 1e-300" 	" OR (b.j -> '" k "')::numeric = 0) ELSE false END)"
+/* a positive integer a bigint holds */
+#define BODY_IS_ID(k) "(CASE WHEN jsonb_typeof(b.j -> '" k "') = 'number'" 	" THEN (b.j -> '" k "')::numeric BETWEEN 1 AND 9223372036854775807" 	" AND (b.j -> '" k "')::numeric = trunc((b.j -> '" k "')::numeric) ELSE false END)"
+#define BODY_TEXT(k) "(CASE WHEN jsonb_typeof(b.j -> '" k "') = 'string' THEN b.j ->> '" k "' END)"
+#define BODY_DATE(k) "(CASE WHEN " BODY_IS_DATE(k) " THEN (b.j ->> '" k "')::date END)"
+#define BODY_TIME(k) "(CASE WHEN " BODY_IS_TIME(k) " THEN (b.j ->> '" k "')::timestamptz END)"
+#define BODY_NUMBER(k, max) "(CASE WHEN " BODY_IS_NUMBER(k, max) " THEN (b.j -> '" k "')::float8 END)"
+#define BODY_ID(k) "(CASE WHEN " BODY_IS_ID(k) " THEN (b.j -> '" k "')::numeric::bigint END)"
+/* the body is an object */
+#define BODY_OBJECT "coalesce(jsonb_typeof(b.j) = 'object', false)"
+/* the body's fields not among names (an SQL list of string literals), "a, b", or NULL */
+#define BODY_UNKNOWN(names) "(SELECT string_agg(k, ', ' ORDER BY k) FROM jsonb_object_keys(" 	"CASE WHEN jsonb_typeof(b.j) = 'object' THEN b.j ELSE '{}' END) k WHERE k <> ALL (ARRAY[" names "]))"
+
+#endif
