@@ -4243,3 +4243,257 @@ SELECT pg_catalog.pg_extension_config_dump('sample', '');
 SELECT pg_catalog.pg_extension_config_dump('sample_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('gw_limit', '');
 SELECT pg_catalog.pg_extension_config_dump('gw_limit_id_seq', '');
+
+---------------------------------------------------------------------------
+-- The pond's file in one call (一库一档) (design §8)
+--
+-- pond_file(pond_id) gives the whole file of a pond as one JSON object, in
+-- the session's language (tailings.language), for the API, the viewer's
+-- file panel and the printed sheet:
+--   basic        the registry row, its registry point, its score
+--   ledger       the years, oldest first, each with its balance (ledger_balance)
+--   documents    the papers, each with its kind's label, expired and expires_in_days
+--   facilities   every element, a point on it, and its latest inspected state
+--   hazards      newest found first, each with its checks and whether it is overdue
+--   inspections  newest first, with their coverage (elements, visited, missed, to correct)
+--   monitoring   monitoring_assessment's rows, and each well's series per parameter
+--   completeness check_completeness's rows
+--   changes      the pond's latest 50 changes of the change log
+-- Every list is an array, empty when there is nothing.  It runs as the
+-- caller: row-level security decides what it reads, and a pond the caller
+-- does not see is SQLSTATE P0002, as a pond that does not exist.
+---------------------------------------------------------------------------
+
+-- The labels of the file's codes, in Chinese or English: the papers' kinds,
+-- the ponds' statuses, the hazards' statuses and severities, the levels of
+-- the finders, checkers and inspectors, and the states an inspector finds.
+CREATE FUNCTION _file_label(domain text, code text, en boolean) RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT CASE WHEN _file_label.en THEN l.en ELSE l.zh END
+	  FROM (VALUES
+	        ('document', 'eia_approval', '环评批复', 'EIA approval'),
+	        ('document', 'env_acceptance', '环保验收', 'Environmental acceptance'),
+	        ('document', 'discharge_permit', '排污许可证', 'Discharge permit'),
+	        ('document', 'emergency_plan', '突发环境事件应急预案', 'Environmental emergency plan'),
+	        ('document', 'monitoring_plan', '自行监测方案', 'Self-monitoring plan'),
+	        ('document', 'closure_design', '闭库设计', 'Closure design'),
+	        ('document', 'closure_acceptance', '闭库验收', 'Closure acceptance'),
+	        ('pond_status', 'in_use', '在用', 'In use'),
+	        ('pond_status', 'suspended', '停用', 'Suspended'),
+	        ('pond_status', 'closed', '闭库', 'Closed'),
+	        ('hazard_status', 'open', '待整改', 'Open'),
+	        ('hazard_status', 'rectifying', '整改中', 'Rectifying'),
+	        ('hazard_status', 'rectified', '已整改待核查', 'Rectified, awaiting check'),
+	        ('hazard_status', 'closed', '已销号', 'Closed'),
+	        ('severity', 'general', '一般隐患', 'General'),
+	        ('severity', 'major', '重大隐患', 'Major'),
+	        ('level', 'enterprise', '企业', 'Enterprise'),
+	        ('level', 'county', '县级', 'County'),
+	        ('level', 'city', '市级', 'City'),
+	        ('level', 'province', '省级', 'Province'),
+	        ('level', 'ministry', '部级', 'Ministry'),
+	        ('visit_state', 'normal', '正常', 'Normal'),
+	        ('visit_state', 'abnormal', '异常', 'Abnormal'),
+	        ('visit_state', 'out_of_service', '停用', 'Out of service'),
+	        ('visit_state', 'not_found', '未找到', 'Not found')) AS l(domain, code, zh, en)
+	 WHERE l.domain = _file_label.domain AND l.code = _file_label.code;
+END;
+COMMENT ON FUNCTION _file_label(text, text, boolean) IS
+	'the Chinese or English label of a code of the pond''s file (document kinds, statuses, severities, levels, visit states)';
+
+CREATE FUNCTION pond_file(pond_id bigint) RETURNS jsonb
+	LANGUAGE plpgsql STABLE SET search_path FROM CURRENT
+AS $$
+DECLARE
+	p tailings.pond;
+	en constant boolean := coalesce(current_setting('tailings.language', true), 'zh') = 'en';
+	today constant date := current_date;
+	result jsonb;
+BEGIN
+	SELECT * INTO p FROM tailings.pond x WHERE x.id = pond_file.pond_id;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'pond % does not exist', coalesce(pond_file.pond_id::text, 'null')
+			USING ERRCODE = 'no_data_found', HINT = 'SELECT id, code, name FROM tailings.pond lists the ponds you can see.';
+	END IF;
+
+	SELECT jsonb_build_object(
+	-- the registry row, its point and its score
+	'basic', (
+		SELECT jsonb_build_object(
+		           'id', p.id, 'code', p.code, 'name', p.name, 'enterprise', p.enterprise,
+		           'enterprise_code', p.enterprise_code, 'county_code', p.county_code,
+		           'supervision_level', p.supervision_level, 'status', p.status,
+		           'status_label', _file_label('pond_status', p.status::text, en),
+		           'lon', ST_X(p.location), 'lat', ST_Y(p.location), 'gw_flow_azimuth', p.gw_flow_azimuth,
+		           'attrs', p.attrs, 'score', s.score, 'rules', s.rules, 'errors_failed', s.errors_failed,
+		           'warnings_failed', s.warnings_failed,
+		           'elements', (SELECT count(*) FROM tailings.element e WHERE e.pond_id = p.id))
+		  FROM _pond_summary(p.id) s),
+	-- the ledgers, oldest first, with the balance against the year before
+	'ledger', coalesce((
+		SELECT jsonb_agg(jsonb_build_object(
+		           'year', l.year, 'produced_t', l.produced_t, 'stored_t', l.stored_t, 'reused_t', l.reused_t,
+		           'stock_t', l.stock_t, 'return_water_m3', l.return_water_m3, 'discharged_m3', l.discharged_m3,
+		           'leachate_m3', l.leachate_m3, 'leachate_treated_m3', l.leachate_treated_m3,
+		           'reported_on', l.reported_on, 'late', l.reported_on > make_date(l.year + 1, 1, 31),
+		           'previous_stock_t', b.previous_stock_t, 'expected_stock_t', b.expected_stock_t,
+		           'difference_t', b.difference_t, 'tolerance_t', b.tolerance_t, 'consistent', b.consistent)
+		           ORDER BY l.year)
+		  FROM tailings.ledger l
+		  LEFT JOIN tailings.ledger_balance b ON b.pond_id = l.pond_id AND b.year = l.year
+		 WHERE l.pond_id = p.id), '[]'::jsonb),
+	-- the papers, by kind, the latest first; expires_in_days is negative once expired
+	'documents', coalesce((
+		SELECT jsonb_agg(jsonb_build_object(
+		           'id', d.id, 'kind', d.kind, 'kind_label', _file_label('document', d.kind, en),
+		           'number', d.number, 'issued_on', d.issued_on, 'valid_until', d.valid_until, 'issuer', d.issuer,
+		           'reviewed_on', _drawing_date(d.attrs -> 'reviewed_on'), 'attrs', d.attrs,
+		           'expired', coalesce(d.valid_until < today, false), 'expires_in_days', d.valid_until - today,
+		           'superseded', EXISTS (SELECT FROM tailings.document n
+		                                  WHERE n.pond_id = d.pond_id AND n.kind = d.kind AND n.id <> d.id
+		                                    AND n.issued_on > d.issued_on))
+		           ORDER BY array_position(ARRAY['eia_approval', 'env_acceptance', 'discharge_permit', 'emergency_plan',
+		                                         'monitoring_plan', 'closure_design', 'closure_acceptance'], d.kind),
+		                    d.issued_on DESC NULLS LAST, d.id DESC)
+		  FROM tailings.document d
+		 WHERE d.pond_id = p.id), '[]'::jsonb),
+	-- every element in catalog order, a point on it, and its latest visit (null: never inspected)
+	'facilities', coalesce((
+		SELECT jsonb_agg(jsonb_build_object(
+		           'id', e.id, 'kind', e.kind, 'kind_label', label(e.kind), 'category', category(e.kind),
+		           'category_label', label(category(e.kind)), 'name', e.name,
+		           'lon', ST_X(g.pt), 'lat', ST_Y(g.pt), 'source', e.source, 'verified_on', e.verified_on,
+		           'attrs', e.attrs, 'last_visit', v.visit)
+		           ORDER BY e.kind, e.id)
+		  FROM tailings.element e
+		 CROSS JOIN LATERAL (SELECT ST_PointOnSurface(e.geom) AS pt) g
+		  LEFT JOIN LATERAL (
+		       SELECT jsonb_build_object(
+		                  'inspection_id', i.id, 'level', i.level, 'level_label', _file_label('level', i.level, en),
+		                  'campaign', i.campaign, 'state', x.state, 'state_label', _file_label('visit_state', x.state, en),
+		                  'visited_at', x.visited_at, 'note', x.note,
+		                  'offset_m', round(ST_Distance(x.position::geography, e.geom::geography, true)::numeric, 1)) AS visit
+		         FROM tailings.inspection_visit x JOIN tailings.inspection i ON i.id = x.inspection_id
+		        WHERE x.element_id = e.id
+		        ORDER BY x.visited_at DESC, x.id DESC
+		        LIMIT 1) v ON true
+		 WHERE e.pond_id = p.id), '[]'::jsonb),
+	-- the hazards, newest found first, with their checks (oldest first)
+	'hazards', coalesce((
+		SELECT jsonb_agg(jsonb_build_object(
+		           'id', h.id, 'pond_id', h.pond_id, 'element_id', h.element_id, 'element_name', e.name,
+		           'lon', ST_X(h.location), 'lat', ST_Y(h.location), 'found_on', h.found_on, 'found_by', h.found_by,
+		           'found_level', h.found_level, 'found_level_label', _file_label('level', h.found_level, en),
+		           'campaign', h.campaign, 'category', h.category,
+		           'category_label', CASE WHEN h.category IS NOT NULL THEN label(h.category) END,
+		           'severity', h.severity, 'severity_label', _file_label('severity', h.severity, en),
+		           'description', h.description, 'deadline', h.deadline,
+		           'status', h.status, 'status_label', _file_label('hazard_status', h.status, en),
+		           'rectification', h.rectification, 'rectified_on', h.rectified_on,
+		           'overdue', o.overdue, 'days_overdue', CASE WHEN o.overdue THEN today - h.deadline END,
+		           'checks', coalesce((
+		               SELECT jsonb_agg(jsonb_build_object(
+		                          'id', c.id, 'hazard_id', c.hazard_id, 'checked_on', c.checked_on, 'level', c.level,
+		                          'level_label', _file_label('level', c.level, en), 'checked_by', c.checked_by,
+		                          'passed', c.passed, 'note', c.note)
+		                          ORDER BY c.checked_on, c.id)
+		                 FROM tailings.hazard_check c
+		                WHERE c.hazard_id = h.id), '[]'::jsonb))
+		           ORDER BY h.found_on DESC, h.id DESC)
+		  FROM tailings.hazard h
+		  LEFT JOIN tailings.element e ON e.id = h.element_id
+		 CROSS JOIN LATERAL (SELECT h.status <> 'closed' AND coalesce(h.deadline < today, false) AS overdue) o
+		 WHERE h.pond_id = p.id), '[]'::jsonb),
+	-- the inspections, newest first, with their coverage
+	'inspections', coalesce((
+		SELECT jsonb_agg(jsonb_build_object(
+		           'id', i.id, 'pond_id', i.pond_id, 'level', i.level, 'level_label', _file_label('level', i.level, en),
+		           'campaign', i.campaign, 'inspector', i.inspector, 'started_on', i.started_on,
+		           'finished_on', i.finished_on, 'elements', c.elements, 'visited', c.visited, 'missed', c.missed,
+		           'to_correct', c.to_correct, 'missed_points', c.missed_points,
+		           'positions_to_correct', c.positions_to_correct)
+		           ORDER BY i.started_on DESC, i.id DESC)
+		  FROM tailings.inspection i
+		 CROSS JOIN LATERAL (
+		       SELECT count(*) AS elements, count(*) FILTER (WHERE v.visited) AS visited,
+		              count(*) FILTER (WHERE NOT v.visited) AS missed, count(*) FILTER (WHERE v.to_correct) AS to_correct,
+		              coalesce(jsonb_agg(jsonb_build_object('element_id', v.element_id, 'kind', v.kind,
+		                                                    'kind_label', label(v.kind), 'name', v.name)
+		                                 ORDER BY v.element_id) FILTER (WHERE NOT v.visited), '[]'::jsonb) AS missed_points,
+		              coalesce(jsonb_agg(jsonb_build_object('element_id', v.element_id, 'kind', v.kind,
+		                                                    'kind_label', label(v.kind), 'name', v.name,
+		                                                    'offset_m', round(v.offset_m::numeric, 1))
+		                                 ORDER BY v.element_id) FILTER (WHERE v.to_correct), '[]'::jsonb) AS positions_to_correct
+		         FROM inspection_coverage(i.id) v) c
+		 WHERE i.pond_id = p.id), '[]'::jsonb),
+	-- the wells: the latest values against class III and the background
+	-- well, and each well's samples of each parameter over time (in the
+	-- limit's unit, else in the unit of the latest sample when it converts)
+	'monitoring', jsonb_build_object(
+		'assessment', coalesce((
+			SELECT jsonb_agg(jsonb_build_object(
+			           'element_id', a.element_id, 'kind', a.kind, 'kind_label', label(a.kind), 'name', a.name,
+			           'parameter', a.parameter,
+			           'parameter_label', CASE WHEN en THEN g.label_en ELSE g.label_zh END,
+			           'sampled_on', a.sampled_on, 'value', a.value, 'unit', a.unit, 'limit_max', a.limit_max,
+			           'limit_min', a.limit_min, 'exceeds', a.exceeds, 'background', a.background,
+			           'ratio_to_background', a.ratio_to_background)
+			           ORDER BY a.ordinality)
+			  FROM monitoring_assessment(p.id) WITH ORDINALITY a
+			  LEFT JOIN tailings.gw_limit g ON g.parameter = a.parameter), '[]'::jsonb),
+		'series', coalesce((
+			SELECT jsonb_agg(jsonb_build_object(
+			           'element_id', w.id, 'kind', w.kind, 'name', w.name,
+			           'role', CASE _placement_role(w.kind) WHEN 'upstream_well' THEN 'upstream'
+			                                                WHEN 'downstream_well' THEN 'downstream' END,
+			           'parameter', t.parameter,
+			           'parameter_label', CASE WHEN en THEN t.label_en ELSE t.label_zh END,
+			           'unit', t.unit, 'limit_max', t.max_value, 'limit_min', t.min_value, 'series', t.points)
+			           ORDER BY w.kind, w.id, t.parameter, t.unit)
+			  FROM tailings.element w
+			 CROSS JOIN LATERAL (
+			       SELECT u.parameter, u.unit, max(u.label_zh) AS label_zh, max(u.label_en) AS label_en,
+			              max(u.max_value) AS max_value, max(u.min_value) AS min_value,
+			              jsonb_agg(jsonb_build_object('sampled_on', u.sampled_on, 'value', u.value)
+			                        ORDER BY u.sampled_on, u.id) AS points
+			         FROM (SELECT s.id, s.parameter, s.sampled_on, g.label_zh, g.label_en, g.max_value, g.min_value,
+			                      CASE WHEN _unit_factor(s.unit, k.unit) IS NOT NULL THEN k.unit ELSE s.unit END AS unit,
+			                      coalesce(_unit_convert(s.value, s.unit, k.unit), s.value) AS value
+			                 FROM tailings.sample s
+			                 LEFT JOIN tailings.gw_limit g ON g.parameter = s.parameter
+			                CROSS JOIN LATERAL (
+			                      SELECT coalesce(g.unit,
+			                                      (SELECT z.unit FROM tailings.sample z
+			                                        WHERE z.element_id = s.element_id AND z.parameter = s.parameter
+			                                        ORDER BY z.sampled_on DESC, z.id DESC LIMIT 1)) AS unit) k
+			                WHERE s.element_id = w.id) u
+			        GROUP BY u.parameter, u.unit) t
+			 WHERE w.pond_id = p.id AND category(w.kind) = 'groundwater'), '[]'::jsonb)),
+	-- the completeness check, as check_completeness gives it
+	'completeness', coalesce((
+		SELECT jsonb_agg(jsonb_build_object(
+		           'rule', c.rule, 'category', c.category,
+		           'category_label', CASE WHEN c.category IS NOT NULL THEN label(c.category) END,
+		           'required', c.required, 'present', c.present, 'passed', c.passed, 'severity', c.severity,
+		           'message', c.message)
+		           ORDER BY c.ordinality)
+		  FROM check_completeness(p.id) WITH ORDINALITY c), '[]'::jsonb),
+	-- the latest 50 changes of the pond, newest first
+	'changes', coalesce((
+		SELECT jsonb_agg(jsonb_build_object(
+		           'id', c.id, 'changed_at', c.changed_at, 'actor', c.actor,
+		           'table', regexp_replace(c.table_name, '^tailings\.', ''), 'op', c.op::text, 'row_id', c.row_id,
+		           'changed', c.changed, 'moved_m', c.moved_m, 'submission_id', c.submission_id)
+		           ORDER BY c.changed_at DESC, c.id DESC)
+		  FROM (SELECT * FROM tailings.change_log x
+		         WHERE x.pond_id = p.id
+		         ORDER BY x.changed_at DESC, x.id DESC
+		         LIMIT 50) c), '[]'::jsonb))
+	  INTO result;
+	RETURN result;
+END
+$$;
+COMMENT ON FUNCTION pond_file(bigint) IS
+	'the pond''s whole file (一库一档) as one JSON object in tailings.language: basic, ledger, documents, facilities, '
+	'hazards, inspections, monitoring, completeness, changes; P0002 for a pond the caller does not see';

@@ -99,7 +99,8 @@
  * feature at fault.  The extension raises these codes for these meanings:
  *   22023 invalid_parameter_value   a bad argument (layer, zoom, time; a drawing's feature)
  *   23514 check_violation           a drawing or a step that breaks a rule
- *   23502 not_null_violation        a value a write needs is missing (a visit's element)
+ *   23502 not_null_violation        a required value left out (a visit's element, a hazard's
+ *                                   description, whether a check passed)
  *   22007 invalid_datetime_format, 22008 datetime_field_overflow,
  *   22009 invalid_time_zone_displacement_value   a bad ?at=
  *   22P02 invalid_text_representation, 22021 character_not_in_repertoire,

@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "route.h"
 #include "sprite.h"
+#include "json.h"
 #include "style.h"
 #include "tailings/catalog.h"
 #include "tailings/symbology.h"
@@ -225,6 +226,78 @@ test_routes(void)
 		  parse("/api/inspections/12/visits/5/x", NULL).kind == ROUTE_BAD &&
 		  parse("/api/inspections/", NULL).kind == ROUTE_BAD &&
 		  parse("/api/inspectionsx", NULL).kind == ROUTE_STATIC, "beside the inspections");
+	/* the pond's file, hazards and their checks, the board, the ledger and the papers */
+	r = parse("/api/ponds/8/file", "lang=en");
+	CHECK(r.kind == ROUTE_POND_FILE && r.pond_id == 8 && strcmp(r.lang, "en") == 0, "a pond's file in English");
+	CHECK(parse("/api/ponds/8/file", "lang=fr").kind == ROUTE_BAD, "a pond's file in no language served: 400");
+	r = parse("/api/ponds/8/hazards", NULL);
+	CHECK(r.kind == ROUTE_POND_HAZARDS && r.pond_id == 8, "a pond's hazards (GET; POST is the next row)");
+	CHECK(route_pattern(ROUTE_POND_HAZARD_NEW) == route_pattern(ROUTE_POND_HAZARDS) ||
+		  strcmp(route_pattern(ROUTE_POND_HAZARD_NEW), route_pattern(ROUTE_POND_HAZARDS)) == 0,
+		  "a new hazard: the same path");
+	r = parse("/api/ponds/8/ledger/2024", NULL);
+	CHECK(r.kind == ROUTE_POND_LEDGER_YEAR && r.pond_id == 8 && r.year == 2024, "a year of a pond's ledger");
+	CHECK(parse("/api/ponds/8/ledger", NULL).kind == ROUTE_POND_LEDGER, "a pond's ledger");
+	CHECK(parse("/api/ponds/8/ledger/24", NULL).kind == ROUTE_BAD &&
+		  parse("/api/ponds/8/ledger/20245", NULL).kind == ROUTE_BAD &&
+		  parse("/api/ponds/8/ledger/2024x", NULL).kind == ROUTE_BAD &&
+		  parse("/api/ponds/x/ledger/2024", NULL).kind == ROUTE_BAD, "a ledger's year has four digits, its pond an id");
+	CHECK(parse("/api/ponds/8/ledger/2024/x", NULL).kind == ROUTE_BAD, "nothing under a ledger's year");
+	CHECK(parse("/api/ponds/8/documents", NULL).kind == ROUTE_POND_DOCUMENTS, "a pond's papers");
+	CHECK(parse("/api/ponds/8/hazardsx", NULL).kind == ROUTE_NOT_FOUND &&
+		  parse("/api/ponds/8/hazards/1", NULL).kind == ROUTE_NOT_FOUND, "beside a pond's hazards: 404");
+	r = parse("/api/hazards/12", NULL);
+	CHECK(r.kind == ROUTE_HAZARD && r.hazard_id == 12, "a hazard");
+	r = parse("/api/hazards/12/checks", NULL);
+	CHECK(r.kind == ROUTE_HAZARD_CHECKS && r.hazard_id == 12, "a hazard's checks");
+	r = parse("/api/hazards/12/checks/3", NULL);
+	CHECK(r.kind == ROUTE_HAZARD_CHECK && r.hazard_id == 12 && r.check_id == 3, "a check of a hazard");
+	CHECK(parse("/api/hazards/x", NULL).kind == ROUTE_BAD && parse("/api/hazards/0", NULL).kind == ROUTE_BAD &&
+		  parse("/api/hazards/12/checks/x", NULL).kind == ROUTE_BAD, "a hazard's or a check's id that is none: 400");
+	CHECK(parse("/api/hazards/12/frob", NULL).kind == ROUTE_NOT_FOUND &&
+		  parse("/api/hazards/12/checks/3/x", NULL).kind == ROUTE_BAD, "beside a hazard: 404 (or a bad check id)");
+	r = parse("/api/documents/5", NULL);
+	CHECK(r.kind == ROUTE_DOCUMENT && r.document_id == 5, "a paper");
+	CHECK(parse("/api/documents/5/x", NULL).kind == ROUTE_NOT_FOUND, "beside a paper: 404");
+	r = parse("/api/hazards", NULL);
+	CHECK(r.kind == ROUTE_HAZARDS && r.board.overdue == -1 && r.board.status[0] == '\0' &&
+		  r.board.format == ROUTE_FORMAT_JSON && r.pond_id == 0, "the board, unfiltered, JSON");
+	r = parse("/api/hazards", "status=open%2Crectifying&overdue=1&county=5104&campaign=2025%E5%B9%B4%E6%B1%9B+x"
+			  "&severity=major&pond=8&format=csv");
+	CHECK(r.kind == ROUTE_HAZARDS && strcmp(r.board.status, "open,rectifying") == 0 && r.board.overdue == 1 &&
+		  strcmp(r.board.county, "5104") == 0 && strcmp(r.board.campaign, "2025年汛 x") == 0 &&
+		  strcmp(r.board.severity, "major") == 0 && r.pond_id == 8 && r.board.format == ROUTE_FORMAT_CSV,
+		  "the board's filters (a %2C comma, a + space, UTF-8 decoded)");
+	CHECK(parse("/api/hazards", "overdue=false&format=geojson").board.overdue == 0 &&
+		  parse("/api/hazards", "format=geojson").board.format == ROUTE_FORMAT_GEOJSON, "overdue=false, GeoJSON");
+	CHECK(parse("/api/hazards", "status=open,lost").kind == ROUTE_BAD &&
+		  parse("/api/hazards", "status=").kind == ROUTE_BAD &&
+		  parse("/api/hazards", "status=open,").kind == ROUTE_BAD &&
+		  parse("/api/hazards", "overdue=yes").kind == ROUTE_BAD &&
+		  parse("/api/hazards", "county=51a").kind == ROUTE_BAD &&
+		  parse("/api/hazards", "severity=minor").kind == ROUTE_BAD &&
+		  parse("/api/hazards", "pond=0").kind == ROUTE_BAD &&
+		  parse("/api/hazards", "format=xlsx").kind == ROUTE_BAD &&
+		  parse("/api/hazards", "campaign=a%00b").kind == ROUTE_BAD &&
+		  parse("/api/hazards", "campaign=%E5%B9").kind == ROUTE_HAZARDS &&
+		  parse("/api/hazards", "campaign=%zz").kind == ROUTE_BAD, "the board's filters that are none: 400");
+	{
+		char		q[400] = "campaign=";
+
+		memset(q + 9, 'a', 300);
+		q[309] = '\0';
+		CHECK(parse("/api/hazards", q).kind == ROUTE_BAD, "a campaign longer than 255 bytes: 400");
+	}
+	{
+		/* rows of one pattern are one path's methods: together (server.c reads them in a run) */
+		int			ok = 1;
+
+		for (int a = ROUTE_BAD + 1; a < ROUTE_COUNT; a++)
+			for (int b = a + 2; b < ROUTE_COUNT; b++)
+				if (strcmp(route_pattern((RouteKind) a), route_pattern((RouteKind) b)) == 0)
+					ok &= strcmp(route_pattern((RouteKind) (b - 1)), route_pattern((RouteKind) a)) == 0;
+		CHECK(ok, "rows of one pattern are together");
+	}
 	CHECK(strcmp(route_name(ROUTE_TILE), "tile") == 0 && strcmp(route_name(ROUTE_BAD), "other") == 0 &&
 		  strcmp(route_name(ROUTE_NOT_FOUND), "other") == 0 && route_pattern(ROUTE_BAD) == NULL,
 		  "metric names of the routes");
@@ -239,6 +312,78 @@ test_routes(void)
 		}
 		CHECK(ok, "every route has a pattern and its own metric name");
 	}
+}
+
+/* json_check: members of a top-level object, in order */
+typedef struct Names
+{
+	char		all[200];
+} Names;
+
+static void
+name_seen(void *arg, const char *name, size_t len)
+{
+	Names	   *n = arg;
+
+	strncat(n->all, name, len);
+	strcat(n->all, "|");
+}
+
+static int
+checked(const char *s, int depth)
+{
+	return json_check(s, strlen(s), depth, NULL, NULL);
+}
+
+static void
+test_json_check(void)
+{
+	Names		n = {""};
+	static const char *const good[] = {
+		"{}", "[]", " {\"a\": 1} ", "\"x\"", "0", "-0.5e+10", "1E3", "true", "false", "null", "[1, [2, {\"b\": [null]}]]",
+		"\"\\u00e9\\n\\\"\\/\"", "{\"a\":{\"b\":{}}}", "\"\xe5\xb0\xbe\"", "\t\r\n[ ]\n",
+	};
+	static const char *const bad[] = {
+		"", " ", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a: 1}", "{'a': 1}", "01", "1.", ".5", "-", "+1", "1e",
+		"tru", "nul", "True", "\"unterminated", "\"\\x\"", "\"\\u12\"", "\"tab\there\"", "{} {}", "[1] x", "NaN",
+		"{\"a\":1 \"b\":2}", "[1 2]", "{\"a\"}",
+	};
+	int			ok = 1;
+
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+		ok &= checked(good[i], 100) >= 0;
+	CHECK(ok, "json_check: JSON texts are JSON");
+	ok = 1;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (checked(bad[i], 100) != JSON_BAD)
+		{
+			ok = 0;
+			printf("# taken for JSON: %s\n", bad[i]);
+		}
+	CHECK(ok, "json_check: what is not JSON is refused");
+	CHECK(checked("{\"a\": 1}", 100) == JSON_OBJECT && checked("[{}]", 100) == JSON_OTHER &&
+		  checked("\"{}\"", 100) == JSON_OTHER, "json_check: an object, or another value");
+	CHECK(checked("[[[]]]", 3) == JSON_OTHER && checked("[[[[]]]]", 3) == JSON_TOO_DEEP &&
+		  checked("{\"a\":[{}]}", 2) == JSON_TOO_DEEP, "json_check: nesting deeper than allowed");
+	{
+		char		deep[20001];
+
+		memset(deep, '[', 10000);
+		memset(deep + 10000, ']', 10000);
+		deep[20000] = '\0';
+		CHECK(checked(deep, 100) == JSON_TOO_DEEP, "json_check: 10000 deep stops at the limit (no stack overflow)");
+	}
+	{
+		const char *members = "{\"status\": \"open\", \"x\": {\"inner\": 1}, \"st\\u0061\": [\"q\"], \"status\": 2}";
+
+		ok = json_check(members, strlen(members), 100, name_seen, &n) == JSON_OBJECT;
+	}
+	CHECK(ok && strcmp(n.all, "status|x|st\\u0061|status|") == 0,
+		  "json_check: the top-level members, raw, in order, nested ones not");
+	n.all[0] = '\0';
+	CHECK(json_check("[{\"a\": 1}]", 10, 100, name_seen, &n) == JSON_OTHER && n.all[0] == '\0',
+		  "json_check: no members of an array's objects");
+	CHECK(json_check("{\"a\": 1}", 3, 100, NULL, NULL) == JSON_BAD, "json_check: only the length given is read");
 }
 
 /* the one JSON string escaper: quotes and backslashes escaped, control characters as \u00XX, UTF-8 kept */
@@ -1825,6 +1970,7 @@ int
 main(void)
 {
 	test_routes();
+	test_json_check();
 	test_json_string();
 	test_conf();
 	test_tilemath();

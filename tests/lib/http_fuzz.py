@@ -135,6 +135,13 @@ class Gen:
             return "?" + "&".join("%s=%s" % (self.segment()[:50], self.segment()[:50]) for _ in range(r.randint(1, 8)))
         if k == 6:
             return "?"
+        if k == 7 and r.random() < 0.5:   # the hazard board's filters
+            return "?" + "&".join("%s=%s" % (r.choice(["status", "overdue", "county", "campaign", "severity", "pond",
+                                                       "format", "lang"]),
+                                             r.choice(["open,rectifying", "open%2Cclosed", "1", "0", "5104", "x",
+                                                       "%E6%B1%9B", "%E6", "%00", "+", "csv", "geojson", "major",
+                                                       self.segment()[:40], self.number()]))
+                                  for _ in range(r.randint(1, 5)))
         if k == 7:
             return "?at=2025-03-01&at=" + self.number()
         if k == 8:
@@ -165,7 +172,11 @@ class Gen:
                               "/" + self.segment()])
             return "/api/ponds/" + r.choice([self.number(), self.segment(), "8", str(r.randint(1, 45))]) + \
                 r.choice(["", "/completeness", "/", "/" + self.segment(), "/checklist", "/inspections", "/samples",
-                          "/monitoring"])
+                          "/monitoring", "/file", "/hazards", "/ledger",
+                          "/ledger/" + r.choice(["2024", self.number(), self.segment()]), "/documents"])
+        if k == 6 and r.random() < 0.3:
+            return "/api/" + r.choice(["hazards", "documents"]) + r.choice(["", "/", "/" + self.number(), "/" + self.segment()]) + \
+                r.choice(["", "/checks", "/checks/" + self.number(), "/checks/" + self.segment(), "/" + self.segment()])
         if k == 6:
             return "/fonts/" + self.segment() + "/" + self.number() + "-" + self.number() + r.choice([".pbf", ""])
         if k == 7:
@@ -213,7 +224,21 @@ class Gen:
                   "/tiles/all/14/12824/6942.mvt", "/tiles/all/10/801/433.mvt", "/tiles/ponds.json",
                   "/api/submissions", "/api/submissions?status=submitted", "/api/submissions/1", "/api/history",
                   "/api/ponds/8/checklist", "/api/ponds/8/inspections", "/api/inspections/1", "/api/inspections/2",
-                  "/api/ponds/8/samples?parameter=Mn", "/api/ponds/8/samples?element_id=193", "/api/ponds/8/monitoring"]
+                  "/api/ponds/8/samples?parameter=Mn", "/api/ponds/8/samples?element_id=193", "/api/ponds/8/monitoring",
+                  "/api/ponds/8/file", "/api/ponds/8/file?lang=en", "/api/ponds/9/file", "/api/ponds/8/hazards",
+                  "/api/hazards", "/api/hazards?status=open,rectifying&overdue=1", "/api/hazards?format=csv",
+                  "/api/hazards?format=geojson&county=5104", "/api/hazards/1", "/api/hazards/1/checks",
+                  "/api/hazards/1/checks/1", "/api/ponds/8/ledger", "/api/ponds/8/ledger/2024",
+                  "/api/ponds/8/documents", "/api/documents/1"]
+
+    # the fields of the write API's JSON objects (hazards, checks, the ledger, papers) and some that are none
+    FIELDS = ["element_id", "lon", "lat", "description", "severity", "category", "campaign", "deadline", "found_on",
+              "found_by", "found_level", "status", "rectification", "rectified_on", "passed", "note", "checked_on",
+              "level", "checked_by", "produced_t", "stored_t", "stock_t", "kind", "number", "issued_on",
+              "valid_until", "issuer", "attrs", "bogus", "st\\u0061tus", ""]
+    VALUES = [None, True, False, 0, -5, 101.79, 26.47, 1e308, "open", "rectifying", "rectified", "closed", "major",
+              "general", "2025-03-01", "2099-12-31", "2025-13-45", "county", "city", "groundwater", "emergency_plan",
+              "隐患描述", "", "\u0000", {}, [], {"reviewed_on": "2025-01-01"}]
 
     def mangle(self, t):
         r = self.r
@@ -363,6 +388,13 @@ class Gen:
                                    {"type": "name", "properties": {"name": "EPSG:3857"}}, "x"])
         return doc
 
+    def fields_body(self):
+        r = self.r
+        doc = {}
+        for key in r.sample(self.FIELDS, r.randint(0, 5)):
+            doc[key] = r.choice(self.VALUES) if r.random() < 0.8 else self.json_value(2)
+        return json.dumps(doc, ensure_ascii=r.random() < 0.5).encode()
+
     def json_body(self):
         r = self.r
         k = r.randint(0, 11)
@@ -390,12 +422,12 @@ class Gen:
         token = self.tokens[0] if r.random() < 0.7 else r.choice(self.tokens)
         method = "POST"
         record = False
-        if r.random() < 0.5:
-            path = r.choice(["/api/ponds/8/submissions", "/api/ponds/8/submissions", "/api/ponds/9/submissions",
-                             "/api/ponds/%d/submissions" % r.randint(0, 50),
-                             "/api/submissions/%d/%s" % (r.randint(0, 40), r.choice(["submit", "withdraw", "approve",
-                                                                                     "reject", "frob"]))])
-        else:
+        pick = r.random()
+        path = r.choice(["/api/ponds/8/submissions", "/api/ponds/8/submissions", "/api/ponds/9/submissions",
+                         "/api/ponds/%d/submissions" % r.randint(0, 50),
+                         "/api/submissions/%d/%s" % (r.randint(0, 40), r.choice(["submit", "withdraw", "approve",
+                                                                                 "reject", "frob"]))])
+        if pick < 0.35:
             # inspections (http_fuzz.sh records inspection 1 of pond 8 at county level) and samples:
             # the county's token for the one, the enterprise's for the other, mostly
             method, path, who, kind = r.choice([
@@ -408,6 +440,13 @@ class Gen:
                 ("POST", "/api/ponds/8/samples", 0, "sample")])
             token = self.tokens[who] if r.random() < 0.8 else r.choice(self.tokens)
             record = r.random() < 0.8
+        elif pick < 0.7:   # the hazards, their checks, the ledger and the papers
+            n = r.choice([1, 2, 3, r.randint(0, 60), 99999999])
+            method, path = r.choice([("POST", "/api/ponds/%d/hazards" % r.choice([8, 9, n])),
+                                     ("PATCH", "/api/hazards/%d" % n), ("POST", "/api/hazards/%d/checks" % n),
+                                     ("PUT", "/api/ponds/%d/ledger/%d" % (r.choice([8, n]), r.choice([2024, 1949, 2999, n]))),
+                                     ("POST", "/api/ponds/%d/documents" % r.choice([8, n])),
+                                     ("PATCH", "/api/documents/%d" % n), ("DELETE", "/api/documents/%d" % n)])
         ctype = r.choice([b"application/json", b"application/json", b"application/geo+json",
                           b"application/json; charset=utf-8", b"text/plain", b"application/x-www-form-urlencoded",
                           b"APPLICATION/JSON", None])
@@ -415,13 +454,13 @@ class Gen:
             ctype = b"application/json" if r.random() < 0.9 else ctype
             body = json.dumps(self.record(kind), ensure_ascii=r.random() < 0.5).encode()
         else:
-            body = self.json_body()
+            body = self.fields_body() if method != "POST" or "submissions" not in path and r.random() < 0.7 else self.json_body()
         h = [b"Host: 127.0.0.1", b"Authorization: Bearer " + token.encode(), b"Content-Length: %d" % len(body)]
         if ctype is not None:
             h.append(b"Content-Type: " + ctype)
         data = self.request(method, self.clean_target(path), h, body)
         return Case(i, "json", [data], must_answer=True, timeout=5.0,
-                    expect={200, 201, 400, 403, 404, 409, 413, 415, 422})
+                    expect={200, 201, 204, 400, 403, 404, 405, 409, 413, 415, 422})
 
     def request(self, method, target, headers, body=b"", close=True):
         lines = [method.encode() + b" " + target + b" HTTP/1.1"] + headers

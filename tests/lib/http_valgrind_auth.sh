@@ -120,6 +120,40 @@ done
 as "$TOKEN_ENT9" "/api/inspections/$vi"
 expect_eq "another enterprise: 404" "$ST" 404
 
+echo "# hazards, checks, the board, the pond's file, the ledger and the papers"
+as "$TOKEN_ENT8" -X POST -H "$J" --data-binary '{"description": "井口保护盖缺失", "lon": 101.7925, "lat": 26.4685}' /api/ponds/8/hazards
+expect_eq "a hazard: 201" "$ST" 201
+hid=$(json_q "$BODY" 'd["id"]')
+for step in "ENT8 PATCH /api/hazards/$hid {\"status\":\"rectifying\"}" "ENT8 PATCH /api/hazards/$hid {\"status\":\"closed\"}" \
+	"COUNTY PATCH /api/hazards/$hid {\"rectification\":\"x\"}" "ENT8 PATCH /api/hazards/$hid {\"state\":1}" \
+	"ENT8 PATCH /api/hazards/$hid {\"lon\":1}" "ENT8 PATCH /api/hazards/$hid {}" "ENT8 PATCH /api/hazards/$hid [1" \
+	"ENT8 PATCH /api/hazards/$hid {\"status\":\"rectified\",\"rectification\":\"加盖\",\"rectified_on\":\"$(date +%F)\"}" \
+	"ENT8 POST /api/hazards/$hid/checks {\"passed\":true}" "COUNTY POST /api/hazards/$hid/checks {\"passed\":false,\"note\":\"未锁\"}" \
+	"ENT9 PATCH /api/hazards/$hid {\"status\":\"rectified\"}" "COUNTY POST /api/hazards/999999/checks {\"passed\":true}" \
+	"ENT8 PUT /api/ponds/8/ledger/2024 {\"produced_t\":100}" "ENT8 PUT /api/ponds/8/ledger/2024 {\"produced_t\":-1}" \
+	"COUNTY PUT /api/ponds/8/ledger/2024 {\"produced_t\":1}" "ENT8 POST /api/ponds/8/documents {\"kind\":\"emergency_plan\"}" \
+	"ENT8 PATCH /api/documents/1 {\"number\":\"2024-1\"}" "ENT8 DELETE /api/documents/1" "COUNTY DELETE /api/documents/1"; do
+	read -r who method path body <<<"$step"
+	var=TOKEN_$who
+	as "${!var}" -X "$method" -H "$J" ${body:+--data-binary "$body"} "$path"
+	echo "# $who $method $path: $ST $(snip "$BODY" 100)"
+done
+as "$TOKEN_ENT8" -X PATCH -H 'Content-Type: text/plain' --data-binary '{}' "/api/hazards/$hid"
+expect_eq "a hazard's body not JSON by its type: 415" "$ST" 415
+as "$TOKEN_ENT8" -X POST -H "$J" --data-binary "@$HTTP_WORK/vg-big.json" /api/ponds/8/hazards
+expect_eq "a hazard's body over 1 MiB: 413" "$ST" 413
+as "$TOKEN_COUNTY" "/api/hazards/$hid/checks"
+cid=$(json_q "$BODY" 'd[0]["id"]')
+for p in "/api/hazards/$hid" "/api/hazards/$hid/checks" "/api/hazards/$hid/checks/$cid" /api/ponds/8/hazards /api/ponds/8/file \
+	"/api/ponds/8/file?lang=en" /api/ponds/8/ledger /api/ponds/8/ledger/2024 /api/ponds/8/documents /api/hazards \
+	"/api/hazards?status=open,rectifying&overdue=0&county=5104&severity=general&pond=8" "/api/hazards?format=csv" \
+	"/api/hazards?format=geojson"; do
+	as "$TOKEN_COUNTY" "$p"
+	expect_eq "GET $p: 200" "$ST" 200
+done
+as "$TOKEN_ENT9" /api/ponds/8/file
+expect_eq "another enterprise's pond's file: 404" "$ST" 404
+
 echo "# the change stream per scope"
 for who in COUNTY ENT9; do
 	var=TOKEN_$who

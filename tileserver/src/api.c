@@ -13,6 +13,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "auth.h"
+#include "body.h"
 #include "http.h"
 #include "style.h"
 
@@ -46,7 +47,8 @@ api_result(PGresult *res, int unavailable, void *arg)
 }
 
 static void
-api_send(Req *r, int write, const char *sql, int nparams, const char *const *params, ApiDone done)
+api_send(Req *r, int write, const char *sql, int nparams, const char *const *params, const char *then_sql,
+		 ApiDone done)
 {
 	ApiCall    *c = calloc(1, sizeof(ApiCall));
 	int			rc;
@@ -59,7 +61,8 @@ api_send(Req *r, int write, const char *sql, int nparams, const char *const *par
 	c->r = r;
 	c->done = done;
 	c->write = write;
-	rc = db_query_as(r->s->db, auth_role(r), write, sql, nparams, params, 0, api_result, c);
+	rc = then_sql ? db_write_then(r->s->db, auth_role(r), sql, nparams, params, then_sql, api_result, c)
+		: db_query_as(r->s->db, auth_role(r), write, sql, nparams, params, 0, api_result, c);
 	if (rc != 0)
 	{
 		free(c);
@@ -73,13 +76,101 @@ api_send(Req *r, int write, const char *sql, int nparams, const char *const *par
 void
 api_query(Req *r, const char *sql, int nparams, const char *const *params, ApiDone done)
 {
-	api_send(r, 0, sql, nparams, params, done);
+	api_send(r, 0, sql, nparams, params, NULL, done);
 }
 
 void
 api_write(Req *r, const char *sql, int nparams, const char *const *params, ApiDone done)
 {
-	api_send(r, 1, sql, nparams, params, done);
+	api_send(r, 1, sql, nparams, params, NULL, done);
+}
+
+void
+api_write_then(Req *r, const char *sql, int nparams, const char *const *params, const char *then_sql, ApiDone done)
+{
+	api_send(r, 1, sql, nparams, params, then_sql, done);
+}
+
+void
+api_query_id(Req *r, const char *sql, long long id, ApiDone done)
+{
+	char		v[24];
+	const char *params[1] = {v};
+
+	snprintf(v, sizeof v, "%lld", id);
+	api_query(r, sql, 1, params, done);
+}
+
+void
+api_write_body(Req *r, const char *sql, long long id, const char *body, const char *then_sql, ApiDone done)
+{
+	char		v[24];
+	const char *params[2] = {v, body};
+
+	snprintf(v, sizeof v, "%lld", id);
+	api_write_then(r, sql, 2, params, then_sql, done);
+}
+
+void
+api_write_patch(Req *r, const char *table, const char *const *fields, unsigned given, const char *const *sets,
+				long long id, const char *body, const char *then_sql, ApiDone done)
+{
+	char		list[1024],
+				sql[1400];
+
+	if (body_set_list(fields, given, sets, list, sizeof list) != 0 || list[0] == '\0')
+	{
+		body_field_list(fields, list, sizeof list);
+		http_error_detail(r, 422, "the body changes nothing", list, NULL);
+		return;
+	}
+	snprintf(sql, sizeof sql,
+			 "WITH body AS (SELECT $2::jsonb AS j),"
+			 " u AS (UPDATE %s t SET %s FROM body WHERE t.id = $1::bigint RETURNING t.id)"
+			 " SELECT " API_SQL_LEAVE_ID("u.id") " FROM u", table, list);
+	api_write_body(r, sql, id, body, then_sql, done);
+}
+
+void
+api_json_row(Req *r, PGresult *res, const char *missing)
+{
+	api_value_row(r, res, "application/json; charset=utf-8", missing);
+}
+
+void
+api_pond_row(Req *r, PGresult *res)
+{
+	api_json_row(r, res, "no such pond");
+}
+
+void
+api_value_row(Req *r, PGresult *res, const char *content_type, const char *missing)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+	struct evbuffer *b;
+	int			created = PQnfields(res) > 1 && PQntuples(res) == 1 && !PQgetisnull(res, 0, 1);
+
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+	{
+		http_error(r, 404, missing);
+		return;
+	}
+	if ((b = http_body(r)) == NULL)
+		return;
+	evbuffer_add(b, PQgetvalue(res, 0, 0), (size_t) PQgetlength(res, 0, 0));
+	evbuffer_add(b, "\n", 1);
+	if (created)
+	{
+		char		base[256],
+					location[512];
+
+		http_base_url(r, base, sizeof base);
+		snprintf(location, sizeof location, "%s%s", base, PQgetvalue(res, 0, 1));
+		evhttp_add_header(h, "Location", location);
+		evhttp_add_header(h, "Access-Control-Expose-Headers", "Location");
+	}
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	http_reply(r, created ? 201 : 200, content_type, b, NULL);
 }
 
 /* the first column of the one row as the body, of that content type; no row or NULL: 404 */
@@ -197,9 +288,8 @@ static const char SQL_POND_GEOJSON[] =
 	")::text FROM lang, tailings.pond p WHERE p.id = $1::bigint";
 
 
-/* the pond's id and ?lang= as parameters $1 and $2 */
-static void
-pond_query(Req *r, const Route *rt, const char *sql, ApiDone done)
+void
+api_pond_query(Req *r, const Route *rt, const char *sql, ApiDone done)
 {
 	char		pid[24];
 	const char *params[2];
@@ -220,13 +310,13 @@ api_ponds(Req *r, const Route *rt)
 void
 api_pond(Req *r, const Route *rt)
 {
-	pond_query(r, rt, SQL_POND, json_done);
+	api_pond_query(r, rt, SQL_POND, json_done);
 }
 
 void
 api_completeness(Req *r, const Route *rt)
 {
-	pond_query(r, rt, SQL_COMPLETENESS, json_done);
+	api_pond_query(r, rt, SQL_COMPLETENESS, json_done);
 }
 
 /*
@@ -251,9 +341,9 @@ void
 api_geojson(Req *r, const Route *rt)
 {
 	if (rt->drawing)
-		pond_query(r, rt, SQL_POND_DRAWING, drawing_done);
+		api_pond_query(r, rt, SQL_POND_DRAWING, drawing_done);
 	else
-		pond_query(r, rt, SQL_POND_GEOJSON, geojson_done);
+		api_pond_query(r, rt, SQL_POND_GEOJSON, geojson_done);
 }
 
 /* who the request is for: its role, and the member's level, scope and name (null for no member) */

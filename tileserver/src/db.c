@@ -13,11 +13,12 @@
  * A query may run as a role (db_query_as): it is sent in pipeline mode, in one
  * round trip and one sync, as
  *     RESET ALL; BEGIN READ ONLY|READ WRITE; SET LOCAL ROLE "role"; the query;
- *     COMMIT; sync
+ *     [its then statement;] COMMIT; sync
  * so that it runs in a transaction of its own as that role, and nothing a
  * request did to its session (a setting) is there for the next one: the role
- * ends with the transaction, settings are reset before.  The first error of
- * the five is the query's answer; after an error (the rest skipped, the
+ * ends with the transaction, settings are reset before.  A write's then
+ * statement (db_write_then) reads what the query did, as the answer.  The
+ * first error of the statements is the query's answer; after an error (the rest skipped, the
  * transaction aborted) the connection sends ROLLBACK before it takes another
  * query; a connection left inside a transaction is dropped.  A query as a role goes,
  * when it can, to an idle connection whose last query ran as the same role:
@@ -111,9 +112,10 @@ db_query(Db *db, const char *sql, int nparams, const char *const *params, int bi
 	return db_query_as(db, NULL, 0, sql, nparams, params, binary_result, cb, arg);
 }
 
-int
-db_query_as(Db *db, const char *role, int write, const char *sql, int nparams, const char *const *params,
-			int binary_result, DbResultCb cb, void *arg)
+/* queue a query (then_sql: after it, the answer) */
+static int
+queue_query(Db *db, const char *role, int write, const char *sql, int nparams, const char *const *params,
+			const char *then_sql, int binary_result, DbResultCb cb, void *arg)
 {
 	Query	   *q;
 
@@ -134,9 +136,10 @@ db_query_as(Db *db, const char *role, int write, const char *sql, int nparams, c
 	if (nparams > MAX_PARAMS || (q = calloc(1, sizeof(Query))) == NULL)
 		return -1;
 	q->sql = strdup(sql);
+	q->then_sql = then_sql ? strdup(then_sql) : NULL;
 	q->role = role ? strdup(role) : NULL;
 	q->write = write;
-	if (q->sql == NULL || (role && q->role == NULL))
+	if (q->sql == NULL || (then_sql && q->then_sql == NULL) || (role && q->role == NULL))
 	{
 		db_query_free(q);
 		return -1;
@@ -156,6 +159,23 @@ db_query_as(Db *db, const char *role, int write, const char *sql, int nparams, c
 	db->queued++;
 	db_dispatch(db);
 	return 0;
+}
+
+int
+db_query_as(Db *db, const char *role, int write, const char *sql, int nparams, const char *const *params,
+			int binary_result, DbResultCb cb, void *arg)
+{
+	return queue_query(db, role, write, sql, nparams, params, NULL, binary_result, cb, arg);
+}
+
+int
+db_write_then(Db *db, const char *role, const char *sql, int nparams, const char *const *params,
+			  const char *then_sql, DbResultCb cb, void *arg)
+{
+	/* the pipeline of a role is the one transaction there is */
+	if (role == NULL)
+		return -1;
+	return queue_query(db, role, 1, sql, nparams, params, then_sql, 0, cb, arg);
 }
 
 /*

@@ -75,6 +75,16 @@ int			db_query(Db *db, const char *sql, int nparams, const char *const *params,
 int			db_query_as(Db *db, const char *role, int write, const char *sql, int nparams,
 						const char *const *params, int binary_result, DbResultCb cb, void *arg);
 
+/*
+ * A change and then its answer: sql, then then_sql (without parameters), in
+ * one READ WRITE transaction as role (required); the answer is then_sql's
+ * rows, or the first error of either.  then_sql sees what sql did, its
+ * triggers' work included (AFTER triggers run at the end of sql); sql may
+ * leave it values with set_config(..., true).
+ */
+int			db_write_then(Db *db, const char *role, const char *sql, int nparams, const char *const *params,
+						  const char *then_sql, DbResultCb cb, void *arg);
+
 /* true when at least one pool connection is up */
 int			db_up(const Db *db);
 /* true when the listening connection's LISTEN is in effect */

@@ -15,7 +15,7 @@
 
 static void conn_io(evutil_socket_t fd, short what, void *arg);
 
-/* the statements of a role's pipeline: which is the query, and the syncs */
+/* the statements of a role's pipeline: which is the query (its then statement follows), and the syncs */
 #define PIPE_MAIN 3
 #define PIPE_SYNCS 1
 /* a ROLLBACK after a failed pipeline has this long to finish, or the connection goes */
@@ -27,6 +27,7 @@ db_query_free(Query *q)
 	if (q == NULL)
 		return;
 	free(q->sql);
+	free(q->then_sql);
 	free(q->role);
 	for (int i = 0; i < q->nparams; i++)
 		free(q->params[i]);
@@ -268,7 +269,7 @@ pipe_result(Conn *c, PGresult *r)
 	}
 	if ((st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE || st == PGRES_NONFATAL_ERROR) && c->pipe_err == NULL)
 		c->pipe_err = r;
-	else if (c->pipe_query == PIPE_MAIN && st != PGRES_PIPELINE_ABORTED)
+	else if (c->pipe_query == PIPE_MAIN + (c->query && c->query->then_sql ? 1 : 0) && st != PGRES_PIPELINE_ABORTED)
 	{
 		if (c->last)
 			PQclear(c->last);
@@ -454,6 +455,7 @@ conn_send_piped(Conn *c, Query *q)
 		PQsendQueryParams(c->pg, q->write ? "BEGIN READ WRITE" : "BEGIN READ ONLY", 0, NULL, NULL, NULL, NULL, 0) &&
 		PQsendQueryParams(c->pg, set, 0, NULL, NULL, NULL, NULL, 0) &&
 		PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, (const char *const *) q->params, NULL, NULL, q->binary) &&
+		(q->then_sql == NULL || PQsendQueryParams(c->pg, q->then_sql, 0, NULL, NULL, NULL, NULL, q->binary)) &&
 		PQsendQueryParams(c->pg, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) && PQpipelineSync(c->pg);
 	free(set);
 	if (!ok)

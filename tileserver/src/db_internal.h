@@ -21,6 +21,7 @@
 typedef struct Query
 {
 	char	   *sql;
+	char	   *then_sql;		/* run after sql in its transaction, without parameters: its rows are the answer */
 	char	   *role;			/* run as this role (pipeline), or NULL */
 	int			write;			/* with role: READ WRITE, else READ ONLY */
 	int			nparams;

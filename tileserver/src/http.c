@@ -166,8 +166,24 @@ http_reply(Req *r, int status, const char *ctype, struct evbuffer *body, const c
 	http_req_free(r);
 }
 
+/* "key": value of a string field of the error (none when absent) */
+static void
+error_field(struct evbuffer *b, const char *key, const char *value)
+{
+	if (value == NULL || *value == '\0')
+		return;
+	evbuffer_add_printf(b, ",\"%s\":", key);
+	style_json_string(b, value);
+}
+
 void
 http_error(Req *r, int status, const char *message)
+{
+	http_error_detail(r, status, message, NULL, NULL);
+}
+
+void
+http_error_detail(Req *r, int status, const char *message, const char *detail, const char *hint)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
 	struct evbuffer *b = evbuffer_new();
@@ -180,7 +196,10 @@ http_error(Req *r, int status, const char *message)
 	{
 		evbuffer_add_printf(b, "{\"error\":");
 		style_json_string(b, message);
-		evbuffer_add_printf(b, ",\"status\":%d}\n", status);
+		evbuffer_add_printf(b, ",\"status\":%d", status);
+		error_field(b, "detail", detail);
+		error_field(b, "hint", hint);
+		evbuffer_add_printf(b, "}\n");
 	}
 	http_reply(r, status, "application/json", b, NULL);
 }
@@ -285,15 +304,6 @@ http_feature_index(const char *text)
 	return -1;
 }
 
-/* "key": value of a string field of the error (none when absent) */
-static void
-error_field(struct evbuffer *b, const char *key, const char *value)
-{
-	if (value == NULL || *value == '\0')
-		return;
-	evbuffer_add_printf(b, ",\"%s\":", key);
-	style_json_string(b, value);
-}
 
 void
 http_db_write_error(Req *r, const PGresult *res, int unavailable, const char *what)

@@ -15,6 +15,8 @@
 void		http_reply(Req *r, int status, const char *ctype, struct evbuffer *body, const char *note);
 /* a JSON error {"error": message, "status": status} (no-store; 503: Retry-After) */
 void		http_error(Req *r, int status, const char *message);
+/* the same with "detail" and "hint" (each left out when NULL) */
+void		http_error_detail(Req *r, int status, const char *message, const char *detail, const char *hint);
 /*
  * A new body buffer, or NULL when there is no memory for one: the request was
  * then answered (500) and the caller must not touch it again.

@@ -617,6 +617,171 @@ route_match_visit(const char *rest, const char *query, const char *pattern, Rout
 	return MATCH;
 }
 
+/*
+ * ?{name}= as text into buf: %XX decoded, '+' a space (as forms send it).
+ * 0 absent, 1 present, -1 malformed (a bad escape, a NUL, longer than size-1).
+ */
+static int
+query_text(const char *query, const char *name, char *buf, size_t size)
+{
+	size_t		len,
+				n = 0;
+	const char *v = query_value(query, name, &len);
+
+	buf[0] = '\0';
+	if (v == NULL)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+	{
+		int			c = (unsigned char) v[i];
+
+		if (c == '%')
+		{
+			int			hi = i + 2 < len ? hex_digit(v[i + 1]) : -1;
+			int			lo = hi >= 0 ? hex_digit(v[i + 2]) : -1;
+
+			if (hi < 0 || lo < 0)
+				return -1;
+			c = hi * 16 + lo;
+			i += 2;
+		}
+		else if (c == '+')
+			c = ' ';
+		if (c == 0 || n + 1 >= size)
+			return -1;
+		buf[n++] = (char) c;
+	}
+	buf[n] = '\0';
+	return 1;
+}
+
+/* {id}, then the rest of the pattern after "{id}" exactly: the id into *id (400 when it is none) */
+static int
+match_id(const char *rest, const char *pattern, long long *id, const char *what, Route *r)
+{
+	const char *slash = strchr(rest, '/');
+	size_t		len = slash ? (size_t) (slash - rest) : strlen(rest);
+
+	if (parse_uint(rest, len, 18, id) != 0 || *id == 0)
+		return bad_route(r, what);
+	return strcmp(rest + len, pattern + strlen("{id}")) == 0 ? MATCH : NO_MATCH;
+}
+
+/* {id}/ledger/{year}: a year of four digits */
+static int
+route_match_ledger(const char *rest, const char *query, const char *pattern, Route *r)
+{
+	const char *slash = strchr(rest, '/');
+	long long	year;
+
+	(void) pattern;
+	if (slash == NULL || strncmp(slash, "/ledger/", 8) != 0)
+		return NO_MATCH;
+	if (parse_uint(rest, (size_t) (slash - rest), 18, &r->pond_id) != 0 || r->pond_id == 0)
+		return bad_route(r, "a pond id is a positive integer");
+	if (parse_uint(slash + 8, strlen(slash + 8), 4, &year) != 0 || strlen(slash + 8) != 4)
+		return bad_route(r, "a ledger's year has four digits");
+	r->year = (int) year;
+	return lang_param(query, r) == 0 ? MATCH : DECIDED;
+}
+
+/* {id}[/checks]: a hazard */
+static int
+route_match_hazard(const char *rest, const char *query, const char *pattern, Route *r)
+{
+	(void) query;
+	return match_id(rest, pattern, &r->hazard_id, "a hazard id is a positive integer", r);
+}
+
+/* {id}/checks/{cid}: a check of a hazard */
+static int
+route_match_hazard_check(const char *rest, const char *query, const char *pattern, Route *r)
+{
+	const char *slash = strchr(rest, '/');
+
+	(void) query;
+	(void) pattern;
+	if (slash == NULL || strncmp(slash, "/checks/", 8) != 0)
+		return NO_MATCH;
+	if (parse_uint(rest, (size_t) (slash - rest), 18, &r->hazard_id) != 0 || r->hazard_id == 0 ||
+		parse_uint(slash + 8, strlen(slash + 8), 18, &r->check_id) != 0 || r->check_id == 0)
+		return bad_route(r, "a hazard's check is /api/hazards/{id}/checks/{check id}, both positive integers");
+	return MATCH;
+}
+
+/* {id}: a paper of a pond's file */
+static int
+route_match_document(const char *rest, const char *query, const char *pattern, Route *r)
+{
+	(void) query;
+	return match_id(rest, pattern, &r->document_id, "a document id is a positive integer", r);
+}
+
+/* 1 when [s, s+len) is one of the words (a NULL ends them) */
+static int
+one_of(const char *s, size_t len, const char *const *words)
+{
+	for (; *words; words++)
+		if (strlen(*words) == len && strncmp(s, *words, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* /api/hazards?status=open,rectifying&overdue=1&county=510411&campaign=&severity=major&pond=ID&format=csv */
+static int
+route_match_board(const char *rest, const char *query, const char *pattern, Route *r)
+{
+	static const char *const statuses[] = {"open", "rectifying", "rectified", "closed", NULL};
+	static const char *const severities[] = {"general", "major", NULL};
+	static const char *const yes[] = {"1", "true", NULL};
+	static const char *const no[] = {"0", "false", NULL};
+	static const char *const formats[] = {"json", "csv", "geojson", NULL};
+	RouteBoard *b = &r->board;
+	char		v[32];
+	int			got;
+
+	(void) rest;
+	(void) pattern;
+	b->overdue = -1;
+	if ((got = query_text(query, "status", b->status, sizeof b->status)) < 0)
+		return bad_route(r, "status is a comma list of open, rectifying, rectified and closed");
+	for (const char *p = b->status; got > 0;)
+	{
+		size_t		len = strcspn(p, ",");
+
+		if (!one_of(p, len, statuses))
+			return bad_route(r, "status is a comma list of open, rectifying, rectified and closed");
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
+	}
+	if ((got = query_text(query, "overdue", v, sizeof v)) != 0)
+	{
+		if (got < 0 || !(one_of(v, strlen(v), yes) || one_of(v, strlen(v), no)))
+			return bad_route(r, "overdue is 1 (only the overdue hazards) or 0 (none of them)");
+		b->overdue = one_of(v, strlen(v), yes);
+	}
+	if ((got = query_text(query, "county", b->county, sizeof b->county)) != 0 &&
+		(got < 0 || parse_uint(b->county, strlen(b->county), 12, &(long long) {0}) != 0))
+		return bad_route(r, "county is a GB/T 2260 code or its prefix (510411, 5104, 51)");
+	if (query_text(query, "campaign", b->campaign, sizeof b->campaign) < 0)
+		return bad_route(r, "campaign is a campaign's name, at most 255 bytes");
+	if ((got = query_text(query, "severity", b->severity, sizeof b->severity)) != 0 &&
+		(got < 0 || !one_of(b->severity, strlen(b->severity), severities)))
+		return bad_route(r, "severity is general or major");
+	if ((got = query_text(query, "pond", v, sizeof v)) != 0 &&
+		(got < 0 || parse_uint(v, strlen(v), 18, &r->pond_id) != 0 || r->pond_id == 0))
+		return bad_route(r, "pond is a positive integer");
+	if ((got = query_text(query, "format", v, sizeof v)) != 0)
+	{
+		if (got < 0 || !one_of(v, strlen(v), formats))
+			return bad_route(r, "format is json, csv or geojson");
+		b->format = strcmp(v, "csv") == 0 ? ROUTE_FORMAT_CSV : strcmp(v, "geojson") == 0 ? ROUTE_FORMAT_GEOJSON
+			: ROUTE_FORMAT_JSON;
+	}
+	return MATCH;
+}
+
 /* {id}[?lang=]: the page reads ?lang= itself, checked here all the same, as for the API */
 static int
 route_match_sheet(const char *rest, const char *query, const char *pattern, Route *r)

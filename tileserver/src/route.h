@@ -31,6 +31,10 @@
  * reads the rest (route.c).  Rows whose literal text ends in '/' are a family:
  * a path under it that none of them takes is 404, not a static file.
  *
+ * Rows of one pattern (together) are one path's methods: the path is
+ * parsed by the first, and a request goes to the row that takes its method
+ * (server.c; 405 naming them all when none does).
+ *
  * route.c uses the patterns and matchers; server.c the methods, the access
  * (a route run as a role first learns who the request is for: auth.c) and
  * handlers (void handler(Req *, const Route *), declared in the module
@@ -71,6 +75,23 @@
 	X(INSPECTION, "inspection", "/api/inspections/{id}", route_match_inspection, ROUTE_READ, ROUTE_AS_ROLE, inspections_show) \
 	X(INSPECTION_EDIT, "inspection_edit", "/api/inspections/{id}", route_match_inspection, ROUTE_PATCH, ROUTE_WRITE, inspections_edit) \
 	X(VISIT, "visit", "/api/inspections/{id}/visits/{element_id}", route_match_visit, ROUTE_PUT, ROUTE_WRITE, inspections_visit) \
+	X(POND_FILE, "pond_file", "/api/ponds/{id}/file", route_match_pond, ROUTE_READ, ROUTE_AS_ROLE, pondfile_show) \
+	X(POND_HAZARDS, "pond_hazards", "/api/ponds/{id}/hazards", route_match_pond, ROUTE_READ, ROUTE_AS_ROLE, hazards_of_pond) \
+	X(POND_HAZARD_NEW, "pond_hazard_new", "/api/ponds/{id}/hazards", route_match_pond, ROUTE_POST, ROUTE_WRITE, hazards_create) \
+	X(POND_LEDGER, "pond_ledger", "/api/ponds/{id}/ledger", route_match_pond, ROUTE_READ, ROUTE_AS_ROLE, pondfile_ledger) \
+	X(POND_LEDGER_YEAR, "ledger_year", "/api/ponds/{id}/ledger/{year}", route_match_ledger, ROUTE_READ, ROUTE_AS_ROLE, pondfile_ledger_year) \
+	X(POND_LEDGER_PUT, "ledger_put", "/api/ponds/{id}/ledger/{year}", route_match_ledger, ROUTE_PUT, ROUTE_WRITE, pondfile_ledger_put) \
+	X(POND_DOCUMENTS, "pond_documents", "/api/ponds/{id}/documents", route_match_pond, ROUTE_READ, ROUTE_AS_ROLE, pondfile_documents) \
+	X(POND_DOCUMENT_NEW, "pond_document_new", "/api/ponds/{id}/documents", route_match_pond, ROUTE_POST, ROUTE_WRITE, pondfile_document_create) \
+	X(HAZARDS, "hazards", "/api/hazards", route_match_board, ROUTE_READ, ROUTE_AS_ROLE, hazards_board) \
+	X(HAZARD, "hazard", "/api/hazards/{id}", route_match_hazard, ROUTE_READ, ROUTE_AS_ROLE, hazards_show) \
+	X(HAZARD_PATCH, "hazard_patch", "/api/hazards/{id}", route_match_hazard, ROUTE_PATCH, ROUTE_WRITE, hazards_patch) \
+	X(HAZARD_CHECKS, "hazard_checks", "/api/hazards/{id}/checks", route_match_hazard, ROUTE_READ, ROUTE_AS_ROLE, hazards_checks) \
+	X(HAZARD_CHECK_NEW, "hazard_check_new", "/api/hazards/{id}/checks", route_match_hazard, ROUTE_POST, ROUTE_WRITE, hazards_check_create) \
+	X(HAZARD_CHECK, "hazard_check", "/api/hazards/{id}/checks/{cid}", route_match_hazard_check, ROUTE_READ, ROUTE_AS_ROLE, hazards_check_show) \
+	X(DOCUMENT, "document", "/api/documents/{id}", route_match_document, ROUTE_READ, ROUTE_AS_ROLE, pondfile_document) \
+	X(DOCUMENT_PATCH, "document_patch", "/api/documents/{id}", route_match_document, ROUTE_PATCH, ROUTE_WRITE, pondfile_document_patch) \
+	X(DOCUMENT_DELETE, "document_delete", "/api/documents/{id}", route_match_document, ROUTE_DELETE, ROUTE_WRITE, pondfile_document_delete) \
 	X(SHEET, "sheet", "/sheet/{id}", route_match_sheet, ROUTE_READ, ROUTE_PUBLIC, files_sheet) \
 	X(HEALTH, "health", "/health", NULL, ROUTE_READ, ROUTE_PUBLIC, metrics_health) \
 	X(METRICS, "metrics", "/metrics", NULL, ROUTE_READ, ROUTE_PUBLIC, metrics_handle) \
@@ -97,6 +118,25 @@ enum
 };
 /* the name of a step ("submit") */
 const char *route_step_name(int step);
+
+/* the formats of the hazard board (?format=) */
+enum
+{
+	ROUTE_FORMAT_JSON,
+	ROUTE_FORMAT_CSV,
+	ROUTE_FORMAT_GEOJSON
+};
+
+/* the hazard board's filters: GET /api/hazards?status=&overdue=&county=&campaign=&severity=&pond=&format= */
+typedef struct RouteBoard
+{
+	char		status[48];		/* a comma list of hazard statuses, or "" for any */
+	int			overdue;		/* -1 either, 0 not overdue, 1 overdue */
+	char		county[16];		/* a county code or its prefix (a city's, a province's), or "" */
+	char		campaign[256];	/* a campaign's name (decoded, UTF-8), or "" */
+	char		severity[8];	/* general or major, or "" */
+	int			format;			/* ROUTE_FORMAT_* */
+} RouteBoard;
 
 /* bit 0: ponds; bit i: the category of catalog position i-1 */
 #define LAYER_PONDS 1u
@@ -127,6 +167,11 @@ typedef struct Route
 	long long	inspection_id;	/* ROUTE_INSPECTION, ROUTE_INSPECTION_EDIT, ROUTE_VISIT */
 	long long	element_id;		/* ROUTE_VISIT; ROUTE_POND_SAMPLES: ?element_id= (0: every well) */
 	char		parameter[64];	/* ROUTE_POND_SAMPLES: ?parameter= (decoded), or "" */
+	long long	hazard_id;		/* ROUTE_HAZARD* */
+	long long	check_id;		/* ROUTE_HAZARD_CHECK */
+	long long	document_id;	/* ROUTE_DOCUMENT* */
+	int			year;			/* ROUTE_POND_LEDGER_YEAR, ROUTE_POND_LEDGER_PUT */
+	RouteBoard	board;			/* ROUTE_HAZARDS (pond_id: ?pond=) */
 	char		layer_error[64];
 } Route;
 

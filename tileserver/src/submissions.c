@@ -8,11 +8,8 @@
  * do what (403), what is a bad drawing (422, with the feature's index), and
  * what is stale (409).
  *
- * A body is JSON (Content-Type application/json or application/geo+json, else
- * 415), at most --max-body-mb (conn_body.c answers 413 before reading more),
- * nested at most BODY_MAX_DEPTH deep (the database's parser would run out of
- * stack first: 400): body.c.  It goes to the database as one text parameter,
- * which parses it (not JSON: 400).
+ * A body is JSON, read and limited as every write's (body.c), and goes to the
+ * database as one text parameter, which parses it (not JSON: 400).
  */
 #include "submissions.h"
 
@@ -21,7 +18,6 @@
 #include <string.h>
 
 #include <event2/buffer.h>
-#include <event2/keyvalq_struct.h>
 
 #include "api.h"
 #include "body.h"
@@ -66,33 +62,15 @@ static const char *const SQL_STEP[ROUTE_NSTEPS] = {
 };
 
 static void
-json_done(Req *r, PGresult *res, const char *missing)
-{
-	struct evbuffer *b;
-
-	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
-	{
-		http_error(r, 404, missing);
-		return;
-	}
-	if ((b = http_body(r)) == NULL)
-		return;
-	evbuffer_add(b, PQgetvalue(res, 0, 0), (size_t) PQgetlength(res, 0, 0));
-	evbuffer_add(b, "\n", 1);
-	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-store");
-	http_reply(r, 200, "application/json; charset=utf-8", b, NULL);
-}
-
-static void
 list_done(Req *r, PGresult *res)
 {
-	json_done(r, res, "no submissions");
+	api_json_row(r, res, "no submissions");
 }
 
 static void
 show_done(Req *r, PGresult *res)
 {
-	json_done(r, res, "no such submission");
+	api_json_row(r, res, "no such submission");
 }
 
 void
@@ -152,7 +130,7 @@ submissions_create(Req *r, const Route *rt)
 	char		pid[24];
 	const char *params[2];
 	int			answered;
-	char	   *body = body_json(r, &answered);
+	char	   *body = body_read(r, &answered);
 
 	if (answered)
 		return;
@@ -194,7 +172,7 @@ submissions_step(Req *r, const Route *rt)
 	char		sid[24];
 	const char *params[2];
 	int			answered;
-	char	   *body = body_json(r, &answered);
+	char	   *body = body_read(r, &answered);
 
 	if (answered)
 		return;
