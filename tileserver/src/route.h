@@ -72,9 +72,6 @@
 	X(POND_SAMPLES, "samples", "/api/ponds/{id}/samples", route_match_pond_samples, ROUTE_READ, ROUTE_AS_ROLE, monitoring_samples) \
 	X(POND_SAMPLES_NEW, "sample_create", "/api/ponds/{id}/samples", route_match_pond_samples, ROUTE_POST, ROUTE_WRITE, monitoring_sample_create) \
 	X(POND_MONITORING, "monitoring", "/api/ponds/{id}/monitoring", route_match_pond, ROUTE_READ, ROUTE_AS_ROLE, monitoring_assessment) \
-	X(INSPECTION, "inspection", "/api/inspections/{id}", route_match_inspection, ROUTE_READ, ROUTE_AS_ROLE, inspections_show) \
-	X(INSPECTION_EDIT, "inspection_edit", "/api/inspections/{id}", route_match_inspection, ROUTE_PATCH, ROUTE_WRITE, inspections_edit) \
-	X(VISIT, "visit", "/api/inspections/{id}/visits/{element_id}", route_match_visit, ROUTE_PUT, ROUTE_WRITE, inspections_visit) \
 	X(POND_FILE, "pond_file", "/api/ponds/{id}/file", route_match_pond, ROUTE_READ, ROUTE_AS_ROLE, pondfile_show) \
 	X(POND_HAZARDS, "pond_hazards", "/api/ponds/{id}/hazards", route_match_pond, ROUTE_READ, ROUTE_AS_ROLE, hazards_of_pond) \
 	X(POND_HAZARD_NEW, "pond_hazard_new", "/api/ponds/{id}/hazards", route_match_pond, ROUTE_POST, ROUTE_WRITE, hazards_create) \
@@ -83,6 +80,9 @@
 	X(POND_LEDGER_PUT, "ledger_put", "/api/ponds/{id}/ledger/{year}", route_match_ledger, ROUTE_PUT, ROUTE_WRITE, pondfile_ledger_put) \
 	X(POND_DOCUMENTS, "pond_documents", "/api/ponds/{id}/documents", route_match_pond, ROUTE_READ, ROUTE_AS_ROLE, pondfile_documents) \
 	X(POND_DOCUMENT_NEW, "pond_document_new", "/api/ponds/{id}/documents", route_match_pond, ROUTE_POST, ROUTE_WRITE, pondfile_document_create) \
+	X(INSPECTION, "inspection", "/api/inspections/{id}", route_match_inspection, ROUTE_READ, ROUTE_AS_ROLE, inspections_show) \
+	X(INSPECTION_EDIT, "inspection_edit", "/api/inspections/{id}", route_match_inspection, ROUTE_PATCH, ROUTE_WRITE, inspections_edit) \
+	X(VISIT, "visit", "/api/inspections/{id}/visits/{element_id}", route_match_visit, ROUTE_PUT, ROUTE_WRITE, inspections_visit) \
 	X(HAZARDS, "hazards", "/api/hazards", route_match_board, ROUTE_READ, ROUTE_AS_ROLE, hazards_board) \
 	X(HAZARD, "hazard", "/api/hazards/{id}", route_match_hazard, ROUTE_READ, ROUTE_AS_ROLE, hazards_show) \
 	X(HAZARD_PATCH, "hazard_patch", "/api/hazards/{id}", route_match_hazard, ROUTE_PATCH, ROUTE_WRITE, hazards_patch) \
