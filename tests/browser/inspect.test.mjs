@@ -164,11 +164,12 @@ async function flow() {
   const HAZARD = 4;                     // a hazard recorded here before its visit
   const STATE = { 3: ['abnormal', '进口处有淤积，需清理'], 5: ['out_of_service', '停用待拆除'], 6: ['not_found', null], 9: ['abnormal', '离线记录：管道渗漏'] };
   const recorded = new Map();           // element → { state, note, at }
-  // where the phone stands at each point, on the ellipsoid (PostGIS): on the way (40-200 m off,
-  // and PostGIS's distance from there to the point), and there (3 m off; 40 m for the far one)
+  // where the phone stands at each point, on the ellipsoid (PostGIS): on the way (40 m to 2 km off,
+  // and PostGIS's distance from there to the point: at a kilometre the sphere is metres out), and
+  // there (3 m off; 40 m for the far one)
   const plan = new Map(rows(`WITH c AS (SELECT seq, ST_SetSRID(ST_MakePoint(lon, lat), 4490)::geography AS g
       FROM tailings.inspection_checklist(${POND})),
-    p AS (SELECT seq, g, ST_Project(g, 40 + (seq * 37) % 160, radians((seq * 53) % 360)) AS away,
+    p AS (SELECT seq, g, ST_Project(g, 40 + (seq * 137) % 1960, radians((seq * 53) % 360)) AS away,
                  ST_Project(g, CASE WHEN seq = ${FAR} THEN 40 ELSE 3 END, radians(CASE WHEN seq = ${FAR} THEN 0 ELSE (seq * 71) % 360 END)) AS there
             FROM c)
     SELECT seq, ST_X(away::geometry), ST_Y(away::geometry), ST_Distance(away, g), ST_X(there::geometry), ST_Y(there::geometry) FROM p ORDER BY seq`)
@@ -192,7 +193,7 @@ async function flow() {
       continue;
     }
     if (s === OFFLINE[0]) await page.context().setOffline(true);
-    // on the way: 40-200 m off, the distance shown is PostGIS's on the ellipsoid within a metre
+    // on the way: the distance shown is PostGIS's on the ellipsoid within a metre
     const { away, want, there } = plan.get(s);
     await moveTo(page, away);
     tick('away');

@@ -249,11 +249,13 @@ export function installInspect({ map, state, openPond }) {
     if (item) return outbox.isSending(item.id) ? 'sending' : 'queued';
     return a.visits[eid]?.sent ? 'sent' : null;
   }
+  // once finished, the server's coverage says what was visited (what this phone sent is there by
+  // then: the end of the inspection was sent after its visits)
   function statusOf(a, p) {
     const rec = a.visits[p.element_id];
     const cov = a.coverage?.find(c => c.element_id === p.element_id);
+    if (cov) return cov.visited ? cov.state : 'missed';
     if (rec) return rec.state;
-    if (cov?.visited) return cov.state;
     if (a.finished_on || a.finishing) return 'missed';
     return 'pending';
   }
@@ -263,7 +265,7 @@ export function installInspect({ map, state, openPond }) {
     const rec = a.visits[p.element_id];
     return rec && rec.state !== 'not_found' && rec.offset_m > 30 ? rec.offset_m : null;
   }
-  const visitedCount = a => a.checklist.filter(p => a.visits[p.element_id] || a.coverage?.find(c => c.element_id === p.element_id)?.visited).length;
+  const visitedCount = a => a.checklist.filter(p => !['pending', 'missed'].includes(statusOf(a, p))).length;
   const missedPoints = a => a.checklist.filter(p => !a.visits[p.element_id]);
   // the next point to walk to: the one chosen, else the first unvisited after the last visited
   function target(a) {
