@@ -296,7 +296,7 @@ export function installInspect({ map, state, openPond }) {
       ${mine ? `<button type="button" class="inspect-big primary" id="inspect-resume-local" data-resume="${mine.iid}">▶ ${esc(t.resume)} #${mine.iid}${mine.campaign ? ` · ${esc(mine.campaign)}` : ''}</button>` : ''}
       <form id="inspect-new">
         <input type="text" id="inspect-campaign" placeholder="${esc(t.campaign)}" aria-label="${esc(t.campaign)}" autocomplete="off">
-        <button type="submit" class="inspect-big ${mine ? '' : 'primary'}" id="inspect-begin">🧭 ${esc(t.begin)}</button>
+        <button type="submit" class="inspect-big ${mine ? '' : 'primary'}" id="inspect-begin">${esc(t.begin)}</button>
       </form>
       <p class="inspect-error" id="inspect-start-error" role="alert" hidden></p>
       <p class="inspect-note" id="inspect-start-status" role="status"></p>
@@ -454,7 +454,7 @@ export function installInspect({ map, state, openPond }) {
   function renderReturn() {
     const t = T();
     resumeButton.hidden = !I.active || I.shown;
-    resumeButton.textContent = I.active ? `🧭 ${t.resumeButton(I.active.iid)}` : '';
+    resumeButton.textContent = I.active ? `${t.resumeButton(I.active.iid)} ›` : '';
     const walkButton = $('inspect-view-walk'), meButton = $('inspect-view-me');
     walkButton.hidden = meButton.hidden = !I.shown;
     walkButton.textContent = t.viewWalk;
