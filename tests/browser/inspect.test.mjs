@@ -162,6 +162,7 @@ async function flow() {
   // the first point element after the first few: visited from 40 m away
   const FAR = checklist.find(c => c.seq > 12 && rows(`SELECT GeometryType(geom) FROM tailings.element WHERE id = ${c.element}`)[0][0] === 'POINT').seq;
   const HAZARD = 4;                     // a hazard recorded here before its visit
+  const LEAVE = 6;                      // the pond file looked at here, then back to the walk (a skip next)
   const STATE = { 3: ['abnormal', '进口处有淤积，需清理'], 5: ['out_of_service', '停用待拆除'], 6: ['not_found', null], 9: ['abnormal', '离线记录：管道渗漏'] };
   const recorded = new Map();           // element → { state, note, at }
   // where the phone stands at each point, on the ellipsoid (PostGIS): on the way (40 m to 2 km off,
@@ -210,6 +211,7 @@ async function flow() {
     await moveTo(page, at);
     tick('there');
     if (s === HAZARD) await recordHazard(page, c, at, iid, CAMPAIGN);
+    if (s === LEAVE) await leaveAndReturn(page, c);
     const [state, note] = STATE[s] || ['normal', null];
     if (note) await page.fill('#inspect-note', note);
     await page.click(`#inspect-state-${state}`);
@@ -345,6 +347,18 @@ async function recordHazard(page, c, at, iid, campaign) {
     h[0][4] === 'major' && h[0][5] === 'county' && h[0][7] === campaign && h[0][8] === 'open', JSON.stringify(h));
   await page.locator(`#inspect-hazards li[data-hazard="${h[0]?.[0]}"]`).waitFor({ timeout: 5000 }).catch(() => {});
   check('... and in the panel with its number', (await text(page, `#inspect-hazards li[data-hazard="${h[0]?.[0]}"]`)).includes(DESC));
+}
+
+// the pond file in the panel for a moment, then back to the walk by the map's button: the same
+// point next, and one press records one visit (the next iteration checks which point is next)
+async function leaveAndReturn(page, c) {
+  await page.click('#inspect-to-file');
+  await page.locator('#panel-body #inspect-start #inspect-resume-local').waitFor({ timeout: 10000 });
+  check('the walk left for the pond file: the file offers to go on, and so does a button on the map',
+    await visible(page, '#inspect-return') && !(await visible(page, '#inspect-panel')), await text(page, '#inspect-return'));
+  await page.click('#inspect-return');
+  await page.locator('#inspect-current').waitFor({ timeout: 10000 });
+  check(`... back to the walk: #${c.seq} ${c.name} still next`, Number(await page.locator('#inspect-current').getAttribute('data-element')) === c.element);
 }
 
 // two visits made offline: queued on screen, not in the database, kept over a reload while the

@@ -377,6 +377,7 @@ export function installInspect({ map, state, openPond }) {
   panel.id = 'inspect-panel';
   panel.hidden = true;
   $('panel-body').after(panel);
+  bindOnce();
   // on the map, top left: back to the inspection under way (when its panel is not shown); while
   // it is shown, the whole walk in view, and the device's position in view
   const mapBar = document.createElement('div');
@@ -484,6 +485,9 @@ export function installInspect({ map, state, openPond }) {
   function bindPanel() {
     $('inspect-to-file').addEventListener('click', () => leave());
     $('inspect-finish').addEventListener('click', () => (I.active?.finished_on ? closeInspection() : askFinish()));
+  }
+  // (once: the panel stays, its content is made again at each show)
+  function bindOnce() {
     panel.addEventListener('click', e => {
       const st = e.target.closest('[data-state]')?.dataset.state;
       if (st && e.target.closest('#inspect-current')) { record(st); return; }
