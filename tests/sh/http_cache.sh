@@ -123,7 +123,7 @@ for bad in "/tiles/all/3/1/1.mvt?at=yesterday" "/tiles/all/3/1/1.mvt?at=2025-13-
 	expect_error "a malformed tile $bad" 400 "$bad"
 done
 expect_error "POST /health" 405 -X POST /health
-expect_error "PUT, which no endpoint takes" 405 -X PUT /health
+expect_error "TRACE, which no endpoint takes" 405 -X TRACE /health
 expect_error "a URI of 2049 bytes" 414 "/$(head -c 2048 /dev/zero | tr '\0' a)"
 expect_error "a missing file" 404 /missing.html
 expect_error "an unknown pond" 404 /api/ponds/99999

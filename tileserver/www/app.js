@@ -14,6 +14,7 @@ import { AuthEventSource } from './stream.js';
 import { installReview } from './review.js';
 import { installFilePanel } from './filepanel.js';
 import { installHazards } from './hazards.js';
+import { installInspect } from './inspect.js';
 
 const TEXT = {
   zh: {
@@ -659,6 +660,8 @@ async function main() {
   const identify = installIdentify({ map, state, getJSON, openPond });
   const past = installHistory({ map, state, getJSON, identify, renderHistoryNote });
   const review = installReview({ map, state, getJSON, openPond, compare: past });
+  // the inspection mode first: while inspecting, a tap on the map is its own (identify.js's claims)
+  const inspect = installInspect({ map, state, openPond, identify });
   let hazards = null;
   const files = installFilePanel({ state, openPond, onHazardsChanged: () => hazards?.reload() });
   hazards = installHazards({ map, state, openPond, files, identify });
@@ -745,7 +748,7 @@ async function main() {
   applyLanguage();
   connectEvents();
   // for the browser tests and for anyone at the console
-  window.tailingsViewer = { map, state, openPond, setDate, identify, history: past, basemaps, search, review, files, hazards };
+  window.tailingsViewer = { map, state, openPond, setDate, identify, history: past, basemaps, search, review, files, hazards, inspect };
 }
 
 // --auth token without an anonymous role, no one signed in: the form in the bar, and a word where

@@ -46,3 +46,41 @@ export function parseCoordinates(text) {
   if (Math.abs(lat) > 90 || Math.abs(lon) > 180) return null;
   return [lon, lat];
 }
+
+// Distances on the ellipsoid, as PostGIS measures geography with use_spheroid = true (the default
+// of ST_Distance(geography, geography); tailings.inspection_coverage's offset_m): CGCS2000's
+// ellipsoid (a = 6378137 m, f = 1/298.257222101, that of GRS 80), Vincenty's inverse formula
+// (sub-millimetre against PostGIS's GeographicLib at the distances of a pond's walk).
+//   geodesic([lon, lat], [lon, lat]) → { distance: metres, bearing: degrees from north, 0–360 }
+const ELL_A = 6378137, ELL_F = 1 / 298.257222101, ELL_B = ELL_A * (1 - ELL_F);
+export function geodesic([lon1, lat1], [lon2, lat2]) {
+  if (lon1 === lon2 && lat1 === lat2) return { distance: 0, bearing: 0 };
+  const L = rad(lon2 - lon1);
+  const U1 = Math.atan((1 - ELL_F) * Math.tan(rad(lat1))), U2 = Math.atan((1 - ELL_F) * Math.tan(rad(lat2)));
+  const sinU1 = Math.sin(U1), cosU1 = Math.cos(U1), sinU2 = Math.sin(U2), cosU2 = Math.cos(U2);
+  let lambda = L, prev, sinSigma, cosSigma, sigma, cos2Alpha, cos2SigmaM, sinLambda, cosLambda;
+  let iter = 0;
+  do {
+    sinLambda = Math.sin(lambda); cosLambda = Math.cos(lambda);
+    sinSigma = Math.hypot(cosU2 * sinLambda, cosU1 * sinU2 - sinU1 * cosU2 * cosLambda);
+    if (sinSigma === 0) return { distance: 0, bearing: 0 };
+    cosSigma = sinU1 * sinU2 + cosU1 * cosU2 * cosLambda;
+    sigma = Math.atan2(sinSigma, cosSigma);
+    const sinAlpha = cosU1 * cosU2 * sinLambda / sinSigma;
+    cos2Alpha = 1 - sinAlpha * sinAlpha;
+    cos2SigmaM = cos2Alpha !== 0 ? cosSigma - 2 * sinU1 * sinU2 / cos2Alpha : 0;
+    const C = ELL_F / 16 * cos2Alpha * (4 + ELL_F * (4 - 3 * cos2Alpha));
+    prev = lambda;
+    lambda = L + (1 - C) * ELL_F * sinAlpha * (sigma + C * sinSigma * (cos2SigmaM + C * cosSigma * (-1 + 2 * cos2SigmaM ** 2)));
+  } while (Math.abs(lambda - prev) > 1e-12 && ++iter < 200);
+  if (iter >= 200) {   // nearly antipodal points (never at a pond): the sphere's answer
+    return { distance: distance([lon1, lat1], [lon2, lat2]), bearing: 0 };
+  }
+  const uSq = cos2Alpha * (ELL_A * ELL_A - ELL_B * ELL_B) / (ELL_B * ELL_B);
+  const A = 1 + uSq / 16384 * (4096 + uSq * (-768 + uSq * (320 - 175 * uSq)));
+  const B = uSq / 1024 * (256 + uSq * (-128 + uSq * (74 - 47 * uSq)));
+  const dSigma = B * sinSigma * (cos2SigmaM + B / 4 * (cosSigma * (-1 + 2 * cos2SigmaM ** 2) -
+    B / 6 * cos2SigmaM * (-3 + 4 * sinSigma ** 2) * (-3 + 4 * cos2SigmaM ** 2)));
+  const az = Math.atan2(cosU2 * sinLambda, cosU1 * sinU2 - sinU1 * cosU2 * cosLambda);
+  return { distance: ELL_B * A * (sigma - dSigma), bearing: (deg(az) + 360) % 360 };
+}
