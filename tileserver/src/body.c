@@ -226,3 +226,28 @@ body_set_list(const char *const *fields, unsigned given, const char *const *sets
 	}
 	return 0;
 }
+
+void
+body_write(Req *r, const long long *ids, int nids, const char *sql, const char *missing, ApiDone done)
+{
+	char		idtext[2][24];
+	const char *params[3];
+	int			answered;
+	char	   *body = body_read(r, &answered);
+
+	if (answered)
+		return;
+	if (body == NULL && missing != NULL)
+	{
+		http_error(r, 400, missing);
+		return;
+	}
+	for (int i = 0; i < nids && i < 2; i++)
+	{
+		snprintf(idtext[i], sizeof idtext[i], "%lld", ids[i]);
+		params[i] = idtext[i];
+	}
+	params[nids] = body;
+	api_write(r, sql, nids + 1, params, done);
+	free(body);
+}

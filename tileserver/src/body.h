@@ -6,6 +6,7 @@
 #ifndef TAILINGS_BODY_H
 #define TAILINGS_BODY_H
 
+#include "api.h"
 #include "srv.h"
 
 /* arrays and objects in one another at most (a drawing needs 8: a MultiPolygon's ring in a feature) */
@@ -44,6 +45,15 @@ int			body_set_list(const char *const *fields, unsigned given, const char *const
 
 /* "The fields are: a, b, c." */
 void		body_field_list(const char *const *fields, char *buf, size_t size);
+
+/*
+ * A write whose statement takes the ids (at most 2, as text) and then the
+ * request's body as its last parameter (api_write: as the request's role, in
+ * a transaction of its own).  A body that cannot be one is answered as
+ * body_read does; no body is 400 with the message missing, or, when missing
+ * is NULL, a NULL parameter.
+ */
+void		body_write(Req *r, const long long *ids, int nids, const char *sql, const char *missing, ApiDone done);
 
 /*
  * SQL to read a body's fields in the database, in a statement whose CTE "b"

@@ -271,18 +271,7 @@ create_done(Req *r, PGresult *res)
 void
 inspections_create(Req *r, const Route *rt)
 {
-	char		pid[24];
-	const char *params[2];
-	int			answered;
-	char	   *body = body_read(r, &answered);
-
-	if (answered)
-		return;
-	snprintf(pid, sizeof pid, "%lld", rt->pond_id);
-	params[0] = pid;
-	params[1] = body;
-	api_write(r, SQL_CREATE, 2, params, create_done);
-	free(body);
+	body_write(r, &rt->pond_id, 1, SQL_CREATE, NULL, create_done);
 }
 
 static void
@@ -294,23 +283,7 @@ edit_done(Req *r, PGresult *res)
 void
 inspections_edit(Req *r, const Route *rt)
 {
-	char		iid[24];
-	const char *params[2];
-	int			answered;
-	char	   *body = body_read(r, &answered);
-
-	if (answered)
-		return;
-	if (body == NULL)
-	{
-		http_error(r, 400, "the body is the change: {\"finished_on\": \"YYYY-MM-DD\"}");
-		return;
-	}
-	snprintf(iid, sizeof iid, "%lld", rt->inspection_id);
-	params[0] = iid;
-	params[1] = body;
-	api_write(r, SQL_EDIT, 2, params, edit_done);
-	free(body);
+	body_write(r, &rt->inspection_id, 1, SQL_EDIT, "the body is the change: {\"finished_on\": \"YYYY-MM-DD\"}", edit_done);
 }
 
 /* the visit: 201 when the row is new, 200 when it was there (a replay or a correction) */
@@ -330,24 +303,8 @@ visit_done(Req *r, PGresult *res)
 void
 inspections_visit(Req *r, const Route *rt)
 {
-	char		iid[24],
-				eid[24];
-	const char *params[3];
-	int			answered;
-	char	   *body = body_read(r, &answered);
+	long long	ids[2] = {rt->inspection_id, rt->element_id};
 
-	if (answered)
-		return;
-	if (body == NULL)
-	{
-		http_error(r, 400, "the body is the visit: {\"state\": \"normal\", \"visited_at\": ..., \"lon\": ..., \"lat\": ...}");
-		return;
-	}
-	snprintf(iid, sizeof iid, "%lld", rt->inspection_id);
-	snprintf(eid, sizeof eid, "%lld", rt->element_id);
-	params[0] = iid;
-	params[1] = eid;
-	params[2] = body;
-	api_write(r, SQL_VISIT, 3, params, visit_done);
-	free(body);
+	body_write(r, ids, 2, SQL_VISIT,
+			   "the body is the visit: {\"state\": \"normal\", \"visited_at\": ..., \"lon\": ..., \"lat\": ...}", visit_done);
 }

@@ -135,24 +135,9 @@ created(Req *r, PGresult *res)
 void
 monitoring_sample_create(Req *r, const Route *rt)
 {
-	char		pid[24];
-	const char *params[2];
-	int			answered;
-	char	   *body = body_read(r, &answered);
-
-	if (answered)
-		return;
-	if (body == NULL)
-	{
-		http_error(r, 400, "the body is the sample: {\"element_id\": ..., \"sampled_on\": \"YYYY-MM-DD\","
-				   " \"parameter\": \"manganese\", \"value\": 0.05, \"unit\": \"mg/L\"}");
-		return;
-	}
-	snprintf(pid, sizeof pid, "%lld", rt->pond_id);
-	params[0] = pid;
-	params[1] = body;
-	api_write(r, SQL_SAMPLE_CREATE, 2, params, created);
-	free(body);
+	body_write(r, &rt->pond_id, 1, SQL_SAMPLE_CREATE,
+			   "the body is the sample: {\"element_id\": ..., \"sampled_on\": \"YYYY-MM-DD\","
+			   " \"parameter\": \"manganese\", \"value\": 0.05, \"unit\": \"mg/L\"}", created);
 }
 
 void

@@ -127,23 +127,7 @@ create_done(Req *r, PGresult *res)
 void
 submissions_create(Req *r, const Route *rt)
 {
-	char		pid[24];
-	const char *params[2];
-	int			answered;
-	char	   *body = body_read(r, &answered);
-
-	if (answered)
-		return;
-	if (body == NULL)
-	{
-		http_error(r, 400, "the body is the drawing: a GeoJSON FeatureCollection");
-		return;
-	}
-	snprintf(pid, sizeof pid, "%lld", rt->pond_id);
-	params[0] = pid;
-	params[1] = body;
-	api_write(r, SQL_CREATE, 2, params, create_done);
-	free(body);
+	body_write(r, &rt->pond_id, 1, SQL_CREATE, "the body is the drawing: a GeoJSON FeatureCollection", create_done);
 }
 
 /* a step done: the submission's id and new status */
@@ -169,16 +153,5 @@ step_done(Req *r, PGresult *res)
 void
 submissions_step(Req *r, const Route *rt)
 {
-	char		sid[24];
-	const char *params[2];
-	int			answered;
-	char	   *body = body_read(r, &answered);
-
-	if (answered)
-		return;
-	snprintf(sid, sizeof sid, "%lld", rt->submission_id);
-	params[0] = sid;
-	params[1] = body;
-	api_write(r, SQL_STEP[rt->step], 2, params, step_done);
-	free(body);
+	body_write(r, &rt->submission_id, 1, SQL_STEP[rt->step], NULL, step_done);
 }
