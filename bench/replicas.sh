@@ -82,7 +82,8 @@ psql -X -q -d bench -c "CREATE EXTENSION tailings CASCADE"
 say "generating $ponds ponds"
 psql -X -q -d bench -v ponds="$ponds" -f sql/generate_national.sql >/dev/null
 psql -X -q -d bench -c "VACUUM ANALYZE"
-psql -X -q -d bench -v ON_ERROR_STOP=1 -v ntiles="$ntiles" <<'SQL'
+srid=$(psql -X -At -d bench -c "SELECT Find_SRID('tailings', 'element', 'geom')")
+psql -X -q -d bench -v ON_ERROR_STOP=1 -v ntiles="$ntiles" -v srid="$srid" <<'SQL'
 CREATE TABLE bench_candidates AS
 WITH p AS (SELECT location, row_number() OVER (ORDER BY id) AS n, count(*) OVER () AS total FROM tailings.pond)
 SELECT DISTINCT z, floor((ST_X(p.location) + 180) / 360 * 2 ^ z)::int AS x,
@@ -99,7 +100,7 @@ SELECT t.i, t.z, t.x, t.y, e.id AS element_id
   FROM bench_tiles t
   CROSS JOIN LATERAL (SELECT e.id FROM tailings.element e
                        WHERE GeometryType(e.geom) = 'POINT'
-                         AND ST_Intersects(e.geom, ST_Transform(ST_TileEnvelope(t.z, t.x, t.y), 4326))
+                         AND ST_Intersects(e.geom, ST_Transform(ST_TileEnvelope(t.z, t.x, t.y), :srid))
                        ORDER BY e.id LIMIT 1) e
  WHERE t.z >= 14;
 SQL
@@ -121,7 +122,18 @@ for s in standby1 standby2; do
 	scripts/cluster.sh start "$bench_work/$s" "$REPLY" >&2 || die "$s did not start"
 	standbys+=("$s")
 	eval "${s}_conninfo='host=$bench_work/$s/sock port=$REPLY user=postgres dbname=bench'"
+	eval "${s}_port=$REPLY"
 done
+# queries a standby cancelled for its replay (recovery conflicts), both standbys
+conflicts() {
+	local n=0 s port
+	for s in standby1 standby2; do
+		eval "port=\$${s}_port"
+		n=$((n + $(psql -X -At -h "$bench_work/$s/sock" -p "$port" -d bench -c \
+			"SELECT confl_tablespace + confl_lock + confl_snapshot + confl_bufferpin + confl_deadlock FROM pg_stat_database_conflicts WHERE datname = 'bench'")))
+	done
+	echo "$n"
+}
 
 start_server() {   # CACHE_MB [STANDBY...]: start, wait until its pools are connected and its standbys up
 	local cache=$1 args=() h
@@ -189,6 +201,11 @@ for ((r = 1; r <= rounds; r++)); do
 		a=$(($(metric 'tailings_replica_reads_total{replica="1"}') - s1))
 		b=$(($(metric 'tailings_replica_reads_total{replica="2"}') - s2))
 		stop_server
+		if [ "$W_errors" != 0 ]; then
+			echo "  $c, round $r: $W_errors wrk errors (connect $W_err_connect, read $W_err_read, write $W_err_write, status $W_err_status, timeout $W_err_timeout); the server's log:" >&2
+			tail -20 "$work/server.log" >&2
+			for s in standby1 standby2; do echo "  $s's log:" >&2; tail -10 "$bench_work/$s/server.log" >&2; done
+		fi
 		[ "$c" = primary ] && p=$W_requests
 		printf '  round %s  %-11s %6s tiles/s  p50 %6.2f ms  (%s requests, %s errors; reads: primary %s, standby 1 %s, standby 2 %s)\n' \
 			"$r" "$c" "$W_rps" "$(awk -v u="$W_p50_us" 'BEGIN {print u / 1000}')" "$W_requests" "$W_errors" "$p" "$a" "$b"
@@ -220,6 +237,7 @@ mapfile -t edits < <(psql -X -At -F ' ' -d bench -c "SELECT z, x, y, element_id 
 p0=$(metric tailings_primary_reads_total)
 s1=$(metric 'tailings_replica_reads_total{replica="1"}')
 s2=$(metric 'tailings_replica_reads_total{replica="2"}')
+k0=$(conflicts)
 wrk -t"$threads" -c"$conns" -d"$((soak_s + 5))"s --timeout 10s -s "$lua" "$server_url" -- "$work/paths.txt" "$threads" \
 	>"$work/soak.wrk" 2>&1 &
 reader_pid=$!
@@ -245,6 +263,7 @@ p=$(($(metric tailings_primary_reads_total) - p0))
 a=$(($(metric 'tailings_replica_reads_total{replica="1"}') - s1))
 b=$(($(metric 'tailings_replica_reads_total{replica="2"}') - s2))
 hits=$(metric tailings_cache_hits_total)
+retried=$(($(metric 'tailings_replica_retried_total{replica="1"}') + $(metric 'tailings_replica_retried_total{replica="2"}')))
 stop_server
 exec {PQ[1]}>&-
 line=$(grep '^RESULT ' "$work/soak.wrk") || { cat "$work/soak.wrk" >&2; die "no RESULT line from the soak's wrk"; }
@@ -253,4 +272,6 @@ printf '  %s edits, each tile checked after commit + notification: %s stale (mus
 	"$([ "$missed" = 0 ] || echo ", $missed edits not applied within 10 s")"
 printf '  wrk: %s requests (%s/s), %s cache hits; database reads: primary %s, standby 1 %s, standby 2 %s\n' \
 	"$W_requests" "$(awk -v n="$W_requests" -v us="$W_duration_us" 'BEGIN {printf "%.0f", n / (us / 1e6)}')" "$hits" "$p" "$a" "$b"
+printf '  reads the standbys handed to the primary: %s; queries the standbys cancelled for their replay (recovery conflicts): %s\n' \
+	"$retried" "$(($(conflicts) - k0))"
 [ "$stale" = 0 ] && [ "$missed" = 0 ]
