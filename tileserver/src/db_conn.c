@@ -326,16 +326,16 @@ pipe_finish(Conn *c)
 		db->replayed_cb(c->guard_lsn, db->replayed_arg);
 	if (c->commit_lsn && db->commit_cb)
 		db->commit_cb(c->commit_lsn, db->commit_arg);
-	if (res == NULL)
-		res = PQmakeEmptyPGresult(c->pg, PGRES_FATAL_ERROR);
-	else if (q && q->min_lsn && PQresultStatus(res) == PGRES_TUPLES_OK &&
-			 (!c->guard_seen || c->guard_lsn < q->min_lsn))
+	if (q && q->min_lsn && (!c->guard_seen || c->guard_lsn < q->min_lsn))
 	{
-		/* the standby had not replayed as far as asked when the snapshot was taken */
-		PQclear(res);
+		/* the standby had not replayed as far as asked when the snapshot was taken: its answer, or error, is not */
+		if (res)
+			PQclear(res);
 		res = NULL;
 		why = DB_BEHIND;
 	}
+	else if (res == NULL)
+		res = PQmakeEmptyPGresult(c->pg, PGRES_FATAL_ERROR);
 	c->guard_seen = 0;
 	c->guard_lsn = c->commit_lsn = 0;
 	if (PQexitPipelineMode(c->pg) != 1)
@@ -360,10 +360,10 @@ pipe_finish(Conn *c)
 	conn_watch(c, f == 1 ? EV_READ | EV_WRITE | EV_PERSIST : EV_READ | EV_PERSIST);
 	if (q)
 	{
-		q->cb(res, 0, q->arg);
+		q->cb(res, res ? 0 : why, q->arg);
 		db_query_free(q);
 	}
-	else
+	else if (res)
 		PQclear(res);
 }
 
