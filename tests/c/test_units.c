@@ -16,6 +16,7 @@
 #include "route.h"
 #include "sprite.h"
 #include "json.h"
+#include "lsn.h"
 #include "style.h"
 #include "tailings/catalog.h"
 #include "tailings/symbology.h"
@@ -674,6 +675,115 @@ test_conf(void)
 	test_conf_auth(devnull);
 	unlink(path);
 	fclose(devnull);
+}
+
+/* --db-replica: repeatable flags, the file's lines, the environment's list; --replica-max-lag-s */
+static void
+test_conf_replicas(void)
+{
+	Conf		c;
+	char		err[512];
+	FILE	   *devnull = fopen("/dev/null", "w");
+	char		path[] = "/tmp/tailings-conf-XXXXXX";
+	int			fd = mkstemp(path);
+	FILE	   *f = fdopen(fd, "w");
+
+	unsetenv("TAILINGS_DB_REPLICA");
+	unsetenv("TAILINGS_REPLICA_MAX_LAG_S");
+	{
+		char	   *argv[] = {"x", "--db", "d", NULL};
+
+		CHECK(conf_load(&c, 3, argv, err, sizeof err, devnull) == 0 && c.nreplicas == 0 && c.replica_max_lag_s == 30,
+			  "replicas: none by default, max lag 30 s");
+		conf_free(&c);
+	}
+	{
+		char	   *argv[] = {"x", "--db", "d", "--db-replica", "host=s1 port=5433", "--db-replica=postgresql://s2/t",
+		"--replica-max-lag-s", "5", NULL};
+
+		CHECK(conf_load(&c, 8, argv, err, sizeof err, devnull) == 0 && c.nreplicas == 2 &&
+			  strcmp(c.replicas[0], "host=s1 port=5433") == 0 && strcmp(c.replicas[1], "postgresql://s2/t") == 0 &&
+			  c.replica_max_lag_s == 5, "replicas: repeated flags, in order (a conninfo with spaces kept whole)");
+		conf_free(&c);
+	}
+	fprintf(f, "db = d\ndb-replica = host=f1\ndb-replica = host=f2\nreplica-max-lag-s = 7\n");
+	fclose(f);
+	{
+		char	   *argv[] = {"x", "--config", path, NULL};
+
+		CHECK(conf_load(&c, 3, argv, err, sizeof err, devnull) == 0 && c.nreplicas == 2 &&
+			  strcmp(c.replicas[1], "host=f2") == 0 && c.replica_max_lag_s == 7, "replicas: the file's lines add up");
+		conf_free(&c);
+	}
+	setenv("TAILINGS_DB_REPLICA", " host=e1 port=1 ; postgresql://e2/t;", 1);
+	{
+		char	   *argv[] = {"x", "--config", path, NULL};
+
+		CHECK(conf_load(&c, 3, argv, err, sizeof err, devnull) == 0 && c.nreplicas == 2 &&
+			  strcmp(c.replicas[0], "host=e1 port=1") == 0 && strcmp(c.replicas[1], "postgresql://e2/t") == 0,
+			  "replicas: the environment's list (;) replaces the file's");
+		conf_free(&c);
+	}
+	{
+		char	   *argv[] = {"x", "--config", path, "--db-replica", "host=flag", NULL};
+
+		CHECK(conf_load(&c, 5, argv, err, sizeof err, devnull) == 0 && c.nreplicas == 1 &&
+			  strcmp(c.replicas[0], "host=flag") == 0, "replicas: flags replace the environment's");
+		conf_free(&c);
+	}
+	setenv("TAILINGS_DB_REPLICA", " ; ", 1);
+	{
+		char	   *argv[] = {"x", "--db", "d", NULL};
+
+		CHECK(conf_load(&c, 3, argv, err, sizeof err, devnull) == 2 && strstr(err, "db-replica"),
+			  "replicas: an empty list in the environment is exit 2");
+		conf_free(&c);
+	}
+	unsetenv("TAILINGS_DB_REPLICA");
+	{
+		char	   *argv[40] = {"x", "--db", "d"};
+		int			argc = 3;
+
+		for (int i = 0; i < 17; i++)
+		{
+			argv[argc++] = "--db-replica";
+			argv[argc++] = "host=s";
+		}
+		CHECK(conf_load(&c, argc, argv, err, sizeof err, devnull) == 2 && strstr(err, "at most 16"),
+			  "replicas: 17 standbys are too many");
+		conf_free(&c);
+		CHECK(conf_load(&c, argc - 2, argv, err, sizeof err, devnull) == 0 && c.nreplicas == 16, "replicas: 16 are fine");
+		conf_free(&c);
+	}
+	{
+		char	   *argv[] = {"x", "--db", "d", "--replica-max-lag-s", "0", NULL};
+
+		CHECK(conf_load(&c, 5, argv, err, sizeof err, devnull) == 2 && strstr(err, "replica-max-lag-s"),
+			  "replicas: max lag 0 is exit 2");
+		conf_free(&c);
+	}
+	unlink(path);
+	fclose(devnull);
+}
+
+/* WAL positions: pg_lsn's text both ways */
+static void
+test_lsn(void)
+{
+	uint64_t	v = 0;
+	char		buf[LSN_TEXT_MAX];
+
+	CHECK(lsn_parse("16/B374D848", &v) == 0 && v == 0x16B374D848ULL, "lsn: 16/B374D848");
+	CHECK(lsn_parse("0/0", &v) == 0 && v == 0, "lsn: 0/0");
+	CHECK(lsn_parse("FFFFFFFF/ffffffff", &v) == 0 && v == UINT64_MAX, "lsn: the largest, either case");
+	CHECK(lsn_parse("100000000/0", &v) != 0 && lsn_parse("0/100000000", &v) != 0, "lsn: 9 hex digits refused");
+	CHECK(lsn_parse("", &v) != 0 && lsn_parse("/1", &v) != 0 && lsn_parse("1/", &v) != 0 && lsn_parse("1", &v) != 0 &&
+		  lsn_parse("1/2 ", &v) != 0 && lsn_parse("g/1", &v) != 0 && lsn_parse("-1/1", &v) != 0 &&
+		  lsn_parse(NULL, &v) != 0, "lsn: malformed refused");
+	lsn_format(0x16B374D848ULL, buf, sizeof buf);
+	CHECK(strcmp(buf, "16/B374D848") == 0, "lsn: formatted as PostgreSQL does");
+	lsn_format(UINT64_MAX, buf, sizeof buf);
+	CHECK(strcmp(buf, "FFFFFFFF/FFFFFFFF") == 0 && lsn_parse(buf, &v) == 0 && v == UINT64_MAX, "lsn: round trip");
 }
 
 static void
@@ -1973,6 +2083,8 @@ main(void)
 	test_json_check();
 	test_json_string();
 	test_conf();
+	test_conf_replicas();
+	test_lsn();
 	test_tilemath();
 	test_cache();
 	test_cache_index();

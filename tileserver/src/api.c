@@ -61,8 +61,13 @@ api_send(Req *r, int write, const char *sql, int nparams, const char *const *par
 	c->r = r;
 	c->done = done;
 	c->write = write;
-	rc = then_sql ? db_write_then(r->s->db, auth_role(r), sql, nparams, params, then_sql, api_result, c)
-		: db_query_as(r->s->db, auth_role(r), write, sql, nparams, params, 0, api_result, c);
+	if (then_sql)
+		rc = db_write_then(r->s->db, auth_role(r), sql, nparams, params, then_sql, api_result, c);
+	else if (!write && r->access == ROUTE_AS_ROLE)
+		/* a read of a reading route: on a standby that has what this server knows changed */
+		rc = replica_read(r->s->replicas, auth_role(r), sql, nparams, params, 0, api_result, c);
+	else
+		rc = db_query_as(r->s->db, auth_role(r), write, sql, nparams, params, 0, api_result, c);
 	if (rc != 0)
 	{
 		free(c);

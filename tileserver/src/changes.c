@@ -5,6 +5,7 @@
 #include "changes.h"
 
 #include "clock.h"
+#include "lsn.h"
 #include "style.h"
 #include "tailings/contract.h"
 
@@ -170,12 +171,12 @@ seen_add(Changes *ch, long long id, uint64_t txid)
  */
 static const char SQL_CONFIRM[] =
 	"SELECT c.id, c.txid::text, c.bbox[1], c.bbox[2], c.bbox[3], c.bbox[4],"
-	" c.table_name, c.op, c.pond_id, c.row_id, to_json(c.changed_at)::text"
+	" c.table_name, c.op, c.pond_id, c.row_id, to_json(c.changed_at)::text, " LSN_SQL_WAL_END
 	" FROM tailings.change_log c WHERE c.id = ANY ($1::bigint[]) ORDER BY c.id";
 
 enum
 {
-	COL_ID, COL_TXID, COL_XMIN, COL_YMIN, COL_XMAX, COL_YMAX, COL_TABLE, COL_OP, COL_POND, COL_ROW, COL_AT
+	COL_ID, COL_TXID, COL_XMIN, COL_YMIN, COL_XMAX, COL_YMAX, COL_TABLE, COL_OP, COL_POND, COL_ROW, COL_AT, COL_LSN
 };
 
 /* the change event, compact JSON in the notification's order, from the log row; malloc'd, NULL when out of memory */
@@ -275,6 +276,9 @@ confirm_result(PGresult *res, int unavailable, void *arg)
 			continue;
 		seen_add(ch, id, txid);
 		c->id = id;
+		/* read after the notification came, so after the commit: a standby past it sees the change */
+		if (lsn_parse(PQgetvalue(res, i, COL_LSN), &c->lsn) != 0)
+			c->lsn = 0;
 		c->pond_id = PQgetisnull(res, i, COL_POND) ? 0 : atoll(PQgetvalue(res, i, COL_POND));
 		c->limits = strcmp(PQgetvalue(res, i, COL_TABLE), TL_GW_LIMIT_TABLE) == 0;
 		c->has_bbox = !PQgetisnull(res, i, COL_XMIN) && !PQgetisnull(res, i, COL_YMAX);

@@ -23,6 +23,8 @@
 
 #include <event2/event.h>
 
+#include <stdint.h>
+
 #include "db.h"
 #include "tilemath.h"
 
@@ -40,6 +42,8 @@ typedef struct Change
 	Box			bbox;			/* EPSG:4326 */
 	int			limits;			/* a change of the groundwater limits (TL_GW_LIMIT_TABLE): any well's state */
 	const char *json;			/* the change event for viewers, built from the log row */
+	uint64_t	lsn;			/* the primary's WAL end read when it was confirmed (lsn.h; 0: unknown):
+								 * a standby that has replayed it has the change */
 } Change;
 
 /* the changes one confirming query found (a bulk UPDATE comes as one batch), in log order */

@@ -3,6 +3,10 @@
  *
  * Every setting has a flag, an environment variable and a config-file key:
  *   --db URL            DATABASE_URL                  db
+ *   --db-replica URL    TAILINGS_DB_REPLICA           db-replica    (repeatable, up to 16; the
+ *                            environment variable takes several separated by ';', the file
+ *                            several lines)
+ *   --replica-max-lag-s N    TAILINGS_REPLICA_MAX_LAG_S    replica-max-lag-s
  *   --listen HOST:PORT  TAILINGS_LISTEN               listen
  *   --pool N            TAILINGS_POOL                 pool
  *   --cache-mb N        TAILINGS_CACHE_MB             cache-mb
@@ -51,6 +55,7 @@ typedef enum
 	OPT_LISTEN,
 	OPT_URL,
 	OPT_NAMES,
+	OPT_REPLICA,				/* appends hot standbys */
 	OPT_AUTH,					/* none or token */
 	OPT_ROLE,					/* a role name */
 	OPT_BASEMAP,				/* appends a base map */
@@ -75,6 +80,13 @@ typedef struct Option
 
 static const Option options[] = {
 	{"db", "DATABASE_URL", OPT_STRING, OFF(db), 0, 0, "database connection string or URL (default: $DATABASE_URL)"},
+	{"db-replica", "TAILINGS_DB_REPLICA", OPT_REPLICA, 0, 0, 0,
+	 "a hot standby of --db (streaming replication), repeatable: tiles and the API's reads\n"
+	 "                           go to standbys that have replayed the newest change known,\n"
+	 "                           the change listener and writes stay on --db (env: several\n"
+	 "                           separated by ';'; default: none)"},
+	{"replica-max-lag-s", "TAILINGS_REPLICA_MAX_LAG_S", OPT_INT, OFF(replica_max_lag_s), 1, 86400,
+	 "a standby further behind the primary is out of rotation until it catches up (default 30)"},
 	{"listen", "TAILINGS_LISTEN", OPT_LISTEN, 0, 0, 0, "address to listen on (default 127.0.0.1:7800)"},
 	{"pool", "TAILINGS_POOL", OPT_INT, OFF(pool), 1, 256, "database connections for requests (default 8)"},
 	{"cache-mb", "TAILINGS_CACHE_MB", OPT_INT, OFF(cache_mb), 0, 1048576, "tile cache size in MiB, 0 disables it (default 256)"},
@@ -151,6 +163,68 @@ conf_clear_names(Conf *conf)
 	free(conf->server_names);
 	conf->server_names = NULL;
 	conf->nserver_names = 0;
+}
+
+static void
+conf_clear_replicas(Conf *conf)
+{
+	for (int i = 0; i < conf->nreplicas; i++)
+		free(conf->replicas[i]);
+	free(conf->replicas);
+	conf->replicas = NULL;
+	conf->nreplicas = 0;
+}
+
+/* append the standbys of value (one, or several separated by ';' from the environment) */
+static int
+conf_add_replicas(Conf *conf, const char *value, const char *from, int list, char *err, size_t errlen)
+{
+	char	   *copy = strdup(value);
+	char	   *save = NULL;
+	int			rc = 0,
+				added = 0;
+
+	if (copy == NULL)
+		return -1;
+	for (char *tok = list ? strtok_r(copy, ";", &save) : copy; tok; tok = list ? strtok_r(NULL, ";", &save) : NULL)
+	{
+		char	  **grown;
+		size_t		n;
+
+		while (*tok == ' ' || *tok == '\t')
+			tok++;
+		for (n = strlen(tok); n > 0 && (tok[n - 1] == ' ' || tok[n - 1] == '\t'); n--)
+			tok[n - 1] = '\0';
+		if (*tok == '\0')
+			continue;
+		if (conf->nreplicas == CONF_MAX_REPLICAS)
+		{
+			snprintf(err, errlen, "too many standbys for db-replica (%s): at most %d", from, CONF_MAX_REPLICAS);
+			rc = -1;
+			break;
+		}
+		grown = realloc(conf->replicas, (size_t) (conf->nreplicas + 1) * sizeof(char *));
+		if (grown == NULL)
+		{
+			rc = -1;
+			break;
+		}
+		conf->replicas = grown;
+		if ((grown[conf->nreplicas] = strdup(tok)) == NULL)
+		{
+			rc = -1;
+			break;
+		}
+		conf->nreplicas++;
+		added++;
+	}
+	if (rc == 0 && added == 0)
+	{
+		snprintf(err, errlen, "invalid value for db-replica (%s): expected a connection string or URL", from);
+		rc = -1;
+	}
+	free(copy);
+	return rc;
 }
 
 /* append the names of value (separated by commas or spaces) to --server-name's list */
@@ -376,6 +450,8 @@ set_option(Conf *conf, const Option *o, const char *value, const char *from, cha
 			}
 		case OPT_NAMES:
 			return conf_add_names(conf, value, from, err, errlen);
+		case OPT_REPLICA:
+			return conf_add_replicas(conf, value, from, strcmp(from, o->env) == 0, err, errlen);
 		case OPT_AUTH:
 		case OPT_ROLE:
 			return set_auth_option(conf, o, value, from, err, errlen);
@@ -453,6 +529,7 @@ void
 conf_free(Conf *conf)
 {
 	free(conf->db);
+	conf_clear_replicas(conf);
 	free(conf->listen_host);
 	free(conf->www);
 	free(conf->fonts);
@@ -496,6 +573,8 @@ typedef struct Flags
 	const char *values[NOPTIONS];
 	const char **names;			/* every --server-name */
 	int			nnames;
+	const char **replicas;		/* every --db-replica */
+	int			nreplicas;
 	/* every --basemap, --basemap-name, --basemap-attribution, in order */
 	const Option **bm_opts;
 	const char **bm_values;
@@ -524,6 +603,7 @@ conf_defaults(Conf *conf)
 	conf->max_streams_per_ip = 8;
 	conf->auth = CONF_AUTH_NONE;
 	conf->max_body_mb = 10;
+	conf->replica_max_lag_s = 30;
 }
 
 /* read the command line into fl: 0; 1 after --help; 2 on an error (in err) */
@@ -574,6 +654,8 @@ read_flags(Flags *fl, int argc, char **argv, char *err, size_t errlen, void *out
 		fl->values[o - options] = value;
 		if (o->type == OPT_NAMES)
 			fl->names[fl->nnames++] = value;
+		if (o->type == OPT_REPLICA)
+			fl->replicas[fl->nreplicas++] = value;
 		if (IS_BASEMAP_OPT(o->type))
 		{
 			fl->bm_opts[fl->nbm] = o;
@@ -599,6 +681,8 @@ apply_env(Conf *conf, const Flags *fl, char *err, size_t errlen)
 		/* a list from the environment replaces the config file's */
 		if (options[i].type == OPT_NAMES)
 			conf_clear_names(conf);
+		if (options[i].type == OPT_REPLICA)
+			conf_clear_replicas(conf);
 		if (IS_BASEMAP_OPT(options[i].type))
 		{
 			/* flags for base maps replace the environment's base map, which replaces the file's */
@@ -638,6 +722,13 @@ apply_flags(Conf *conf, const Flags *fl, char *err, size_t errlen)
 			conf_clear_names(conf);
 			for (int n = 0; n < fl->nnames; n++)
 				if (set_option(conf, &options[i], fl->names[n], from, err, errlen) != 0)
+					return -1;
+		}
+		else if (options[i].type == OPT_REPLICA)
+		{
+			conf_clear_replicas(conf);
+			for (int n = 0; n < fl->nreplicas; n++)
+				if (set_option(conf, &options[i], fl->replicas[n], from, err, errlen) != 0)
 					return -1;
 		}
 		else if (set_option(conf, &options[i], fl->values[i], from, err, errlen) != 0)
@@ -695,9 +786,10 @@ conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out
 
 	conf_defaults(conf);
 	fl.names = calloc((size_t) argc + 1, sizeof(char *));
+	fl.replicas = calloc((size_t) argc + 1, sizeof(char *));
 	fl.bm_opts = calloc((size_t) argc + 1, sizeof(Option *));
 	fl.bm_values = calloc((size_t) argc + 1, sizeof(char *));
-	if (fl.names == NULL || fl.bm_opts == NULL || fl.bm_values == NULL)
+	if (fl.names == NULL || fl.replicas == NULL || fl.bm_opts == NULL || fl.bm_values == NULL)
 	{
 		snprintf(err, errlen, "out of memory");
 		goto done;
@@ -717,6 +809,7 @@ conf_load(Conf *conf, int argc, char **argv, char *err, size_t errlen, void *out
 	rc = 0;
 done:
 	free(fl.names);
+	free(fl.replicas);
 	free(fl.bm_opts);
 	free(fl.bm_values);
 	return rc;

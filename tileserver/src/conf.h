@@ -6,6 +6,9 @@
 
 #include <stddef.h>
 
+/* hot standbys read from (--db-replica), at most this many */
+#define CONF_MAX_REPLICAS 16
+
 /* base maps drawn under the map (--basemap), at most this many */
 #define CONF_MAX_BASEMAPS 8
 
@@ -20,6 +23,9 @@ typedef struct ConfBasemap
 typedef struct Conf
 {
 	char	   *db;				/* libpq connection string or URL */
+	char	  **replicas;		/* hot standbys of it (--db-replica), connection strings or URLs */
+	int			nreplicas;
+	int			replica_max_lag_s;	/* a standby further behind is out of rotation */
 	char	   *listen_host;
 	int			listen_port;
 	int			pool;			/* database connections for requests */

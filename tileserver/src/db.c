@@ -13,7 +13,11 @@
  * A query may run as a role (db_query_as): it is sent in pipeline mode, in one
  * round trip and one sync, as
  *     RESET ALL; BEGIN READ ONLY|READ WRITE; SET LOCAL ROLE "role"; the query;
- *     [its then statement;] COMMIT; sync
+ *     [its then statement;] COMMIT; [the WAL's end (db_on_commit);] sync
+ * On a standby's pool (db_set_standby) every query goes so, with
+ *     BEGIN READ ONLY ISOLATION LEVEL READ COMMITTED; ...; the replay position;
+ * before the query (and without RESET ALL and SET LOCAL ROLE when it runs as
+ * the login).
  * so that it runs in a transaction of its own as that role, and nothing a
  * request did to its session (a setting) is there for the next one: the role
  * ends with the transaction, settings are reset before.  A write's then
@@ -115,7 +119,7 @@ db_query(Db *db, const char *sql, int nparams, const char *const *params, int bi
 /* queue a query (then_sql: after it, the answer) */
 static int
 queue_query(Db *db, const char *role, int write, const char *sql, int nparams, const char *const *params,
-			const char *then_sql, int binary_result, DbResultCb cb, void *arg)
+			const char *then_sql, int binary_result, uint64_t min_lsn, DbResultCb cb, void *arg)
 {
 	Query	   *q;
 
@@ -148,6 +152,7 @@ queue_query(Db *db, const char *role, int write, const char *sql, int nparams, c
 	for (int i = 0; i < nparams; i++)
 		q->params[i] = params[i] ? strdup(params[i]) : NULL;
 	q->binary = binary_result;
+	q->min_lsn = min_lsn;
 	q->cb = cb;
 	q->arg = arg;
 	q->deadline = clock_mono_s() + db->deadline_s;
@@ -165,7 +170,31 @@ int
 db_query_as(Db *db, const char *role, int write, const char *sql, int nparams, const char *const *params,
 			int binary_result, DbResultCb cb, void *arg)
 {
-	return queue_query(db, role, write, sql, nparams, params, NULL, binary_result, cb, arg);
+	return queue_query(db, role, write, sql, nparams, params, NULL, binary_result, 0, cb, arg);
+}
+
+int
+db_read_after(Db *db, const char *role, uint64_t min_lsn, const char *sql, int nparams,
+			  const char *const *params, int binary_result, DbResultCb cb, void *arg)
+{
+	if (!db->standby)
+		return -1;
+	return queue_query(db, role, 0, sql, nparams, params, NULL, binary_result, min_lsn, cb, arg);
+}
+
+void
+db_set_standby(Db *db, DbLsnCb replayed, void *arg)
+{
+	db->standby = 1;
+	db->replayed_cb = replayed;
+	db->replayed_arg = arg;
+}
+
+void
+db_on_commit(Db *db, DbLsnCb committed, void *arg)
+{
+	db->commit_cb = committed;
+	db->commit_arg = arg;
 }
 
 int
@@ -175,7 +204,7 @@ db_write_then(Db *db, const char *role, const char *sql, int nparams, const char
 	/* the pipeline of a role is the one transaction there is */
 	if (role == NULL)
 		return -1;
-	return queue_query(db, role, 1, sql, nparams, params, then_sql, 0, cb, arg);
+	return queue_query(db, role, 1, sql, nparams, params, then_sql, 0, 0, cb, arg);
 }
 
 /*

@@ -6,6 +6,8 @@
 #ifndef TAILINGS_DB_H
 #define TAILINGS_DB_H
 
+#include <stdint.h>
+
 #include <event2/event.h>
 #include <libpq-fe.h>
 
@@ -19,6 +21,10 @@ typedef struct Db Db;
 typedef void (*DbResultCb) (PGresult *res, int unavailable, void *arg);
 /* the value of unavailable when the query did not finish within its deadline */
 #define DB_TIMED_OUT 2
+/* ... when a standby had not replayed the WAL position the query asked for (db_read_after) */
+#define DB_BEHIND 3
+/* a WAL position a pool learnt (db_set_standby, db_on_commit) */
+typedef void (*DbLsnCb) (uint64_t lsn, void *arg);
 typedef void (*DbNotifyCb) (const char *payload, void *arg);
 /*
  * Called when the listening connection is (re)established: notifications may
@@ -84,6 +90,31 @@ int			db_query_as(Db *db, const char *role, int write, const char *sql, int npar
  */
 int			db_write_then(Db *db, const char *role, const char *sql, int nparams, const char *const *params,
 						  const char *then_sql, DbResultCb cb, void *arg);
+
+/*
+ * The pool's server is a hot standby: every query runs in a transaction of
+ * its own, READ COMMITTED, whose first statement reads the WAL position the
+ * standby has replayed (pg_last_wal_replay_lsn()); the query's own statement
+ * comes after, so its snapshot holds everything replayed up to there.  Each
+ * position read is told to replayed (before the query's answer).
+ */
+void		db_set_standby(Db *db, DbLsnCb replayed, void *arg);
+
+/*
+ * A read as role (NULL: the login) on a standby's pool (db_set_standby) that
+ * is answered only if the standby had replayed the primary's WAL up to
+ * min_lsn when the query's snapshot was taken; else the callback gets NULL
+ * and DB_BEHIND.  min_lsn 0: any position (the standby may have been promoted).
+ */
+int			db_read_after(Db *db, const char *role, uint64_t min_lsn, const char *sql, int nparams,
+						  const char *const *params, int binary_result, DbResultCb cb, void *arg);
+
+/*
+ * On a primary's pool: after each write as a role (db_query_as with write,
+ * db_write_then) commits, the end of the primary's WAL (lsn.h) is read in the
+ * same round trip and told to committed, before the write's answer.
+ */
+void		db_on_commit(Db *db, DbLsnCb committed, void *arg);
 
 /* true when at least one pool connection is up */
 int			db_up(const Db *db);

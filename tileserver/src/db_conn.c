@@ -8,6 +8,7 @@
 #include "db_internal.h"
 
 #include "clock.h"
+#include "lsn.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +16,7 @@
 
 static void conn_io(evutil_socket_t fd, short what, void *arg);
 
-/* the statements of a role's pipeline: which is the query (its then statement follows), and the syncs */
-#define PIPE_MAIN 3
+/* the syncs of a pipeline */
 #define PIPE_SYNCS 1
 /* a ROLLBACK after a failed pipeline has this long to finish, or the connection goes */
 #define ROLLBACK_TIMEOUT_S 10
@@ -215,7 +215,7 @@ notifications(Conn *c)
  * be trusted for the next query), and waiting queries go.
  */
 static void
-conn_finish(Conn *c, PGresult *res, int broken)
+conn_finish(Conn *c, PGresult *res, int broken, int why)
 {
 	Query	   *q = c->query;
 
@@ -237,7 +237,7 @@ conn_finish(Conn *c, PGresult *res, int broken)
 	}
 	if (q)
 	{
-		q->cb(res, res == NULL, q->arg);
+		q->cb(res, res == NULL ? why : 0, q->arg);
 		db_query_free(q);
 	}
 	else if (res)
@@ -246,10 +246,22 @@ conn_finish(Conn *c, PGresult *res, int broken)
 		db_dispatch(c->db);
 }
 
+/* the one text value of a result that read a WAL position (0: none, NULL) */
+static uint64_t
+result_lsn(const PGresult *r)
+{
+	uint64_t	v = 0;
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 || PQnfields(r) != 1 ||
+		PQgetisnull(r, 0, 0) || lsn_parse(PQgetvalue(r, 0, 0), &v) != 0)
+		return 0;
+	return v;
+}
+
 /*
- * One result of a role's pipeline (NULL: a statement's results ended).  The
- * query's result is kept, and the first error of any statement; 1 when the
- * last sync has come.
+ * One result of a pipeline (NULL: a statement's results ended).  The query's
+ * result is kept, the WAL positions read, and the first error of any
+ * statement; 1 when the last sync has come.
  */
 static int
 pipe_result(Conn *c, PGresult *r)
@@ -269,7 +281,18 @@ pipe_result(Conn *c, PGresult *r)
 	}
 	if ((st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE || st == PGRES_NONFATAL_ERROR) && c->pipe_err == NULL)
 		c->pipe_err = r;
-	else if (c->pipe_query == PIPE_MAIN + (c->query && c->query->then_sql ? 1 : 0) && st != PGRES_PIPELINE_ABORTED)
+	else if (c->pipe_query == c->pipe_guard && st == PGRES_TUPLES_OK)
+	{
+		c->guard_lsn = result_lsn(r);
+		c->guard_seen = 1;
+		PQclear(r);
+	}
+	else if (c->pipe_query == c->pipe_lsn && st == PGRES_TUPLES_OK)
+	{
+		c->commit_lsn = result_lsn(r);
+		PQclear(r);
+	}
+	else if (c->pipe_query == c->pipe_main && st != PGRES_PIPELINE_ABORTED)
 	{
 		if (c->last)
 			PQclear(c->last);
@@ -290,28 +313,45 @@ pipe_finish(Conn *c)
 {
 	PGresult   *res = c->pipe_err ? c->pipe_err : c->last;
 	Query	   *q = c->query;
-	int			f;
+	Db		   *db = c->db;
+	int			f,
+				why = 1;
 
 	if (res == c->pipe_err && c->last)
 		PQclear(c->last);
 	c->pipe_err = c->last = NULL;
 	c->piped = 0;
-	if (res == NULL)
+	/* the positions read, told before the answer: a write's reader comes after it */
+	if (c->guard_seen && c->guard_lsn && db->replayed_cb)
+		db->replayed_cb(c->guard_lsn, db->replayed_arg);
+	if (c->commit_lsn && db->commit_cb)
+		db->commit_cb(c->commit_lsn, db->commit_arg);
+	if (q && q->min_lsn && (!c->guard_seen || c->guard_lsn < q->min_lsn))
+	{
+		/* the standby had not replayed as far as asked when the snapshot was taken: its answer, or error, is not */
+		if (res)
+			PQclear(res);
+		res = NULL;
+		why = DB_BEHIND;
+	}
+	else if (res == NULL)
 		res = PQmakeEmptyPGresult(c->pg, PGRES_FATAL_ERROR);
+	c->guard_seen = 0;
+	c->guard_lsn = c->commit_lsn = 0;
 	if (PQexitPipelineMode(c->pg) != 1)
 	{
 		fprintf(stderr, "tailings-tileserver: a connection was left in pipeline mode: dropped\n");
-		conn_finish(c, res, 1);
+		conn_finish(c, res, 1, why);
 		return;
 	}
 	if (PQtransactionStatus(c->pg) != PQTRANS_INERROR)
 	{
-		conn_finish(c, res, 0);
+		conn_finish(c, res, 0, why);
 		return;
 	}
 	if (!PQsendQuery(c->pg, "ROLLBACK") || (f = PQflush(c->pg)) < 0)
 	{
-		conn_finish(c, res, 1);
+		conn_finish(c, res, 1, why);
 		return;
 	}
 	/* busy with the ROLLBACK, so that the callback's queries go elsewhere */
@@ -320,10 +360,10 @@ pipe_finish(Conn *c)
 	conn_watch(c, f == 1 ? EV_READ | EV_WRITE | EV_PERSIST : EV_READ | EV_PERSIST);
 	if (q)
 	{
-		q->cb(res, 0, q->arg);
+		q->cb(res, res ? 0 : why, q->arg);
 		db_query_free(q);
 	}
-	else
+	else if (res)
 		PQclear(res);
 }
 
@@ -398,7 +438,7 @@ busy_io(Conn *c, short what)
 			PGresult   *res = c->last;
 
 			c->last = NULL;
-			conn_finish(c, res, 0);
+			conn_finish(c, res, 0, 1);
 			return;
 		}
 		if (c->last)
@@ -434,36 +474,81 @@ conn_io(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* send a query as its role: the pipeline (above) */
+/* one statement of a pipeline, without parameters: 1 sent, 0 failed */
+static int
+pipe_send(Conn *c, const char *sql)
+{
+	return PQsendQueryParams(c->pg, sql, 0, NULL, NULL, NULL, NULL, 0);
+}
+
+/*
+ * Send a query in a pipeline (db.c's comment): as its role, or on a standby
+ * after reading its replay position; a write on a primary that tells commits
+ * reads the WAL's end after COMMIT.
+ */
 static int
 conn_send_piped(Conn *c, Query *q)
 {
-	char	   *ident = PQescapeIdentifier(c->pg, q->role, strlen(q->role));
-	char	   *set = ident ? malloc(strlen(ident) + 32) : NULL;
-	int			ok;
+	Db		   *db = c->db;
+	char	   *set = NULL;
+	int			n = 0,
+				ok;
 
-	if (set == NULL)
+	if (q->role)
 	{
+		char	   *ident = PQescapeIdentifier(c->pg, q->role, strlen(q->role));
+
+		set = ident ? malloc(strlen(ident) + 32) : NULL;
+		if (set == NULL)
+		{
+			PQfreemem(ident);
+			return -1;
+		}
+		sprintf(set, "SET LOCAL ROLE %s", ident);
 		PQfreemem(ident);
-		return -1;
 	}
-	sprintf(set, "SET LOCAL ROLE %s", ident);
-	PQfreemem(ident);
+	c->pipe_guard = c->pipe_lsn = -1;
+	c->guard_seen = 0;
+	c->guard_lsn = c->commit_lsn = 0;
 	/* one sync: the backend answers once (an error skips the rest: pipe_finish rolls back) */
-	ok = PQenterPipelineMode(c->pg) &&
-		PQsendQueryParams(c->pg, "RESET ALL", 0, NULL, NULL, NULL, NULL, 0) &&
-		PQsendQueryParams(c->pg, q->write ? "BEGIN READ WRITE" : "BEGIN READ ONLY", 0, NULL, NULL, NULL, NULL, 0) &&
-		PQsendQueryParams(c->pg, set, 0, NULL, NULL, NULL, NULL, 0) &&
-		PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, (const char *const *) q->params, NULL, NULL, q->binary) &&
-		(q->then_sql == NULL || PQsendQueryParams(c->pg, q->then_sql, 0, NULL, NULL, NULL, NULL, q->binary)) &&
-		PQsendQueryParams(c->pg, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) && PQpipelineSync(c->pg);
+	ok = PQenterPipelineMode(c->pg);
+	if (ok && q->role)
+		ok = pipe_send(c, "RESET ALL") && ++n;
+	if (ok)
+		ok = pipe_send(c, q->write ? "BEGIN READ WRITE" : db->standby ? "BEGIN READ ONLY ISOLATION LEVEL READ COMMITTED"
+					   : "BEGIN READ ONLY") && ++n;
+	if (ok && set)
+		ok = pipe_send(c, set) && ++n;
+	if (ok && db->standby)
+	{
+		c->pipe_guard = n;
+		ok = pipe_send(c, LSN_SQL_REPLAYED) && ++n;
+	}
+	c->pipe_main = n;
+	if (ok)
+		ok = PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, (const char *const *) q->params, NULL, NULL,
+							   q->binary) && ++n;
+	if (ok && q->then_sql)
+	{
+		c->pipe_main = n;
+		ok = PQsendQueryParams(c->pg, q->then_sql, 0, NULL, NULL, NULL, NULL, q->binary) && ++n;
+	}
+	if (ok)
+		ok = pipe_send(c, "COMMIT") && ++n;
+	if (ok && q->write && db->commit_cb && !db->standby)
+	{
+		c->pipe_lsn = n;
+		ok = pipe_send(c, "SELECT " LSN_SQL_WAL_END) && ++n;
+	}
+	ok = ok && PQpipelineSync(c->pg);
 	free(set);
 	if (!ok)
 		return -1;
 	c->piped = 1;
 	c->pipe_query = 0;
 	c->pipe_syncs = 0;
-	snprintf(c->last_role, sizeof c->last_role, "%s", q->role);
+	if (q->role)
+		snprintf(c->last_role, sizeof c->last_role, "%s", q->role);
 	return 0;
 }
 
@@ -472,7 +557,7 @@ db_conn_send(Conn *c, Query *q)
 {
 	int			f;
 
-	if (q->role)
+	if (q->role || c->db->standby)
 	{
 		if (conn_send_piped(c, q) != 0)
 			return -1;

@@ -27,6 +27,7 @@ typedef struct Query
 	int			nparams;
 	char	   *params[MAX_PARAMS];
 	int			binary;
+	uint64_t	min_lsn;		/* on a standby: the WAL position it must have replayed (db_read_after) */
 	DbResultCb	cb;
 	void	   *arg;
 	double		deadline;		/* monotonic seconds */
@@ -56,8 +57,14 @@ typedef struct Conn
 	int			ever_up;
 	double		connect_deadline;	/* monotonic seconds, while connecting */
 	int			listen_pending; /* the listener's LISTEN has not completed yet */
-	int			piped;			/* the query in flight runs as a role, in pipeline mode */
+	int			piped;			/* the query in flight runs in a pipeline (as a role, or on a standby) */
 	int			pipe_query;		/* the statement of the pipeline whose results come now */
+	int			pipe_main;		/* the statement whose rows are the answer */
+	int			pipe_guard;		/* the statement reading the standby's replay position, or -1 */
+	int			pipe_lsn;		/* the statement reading the primary's WAL end after COMMIT, or -1 */
+	uint64_t	guard_lsn;		/* what pipe_guard read (0: NULL, not in recovery) */
+	int			guard_seen;
+	uint64_t	commit_lsn;		/* what pipe_lsn read, or 0 */
 	int			pipe_syncs;		/* syncs of the pipeline seen */
 	PGresult   *pipe_err;		/* its first error */
 	char		last_role[64];	/* the role of the last query sent as one ("" none yet) */
@@ -87,6 +94,11 @@ struct Db
 	long long	rejected;
 	long long	timeouts;
 	double		deadline_s;		/* a query's time from db_query to its answer, at most */
+	int			standby;		/* db_set_standby */
+	DbLsnCb		replayed_cb;
+	void	   *replayed_arg;
+	DbLsnCb		commit_cb;		/* db_on_commit */
+	void	   *commit_arg;
 	struct event *ticker;		/* deadlines, once a second */
 };
 

@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "http.h"
 #include "metrics.h"
+#include "replica.h"
 #include "tailings/catalog.h"
 #include "tailings/contract.h"
 #include "tiles.h"
@@ -323,7 +324,16 @@ on_changes_confirmed(const Change *changes, int n, void *arg)
 	int			no_area = 0,
 				limits = 0;
 	double		t0 = clock_mono_s();
+	uint64_t	lsn = 0;
 
+	/*
+	 * Reads from now on need a standby that has replayed these changes: the
+	 * tiles dropped below are made anew from one that has (or the primary).
+	 */
+	for (int i = 0; i < n; i++)
+		if (changes[i].lsn > lsn)
+			lsn = changes[i].lsn;
+	replica_changed(s->replicas, lsn);
 	if (order == NULL)
 	{
 		/* no room to merge: each on its own */
@@ -381,6 +391,7 @@ on_changes_reset(void *arg)
 {
 	Server	   *s = arg;
 
+	replica_reset(s->replicas);
 	cache_invalidate_layers(s->cache, route_all_layers());
 	tiles_touched(s, NULL, route_all_layers(), 0);
 	events_broadcast(s->events, "resync", "{}");

@@ -2,7 +2,7 @@
  * metrics.c - /health (a JSON summary, 503 while the database or the change
  * listener is down) and /metrics (Prometheus text): requests by endpoint
  * (the route table's metric names) and status, tile latency, the cache, the
- * database pool, the change listener, the connections.
+ * database pool, the change listener, the connections, the hot standbys.
  */
 #include "metrics.h"
 
@@ -14,6 +14,7 @@
 
 #include "auth.h"
 #include "http.h"
+#include "lsn.h"
 
 static const int tracked_status[SRV_NSTATUS] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 413, 414, 415, 422, 500, 503, 504};
 
@@ -48,6 +49,35 @@ metrics_count(Req *r, int status, double secs)
 	}
 }
 
+/* the standbys (--db-replica) in /health: "replicas":[...], before the closing brace */
+static void
+health_replicas(Server *s, struct evbuffer *b)
+{
+	int			n = replica_count(s->replicas);
+	char		barrier[LSN_TEXT_MAX];
+
+	if (n == 0)
+		return;
+	lsn_format(replica_barrier(s->replicas), barrier, sizeof barrier);
+	evbuffer_add_printf(b, ",\"reads_primary\":%lld,\"read_barrier_lsn\":%s%s%s,\"replicas\":[",
+						replica_primary_reads(s->replicas), replica_barrier(s->replicas) ? "\"" : "",
+						replica_barrier(s->replicas) ? barrier : "null", replica_barrier(s->replicas) ? "\"" : "");
+	for (int i = 0; i < n; i++)
+	{
+		ReplicaStats st;
+		char		replayed[LSN_TEXT_MAX];
+
+		replica_stats(s->replicas, i, &st);
+		lsn_format(st.replayed, replayed, sizeof replayed);
+		evbuffer_add_printf(b, "%s{\"replica\":%d,\"state\":\"%s\",\"why\":\"%s\",\"replay_lsn\":%s%s%s,"
+							"\"lag_bytes\":%llu,\"lag_s\":%.3f,\"reads\":%lld,\"retried\":%lld}",
+							i ? "," : "", i + 1, replica_state_name(st.state), st.why, st.replayed ? "\"" : "",
+							st.replayed ? replayed : "null", st.replayed ? "\"" : "",
+							(unsigned long long) st.lag_bytes, st.lag_s, st.reads, st.retried);
+	}
+	evbuffer_add_printf(b, "]");
+}
+
 void
 metrics_health(Req *r, const Route *rt)
 {
@@ -76,12 +106,14 @@ metrics_health(Req *r, const Route *rt)
 						"\"queued\":%d,\"listening\":%s,\"reconnects\":%lld,\"timeouts\":%lld},"
 						"\"changes\":{\"trusted\":%s,\"applied\":%lld,\"refused\":%lld,\"pending\":%d,"
 						"\"pings_sent\":%lld,\"pings_heard\":%lld},"
-						"\"cache\":{\"entries\":%lld,\"bytes\":%zu,\"capacity\":%zu},\"event_streams\":%d,\"uptime_s\":%lld}\n",
+						"\"cache\":{\"entries\":%lld,\"bytes\":%zu,\"capacity\":%zu},\"event_streams\":%d,\"uptime_s\":%lld",
 						!up ? "unavailable" : trusted ? "ok" : "degraded", up ? "true" : "false", d.size, d.idle,
 						d.busy, d.queued, d.listening ? "true" : "false", d.reconnects, d.timeouts,
 						trusted ? "true" : "false", ch.applied, ch.refused, ch.pending, ch.pings_sent,
 						ch.pings_heard, c.entries, c.bytes, c.capacity, es.clients,
 						(long long) (time(NULL) - s->started));
+	health_replicas(s, b);
+	evbuffer_add_printf(b, "}\n");
 	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-store");
 	if (!up || !trusted)
 		evhttp_add_header(evhttp_request_get_output_headers(r->req), "Retry-After", "1");
@@ -244,6 +276,64 @@ metrics_auth(Server *s, struct evbuffer *b)
 						a.cached, a.resolved, a.refused, a.failed, a.entries, cs.bodies_refused);
 }
 
+/* the standbys (--db-replica): state, lag and reads, each labelled replica="N" (1: the first given) */
+static void
+metrics_replicas(Server *s, struct evbuffer *b)
+{
+	int			n = replica_count(s->replicas);
+	static const struct
+	{
+		const char *name,
+				   *type,
+				   *help;
+	}			m[] = {
+		{"tailings_replica_up", "gauge", "1 while the standby is in rotation for reads."},
+		{"tailings_replica_state", "gauge", "The standby's state: up, down (unreachable, not a standby) or lagging (out of rotation)."},
+		{"tailings_replica_lag_bytes", "gauge", "WAL the primary has written that the standby has not replayed."},
+		{"tailings_replica_lag_seconds", "gauge", "Since the primary first wrote WAL the standby has not replayed."},
+		{"tailings_replica_reads_total", "counter", "Reads (tiles, the API) the standby answered."},
+		{"tailings_replica_retried_total", "counter", "Reads the standby could not answer (behind, failed, a recovery conflict): the primary did."},
+	};
+
+	if (n == 0)
+		return;
+	evbuffer_add_printf(b, "# HELP tailings_primary_reads_total Reads the primary answered (no standby had replayed the newest change, or one failed).\n"
+						"# TYPE tailings_primary_reads_total counter\ntailings_primary_reads_total %lld\n",
+						replica_primary_reads(s->replicas));
+	for (size_t k = 0; k < sizeof m / sizeof m[0]; k++)
+	{
+		evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", m[k].name, m[k].help, m[k].name, m[k].type);
+		for (int i = 0; i < n; i++)
+		{
+			ReplicaStats st;
+
+			replica_stats(s->replicas, i, &st);
+			switch (k)
+			{
+				case 0:
+					evbuffer_add_printf(b, "%s{replica=\"%d\"} %d\n", m[k].name, i + 1, st.state == REPLICA_UP);
+					break;
+				case 1:
+					for (int v = REPLICA_DOWN; v <= REPLICA_LAGGING; v++)
+						evbuffer_add_printf(b, "%s{replica=\"%d\",state=\"%s\"} %d\n", m[k].name, i + 1,
+											replica_state_name((ReplicaState) v), (int) st.state == v);
+					break;
+				case 2:
+					evbuffer_add_printf(b, "%s{replica=\"%d\"} %llu\n", m[k].name, i + 1, (unsigned long long) st.lag_bytes);
+					break;
+				case 3:
+					evbuffer_add_printf(b, "%s{replica=\"%d\"} %.3f\n", m[k].name, i + 1, st.lag_s);
+					break;
+				case 4:
+					evbuffer_add_printf(b, "%s{replica=\"%d\"} %lld\n", m[k].name, i + 1, st.reads);
+					break;
+				default:
+					evbuffer_add_printf(b, "%s{replica=\"%d\"} %lld\n", m[k].name, i + 1, st.retried);
+			}
+		}
+	}
+}
+
 void
 metrics_handle(Req *r, const Route *rt)
 {
@@ -258,5 +348,6 @@ metrics_handle(Req *r, const Route *rt)
 	metrics_changes(r->s, b);
 	metrics_connections(r->s, b);
 	metrics_auth(r->s, b);
+	metrics_replicas(r->s, b);
 	http_reply(r, 200, "text/plain; version=0.0.4", b, NULL);
 }

@@ -189,6 +189,7 @@ dispatch(Req *r)
 		return;
 	}
 	r->kind = r->route.kind = kind;
+	r->access = handlers[kind].access;
 	if (handlers[kind].access == ROUTE_WRITE && r->s->conf->auth == CONF_AUTH_NONE)
 		http_error(r, 403, "this server only reads (--auth none): the write API needs --auth token");
 	else if (handlers[kind].access == ROUTE_PUBLIC)
@@ -324,7 +325,8 @@ server_create(struct event_base *base, const Conf *conf)
 		fprintf(stderr, "tailings-tileserver: out of memory\n");
 		goto fail;
 	}
-	if (live_listen(s) != 0 || (s->auth = auth_create(s)) == NULL)
+	if (live_listen(s) != 0 || (s->auth = auth_create(s)) == NULL ||
+		(s->replicas = replica_create(base, conf, s->db, s->changes)) == NULL)
 	{
 		fprintf(stderr, "tailings-tileserver: out of memory\n");
 		goto fail;
@@ -391,8 +393,10 @@ server_free(Server *s)
 	s->freeing = 1;
 	if (s->drain)
 		event_free(s->drain);
-	/* the database first: queries still waiting are answered while their requests exist */
+	/* the databases first: queries still waiting are answered while their requests exist */
+	replica_stop(s->replicas);
 	db_free(s->db);
+	replica_free(s->replicas);
 	changes_free(s->changes);
 	if (s->http)
 		evhttp_free(s->http);

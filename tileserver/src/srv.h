@@ -24,6 +24,7 @@
 #include "conn.h"
 #include "db.h"
 #include "events.h"
+#include "replica.h"
 #include "route.h"
 
 /* the HTTP statuses counted one by one (others as "other"), and the tile latency buckets (metrics.c) */
@@ -60,6 +61,7 @@ struct Req
 	struct evhttp_connection *evcon;
 	struct timespec start;
 	RouteKind	kind;			/* its route: the metric's endpoint */
+	int			access;			/* its route's access (route.h): ROUTE_AS_ROLE reads may go to a standby */
 	int			gone;			/* the client went away while waiting */
 	Req		   *next;			/* among an Inflight's waiters */
 	unsigned	layers;			/* TileJSON: the layers asked */
@@ -88,7 +90,8 @@ struct Server
 	struct event_base *base;
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
-	Db		   *db;
+	Db		   *db;				/* the primary: the change listener, writes, and reads without standbys */
+	Replicas   *replicas;		/* hot standbys for reads (replica.h; none without --db-replica) */
 	Cache	   *cache;
 	Changes    *changes;
 	Events	   *events;

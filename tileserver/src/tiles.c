@@ -234,9 +234,13 @@ tiles_handle(Req *r, const Route *rt)
 		reply_tile(r, e, "hit");
 		return;
 	}
-	/* the same tile already on its way: wait for it */
+	/*
+	 * The same tile already on its way: wait for it; not for one a change
+	 * touched on its way (it may be older than the change, which this request
+	 * came after: a new one is made).
+	 */
 	for (f = s->inflight; f; f = f->next)
-		if (strcmp(f->key, key) == 0)
+		if (!f->stale && strcmp(f->key, key) == 0)
 		{
 			r->next = f->waiters;
 			f->waiters = r;
@@ -324,7 +328,7 @@ tile_send(Server *s, Inflight *f)
 	params[2] = ys;
 	params[3] = f->layers == route_all_layers() ? NULL : layers;
 	params[4] = f->at[0] ? f->at : NULL;
-	rc = db_query_as(s->db, f->who.role[0] ? f->who.role : NULL, 0, "SELECT tailings.tile($1::int, $2::int, $3::int, $4::text[], $5::timestamptz),"
+	rc = replica_read(s->replicas, f->who.role[0] ? f->who.role : NULL, "SELECT tailings.tile($1::int, $2::int, $3::int, $4::text[], $5::timestamptz),"
 				  " $5::timestamptz < tailings.history_horizon()", 5, params, 1, tile_result, f);
 	if (rc != 0)
 	{
