@@ -17,6 +17,7 @@
 #include "sprite.h"
 #include "json.h"
 #include "pmtiles.h"
+#include "shape.h"
 #include "style.h"
 #include "tailings/catalog.h"
 #include "tailings/symbology.h"
@@ -2384,6 +2385,176 @@ test_pmtiles_writer(void)
 	pmt_buf_free(&tile);
 }
 
+/* WKB writing for the shape tests: little-endian unless big */
+typedef struct TestWkb
+{
+	uint8_t		b[4096];
+	size_t		n;
+	int			big;
+} TestWkb;
+
+static void
+wkb_u32(TestWkb *w, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		w->b[w->n++] = (uint8_t) (v >> (8 * (w->big ? 3 - i : i)));
+}
+
+static void
+wkb_f64(TestWkb *w, double d)
+{
+	uint64_t	u;
+
+	memcpy(&u, &d, sizeof u);
+	for (int i = 0; i < 8; i++)
+		w->b[w->n++] = (uint8_t) (u >> (8 * (w->big ? 7 - i : i)));
+}
+
+static void
+wkb_head(TestWkb *w, uint32_t type)
+{
+	w->b[w->n++] = w->big ? 0 : 1;
+	wkb_u32(w, type);
+}
+
+/* a ring or line of n points from xy */
+static void
+wkb_points(TestWkb *w, const double *xy, uint32_t n)
+{
+	wkb_u32(w, n);
+	for (uint32_t i = 0; i < 2 * n; i++)
+		wkb_f64(w, xy[i]);
+}
+
+static int
+test_reaches(const TestWkb *w, double x0, double y0, double x1, double y1)
+{
+	Shape		s;
+	Box			b = {x0, y0, x1, y1};
+	int			r;
+
+	if (shape_from_wkb(w->b, w->n, &s) != 0)
+		return -1;
+	r = shape_reaches(&s, &b);
+	shape_free(&s);
+	return r;
+}
+
+static void
+test_shapes(void)
+{
+	TestWkb		w = {{0}, 0, 0};
+	Shape		s;
+	const double square[] = {0, 0, 10, 0, 10, 10, 0, 10, 0, 0};
+	const double hole[] = {3, 3, 7, 3, 7, 7, 3, 7, 3, 3};
+	const double line[] = {0, 0, 10, 10};
+
+	wkb_head(&w, 1);
+	wkb_f64(&w, 101.5);
+	wkb_f64(&w, 26.5);
+	CHECK(shape_from_wkb(w.b, w.n, &s) == 0 && s.nparts == 1 && s.parts[0].kind == SHAPE_POINTS && s.box.xmin == 101.5 &&
+		  s.box.ymax == 26.5, "WKB point: one part, its box");
+	shape_free(&s);
+	CHECK(test_reaches(&w, 101, 26, 102, 27) == 1 && test_reaches(&w, 101.6, 26, 102, 27) == 0 &&
+		  test_reaches(&w, 101.5, 26.5, 102, 27) == 1, "a point reaches the boxes it is in (edges count)");
+
+	w.n = 0;
+	wkb_head(&w, 2);
+	wkb_points(&w, line, 2);
+	CHECK(test_reaches(&w, 4, 4, 6, 6) == 1, "a line crossing a box with no vertex in it reaches it");
+	CHECK(test_reaches(&w, 6, 0, 7, 1) == 0 && test_reaches(&w, 0, 5, 4, 9) == 0, "a line beside a box within its bounds does not");
+	CHECK(test_reaches(&w, 5, 5, 9, 5) == 1, "a line touching a box's corner reaches it");
+
+	w.n = 0;
+	wkb_head(&w, 3);
+	wkb_u32(&w, 1);
+	wkb_points(&w, square, 5);
+	CHECK(test_reaches(&w, 4, 4, 5, 5) == 1, "a box inside a polygon, no edge near: reached");
+	CHECK(test_reaches(&w, 11, 4, 12, 5) == 0, "a box beside a polygon: not reached");
+	w.n = 0;
+	wkb_head(&w, 3);
+	wkb_u32(&w, 2);
+	wkb_points(&w, square, 5);
+	wkb_points(&w, hole, 5);
+	CHECK(test_reaches(&w, 4, 4, 5, 5) == 0, "a box inside a polygon's hole: not reached");
+	CHECK(test_reaches(&w, 1, 1, 2, 2) == 1 && test_reaches(&w, 2, 4, 8, 5) == 1,
+		  "a box between the rings, or across the hole: reached");
+
+	/* big-endian MULTIPOLYGON of two squares, ISO Z POINT, extended WKB with an SRID, an empty point */
+	w.n = 0;
+	w.big = 1;
+	wkb_head(&w, 6);
+	wkb_u32(&w, 2);
+	for (int k = 0; k < 2; k++)
+	{
+		double		sq[10];
+
+		for (int i = 0; i < 10; i++)
+			sq[i] = square[i] + (i % 2 == 0 ? 20 * k : 0);
+		wkb_head(&w, 3);
+		wkb_u32(&w, 1);
+		wkb_points(&w, sq, 5);
+	}
+	CHECK(test_reaches(&w, 24, 4, 25, 5) == 1 && test_reaches(&w, 14, 4, 15, 5) == 0,
+		  "big-endian multipolygon: inside the second square, not between the two");
+	w.n = 0;
+	w.big = 0;
+	wkb_head(&w, 1001);
+	wkb_f64(&w, 1);
+	wkb_f64(&w, 2);
+	wkb_f64(&w, 300);
+	CHECK(test_reaches(&w, 0, 0, 3, 3) == 1, "ISO WKB POINT Z: x and y read, z skipped");
+	w.n = 0;
+	wkb_head(&w, 0x20000001);
+	wkb_u32(&w, 4490);
+	wkb_f64(&w, 1);
+	wkb_f64(&w, 2);
+	CHECK(test_reaches(&w, 0, 0, 3, 3) == 1, "extended WKB with an SRID");
+	w.n = 0;
+	wkb_head(&w, 1);
+	wkb_f64(&w, NAN);
+	wkb_f64(&w, NAN);
+	CHECK(shape_from_wkb(w.b, w.n, &s) == 0 && s.nparts == 0 && test_reaches(&w, -1e9, -1e9, 1e9, 1e9) == 0,
+		  "an empty point: nothing reaches anything");
+	shape_free(&s);
+	CHECK(shape_from_wkb(w.b, w.n - 1, &s) == -1, "truncated WKB is refused");
+	w.n = 0;
+	wkb_head(&w, 8);
+	wkb_points(&w, line, 2);
+	CHECK(shape_from_wkb(w.b, w.n, &s) == -1, "a curve (CIRCULARSTRING) is refused: its box stands for it");
+	w.n = 0;
+	wkb_head(&w, 2);
+	wkb_u32(&w, 1000000);
+	CHECK(shape_from_wkb(w.b, w.n, &s) == -1, "a count beyond the bytes is refused");
+	{
+		/* collections nested 40 deep */
+		w.n = 0;
+		for (int i = 0; i < 40; i++)
+		{
+			wkb_head(&w, 7);
+			wkb_u32(&w, 1);
+		}
+		wkb_head(&w, 1);
+		wkb_f64(&w, 1);
+		wkb_f64(&w, 1);
+		CHECK(shape_from_wkb(w.b, w.n, &s) == -1, "collections nested 40 deep are refused");
+	}
+	{
+		/* a multipoint of 60 points: not a nesting */
+		w.n = 0;
+		wkb_head(&w, 4);
+		wkb_u32(&w, 60);
+		for (int i = 0; i < 60; i++)
+		{
+			wkb_head(&w, 1);
+			wkb_f64(&w, i);
+			wkb_f64(&w, i);
+		}
+		CHECK(shape_from_wkb(w.b, w.n, &s) == 0 && s.nparts == 60 && s.box.xmax == 59, "a multipoint of 60 points");
+		shape_free(&s);
+	}
+}
+
 int
 main(void)
 {
@@ -2398,6 +2569,7 @@ main(void)
 	test_pmtiles_directories();
 	test_pmtiles_header();
 	test_pmtiles_writer();
+	test_shapes();
 	test_cache();
 	test_cache_index();
 	test_cache_index_lru();

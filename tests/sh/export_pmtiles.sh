@@ -146,9 +146,10 @@ echo "# interrupted (SIGINT) while it waits for the database: exit 1, nothing le
 db_lock "$db" tailings.element
 "$TAILINGS_TILESERVER" export --db "$conn" --out "$out/int.pmtiles" --pond $pond --with-files 2>"$HTTP_WORK/int.err" &
 pid=$!
-waiting() {
+waiting() {   # its first connection waits (and the others' first tiles)
 	test "$(q -d "$db" -c "SELECT count(*) FROM pg_stat_activity
-		WHERE application_name = 'tailings-tileserver export' AND wait_event_type = 'Lock'")" = 1
+		WHERE application_name = 'tailings-tileserver export' AND wait_event_type = 'Lock'
+		  AND query LIKE '%ST_Extent%'")" = 1
 }
 check "the export waits for the locked table" wait_until 10 waiting
 check "its temporary files are there meanwhile" eval 'ls "$out" | grep -q "^int.pmtiles.tmp-"'

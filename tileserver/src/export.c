@@ -41,6 +41,7 @@
 #include "api.h"
 #include "pmtiles.h"
 #include "route.h"
+#include "shape.h"
 #include "style.h"
 #include "tailings/catalog.h"
 #include "tailings/contract.h"
@@ -76,11 +77,17 @@ typedef struct ExportArgs
 	int			jobs;
 } ExportArgs;
 
-/* a feature that can put something in a tile: a pond's registry point, or an element (from the element zoom) */
+/*
+ * A feature that can put something in a tile: a pond's registry point, or an
+ * element (from the element zoom), with its shape (none when its WKB could
+ * not be read: its box stands for it then).
+ */
 typedef struct Feature
 {
 	Box			box;
 	int			element;
+	int			shaped;
+	Shape		shape;
 } Feature;
 
 /* a connection making tiles: the index (into the work list) of the tile on its way, -1 none */
@@ -112,6 +119,8 @@ typedef struct Export
 	size_t		nfeatures;
 	uint64_t   *ids;			/* the tiles to make, in tile id order */
 	size_t		nids;
+	Worker	   *workers;		/* the connections making tiles */
+	int			nworkers;
 	char		tmp_out[PATH_MAX];
 	char		files_dir[PATH_MAX];
 	char		tmp_files[PATH_MAX];
@@ -371,6 +380,33 @@ run(PGconn *c, const char *sql, int nparams, const char *const *params)
 	return NULL;
 }
 
+/* run() with the rows in binary */
+static PGresult *
+run_binary(PGconn *c, const char *sql, int nparams, const char *const *params)
+{
+	PGresult   *res = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 1);
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		return res;
+	fprintf(stderr, "tailings-tileserver export: %s", PQerrorMessage(c));
+	PQclear(res);
+	return NULL;
+}
+
+/* a float8 column in binary */
+static double
+binary_f64(const PGresult *res, int row, int col)
+{
+	const uint8_t *p = (const uint8_t *) PQgetvalue(res, row, col);
+	uint64_t	u = 0;
+	double		d;
+
+	for (int i = 0; i < 8; i++)
+		u = (u << 8) | p[i];
+	memcpy(&d, &u, sizeof d);
+	return d;
+}
+
 static int
 run_ok(PGconn *c, const char *sql)
 {
@@ -449,20 +485,27 @@ static const char SQL_COUNTY_AREA[] =
 	" WHERE x.b IS NOT NULL";
 
 #define SQL_ENVELOPE "ST_MakeEnvelope($1::float8, $2::float8, $3::float8, $4::float8, 4490)"
+/* boxes overlap: the operator tailings.tile() filters with, which row-level security lets use the spatial index */
+#define SQL_OVERLAPS "OPERATOR(tailings.&&#)"
 
 /* the ponds of the area (their files, the index): a county's; in a box, those with their point or an element in it */
 static const char SQL_COUNTY_PONDS[] =
 	"SELECT p.id FROM tailings.pond p WHERE p.county_code = $1 ORDER BY p.code";
 static const char SQL_BBOX_PONDS[] =
-	"SELECT p.id FROM tailings.pond p WHERE p.location && " SQL_ENVELOPE
-	" OR EXISTS (SELECT 1 FROM tailings.element e WHERE e.pond_id = p.id AND e.geom && " SQL_ENVELOPE ")"
+	"SELECT p.id FROM tailings.pond p WHERE p.location " SQL_OVERLAPS " " SQL_ENVELOPE
+	" OR EXISTS (SELECT 1 FROM tailings.element e WHERE e.pond_id = p.id AND e.geom " SQL_OVERLAPS " " SQL_ENVELOPE ")"
 	" ORDER BY p.code";
 
-/* what can put something into a tile in the box: ponds' registry points, and elements when $5 */
+/*
+ * What can put something into a tile in the box: ponds' registry points, and
+ * elements when $5; each one's box and WKB (binary results).
+ */
 static const char SQL_FEATURES[] =
-	"SELECT false, " SQL_EXTENT("p.location") " FROM tailings.pond p WHERE p.location && " SQL_ENVELOPE
+	"SELECT false, " SQL_EXTENT("p.location") ", ST_AsBinary(p.location) FROM tailings.pond p"
+	" WHERE p.location " SQL_OVERLAPS " " SQL_ENVELOPE
 	" UNION ALL"
-	" SELECT true, " SQL_EXTENT("e.geom") " FROM tailings.element e WHERE $5::boolean AND e.geom && " SQL_ENVELOPE;
+	" SELECT true, " SQL_EXTENT("e.geom") ", ST_AsBinary(e.geom) FROM tailings.element e"
+	" WHERE $5::boolean AND e.geom " SQL_OVERLAPS " " SQL_ENVELOPE;
 
 static void
 format_box(const Box *b, char v[4][32])
@@ -607,15 +650,22 @@ add_id(Export *x, size_t *cap, uint64_t id)
 /*
  * The features near the area (within the minimum zoom's tiles over it, with
  * their buffer), then at each zoom the tiles over the area that one of them
- * reaches, in tile id order.
+ * reaches, in tile id order.  Reaches: a pond's registry point, or an
+ * element's shape, meets the tile's bounds grown by the tiles' buffer and
+ * one tile unit more (tailings.tile() clips a feature to the buffer, in Web
+ * Mercator: a tile's box is a box in degrees too, and a straight edge
+ * between two vertices strays from its Web Mercator image by less than a
+ * millimetre over a kilometre).  A tile reached by nothing would be empty:
+ * it is not asked for, as tailings.tile() takes as long over an empty tile
+ * as over a full one.
  */
 static int
 plan_tiles(Export *x)
 {
 	const ExportArgs *a = &x->a;
 	TileRange	r = tile_cover(&x->area, a->minzoom);
-	Box			nw = tile_bounds(a->minzoom, r.x0, r.y0, TL_TILE_BUFFER, TL_TILE_EXTENT),
-				se = tile_bounds(a->minzoom, r.x1, r.y1, TL_TILE_BUFFER, TL_TILE_EXTENT);
+	Box			nw = tile_bounds(a->minzoom, r.x0, r.y0, TL_TILE_BUFFER + 1, TL_TILE_EXTENT),
+				se = tile_bounds(a->minzoom, r.x1, r.y1, TL_TILE_BUFFER + 1, TL_TILE_EXTENT);
 	Box			near = {nw.xmin, se.ymin, se.xmax, nw.ymax};
 	char		v[4][32];
 	const char *params[5];
@@ -628,7 +678,7 @@ plan_tiles(Export *x)
 	for (int i = 0; i < 4; i++)
 		params[i] = v[i];
 	params[4] = a->maxzoom >= TL_ELEMENT_MINZOOM ? "true" : "false";
-	if ((res = run(x->conn, SQL_FEATURES, 5, params)) == NULL)
+	if ((res = run_binary(x->conn, SQL_FEATURES, 5, params)) == NULL)
 		return -1;
 	x->nfeatures = (size_t) PQntuples(res);
 	if ((x->features = calloc(x->nfeatures + 1, sizeof *x->features)) == NULL)
@@ -638,8 +688,17 @@ plan_tiles(Export *x)
 	}
 	for (size_t i = 0; i < x->nfeatures; i++)
 	{
-		x->features[i].element = PQgetvalue(res, (int) i, 0)[0] == 't';
-		x->features[i].box = box_grow(box_of(res, (int) i, 1), EXPORT_BOX_SLACK);
+		Feature    *f = &x->features[i];
+		int			row = (int) i;
+
+		f->element = PQgetvalue(res, row, 0)[0] != 0;
+		f->box.xmin = binary_f64(res, row, 1);
+		f->box.ymin = binary_f64(res, row, 2);
+		f->box.xmax = binary_f64(res, row, 3);
+		f->box.ymax = binary_f64(res, row, 4);
+		f->box = box_grow(f->box, EXPORT_BOX_SLACK);
+		f->shaped = shape_from_wkb((const uint8_t *) PQgetvalue(res, row, 5), (size_t) PQgetlength(res, row, 5),
+								   &f->shape) == 0;
 	}
 	PQclear(res);
 	for (int z = a->minzoom; z <= a->maxzoom; z++)
@@ -648,11 +707,12 @@ plan_tiles(Export *x)
 
 		for (size_t i = 0; i < x->nfeatures; i++)
 		{
+			const Feature *f = &x->features[i];
 			TileRange	t;
 
-			if (x->features[i].element && z < TL_ELEMENT_MINZOOM)
+			if (f->element && z < TL_ELEMENT_MINZOOM)
 				continue;
-			t = tile_touching(&x->features[i].box, z, TL_TILE_BUFFER, TL_TILE_EXTENT);
+			t = tile_touching(&f->box, z, TL_TILE_BUFFER + 1, TL_TILE_EXTENT);
 			if (t.x0 < cover.x0)
 				t.x0 = cover.x0;
 			if (t.y0 < cover.y0)
@@ -663,8 +723,18 @@ plan_tiles(Export *x)
 				t.y1 = cover.y1;
 			for (long tx = t.x0; tx <= t.x1; tx++)
 				for (long ty = t.y0; ty <= t.y1; ty++)
+				{
+					if (f->element && f->shaped)
+					{
+						Box			b = box_grow(tile_bounds(z, tx, ty, TL_TILE_BUFFER + 1, TL_TILE_EXTENT),
+												 EXPORT_BOX_SLACK);
+
+						if (!shape_reaches(&f->shape, &b))
+							continue;
+					}
 					if (add_id(x, &cap, pmt_tile_id(z, (uint32_t) tx, (uint32_t) ty)) != 0)
 						return -1;
+				}
 		}
 	}
 	if (x->nids)
@@ -691,43 +761,72 @@ now_s(void)
 	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* a connection in the first one's snapshot, with the tile statement prepared, non-blocking */
-static PGconn *
-worker_connect(Export *x)
+/*
+ * The connections that make the tiles, opened at the start: each makes an
+ * empty tile at once, in the background while the first connection plans
+ * (a backend's first tailings.tile() loads PostGIS and plans the function's
+ * statements: about 0.2 s of CPU, more than a hundred tiles).
+ */
+static int
+workers_start(Export *x)
 {
-	PGconn	   *c = connect_db(x->a.db);
-	PGresult   *res;
+	if ((x->workers = calloc((size_t) x->a.jobs, sizeof *x->workers)) == NULL)
+		return -1;
+	for (int i = 0; i < x->a.jobs; i++)
+	{
+		x->workers[i].idx = -1;
+		if ((x->workers[i].conn = connect_db(x->a.db)) == NULL)
+			return -1;
+		x->nworkers++;
+		/* a tile of zoom 22 in the Gulf of Guinea: nothing is there */
+		if (!PQsendQuery(x->workers[i].conn, "SELECT tailings.tile(22, 0, 0)"))
+		{
+			fprintf(stderr, "tailings-tileserver export: %s", PQerrorMessage(x->workers[i].conn));
+			return -1;
+		}
+	}
+	return 0;
+}
 
-	if (c == NULL)
-		return NULL;
-	if (run_ok(c, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") != 0)
-		goto fail;
+/* a worker's first tile over; then its transaction in the first one's snapshot, the tile statement prepared, non-blocking */
+static int
+worker_ready(Export *x, PGconn *c)
+{
+	PGresult   *res;
+	int			ok = 1;
+
+	while ((res = PQgetResult(c)) != NULL)
+	{
+		if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		{
+			fprintf(stderr, "tailings-tileserver export: %s", PQresultErrorMessage(res));
+			ok = 0;
+		}
+		PQclear(res);
+	}
+	if (!ok || run_ok(c, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") != 0)
+		return -1;
 	if (x->snapshot[0])
 	{
 		char	   *lit = PQescapeLiteral(c, x->snapshot, strlen(x->snapshot));
 		char		sql[256];
 
 		if (lit == NULL)
-			goto fail;
+			return -1;
 		snprintf(sql, sizeof sql, "SET TRANSACTION SNAPSHOT %s", lit);
 		PQfreemem(lit);
 		if (run_ok(c, sql) != 0)
-			goto fail;
+			return -1;
 	}
 	res = PQprepare(c, "tile", "SELECT tailings.tile($1::int, $2::int, $3::int)", 3, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 	{
 		fprintf(stderr, "tailings-tileserver export: %s", PQerrorMessage(c));
 		PQclear(res);
-		goto fail;
+		return -1;
 	}
 	PQclear(res);
-	if (PQsetnonblocking(c, 1) != 0)
-		goto fail;
-	return c;
-fail:
-	PQfinish(c);
-	return NULL;
+	return PQsetnonblocking(c, 1) == 0 ? 0 : -1;
 }
 
 static int
@@ -825,9 +924,9 @@ progress(const Export *x, size_t done, size_t kept, double t0, int last)
 static int
 make_tiles(Export *x, PmtWriter *pw, double *elapsed, size_t *kept_out)
 {
-	int			njobs = x->a.jobs < (int) x->nids ? x->a.jobs : (int) (x->nids ? x->nids : 1);
+	int			njobs = x->nworkers;
 	long		nslots = (long) njobs * EXPORT_AHEAD;
-	Worker	   *w = calloc((size_t) njobs, sizeof *w);
+	Worker	   *w = x->workers;
 	Slot	   *slots = calloc((size_t) nslots, sizeof *slots);
 	struct pollfd *pfd = calloc((size_t) njobs, sizeof *pfd);
 	long		next_send = 0,
@@ -837,17 +936,14 @@ make_tiles(Export *x, PmtWriter *pw, double *elapsed, size_t *kept_out)
 	double		t0 = now_s();
 	int			rc = -1;
 
-	if (w == NULL || slots == NULL || pfd == NULL)
+	if (slots == NULL || pfd == NULL)
 	{
 		fprintf(stderr, "tailings-tileserver export: out of memory\n");
 		goto done;
 	}
 	for (int i = 0; i < njobs; i++)
-	{
-		w[i].idx = -1;
-		if ((w[i].conn = worker_connect(x)) == NULL)
+		if (worker_ready(x, w[i].conn) != 0)
 			goto done;
-	}
 	t0 = now_s();
 	while (next_write < n)
 	{
@@ -918,11 +1014,8 @@ make_tiles(Export *x, PmtWriter *pw, double *elapsed, size_t *kept_out)
 	*kept_out = kept;
 	rc = 0;
 done:
-	for (int i = 0; w && i < njobs; i++)
-		PQfinish(w[i].conn);
 	for (long i = 0; slots && i < nslots; i++)
 		free(slots[i].data);
-	free(w);
 	free(slots);
 	free(pfd);
 	return rc;
@@ -1156,8 +1249,13 @@ export_free(Export *x)
 	if (x->tmp_files[0])
 		remove_dir(x->tmp_files);
 	PQfinish(x->conn);
+	for (int i = 0; i < x->nworkers; i++)
+		PQfinish(x->workers[i].conn);
+	free(x->workers);
 	free(x->title);
 	free(x->ponds);
+	for (size_t i = 0; i < x->nfeatures; i++)
+		shape_free(&x->features[i].shape);
 	free(x->features);
 	free(x->ids);
 }
@@ -1251,8 +1349,8 @@ export_main(int argc, char **argv)
 		}
 		chmod(x.tmp_files, 0755);
 	}
-	if ((x.conn = connect_db(x.a.db)) == NULL || begin_snapshot(&x) != 0 || find_area(&x) != 0 ||
-		plan_tiles(&x) != 0)
+	if ((x.conn = connect_db(x.a.db)) == NULL || begin_snapshot(&x) != 0 || workers_start(&x) != 0 ||
+		find_area(&x) != 0 || plan_tiles(&x) != 0)
 		goto done;
 	fprintf(stderr, "export: %s, zooms %d-%d, box %.6f,%.6f,%.6f,%.6f: %zu tiles to make (%zu features near), %d job%s\n",
 			x.title, x.a.minzoom, x.a.maxzoom, x.area.xmin, x.area.ymin, x.area.xmax, x.area.ymax, x.nids,
