@@ -1415,7 +1415,7 @@ export_main(int argc, char **argv)
 
 		stat(x.a.out, &sb);
 		fprintf(stderr, "export: %s: %llu tiles (%llu distinct, %llu directory entries, %llu leaf directories), "
-				"%lld bytes; %zu tiles made in %.1f s, %.0f tiles/s%s%s%s\n",
+				"%lld bytes; %zu tiles made in %.2f s, %.0f tiles/s%s%s%s\n",
 				x.a.out, (unsigned long long) st.addressed, (unsigned long long) st.contents,
 				(unsigned long long) st.entries, (unsigned long long) st.leaves, (long long) sb.st_size, x.nids,
 				elapsed, elapsed > 0 ? (double) x.nids / elapsed : 0.0,
