@@ -78,8 +78,8 @@ export function installOffline({ map, maplibregl, state, loadPonds, openPond, cl
     $('offline').innerHTML = `<h2>${esc(t.title)}</h2>
       <p class="offline-help">${esc(t.help)}</p>
       <div class="offline-buttons">
-        <label class="button">${esc(t.files)}<input type="file" id="offline-files" accept=".pmtiles,.json,application/json" multiple hidden></label>
-        <label class="button">${esc(t.folder)}<input type="file" id="offline-folder" webkitdirectory hidden></label>
+        <label class="button">${esc(t.files)}<input type="file" id="offline-files" accept=".pmtiles,.json,application/json" multiple></label>
+        <label class="button">${esc(t.folder)}<input type="file" id="offline-folder" webkitdirectory></label>
       </div>
       <p id="offline-status" role="status" aria-live="polite"></p>`;
     for (const id of ['offline-files', 'offline-folder'])
@@ -183,10 +183,19 @@ export function installOffline({ map, maplibregl, state, loadPonds, openPond, cl
     renderNote();
     if (!$('panel').hidden) closePanel();
     await loadPonds();
-    map.fitBounds([[header.minLon, header.minLat], [header.maxLon, header.maxLat]], { padding: 40, maxZoom: 16, duration: 0 });
+    // a package of one pond opens its file; the map fits the area beside it (above it, on a phone)
+    if (ponds.length === 1) await openPond(ponds[0].id);
+    const sheet = window.matchMedia('(max-width: 700px)').matches && !$('panel').hidden ? $('panel').offsetHeight : 0;
+    const cam = map.cameraForBounds([[header.minLon, header.minLat], [header.maxLon, header.maxLat]],
+      { padding: { top: 40, left: 40, right: 40, bottom: 40 + sheet }, maxZoom: 16 });
+    // one pond: at its registry point, close enough to see its elements (drawn from zoom 12) even
+    // on a phone's small map above the sheet (as app.js's flights to a pond)
+    if (cam && ponds.length === 1)
+      map.jumpTo({ center: [ponds[0].lon, ponds[0].lat], zoom: Math.max(cam.zoom, 13),
+        padding: sheet ? { top: 0, bottom: sheet, left: 0, right: 0 } : undefined });
+    else if (cam) map.jumpTo(cam);
     say(`${t.opened(archive.name, ponds.length, pondFiles.size)}${skipped.length ? ` · ${skipped.map(t.badJson).join('；')}` : ''}`);
     emit('offline', { name: archive.name, ponds: ponds.map(p => p.id) });
-    if (ponds.length === 1) openPond(ponds[0].id);
     return true;
   }
 
