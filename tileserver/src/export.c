@@ -124,6 +124,7 @@ typedef struct Export
 	char		tmp_out[PATH_MAX];
 	char		files_dir[PATH_MAX];
 	char		tmp_files[PATH_MAX];
+	mode_t		umask;			/* the process's, for the modes of what mkstemp and mkdtemp make */
 } Export;
 
 static volatile sig_atomic_t export_stop = 0;
@@ -1326,7 +1327,14 @@ export_main(int argc, char **argv)
 			x.tmp_out[0] = '\0';
 		goto done;
 	}
-	fchmod(fd, 0644);
+	/* as a file made by open(2) would be: mkstemp's 0600 opened to the umask */
+	{
+		mode_t		um = umask(0);
+
+		umask(um);
+		fchmod(fd, 0666 & ~um);
+		x.umask = um;
+	}
 	if (x.a.with_files)
 	{
 		size_t		n = strlen(x.a.out);
@@ -1347,7 +1355,7 @@ export_main(int argc, char **argv)
 			x.tmp_files[0] = '\0';
 			goto done;
 		}
-		chmod(x.tmp_files, 0755);
+		chmod(x.tmp_files, 0777 & ~x.umask);
 	}
 	if ((x.conn = connect_db(x.a.db)) == NULL || begin_snapshot(&x) != 0 || workers_start(&x) != 0 ||
 		find_area(&x) != 0 || plan_tiles(&x) != 0)
