@@ -17,6 +17,8 @@
 #include "sprite.h"
 #include "json.h"
 #include "lsn.h"
+#include "pmtiles.h"
+#include "shape.h"
 #include "style.h"
 #include "tailings/catalog.h"
 #include "tailings/symbology.h"
@@ -2076,6 +2078,593 @@ test_style_basemaps(void)
 	}
 }
 
+/* the tile ranges of tilemath.c against tile_bounds() and box_intersects() tile by tile */
+static void
+test_tile_ranges(void)
+{
+	int			bad_cover = 0,
+				bad_touch = 0;
+
+	for (int i = 0; i < 400; i++)
+	{
+		int			z = (int) (rng() % 17);
+		double		lon = rng_in(-179, 179),
+					lat = rng_in(-80, 80);
+		Box			box = {lon, lat, lon + rng_in(0, 2.0 / (1 << (z / 2))), lat + rng_in(0, 1.0 / (1 << (z / 2)))};
+		TileRange	c = tile_cover(&box, z),
+					t = tile_touching(&box, z, 64, 4096);
+		long		n = 1L << z;
+
+		/* every tile in a window around the box: in the range exactly when it should be */
+		for (long x = c.x0 - 3; x <= c.x1 + 3; x++)
+			for (long y = c.y0 - 3; y <= c.y1 + 3; y++)
+			{
+				Box			plain,
+							grown;
+				int			in_cover,
+							in_touch;
+
+				if (x < 0 || y < 0 || x >= n || y >= n)
+					continue;
+				plain = tile_bounds(z, x, y, 0, 4096);
+				grown = tile_bounds(z, x, y, 64, 4096);
+				in_cover = x >= c.x0 && x <= c.x1 && y >= c.y0 && y <= c.y1;
+				in_touch = x >= t.x0 && x <= t.x1 && y >= t.y0 && y <= t.y1;
+				/* cover: the tiles whose inside meets the box (an edge shared exactly is not a case here) */
+				if (in_cover != (plain.xmin < box.xmax && box.xmin < plain.xmax && plain.ymin < box.ymax && box.ymin < plain.ymax))
+					bad_cover++;
+				if (in_touch != box_intersects(&grown, &box))
+					bad_touch++;
+			}
+	}
+	CHECK(bad_cover == 0, "tile_cover: the tiles a box covers, at random zooms and places");
+	CHECK(bad_touch == 0, "tile_touching: the tiles whose buffered bounds touch a box");
+	{
+		Box			pond8 = {101.792, 26.468, 101.792, 26.468};
+		TileRange	r = tile_cover(&pond8, 14);
+
+		CHECK(r.x0 == 12824 && r.x1 == 12824 && r.y0 == 6942 && r.y1 == 6942, "tile_cover of a point is its tile");
+	}
+}
+
+static void
+test_pmtiles_ids(void)
+{
+	uint32_t	x,
+				y;
+	int			z,
+				bad = 0;
+
+	/* the specification's table */
+	CHECK(pmt_tile_id(0, 0, 0) == 0, "tile id 0/0/0 = 0");
+	CHECK(pmt_tile_id(1, 0, 0) == 1 && pmt_tile_id(1, 0, 1) == 2 && pmt_tile_id(1, 1, 1) == 3 && pmt_tile_id(1, 1, 0) == 4,
+		  "tile ids of zoom 1: 1 2 3 4 along the Hilbert curve");
+	CHECK(pmt_tile_id(2, 0, 0) == 5, "tile id 2/0/0 = 5");
+	CHECK(pmt_tile_id(12, 3423, 1763) == 19078479, "tile id 12/3423/1763 = 19078479");
+	CHECK(pmt_tile_zxy(19078479, &z, &x, &y) == 0 && z == 12 && x == 3423 && y == 1763, "tile 19078479 is 12/3423/1763");
+	CHECK(pmt_tile_zxy(0, &z, &x, &y) == 0 && z == 0 && x == 0 && y == 0, "tile 0 is 0/0/0");
+	CHECK(pmt_tile_zxy(4, &z, &x, &y) == 0 && z == 1 && x == 1 && y == 0, "tile 4 is 1/1/0");
+	CHECK(pmt_tile_zxy(5, &z, &x, &y) == 0 && z == 2 && x == 0 && y == 0, "tile 5 is 2/0/0");
+	/* each zoom's ids: a permutation of its own interval, neighbours on the curve are neighbours on the map */
+	for (int zz = 0; zz <= 6; zz++)
+	{
+		uint32_t	n = 1u << zz;
+		uint64_t	base = pmt_tile_id(zz, 0, 0) - 0;
+		uint64_t	lo = UINT64_MAX,
+					hi = 0;
+		char	   *seen = calloc((size_t) n * n, 1);
+
+		(void) base;
+		for (uint32_t xx = 0; xx < n; xx++)
+			for (uint32_t yy = 0; yy < n; yy++)
+			{
+				uint64_t	id = pmt_tile_id(zz, xx, yy);
+
+				lo = id < lo ? id : lo;
+				hi = id > hi ? id : hi;
+				if (seen == NULL || id - ((((uint64_t) 1 << (2 * zz)) - 1) / 3) >= (uint64_t) n * n)
+					bad++;
+				else if (seen[id - ((((uint64_t) 1 << (2 * zz)) - 1) / 3)]++)
+					bad++;
+			}
+		if (lo != ((((uint64_t) 1 << (2 * zz)) - 1) / 3) || hi != lo + (uint64_t) n * n - 1)
+			bad++;
+		for (uint64_t id = lo; id < hi; id++)
+		{
+			uint32_t	x1,
+						y1,
+						x2,
+						y2;
+			int			z1,
+						z2;
+
+			if (pmt_tile_zxy(id, &z1, &x1, &y1) != 0 || pmt_tile_zxy(id + 1, &z2, &x2, &y2) != 0 || z1 != zz || z2 != zz ||
+				labs((long) x1 - (long) x2) + labs((long) y1 - (long) y2) != 1)
+				bad++;
+		}
+		free(seen);
+	}
+	CHECK(bad == 0, "zooms 0-6: each zoom's ids fill its interval, and the curve moves one tile at a time");
+	bad = 0;
+	for (int i = 0; i < 20000; i++)
+	{
+		int			zz = (int) (rng() % (PMT_MAX_ZOOM + 1));
+		uint32_t	xx = (uint32_t) (rng() & ((1u << zz) - 1)),
+					yy = (uint32_t) (rng() & ((1u << zz) - 1));
+
+		if (pmt_tile_zxy(pmt_tile_id(zz, xx, yy), &z, &x, &y) != 0 || z != zz || x != xx || y != yy)
+			bad++;
+	}
+	CHECK(bad == 0, "z/x/y -> id -> z/x/y, random tiles of zooms 0-26");
+	CHECK(pmt_tile_zxy(pmt_tile_id(PMT_MAX_ZOOM, 0, 0) + ((uint64_t) 1 << (2 * PMT_MAX_ZOOM)), &z, &x, &y) == -1,
+		  "an id beyond zoom 26 is refused");
+}
+
+static void
+test_pmtiles_varints(void)
+{
+	uint8_t		b[16];
+	size_t		pos = 0;
+	uint64_t	v = 0;
+	int			bad = 0;
+
+	CHECK(pmt_varint_put(b, 0) == 1 && b[0] == 0, "varint 0");
+	CHECK(pmt_varint_put(b, 127) == 1 && b[0] == 0x7f, "varint 127: one byte");
+	CHECK(pmt_varint_put(b, 128) == 2 && b[0] == 0x80 && b[1] == 0x01, "varint 128: 80 01");
+	CHECK(pmt_varint_put(b, 300) == 2 && b[0] == 0xac && b[1] == 0x02, "varint 300: ac 02 (protobuf's example)");
+	CHECK(pmt_varint_put(b, UINT64_MAX) == 10 && b[9] == 0x01, "varint 2^64-1: ten bytes");
+	CHECK(pmt_varint_get(b, 10, &pos, &v) == 0 && v == UINT64_MAX && pos == 10, "varint 2^64-1 read back");
+	pos = 0;
+	CHECK(pmt_varint_get(b, 9, &pos, &v) == -1, "a truncated varint is refused");
+	memset(b, 0xff, sizeof b);
+	pos = 0;
+	CHECK(pmt_varint_get(b, sizeof b, &pos, &v) == -1, "a varint over 64 bits is refused");
+	for (int i = 0; i < 10000; i++)
+	{
+		uint64_t	w = rng() >> (rng() % 64);
+
+		pos = 0;
+		if (pmt_varint_get(b, pmt_varint_put(b, w), &pos, &v) != 0 || v != w)
+			bad++;
+	}
+	CHECK(bad == 0, "random varints read back");
+}
+
+static void
+test_pmtiles_directories(void)
+{
+	/* tile 5 at 0 (42 bytes) ; tiles 6-7 right after it; tile 42 back at 0 (a repeated tile) */
+	PmtEntry	e[3] = {{5, 0, 42, 1}, {6, 42, 10, 2}, {42, 0, 42, 1}};
+	const uint8_t want[] = {3, 5, 1, 36, 1, 2, 1, 42, 10, 42, 1, 0, 1};
+	PmtBuf		b = {0};
+	PmtEntry   *d = NULL;
+	size_t		n = 0;
+	int			same;
+
+	CHECK(pmt_dir_encode(e, 3, &b) == 0 && b.len == sizeof want && memcmp(b.data, want, sizeof want) == 0,
+		  "a directory: count, delta ids, run lengths, lengths, offsets (0 when contiguous, else offset + 1)");
+	same = pmt_dir_decode(b.data, b.len, &d, &n) == 0 && n == 3;
+	for (size_t i = 0; same && i < n; i++)
+		same = d[i].tile_id == e[i].tile_id && d[i].offset == e[i].offset && d[i].length == e[i].length &&
+			d[i].run_length == e[i].run_length;
+	CHECK(same, "the directory reads back");
+	free(d);
+	CHECK(pmt_dir_decode(b.data, b.len - 1, &d, &n) == -1, "a truncated directory is refused");
+	{
+		uint8_t		zero_length[] = {1, 5, 1, 0, 1};
+
+		CHECK(pmt_dir_decode(zero_length, sizeof zero_length, &d, &n) == -1, "an entry of length 0 is refused");
+	}
+	pmt_buf_free(&b);
+}
+
+static void
+test_pmtiles_header(void)
+{
+	PmtHeader	h = {0},
+				r;
+	uint8_t		b[PMT_HEADER_LEN];
+
+	h.root_offset = 127;
+	h.root_length = 0x0102;
+	h.metadata_offset = 0x0229;
+	h.data_offset = UINT64_C(0x1122334455667788);
+	h.addressed_tiles = 7;
+	h.tile_entries = 5;
+	h.tile_contents = 3;
+	h.clustered = 1;
+	h.internal_compression = h.tile_compression = PMT_COMPRESSION_GZIP;
+	h.tile_type = PMT_TILE_MVT;
+	h.min_zoom = 8;
+	h.max_zoom = 16;
+	h.center_zoom = 13;
+	h.min_lon = 101.7847481;
+	h.min_lat = -26.4360256;
+	h.max_lon = 101.8253501;
+	h.max_lat = 26.4868009;
+	h.center_lon = -0.0000001;
+	h.center_lat = 26.4614133;
+	pmt_header_write(&h, b);
+	CHECK(memcmp(b, "PMTiles\x03", 8) == 0 && b[8] == 127 && b[16] == 2 && b[17] == 1 && b[56] == 0x88 && b[63] == 0x11,
+		  "header: magic, version 3, little-endian offsets");
+	CHECK(b[96] == 1 && b[97] == 2 && b[98] == 2 && b[99] == 1 && b[100] == 8 && b[101] == 16 && b[118] == 13,
+		  "header: clustered, gzip, gzip, MVT, zooms at bytes 96-101 and 118");
+	/* 101.7847481 x 10^7 = 1017847481 = 0x3cab1eb9 */
+	CHECK(b[102] == 0xb9 && b[103] == 0x1e && b[104] == 0xab && b[105] == 0x3c, "header: longitude x 10^7, little-endian");
+	CHECK(pmt_header_read(b, &r) == 0 && r.data_offset == h.data_offset && r.tile_contents == 3 &&
+		  fabs(r.min_lat - h.min_lat) < 1e-7 && fabs(r.center_lon - h.center_lon) < 1e-7 && r.center_zoom == 13,
+		  "the header reads back");
+	b[7] = 2;
+	CHECK(pmt_header_read(b, &r) == -1, "a version 2 header is refused");
+}
+
+/* a reader's lookup, as the specification's readers do it: the entry whose run holds the id */
+static const PmtEntry *
+test_find(const PmtEntry *e, size_t n, uint64_t id)
+{
+	size_t		lo = 0,
+				hi = n;
+
+	while (lo < hi)
+	{
+		size_t		mid = (lo + hi) / 2;
+
+		if (e[mid].tile_id <= id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	lo--;
+	if (e[lo].run_length == 0 || id < e[lo].tile_id + e[lo].run_length)
+		return &e[lo];
+	return NULL;
+}
+
+/* the bytes at off..off+len of f, gunzipped */
+static int
+test_read_gz(FILE *f, uint64_t off, uint64_t len, PmtBuf *out)
+{
+	uint8_t    *raw = malloc(len ? len : 1);
+	int			rc = raw && pread(fileno(f), raw, len, (off_t) off) == (ssize_t) len ? pmt_gunzip(raw, len, out) : -1;
+
+	free(raw);
+	return rc;
+}
+
+/* the tile id of an archive through its directories (root, then leaf); its bytes gunzipped */
+static int
+test_archive_tile(FILE *f, const PmtHeader *h, uint64_t id, PmtBuf *tile)
+{
+	PmtBuf		dir = {0};
+	PmtEntry   *e = NULL;
+	size_t		n = 0;
+	uint64_t	off = h->root_offset,
+				len = h->root_length;
+	int			rc = -1;
+
+	for (int depth = 0; depth < 2; depth++)
+	{
+		const PmtEntry *hit;
+
+		if (test_read_gz(f, off, len, &dir) != 0 || pmt_dir_decode(dir.data, dir.len, &e, &n) != 0)
+			break;
+		if ((hit = test_find(e, n, id)) == NULL)
+			break;
+		if (hit->run_length > 0)
+		{
+			rc = test_read_gz(f, h->data_offset + hit->offset, hit->length, tile);
+			break;
+		}
+		off = h->leaf_offset + hit->offset;
+		len = hit->length;
+		free(e);
+		e = NULL;
+	}
+	free(e);
+	pmt_buf_free(&dir);
+	return rc;
+}
+
+static void
+test_pmtiles_writer(void)
+{
+	const char *A = "tile A",
+			   *B = "tile B, longer",
+			   *C = "tile C";
+	struct
+	{
+		uint64_t	id;
+		const char *t;
+	}			adds[] = {{10, NULL}, {11, NULL}, {12, NULL}, {20, NULL}, {21, NULL}, {22, NULL}, {30, NULL}};
+	PmtWriter  *w = pmt_writer_new(PMT_ROOT_MAX, tmpfile());
+	FILE	   *f = tmpfile();
+	PmtHeader	info = {0},
+				h;
+	uint8_t		head[PMT_HEADER_LEN];
+	PmtBuf		root = {0},
+				meta = {0},
+				tile = {0};
+	PmtEntry   *e = NULL;
+	size_t		n = 0;
+	int			ok = 1;
+	const char *json = "{\"vector_layers\":[]}";
+	uint64_t	seed,
+				id,
+				first;
+
+	adds[0].t = A, adds[1].t = A, adds[2].t = B, adds[3].t = A, adds[4].t = C, adds[5].t = C, adds[6].t = B;
+	for (size_t i = 0; i < sizeof adds / sizeof adds[0]; i++)
+		ok &= pmt_writer_add(w, adds[i].id, (const uint8_t *) adds[i].t, strlen(adds[i].t)) == 0;
+	CHECK(ok, "seven tiles added");
+	CHECK(pmt_writer_add(w, 30, (const uint8_t *) A, 6) == -1 && strstr(pmt_writer_error(w), "increasing") != NULL,
+		  "a tile id not after the last is refused");
+	CHECK(pmt_writer_add(w, 40, (const uint8_t *) A, 0) == -1, "an empty tile is refused");
+	CHECK(pmt_writer_stats(w).addressed == 7 && pmt_writer_stats(w).entries == 5 && pmt_writer_stats(w).contents == 3,
+		  "7 tiles addressed, 5 entries (runs of A and C), 3 distinct tiles stored");
+	info.min_zoom = 3;
+	info.max_zoom = 4;
+	info.min_lon = 101.5;
+	info.max_lon = 102;
+	info.min_lat = 26;
+	info.max_lat = 27;
+	CHECK(pmt_writer_finish(w, f, json, strlen(json), &info) == 0, "the archive is written");
+	ok = pread(fileno(f), head, sizeof head, 0) == (ssize_t) sizeof head && pmt_header_read(head, &h) == 0;
+	CHECK(ok && h.root_offset == 127 && h.metadata_offset == 127 + h.root_length && h.leaf_length == 0 &&
+		  h.data_offset == h.leaf_offset && h.addressed_tiles == 7 && h.tile_entries == 5 && h.tile_contents == 3 &&
+		  h.clustered == 1 && h.tile_type == PMT_TILE_MVT && h.min_zoom == 3 && h.max_zoom == 4 &&
+		  fabs(h.max_lat - 27) < 1e-7, "the header: sections in order, counts, zooms, bounds");
+	ok = test_read_gz(f, h.root_offset, h.root_length, &root) == 0 && pmt_dir_decode(root.data, root.len, &e, &n) == 0;
+	CHECK(ok && n == 5 && e[0].tile_id == 10 && e[0].run_length == 2 && e[0].offset == 0 &&
+		  e[1].tile_id == 12 && e[1].offset == e[0].length &&
+		  e[2].tile_id == 20 && e[2].offset == 0 && e[2].length == e[0].length &&
+		  e[3].tile_id == 21 && e[3].run_length == 2 && e[4].tile_id == 30 && e[4].offset == e[1].offset,
+		  "the root directory: a run of two A, B, A again at offset 0, a run of two C, B again at B's offset");
+	CHECK(test_read_gz(f, h.metadata_offset, h.metadata_length, &meta) == 0 && meta.len == strlen(json) &&
+		  memcmp(meta.data, json, meta.len) == 0, "the metadata, gzip-compressed, reads back");
+	ok = 1;
+	for (size_t i = 0; i < sizeof adds / sizeof adds[0]; i++)
+		ok &= test_archive_tile(f, &h, adds[i].id, &tile) == 0 && tile.len == strlen(adds[i].t) &&
+			memcmp(tile.data, adds[i].t, tile.len) == 0;
+	CHECK(ok, "every tile reads back through the directory, gzip-decompressed");
+	CHECK(test_archive_tile(f, &h, 13, &tile) != 0 && test_archive_tile(f, &h, 23, &tile) != 0 &&
+		  test_archive_tile(f, &h, 9, &tile) != 0, "ids between runs and before the first are not in the archive");
+	free(e);
+	e = NULL;
+	pmt_writer_free(w);
+	fclose(f);
+	w = pmt_writer_new(PMT_ROOT_MAX, tmpfile());
+	f = tmpfile();
+	CHECK(pmt_writer_finish(w, f, json, strlen(json), &info) == -1, "an archive without tiles is refused");
+	pmt_writer_free(w);
+	fclose(f);
+
+	/* 10,000 distinct tiles: the root would be too large; leaf directories of 4096 entries */
+	seed = rng_state;
+	w = pmt_writer_new(PMT_ROOT_MAX, tmpfile());
+	f = tmpfile();
+	ok = 1;
+	id = first = 99;
+	for (int i = 0; i < 10000; i++)
+	{
+		char		t[64];
+
+		id += 1 + rng() % 500;
+		snprintf(t, sizeof t, "tile %d %.*s", i, (int) (rng() % 40), "0123456789abcdefghijklmnopqrstuvwxyzABCD");
+		ok &= pmt_writer_add(w, id, (const uint8_t *) t, strlen(t)) == 0;
+	}
+	ok &= pmt_writer_finish(w, f, json, strlen(json), &info) == 0;
+	ok &= pread(fileno(f), head, sizeof head, 0) == (ssize_t) sizeof head && pmt_header_read(head, &h) == 0;
+	free(e);
+	e = NULL;
+	CHECK(ok && h.leaf_length > 0 && h.root_length <= PMT_ROOT_MAX && pmt_writer_stats(w).leaves == 3 &&
+		  test_read_gz(f, h.root_offset, h.root_length, &root) == 0 && pmt_dir_decode(root.data, root.len, &e, &n) == 0 &&
+		  n == 3 && e[0].run_length == 0 && e[0].tile_id > first && e[1].tile_id > e[0].tile_id &&
+		  e[2].offset == e[1].offset + e[1].length,
+		  "10,000 tiles: a root of 3 leaf entries (first ids, contiguous offsets), within 16 KiB with the header");
+	rng_state = seed;
+	ok = 1;
+	id = 99;
+	for (int i = 0; i < 10000; i++)
+	{
+		char		t[64];
+
+		id += 1 + rng() % 500;
+		snprintf(t, sizeof t, "tile %d %.*s", i, (int) (rng() % 40), "0123456789abcdefghijklmnopqrstuvwxyzABCD");
+		ok &= test_archive_tile(f, &h, id, &tile) == 0 && tile.len == strlen(t) &&
+			memcmp(tile.data, t, tile.len) == 0;
+	}
+	CHECK(ok, "every one of the 10,000 tiles reads back through its leaf");
+	free(e);
+	pmt_writer_free(w);
+	fclose(f);
+
+	/* a small root limit: leaves for a few tiles too */
+	w = pmt_writer_new(30, tmpfile());
+	f = tmpfile();
+	ok = pmt_writer_add(w, 1, (const uint8_t *) A, 6) == 0 && pmt_writer_add(w, 2, (const uint8_t *) B, 6) == 0 &&
+		pmt_writer_add(w, 7, (const uint8_t *) C, 6) == 0 && pmt_writer_finish(w, f, json, strlen(json), &info) == 0;
+	ok &= pread(fileno(f), head, sizeof head, 0) == (ssize_t) sizeof head && pmt_header_read(head, &h) == 0;
+	CHECK(ok && h.leaf_length > 0 && test_archive_tile(f, &h, 7, &tile) == 0 && tile.len == 6 &&
+		  memcmp(tile.data, C, 6) == 0, "a root limit of 30 bytes: one leaf directory, read through");
+	pmt_writer_free(w);
+	fclose(f);
+	pmt_buf_free(&root);
+	pmt_buf_free(&meta);
+	pmt_buf_free(&tile);
+}
+
+/* WKB writing for the shape tests: little-endian unless big */
+typedef struct TestWkb
+{
+	uint8_t		b[4096];
+	size_t		n;
+	int			big;
+} TestWkb;
+
+static void
+wkb_u32(TestWkb *w, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		w->b[w->n++] = (uint8_t) (v >> (8 * (w->big ? 3 - i : i)));
+}
+
+static void
+wkb_f64(TestWkb *w, double d)
+{
+	uint64_t	u;
+
+	memcpy(&u, &d, sizeof u);
+	for (int i = 0; i < 8; i++)
+		w->b[w->n++] = (uint8_t) (u >> (8 * (w->big ? 7 - i : i)));
+}
+
+static void
+wkb_head(TestWkb *w, uint32_t type)
+{
+	w->b[w->n++] = w->big ? 0 : 1;
+	wkb_u32(w, type);
+}
+
+/* a ring or line of n points from xy */
+static void
+wkb_points(TestWkb *w, const double *xy, uint32_t n)
+{
+	wkb_u32(w, n);
+	for (uint32_t i = 0; i < 2 * n; i++)
+		wkb_f64(w, xy[i]);
+}
+
+static int
+test_reaches(const TestWkb *w, double x0, double y0, double x1, double y1)
+{
+	Shape		s;
+	Box			b = {x0, y0, x1, y1};
+	int			r;
+
+	if (shape_from_wkb(w->b, w->n, &s) != 0)
+		return -1;
+	r = shape_reaches(&s, &b);
+	shape_free(&s);
+	return r;
+}
+
+static void
+test_shapes(void)
+{
+	TestWkb		w = {{0}, 0, 0};
+	Shape		s;
+	const double square[] = {0, 0, 10, 0, 10, 10, 0, 10, 0, 0};
+	const double hole[] = {3, 3, 7, 3, 7, 7, 3, 7, 3, 3};
+	const double line[] = {0, 0, 10, 10};
+
+	wkb_head(&w, 1);
+	wkb_f64(&w, 101.5);
+	wkb_f64(&w, 26.5);
+	CHECK(shape_from_wkb(w.b, w.n, &s) == 0 && s.nparts == 1 && s.parts[0].kind == SHAPE_POINTS && s.box.xmin == 101.5 &&
+		  s.box.ymax == 26.5, "WKB point: one part, its box");
+	shape_free(&s);
+	CHECK(test_reaches(&w, 101, 26, 102, 27) == 1 && test_reaches(&w, 101.6, 26, 102, 27) == 0 &&
+		  test_reaches(&w, 101.5, 26.5, 102, 27) == 1, "a point reaches the boxes it is in (edges count)");
+
+	w.n = 0;
+	wkb_head(&w, 2);
+	wkb_points(&w, line, 2);
+	CHECK(test_reaches(&w, 4, 4, 6, 6) == 1, "a line crossing a box with no vertex in it reaches it");
+	CHECK(test_reaches(&w, 6, 0, 7, 1) == 0 && test_reaches(&w, 0, 5, 4, 9) == 0, "a line beside a box within its bounds does not");
+	CHECK(test_reaches(&w, 5, 5, 9, 5) == 1, "a line touching a box's corner reaches it");
+
+	w.n = 0;
+	wkb_head(&w, 3);
+	wkb_u32(&w, 1);
+	wkb_points(&w, square, 5);
+	CHECK(test_reaches(&w, 4, 4, 5, 5) == 1, "a box inside a polygon, no edge near: reached");
+	CHECK(test_reaches(&w, 11, 4, 12, 5) == 0, "a box beside a polygon: not reached");
+	w.n = 0;
+	wkb_head(&w, 3);
+	wkb_u32(&w, 2);
+	wkb_points(&w, square, 5);
+	wkb_points(&w, hole, 5);
+	CHECK(test_reaches(&w, 4, 4, 5, 5) == 0, "a box inside a polygon's hole: not reached");
+	CHECK(test_reaches(&w, 1, 1, 2, 2) == 1 && test_reaches(&w, 2, 4, 8, 5) == 1,
+		  "a box between the rings, or across the hole: reached");
+
+	/* big-endian MULTIPOLYGON of two squares, ISO Z POINT, extended WKB with an SRID, an empty point */
+	w.n = 0;
+	w.big = 1;
+	wkb_head(&w, 6);
+	wkb_u32(&w, 2);
+	for (int k = 0; k < 2; k++)
+	{
+		double		sq[10];
+
+		for (int i = 0; i < 10; i++)
+			sq[i] = square[i] + (i % 2 == 0 ? 20 * k : 0);
+		wkb_head(&w, 3);
+		wkb_u32(&w, 1);
+		wkb_points(&w, sq, 5);
+	}
+	CHECK(test_reaches(&w, 24, 4, 25, 5) == 1 && test_reaches(&w, 14, 4, 15, 5) == 0,
+		  "big-endian multipolygon: inside the second square, not between the two");
+	w.n = 0;
+	w.big = 0;
+	wkb_head(&w, 1001);
+	wkb_f64(&w, 1);
+	wkb_f64(&w, 2);
+	wkb_f64(&w, 300);
+	CHECK(test_reaches(&w, 0, 0, 3, 3) == 1, "ISO WKB POINT Z: x and y read, z skipped");
+	w.n = 0;
+	wkb_head(&w, 0x20000001);
+	wkb_u32(&w, 4490);
+	wkb_f64(&w, 1);
+	wkb_f64(&w, 2);
+	CHECK(test_reaches(&w, 0, 0, 3, 3) == 1, "extended WKB with an SRID");
+	w.n = 0;
+	wkb_head(&w, 1);
+	wkb_f64(&w, NAN);
+	wkb_f64(&w, NAN);
+	CHECK(shape_from_wkb(w.b, w.n, &s) == 0 && s.nparts == 0 && test_reaches(&w, -1e9, -1e9, 1e9, 1e9) == 0,
+		  "an empty point: nothing reaches anything");
+	shape_free(&s);
+	CHECK(shape_from_wkb(w.b, w.n - 1, &s) == -1, "truncated WKB is refused");
+	w.n = 0;
+	wkb_head(&w, 8);
+	wkb_points(&w, line, 2);
+	CHECK(shape_from_wkb(w.b, w.n, &s) == -1, "a curve (CIRCULARSTRING) is refused: its box stands for it");
+	w.n = 0;
+	wkb_head(&w, 2);
+	wkb_u32(&w, 1000000);
+	CHECK(shape_from_wkb(w.b, w.n, &s) == -1, "a count beyond the bytes is refused");
+	{
+		/* collections nested 40 deep */
+		w.n = 0;
+		for (int i = 0; i < 40; i++)
+		{
+			wkb_head(&w, 7);
+			wkb_u32(&w, 1);
+		}
+		wkb_head(&w, 1);
+		wkb_f64(&w, 1);
+		wkb_f64(&w, 1);
+		CHECK(shape_from_wkb(w.b, w.n, &s) == -1, "collections nested 40 deep are refused");
+	}
+	{
+		/* a multipoint of 60 points: not a nesting */
+		w.n = 0;
+		wkb_head(&w, 4);
+		wkb_u32(&w, 60);
+		for (int i = 0; i < 60; i++)
+		{
+			wkb_head(&w, 1);
+			wkb_f64(&w, i);
+			wkb_f64(&w, i);
+		}
+		CHECK(shape_from_wkb(w.b, w.n, &s) == 0 && s.nparts == 60 && s.box.xmax == 59, "a multipoint of 60 points");
+		shape_free(&s);
+	}
+}
+
 int
 main(void)
 {
@@ -2086,6 +2675,13 @@ main(void)
 	test_conf_replicas();
 	test_lsn();
 	test_tilemath();
+	test_tile_ranges();
+	test_pmtiles_ids();
+	test_pmtiles_varints();
+	test_pmtiles_directories();
+	test_pmtiles_header();
+	test_pmtiles_writer();
+	test_shapes();
 	test_cache();
 	test_cache_index();
 	test_cache_index_lru();

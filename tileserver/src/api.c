@@ -210,12 +210,7 @@ geojson_done(Req *r, PGresult *res)
 }
 
 static const char SQL_PONDS[] =
-	"SELECT coalesce(json_agg(json_build_object("
-	" 'id', p.id, 'code', p.code, 'name', p.name, 'enterprise', p.enterprise, 'county_code', p.county_code,"
-	" 'level', p.supervision_level, 'status', p.status, 'score', o.score, 'rules', o.rules,"
-	" 'errors_failed', o.errors_failed, 'warnings_failed', o.warnings_failed, 'elements', o.elements,"
-	" 'lon', round(ST_X(p.location)::numeric, 6), 'lat', round(ST_Y(p.location)::numeric, 6))"
-	" ORDER BY p.code), '[]')::text"
+	"SELECT coalesce(json_agg(" API_SQL_POND_SUMMARY " ORDER BY p.code), '[]')::text"
 	" FROM tailings.pond p JOIN tailings.pond_overview o USING (id)";
 
 static const char SQL_POND[] =

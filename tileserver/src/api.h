@@ -59,6 +59,17 @@ void		api_write_patch(Req *r, const char *table, const char *const *fields, unsi
 	" FROM tailings.pond p WHERE p.id = $1::bigint"
 
 /*
+ * A pond as GET /api/ponds lists it, over p (tailings.pond) and o
+ * (tailings.pond_overview of p): also the ponds of an exported archive's
+ * index (export.c).
+ */
+#define API_SQL_POND_SUMMARY "json_build_object(" \
+	" 'id', p.id, 'code', p.code, 'name', p.name, 'enterprise', p.enterprise, 'county_code', p.county_code," \
+	" 'level', p.supervision_level, 'status', p.status, 'score', o.score, 'rules', o.rules," \
+	" 'errors_failed', o.errors_failed, 'warnings_failed', o.warnings_failed, 'elements', o.elements," \
+	" 'lon', round(ST_X(p.location)::numeric, 6), 'lat', round(ST_Y(p.location)::numeric, 6))"
+
+/*
  * The answer of a JSON API route that changes with every edit (no-store):
  * the first value of res's one row, 200; or 201 with Location when res has a
  * second column not null (the new resource's path, after the base URL).  No

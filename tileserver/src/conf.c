@@ -143,6 +143,7 @@ conf_usage(void *out)
 	FILE	   *f = out;
 
 	fputs("usage: tailings-tileserver [options]\n"
+		  "       tailings-tileserver export --help    (an area's map as a PMTiles archive, for use offline)\n"
 		  "Serves the Tailings One-Map: vector tiles, TileJSON, style, JSON API and viewer.\n\n",
 		  f);
 	for (size_t i = 0; i < NOPTIONS; i++)

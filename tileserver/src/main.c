@@ -6,6 +6,9 @@
  *
  * Exit status: 0 after a clean shutdown (SIGTERM, SIGINT), 1 on a start-up
  * failure, 2 on invalid configuration.
+ *
+ * `tailings-tileserver export ...` makes a PMTiles archive of an area
+ * instead (export.c).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +17,7 @@
 #include <event2/event.h>
 
 #include "conf.h"
+#include "export.h"
 #include "server.h"
 
 static void
@@ -34,8 +38,12 @@ main(int argc, char **argv)
 	struct event *sigterm = NULL,
 			   *sigint = NULL;
 	Server	   *server = NULL;
-	int			rc = conf_load(&conf, argc, argv, err, sizeof err, stdout);
+	int			rc;
 
+	/* tailings-tileserver export ...: an area's map as a PMTiles archive (export.c) */
+	if (argc > 1 && strcmp(argv[1], "export") == 0)
+		return export_main(argc - 1, argv + 1);
+	rc = conf_load(&conf, argc, argv, err, sizeof err, stdout);
 	if (rc == 1)
 	{
 		conf_free(&conf);

@@ -147,20 +147,29 @@ void
 style_tilejson(struct evbuffer *out, const char *base_url, unsigned layers, const Box *bounds)
 {
 	char		name[256];
-	int			first = 1;
 
 	route_layers_name(layers, name, sizeof name);
 	evbuffer_add_printf(out, "{\"tilejson\":\"3.0.0\",\"name\":\"Tailings One-Map: %s\","
-						"\"description\":\"尾矿库环境监管要素一张图 environmental supervision elements of tailings ponds\","
-						"\"attribution\":\"Tailings One-Map\",\"scheme\":\"xyz\","
+						"\"description\":\"" STYLE_TILES_DESCRIPTION "\","
+						"\"attribution\":\"" STYLE_TILES_ATTRIBUTION "\",\"scheme\":\"xyz\","
 						"\"tiles\":[\"%s/tiles/%s/{z}/{x}/{y}.mvt\"],\"minzoom\":0,\"maxzoom\":%d,",
 						name, base_url, name, TL_TILE_MAXZOOM);
 	if (bounds)
 		evbuffer_add_printf(out, "\"bounds\":[%.6f,%.6f,%.6f,%.6f],\"center\":[%.6f,%.6f,%d],",
 							bounds->xmin, bounds->ymin, bounds->xmax, bounds->ymax,
 							(bounds->xmin + bounds->xmax) / 2, (bounds->ymin + bounds->ymax) / 2, 9);
+	evbuffer_add_printf(out, "\"vector_layers\":");
+	style_vector_layers(out, layers);
+	evbuffer_add_printf(out, "}");
+}
+
+void
+style_vector_layers(struct evbuffer *out, unsigned layers)
+{
+	int			first = 1;
+
 	/* fields: contract.h's, typed "Number", "String" or "Boolean" (what GDAL and QGIS type fields by); words in description */
-	evbuffer_add_printf(out, "\"vector_layers\":[");
+	evbuffer_add_printf(out, "[");
 	if (layers & LAYER_PONDS)
 	{
 		struct evbuffer *d = evbuffer_new();
@@ -206,7 +215,7 @@ style_tilejson(struct evbuffer *out, const char *base_url, unsigned layers, cons
 		first = 0;
 	}
 #undef TL_FIELD_DESCRIBE_
-	evbuffer_add_printf(out, "]}");
+	evbuffer_add_printf(out, "]");
 }
 
 /* ,{"id":"…","type":"…","source":"tailings","source-layer":"…","minzoom":N */

@@ -12,8 +12,14 @@
 #include "conf.h"
 #include "tilemath.h"
 
+/* what TileJSON and an exported archive's metadata say of the tiles */
+#define STYLE_TILES_DESCRIPTION "尾矿库环境监管要素一张图 environmental supervision elements of tailings ponds"
+#define STYLE_TILES_ATTRIBUTION "Tailings One-Map"
+
 /* TileJSON 3.0.0 of the layers; base_url like "http://host:port" */
 void		style_tilejson(struct evbuffer *out, const char *base_url, unsigned layers, const Box *bounds);
+/* TileJSON's vector_layers of the layers, a JSON array: the TileJSON's and a PMTiles archive's metadata */
+void		style_vector_layers(struct evbuffer *out, unsigned layers);
 /* MapLibre style v8 over /tiles/all.json, with the configured base maps under it */
 void		style_maplibre(struct evbuffer *out, const char *base_url, const ConfBasemap *basemaps, int nbasemaps);
 

@@ -15,6 +15,7 @@ import { installReview } from './review.js';
 import { installFilePanel } from './filepanel.js';
 import { installHazards } from './hazards.js';
 import { installInspect } from './inspect.js';
+import { installOffline } from './offline.js';
 
 const TEXT = {
   zh: {
@@ -141,6 +142,7 @@ function endOfDay(d) {
   return new Date(`${d}T23:59:59.999`).toISOString();
 }
 function reloadTiles() {
+  if (state.offline) return;   // an offline package's map is the moment of its export (offline.js)
   state.rev++;
   map.getSource('tailings').setTiles([tileUrl()]);
 }
@@ -510,6 +512,7 @@ function near(point, r = 4) {
 // the date control: the map as it was at the end of a past day; today or a later day is the
 // live map (as 现在), which the change stream keeps current
 function setDate(d) {
+  if (state.offline) return;
   d = pastDay(d);
   state.at = d;
   $('date').value = d || '';
@@ -665,6 +668,7 @@ async function main() {
   let hazards = null;
   const files = installFilePanel({ state, openPond, onHazardsChanged: () => hazards?.reload() });
   hazards = installHazards({ map, state, openPond, files, identify });
+  const offline = installOffline({ map, maplibregl, state, loadPonds, openPond, closePanel, emit });
   map.on('mousemove', e => {
     const hit = map.queryRenderedFeatures(near(e.point), { layers: pondLayers.concat(elementLayers) }).length > 0;
     map.getCanvas().style.cursor = hit ? 'pointer' : '';
@@ -748,7 +752,7 @@ async function main() {
   applyLanguage();
   connectEvents();
   // for the browser tests and for anyone at the console
-  window.tailingsViewer = { map, state, openPond, setDate, identify, history: past, basemaps, search, review, files, hazards, inspect };
+  window.tailingsViewer = { map, state, openPond, setDate, identify, history: past, basemaps, search, review, files, hazards, inspect, offline };
 }
 
 // --auth token without an anonymous role, no one signed in: the form in the bar, and a word where

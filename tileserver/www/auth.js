@@ -54,9 +54,15 @@ export function authHeaders(url = location.href, given = undefined) {
   if (t && ours(url)) h.set('Authorization', `Bearer ${t}`);
   return h;
 }
+// answers made in the page instead of the server's (offline.js: the ponds of an offline package):
+// fn(url, init) gives a Response, or null to ask the server
+let localAnswers = null;
+export function setLocalAnswers(fn) { localAnswers = fn; }
 // fetch() with the token for this server's URLs; a 401 to a request that carried one (the token
 // expired or was revoked meanwhile) signs the member out
 export async function authFetch(url, init = {}) {
+  const local = localAnswers?.(url, init);
+  if (local) return local;
   const sent = token() && ours(url);
   const r = await fetch(url, { ...init, headers: authHeaders(url, init.headers) });
   if (r.status === 401 && sent && token()) document.dispatchEvent(new CustomEvent('tailings:unauthorized'));
