@@ -557,6 +557,8 @@ COMMENT ON COLUMN change_log.submission_id IS
 	'the submission whose approval made the change (the transaction-local setting tailings.submission_id, '
 	'which tailings.approve sets); null for a direct edit';
 
+-- No row-level security: a row is a city-wide pruning horizon, not a pond's
+-- data (no pond_id); every reader needs it to know where history starts.
 CREATE TABLE change_log_pruned (
 	pruned_at timestamptz NOT NULL DEFAULT now(),
 	before timestamptz NOT NULL,
@@ -604,6 +606,8 @@ CREATE TRIGGER element_track_changes AFTER INSERT OR UPDATE OR DELETE ON element
 CREATE TRIGGER requirement_track_changes AFTER INSERT OR UPDATE OR DELETE ON requirement
 	FOR EACH ROW EXECUTE FUNCTION track_changes('id', '');
 
+-- No row-level security: the list of tracked tables is configuration, not a
+-- pond's data (no pond_id); members read it, only its owner writes it.
 CREATE TABLE tracked_table (
 	relid regclass PRIMARY KEY,
 	builtin boolean NOT NULL DEFAULT false,
@@ -1480,6 +1484,9 @@ REVOKE ALL ON FUNCTION remove_member(name) FROM PUBLIC;
 -- A token is given once, by create_token; only its SHA-256 is kept.  The tile
 -- server hashes the token a request carries and asks token_role() which role
 -- it stands for, then runs the request as that role.
+-- No row-level security: no member role has any privilege on api_token; it is
+-- read only through token_role() (SECURITY DEFINER, search_path pinned) and
+-- written by create_token/revoke_token, which are granted to no one by default.
 CREATE TABLE api_token (
 	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	role_name name NOT NULL,
