@@ -248,8 +248,25 @@ class LRU:
             del self.d[key]
             self.bytes -= self.cost(key)
 
+class Sizes(dict):
+    """tile -> raw bytes, as tailings.tile() made it; a tile not measured (SIZE_SAMPLE) gets the
+    size of a measured tile of its zoom, picked by its hash (so always the same)"""
+    def __init__(self):
+        super().__init__()
+        self.by_zoom = collections.defaultdict(list)
+    def __missing__(self, t):
+        pool = self.by_zoom.get(t[0])
+        if not pool:
+            return 0
+        h = int(hashlib.md5(f"{t[0]}/{t[1]}/{t[2]}".encode()).hexdigest()[:8], 16)
+        v = pool[h % len(pool)]
+        self[t] = v
+        return v
+    def get(self, t, default=0):
+        return self[t]
+
 def load_sizes(path):
-    raw, gz_ratio = {}, {}
+    raw, gz_ratio = Sizes(), {}
     for line in open(path):
         parts = line.split()
         if parts[0] == "gz":
@@ -257,6 +274,9 @@ def load_sizes(path):
         else:
             z, x, y, n = map(int, parts)
             raw[(z, x, y)] = n
+            raw.by_zoom[z].append(n)
+    for z in raw.by_zoom:
+        raw.by_zoom[z].sort()
     return raw, gz_ratio
 
 SERVER_ENTRY_OVERHEAD = int(os.environ.get("SERVER_ENTRY_OVERHEAD", 400))   # the entry, its key, its etags
@@ -290,6 +310,7 @@ def simulate(out, sizes_path):
         t = key[0]
         return -(-(NGINX_HEADER + gz(t)) // NGINX_BLOCK) * NGINX_BLOCK
     server_mb = [int(v) for v in os.environ.get("SERVER_MB", "64 256 1024 4096").split()]
+    scenarios = os.environ.get("SCENARIOS", "public members").split()
     maxages = [int(v) for v in os.environ.get("S_MAXAGES", "1 10 60").split()]
     nginx_mb = int(os.environ.get("NGINX_MB", 10240))
     t0 = WARMUP * 60
@@ -371,7 +392,7 @@ def simulate(out, sizes_path):
           + ", ".join(f"{r} {int(w * 100)}%" for r, w in ROLES))
     print(f"sizes: a server's cache entry = {SERVER_ENTRY_OVERHEAD} B + the tile + its gzip copy; an nginx"
           f" cache file = header and gzip body in {NGINX_BLOCK}-byte blocks; nginx max_size {nginx_mb} MiB")
-    for scenario, ages in (("public", maxages), ("members", [None])):
+    for scenario, ages in [(sc, maxages if sc == "public" else [None]) for sc in scenarios]:
         for maxage in ages:
             c = run(scenario, maxage)
             n = c["requests"]
