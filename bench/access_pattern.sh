@@ -60,7 +60,8 @@ say "the size of each of the $distinct distinct tiles (tailings.tile())"
 psql -X -q -d bench -c "CREATE TABLE req_tiles (z int, x int, y int)" -c "\\copy req_tiles FROM '$work/tiles.tsv'"
 if [ -n "${SIZE_SAMPLE:-}" ] && [ "$SIZE_SAMPLE" -lt "$distinct" ]; then
 	# a sample of them measured, the others given a measured size of their zoom (access_pattern.py)
-	psql -X -q -d bench -c "DELETE FROM req_tiles WHERE (z, x, y) NOT IN (SELECT z, x, y FROM req_tiles ORDER BY md5(z || '/' || x || '/' || y) LIMIT $SIZE_SAMPLE)"
+	psql -X -q -d bench -c "CREATE TABLE req_sample AS SELECT z, x, y FROM req_tiles ORDER BY md5(z || '/' || x || '/' || y) LIMIT $SIZE_SAMPLE" \
+		-c "DROP TABLE req_tiles" -c "ALTER TABLE req_sample RENAME TO req_tiles"
 	echo "sizes: measured for a sample of $SIZE_SAMPLE of the $distinct distinct tiles (SIZE_SAMPLE)"
 	distinct=$SIZE_SAMPLE
 fi
