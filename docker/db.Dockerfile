@@ -1,5 +1,6 @@
 # PostgreSQL 15 + PostGIS 3 + the tailings extension, with the Panzhihua sample
-# loaded into database "tailings" on first start.
+# loaded into database "tailings" on first start; also the hot standby of profile
+# "scale" (docker/compose.yaml), started by /usr/local/bin/tailings-standby.sh.
 #   docker build -f docker/db.Dockerfile -t tailings-db .      (from the repository root)
 FROM postgres:15-bookworm
 
@@ -16,3 +17,6 @@ RUN make -C /opt/tailings/extension install \
 # the sample and its shared drawing functions, kept in their layout (\ir paths)
 COPY sql /opt/tailings/sql
 COPY docker/initdb-tailings.sh /docker-entrypoint-initdb.d/10-tailings.sh
+# the role a hot standby replicates as (profile "scale"), and the standby's own entrypoint
+COPY docker/initdb-replication.sh /docker-entrypoint-initdb.d/20-replication.sh
+COPY docker/standby.sh /usr/local/bin/tailings-standby.sh

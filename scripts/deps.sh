@@ -10,7 +10,8 @@
 # CJK at build time, FONT_FILE) and node and npm (the viewer's MapLibre GL JS comes from the
 # npm registry); make test also needs Chromium for the browser tests, valgrind, Python,
 # poppler-utils for the printed sheet, QGIS's Python bindings and GDAL for
-# tests/sh/qgis_style.sh, GDAL and jq for tests/sh/import_ogr.sh.  Root installs directly; other users through sudo.
+# tests/sh/qgis_style.sh, GDAL and jq for tests/sh/import_ogr.sh, nginx for tests/sh/nginx_cache.sh,
+# PyYAML for tests/sh/compose_check.sh.  Root installs directly; other users through sudo.
 set -euo pipefail
 
 # Debian package           for    installed when     the build's check (--check)
@@ -40,6 +41,8 @@ poppler-utils              test   dpkg
 python3-qgis               test   dpkg
 gdal-bin                   test   dpkg
 jq                         test   dpkg
+nginx                      test   dpkg
+python3-yaml               test   dpkg
 '
 # nodejs and npm: any packaging of node will do, so only a missing command installs them
 

@@ -443,6 +443,11 @@ try {
   console.log(`# the edit appeared after ${secs.toFixed(1)} s`);
   check('... without a reload', await page.evaluate(() => window.notReloaded === true));
   check('... announced by the change stream', await page.evaluate(() => window.tailingsViewer.state.changes) > 0);
+  // the tiles asked again after it name the change: v=<its id in the change log>, the same URL for
+  // every viewer told of it (a shared cache in front of several servers: README, "Scaling out")
+  const changeId = sql(`SELECT max(id) FROM tailings.change_log`).trim();
+  const lastV = tileRequests.length ? new URL(tileRequests.at(-1)).searchParams.get('v') : null;
+  check(`... its tiles asked again with v= the change's id (${changeId})`, lastV === changeId, `last tile request's v=${lastV}`);
   // the source has the edit; its symbols may be drawn a frame or more later: click again (for up
   // to 10 s) until the click finds it
   let clickedNew = false;

@@ -17,6 +17,7 @@
  *   --queue N           TAILINGS_QUEUE                queue
  *   --timeout-s N       TAILINGS_TIMEOUT_S            timeout-s
  *   --max-age-s N       TAILINGS_MAX_AGE_S            max-age-s
+ *   --s-maxage-s N      TAILINGS_S_MAXAGE_S           s-maxage-s
  *   --access-log on|off TAILINGS_ACCESS_LOG           access-log
  *   --header-timeout-s N     TAILINGS_HEADER_TIMEOUT_S     header-timeout-s
  *   --max-conns N            TAILINGS_MAX_CONNS            max-conns
@@ -101,6 +102,8 @@ static const Option options[] = {
 	{"timeout-s", "TAILINGS_TIMEOUT_S", OPT_INT, OFF(timeout_s), 1, 3600, "idle and request timeout in seconds (default 30)"},
 	{"max-age-s", "TAILINGS_MAX_AGE_S", OPT_INT, OFF(max_age_s), 0, 31536000,
 	 "Cache-Control max-age of current tiles (default 0: revalidate)"},
+	{"s-maxage-s", "TAILINGS_S_MAXAGE_S", OPT_INT, OFF(s_maxage_s), 0, 31536000,
+	 "Cache-Control s-maxage of current tiles, for a shared cache in front (default 0: none)"},
 	{"max-streams", "TAILINGS_MAX_STREAMS", OPT_INT, OFF(max_streams), 0, 100000,
 	 "open change streams (/events) at most, 0 turns them off (default 256)"},
 	{"access-log", "TAILINGS_ACCESS_LOG", OPT_BOOL, OFF(access_log), 0, 1, "a line per request on stdout: on|off (default on)"},
@@ -596,6 +599,7 @@ conf_defaults(Conf *conf)
 	conf->queue = 1024;
 	conf->timeout_s = 30;
 	conf->max_age_s = 0;
+	conf->s_maxage_s = 0;
 	conf->access_log = 1;
 	conf->max_streams = 256;
 	conf->header_timeout_s = 10;

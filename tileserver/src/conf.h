@@ -37,6 +37,7 @@ typedef struct Conf
 	int			queue;			/* requests waiting for a connection, at most */
 	int			timeout_s;		/* idle and request timeout */
 	int			max_age_s;		/* Cache-Control max-age of current tiles */
+	int			s_maxage_s;		/* ... and s-maxage, for shared caches (nginx) in front; 0: none */
 	int			max_streams;	/* open /events streams at most */
 	int			access_log;		/* 1: a line per request on stdout */
 	int			header_timeout_s;	/* a request's head (and body) must arrive within this */

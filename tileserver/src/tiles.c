@@ -8,8 +8,13 @@
  * With --auth token a tile is made as the request's role, and cached,
  * coalesced and revalidated within its scope (auth.c): the cache key and the
  * ETag carry the scope, so a tile of one scope is never the answer, nor the
- * 304, of a request of another; its Cache-Control is private and it varies by
- * Authorization.
+ * 304, of a request of another; it varies by Authorization, and a member's
+ * (a request with a token) is Cache-Control: private.
+ *
+ * --s-maxage-s N: current tiles other than a member's say "public,
+ * max-age=M, s-maxage=N" (M: --max-age-s, default 0), so that a shared cache
+ * in front (nginx, docker/nginx.conf) keeps them N seconds and then
+ * revalidates them with the ETag, while browsers revalidate after M.
  */
 #include "tiles.h"
 
@@ -49,18 +54,29 @@ reply_tile(Req *r, const CacheEntry *e, const char *note)
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
 	int			gz = e->gz != NULL && http_accepts_gzip(r->req);
 	const char *etag = gz ? e->etag_gz : e->etag;
-	int			scoped = r->s->conf->auth != CONF_AUTH_NONE;
-	const char *shared = scoped ? "private" : "public";
-	char		cc[64],
+	const Conf *conf = r->s->conf;
+	int			scoped = conf->auth != CONF_AUTH_NONE;
+	/*
+	 * A member's tile (a request with a token) is its scope's alone: private.
+	 * Without a token (--auth none, or the anonymous role's) every request
+	 * gets the same tile, which any cache may share (Vary: Authorization keeps
+	 * it from requests with a token).
+	 */
+	int			member = scoped && evhttp_find_header(evhttp_request_get_input_headers(r->req), "Authorization") != NULL;
+	const char *shared = member ? "private" : "public";
+	char		cc[80],
 				scoped_etag[64];
 	struct evbuffer *b;
 
 	if (e->historical)
 		snprintf(cc, sizeof cc, "%s, max-age=31536000, immutable", shared);
-	else if (r->s->conf->max_age_s > 0)
-		snprintf(cc, sizeof cc, "%s, max-age=%d", shared, r->s->conf->max_age_s);
+	else if (!member && conf->s_maxage_s > 0)
+		/* a shared cache in front keeps it s-maxage, then revalidates; browsers after max-age */
+		snprintf(cc, sizeof cc, "public, max-age=%d, s-maxage=%d", conf->max_age_s, conf->s_maxage_s);
+	else if (conf->max_age_s > 0)
+		snprintf(cc, sizeof cc, "%s, max-age=%d", shared, conf->max_age_s);
 	else
-		snprintf(cc, sizeof cc, "%sno-cache", scoped ? "private, " : "");
+		snprintf(cc, sizeof cc, "%sno-cache", member ? "private, " : "");
 	if (scoped)
 	{
 		/* the scope's tag inside the quotes: "hash[-gz].sXXXXXXXX" */

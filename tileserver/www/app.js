@@ -104,7 +104,7 @@ const state = {
   facets: { county: '', level: '', status: '', complete: false },
   style: null, sprite: null, bands: null, found: null,
   catalog: null, kinds: new Map(), ponds: [], pondById: new Map(),
-  panelPond: null, rev: 0, changes: 0, lastChange: null, live: false,
+  panelPond: null, rev: 0, changes: 0, lastChange: null, live: false, lastChangeId: 0, tileVersion: '0',
 };
 const t = key => TEXT[state.lang][key] ?? key;
 const $ = id => document.getElementById(id);
@@ -130,11 +130,14 @@ async function getJSON(path) {
 }
 
 // ---------------------------------------------------------------------------
-// tiles: the URL carries ?at= for the map as it was, and a revision that changes on every edit
+// tiles: the URL carries ?at= for the map as it was, and v=: the id of the last change this viewer
+// was told of, so that after an edit its tiles are asked anew, under the same URLs for every viewer
+// (a shared cache in front of several tile servers, docker/nginx.conf, then sends all but the first
+// from its store; README, "Scaling out"); after a resync, a v= of this viewer's own
 function tileUrl() {
   const q = new URLSearchParams();
   if (state.at) q.set('at', endOfDay(state.at));
-  q.set('v', String(state.rev));
+  q.set('v', state.tileVersion);
   return `${location.origin}/tiles/all/{z}/{x}/{y}.mvt?${q}`;
 }
 // the end of a calendar day in the browser's time zone, as an ISO 8601 time
@@ -536,6 +539,7 @@ function renderHistoryNote() {
 // live: the server's change stream
 let pending = null;
 let pendingAll = false;             // a change of no one pond (a template rule), or a reconnect
+let pendingResync = false;          // changes may have been missed
 const changedPonds = new Set();
 
 function setLive(on) {
@@ -545,14 +549,17 @@ function setLive(on) {
   $('live').title = state.lastChange ? `${t('lastChange')}: ${state.lastChange.toLocaleTimeString()}` : '';
 }
 
-function refresh(all) {
+function refresh(all, resync = false) {
   clearTimeout(pending);
   pendingAll ||= all;
+  pendingResync ||= resync;
   pending = setTimeout(async () => {
     const ponds = new Set(changedPonds);
     all = pendingAll;
+    state.tileVersion = pendingResync ? `${state.lastChangeId}-${Date.now().toString(36)}` : String(state.lastChangeId);
     changedPonds.clear();
     pendingAll = false;
+    pendingResync = false;
     if (!state.at) reloadTiles();   // the map of a past day does not change
     search.invalidate();
     await loadPonds().catch(() => {});
@@ -567,18 +574,19 @@ function connectEvents() {
   let hellos = 0;
   es.addEventListener('hello', () => {
     setLive(true);
-    if (hellos++ > 0) { refresh(true); emit('resync'); }   // reconnected: changes may have been missed
+    if (hellos++ > 0) { refresh(true, true); emit('resync'); }   // reconnected: changes may have been missed
   });
   es.addEventListener('change', e => {
     const c = JSON.parse(e.data);
     state.changes++;
     state.lastChange = new Date();
+    if (Number(c.id) > state.lastChangeId) state.lastChangeId = Number(c.id);
     if (c.pond_id != null) changedPonds.add(Number(c.pond_id));
     setLive(true);
     refresh(c.pond_id == null);
     emit('change', c);
   });
-  es.addEventListener('resync', () => { refresh(true); emit('resync'); });
+  es.addEventListener('resync', () => { refresh(true, true); emit('resync'); });
   es.onerror = () => setLive(false);
 }
 
