@@ -3,15 +3,17 @@
 // network is cut (context.setOffline): the map draws the pond's elements from the archive — the
 // very features it drew from the server at the same view — and the pond's panel and file open from
 // the JSON files.  Then the same from a chosen folder.
-//   node offline.test.mjs BASE_URL SCREENSHOT_DIR PACKAGE_DIR POND_ID
+// Last, the server is stopped (SERVER_PID, SIGTERM) and the page opened anew: it comes from the
+// viewer's service worker (sw.js), says that there is no network, and opens the package.
+//   node offline.test.mjs BASE_URL SCREENSHOT_DIR PACKAGE_DIR POND_ID SERVER_PID
 // PACKAGE_DIR holds pond<ID>.pmtiles and pond<ID>.files/ (ID.json, ID.en.json, index.json).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { args, check, finish, launch, settle } from './lib.mjs';
 
 const { base, shots } = args('offline.test.mjs');
-const [pkg, pondArg] = process.argv.slice(4);
-if (!pkg || !pondArg) { console.error('usage: node offline.test.mjs BASE_URL SCREENSHOT_DIR PACKAGE_DIR POND_ID'); process.exit(2); }
+const [pkg, pondArg, serverPid] = process.argv.slice(4);
+if (!pkg || !pondArg || !serverPid) { console.error('usage: node offline.test.mjs BASE_URL SCREENSHOT_DIR PACKAGE_DIR POND_ID SERVER_PID'); process.exit(2); }
 const POND = Number(pondArg);
 const archive = join(pkg, `pond${POND}.pmtiles`);
 const filesDir = join(pkg, `pond${POND}.files`);
@@ -54,6 +56,9 @@ try {
   // --- online: the page, and what the server's tiles draw at the pond
   await page.goto(base);
   await page.waitForFunction(() => window.tailingsViewer?.offline && window.tailingsViewer.map.loaded(), null, { timeout: 30000 });
+  // the service worker keeps the viewer's own files, and nothing of a role's or of the moment
+  const kept = await page.evaluate(() => window.tailingsViewer.kept);
+  check('the service worker has kept what the page loaded', kept === true, String(kept));
   await view();
   const online = await drawn();
   check(`online: the pond's elements are drawn from the server (${online.elements.length})`, online.elements.length >= 10,
@@ -186,6 +191,60 @@ try {
     await settle(page2);
     await page2.screenshot({ path: join(shots, 'offline-folder.png') });
   }
+
+  // --- the server gone: the page opened anew comes from the service worker's copy
+  const keys = await page2.evaluate(async () => {
+    const c = await caches.open('tailings-viewer-1');
+    return (await c.keys()).map(r => new URL(r.url).pathname + new URL(r.url).search);
+  });
+  const needed = ['/', '/app.js', '/offline.js', '/vendor/maplibre-gl.mjs', '/vendor/pmtiles.mjs', '/style.json', '/api/catalog', '/app.css'];
+  check('the copy holds the page, its modules, the style and the catalog', needed.every(k => keys.includes(k)),
+    JSON.stringify(needed.filter(k => !keys.includes(k))));
+  check('... the sprite', keys.some(k => /^\/sprite(@2x)?\.(json|png)$/.test(k)), JSON.stringify(keys.filter(k => /sprite/.test(k))));
+  check('... and no tile, TileJSON, pond list or other answer of the API', !keys.some(k => /^\/(tiles|events|health|metrics)\b|^\/api\/(?!catalog$)/.test(k)),
+    JSON.stringify(keys.filter(k => /^\/(tiles|api|events)/.test(k))));
+  await context.setOffline(false);
+  process.kill(Number(serverPid), 'SIGTERM');
+  let gone = false;
+  for (let i = 0; i < 100 && !gone; i++) {
+    gone = await fetch(`${base}/style.json`).then(() => false, () => true);
+    if (!gone) await new Promise(r => setTimeout(r, 100));
+  }
+  check('the server is stopped: nothing answers at its address', gone);
+  const page3 = await context.newPage();
+  const errors3 = [];
+  page3.on('pageerror', e => errors3.push(String(e)));
+  let loaded = 'ok';
+  await page3.goto(base).catch(e => { loaded = String(e).split('\n')[0]; });
+  check('the page opens with no server (from the service worker)', loaded === 'ok', loaded);
+  if (loaded === 'ok') {
+    await page3.waitForFunction(() => window.tailingsViewer?.offline && window.tailingsViewer.map.loaded(), null, { timeout: 30000 })
+      .catch(e => { loaded = String(e).split('\n')[0]; });
+    check('... the map starts (style, catalog and symbols from the copy)', loaded === 'ok', loaded);
+    const status = await page3.textContent('#offline-status').catch(() => '');
+    check('... and says that there is no network and a package can be chosen', status.includes('没有网络'), status);
+  }
+  if (loaded === 'ok') {
+    await page3.setInputFiles('#offline-files', chosen);
+    const opened3 = await page3.waitForFunction(() => window.tailingsViewer.state.offline && /已打开/.test(document.getElementById('offline-status').textContent),
+      null, { timeout: 20000 }).then(() => true, () => false);
+    check('the package opens in the page that came with no server', opened3, await page3.textContent('#offline-status').catch(() => ''));
+    if (opened3) {
+      await page3.waitForFunction(id => document.querySelector(`#pond-file[data-pond="${id}"] section[data-part="facilities"]`), POND, { timeout: 10000 })
+        .catch(() => {});
+      check('... the pond\'s file opens from it', await page3.locator(`#pond-file[data-pond="${POND}"]`).count() === 1);
+      await page3.screenshot({ path: join(shots, 'offline-noserver.png') });
+      await page3.click('#panel-close');   // the map as wide as online
+      await page3.waitForFunction(() => document.getElementById('panel').hidden, null, { timeout: 5000 });
+      await page3.evaluate(([lon, lat]) => window.tailingsViewer.map.jumpTo({ center: [lon, lat], zoom: 14.5 }), [pond.lon, pond.lat]);
+      await settle(page3);
+      const drawn3 = await page3.evaluate(p => [...new Set(window.tailingsViewer.map.queryRenderedFeatures()
+        .filter(f => f.source === 'tailings' && f.sourceLayer !== 'ponds' && f.properties.pond_id === p).map(f => f.id))].sort((a, b) => a - b), POND);
+      check(`... and the map draws the pond's elements from the archive, as online (${drawn3.length})`,
+        JSON.stringify(drawn3) === JSON.stringify(online.elements), `${drawn3.length} against ${online.elements.length}`);
+    }
+  }
+  check('no page errors with no server', errors3.length === 0, errors3.slice(0, 3).join(' | '));
   ranToEnd = true;
 } catch (e) {
   console.log(`not ok - the test ran to its end (${String(e).split('\n')[0]})`);

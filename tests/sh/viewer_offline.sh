@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The viewer offline in a real browser (tests/browser/offline.test.mjs): a pond's package exported
 # with `tailings-tileserver export --with-files` is opened after the page has loaded and the network
-# is cut; the map draws the pond from the archive, its file opens from the JSON.  Screenshots are
+# is cut; the map draws the pond from the archive, its file opens from the JSON; then, the server
+# stopped, the page opens again from the viewer's service worker and opens the package.  Screenshots are
 # left in tests/browser/screenshots/ (offline-*.png) for a person to look at.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,5 +24,5 @@ tail -1 "$HTTP_WORK/export.err" | sed 's/^/# /'
 expect_eq "the package is exported" "$rc" 0
 suite_server viewer_offline --www "$root/tileserver/www"
 rm -f "$shots"/offline-*.png
-suite_browser offline.test.mjs "$pkg" $pond
+suite_browser offline.test.mjs "$pkg" $pond "$HTTP_PID"   # the test stops the server at its end
 suite_end

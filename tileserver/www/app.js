@@ -15,7 +15,7 @@ import { installReview } from './review.js';
 import { installFilePanel } from './filepanel.js';
 import { installHazards } from './hazards.js';
 import { installInspect } from './inspect.js';
-import { installOffline } from './offline.js';
+import { installOffline, keepForOffline } from './offline.js';
 
 const TEXT = {
   zh: {
@@ -619,8 +619,17 @@ async function main() {
     signInFirst();
     return;
   }
+  // with no network the style, the catalog and the viewer's files come from the service worker's
+  // copy (sw.js), the TileJSON and the ponds from nowhere: the map starts empty and says so, and an
+  // offline package brings them (offline.js)
+  let noNetwork = false;
+  const orNothing = e => {
+    if (!(e instanceof TypeError)) throw e;   // fetch's network failure; an HTTP error is one
+    noNetwork = true;
+    return null;
+  };
   const [style, tilejson, catalog] = await Promise.all([
-    getJSON('/style.json'), getJSON('/tiles/all.json'), getJSON('/api/catalog'),
+    getJSON('/style.json'), getJSON('/tiles/all.json').catch(orNothing), getJSON('/api/catalog'),
   ]);
   state.catalog = catalog;
   for (const c of catalog.categories)
@@ -636,21 +645,25 @@ async function main() {
   // clipped to the TileJSON's bounds, which are those of the ponds' registry points (elements lie
   // around them, receptors kilometres away: a member who sees one pond would get one tile)
   style.sources.tailings = {
-    type: 'vector', tiles: [tileUrl()], minzoom: tilejson.minzoom, maxzoom: 16,
-    attribution: tilejson.attribution,
+    type: 'vector', tiles: [tileUrl()], minzoom: tilejson?.minzoom ?? 0, maxzoom: 16,
+    attribution: tilejson?.attribution,
   };
   elementLayers = style.layers.filter(l => l['source-layer'] && l['source-layer'] !== 'ponds').map(l => l.id);
-  await loadPonds();
+  await loadPonds().catch(e => {
+    orNothing(e);
+    state.ponds = [];
+  });
 
   // the first view, without a view in the URL, shows every pond: the map is made with their
   // bounds (a fitBounds() after the map is made would come after the hash of the default view);
   // a member who sees one pond (an enterprise) sees that pond
   const only = state.ponds.length === 1 ? state.ponds[0] : null;
   const first = location.hash ? {} : only ? { center: [only.lon, only.lat], zoom: 14.5 }
+    : !tilejson ? {}
     : { bounds: pondBounds(tilejson), fitBoundsOptions: { padding: phone() ? 24 : 48 } };
   map = new maplibregl.Map({
     container: 'map', style, hash: true, maxZoom: 20,
-    center: tilejson.center ? tilejson.center.slice(0, 2) : [101.7, 26.6], zoom: tilejson.center ? tilejson.center[2] : 9,
+    center: tilejson?.center ? tilejson.center.slice(0, 2) : [101.7, 26.6], zoom: tilejson?.center ? tilejson.center[2] : 9,
     ...first,
     localIdeographFontFamily: '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif',
     transformRequest,   // this server's tiles with the member's token
@@ -677,6 +690,7 @@ async function main() {
   const files = installFilePanel({ state, openPond, onHazardsChanged: () => hazards?.reload() });
   hazards = installHazards({ map, state, openPond, files, identify });
   const offline = installOffline({ map, maplibregl, state, loadPonds, openPond, closePanel, emit });
+  if (noNetwork) offline.noNetwork();
   map.on('mousemove', e => {
     const hit = map.queryRenderedFeatures(near(e.point), { layers: pondLayers.concat(elementLayers) }).length > 0;
     map.getCanvas().style.cursor = hit ? 'pointer' : '';
@@ -785,7 +799,11 @@ function signInFirst() {
   window.tailingsViewer = { state, signInRequired: true };
 }
 
-main().catch(e => {
+// what the page loads before its service worker controls it is listed for the worker (offline.js)
+performance.setResourceTimingBufferSize?.(2000);
+main().then(() => {
+  if (window.tailingsViewer) window.tailingsViewer.kept = keepForOffline();
+}).catch(e => {
   console.error(e);
   document.body.insertAdjacentHTML('afterbegin', `<p style="background:#ffe3e3;margin:0;padding:6px">${esc(t('loadFailed'))}: ${esc(e.message)}</p>`);
 });

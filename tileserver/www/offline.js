@@ -5,9 +5,10 @@
 // and its MapLibre protocol, and the ponds' list and files from the JSON, answered in place of the
 // server (auth.js's local answers: GET /api/ponds, /api/ponds/{id}, /api/ponds/{id}/file), so the
 // map, a pond's panel and its file open with no network.  The viewer must have been opened once
-// while online (its code, style and symbols are then in the page).  While a package is open the
-// map is the moment of the export: no past days, no reloads from the change stream; 返回在线地图
-// reloads the page.
+// while online: its service worker (sw.js, registered by keepForOffline) then keeps the viewer's own
+// files, so that the page also opens again with no network, and says so (noNetwork).  While a
+// package is open the map is the moment of the export: no past days, no reloads from the change
+// stream; 返回在线地图 reloads the page.
 import { FileSource, PMTiles, Protocol } from './vendor/pmtiles.mjs';
 import { setLocalAnswers } from './auth.js';
 
@@ -20,6 +21,7 @@ const TEXT = {
     opening: name => `正在打开 ${name}…`,
     opened: (name, n, files) => `已打开 ${name}：${n} 座尾矿库，${files} 份档案`,
     note: (name, title, at) => `离线图包 ${name}（${title}，导出于 ${at}）：地图与档案来自本机，不联网`,
+    noNetwork: '没有网络：在线地图不可用，请选择离线图包。',
     online: '返回在线地图', notInPackage: '这座尾矿库不在离线图包中', badJson: name => `${name} 不是档案文件，已略过`,
   },
   en: {
@@ -30,6 +32,7 @@ const TEXT = {
     opening: name => `Opening ${name}…`,
     opened: (name, n, files) => `${name} open: ${n} ponds, ${files} pond files`,
     note: (name, title, at) => `Offline package ${name} (${title}, exported ${at}): the map and the files come from this device, no network`,
+    noNetwork: 'No network: the live map cannot load. Choose an offline package.',
     online: 'Back to the live map', notInPackage: 'This pond is not in the offline package', badJson: name => `${name} is not a pond file: left out`,
   },
 };
@@ -65,6 +68,34 @@ function pondOf(file, kinds) {
     attrs: b.attrs, score: b.score, elements, completeness: file.completeness || [],
     recent_changes: (file.changes || []).slice(0, 20), offline: true,
   };
+}
+
+// The service worker (sw.js) that keeps the viewer's own files for a start with no network, and
+// what this page loaded before the worker controlled it, sent to the worker to keep as well.  A
+// promise of true once kept; false where there is no service worker (a page not on https or
+// localhost, or a browser without one).
+export async function keepForOffline() {
+  if (!('serviceWorker' in navigator) || !window.isSecureContext) return false;
+  try {
+    await navigator.serviceWorker.register('sw.js');
+    const reg = await navigator.serviceWorker.ready;
+    // from when it controls this page every request passes through it: what came before is listed
+    if (!navigator.serviceWorker.controller)
+      await new Promise(resolve => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
+    const urls = [location.origin + location.pathname,
+      ...performance.getEntriesByType('resource').map(e => e.name).filter(u => u.startsWith(location.origin))];
+    return await new Promise(resolve => {
+      const channel = e => {
+        if (e.data?.type !== 'kept') return;
+        navigator.serviceWorker.removeEventListener('message', channel);
+        resolve(true);
+      };
+      navigator.serviceWorker.addEventListener('message', channel);
+      reg.active.postMessage({ type: 'keep', urls });
+    });
+  } catch {
+    return false;
+  }
 }
 
 const answer = (status, body) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
@@ -205,5 +236,10 @@ export function installOffline({ map, maplibregl, state, loadPonds, openPond, cl
     render();
     if (status) $('offline-status').textContent = status;
   });
-  return { open, opened: () => state.offline };
+  // the page started with no network (app.js): the live map is not there, a package can be
+  function noNetwork() {
+    say(T().noNetwork, true);
+    $('offline').scrollIntoView?.({ block: 'nearest' });
+  }
+  return { open, opened: () => state.offline, noNetwork };
 }
