@@ -264,8 +264,10 @@ iters=0
 checked=0
 stale=0
 step=0.0005
+# SOAK_S seconds, and on a loaded machine on until 8 edits are done (at most 4 times as long)
 end=$(($(date +%s) + SOAK_S))
-while [ "$(date +%s)" -lt "$end" ]; do
+hard_end=$(($(date +%s) + 4 * SOAK_S))
+while [ "$(date +%s)" -lt "$end" ] || { [ "$iters" -lt 8 ] && [ "$(date +%s)" -lt "$hard_end" ]; }; do
 	on A
 	a=$(applied)
 	on C

@@ -141,10 +141,10 @@ fetch "$T"
 expect_eq "first request: 200 from a server (MISS), the server's ETag" "$ST $(cache_status) $(hdr ETag)" "200 MISS $etag1"
 check "... the server's bytes" cmp -s "$BODY" "$HTTP_WORK/direct.mvt"
 fetch "$T"
-expect_eq "second: from nginx's store (HIT)" "$ST $(cache_status)" "200 HIT"
+expect_match "second: from nginx's store (HIT; REVALIDATED past its second on a loaded machine)" "$ST $(cache_status)" '^200 (HIT|REVALIDATED)$'
 check "... the same bytes" cmp -s "$BODY" "$HTTP_WORK/direct.mvt"
 fetch -H "If-None-Match: $etag1" "$T"
-expect_eq "a client's If-None-Match: 304 from nginx" "$ST $(cache_status)" "304 HIT"
+expect_match "a client's If-None-Match: 304 from nginx" "$ST $(cache_status)" '^304 (HIT|REVALIDATED)$'
 fetch -H 'Accept-Encoding: gzip' "$T"
 expect_eq "gzip: a variant of its own (Vary), the server's gzip ETag" "$ST $(hdr Content-Encoding) $(hdr ETag)" \
 	"200 gzip ${etag1%\"}-gz\""
@@ -192,8 +192,8 @@ events_pid=$!
 wait_for "$HTTP_WORK/events.txt" '^event: hello' 10 || not_ok "the change stream through nginx says hello"
 fetch "$T?v=0"
 fetch "$T?v=0"
-expect_eq "before the edit, the viewer's tile (v=0) is in nginx's store" "$ST $(cache_status) $(etag_md5)" \
-	"200 HIT $(md5sum <"$HTTP_WORK/direct.mvt" | cut -d' ' -f1)"
+expect_match "before the edit, the viewer's tile (v=0) is in nginx's store" "$ST $(cache_status) $(etag_md5)" \
+	"^200 (HIT|REVALIDATED) $(md5sum <"$HTTP_WORK/direct.mvt" | cut -d' ' -f1)\$"
 move_jc2 "$db"
 wait_for "$HTTP_WORK/events.txt" '^data: \{"id":' 10 || not_ok "the change reaches the stream through nginx (not buffered)"
 change_id=$(sed -n 's/^data: {"id":\([0-9]*\),.*/\1/p' "$HTTP_WORK/events.txt" | tail -1)
@@ -206,8 +206,8 @@ fetch "$T?v=$change_id"
 expect_eq "v=$change_id (the change's id): at once the new tile, from a server (MISS)" \
 	"$ST $(cache_status) $(etag_md5)" "200 MISS $new_md5"
 fetch "$T?v=$change_id"
-expect_eq "... and for the next viewer, the new tile from nginx's store (HIT)" "$ST $(cache_status) $(etag_md5)" \
-	"200 HIT $new_md5"
+expect_match "... and for the next viewer, the new tile from nginx's store (HIT)" "$ST $(cache_status) $(etag_md5)" \
+	"^200 (HIT|REVALIDATED) $new_md5\$"
 
 echo "# an edit through nginx, a plain URL: old at most s-maxage after nginx stored it"
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -289,8 +289,8 @@ as "$TOKEN_ENT8" /api/whoami
 expect_match "Authorization passes through nginx (/api/whoami)" "$ST $(cat "$BODY")" '^200 .*"role" ?: ?"ngx_ent8"'
 as "" "$A"
 as "" "$A"
-expect_eq "the public tile: shared (HIT), the public bytes" "$ST $(cache_status) $(etag_md5)" \
-	"200 HIT $(md5sum <"$HTTP_WORK/ref_ANON.mvt" | cut -d' ' -f1)"
+expect_match "the public tile: shared (HIT, or REVALIDATED past its second), the public bytes" "$ST $(cache_status) $(etag_md5)" \
+	"^200 (HIT|REVALIDATED) $(md5sum <"$HTTP_WORK/ref_ANON.mvt" | cut -d' ' -f1)\$"
 for who in ENT8 ENT9 ENT8; do
 	var=TOKEN_$who
 	as "${!var}" "$A"
@@ -302,8 +302,10 @@ as "$TOKEN_ENT9" -H "If-None-Match: $(as "" "$A"; hdr ETag)" "$A"
 expect_eq "enterprise 9 with the public tile's ETag: 200, its own tile" "$ST $(etag_md5)" \
 	"200 $(md5sum <"$HTTP_WORK/ref_ENT9.mvt" | cut -d' ' -f1)"
 as "" "$A"
-expect_eq "the public tile again: still the public bytes (no member's tile went into the store)" \
-	"$ST $(cache_status) $(etag_md5)" "200 HIT $(md5sum <"$HTTP_WORK/ref_ANON.mvt" | cut -d' ' -f1)"
+# from the store: HIT, or REVALIDATED when its second (s-maxage) has passed on a loaded machine (the
+# server's 304 to the stored entry's ETag, which a member's tile would not have)
+expect_match "the public tile again: from the store, still the public bytes (no member's tile went into it)" \
+	"$ST $(cache_status) $(etag_md5)" "^200 (HIT|REVALIDATED) $(md5sum <"$HTTP_WORK/ref_ANON.mvt" | cut -d' ' -f1)\$"
 as "tl_not_a_token" "$A"
 expect_eq "a bad token: 401 from the server, not the public tile" "$ST $(cache_status)" "401 BYPASS"
 
