@@ -29,10 +29,13 @@
 
 /*
  * A tile and whether its moment is before the history horizon (then it never
- * changes); prepared once per connection (tiles_prepare)
+ * changes; NULL for a current tile); prepared once per connection
+ * (tiles_prepare).  The CASE: a prepared statement's generic plan would
+ * evaluate history_horizon() (it reads pg_stat_activity) for every current
+ * tile too, where a plan made with the parameters folded NULL < ... away.
  */
 static const char TILE_SQL[] = "SELECT tailings.tile($1::int, $2::int, $3::int, $4::text[], $5::timestamptz),"
-	" $5::timestamptz < tailings.history_horizon()";
+	" CASE WHEN $5::timestamptz IS NOT NULL THEN $5::timestamptz < tailings.history_horizon() END";
 
 int
 tiles_prepare(void)
