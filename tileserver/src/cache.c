@@ -26,14 +26,44 @@ fnv1a(const void *data, size_t len, uint64_t h)
 	return h;
 }
 
+/* the two halves of a strong ETag of some bytes: one pass over them */
+static void
+etag_hash(const uint8_t *data, size_t len, uint64_t *a, uint64_t *b)
+{
+	*a = fnv1a(data, len, 14695981039346656037ULL);
+	*b = fnv1a(&len, sizeof len, *a ^ 0x9e3779b97f4a7c15ULL) & 0xffffffffULL;
+}
+
 void
 cache_etag(const uint8_t *data, size_t len, const char *suffix, char *out, size_t outlen)
 {
-	uint64_t	a = fnv1a(data, len, 14695981039346656037ULL);
-	uint64_t	b = fnv1a(&len, sizeof len, a ^ 0x9e3779b97f4a7c15ULL);
+	uint64_t	a,
+				b;
 
-	snprintf(out, outlen, "\"%016llx%08llx%s\"", (unsigned long long) a,
-			 (unsigned long long) (b & 0xffffffffULL), suffix);
+	etag_hash(data, len, &a, &b);
+	snprintf(out, outlen, "\"%016llx%08llx%s\"", (unsigned long long) a, (unsigned long long) b, suffix);
+}
+
+/* an entry's ETags, of its raw bytes and of their gzip form ("-gz"), from one hash */
+static void
+entry_etags(CacheEntry *e)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint64_t	a,
+				b;
+	char	   *p = e->etag;
+
+	etag_hash(e->raw, e->raw_len, &a, &b);
+	/* cache_etag's format: "%016llx%08llx", quoted */
+	*p++ = '"';
+	for (int i = 15; i >= 0; i--)
+		*p++ = hex[(a >> (4 * i)) & 15];
+	for (int i = 7; i >= 0; i--)
+		*p++ = hex[(b >> (4 * i)) & 15];
+	memcpy(e->etag_gz, e->etag, 25);
+	memcpy(e->etag_gz + 25, "-gz\"", 5);
+	*p++ = '"';
+	*p = '\0';
 }
 
 static unsigned
@@ -67,8 +97,11 @@ cache_entry_free(CacheEntry *e)
 {
 	if (e == NULL)
 		return;
-	free(e->key);
-	free(e->raw);
+	if (!e->borrowed)
+	{
+		free(e->key);
+		free(e->raw);
+	}
 	free(e->gz);
 	free(e);
 }
@@ -124,6 +157,20 @@ cache_gzip_release(void)
 	gz_ready = 0;
 }
 
+/* the fields of an entry besides its key and bytes */
+static void
+entry_fill(CacheEntry *e, int z, long x, long y, unsigned layers, int historical)
+{
+	entry_etags(e);
+	e->z = z;
+	e->x = x;
+	e->y = y;
+	e->bounds = tile_bounds(z, x, y, CACHE_TILE_BUFFER, CACHE_TILE_EXTENT);
+	e->layers = layers;
+	e->historical = historical;
+	e->cost = sizeof(CacheEntry) + strlen(e->key) + 1 + e->raw_len + e->gz_len;
+}
+
 CacheEntry *
 cache_entry_make(const char *key, const uint8_t *raw, size_t len, int z, long x, long y, unsigned layers,
 				 int historical)
@@ -143,16 +190,36 @@ cache_entry_make(const char *key, const uint8_t *raw, size_t len, int z, long x,
 		memcpy(e->raw, raw, len);
 	e->raw_len = len;
 	e->gz = cache_gzip(raw, len, &e->gz_len);
-	cache_etag(raw, len, "", e->etag, sizeof e->etag);
-	cache_etag(raw, len, "-gz", e->etag_gz, sizeof e->etag_gz);
-	e->z = z;
-	e->x = x;
-	e->y = y;
-	e->bounds = tile_bounds(z, x, y, CACHE_TILE_BUFFER, CACHE_TILE_EXTENT);
-	e->layers = layers;
-	e->historical = historical;
-	e->cost = sizeof(CacheEntry) + strlen(key) + 1 + len + e->gz_len;
+	e->gz_tried = 1;
+	entry_fill(e, z, x, y, layers, historical);
 	return e;
+}
+
+CacheEntry *
+cache_entry_borrow(const char *key, const uint8_t *raw, size_t len, int z, long x, long y, unsigned layers,
+				   int historical)
+{
+	CacheEntry *e = calloc(1, sizeof(CacheEntry));
+
+	if (e == NULL)
+		return NULL;
+	e->borrowed = 1;
+	e->key = (char *) key;
+	e->raw = (uint8_t *) raw;
+	e->raw_len = len;
+	entry_fill(e, z, x, y, layers, historical);
+	return e;
+}
+
+int
+cache_entry_gz(CacheEntry *e)
+{
+	if (!e->gz_tried)
+	{
+		e->gz = cache_gzip(e->raw, e->raw_len, &e->gz_len);
+		e->gz_tried = 1;
+	}
+	return e->gz != NULL;
 }
 
 static void

@@ -41,7 +41,7 @@ typedef struct CacheEntry
 	char	   *key;
 	uint8_t    *raw;
 	size_t		raw_len;
-	uint8_t    *gz;				/* NULL when gzip would not be smaller, or the tile is empty */
+	uint8_t    *gz;				/* NULL when gzip would not be smaller, or the tile is empty (or not made yet: gz_tried) */
 	size_t		gz_len;
 	char		etag[40];		/* quoted strong ETag of the raw bytes */
 	char		etag_gz[44];
@@ -51,6 +51,8 @@ typedef struct CacheEntry
 	Box			bounds;			/* its bounds, with the tile buffer */
 	unsigned	layers;
 	int			historical;		/* a tile of ?at=: never invalidated */
+	int			gz_tried;		/* gz was made (or found not smaller): always, but in a borrowed entry */
+	int			borrowed;		/* key and raw are the maker's (cache_entry_borrow) */
 	/* internal */
 	struct CacheEntry *prev,	/* LRU list */
 			   *next,
@@ -91,6 +93,15 @@ const CacheEntry *cache_put(Cache *c, const char *key, const uint8_t *raw, size_
 /* a stand-alone entry, for a tile the cache does not keep; free with cache_entry_free */
 CacheEntry *cache_entry_make(const char *key, const uint8_t *raw, size_t len, int z, long x, long y,
 							 unsigned layers, int historical);
+/*
+ * A stand-alone entry without copies: its key and bytes are the caller's,
+ * who keeps them until cache_entry_free; its gzip form is made only when
+ * asked for (cache_entry_gz), once.
+ */
+CacheEntry *cache_entry_borrow(const char *key, const uint8_t *raw, size_t len, int z, long x, long y,
+							   unsigned layers, int historical);
+/* 1 when the entry has a gzip form (made now if it was not yet), else 0 */
+int			cache_entry_gz(CacheEntry *e);
 void		cache_entry_free(CacheEntry *e);
 /*
  * 1 when a change in box invalidates tile z/x/y of these layers: its bounds

@@ -29,6 +29,12 @@
  * PostgreSQL plans anew the statements under row-level security (those of
  * tailings.tile()) whenever the role they run as changes.
  *
+ * A statement registered with db_prepare_always() is prepared by each
+ * connection the first time it runs it, in the same round trip (in the
+ * pipeline, or in one of its own without a transaction: Parse, Bind/Execute,
+ * sync), and run by name afterwards: PostgreSQL parses it once per
+ * connection.  A connection made anew prepares anew.
+ *
  * Nothing waits forever on a hung backend or a silent network: one timer a
  * second answers DB_TIMED_OUT to queries past their deadline (the statement
  * timeout plus a grace, counted from when they were queued) and drops their
@@ -43,6 +49,38 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* the statements every connection prepares (one event loop: no lock) */
+static char *prepared_sql[DB_PREPARED_MAX];
+static int	nprepared;
+
+int
+db_prepare_always(const char *sql)
+{
+	for (int i = 0; i < nprepared; i++)
+		if (strcmp(prepared_sql[i], sql) == 0)
+			return 0;
+	if (nprepared == DB_PREPARED_MAX || (prepared_sql[nprepared] = strdup(sql)) == NULL)
+		return -1;
+	nprepared++;
+	return 0;
+}
+
+void
+db_stmt_name(int stmt, char *out, size_t len)
+{
+	snprintf(out, len, "tailings_tileserver_%d", stmt);
+}
+
+/* sql's number among the prepared statements (1-based), or 0 */
+static int
+prepared_stmt(const char *sql)
+{
+	for (int i = 0; i < nprepared; i++)
+		if (strcmp(prepared_sql[i], sql) == 0)
+			return i + 1;
+	return 0;
+}
 
 /* an idle connection for a query as role (NULL: the login): one that ran as role last, else any; NULL when none */
 static Conn *
@@ -152,6 +190,7 @@ queue_query(Db *db, const char *role, int write, const char *sql, int nparams, c
 	for (int i = 0; i < nparams; i++)
 		q->params[i] = params[i] ? strdup(params[i]) : NULL;
 	q->binary = binary_result;
+	q->stmt = prepared_stmt(sql);
 	q->min_lsn = min_lsn;
 	q->cb = cb;
 	q->arg = arg;

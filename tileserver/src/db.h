@@ -116,6 +116,16 @@ int			db_read_after(Db *db, const char *role, uint64_t min_lsn, const char *sql,
  */
 void		db_on_commit(Db *db, DbLsnCb committed, void *arg);
 
+/*
+ * A statement that every connection of every pool prepares the first time it
+ * runs it (in the same round trip) and then runs by name: a query whose sql
+ * is this text is parsed once per connection, not once per call.  For the
+ * statements run on every request (a tile); call before the queries, at most
+ * DB_PREPARED_MAX texts.  Returns 0, or -1 when there is no room.
+ */
+#define DB_PREPARED_MAX 8
+int			db_prepare_always(const char *sql);
+
 /* true when at least one pool connection is up */
 int			db_up(const Db *db);
 /* true when the listening connection's LISTEN is in effect */

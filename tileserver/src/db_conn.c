@@ -162,6 +162,7 @@ db_conn_start(Conn *c)
 	const char *vals[] = {db->conninfo, c->listener ? "" : db->options,
 	"tailings-tileserver", "1", "10", "5", "3", NULL};
 
+	c->prepared = 0;			/* a new session: nothing prepared */
 	c->pg = PQconnectStartParams(keys, vals, 1);
 	if (c->pg == NULL || PQstatus(c->pg) == CONNECTION_BAD)
 	{
@@ -281,6 +282,11 @@ pipe_result(Conn *c, PGresult *r)
 	}
 	if ((st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE || st == PGRES_NONFATAL_ERROR) && c->pipe_err == NULL)
 		c->pipe_err = r;
+	else if (c->pipe_query == c->pipe_prep && st == PGRES_COMMAND_OK)
+	{
+		c->prepared |= 1u << (c->pipe_prep_stmt - 1);
+		PQclear(r);
+	}
 	else if (c->pipe_query == c->pipe_guard && st == PGRES_TUPLES_OK)
 	{
 		c->guard_lsn = result_lsn(r);
@@ -482,12 +488,45 @@ pipe_send(Conn *c, const char *sql)
 }
 
 /*
- * Send a query in a pipeline (db.c's comment): as its role, or on a standby
- * after reading its replay position; a write on a primary that tells commits
- * reads the WAL's end after COMMIT.
+ * The query's own statement, statement n of the pipeline (*n counts those
+ * sent): by name when it is a statement of db_prepare_always(), prepared
+ * first when the connection has not yet.  1 sent, 0 failed.
  */
 static int
-conn_send_piped(Conn *c, Query *q)
+send_main(Conn *c, Query *q, int *n)
+{
+	char		name[48];
+	unsigned	bit;
+
+	if (q->stmt == 0)
+	{
+		c->pipe_main = *n;
+		return PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, (const char *const *) q->params, NULL, NULL,
+								 q->binary) && ++*n;
+	}
+	db_stmt_name(q->stmt, name, sizeof name);
+	bit = 1u << (q->stmt - 1);
+	if (!(c->prepared & bit))
+	{
+		if (!PQsendPrepare(c->pg, name, q->sql, q->nparams, NULL))
+			return 0;
+		c->pipe_prep = (*n)++;
+		c->pipe_prep_stmt = q->stmt;
+	}
+	c->pipe_main = *n;
+	return PQsendQueryPrepared(c->pg, name, q->nparams, (const char *const *) q->params, NULL, NULL, q->binary)
+		&& ++*n;
+}
+
+/*
+ * Send a query in a pipeline (db.c's comment): as its role, or on a standby
+ * after reading its replay position; a write on a primary that tells commits
+ * reads the WAL's end after COMMIT.  bare: a query as the login on a primary,
+ * piped only to prepare its statement first: no transaction of its own, as
+ * when it is sent alone.
+ */
+static int
+conn_send_piped(Conn *c, Query *q, int bare)
 {
 	Db		   *db = c->db;
 	char	   *set = NULL;
@@ -507,14 +546,14 @@ conn_send_piped(Conn *c, Query *q)
 		sprintf(set, "SET LOCAL ROLE %s", ident);
 		PQfreemem(ident);
 	}
-	c->pipe_guard = c->pipe_lsn = -1;
+	c->pipe_guard = c->pipe_lsn = c->pipe_prep = -1;
 	c->guard_seen = 0;
 	c->guard_lsn = c->commit_lsn = 0;
 	/* one sync: the backend answers once (an error skips the rest: pipe_finish rolls back) */
 	ok = PQenterPipelineMode(c->pg);
 	if (ok && q->role)
 		ok = pipe_send(c, "RESET ALL") && ++n;
-	if (ok)
+	if (ok && !bare)
 		ok = pipe_send(c, q->write ? "BEGIN READ WRITE" : db->standby ? "BEGIN READ ONLY ISOLATION LEVEL READ COMMITTED"
 					   : "BEGIN READ ONLY") && ++n;
 	if (ok && set)
@@ -524,18 +563,16 @@ conn_send_piped(Conn *c, Query *q)
 		c->pipe_guard = n;
 		ok = pipe_send(c, LSN_SQL_REPLAYED) && ++n;
 	}
-	c->pipe_main = n;
 	if (ok)
-		ok = PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, (const char *const *) q->params, NULL, NULL,
-							   q->binary) && ++n;
+		ok = send_main(c, q, &n);
 	if (ok && q->then_sql)
 	{
 		c->pipe_main = n;
 		ok = PQsendQueryParams(c->pg, q->then_sql, 0, NULL, NULL, NULL, NULL, q->binary) && ++n;
 	}
-	if (ok)
+	if (ok && !bare)
 		ok = pipe_send(c, "COMMIT") && ++n;
-	if (ok && q->write && db->commit_cb && !db->standby)
+	if (ok && !bare && q->write && db->commit_cb && !db->standby)
 	{
 		c->pipe_lsn = n;
 		ok = pipe_send(c, "SELECT " LSN_SQL_WAL_END) && ++n;
@@ -559,7 +596,21 @@ db_conn_send(Conn *c, Query *q)
 
 	if (q->role || c->db->standby)
 	{
-		if (conn_send_piped(c, q) != 0)
+		if (conn_send_piped(c, q, 0) != 0)
+			return -1;
+	}
+	else if (q->stmt && !(c->prepared & (1u << (q->stmt - 1))))
+	{
+		/* its first time on this connection: prepared in the same round trip */
+		if (conn_send_piped(c, q, 1) != 0)
+			return -1;
+	}
+	else if (q->stmt)
+	{
+		char		name[48];
+
+		db_stmt_name(q->stmt, name, sizeof name);
+		if (!PQsendQueryPrepared(c->pg, name, q->nparams, (const char *const *) q->params, NULL, NULL, q->binary))
 			return -1;
 	}
 	else if (!PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, (const char *const *) q->params,

@@ -27,6 +27,7 @@ typedef struct Query
 	int			nparams;
 	char	   *params[MAX_PARAMS];
 	int			binary;
+	int			stmt;			/* sql is the statement of db_prepare_always() number stmt (1-based), or 0 */
 	uint64_t	min_lsn;		/* on a standby: the WAL position it must have replayed (db_read_after) */
 	DbResultCb	cb;
 	void	   *arg;
@@ -62,6 +63,10 @@ typedef struct Conn
 	int			pipe_main;		/* the statement whose rows are the answer */
 	int			pipe_guard;		/* the statement reading the standby's replay position, or -1 */
 	int			pipe_lsn;		/* the statement reading the primary's WAL end after COMMIT, or -1 */
+	int			pipe_prep;		/* the statement preparing pipe_prep_stmt, or -1 */
+	int			pipe_prep_stmt;
+	int			pipe_bare;		/* a pipeline only to prepare a statement: no transaction of its own */
+	unsigned	prepared;		/* the statements of db_prepare_always() this connection has prepared (bit stmt - 1) */
 	uint64_t	guard_lsn;		/* what pipe_guard read (0: NULL, not in recovery) */
 	int			guard_seen;
 	uint64_t	commit_lsn;		/* what pipe_lsn read, or 0 */
@@ -117,5 +122,7 @@ void		db_conn_close(Conn *c);
 
 /* db.c: give waiting queries to idle connections */
 void		db_dispatch(Db *db);
+/* db.c: the name of statement stmt (db_prepare_always) on every connection */
+void		db_stmt_name(int stmt, char *out, size_t len);
 
 #endif

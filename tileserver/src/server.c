@@ -319,7 +319,7 @@ server_create(struct event_base *base, const Conf *conf)
 			fprintf(stderr, "tailings-tileserver: no glyph ranges in %s (make builds them; see --fonts): "
 					"/fonts/ answers 404\n", conf->fonts);
 	}
-	s->db = db_create(base, conf->db, conf->pool, conf->queue, conf->statement_timeout_ms);
+	s->db = tiles_prepare() == 0 ? db_create(base, conf->db, conf->pool, conf->queue, conf->statement_timeout_ms) : NULL;
 	if (s->db == NULL)
 	{
 		fprintf(stderr, "tailings-tileserver: out of memory\n");

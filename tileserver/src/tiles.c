@@ -27,6 +27,22 @@
 
 #include "http.h"
 
+/*
+ * A tile and whether its moment is before the history horizon (then it never
+ * changes; NULL for a current tile); prepared once per connection
+ * (tiles_prepare).  The CASE: a prepared statement's generic plan would
+ * evaluate history_horizon() (it reads pg_stat_activity) for every current
+ * tile too, where a plan made with the parameters folded NULL < ... away.
+ */
+static const char TILE_SQL[] = "SELECT tailings.tile($1::int, $2::int, $3::int, $4::text[], $5::timestamptz),"
+	" CASE WHEN $5::timestamptz IS NOT NULL THEN $5::timestamptz < tailings.history_horizon() END";
+
+int
+tiles_prepare(void)
+{
+	return db_prepare_always(TILE_SQL);
+}
+
 /* tiles of past moments waiting for their turn, at most */
 #define HISTORY_WAIT_MAX 256
 
@@ -47,12 +63,47 @@ struct Inflight
 	struct Inflight *next;
 };
 
-/* reply with a tile: 204 when empty, 304 when the client has it, gzip when accepted */
+/*
+ * A tile made for its waiters alone (not cached): the result it came in and
+ * an entry that borrows its bytes, freed when the last reply that refers to
+ * them has been sent (evbuffer_add_reference: the bytes are not copied).
+ */
+typedef struct TileBytes
+{
+	PGresult   *res;
+	char	   *key;
+	CacheEntry *entry;
+	int			refs;
+} TileBytes;
+
 static void
-reply_tile(Req *r, const CacheEntry *e, const char *note)
+tile_bytes_unref(TileBytes *t)
+{
+	if (--t->refs > 0)
+		return;
+	cache_entry_free(t->entry);
+	PQclear(t->res);
+	free(t->key);
+	free(t);
+}
+
+static void
+tile_bytes_sent(const void *data, size_t len, void *arg)
+{
+	(void) data;
+	(void) len;
+	tile_bytes_unref(arg);
+}
+
+/*
+ * reply with a tile: 204 when empty, 304 when the client has it, gzip when
+ * accepted (a tile not cached, own: compressed then, once)
+ */
+static void
+reply_tile(Req *r, const CacheEntry *e, TileBytes *own, const char *note)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
-	int			gz = e->gz != NULL && http_accepts_gzip(r->req);
+	int			gz = http_accepts_gzip(r->req) && (own ? cache_entry_gz(own->entry) : e->gz != NULL);
 	const char *etag = gz ? e->etag_gz : e->etag;
 	const Conf *conf = r->s->conf;
 	int			scoped = conf->auth != CONF_AUTH_NONE;
@@ -99,10 +150,22 @@ reply_tile(Req *r, const CacheEntry *e, const char *note)
 	if ((b = http_body(r)) == NULL)
 		return;
 	if (gz)
-	{
 		evhttp_add_header(h, "Content-Encoding", "gzip");
-		evbuffer_add(b, e->gz, e->gz_len);
+	if (own)
+	{
+		/* the bytes stay with own until this reply is sent */
+		own->refs++;
+		if (evbuffer_add_reference(b, gz ? e->gz : e->raw, gz ? e->gz_len : e->raw_len, tile_bytes_sent, own) != 0)
+		{
+			/* not referenced: the cleanup will not run */
+			own->refs--;
+			evbuffer_free(b);
+			http_error(r, 500, "out of memory");
+			return;
+		}
 	}
+	else if (gz)
+		evbuffer_add(b, e->gz, e->gz_len);
 	else
 		evbuffer_add(b, e->raw, e->raw_len);
 	http_reply(r, 200, "application/vnd.mapbox-vector-tile", b, note);
@@ -151,10 +214,11 @@ inflight_remove(Server *s, Inflight *f)
  * The tile of the query's one row: cached when it may be (a moment before the
  * history horizon never changes; a current tile only when no change touched
  * it on its way, as its snapshot may predate the change, and the listener is
- * trusted to report the next one), else made for these waiters alone (*own).
+ * trusted to report the next one), else made for these waiters alone (*own:
+ * its bytes stay in res, which it takes).
  */
 static const CacheEntry *
-tile_entry(Inflight *f, const PGresult *res, CacheEntry **own)
+tile_entry(Inflight *f, PGresult *res, TileBytes **own)
 {
 	Server	   *s = f->server;
 	const uint8_t *bytes = (const uint8_t *) PQgetvalue(res, 0, 0);
@@ -162,12 +226,23 @@ tile_entry(Inflight *f, const PGresult *res, CacheEntry **own)
 	int			historical = PQnfields(res) > 1 && !PQgetisnull(res, 0, 1) &&
 		PQgetlength(res, 0, 1) == 1 && PQgetvalue(res, 0, 1)[0] == 1;
 	const CacheEntry *e = NULL;
+	TileBytes  *t;
 
 	if (historical || (!f->stale && cache_trusted(s)))
 		e = cache_put(s->cache, f->key, bytes, len, f->z, f->x, f->y, f->layers, historical);
-	if (e == NULL)
-		e = *own = cache_entry_make(f->key, bytes, len, f->z, f->x, f->y, f->layers, historical);
-	return e;
+	if (e != NULL)
+		return e;
+	if ((t = calloc(1, sizeof(TileBytes))) == NULL)
+		return NULL;
+	if ((t->entry = cache_entry_borrow(f->key, bytes, len, f->z, f->x, f->y, f->layers, historical)) == NULL)
+	{
+		free(t);
+		return NULL;
+	}
+	t->res = res;
+	t->refs = 1;
+	*own = t;
+	return t->entry;
 }
 
 static void tile_send(Server *s, Inflight *f);
@@ -176,7 +251,7 @@ static void inflight_fail(Server *s, Inflight *f, int status, const char *msg);
 
 /* answer every waiter of a tile with it, and forget the tile */
 static void
-inflight_done(Server *s, Inflight *f, const CacheEntry *e)
+inflight_done(Server *s, Inflight *f, const CacheEntry *e, TileBytes *own)
 {
 	Req		   *r,
 			   *next;
@@ -187,7 +262,7 @@ inflight_done(Server *s, Inflight *f, const CacheEntry *e)
 		if (r->gone)
 			http_req_free(r);
 		else
-			reply_tile(r, e, r == f->waiters ? "miss" : "coalesced");
+			reply_tile(r, e, own, r == f->waiters ? "miss" : "coalesced");
 	}
 	inflight_remove(s, f);
 	free(f->key);
@@ -200,7 +275,7 @@ tile_result(PGresult *res, int unavailable, void *arg)
 	Inflight   *f = arg;
 	Server	   *s = f->server;
 	const CacheEntry *e = NULL;
-	CacheEntry *own = NULL;
+	TileBytes  *own = NULL;
 	int			history = f->at[0] != '\0';
 
 	if (unavailable || res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
@@ -218,13 +293,23 @@ tile_result(PGresult *res, int unavailable, void *arg)
 	else if ((e = tile_entry(f, res, &own)) == NULL)
 		inflight_fail(s, f, 500, "out of memory");
 	else
-		inflight_done(s, f, e);
+	{
+		if (own)
+		{
+			/* own has the result now, and the key: its entry borrows both */
+			res = NULL;
+			own->key = f->key;
+			f->key = NULL;
+		}
+		inflight_done(s, f, e, own);
+	}
 	if (history)
 	{
 		s->history_running--;
 		history_next(s);
 	}
-	cache_entry_free(own);
+	if (own)
+		tile_bytes_unref(own);
 	if (res)
 		PQclear(res);
 }
@@ -247,7 +332,7 @@ tiles_handle(Req *r, const Route *rt)
 	 */
 	if ((e = cache_get(s->cache, key)) != NULL && (e->historical || cache_trusted(s) || !db_up(s->db)))
 	{
-		reply_tile(r, e, "hit");
+		reply_tile(r, e, NULL, "hit");
 		return;
 	}
 	/*
@@ -338,14 +423,17 @@ tile_send(Server *s, Inflight *f)
 	snprintf(zs, sizeof zs, "%d", f->z);
 	snprintf(xs, sizeof xs, "%ld", f->x);
 	snprintf(ys, sizeof ys, "%ld", f->y);
-	route_layers_array(f->layers, layers, sizeof layers);
 	params[0] = zs;
 	params[1] = xs;
 	params[2] = ys;
-	params[3] = f->layers == route_all_layers() ? NULL : layers;
+	params[3] = NULL;
+	if (f->layers != route_all_layers())
+	{
+		route_layers_array(f->layers, layers, sizeof layers);
+		params[3] = layers;
+	}
 	params[4] = f->at[0] ? f->at : NULL;
-	rc = replica_read(s->replicas, f->who.role[0] ? f->who.role : NULL, "SELECT tailings.tile($1::int, $2::int, $3::int, $4::text[], $5::timestamptz),"
-				  " $5::timestamptz < tailings.history_horizon()", 5, params, 1, tile_result, f);
+	rc = replica_read(s->replicas, f->who.role[0] ? f->who.role : NULL, TILE_SQL, 5, params, 1, tile_result, f);
 	if (rc != 0)
 	{
 		inflight_fail(s, f, 503, rc == -1 ? "too many requests are waiting for the database"

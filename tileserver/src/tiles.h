@@ -10,6 +10,8 @@
 
 /* GET /tiles/{layers}/{z}/{x}/{y}.mvt */
 void		tiles_handle(Req *r, const Route *rt);
+/* the tile statement, prepared once per database connection (db_prepare_always): 0, or -1 */
+int			tiles_prepare(void);
 /*
  * A change in box (NULL: anywhere in extra_layers) touches the tiles on their
  * way by the cache's rule: they are sent but not cached.
