@@ -89,6 +89,12 @@ typedef struct TrackedRel
 	Oid			row_type;
 	bool		registered;		/* in tailings.tracked_table */
 	FmgrInfo	to_jsonb;		/* to_jsonb(row type), with its argument type known */
+	/* its history table (tailings.history_table), InvalidOid if none */
+	Oid			history;
+	char	   *history_name;	/* quoted, schema-qualified, in TopMemoryContext */
+	char	   *history_id;		/* the history's row id column, quoted, in TopMemoryContext */
+	SPIPlanPtr	hist_close;		/* ends the row's current version */
+	SPIPlanPtr	hist_open;		/* inserts the row's new version */
 } TrackedRel;
 
 static HTAB *tracked_rels = NULL;
@@ -206,6 +212,36 @@ table_registered(Oid relid)
 	return SPI_processed > 0;
 }
 
+/*
+ * The table's history table and its row id column, if it has one
+ * (tailings.history_table exists from 0.9.0 on); asked as the log's owner.
+ */
+static Oid
+table_history(Oid relid, char **id_column)
+{
+	AsOwner		saved;
+	int			ret;
+	bool		isnull;
+	Oid			history;
+
+	*id_column = NULL;
+	if (!OidIsValid(get_relname_relid("history_table", get_namespace_oid("tailings", false))))
+		return InvalidOid;
+	as_log_owner_begin(&saved);
+	ret = SPI_execute_with_args("SELECT h.history, h.id_column::pg_catalog.text FROM tailings.history_table h"
+								" WHERE h.relid OPERATOR(pg_catalog.=) $1",
+								1, (Oid[]) {REGCLASSOID}, (Datum[]) {ObjectIdGetDatum(relid)},
+								NULL, true, 1);
+	as_log_owner_end(&saved);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "tailings: reading tailings.history_table failed: %s", SPI_result_code_string(ret));
+	if (SPI_processed == 0)
+		return InvalidOid;
+	history = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	*id_column = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+	return isnull ? InvalidOid : history;
+}
+
 /* attribute number of a live column by name, 0 if none */
 static AttrNumber
 column_by_name(TupleDesc desc, const char *name)
@@ -321,6 +357,8 @@ tracked_rel_get(Relation rel, Trigger *trigger)
 	const char *pond_name = trigger->tgnargs > 1 ? trigger->tgargs[1] : "pond_id";
 	const char *geom_name = trigger->tgnargs > 2 ? trigger->tgargs[2] : NULL;
 	char	   *nsp;
+	Oid			history = InvalidOid;
+	char	   *history_id = NULL;
 	MemoryContext old;
 
 	if (tracked_rels == NULL)
@@ -341,9 +379,22 @@ tracked_rel_get(Relation rel, Trigger *trigger)
 			pfree(entry->table_name);
 		if (entry->geom_key)
 			pfree(entry->geom_key);
+		if (entry->history_name)
+			pfree(entry->history_name);
+		if (entry->history_id)
+			pfree(entry->history_id);
+		if (entry->hist_close)
+			SPI_freeplan(entry->hist_close);
+		if (entry->hist_open)
+			SPI_freeplan(entry->hist_open);
 	}
 	entry->table_name = NULL;
 	entry->geom_key = NULL;
+	entry->history_name = NULL;
+	entry->history_id = NULL;
+	entry->hist_close = NULL;
+	entry->hist_open = NULL;
+	entry->history = InvalidOid;
 	entry->valid = false;
 
 	entry->id_attno = id_column(rel, id_name, "row id");
@@ -352,10 +403,24 @@ tracked_rel_get(Relation rel, Trigger *trigger)
 	entry->geom_type = InvalidOid;
 	entry->row_type = rel->rd_rel->reltype;
 	entry->registered = table_registered(relid);
+	if (entry->registered)
+		history = table_history(relid, &history_id);
 
 	nsp = get_namespace_name(RelationGetNamespace(rel));
 	old = MemoryContextSwitchTo(TopMemoryContext);
 	entry->table_name = psprintf("%s.%s", nsp, RelationGetRelationName(rel));
+	if (OidIsValid(history) && history_id != NULL)
+	{
+		char	   *hnsp = get_namespace_name(get_rel_namespace(history));
+		char	   *hname = get_rel_name(history);
+
+		if (hnsp != NULL && hname != NULL)
+		{
+			entry->history = history;
+			entry->history_name = pstrdup(quote_qualified_identifier(hnsp, hname));
+			entry->history_id = pstrdup(quote_identifier(history_id));
+		}
+	}
 	if (entry->geom_attno != 0)
 	{
 		bool		varlena;
@@ -679,12 +744,13 @@ current_actor(void)
 	return GetUserNameFromId(GetSessionUserId(), false);
 }
 
-/* is tracking off for this change?  Only a superuser can make it so. */
+/*
+ * Is this a superuser restoring a dump?  Then the trigger writes nothing: the
+ * log and the history tables come with the dump.
+ */
 static bool
-tracking_off(void)
+restoring(void)
 {
-	if (!tl_tracking)
-		return true;
 	/*
 	 * A superuser session restoring a dump (pg_dump's scripts run with
 	 * check_function_bodies off) reloads rows whose history is in the dumped
@@ -845,6 +911,136 @@ insert_log_row(const LogParams *p)
 }
 
 /*
+ * The history table's two statements, prepared once per table and session.
+ * Every name is qualified: they run as the log's owner.  Closing a row's
+ * current version ends it now, or removes it when it began now (an earlier
+ * change in this transaction) or later (a transaction that started later and
+ * wrote first), giving back where it began, which the next version then
+ * starts from: a period never starts before the one before it.  A change
+ * made with tracking off is not logged: it removes the current version
+ * ($2) and its replacement takes its place from the same moment.
+ */
+static void
+history_plans(TrackedRel *entry, TupleDesc desc)
+{
+	char	   *sql;
+	SPIPlanPtr	plan;
+	const char *h = entry->history_name;
+	const char *id = entry->history_id;
+
+	if (entry->hist_close == NULL)
+	{
+		sql = psprintf("WITH d AS (DELETE FROM %s WHERE %s OPERATOR(pg_catalog.=) $1 AND pg_catalog.upper_inf(valid)"
+					   " AND ($2 OR pg_catalog.lower(valid) OPERATOR(pg_catalog.>=) pg_catalog.now())"
+					   " RETURNING pg_catalog.lower(valid) AS l),"
+					   " u AS (UPDATE %s SET valid = pg_catalog.tstzrange(pg_catalog.lower(valid), pg_catalog.now())"
+					   " WHERE %s OPERATOR(pg_catalog.=) $1 AND pg_catalog.upper_inf(valid) AND NOT $2"
+					   " AND pg_catalog.lower(valid) OPERATOR(pg_catalog.<) pg_catalog.now()"
+					   " RETURNING pg_catalog.now() AS l)"
+					   " SELECT l FROM d UNION ALL SELECT l FROM u",
+					   h, id, h, id);
+		plan = SPI_prepare_cursor(sql, 2, (Oid[]) {INT8OID, BOOLOID}, CURSOR_OPT_GENERIC_PLAN);
+		if (plan == NULL)
+			elog(ERROR, "tailings: could not prepare the history update of %s: %s", h,
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		entry->hist_close = plan;
+		pfree(sql);
+	}
+	if (entry->hist_open == NULL)
+	{
+		char	   *prev = psprintf("(SELECT pg_catalog.max(pg_catalog.upper(x.valid)) FROM %s x"
+									" WHERE x.%s OPERATOR(pg_catalog.=) $2)", h, id);
+		StringInfoData columns,
+					values;
+
+		/*
+		 * The table's columns that the history table has, by name: a column
+		 * added to the table later is not kept until it is added there too.
+		 */
+		initStringInfo(&columns);
+		initStringInfo(&values);
+		for (int i = 0; i < desc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+			const char *name = quote_identifier(NameStr(att->attname));
+
+			if (att->attisdropped || get_attnum(entry->history, NameStr(att->attname)) == InvalidAttrNumber)
+				continue;
+			appendStringInfo(&columns, "%s, ", name);
+			appendStringInfo(&values, "($1).%s, ", name);
+		}
+		sql = psprintf("INSERT INTO %s (%svalid) SELECT %spg_catalog.tstzrange(CASE WHEN $3"
+					   " THEN COALESCE($4, %s, '-infinity'::pg_catalog.timestamptz)"
+					   " ELSE GREATEST(pg_catalog.now(), COALESCE($4, %s)) END, NULL::pg_catalog.timestamptz)",
+					   h, columns.data, values.data, prev, prev);
+		pfree(columns.data);
+		pfree(values.data);
+		plan = SPI_prepare_cursor(sql, 4, (Oid[]) {entry->row_type, INT8OID, BOOLOID, TIMESTAMPTZOID},
+								  CURSOR_OPT_GENERIC_PLAN);
+		if (plan == NULL)
+			elog(ERROR, "tailings: could not prepare the history insert of %s: %s", h,
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		entry->hist_open = plan;
+		pfree(sql);
+		pfree(prev);
+	}
+}
+
+/*
+ * Write the change into the table's history table, if it has one: end the
+ * old row's current version, and begin the new row's.  silent: a change made
+ * with tracking off (see history_plans).  As the log's owner; SPI is
+ * connected.
+ */
+static void
+history_write(TrackedRel *entry, TupleDesc desc, const Change *change, bool silent)
+{
+	AsOwner		saved;
+	bool		old_null = true,
+				new_null = true;
+	int64		old_id = int_column_value(change->oldtup, desc, entry->id_attno, &old_null);
+	int64		new_id = int_column_value(change->newtup, desc, entry->id_attno, &new_null);
+	Datum		carry = (Datum) 0;
+	char		carry_null = 'n';
+	int			ret;
+
+	if (!OidIsValid(entry->history))
+		return;
+	history_plans(entry, desc);
+	if (!old_null)
+	{
+		as_log_owner_begin(&saved);
+		ret = SPI_execute_plan(entry->hist_close, (Datum[]) {Int64GetDatum(old_id), BoolGetDatum(silent)},
+							   NULL, false, 0);
+		as_log_owner_end(&saved);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "tailings: history update failed: %s", SPI_result_code_string(ret));
+		if (SPI_processed > 0)
+		{
+			bool		isnull;
+
+			carry = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+			carry_null = isnull ? 'n' : ' ';
+		}
+	}
+	if (!new_null)
+	{
+		if (old_null || old_id != new_id)
+			carry_null = 'n';	/* another row's period is not this one's */
+		as_log_owner_begin(&saved);
+		ret = SPI_execute_plan(entry->hist_open,
+							   (Datum[]) {heap_copy_tuple_as_datum(change->newtup, desc), Int64GetDatum(new_id),
+										  BoolGetDatum(silent), carry},
+							   (char[]) {' ', ' ', ' ', carry_null}, false, 0);
+		as_log_owner_end(&saved);
+		if (ret != SPI_OK_INSERT)
+			elog(ERROR, "tailings: history insert failed: %s", SPI_result_code_string(ret));
+	}
+}
+
+/*
  * Queue the change's notification (delivered at commit).  It names the log
  * row: a listener that cannot trust NOTIFY (anyone may send one) reads the
  * change from the log by its id.
@@ -888,6 +1084,7 @@ tl_track_changes(PG_FUNCTION_ARGS)
 	TrackedRel *entry;
 	Change		change;
 	LogParams	params;
+	bool		silent;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -898,12 +1095,25 @@ tl_track_changes(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("tailings.track_changes() must be an AFTER ... FOR EACH ROW trigger")));
 	change_of_trigger(trigdata, &change);
-	if (tracking_off())
+	if (restoring())
 		return PointerGetDatum(NULL);
+	silent = !tl_tracking;
 
 	desc = RelationGetDescr(trigdata->tg_relation);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "tailings: SPI_connect failed");
+	if (silent)
+	{
+		/* tracking off: no log row, no notification; the history follows the table */
+		entry = tracked_rel_get(trigdata->tg_relation, trigdata->tg_trigger);
+		if (entry->registered && OidIsValid(entry->history) &&
+			(change.op != 'U' ||
+			 (change.changed = changed_columns(desc, change.oldtup, change.newtup, &change.geom_changed,
+											   entry->geom_attno)) != NULL))
+			history_write(entry, desc, &change, true);
+		SPI_finish();
+		return PointerGetDatum(NULL);
+	}
 	entry = registered_rel(trigdata->tg_relation, trigdata->tg_trigger);
 	if (change.op == 'U')
 	{
@@ -918,6 +1128,7 @@ tl_track_changes(PG_FUNCTION_ARGS)
 	}
 	fill_log_params(entry, desc, &change, &params);
 	notify_change(entry, &change, insert_log_row(&params));
+	history_write(entry, desc, &change, false);
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }
@@ -1021,6 +1232,29 @@ tl_prune_changes(PG_FUNCTION_ARGS)
 									(Datum[]) {before, Int64GetDatum(removed)}, NULL, false, 0);
 		if (ret != SPI_OK_INSERT)
 			elog(ERROR, "tailings: recording the prune failed: %s", SPI_result_code_string(ret));
+		/* and the versions of the history tables that ended before it (0.9.0 on) */
+		if (OidIsValid(get_relname_relid("history_table", get_namespace_oid("tailings", false))))
+		{
+			ret = SPI_execute("SELECT pg_catalog.format('DELETE FROM %s WHERE pg_catalog.upper(valid)"
+							  " OPERATOR(pg_catalog.<=) $1', h.history) FROM tailings.history_table h",
+							  true, 0);
+			if (ret != SPI_OK_SELECT)
+				elog(ERROR, "tailings: reading tailings.history_table failed: %s", SPI_result_code_string(ret));
+			else
+			{
+				SPITupleTable *deletes = SPI_tuptable;
+				uint64		n = SPI_processed;
+
+				for (uint64 i = 0; i < n; i++)
+				{
+					CHECK_FOR_INTERRUPTS();
+					ret = SPI_execute_with_args(SPI_getvalue(deletes->vals[i], deletes->tupdesc, 1),
+												1, argtypes, values, NULL, false, 0);
+					if (ret != SPI_OK_DELETE)
+						elog(ERROR, "tailings: pruning a history table failed: %s", SPI_result_code_string(ret));
+				}
+			}
+		}
 	}
 	PG_FINALLY();
 	{
