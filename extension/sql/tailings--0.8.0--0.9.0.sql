@@ -38,8 +38,11 @@ CREATE FUNCTION _valid_at(tstzrange, timestamptz) RETURNS boolean
 	AS 'range_contains_elem' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 COMMENT ON FUNCTION _valid_at(tstzrange, timestamptz) IS
 	'the period contains the moment (PostgreSQL''s @>), declared LEAKPROOF: the operator tailings.@>#';
+-- (its estimate: PostgreSQL's for @>, from the period's statistics)
+CREATE FUNCTION _valid_at_sel(internal, oid, internal, integer) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'tl_valid_at_sel' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 CREATE OPERATOR tailings.@># (LEFTARG = tstzrange, RIGHTARG = timestamptz, PROCEDURE = _valid_at,
-	RESTRICT = rangesel, JOIN = scalarltjoinsel);
+	RESTRICT = _valid_at_sel, JOIN = contjoinsel);
 COMMENT ON OPERATOR tailings.@># (tstzrange, timestamptz) IS
 	'the period contains the moment (PostgreSQL''s @>), LEAKPROOF, for the indexes row-level security may use';
 CREATE OPERATOR CLASS valid_period_ops FOR TYPE tstzrange USING gist AS
@@ -172,6 +175,9 @@ COMMENT ON FUNCTION add_history(regclass, text, text, text) IS
 REVOKE ALL ON FUNCTION add_history(regclass, text, text, text) FROM PUBLIC;
 
 SELECT add_history('element');
+-- (the element's: a pond's elements of a kind, as element_pond_kind_idx finds them now)
+DROP INDEX element_history_pond_idx;
+CREATE INDEX element_history_pond_kind_idx ON element_history (pond_id, kind);
 SELECT add_history('pond', 'id', 'id', 'location');
 SELECT add_history('sample');
 UPDATE history_table SET builtin = true;

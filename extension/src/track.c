@@ -50,6 +50,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
 #include "commands/trigger.h"
@@ -1263,4 +1264,22 @@ tl_prune_changes(PG_FUNCTION_ARGS)
 	PG_END_TRY();
 	SPI_finish();
 	PG_RETURN_INT64(removed);
+}
+
+/*
+ * Selectivity of tailings.@># (a period contains a moment): PostgreSQL's own
+ * estimate for range @> element, from the period column's statistics.  (Its
+ * estimator knows the operators by their OIDs, so it is asked for the
+ * built-in one.)
+ */
+PG_FUNCTION_INFO_V1(tl_valid_at_sel);
+Datum
+tl_valid_at_sel(PG_FUNCTION_ARGS)
+{
+	FmgrInfo	flinfo;
+
+	/* (through an FmgrInfo: the estimator keeps the range type's cache in it) */
+	fmgr_info(F_RANGESEL, &flinfo);
+	return FunctionCall4(&flinfo, PG_GETARG_DATUM(0), ObjectIdGetDatum(OID_RANGE_CONTAINS_ELEM_OP),
+						 PG_GETARG_DATUM(2), PG_GETARG_DATUM(3));
 }
