@@ -91,6 +91,31 @@ SELECT z, floor((ST_X(p.location) + 180) / 360 * 2 ^ z)::int AS x,
 CREATE TABLE results (size bigint, what text, z int, x int, y int, ms float8, bytes bytea);
 CREATE TABLE same_rows (size bigint, elements_differing bigint, ponds_differing bigint, elements_then bigint);
 SQL
+report() {  # the figures so far (after each size)
+echo
+psql -X -q -d bench -P footer=off <<'SQL'
+SELECT (SELECT count(*) FROM tiles) AS tiles, (SELECT count(*) FROM tailings.pond) AS ponds,
+       (SELECT count(*) FROM tailings.element) AS elements, (SELECT count(*) FROM tailings.change_log) AS change_log_rows,
+       (SELECT count(*) FROM tailings.element_history) AS element_versions;
+-- the two ways give the same rows, and tiles of the same size (a pond's boundary pieces may
+-- be collected in another order: the bytes may differ, not their number)
+SELECT * FROM same_rows ORDER BY size;
+SELECT size, count(*) FILTER (WHERE length(h.bytes) IS DISTINCT FROM length(l.bytes)) AS tiles_differing_in_size,
+       count(*) FILTER (WHERE length(h.bytes) > 0) AS tiles_with_features
+  FROM (SELECT * FROM results WHERE what = 'history' AND bytes IS NOT NULL) h
+  JOIN (SELECT * FROM results WHERE what = 'log') l USING (size, z, x, y)
+ GROUP BY size ORDER BY size;
+SELECT size AS change_log_rows, z,
+       round(avg(ms) FILTER (WHERE what = 'current')::numeric, 2) AS current_ms,
+       round(avg(ms) FILTER (WHERE what = 'history')::numeric, 2) AS history_ms,
+       round(avg(ms) FILTER (WHERE what = 'log')::numeric, 2) AS log_ms
+  FROM results GROUP BY ROLLUP (size, z) HAVING size IS NOT NULL ORDER BY size, z NULLS LAST;
+SELECT format('%s change log rows: past tile / current tile = %s from the history tables (goal <= 2), %s from the change log (0.8.0)',
+              size, round((sum(ms) FILTER (WHERE what = 'history') / sum(ms) FILTER (WHERE what = 'current'))::numeric, 2),
+              round((sum(ms) FILTER (WHERE what = 'log') / sum(ms) FILTER (WHERE what = 'current'))::numeric, 2)) AS summary
+  FROM results GROUP BY size ORDER BY size;
+SQL
+}
 first_log=$(psql -X -At -d bench -c "SELECT coalesce(max(id), 0) FROM tailings.change_log")
 for size in $sizes; do
 	echo "history up to $size change log rows ..." >&2
@@ -138,27 +163,5 @@ BEGIN
 	END LOOP;
 END $$;
 SQL
+	report
 done
-echo
-psql -X -q -d bench -P footer=off <<'SQL'
-SELECT (SELECT count(*) FROM tiles) AS tiles, (SELECT count(*) FROM tailings.pond) AS ponds,
-       (SELECT count(*) FROM tailings.element) AS elements, (SELECT count(*) FROM tailings.change_log) AS change_log_rows,
-       (SELECT count(*) FROM tailings.element_history) AS element_versions;
--- the two ways give the same rows, and tiles of the same size (a pond's boundary pieces may
--- be collected in another order: the bytes may differ, not their number)
-SELECT * FROM same_rows ORDER BY size;
-SELECT size, count(*) FILTER (WHERE length(h.bytes) IS DISTINCT FROM length(l.bytes)) AS tiles_differing_in_size,
-       count(*) FILTER (WHERE length(h.bytes) > 0) AS tiles_with_features
-  FROM (SELECT * FROM results WHERE what = 'history' AND bytes IS NOT NULL) h
-  JOIN (SELECT * FROM results WHERE what = 'log') l USING (size, z, x, y)
- GROUP BY size ORDER BY size;
-SELECT size AS change_log_rows, z,
-       round(avg(ms) FILTER (WHERE what = 'current')::numeric, 2) AS current_ms,
-       round(avg(ms) FILTER (WHERE what = 'history')::numeric, 2) AS history_ms,
-       round(avg(ms) FILTER (WHERE what = 'log')::numeric, 2) AS log_ms
-  FROM results GROUP BY ROLLUP (size, z) HAVING size IS NOT NULL ORDER BY size, z NULLS LAST;
-SELECT format('%s change log rows: past tile / current tile = %s from the history tables (goal <= 2), %s from the change log (0.8.0)',
-              size, round((sum(ms) FILTER (WHERE what = 'history') / sum(ms) FILTER (WHERE what = 'current'))::numeric, 2),
-              round((sum(ms) FILTER (WHERE what = 'log') / sum(ms) FILTER (WHERE what = 'current'))::numeric, 2)) AS summary
-  FROM results GROUP BY size ORDER BY size;
-SQL
