@@ -94,8 +94,7 @@ typedef struct TrackedRel
 	Oid			history;
 	char	   *history_name;	/* quoted, schema-qualified, in TopMemoryContext */
 	char	   *history_id;		/* the history's row id column, quoted, in TopMemoryContext */
-	SPIPlanPtr	hist_close;		/* ends the row's current version */
-	SPIPlanPtr	hist_open;		/* inserts the row's new version */
+	SPIPlanPtr	hist_plans[4];	/* its statements (history_plan) */
 } TrackedRel;
 
 static HTAB *tracked_rels = NULL;
@@ -384,17 +383,15 @@ tracked_rel_get(Relation rel, Trigger *trigger)
 			pfree(entry->history_name);
 		if (entry->history_id)
 			pfree(entry->history_id);
-		if (entry->hist_close)
-			SPI_freeplan(entry->hist_close);
-		if (entry->hist_open)
-			SPI_freeplan(entry->hist_open);
+		for (int i = 0; i < lengthof(entry->hist_plans); i++)
+			if (entry->hist_plans[i])
+				SPI_freeplan(entry->hist_plans[i]);
 	}
 	entry->table_name = NULL;
 	entry->geom_key = NULL;
 	entry->history_name = NULL;
 	entry->history_id = NULL;
-	entry->hist_close = NULL;
-	entry->hist_open = NULL;
+	memset(entry->hist_plans, 0, sizeof(entry->hist_plans));
 	entry->history = InvalidOid;
 	entry->valid = false;
 
@@ -912,46 +909,48 @@ insert_log_row(const LogParams *p)
 }
 
 /*
- * The history table's two statements, prepared once per table and session.
- * Every name is qualified: they run as the log's owner.  Closing a row's
- * current version ends it now, or removes it when it began now (an earlier
- * change in this transaction) or later (a transaction that started later and
- * wrote first), giving back where it began, which the next version then
- * starts from: a period never starts before the one before it.  A change
- * made with tracking off is not logged: it removes the current version
- * ($2) and its replacement takes its place from the same moment.
+ * The history table's statements, prepared once per table and session (every
+ * name qualified: they run as the log's owner).  Closing a row's current
+ * version ends it now; when it began now (an earlier change in this
+ * transaction) or later (a transaction that started later and wrote first) it
+ * is removed instead, giving back where it began, which the next version
+ * then starts from: a period never starts before the one before it.  A change
+ * made with tracking off is not logged: it removes the current version, and
+ * its replacement takes its place from the same moment.  The common case (a
+ * row changed once in a transaction) is one UPDATE and one INSERT of plain
+ * values; the others cost a statement more.
  */
-static void
-history_plans(TrackedRel *entry, TupleDesc desc)
+typedef enum HistStmt
 {
-	char	   *sql;
-	SPIPlanPtr	plan;
+	HIST_END,					/* $1 id: end the current version now, if it began before */
+	HIST_REMOVE,				/* $1 id: remove the current version, giving where it began */
+	HIST_BEGIN_AT,				/* $1 row, $2 from: the new version */
+	HIST_BEGIN,					/* $1 row, $2 id, $3 silent: the new version, after any earlier one */
+	HIST_NSTMTS
+} HistStmt;
+
+static SPIPlanPtr
+history_plan(TrackedRel *entry, TupleDesc desc, HistStmt which)
+{
 	const char *h = entry->history_name;
 	const char *id = entry->history_id;
+	char	   *sql = NULL;
+	SPIPlanPtr	plan;
+	int			nargs = 1;
+	Oid			argtypes[3] = {INT8OID, InvalidOid, InvalidOid};
 
-	if (entry->hist_close == NULL)
+	if (entry->hist_plans[which] != NULL)
+		return entry->hist_plans[which];
+	if (which == HIST_END)
+		sql = psprintf("UPDATE %s SET valid = pg_catalog.tstzrange(pg_catalog.lower(valid), pg_catalog.now())"
+					   " WHERE %s OPERATOR(pg_catalog.=) $1 AND pg_catalog.upper_inf(valid)"
+					   " AND pg_catalog.lower(valid) OPERATOR(pg_catalog.<) pg_catalog.now()",
+					   h, id);
+	else if (which == HIST_REMOVE)
+		sql = psprintf("DELETE FROM %s WHERE %s OPERATOR(pg_catalog.=) $1 AND pg_catalog.upper_inf(valid)"
+					   " RETURNING pg_catalog.lower(valid)", h, id);
+	else
 	{
-		sql = psprintf("WITH d AS (DELETE FROM %s WHERE %s OPERATOR(pg_catalog.=) $1 AND pg_catalog.upper_inf(valid)"
-					   " AND ($2 OR pg_catalog.lower(valid) OPERATOR(pg_catalog.>=) pg_catalog.now())"
-					   " RETURNING pg_catalog.lower(valid) AS l),"
-					   " u AS (UPDATE %s SET valid = pg_catalog.tstzrange(pg_catalog.lower(valid), pg_catalog.now())"
-					   " WHERE %s OPERATOR(pg_catalog.=) $1 AND pg_catalog.upper_inf(valid) AND NOT $2"
-					   " AND pg_catalog.lower(valid) OPERATOR(pg_catalog.<) pg_catalog.now()"
-					   " RETURNING pg_catalog.now() AS l)"
-					   " SELECT l FROM d UNION ALL SELECT l FROM u",
-					   h, id, h, id);
-		plan = SPI_prepare_cursor(sql, 2, (Oid[]) {INT8OID, BOOLOID}, CURSOR_OPT_GENERIC_PLAN);
-		if (plan == NULL)
-			elog(ERROR, "tailings: could not prepare the history update of %s: %s", h,
-				 SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-		entry->hist_close = plan;
-		pfree(sql);
-	}
-	if (entry->hist_open == NULL)
-	{
-		char	   *prev = psprintf("(SELECT pg_catalog.max(pg_catalog.upper(x.valid)) FROM %s x"
-									" WHERE x.%s OPERATOR(pg_catalog.=) $2)", h, id);
 		StringInfoData columns,
 					values;
 
@@ -971,73 +970,100 @@ history_plans(TrackedRel *entry, TupleDesc desc)
 			appendStringInfo(&columns, "%s, ", name);
 			appendStringInfo(&values, "($1).%s, ", name);
 		}
-		sql = psprintf("INSERT INTO %s (%svalid) SELECT %spg_catalog.tstzrange(CASE WHEN $3"
-					   " THEN COALESCE($4, %s, '-infinity'::pg_catalog.timestamptz)"
-					   " ELSE GREATEST(pg_catalog.now(), COALESCE($4, %s)) END, NULL::pg_catalog.timestamptz)",
-					   h, columns.data, values.data, prev, prev);
+		argtypes[0] = entry->row_type;
+		if (which == HIST_BEGIN_AT)
+		{
+			sql = psprintf("INSERT INTO %s (%svalid) SELECT %spg_catalog.tstzrange($2, NULL::pg_catalog.timestamptz)",
+						   h, columns.data, values.data);
+			argtypes[1] = TIMESTAMPTZOID;
+			nargs = 2;
+		}
+		else
+		{
+			sql = psprintf("INSERT INTO %s (%svalid) SELECT %spg_catalog.tstzrange(CASE WHEN $3"
+						   " THEN COALESCE(p.until, '-infinity'::pg_catalog.timestamptz)"
+						   " ELSE GREATEST(pg_catalog.now(), p.until) END, NULL::pg_catalog.timestamptz)"
+						   " FROM (SELECT pg_catalog.max(pg_catalog.upper(x.valid)) AS until FROM %s x"
+						   " WHERE x.%s OPERATOR(pg_catalog.=) $2) p",
+						   h, columns.data, values.data, h, id);
+			argtypes[1] = INT8OID;
+			argtypes[2] = BOOLOID;
+			nargs = 3;
+		}
 		pfree(columns.data);
 		pfree(values.data);
-		plan = SPI_prepare_cursor(sql, 4, (Oid[]) {entry->row_type, INT8OID, BOOLOID, TIMESTAMPTZOID},
-								  CURSOR_OPT_GENERIC_PLAN);
-		if (plan == NULL)
-			elog(ERROR, "tailings: could not prepare the history insert of %s: %s", h,
-				 SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-		entry->hist_open = plan;
-		pfree(sql);
-		pfree(prev);
 	}
+	plan = SPI_prepare_cursor(sql, nargs, argtypes, CURSOR_OPT_GENERIC_PLAN);
+	if (plan == NULL)
+		elog(ERROR, "tailings: could not prepare the history statement of %s: %s", h,
+			 SPI_result_code_string(SPI_result));
+	SPI_keepplan(plan);
+	pfree(sql);
+	entry->hist_plans[which] = plan;
+	return plan;
+}
+
+/* run a history statement as the log's owner */
+static int
+history_run(TrackedRel *entry, TupleDesc desc, HistStmt which, Datum *values, const char *nulls)
+{
+	AsOwner		saved;
+	int			ret;
+
+	as_log_owner_begin(&saved);
+	ret = SPI_execute_plan(history_plan(entry, desc, which), values, nulls, false, 0);
+	as_log_owner_end(&saved);
+	if (ret < 0)
+		elog(ERROR, "tailings: writing the history of %s failed: %s", entry->table_name,
+			 SPI_result_code_string(ret));
+	return ret;
 }
 
 /*
  * Write the change into the table's history table, if it has one: end the
  * old row's current version, and begin the new row's.  silent: a change made
- * with tracking off (see history_plans).  As the log's owner; SPI is
- * connected.
+ * with tracking off (see history_plan).  SPI is connected.
  */
 static void
 history_write(TrackedRel *entry, TupleDesc desc, const Change *change, bool silent)
 {
-	AsOwner		saved;
 	bool		old_null = true,
 				new_null = true;
 	int64		old_id = int_column_value(change->oldtup, desc, entry->id_attno, &old_null);
 	int64		new_id = int_column_value(change->newtup, desc, entry->id_attno, &new_null);
-	Datum		carry = (Datum) 0;
-	char		carry_null = 'n';
-	int			ret;
+	Datum		from = (Datum) 0;
+	bool		have_from = false;
 
 	if (!OidIsValid(entry->history))
 		return;
-	history_plans(entry, desc);
 	if (!old_null)
 	{
-		as_log_owner_begin(&saved);
-		ret = SPI_execute_plan(entry->hist_close, (Datum[]) {Int64GetDatum(old_id), BoolGetDatum(silent)},
-							   NULL, false, 0);
-		as_log_owner_end(&saved);
-		if (ret != SPI_OK_SELECT)
-			elog(ERROR, "tailings: history update failed: %s", SPI_result_code_string(ret));
-		if (SPI_processed > 0)
+		Datum		id = Int64GetDatum(old_id);
+
+		if (!silent && history_run(entry, desc, HIST_END, &id, NULL) == SPI_OK_UPDATE && SPI_processed > 0)
+		{
+			/* ended now: the next version begins now */
+			from = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+			have_from = true;
+		}
+		else if (history_run(entry, desc, HIST_REMOVE, &id, NULL) == SPI_OK_DELETE_RETURNING && SPI_processed > 0)
 		{
 			bool		isnull;
 
-			carry = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-			carry_null = isnull ? 'n' : ' ';
+			/* removed: the next version begins where it began (later than now, or now) */
+			from = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+			have_from = !isnull;
 		}
 	}
 	if (!new_null)
 	{
-		if (old_null || old_id != new_id)
-			carry_null = 'n';	/* another row's period is not this one's */
-		as_log_owner_begin(&saved);
-		ret = SPI_execute_plan(entry->hist_open,
-							   (Datum[]) {heap_copy_tuple_as_datum(change->newtup, desc), Int64GetDatum(new_id),
-										  BoolGetDatum(silent), carry},
-							   (char[]) {' ', ' ', ' ', carry_null}, false, 0);
-		as_log_owner_end(&saved);
-		if (ret != SPI_OK_INSERT)
-			elog(ERROR, "tailings: history insert failed: %s", SPI_result_code_string(ret));
+		Datum		row = heap_copy_tuple_as_datum(change->newtup, desc);
+
+		if (have_from && !old_null && old_id == new_id)
+			history_run(entry, desc, HIST_BEGIN_AT, (Datum[]) {row, from}, NULL);
+		else
+			history_run(entry, desc, HIST_BEGIN,
+						(Datum[]) {row, Int64GetDatum(new_id), BoolGetDatum(silent)}, NULL);
 	}
 }
 
