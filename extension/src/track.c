@@ -46,6 +46,7 @@
  */
 #include "tailings.h"
 
+#include "access/detoast.h"
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
@@ -56,6 +57,7 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "utils/acl.h"
@@ -90,6 +92,8 @@ typedef struct TrackedRel
 	Oid			row_type;
 	bool		registered;		/* in tailings.tracked_table */
 	FmgrInfo	to_jsonb;		/* to_jsonb(row type), with its argument type known */
+	TupleDesc	json_desc;		/* the row with its geometry as text (a blessed record type) */
+	FmgrInfo	to_jsonb_rec;	/* to_jsonb(record), for rows of json_desc */
 	/* its history table (tailings.history_table), InvalidOid if none */
 	Oid			history;
 	char	   *history_name;	/* quoted, schema-qualified, in TopMemoryContext */
@@ -379,6 +383,8 @@ tracked_rel_get(Relation rel, Trigger *trigger)
 			pfree(entry->table_name);
 		if (entry->geom_key)
 			pfree(entry->geom_key);
+		if (entry->json_desc)
+			FreeTupleDesc(entry->json_desc);
 		if (entry->history_name)
 			pfree(entry->history_name);
 		if (entry->history_id)
@@ -389,6 +395,7 @@ tracked_rel_get(Relation rel, Trigger *trigger)
 	}
 	entry->table_name = NULL;
 	entry->geom_key = NULL;
+	entry->json_desc = NULL;
 	entry->history_name = NULL;
 	entry->history_id = NULL;
 	memset(entry->hist_plans, 0, sizeof(entry->hist_plans));
@@ -426,6 +433,17 @@ tracked_rel_get(Relation rel, Trigger *trigger)
 		entry->geom_type = TupleDescAttr(desc, entry->geom_attno - 1)->atttypid;
 		entry->geom_key = pstrdup(NameStr(TupleDescAttr(desc, entry->geom_attno - 1)->attname));
 		getTypeOutputInfo(entry->geom_type, &entry->geom_out, &varlena);
+		/* the row as to_jsonb() sees it: the geometry's column holds its hex EWKB text */
+		entry->json_desc = CreateTupleDescCopy(desc);
+		TupleDescInitEntry(entry->json_desc, entry->geom_attno, entry->geom_key, TEXTOID, -1, 0);
+		entry->json_desc->tdtypeid = RECORDOID;
+		entry->json_desc->tdtypmod = -1;
+		BlessTupleDesc(entry->json_desc);
+		fmgr_info_cxt(F_TO_JSONB, &entry->to_jsonb_rec, TopMemoryContext);
+		fmgr_info_set_expr((Node *) makeFuncExpr(F_TO_JSONB, JSONBOID,
+												 list_make1(makeNullConst(RECORDOID, -1, InvalidOid)),
+												 InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL),
+						   &entry->to_jsonb_rec);
 	}
 	/* to_jsonb() learns its argument's type from its call expression */
 	fmgr_info_cxt(F_TO_JSONB, &entry->to_jsonb, TopMemoryContext);
@@ -598,39 +616,32 @@ changed_columns(TupleDesc desc, HeapTuple oldtup, HeapTuple newtup, bool *geom_c
 static Datum
 row_jsonb(TrackedRel *entry, HeapTuple tuple, TupleDesc desc, Datum *geom, char *geom_null)
 {
-	bool		isnull;
-	Datum		null_value = (Datum) 0;
-	bool		null_flag = true;
-	HeapTuple	stripped;
-	Datum		json;
-	JsonbParseState *state = NULL;
-	JsonbValue	key,
-				value;
-	JsonbValue *geom_object;
+	int			g = entry->geom_attno - 1;
+	Datum	   *values;
+	bool	   *nulls;
+	HeapTuple	row;
 
 	if (entry->geom_attno == 0)
 		return FunctionCall1(&entry->to_jsonb, heap_copy_tuple_as_datum(tuple, desc));
-	*geom = heap_getattr(tuple, entry->geom_attno, desc, &isnull);
-	*geom_null = isnull ? 'n' : ' ';
-	stripped = heap_modify_tuple_by_cols(tuple, desc, 1, (int[]) {entry->geom_attno}, &null_value, &null_flag);
-	json = FunctionCall1(&entry->to_jsonb, heap_copy_tuple_as_datum(stripped, desc));
 
-	key.type = jbvString;
-	key.val.string.val = entry->geom_key;
-	key.val.string.len = strlen(entry->geom_key);
-	if (isnull)
-		value.type = jbvNull;
-	else
-	{
-		value.type = jbvString;
-		value.val.string.val = OidOutputFunctionCall(entry->geom_out, *geom);
-		value.val.string.len = strlen(value.val.string.val);
-	}
-	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	pushJsonbValue(&state, WJB_KEY, &key);
-	pushJsonbValue(&state, WJB_VALUE, &value);
-	geom_object = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
-	return DirectFunctionCall2(jsonb_concat, json, JsonbPGetDatum(JsonbValueToJsonb(geom_object)));
+	/*
+	 * One jsonb, made once: the row's values in a record whose geometry
+	 * column is the geometry's text (values kept out of line are brought in,
+	 * as in any composite value).
+	 */
+	values = palloc(desc->natts * sizeof(Datum));
+	nulls = palloc(desc->natts * sizeof(bool));
+	heap_deform_tuple(tuple, desc, values, nulls);
+	*geom = values[g];
+	*geom_null = nulls[g] ? 'n' : ' ';
+	if (!nulls[g])
+		values[g] = CStringGetTextDatum(OidOutputFunctionCall(entry->geom_out, *geom));
+	for (int i = 0; i < desc->natts; i++)
+		if (i != g && !nulls[i] && TupleDescAttr(desc, i)->attlen == -1 &&
+			VARATT_IS_EXTERNAL(DatumGetPointer(values[i])))
+			values[i] = PointerGetDatum(detoast_external_attr((struct varlena *) DatumGetPointer(values[i])));
+	row = heap_form_tuple(entry->json_desc, values, nulls);
+	return FunctionCall1(&entry->to_jsonb_rec, HeapTupleGetDatum(row));
 }
 
 /*
