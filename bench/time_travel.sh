@@ -113,7 +113,7 @@ SELECT size AS change_log_rows, z,
 SELECT format('%s change log rows: past tile / current tile = %s from the history tables (goal <= 2, %s tiles), '
               '%s from the change log (0.8.0, %s of the tiles)',
               size, round((sum(ms) FILTER (WHERE what = 'history') / sum(ms) FILTER (WHERE what = 'current'))::numeric, 2),
-              count(*) FILTER (WHERE what = 'history'),
+              count(DISTINCT (z, x, y)) FILTER (WHERE what = 'history'),
               round((sum(ms) FILTER (WHERE what = 'log') / sum(ms) FILTER (WHERE what = 'current' AND (z, x, y) IN (
                   SELECT l.z, l.x, l.y FROM results l WHERE l.what = 'log' AND l.size = r.size)))::numeric, 2),
               count(*) FILTER (WHERE what = 'log')) AS summary
