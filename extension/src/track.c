@@ -46,15 +46,18 @@
  */
 #include "tailings.h"
 
+#include "access/detoast.h"
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "utils/acl.h"
@@ -89,6 +92,13 @@ typedef struct TrackedRel
 	Oid			row_type;
 	bool		registered;		/* in tailings.tracked_table */
 	FmgrInfo	to_jsonb;		/* to_jsonb(row type), with its argument type known */
+	TupleDesc	json_desc;		/* the row with its geometry as text (a blessed record type) */
+	FmgrInfo	to_jsonb_rec;	/* to_jsonb(record), for rows of json_desc */
+	/* its history table (tailings.history_table), InvalidOid if none */
+	Oid			history;
+	char	   *history_name;	/* quoted, schema-qualified, in TopMemoryContext */
+	char	   *history_id;		/* the history's row id column, quoted, in TopMemoryContext */
+	SPIPlanPtr	hist_plans[4];	/* its statements (history_plan) */
 } TrackedRel;
 
 static HTAB *tracked_rels = NULL;
@@ -206,6 +216,36 @@ table_registered(Oid relid)
 	return SPI_processed > 0;
 }
 
+/*
+ * The table's history table and its row id column, if it has one
+ * (tailings.history_table exists from 0.9.0 on); asked as the log's owner.
+ */
+static Oid
+table_history(Oid relid, char **id_column)
+{
+	AsOwner		saved;
+	int			ret;
+	bool		isnull;
+	Oid			history;
+
+	*id_column = NULL;
+	if (!OidIsValid(get_relname_relid("history_table", get_namespace_oid("tailings", false))))
+		return InvalidOid;
+	as_log_owner_begin(&saved);
+	ret = SPI_execute_with_args("SELECT h.history, h.id_column::pg_catalog.text FROM tailings.history_table h"
+								" WHERE h.relid OPERATOR(pg_catalog.=) $1",
+								1, (Oid[]) {REGCLASSOID}, (Datum[]) {ObjectIdGetDatum(relid)},
+								NULL, true, 1);
+	as_log_owner_end(&saved);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "tailings: reading tailings.history_table failed: %s", SPI_result_code_string(ret));
+	if (SPI_processed == 0)
+		return InvalidOid;
+	history = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	*id_column = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+	return isnull ? InvalidOid : history;
+}
+
 /* attribute number of a live column by name, 0 if none */
 static AttrNumber
 column_by_name(TupleDesc desc, const char *name)
@@ -321,6 +361,8 @@ tracked_rel_get(Relation rel, Trigger *trigger)
 	const char *pond_name = trigger->tgnargs > 1 ? trigger->tgargs[1] : "pond_id";
 	const char *geom_name = trigger->tgnargs > 2 ? trigger->tgargs[2] : NULL;
 	char	   *nsp;
+	Oid			history = InvalidOid;
+	char	   *history_id = NULL;
 	MemoryContext old;
 
 	if (tracked_rels == NULL)
@@ -341,9 +383,23 @@ tracked_rel_get(Relation rel, Trigger *trigger)
 			pfree(entry->table_name);
 		if (entry->geom_key)
 			pfree(entry->geom_key);
+		if (entry->json_desc)
+			FreeTupleDesc(entry->json_desc);
+		if (entry->history_name)
+			pfree(entry->history_name);
+		if (entry->history_id)
+			pfree(entry->history_id);
+		for (int i = 0; i < lengthof(entry->hist_plans); i++)
+			if (entry->hist_plans[i])
+				SPI_freeplan(entry->hist_plans[i]);
 	}
 	entry->table_name = NULL;
 	entry->geom_key = NULL;
+	entry->json_desc = NULL;
+	entry->history_name = NULL;
+	entry->history_id = NULL;
+	memset(entry->hist_plans, 0, sizeof(entry->hist_plans));
+	entry->history = InvalidOid;
 	entry->valid = false;
 
 	entry->id_attno = id_column(rel, id_name, "row id");
@@ -352,10 +408,24 @@ tracked_rel_get(Relation rel, Trigger *trigger)
 	entry->geom_type = InvalidOid;
 	entry->row_type = rel->rd_rel->reltype;
 	entry->registered = table_registered(relid);
+	if (entry->registered)
+		history = table_history(relid, &history_id);
 
 	nsp = get_namespace_name(RelationGetNamespace(rel));
 	old = MemoryContextSwitchTo(TopMemoryContext);
 	entry->table_name = psprintf("%s.%s", nsp, RelationGetRelationName(rel));
+	if (OidIsValid(history) && history_id != NULL)
+	{
+		char	   *hnsp = get_namespace_name(get_rel_namespace(history));
+		char	   *hname = get_rel_name(history);
+
+		if (hnsp != NULL && hname != NULL)
+		{
+			entry->history = history;
+			entry->history_name = pstrdup(quote_qualified_identifier(hnsp, hname));
+			entry->history_id = pstrdup(quote_identifier(history_id));
+		}
+	}
 	if (entry->geom_attno != 0)
 	{
 		bool		varlena;
@@ -363,6 +433,17 @@ tracked_rel_get(Relation rel, Trigger *trigger)
 		entry->geom_type = TupleDescAttr(desc, entry->geom_attno - 1)->atttypid;
 		entry->geom_key = pstrdup(NameStr(TupleDescAttr(desc, entry->geom_attno - 1)->attname));
 		getTypeOutputInfo(entry->geom_type, &entry->geom_out, &varlena);
+		/* the row as to_jsonb() sees it: the geometry's column holds its hex EWKB text */
+		entry->json_desc = CreateTupleDescCopy(desc);
+		TupleDescInitEntry(entry->json_desc, entry->geom_attno, entry->geom_key, TEXTOID, -1, 0);
+		entry->json_desc->tdtypeid = RECORDOID;
+		entry->json_desc->tdtypmod = -1;
+		BlessTupleDesc(entry->json_desc);
+		fmgr_info_cxt(F_TO_JSONB, &entry->to_jsonb_rec, TopMemoryContext);
+		fmgr_info_set_expr((Node *) makeFuncExpr(F_TO_JSONB, JSONBOID,
+												 list_make1(makeNullConst(RECORDOID, -1, InvalidOid)),
+												 InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL),
+						   &entry->to_jsonb_rec);
 	}
 	/* to_jsonb() learns its argument's type from its call expression */
 	fmgr_info_cxt(F_TO_JSONB, &entry->to_jsonb, TopMemoryContext);
@@ -535,39 +616,32 @@ changed_columns(TupleDesc desc, HeapTuple oldtup, HeapTuple newtup, bool *geom_c
 static Datum
 row_jsonb(TrackedRel *entry, HeapTuple tuple, TupleDesc desc, Datum *geom, char *geom_null)
 {
-	bool		isnull;
-	Datum		null_value = (Datum) 0;
-	bool		null_flag = true;
-	HeapTuple	stripped;
-	Datum		json;
-	JsonbParseState *state = NULL;
-	JsonbValue	key,
-				value;
-	JsonbValue *geom_object;
+	int			g = entry->geom_attno - 1;
+	Datum	   *values;
+	bool	   *nulls;
+	HeapTuple	row;
 
 	if (entry->geom_attno == 0)
 		return FunctionCall1(&entry->to_jsonb, heap_copy_tuple_as_datum(tuple, desc));
-	*geom = heap_getattr(tuple, entry->geom_attno, desc, &isnull);
-	*geom_null = isnull ? 'n' : ' ';
-	stripped = heap_modify_tuple_by_cols(tuple, desc, 1, (int[]) {entry->geom_attno}, &null_value, &null_flag);
-	json = FunctionCall1(&entry->to_jsonb, heap_copy_tuple_as_datum(stripped, desc));
 
-	key.type = jbvString;
-	key.val.string.val = entry->geom_key;
-	key.val.string.len = strlen(entry->geom_key);
-	if (isnull)
-		value.type = jbvNull;
-	else
-	{
-		value.type = jbvString;
-		value.val.string.val = OidOutputFunctionCall(entry->geom_out, *geom);
-		value.val.string.len = strlen(value.val.string.val);
-	}
-	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	pushJsonbValue(&state, WJB_KEY, &key);
-	pushJsonbValue(&state, WJB_VALUE, &value);
-	geom_object = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
-	return DirectFunctionCall2(jsonb_concat, json, JsonbPGetDatum(JsonbValueToJsonb(geom_object)));
+	/*
+	 * One jsonb, made once: the row's values in a record whose geometry
+	 * column is the geometry's text (values kept out of line are brought in,
+	 * as in any composite value).
+	 */
+	values = palloc(desc->natts * sizeof(Datum));
+	nulls = palloc(desc->natts * sizeof(bool));
+	heap_deform_tuple(tuple, desc, values, nulls);
+	*geom = values[g];
+	*geom_null = nulls[g] ? 'n' : ' ';
+	if (!nulls[g])
+		values[g] = CStringGetTextDatum(OidOutputFunctionCall(entry->geom_out, *geom));
+	for (int i = 0; i < desc->natts; i++)
+		if (i != g && !nulls[i] && TupleDescAttr(desc, i)->attlen == -1 &&
+			VARATT_IS_EXTERNAL(DatumGetPointer(values[i])))
+			values[i] = PointerGetDatum(detoast_external_attr((struct varlena *) DatumGetPointer(values[i])));
+	row = heap_form_tuple(entry->json_desc, values, nulls);
+	return FunctionCall1(&entry->to_jsonb_rec, HeapTupleGetDatum(row));
 }
 
 /*
@@ -679,12 +753,13 @@ current_actor(void)
 	return GetUserNameFromId(GetSessionUserId(), false);
 }
 
-/* is tracking off for this change?  Only a superuser can make it so. */
+/*
+ * Is this a superuser restoring a dump?  Then the trigger writes nothing: the
+ * log and the history tables come with the dump.
+ */
 static bool
-tracking_off(void)
+restoring(void)
 {
-	if (!tl_tracking)
-		return true;
 	/*
 	 * A superuser session restoring a dump (pg_dump's scripts run with
 	 * check_function_bodies off) reloads rows whose history is in the dumped
@@ -845,6 +920,165 @@ insert_log_row(const LogParams *p)
 }
 
 /*
+ * The history table's statements, prepared once per table and session (every
+ * name qualified: they run as the log's owner).  Closing a row's current
+ * version ends it now; when it began now (an earlier change in this
+ * transaction) or later (a transaction that started later and wrote first) it
+ * is removed instead, giving back where it began, which the next version
+ * then starts from: a period never starts before the one before it.  A change
+ * made with tracking off is not logged: it removes the current version, and
+ * its replacement takes its place from the same moment.  The common case (a
+ * row changed once in a transaction) is one UPDATE and one INSERT of plain
+ * values; the others cost a statement more.
+ */
+typedef enum HistStmt
+{
+	HIST_END,					/* $1 id: end the current version now, if it began before */
+	HIST_REMOVE,				/* $1 id: remove the current version, giving where it began */
+	HIST_BEGIN_AT,				/* $1 row, $2 from: the new version */
+	HIST_BEGIN,					/* $1 row, $2 id, $3 silent: the new version, after any earlier one */
+	HIST_NSTMTS
+} HistStmt;
+
+static SPIPlanPtr
+history_plan(TrackedRel *entry, TupleDesc desc, HistStmt which)
+{
+	const char *h = entry->history_name;
+	const char *id = entry->history_id;
+	char	   *sql = NULL;
+	SPIPlanPtr	plan;
+	int			nargs = 1;
+	Oid			argtypes[3] = {INT8OID, InvalidOid, InvalidOid};
+
+	if (entry->hist_plans[which] != NULL)
+		return entry->hist_plans[which];
+	if (which == HIST_END)
+		sql = psprintf("UPDATE %s SET valid = pg_catalog.tstzrange(pg_catalog.lower(valid), pg_catalog.now())"
+					   " WHERE %s OPERATOR(pg_catalog.=) $1 AND pg_catalog.upper_inf(valid)"
+					   " AND pg_catalog.lower(valid) OPERATOR(pg_catalog.<) pg_catalog.now()",
+					   h, id);
+	else if (which == HIST_REMOVE)
+		sql = psprintf("DELETE FROM %s WHERE %s OPERATOR(pg_catalog.=) $1 AND pg_catalog.upper_inf(valid)"
+					   " RETURNING pg_catalog.lower(valid)", h, id);
+	else
+	{
+		StringInfoData columns,
+					values;
+
+		/*
+		 * The table's columns that the history table has, by name: a column
+		 * added to the table later is not kept until it is added there too.
+		 */
+		initStringInfo(&columns);
+		initStringInfo(&values);
+		for (int i = 0; i < desc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+			const char *name = quote_identifier(NameStr(att->attname));
+
+			if (att->attisdropped || get_attnum(entry->history, NameStr(att->attname)) == InvalidAttrNumber)
+				continue;
+			appendStringInfo(&columns, "%s, ", name);
+			appendStringInfo(&values, "($1).%s, ", name);
+		}
+		argtypes[0] = entry->row_type;
+		if (which == HIST_BEGIN_AT)
+		{
+			sql = psprintf("INSERT INTO %s (%svalid) SELECT %spg_catalog.tstzrange($2, NULL::pg_catalog.timestamptz)",
+						   h, columns.data, values.data);
+			argtypes[1] = TIMESTAMPTZOID;
+			nargs = 2;
+		}
+		else
+		{
+			sql = psprintf("INSERT INTO %s (%svalid) SELECT %spg_catalog.tstzrange(CASE WHEN $3"
+						   " THEN COALESCE(p.until, '-infinity'::pg_catalog.timestamptz)"
+						   " ELSE GREATEST(pg_catalog.now(), p.until) END, NULL::pg_catalog.timestamptz)"
+						   " FROM (SELECT pg_catalog.max(pg_catalog.upper(x.valid)) AS until FROM %s x"
+						   " WHERE x.%s OPERATOR(pg_catalog.=) $2) p",
+						   h, columns.data, values.data, h, id);
+			argtypes[1] = INT8OID;
+			argtypes[2] = BOOLOID;
+			nargs = 3;
+		}
+		pfree(columns.data);
+		pfree(values.data);
+	}
+	plan = SPI_prepare_cursor(sql, nargs, argtypes, CURSOR_OPT_GENERIC_PLAN);
+	if (plan == NULL)
+		elog(ERROR, "tailings: could not prepare the history statement of %s: %s", h,
+			 SPI_result_code_string(SPI_result));
+	SPI_keepplan(plan);
+	pfree(sql);
+	entry->hist_plans[which] = plan;
+	return plan;
+}
+
+/* run a history statement as the log's owner */
+static int
+history_run(TrackedRel *entry, TupleDesc desc, HistStmt which, Datum *values, const char *nulls)
+{
+	AsOwner		saved;
+	int			ret;
+
+	as_log_owner_begin(&saved);
+	ret = SPI_execute_plan(history_plan(entry, desc, which), values, nulls, false, 0);
+	as_log_owner_end(&saved);
+	if (ret < 0)
+		elog(ERROR, "tailings: writing the history of %s failed: %s", entry->table_name,
+			 SPI_result_code_string(ret));
+	return ret;
+}
+
+/*
+ * Write the change into the table's history table, if it has one: end the
+ * old row's current version, and begin the new row's.  silent: a change made
+ * with tracking off (see history_plan).  SPI is connected.
+ */
+static void
+history_write(TrackedRel *entry, TupleDesc desc, const Change *change, bool silent)
+{
+	bool		old_null = true,
+				new_null = true;
+	int64		old_id = int_column_value(change->oldtup, desc, entry->id_attno, &old_null);
+	int64		new_id = int_column_value(change->newtup, desc, entry->id_attno, &new_null);
+	Datum		from = (Datum) 0;
+	bool		have_from = false;
+
+	if (!OidIsValid(entry->history))
+		return;
+	if (!old_null)
+	{
+		Datum		id = Int64GetDatum(old_id);
+
+		if (!silent && history_run(entry, desc, HIST_END, &id, NULL) == SPI_OK_UPDATE && SPI_processed > 0)
+		{
+			/* ended now: the next version begins now */
+			from = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+			have_from = true;
+		}
+		else if (history_run(entry, desc, HIST_REMOVE, &id, NULL) == SPI_OK_DELETE_RETURNING && SPI_processed > 0)
+		{
+			bool		isnull;
+
+			/* removed: the next version begins where it began (later than now, or now) */
+			from = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+			have_from = !isnull;
+		}
+	}
+	if (!new_null)
+	{
+		Datum		row = heap_copy_tuple_as_datum(change->newtup, desc);
+
+		if (have_from && !old_null && old_id == new_id)
+			history_run(entry, desc, HIST_BEGIN_AT, (Datum[]) {row, from}, NULL);
+		else
+			history_run(entry, desc, HIST_BEGIN,
+						(Datum[]) {row, Int64GetDatum(new_id), BoolGetDatum(silent)}, NULL);
+	}
+}
+
+/*
  * Queue the change's notification (delivered at commit).  It names the log
  * row: a listener that cannot trust NOTIFY (anyone may send one) reads the
  * change from the log by its id.
@@ -888,6 +1122,7 @@ tl_track_changes(PG_FUNCTION_ARGS)
 	TrackedRel *entry;
 	Change		change;
 	LogParams	params;
+	bool		silent;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -898,12 +1133,25 @@ tl_track_changes(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("tailings.track_changes() must be an AFTER ... FOR EACH ROW trigger")));
 	change_of_trigger(trigdata, &change);
-	if (tracking_off())
+	if (restoring())
 		return PointerGetDatum(NULL);
+	silent = !tl_tracking;
 
 	desc = RelationGetDescr(trigdata->tg_relation);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "tailings: SPI_connect failed");
+	if (silent)
+	{
+		/* tracking off: no log row, no notification; the history follows the table */
+		entry = tracked_rel_get(trigdata->tg_relation, trigdata->tg_trigger);
+		if (entry->registered && OidIsValid(entry->history) &&
+			(change.op != 'U' ||
+			 (change.changed = changed_columns(desc, change.oldtup, change.newtup, &change.geom_changed,
+											   entry->geom_attno)) != NULL))
+			history_write(entry, desc, &change, true);
+		SPI_finish();
+		return PointerGetDatum(NULL);
+	}
 	entry = registered_rel(trigdata->tg_relation, trigdata->tg_trigger);
 	if (change.op == 'U')
 	{
@@ -918,6 +1166,7 @@ tl_track_changes(PG_FUNCTION_ARGS)
 	}
 	fill_log_params(entry, desc, &change, &params);
 	notify_change(entry, &change, insert_log_row(&params));
+	history_write(entry, desc, &change, false);
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }
@@ -1021,6 +1270,29 @@ tl_prune_changes(PG_FUNCTION_ARGS)
 									(Datum[]) {before, Int64GetDatum(removed)}, NULL, false, 0);
 		if (ret != SPI_OK_INSERT)
 			elog(ERROR, "tailings: recording the prune failed: %s", SPI_result_code_string(ret));
+		/* and the versions of the history tables that ended before it (0.9.0 on) */
+		if (OidIsValid(get_relname_relid("history_table", get_namespace_oid("tailings", false))))
+		{
+			ret = SPI_execute("SELECT pg_catalog.format('DELETE FROM %s WHERE pg_catalog.upper(valid)"
+							  " OPERATOR(pg_catalog.<=) $1', h.history) FROM tailings.history_table h",
+							  true, 0);
+			if (ret != SPI_OK_SELECT)
+				elog(ERROR, "tailings: reading tailings.history_table failed: %s", SPI_result_code_string(ret));
+			else
+			{
+				SPITupleTable *deletes = SPI_tuptable;
+				uint64		n = SPI_processed;
+
+				for (uint64 i = 0; i < n; i++)
+				{
+					CHECK_FOR_INTERRUPTS();
+					ret = SPI_execute_with_args(SPI_getvalue(deletes->vals[i], deletes->tupdesc, 1),
+												1, argtypes, values, NULL, false, 0);
+					if (ret != SPI_OK_DELETE)
+						elog(ERROR, "tailings: pruning a history table failed: %s", SPI_result_code_string(ret));
+				}
+			}
+		}
 	}
 	PG_FINALLY();
 	{
@@ -1029,4 +1301,22 @@ tl_prune_changes(PG_FUNCTION_ARGS)
 	PG_END_TRY();
 	SPI_finish();
 	PG_RETURN_INT64(removed);
+}
+
+/*
+ * Selectivity of tailings.@># (a period contains a moment): PostgreSQL's own
+ * estimate for range @> element, from the period column's statistics.  (Its
+ * estimator knows the operators by their OIDs, so it is asked for the
+ * built-in one.)
+ */
+PG_FUNCTION_INFO_V1(tl_valid_at_sel);
+Datum
+tl_valid_at_sel(PG_FUNCTION_ARGS)
+{
+	FmgrInfo	flinfo;
+
+	/* (through an FmgrInfo: the estimator keeps the range type's cache in it) */
+	fmgr_info(F_RANGESEL, &flinfo);
+	return FunctionCall4(&flinfo, PG_GETARG_DATUM(0), ObjectIdGetDatum(OID_RANGE_CONTAINS_ELEM_OP),
+						 PG_GETARG_DATUM(2), PG_GETARG_DATUM(3));
 }

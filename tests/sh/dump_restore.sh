@@ -20,6 +20,11 @@ INSERT INTO requirement (name, category, kinds, severity) VALUES ('bureau_tsp', 
 -- a table of the bureau's own, registered for tracking
 CREATE TABLE public.field_notes (id bigint PRIMARY KEY, pond_id bigint, note text);
 SELECT track_table('public.field_notes');
+SELECT add_history('public.field_notes', 'id', 'pond_id', '');
+INSERT INTO public.field_notes VALUES (7, 1, 'before the dump');
+-- history for time travel: an element moved and renamed, one deleted
+UPDATE element SET geom = ST_Translate(geom, 0.001, 0), name = name || ' (moved)' WHERE id = 5;
+DELETE FROM element WHERE id = 998;
 -- drawings: a draft, and one submitted and rejected by a county reviewer
 DO $$ BEGIN
 	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'dump_reviewer') THEN CREATE ROLE dump_reviewer LOGIN; END IF;
@@ -83,6 +88,15 @@ SELECT 'sample', count(*), md5(string_agg(s::text, '|' ORDER BY id)) FROM tailin
 SELECT 'gw_limit', count(*), md5(string_agg(g::text, '|' ORDER BY id)), (SELECT last_value FROM tailings.gw_limit_id_seq)
   FROM tailings.gw_limit g;
 SELECT 'next ids', (SELECT last_value FROM tailings.pond_id_seq), (SELECT last_value FROM tailings.element_id_seq), (SELECT last_value FROM tailings.requirement_id_seq), (SELECT last_value FROM tailings.change_log_id_seq);
+-- the history tables (time travel) come back as they were, the bureau's too
+SELECT 'history', (SELECT md5(string_agg(h::text, '|' ORDER BY id, lower(valid))) FROM tailings.element_history h),
+       (SELECT md5(string_agg(h::text, '|' ORDER BY id, lower(valid))) FROM tailings.pond_history h),
+       (SELECT md5(string_agg(h::text, '|' ORDER BY id, lower(valid))) FROM tailings.sample_history h),
+       (SELECT string_agg(n.note || ' ' || upper_inf(n.valid), ',') FROM public.field_notes_history n),
+       (SELECT string_agg(relid::text, ',' ORDER BY relid::text) FROM tailings.history_table);
+SELECT 'time travel', count(*) FILTER (WHERE e.id = 998), md5(string_agg(e::text, '|' ORDER BY e.id))
+  FROM tailings._elements_as_of((SELECT max(c.changed_at) - interval '1 microsecond' FROM tailings.change_log c
+                                  WHERE c.table_name = 'tailings.element' AND c.row_id = 998 AND c.op = 'D')) e;
 -- the change log comes back as it was: the restore itself records nothing
 SELECT 'change_log', count(*), md5(string_agg(c::text, '|' ORDER BY id)) FROM tailings.change_log c;
 SQL
@@ -90,8 +104,10 @@ SQL
 snapshot dump_src >"$work/src.txt"
 cat "$work/src.txt"
 grep -q '^counts|40|' "$work/src.txt"
-grep -q '^counts|40|999|23$' "$work/src.txt"   # 22 default rules and the bureau's own
-grep -q "^change_log|$((logged + 21))|" "$work/src.txt"    # the sample's inserts and the edits above
+grep -q '^counts|40|998|23$' "$work/src.txt"   # 22 default rules and the bureau's own
+grep -q "^change_log|$((logged + 24))|" "$work/src.txt"    # the sample's inserts and the edits above
+grep -q '^history|[0-9a-f]*|[0-9a-f]*|[0-9a-f]*|before the dump true|field_notes,tailings.element,tailings.pond,tailings.sample$' "$work/src.txt"
+grep -q '^time travel|1|' "$work/src.txt"   # the deleted element, before its delete
 grep -q '^gw_limit|29|' "$work/src.txt"         # GB/T 14848's 28 and the bureau's own
 grep -q '^submission|2|draft,rejected|' "$work/src.txt"
 grep -q '^file|[0-9a-f]*|[0-9a-f]*|[a-z,]*,rectifying,closed ' "$work/src.txt"   # the sample's hazards, then these
@@ -118,11 +134,16 @@ last=$(q -d dump_src -c "SELECT last_value FROM tailings.requirement_id_seq")
 test "$(q -d dump_custom -c "INSERT INTO tailings.requirement (name, category, kinds) VALUES ('after_restore', 'dust', '{sprinkler}') RETURNING id")" = $((last + 1))
 # and are tracked again
 q -d dump_custom -c "UPDATE tailings.pond SET name = name || '*' WHERE id = 1"
-test "$(q -d dump_custom -c "SELECT count(*) FROM tailings.change_log")" = $((logged + 23))   # the rule inserted above and this edit
+test "$(q -d dump_custom -c "SELECT count(*) FROM tailings.change_log")" = $((logged + 26))   # the rule inserted above and this edit
+# and kept in the history: the pond's old name until now, its new one from now on
+test "$(q -d dump_custom -c "SELECT string_agg(upper_inf(valid)::text, ',' ORDER BY lower(valid)) FROM tailings.pond_history WHERE id = 1")" = false,true
+test "$(q -d dump_custom -c "SELECT h.name = p.name FROM tailings.pond_history h JOIN tailings.pond p USING (id) WHERE id = 1 AND upper_inf(h.valid)")" = t
 # the bureau's registered table is still tracked (registration and trigger restored)
 test "$(q -d dump_custom -c "SELECT string_agg(relid::text, ',' ORDER BY relid::text) FROM tailings.tracked_table WHERE NOT builtin")" = field_notes
 q -d dump_custom -c "INSERT INTO public.field_notes VALUES (1, 1, 'restored and tracked')"
-test "$(q -d dump_custom -c "SELECT count(*) FROM tailings.change_log WHERE table_name = 'public.field_notes'")" = 1
+test "$(q -d dump_custom -c "SELECT count(*) FROM tailings.change_log WHERE table_name = 'public.field_notes'")" = 2
+test "$(q -d dump_custom -c "SELECT string_agg(note, ',' ORDER BY id) FROM public.field_notes_history WHERE upper_inf(valid)")" = \
+     "restored and tracked,before the dump"
 test "$(q -d dump_plain -c "SELECT count(*) FROM tailings.tracked_table")" = 12   # 11 the extension's
 # the restored hazards move on as before: a passed check of the one sent back and rectified again closes it
 q -d dump_custom -c "UPDATE tailings.hazard SET status = 'rectified', rectified_on = '2025-04-10' WHERE description = '坝面冲沟'"

@@ -143,6 +143,46 @@ echo "updating $previous -> $latest"
 dropdb --if-exists upgraded; createdb upgraded
 q -d upgraded -c "CREATE EXTENSION tailings VERSION '$previous' CASCADE"
 q -d upgraded -f sql/sample/panzhihua.sql
+# a history made with the previous version (one transaction per step: updates, several
+# of one row at once, a delete and re-insert with the same id, moves between ponds, pond
+# edits, samples, a rolled back change); after the update the history tables built from
+# the log give the rows the previous version's functions gave, at every moment
+for i in 1 2 3 4 5; do
+	q -d upgraded <<SQL
+UPDATE tailings.element SET name = name || '*' WHERE id % 50 = $i + 10;
+BEGIN;
+UPDATE tailings.element SET geom = ST_Translate(geom, 0.0001, 0) WHERE id = $i * 3;
+UPDATE tailings.element SET name = name || '+' WHERE id = $i * 3;
+CREATE TEMP TABLE k AS SELECT * FROM tailings.element WHERE id = $i * 7;
+DELETE FROM tailings.element WHERE id = $i * 7;
+INSERT INTO tailings.element SELECT * FROM k;
+COMMIT;
+SELECT id AS moved, pond_id AS home FROM tailings.element WHERE kind = 'sign' ORDER BY id OFFSET $i LIMIT 1 \gset
+UPDATE tailings.element SET pond_id = (SELECT min(p.id) FROM tailings.pond p WHERE p.id <> element.pond_id)
+ WHERE id = :moved;
+UPDATE tailings.element SET pond_id = :home WHERE id = :moved;
+UPDATE tailings.pond SET name = name || '*', location = ST_Translate(location, 0, 0.0001) WHERE id = $i;
+INSERT INTO tailings.sample (element_id, sampled_on, parameter, value)
+SELECT min(id), DATE '2025-06-01' + $i, 'arsenic', $i * 0.01 FROM tailings.element WHERE kind = 'gw_monitoring_well';
+UPDATE tailings.sample SET value = value * 2 WHERE id = (SELECT min(id) FROM tailings.sample);
+BEGIN;
+DELETE FROM tailings.element WHERE id = $i * 11;
+ROLLBACK;
+SQL
+done
+last=$(q -d upgraded -c "SELECT max(id) FROM tailings.change_log")
+as_of_all() {  # at the moments of the history above
+	q -d upgraded -v last="$last" <<'SQL'
+WITH moments AS (SELECT DISTINCT unnest(ARRAY[changed_at, changed_at - interval '1 microsecond']) AS m
+                   FROM tailings.change_log WHERE id <= :last UNION SELECT '-infinity')
+SELECT m, (SELECT md5(string_agg(x::text, ',' ORDER BY x.id)) FROM tailings._elements_as_of(m) x),
+       (SELECT md5(string_agg(x::text, ',' ORDER BY x.id)) FROM tailings._ponds_as_of(m) x),
+       (SELECT md5(string_agg(x::text, ',' ORDER BY x.id)) FROM tailings._samples_as_of(m) x)
+  FROM moments ORDER BY m;
+SQL
+}
+as_of_all >"$TAILINGS_TEST_WORK/as_of.before"
+test "$(wc -l <"$TAILINGS_TEST_WORK/as_of.before")" -gt 40
 # one session tracks a change before the update (the log has the previous version's
 # columns) and after it (the log insert is made again with the new ones)
 test "$(q -d upgraded <<'SQL'
@@ -166,5 +206,8 @@ operators upgraded >"$TAILINGS_TEST_WORK/operators.upgraded"
 diff "$TAILINGS_TEST_WORK/operators.fresh" "$TAILINGS_TEST_WORK/operators.upgraded"
 catalog upgraded >"$TAILINGS_TEST_WORK/catalog.upgraded"
 diff "$TAILINGS_TEST_WORK/catalog.fresh" "$TAILINGS_TEST_WORK/catalog.upgraded"
+as_of_all >"$TAILINGS_TEST_WORK/as_of.after"
+diff "$TAILINGS_TEST_WORK/as_of.before" "$TAILINGS_TEST_WORK/as_of.after"
+echo "update from $previous: time travel alike at $(wc -l <"$TAILINGS_TEST_WORK/as_of.after") moments"
 test "$(q -d upgraded -c "SELECT count(*) FROM tailings.pond_overview WHERE score = 1")" = 14
 echo "update from $previous: as a fresh install"
