@@ -707,6 +707,10 @@ SELECT pg_catalog.pg_extension_config_dump('tracked_table', 'WHERE NOT builtin')
 -- The rows of a tracked table as they were at "at": a row changed after "at"
 -- is given by the old row of its first later change (an insert means it did
 -- not exist yet); rows not changed since are as they are now.
+-- (These bodies are 0.8.0's, read from the change log; the functions that
+-- use them are bound to them here.  Since 0.9.0 they are replaced, keeping
+-- their identity, at the end of this script, "Time travel through history
+-- tables", by reads of the history tables made there.)
 CREATE FUNCTION _elements_as_of(at timestamptz) RETURNS SETOF element
 	LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
@@ -4138,7 +4142,8 @@ CREATE POLICY gw_limit_city_update ON gw_limit FOR UPDATE TO tailings_city, tail
 CREATE POLICY gw_limit_city_delete ON gw_limit FOR DELETE TO tailings_city, tailings_province
 	USING (_member_level() IN ('city', 'province'));
 
--- The samples as they were at "at" (from the change log, as _elements_as_of).
+-- The samples as they were at "at" (from the change log, as _elements_as_of;
+-- replaced since 0.9.0 at the end of this script by a read of sample_history).
 CREATE FUNCTION _samples_as_of(at timestamptz) RETURNS SETOF sample
 	LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
