@@ -1,3 +1,119 @@
 -- tailings 0.8.0 -> 0.9.0: fast at national scale (issue 15): time travel
 -- through an index, cheaper tracking, completeness summaries kept current.
 \echo Use "ALTER EXTENSION tailings UPDATE TO '0.9.0'" to load this file. \quit
+
+---------------------------------------------------------------------------
+-- Completeness summaries kept current (issue 15)
+--
+-- pond_summary keeps each pond's summary (score, rules, failed errors and
+-- warnings: what _pond_summary gives) with the days it holds for.  A pond's
+-- completeness reads its row, its elements, its file (ledger, document,
+-- hazard), the template (requirement) and the day; statement-level triggers
+-- on those tables mark the summaries of the ponds a statement touched stale
+-- (the template: every pond's), and the deferred constraint trigger
+-- pond_summary_refresh recomputes each stale one once, at commit, in a fresh
+-- snapshot, under the row's lock (completeness.c).  Inside the changing
+-- transaction, and on a day outside valid_from .. valid_until, _pond_summary
+-- computes instead of reading: what it gives is always what
+-- check_completeness says at that moment.  Readers see the summaries of the
+-- ponds they see; nobody but the owner writes them (the triggers write as
+-- the owner, in a security-restricted operation); the table is not dumped
+-- (a restore fills it again, its data's triggers marking every pond).
+---------------------------------------------------------------------------
+CREATE TABLE pond_summary (
+	pond_id bigint PRIMARY KEY REFERENCES pond (id) ON DELETE CASCADE,
+	score real,
+	rules integer,
+	errors_failed integer,
+	warnings_failed integer,
+	valid_from date NOT NULL DEFAULT '-infinity',
+	valid_until date NOT NULL DEFAULT '-infinity',
+	stale boolean NOT NULL DEFAULT true
+);
+COMMENT ON TABLE pond_summary IS
+	'each pond''s completeness summary, kept current by triggers (pond_overview, tile() and the tile server read it)';
+COMMENT ON COLUMN pond_summary.valid_from IS 'the first day the summary holds (the file rules depend on the day)';
+COMMENT ON COLUMN pond_summary.valid_until IS 'the day the summary stops holding: on it and after, it is computed afresh';
+COMMENT ON COLUMN pond_summary.stale IS 'true from a change to the pond until its transaction commits and recomputes it';
+
+CREATE FUNCTION _pond_summary_computed(pond_id bigint,
+	OUT score real, OUT rules integer, OUT errors_failed integer, OUT warnings_failed integer,
+	OUT valid_from date, OUT valid_until date)
+	AS 'MODULE_PATHNAME', 'tl_pond_summary_computed' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION _pond_summary_computed(bigint) IS
+	'the pond''s summary computed now as the caller, whatever is kept, with the days it holds for';
+
+CREATE FUNCTION _pond_summary_invalidate() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'tl_pond_summary_invalidate' LANGUAGE C;
+CREATE FUNCTION _pond_summary_refresh() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'tl_pond_summary_refresh' LANGUAGE C;
+REVOKE ALL ON FUNCTION _pond_summary_invalidate(), _pond_summary_refresh() FROM PUBLIC;
+
+CREATE CONSTRAINT TRIGGER pond_summary_refresh AFTER INSERT OR UPDATE ON pond_summary
+	DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.stale) EXECUTE FUNCTION _pond_summary_refresh();
+
+CREATE TRIGGER pond_summary_insert AFTER INSERT ON pond
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION _pond_summary_invalidate('id');
+CREATE TRIGGER pond_summary_update AFTER UPDATE ON pond
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION _pond_summary_invalidate('id');
+CREATE TRIGGER element_summary_insert AFTER INSERT ON element
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION _pond_summary_invalidate('pond_id');
+CREATE TRIGGER element_summary_update AFTER UPDATE ON element
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION _pond_summary_invalidate('pond_id');
+CREATE TRIGGER element_summary_delete AFTER DELETE ON element
+	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION _pond_summary_invalidate('pond_id');
+CREATE TRIGGER ledger_summary_insert AFTER INSERT ON ledger
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION _pond_summary_invalidate('pond_id');
+CREATE TRIGGER ledger_summary_update AFTER UPDATE ON ledger
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION _pond_summary_invalidate('pond_id');
+CREATE TRIGGER ledger_summary_delete AFTER DELETE ON ledger
+	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION _pond_summary_invalidate('pond_id');
+CREATE TRIGGER document_summary_insert AFTER INSERT ON document
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION _pond_summary_invalidate('pond_id');
+CREATE TRIGGER document_summary_update AFTER UPDATE ON document
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION _pond_summary_invalidate('pond_id');
+CREATE TRIGGER document_summary_delete AFTER DELETE ON document
+	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION _pond_summary_invalidate('pond_id');
+CREATE TRIGGER hazard_summary_insert AFTER INSERT ON hazard
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION _pond_summary_invalidate('pond_id');
+CREATE TRIGGER hazard_summary_update AFTER UPDATE ON hazard
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION _pond_summary_invalidate('pond_id');
+CREATE TRIGGER hazard_summary_delete AFTER DELETE ON hazard
+	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION _pond_summary_invalidate('pond_id');
+-- the template: every pond
+CREATE TRIGGER requirement_summary AFTER INSERT OR UPDATE OR DELETE ON requirement
+	FOR EACH STATEMENT EXECUTE FUNCTION _pond_summary_invalidate();
+
+-- read as pond's other tables are; written by nobody but the owner
+REVOKE ALL ON TABLE pond_summary FROM PUBLIC;
+GRANT SELECT ON TABLE pond_summary
+	TO tailings_reader, tailings_enterprise, tailings_county, tailings_city, tailings_province;
+ALTER TABLE pond_summary ENABLE ROW LEVEL SECURITY;
+CREATE POLICY pond_summary_reader ON pond_summary FOR SELECT TO tailings_reader USING (true);
+CREATE POLICY pond_summary_member ON pond_summary FOR SELECT
+	TO tailings_enterprise, tailings_county, tailings_city, tailings_province
+	USING (_pond_visible(pond_id));
+
+-- every pond whose summary is missing or stale, or does not hold today, computed again (as the
+-- caller: the owner or a superuser, who see every pond); for a DBA after a restore without
+-- triggers, or daily, so that the summaries whose days ran out are kept again
+CREATE FUNCTION refresh_pond_summaries() RETURNS bigint
+	LANGUAGE sql SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+	WITH marked AS (
+		INSERT INTO tailings.pond_summary AS s (pond_id)
+		SELECT p.id FROM tailings.pond p
+		 WHERE NOT EXISTS (SELECT 1 FROM tailings.pond_summary k
+		                    WHERE k.pond_id = p.id AND NOT k.stale
+		                      AND current_date >= k.valid_from AND current_date < k.valid_until)
+		 ORDER BY p.id
+		ON CONFLICT (pond_id) DO UPDATE SET stale = true
+		RETURNING 1)
+	SELECT count(*) FROM marked;
+END;
+COMMENT ON FUNCTION refresh_pond_summaries() IS
+	'marks every pond summary that is missing, stale or not holding today for recomputing at commit; returns how many';
+REVOKE ALL ON FUNCTION refresh_pond_summaries() FROM PUBLIC;
+
+-- the summaries of the ponds there are, computed at the end of the update
+INSERT INTO pond_summary (pond_id) SELECT id FROM pond ORDER BY id;
