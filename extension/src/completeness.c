@@ -1582,19 +1582,22 @@ tl_pond_summary_invalidate(PG_FUNCTION_ARGS)
 	{
 		const char *col = quote_identifier(tg->tgargs[0]);
 
-		appendStringInfoString(&sql, "SELECT p.id FROM tailings.pond p WHERE p.id OPERATOR(pg_catalog.=) ANY (ARRAY(");
+		/* the ponds named by the rows, those still there (a pond deleted: its summary went with it) */
+		appendStringInfoString(&sql, "SELECT p.id FROM (");
 		if (tg->tgoldtable)
-			appendStringInfo(&sql, "SELECT o.%s FROM %s o", col, quote_identifier(tg->tgoldtable));
+			appendStringInfo(&sql, "SELECT o.%s AS id FROM %s o", col, quote_identifier(tg->tgoldtable));
 		if (tg->tgoldtable && tg->tgnewtable)
 			appendStringInfoString(&sql, " UNION ");
 		if (tg->tgnewtable)
-			appendStringInfo(&sql, "SELECT n.%s FROM %s n", col, quote_identifier(tg->tgnewtable));
+			appendStringInfo(&sql, "SELECT n.%s AS id FROM %s n", col, quote_identifier(tg->tgnewtable));
 		if (!tg->tgoldtable && !tg->tgnewtable)
 			ereport(ERROR,
 					(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 					 errmsg("_pond_summary_invalidate(%s) needs the statement's transition tables", tg->tgargs[0]),
 					 errhint("CREATE TRIGGER ... REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT")));
-		appendStringInfoString(&sql, "))");
+		if (!tg->tgoldtable || !tg->tgnewtable)
+			appendStringInfoString(&sql, " GROUP BY 1");
+		appendStringInfoString(&sql, ") x JOIN tailings.pond p ON p.id OPERATOR(pg_catalog.=) x.id");
 	}
 	appendStringInfoString(&sql, " ORDER BY p.id ON CONFLICT (pond_id) DO UPDATE SET stale = true");
 
