@@ -115,5 +115,19 @@ COMMENT ON FUNCTION refresh_pond_summaries() IS
 	'marks every pond summary that is missing, stale or not holding today for recomputing at commit; returns how many';
 REVOKE ALL ON FUNCTION refresh_pond_summaries() FROM PUBLIC;
 
+-- pond_overview reads the kept summaries (those holding today); a pond whose summary is
+-- stale, missing or not holding today is computed as the caller (_pond_summary)
+CREATE OR REPLACE VIEW pond_overview WITH (security_invoker) AS
+SELECT p.id, p.code, p.name, p.enterprise, p.county_code, p.supervision_level, p.status,
+       s.score, s.rules, s.errors_failed, s.warnings_failed,
+       (SELECT count(*) FROM element e WHERE e.pond_id = p.id) AS elements
+  FROM pond p
+  LEFT JOIN pond_summary k
+         ON k.pond_id = p.id AND NOT k.stale AND current_date >= k.valid_from AND current_date < k.valid_until
+  CROSS JOIN LATERAL (
+       SELECT k.score, k.rules, k.errors_failed, k.warnings_failed WHERE k.pond_id IS NOT NULL
+       UNION ALL
+       SELECT c.score, c.rules, c.errors_failed, c.warnings_failed FROM _pond_summary(p.id) c WHERE k.pond_id IS NULL) s;
+
 -- the summaries of the ponds there are, computed at the end of the update
 INSERT INTO pond_summary (pond_id) SELECT id FROM pond ORDER BY id;

@@ -1410,7 +1410,8 @@ typedef struct AsSummaryOwner
 } AsSummaryOwner;
 
 /*
- * Run as the owner of tailings.pond_summary, with search_path pinned.  The
+ * Run as the owner of tailings.pond_summary, with search_path pinned (and
+ * jit off).  The
  * check runs restricted; the writes cannot be (a security-restricted
  * operation queues no deferred trigger: the recompute at commit), and run
  * nothing but this table's triggers and its foreign key's.
@@ -1431,6 +1432,19 @@ as_summary_owner_begin(AsSummaryOwner *saved, Oid relid, bool restricted)
 	saved->nestlevel = NewGUCNestLevel();
 	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
+	/*
+	 * A pond's rows are a few dozen, found through the pond_id indexes.  In
+	 * the transaction that loaded them (thousands of ponds in one, whose
+	 * summaries are computed at its commit) the tables have no statistics
+	 * yet, and the generic plans then look expensive enough to compile (jit)
+	 * and pick a plain index scan over all of element in id order (for
+	 * _element_placement's ORDER BY) instead of the pond's rows: 20 times
+	 * slower a pond.  Bitmap scans of the pond's rows are right whatever the
+	 * statistics say.  (These settings hold for the plans made here: a change
+	 * of search_path makes the plan cache plan again.)
+	 */
+	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("enable_indexscan", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 }
 
 static void
