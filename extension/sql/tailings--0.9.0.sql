@@ -4524,7 +4524,7 @@ COMMENT ON FUNCTION pond_file(bigint) IS
 -- (a restore fills it again, its data's triggers marking every pond).
 ---------------------------------------------------------------------------
 CREATE TABLE pond_summary (
-	pond_id bigint PRIMARY KEY REFERENCES pond (id) ON DELETE CASCADE,
+	pond_id bigint PRIMARY KEY REFERENCES pond (id) ON DELETE CASCADE ON UPDATE CASCADE,
 	score real,
 	rules integer,
 	errors_failed integer,

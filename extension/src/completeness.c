@@ -3,7 +3,13 @@
  *
  *   check_completeness(pond_id)  one row per applicable rule
  *   completeness(pond_id)        share of applicable error rules passed
- *   _pond_summary(pond_id)       score and failed-rule counts (pond_overview)
+ *   _pond_summary(pond_id)       score and failed-rule counts (tile(); the kept
+ *                                summary when it holds, else computed)
+ *   _pond_summary_computed(pond_id)
+ *                                the same computed now, with the days it holds
+ *   _pond_summary_invalidate(), _pond_summary_refresh()
+ *                                the triggers that keep tailings.pond_summary
+ *                                (below, "Summaries kept current")
  *   _check_elements(pond_id, elements)
  *                                check_completeness's rows for the pond as if
  *                                its elements were the given ones (a drawing

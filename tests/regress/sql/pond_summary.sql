@@ -83,9 +83,11 @@ UPDATE pond SET supervision_level = 1 WHERE id IN (SELECT id FROM pond ORDER BY 
 UPDATE pond SET gw_flow_azimuth = (gw_flow_azimuth::int + 180) % 360 WHERE gw_flow_azimuth IS NOT NULL AND id % 3 = 0;
 UPDATE pond SET gw_flow_azimuth = NULL WHERE id IN (SELECT id FROM pond WHERE gw_flow_azimuth IS NOT NULL ORDER BY random() LIMIT 2);
 SELECT * FROM pg_temp.drift;
--- a new pond, and a pond removed (its summary goes with it)
+-- a new pond, its id changed (its summary follows), the pond removed (its summary goes with it)
 INSERT INTO pond (code, name, supervision_level, status, location, county_code)
 VALUES ('REGRESS-NEW', '新库', 2, 'in_use', ST_SetSRID(ST_MakePoint(101.7, 26.6), 4490), '510421');
+SELECT * FROM pg_temp.drift;
+UPDATE pond SET id = id + 1000 WHERE code = 'REGRESS-NEW';
 SELECT * FROM pg_temp.drift;
 DELETE FROM pond WHERE code = 'REGRESS-NEW';
 SELECT count(*) AS orphans FROM pond_summary s WHERE NOT EXISTS (SELECT 1 FROM pond p WHERE p.id = s.pond_id);
