@@ -4512,32 +4512,41 @@ COMMENT ON FUNCTION pond_file(bigint) IS
 -- warnings: what _pond_summary gives) with the days it holds for.  A pond's
 -- completeness reads its row, its elements, its file (ledger, document,
 -- hazard), the template (requirement) and the day; statement-level triggers
--- on those tables mark the summaries of the ponds a statement touched stale
--- (the template: every pond's), and the deferred constraint trigger
--- pond_summary_refresh recomputes each stale one once, at commit, in a fresh
--- snapshot, under the row's lock (completeness.c).  Inside the changing
--- transaction, and on a day outside valid_from .. valid_until, _pond_summary
--- computes instead of reading: what it gives is always what
--- check_completeness says at that moment.  Readers see the summaries of the
--- ponds they see; nobody but the owner writes them (the triggers write as
--- the owner, in a security-restricted operation); the table is not dumped
--- (a restore fills it again, its data's triggers marking every pond).
+-- on those tables note the ponds a statement touched in
+-- pond_summary_pending (the template: every pond), which takes no lock that
+-- another transaction waits for, and the deferred constraint trigger
+-- pond_summary_refresh recomputes each noted pond once, at commit: it locks
+-- their summary rows in pond order, then checks them in a snapshot taken
+-- after the locks (completeness.c).  A transaction's own pending rows are
+-- seen by it alone: until its commit, _pond_summary and pond_overview compute
+-- its ponds instead of reading them, and on a day outside valid_from ..
+-- valid_until any pond: what they give is always what check_completeness
+-- says at that moment.  Readers see the summaries of the ponds they see;
+-- nobody but the owner writes either table (the triggers write as the
+-- owner); neither is dumped (a restore fills them again, its data's triggers
+-- noting every pond).
 ---------------------------------------------------------------------------
 CREATE TABLE pond_summary (
 	pond_id bigint PRIMARY KEY REFERENCES pond (id) ON DELETE CASCADE ON UPDATE CASCADE,
-	score real,
-	rules integer,
-	errors_failed integer,
-	warnings_failed integer,
-	valid_from date NOT NULL DEFAULT '-infinity',
-	valid_until date NOT NULL DEFAULT '-infinity',
-	stale boolean NOT NULL DEFAULT true
+	score real NOT NULL,
+	rules integer NOT NULL,
+	errors_failed integer NOT NULL,
+	warnings_failed integer NOT NULL,
+	valid_from date NOT NULL,
+	valid_until date NOT NULL
 );
 COMMENT ON TABLE pond_summary IS
 	'each pond''s completeness summary, kept current by triggers (pond_overview, tile() and the tile server read it)';
 COMMENT ON COLUMN pond_summary.valid_from IS 'the first day the summary holds (the file rules depend on the day)';
 COMMENT ON COLUMN pond_summary.valid_until IS 'the day the summary stops holding: on it and after, it is computed afresh';
-COMMENT ON COLUMN pond_summary.stale IS 'true from a change to the pond until its transaction commits and recomputes it';
+
+-- the ponds a transaction changed, until its commit recomputes them (no key: no waiting)
+CREATE TABLE pond_summary_pending (
+	pond_id bigint NOT NULL
+);
+CREATE INDEX pond_summary_pending_pond_idx ON pond_summary_pending (pond_id);
+COMMENT ON TABLE pond_summary_pending IS
+	'the ponds changed by the current transaction, whose summaries its commit recomputes; empty outside one';
 
 CREATE FUNCTION _pond_summary_computed(pond_id bigint,
 	OUT score real, OUT rules integer, OUT errors_failed integer, OUT warnings_failed integer,
@@ -4552,8 +4561,8 @@ CREATE FUNCTION _pond_summary_refresh() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'tl_pond_summary_refresh' LANGUAGE C;
 REVOKE ALL ON FUNCTION _pond_summary_invalidate(), _pond_summary_refresh() FROM PUBLIC;
 
-CREATE CONSTRAINT TRIGGER pond_summary_refresh AFTER INSERT OR UPDATE ON pond_summary
-	DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.stale) EXECUTE FUNCTION _pond_summary_refresh();
+CREATE CONSTRAINT TRIGGER pond_summary_refresh AFTER INSERT ON pond_summary_pending
+	DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION _pond_summary_refresh();
 
 CREATE TRIGGER pond_summary_insert AFTER INSERT ON pond
 	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION _pond_summary_invalidate('id');
@@ -4588,45 +4597,49 @@ CREATE TRIGGER requirement_summary AFTER INSERT OR UPDATE OR DELETE ON requireme
 	FOR EACH STATEMENT EXECUTE FUNCTION _pond_summary_invalidate();
 
 -- read as pond's other tables are; written by nobody but the owner
-REVOKE ALL ON TABLE pond_summary FROM PUBLIC;
-GRANT SELECT ON TABLE pond_summary
+REVOKE ALL ON TABLE pond_summary, pond_summary_pending FROM PUBLIC;
+GRANT SELECT ON TABLE pond_summary, pond_summary_pending
 	TO tailings_reader, tailings_enterprise, tailings_county, tailings_city, tailings_province;
 ALTER TABLE pond_summary ENABLE ROW LEVEL SECURITY;
 CREATE POLICY pond_summary_reader ON pond_summary FOR SELECT TO tailings_reader USING (true);
 CREATE POLICY pond_summary_member ON pond_summary FOR SELECT
 	TO tailings_enterprise, tailings_county, tailings_city, tailings_province
 	USING (_pond_visible(pond_id));
+ALTER TABLE pond_summary_pending ENABLE ROW LEVEL SECURITY;
+CREATE POLICY pond_summary_pending_reader ON pond_summary_pending FOR SELECT TO tailings_reader USING (true);
+CREATE POLICY pond_summary_pending_member ON pond_summary_pending FOR SELECT
+	TO tailings_enterprise, tailings_county, tailings_city, tailings_province
+	USING (_pond_visible(pond_id));
 
--- every pond whose summary is missing or stale, or does not hold today, computed again (as the
--- caller: the owner or a superuser, who see every pond); for a DBA after a restore without
--- triggers, or daily, so that the summaries whose days ran out are kept again
+-- every pond whose summary is missing or does not hold today, noted for its commit to compute
+-- again (as the owner); for a DBA after loading rows with triggers disabled, or daily, so that
+-- the summaries whose days ran out are kept again (granted to nobody: the owner and superusers)
 CREATE FUNCTION refresh_pond_summaries() RETURNS bigint
 	LANGUAGE sql SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
-	WITH marked AS (
-		INSERT INTO tailings.pond_summary AS s (pond_id)
+	WITH noted AS (
+		INSERT INTO tailings.pond_summary_pending (pond_id)
 		SELECT p.id FROM tailings.pond p
 		 WHERE NOT EXISTS (SELECT 1 FROM tailings.pond_summary k
-		                    WHERE k.pond_id = p.id AND NOT k.stale
-		                      AND current_date >= k.valid_from AND current_date < k.valid_until)
+		                    WHERE k.pond_id = p.id AND current_date >= k.valid_from AND current_date < k.valid_until)
 		 ORDER BY p.id
-		ON CONFLICT (pond_id) DO UPDATE SET stale = true
 		RETURNING 1)
-	SELECT count(*) FROM marked;
+	SELECT count(*) FROM noted;
 END;
 COMMENT ON FUNCTION refresh_pond_summaries() IS
-	'marks every pond summary that is missing, stale or not holding today for recomputing at commit; returns how many';
+	'notes every pond whose summary is missing or does not hold today, for recomputing at commit; returns how many';
 REVOKE ALL ON FUNCTION refresh_pond_summaries() FROM PUBLIC;
 
 -- pond_overview reads the kept summaries (those holding today); a pond whose summary is
--- stale, missing or not holding today is computed as the caller (_pond_summary)
+-- missing, not holding today or pending in this transaction is computed as the caller
 CREATE OR REPLACE VIEW pond_overview WITH (security_invoker) AS
 SELECT p.id, p.code, p.name, p.enterprise, p.county_code, p.supervision_level, p.status,
        s.score, s.rules, s.errors_failed, s.warnings_failed,
        (SELECT count(*) FROM element e WHERE e.pond_id = p.id) AS elements
   FROM pond p
   LEFT JOIN pond_summary k
-         ON k.pond_id = p.id AND NOT k.stale AND current_date >= k.valid_from AND current_date < k.valid_until
+         ON k.pond_id = p.id AND current_date >= k.valid_from AND current_date < k.valid_until
+        AND NOT EXISTS (SELECT 1 FROM pond_summary_pending q WHERE q.pond_id = p.id)
   CROSS JOIN LATERAL (
        SELECT k.score, k.rules, k.errors_failed, k.warnings_failed WHERE k.pond_id IS NOT NULL
        UNION ALL

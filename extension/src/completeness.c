@@ -1372,31 +1372,35 @@ tl_completeness(PG_FUNCTION_ARGS)
  * A pond's summary (score, rules, failed errors and warnings) depends on its
  * row, its elements, its file (ledger, documents, hazards), the template
  * (tailings.requirement) and the day.  Statement-level triggers on those
- * tables mark the summaries of the ponds a statement touched stale
- * (_pond_summary_invalidate: one INSERT ... ON CONFLICT per statement, in
- * pond order, which takes the summary rows' locks); marking one stale queues
- * the deferred constraint trigger _pond_summary_refresh on it, which at
- * commit recomputes each stale summary once, in a fresh snapshot (READ
- * COMMITTED), while the transaction still holds the row's lock: a concurrent
- * transaction that touched the pond waits on that lock to mark it stale in
- * turn, and recomputes after, seeing this one's rows.  Until the commit, the
- * changing transaction itself reads the stale row as missing and computes.
- * A summary is kept with the days it holds for (valid_from, valid_until);
- * readers compute afresh on any other day, so it never goes stale with the
- * date.
+ * tables note the ponds a statement touched in tailings.pond_summary_pending
+ * (_pond_summary_invalidate: one INSERT per statement, from its transition
+ * tables; the template: every pond).  That takes no lock another transaction
+ * waits for: two transactions may change one pond at once as before.  Each
+ * noted pond queues the deferred constraint trigger _pond_summary_refresh;
+ * at commit its first call takes all of the transaction's notes, locks those
+ * ponds' summary rows in pond order (creating the missing ones), and then,
+ * in a snapshot taken after the locks (READ COMMITTED: a fresh one), checks
+ * each pond once and stores its summary; the other calls find nothing to do.
+ * Of two transactions committing changes to one pond, the second waits for
+ * the first's lock and then sees its rows.  Until the commit, the changing
+ * transaction sees its own notes (nobody else does): _pond_summary and
+ * pond_overview compute those ponds instead of reading them.  A summary is
+ * kept with the days it holds for (valid_from, valid_until); readers compute
+ * afresh on any other day, so it never goes stale with the date.
  *
- * Nobody but the owner writes tailings.pond_summary (it would fake a
- * score).  The triggers write it, and recompute it, as the table's owner in a
- * security-restricted operation with search_path pinned to pg_catalog,
- * pg_temp (as PostgreSQL's foreign-key triggers run as a table's owner, and
- * as track.c writes the change log): no caller code runs there (every name is
- * qualified; the SQL functions the check calls are BEGIN ATOMIC, bound when
- * created), and the summary is the pond's whole file, which is what every
- * role that may see the pond sees (row-level security shows a pond's rows
- * all or none: their policies are _pond_visible(pond_id)).
+ * Nobody but the owner writes the two tables (a summary written by a member
+ * would fake a score).  The triggers write them, and check the ponds, as the
+ * tables' owner with search_path pinned to pg_catalog, pg_temp (as
+ * PostgreSQL's foreign-key triggers run as a table's owner, and as track.c
+ * writes the change log); the check runs in a security-restricted operation
+ * (the writes cannot: a restricted operation queues no deferred trigger).
+ * No caller code runs there: every name is qualified, and the SQL functions
+ * the check calls are BEGIN ATOMIC, bound when created.  The summary is of
+ * the pond's whole file, which is what every role that may see the pond sees
+ * (row-level security shows a pond's rows all or none: their policies are
+ * _pond_visible(pond_id)).
  */
 static SPIPlanPtr kept_plan = NULL;
-static SPIPlanPtr stale_plan = NULL;
 static SPIPlanPtr store_plan = NULL;
 
 /* tailings.pond_summary, or InvalidOid before 0.9.0 */
@@ -1488,11 +1492,16 @@ kept_summary(int64 pond_id, Summary *s)
 	TupleDesc	d;
 	bool		isnull;
 
-	if (!OidIsValid(relid) || pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+	Oid			pending = OidIsValid(relid) ? get_relname_relid("pond_summary_pending", get_rel_namespace(relid))
+		: InvalidOid;
+
+	if (!OidIsValid(pending) || pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK
+		|| pg_class_aclcheck(pending, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
 		return false;
 	keep_plan(&kept_plan,
 			  "SELECT score, rules, errors_failed, warnings_failed FROM tailings.pond_summary"
-			  " WHERE pond_id = $1 AND NOT stale AND current_date >= valid_from AND current_date < valid_until",
+			  " WHERE pond_id = $1 AND current_date >= valid_from AND current_date < valid_until"
+			  " AND NOT EXISTS (SELECT 1 FROM tailings.pond_summary_pending q WHERE q.pond_id = $1)",
 			  1, (Oid[]) {INT8OID});
 	if (SPI_execute_plan(kept_plan, (Datum[]) {Int64GetDatum(pond_id)}, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "tailings: reading tailings.pond_summary failed");
@@ -1570,10 +1579,10 @@ tl_pond_summary_computed(PG_FUNCTION_ARGS)
 
 /*
  * _pond_summary_invalidate([pond_id column]): AFTER ... FOR EACH STATEMENT,
- * with the statement's transition tables: marks the summaries of the ponds
- * the statement touched (old and new rows) stale, inserting those missing;
- * without an argument (the template), every pond's.  One statement for all
- * the rows, in pond order (locks taken in one order).
+ * with the statement's transition tables: notes the ponds the statement
+ * touched (old and new rows) in tailings.pond_summary_pending, for the
+ * commit to check again; without an argument (the template), every pond.
+ * One INSERT for all the rows.
  */
 PG_FUNCTION_INFO_V1(tl_pond_summary_invalidate);
 Datum
@@ -1595,31 +1604,28 @@ tl_pond_summary_invalidate(PG_FUNCTION_ARGS)
 	if (!OidIsValid(relid))
 		return PointerGetDatum(NULL);
 	initStringInfo(&sql);
-	appendStringInfoString(&sql, "INSERT INTO tailings.pond_summary AS s (pond_id) ");
+	appendStringInfoString(&sql, "INSERT INTO tailings.pond_summary_pending (pond_id) ");
 	if (tg->tgnargs == 0)
 		appendStringInfoString(&sql, "SELECT p.id FROM tailings.pond p");
 	else
 	{
 		const char *col = quote_identifier(tg->tgargs[0]);
 
-		/* the ponds named by the rows, those still there (a pond deleted: its summary went with it) */
-		appendStringInfoString(&sql, "SELECT p.id FROM (");
-		if (tg->tgoldtable)
-			appendStringInfo(&sql, "SELECT o.%s AS id FROM %s o", col, quote_identifier(tg->tgoldtable));
-		if (tg->tgoldtable && tg->tgnewtable)
-			appendStringInfoString(&sql, " UNION ");
-		if (tg->tgnewtable)
-			appendStringInfo(&sql, "SELECT n.%s AS id FROM %s n", col, quote_identifier(tg->tgnewtable));
 		if (!tg->tgoldtable && !tg->tgnewtable)
 			ereport(ERROR,
 					(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 					 errmsg("_pond_summary_invalidate(%s) needs the statement's transition tables", tg->tgargs[0]),
 					 errhint("CREATE TRIGGER ... REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT")));
+		/* each pond once (a pond deleted since: the refresh passes it by) */
+		if (tg->tgoldtable)
+			appendStringInfo(&sql, "SELECT o.%s FROM %s o", col, quote_identifier(tg->tgoldtable));
+		if (tg->tgoldtable && tg->tgnewtable)
+			appendStringInfoString(&sql, " UNION ");
+		if (tg->tgnewtable)
+			appendStringInfo(&sql, "SELECT n.%s FROM %s n", col, quote_identifier(tg->tgnewtable));
 		if (!tg->tgoldtable || !tg->tgnewtable)
 			appendStringInfoString(&sql, " GROUP BY 1");
-		appendStringInfoString(&sql, ") x JOIN tailings.pond p ON p.id OPERATOR(pg_catalog.=) x.id");
 	}
-	appendStringInfoString(&sql, " ORDER BY p.id ON CONFLICT (pond_id) DO UPDATE SET stale = true");
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "tailings: SPI_connect failed");
@@ -1629,74 +1635,118 @@ tl_pond_summary_invalidate(PG_FUNCTION_ARGS)
 	ret = SPI_execute(sql.data, false, 0);
 	as_summary_owner_end(&saved);
 	if (ret != SPI_OK_INSERT)
-		elog(ERROR, "tailings: marking summaries stale failed: %s", SPI_result_code_string(ret));
+		elog(ERROR, "tailings: noting the ponds to check failed: %s", SPI_result_code_string(ret));
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }
 
 /*
  * _pond_summary_refresh(): the deferred constraint trigger on
- * tailings.pond_summary (AFTER INSERT OR UPDATE ... WHEN (NEW.stale)):
- * recomputes a stale summary, once however many statements marked it.
+ * tailings.pond_summary_pending (AFTER INSERT ... FOR EACH ROW): the first
+ * call takes every note of the transaction and recomputes those ponds, once
+ * each; the others find nothing to do.
  */
+static SPIPlanPtr noted_plan = NULL;
+static SPIPlanPtr take_plan = NULL;
+static SPIPlanPtr lock_plan = NULL;
+
 PG_FUNCTION_INFO_V1(tl_pond_summary_refresh);
 Datum
 tl_pond_summary_refresh(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
-	HeapTuple	row;
-	TupleDesc	desc;
-	int			fno;
-	bool		isnull;
-	int64		pond_id;
+	Oid			relid = summary_relid();
 	AsSummaryOwner saved;
-	Summary		s;
-	bool		stale;
+	Datum	   *ids;
+	Summary    *sums;
+	int			n;
+	bool		isnull;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) || !TRIGGER_FIRED_FOR_ROW(td->tg_event)
-		|| RelationGetRelid(td->tg_relation) != summary_relid())
+		|| !OidIsValid(relid)
+		|| RelationGetRelid(td->tg_relation) != get_relname_relid("pond_summary_pending", get_rel_namespace(relid)))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("_pond_summary_refresh() must be fired AFTER ... FOR EACH ROW on tailings.pond_summary")));
-	row = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
-	desc = RelationGetDescr(td->tg_relation);
-	fno = SPI_fnumber(desc, "pond_id");
-	pond_id = DatumGetInt64(heap_getattr(row, fno, desc, &isnull));
-
+				 errmsg("_pond_summary_refresh() must be fired AFTER ... FOR EACH ROW on tailings.pond_summary_pending")));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "tailings: SPI_connect failed");
-	as_summary_owner_begin(&saved, RelationGetRelid(td->tg_relation), true);
-	/* the row as it is now (this transaction holds its lock): still stale, and still there? */
-	keep_plan(&stale_plan, "SELECT 1 FROM tailings.pond_summary WHERE pond_id = $1 AND stale", 1, (Oid[]) {INT8OID});
-	if (SPI_execute_plan(stale_plan, (Datum[]) {Int64GetDatum(pond_id)}, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "tailings: reading tailings.pond_summary failed");
-	stale = SPI_processed == 1;
-	if (stale)
+	as_summary_owner_begin(&saved, relid, false);
+	/* this call's note taken already (by an earlier call of this transaction)?  nothing to do */
+	keep_plan(&noted_plan, "SELECT 1 FROM tailings.pond_summary_pending WHERE ctid OPERATOR(pg_catalog.=) $1",
+			  1, (Oid[]) {TIDOID});
+	if (SPI_execute_plan(noted_plan, (Datum[]) {PointerGetDatum(&td->tg_trigtuple->t_self)}, NULL, false, 1)
+		!= SPI_OK_SELECT)
+		elog(ERROR, "tailings: reading tailings.pond_summary_pending failed");
+	if (SPI_processed == 0)
 	{
-		/*
-		 * in a fresh snapshot (READ COMMITTED), whenever this fires: at the
-		 * end of a statement too (SET CONSTRAINTS ... IMMEDIATE), it sees the
-		 * transactions that committed while it waited for the row's lock
-		 */
-		PushActiveSnapshot(GetTransactionSnapshot());
-		compute_summary(pond_id, &s);
-		PopActiveSnapshot();
-	}
-	as_summary_owner_end(&saved);
-	if (stale)
-	{
-		as_summary_owner_begin(&saved, RelationGetRelid(td->tg_relation), false);
-		keep_plan(&store_plan,
-				  "UPDATE tailings.pond_summary SET score = $2, rules = $3, errors_failed = $4, warnings_failed = $5,"
-				  " valid_from = $6, valid_until = $7, stale = false WHERE pond_id = $1",
-				  7, (Oid[]) {INT8OID, FLOAT4OID, INT4OID, INT4OID, INT4OID, DATEOID, DATEOID});
-		if (SPI_execute_plan(store_plan,
-							 (Datum[]) {Int64GetDatum(pond_id), Float4GetDatum(s.score), Int32GetDatum(s.rules),
-								 Int32GetDatum(s.errors_failed), Int32GetDatum(s.warnings_failed),
-								 DateADTGetDatum(s.window.from), DateADTGetDatum(s.window.until)},
-							 NULL, false, 1) != SPI_OK_UPDATE)
-			elog(ERROR, "tailings: storing the summary of pond " INT64_FORMAT " failed", pond_id);
 		as_summary_owner_end(&saved);
+		SPI_finish();
+		return PointerGetDatum(NULL);
+	}
+	/* the notes (this transaction's: nobody else's are visible), each pond once */
+	keep_plan(&take_plan,
+			  "WITH taken AS (DELETE FROM tailings.pond_summary_pending RETURNING pond_id)"
+			  " SELECT pg_catalog.array_agg(DISTINCT pond_id) FROM taken", 0, NULL);
+	if (SPI_execute_plan(take_plan, NULL, NULL, false, 0) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "tailings: taking the noted ponds failed");
+	{
+		Datum		arr = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (isnull)
+		{
+			as_summary_owner_end(&saved);
+			SPI_finish();
+			return PointerGetDatum(NULL);
+		}
+		/* lock their summary rows in pond order (array_agg DISTINCT sorts), making the missing */
+		keep_plan(&lock_plan,
+				  "INSERT INTO tailings.pond_summary AS s"
+				  " (pond_id, score, rules, errors_failed, warnings_failed, valid_from, valid_until)"
+				  " SELECT x.id, 0, 0, 0, 0, '-infinity', '-infinity'"
+				  " FROM pg_catalog.unnest($1) WITH ORDINALITY x (id, o)"
+				  " WHERE EXISTS (SELECT 1 FROM tailings.pond p WHERE p.id OPERATOR(pg_catalog.=) x.id) ORDER BY x.o"
+				  " ON CONFLICT (pond_id) DO UPDATE SET valid_until = '-infinity' RETURNING s.pond_id",
+				  1, (Oid[]) {INT8ARRAYOID});
+		if (SPI_execute_plan(lock_plan, &arr, NULL, false, 0) != SPI_OK_INSERT_RETURNING)
+			elog(ERROR, "tailings: locking the summaries failed");
+	}
+	n = (int) SPI_processed;
+	ids = palloc(sizeof(Datum) * Max(n, 1));
+	sums = palloc(sizeof(Summary) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+		ids[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+	as_summary_owner_end(&saved);
+
+	/*
+	 * checked in a snapshot taken now, after the locks (READ COMMITTED: a
+	 * fresh one): it sees every transaction that committed changes to these
+	 * ponds while this one waited for their locks
+	 */
+	as_summary_owner_begin(&saved, relid, true);
+	PushActiveSnapshot(GetTransactionSnapshot());
+	for (int i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		compute_summary(DatumGetInt64(ids[i]), &sums[i]);
+	}
+	PopActiveSnapshot();
+	as_summary_owner_end(&saved);
+
+	as_summary_owner_begin(&saved, relid, false);
+	keep_plan(&store_plan,
+			  "UPDATE tailings.pond_summary SET score = $2, rules = $3, errors_failed = $4, warnings_failed = $5,"
+			  " valid_from = $6, valid_until = $7 WHERE pond_id = $1",
+			  7, (Oid[]) {INT8OID, FLOAT4OID, INT4OID, INT4OID, INT4OID, DATEOID, DATEOID});
+	for (int i = 0; i < n; i++)
+	{
+		Summary    *sm = &sums[i];
+
+		if (SPI_execute_plan(store_plan,
+							 (Datum[]) {ids[i], Float4GetDatum(sm->score), Int32GetDatum(sm->rules),
+								 Int32GetDatum(sm->errors_failed), Int32GetDatum(sm->warnings_failed),
+								 DateADTGetDatum(sm->window.from), DateADTGetDatum(sm->window.until)},
+							 NULL, false, 1) != SPI_OK_UPDATE)
+			elog(ERROR, "tailings: storing the summary of pond " INT64_FORMAT " failed", DatumGetInt64(ids[i]));
 	}
 	as_summary_owner_end(&saved);
 	SPI_finish();

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Two transactions change one pond at the same moment (READ COMMITTED): its
-# kept summary (tailings.pond_summary) must come out with both changes.  The
-# first marks the summary stale (taking its row's lock) and is held at a
-# gate, uncommitted; the second changes the pond's elements and waits for
-# that lock to mark it in turn.  The first commits (recomputing without the
-# second's rows, which it cannot see), then the second marks it stale again
-# and recomputes (a) at its commit, (b) at its statement's end (SET
-# CONSTRAINTS ... IMMEDIATE), in a snapshot taken after the first committed,
-# (c) after the first rolled back.  Each time the kept summary equals a fresh
-# check_completeness for every pond.  The order is forced with locks, not
-# with sleeps.
+# kept summary (tailings.pond_summary) must come out with both changes, and
+# neither may wait for the other until a commit.  (e) The second changes the
+# pond and commits while the first, which changed it too, is held open:
+# nothing waits.  (a)-(d) The first recomputes its ponds (SET CONSTRAINTS
+# ... IMMEDIATE: their summary rows locked until its commit) and is held at
+# a gate, uncommitted; the second changes the pond and waits for that lock
+# to recompute: (a) at its commit, (b) at its statement's end, (c) after the
+# first rolled back, (d) a template change (every pond).  The second must
+# check the pond in a snapshot taken after the lock, which sees the first's
+# rows.  Each time the kept summary equals a fresh check_completeness for
+# every pond.  The order is forced with locks, not with sleeps.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/http.sh"
@@ -31,7 +32,7 @@ SELECT coalesce(string_agg(p.id::text, ',' ORDER BY p.id), 'none')
                   (count(*) FILTER (WHERE c.severity = 'error' AND NOT c.passed))::integer AS errors_failed,
                   (count(*) FILTER (WHERE c.severity = 'warning' AND NOT c.passed))::integer AS warnings_failed
              FROM tailings.check_completeness(p.id) c) f
- WHERE k.pond_id IS NULL OR k.stale OR NOT (current_date >= k.valid_from AND current_date < k.valid_until)
+ WHERE k.pond_id IS NULL OR NOT (current_date >= k.valid_from AND current_date < k.valid_until)
     OR (k.score, k.rules, k.errors_failed, k.warnings_failed)
        IS DISTINCT FROM (f.score, f.rules, f.errors_failed, f.warnings_failed);
 SQL
@@ -47,9 +48,10 @@ poll() {   # poll DESC SQL: until the query answers t (at most 30 s)
 }
 gate_lock="locktype = 'advisory' AND classid = 0 AND objid = 4344"
 
-# race NAME FIRST_SQL FIRST_END SECOND_SQL: FIRST_SQL runs in a transaction
-# held at the gate, then ends with FIRST_END (COMMIT or ROLLBACK); SECOND_SQL
-# (a transaction) starts while the first is held and must wait for it
+# race NAME FIRST_SQL FIRST_END SECOND_SQL: FIRST_SQL runs in a transaction,
+# which recomputes its ponds and is held at the gate, then ends with FIRST_END
+# (COMMIT or ROLLBACK); SECOND_SQL (a transaction) starts while the first is
+# held and must wait for it
 race() {
 	local name=$1 first_sql=$2 first_end=$3 second_sql=$4 gate first second
 	rm -f "$work/gate"
@@ -62,6 +64,7 @@ race() {
 	psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" >"$work/$name.first.out" 2>&1 <<SQL &
 BEGIN;
 $first_sql
+SET CONSTRAINTS tailings.pond_summary_refresh IMMEDIATE;
 SELECT pg_advisory_lock_shared(4344);
 $first_end;
 SQL
@@ -97,9 +100,9 @@ race immediate "INSERT INTO tailings.element (pond_id, kind, geom, name)
 	VALUES ($pond, 'dam', ST_SetSRID(ST_MakeLine(ST_MakePoint(101.95, 26.85), ST_MakePoint(101.951, 26.85)), 4490), 'race dam');" COMMIT \
 	"BEGIN; SET CONSTRAINTS tailings.pond_summary_refresh IMMEDIATE;
 	 UPDATE tailings.element SET verified_on = current_date WHERE pond_id = $pond;
-	 SELECT 1 FROM tailings.pond_summary WHERE pond_id = $pond AND NOT stale;
+	 SELECT count(*) FROM tailings.pond_summary_pending;
 	 COMMIT;"
-expect_match "(b) the summary was kept at the statement's end" "$(cat "$work/immediate.second.out")" '^1$'
+expect_match "(b) the summary was kept at the statement's end (nothing left noted)" "$(cat "$work/immediate.second.out")" '^0$'
 
 # (c) the first rolls back: the second's recompute has only its own change
 race rollback "DELETE FROM tailings.element WHERE pond_id = $pond;" ROLLBACK \
@@ -110,6 +113,31 @@ expect_eq "(c) the rolled back deletion left the elements" \
 # (d) the template changed while a pond's edit is held: every pond waits, and comes out right
 race template "UPDATE tailings.element SET verified_on = current_date WHERE pond_id = $pond;" COMMIT \
 	"BEGIN; UPDATE tailings.requirement SET min_count = 2 WHERE name = 'sign'; COMMIT;"
+
+# (e) no waiting while the first is open: the second changes the same pond and commits
+rm -f "$work/gate"; mkfifo "$work/gate"
+psql -X -q -At -d "$db" <"$work/gate" >"$work/open.gate.out" 2>&1 &
+gate=$!
+exec 3>"$work/gate"
+echo "SELECT pg_advisory_lock(4344);" >&3
+poll "open: the gate is closed" "SELECT EXISTS (SELECT FROM pg_locks WHERE $gate_lock AND granted)"
+psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" >"$work/open.first.out" 2>&1 <<SQL &
+BEGIN;
+UPDATE tailings.element SET verified_on = NULL WHERE pond_id = $pond AND kind = 'pond_boundary';
+SELECT pg_advisory_lock_shared(4344);
+COMMIT;
+SQL
+first=$!
+poll "open: the first has changed the pond and waits at the gate" \
+	"SELECT EXISTS (SELECT FROM pg_locks WHERE $gate_lock AND NOT granted)"
+expect_eq "open: the second changes the same pond and commits without waiting" \
+	"$(timeout 30 psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" \
+		-c "UPDATE tailings.element SET verified_on = NULL WHERE pond_id = $pond AND kind = 'sign'" \
+		-c "SELECT count(*) FROM tailings.pond_summary_pending" 2>&1)" 0
+echo "SELECT pg_advisory_unlock(4344);" >&3
+exec 3>&-
+wait "$gate" "$first"
+expect_eq "open: every pond's kept summary is check_completeness's" "$(q -d "$db" -c "SELECT * FROM summary_drift")" none
 
 dropdb "$db"
 http_finish
