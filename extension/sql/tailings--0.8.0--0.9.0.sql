@@ -10,7 +10,7 @@
 -- completeness reads its row, its elements, its file (ledger, document,
 -- hazard), the template (requirement) and the day; statement-level triggers
 -- on those tables note the ponds a statement touched in
--- pond_summary_pending (the template: every pond), which takes no lock that
+-- summary_pending (the template: every pond), which takes no lock that
 -- another transaction waits for, and the deferred constraint trigger
 -- pond_summary_refresh recomputes each noted pond once, at commit: it locks
 -- their summary rows in pond order, then checks them in a snapshot taken
@@ -38,11 +38,11 @@ COMMENT ON COLUMN pond_summary.valid_from IS 'the first day the summary holds (t
 COMMENT ON COLUMN pond_summary.valid_until IS 'the day the summary stops holding: on it and after, it is computed afresh';
 
 -- the ponds a transaction changed, until its commit recomputes them (no key: no waiting)
-CREATE TABLE pond_summary_pending (
+CREATE TABLE summary_pending (
 	pond_id bigint NOT NULL
 );
-CREATE INDEX pond_summary_pending_pond_idx ON pond_summary_pending (pond_id);
-COMMENT ON TABLE pond_summary_pending IS
+CREATE INDEX summary_pending_pond_idx ON summary_pending (pond_id);
+COMMENT ON TABLE summary_pending IS
 	'the ponds changed by the current transaction, whose summaries its commit recomputes; empty outside one';
 
 CREATE FUNCTION _pond_summary_computed(pond_id bigint,
@@ -58,7 +58,7 @@ CREATE FUNCTION _pond_summary_refresh() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'tl_pond_summary_refresh' LANGUAGE C;
 REVOKE ALL ON FUNCTION _pond_summary_invalidate(), _pond_summary_refresh() FROM PUBLIC;
 
-CREATE CONSTRAINT TRIGGER pond_summary_refresh AFTER INSERT ON pond_summary_pending
+CREATE CONSTRAINT TRIGGER pond_summary_refresh AFTER INSERT ON summary_pending
 	DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION _pond_summary_refresh();
 
 CREATE TRIGGER pond_summary_insert AFTER INSERT ON pond
@@ -94,17 +94,17 @@ CREATE TRIGGER requirement_summary AFTER INSERT OR UPDATE OR DELETE ON requireme
 	FOR EACH STATEMENT EXECUTE FUNCTION _pond_summary_invalidate();
 
 -- read as pond's other tables are; written by nobody but the owner
-REVOKE ALL ON TABLE pond_summary, pond_summary_pending FROM PUBLIC;
-GRANT SELECT ON TABLE pond_summary, pond_summary_pending
+REVOKE ALL ON TABLE pond_summary, summary_pending FROM PUBLIC;
+GRANT SELECT ON TABLE pond_summary, summary_pending
 	TO tailings_reader, tailings_enterprise, tailings_county, tailings_city, tailings_province;
 ALTER TABLE pond_summary ENABLE ROW LEVEL SECURITY;
 CREATE POLICY pond_summary_reader ON pond_summary FOR SELECT TO tailings_reader USING (true);
 CREATE POLICY pond_summary_member ON pond_summary FOR SELECT
 	TO tailings_enterprise, tailings_county, tailings_city, tailings_province
 	USING (_pond_visible(pond_id));
-ALTER TABLE pond_summary_pending ENABLE ROW LEVEL SECURITY;
-CREATE POLICY pond_summary_pending_reader ON pond_summary_pending FOR SELECT TO tailings_reader USING (true);
-CREATE POLICY pond_summary_pending_member ON pond_summary_pending FOR SELECT
+ALTER TABLE summary_pending ENABLE ROW LEVEL SECURITY;
+CREATE POLICY summary_pending_reader ON summary_pending FOR SELECT TO tailings_reader USING (true);
+CREATE POLICY summary_pending_member ON summary_pending FOR SELECT
 	TO tailings_enterprise, tailings_county, tailings_city, tailings_province
 	USING (_pond_visible(pond_id));
 
@@ -115,7 +115,7 @@ CREATE FUNCTION refresh_pond_summaries() RETURNS bigint
 	LANGUAGE sql SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
 	WITH noted AS (
-		INSERT INTO tailings.pond_summary_pending (pond_id)
+		INSERT INTO tailings.summary_pending (pond_id)
 		SELECT p.id FROM tailings.pond p
 		 WHERE NOT EXISTS (SELECT 1 FROM tailings.pond_summary k
 		                    WHERE k.pond_id = p.id AND current_date >= k.valid_from AND current_date < k.valid_until)
@@ -136,11 +136,11 @@ SELECT p.id, p.code, p.name, p.enterprise, p.county_code, p.supervision_level, p
   FROM pond p
   LEFT JOIN pond_summary k
          ON k.pond_id = p.id AND current_date >= k.valid_from AND current_date < k.valid_until
-        AND NOT EXISTS (SELECT 1 FROM pond_summary_pending q WHERE q.pond_id = p.id)
+        AND NOT EXISTS (SELECT 1 FROM summary_pending q WHERE q.pond_id = p.id)
   CROSS JOIN LATERAL (
        SELECT k.score, k.rules, k.errors_failed, k.warnings_failed WHERE k.pond_id IS NOT NULL
        UNION ALL
        SELECT c.score, c.rules, c.errors_failed, c.warnings_failed FROM _pond_summary(p.id) c WHERE k.pond_id IS NULL) s;
 
 -- the summaries of the ponds there are, computed at the end of the update
-INSERT INTO pond_summary_pending (pond_id) SELECT id FROM pond ORDER BY id;
+INSERT INTO summary_pending (pond_id) SELECT id FROM pond ORDER BY id;

@@ -1372,7 +1372,7 @@ tl_completeness(PG_FUNCTION_ARGS)
  * A pond's summary (score, rules, failed errors and warnings) depends on its
  * row, its elements, its file (ledger, documents, hazards), the template
  * (tailings.requirement) and the day.  Statement-level triggers on those
- * tables note the ponds a statement touched in tailings.pond_summary_pending
+ * tables note the ponds a statement touched in tailings.summary_pending
  * (_pond_summary_invalidate: one INSERT per statement, from its transition
  * tables; the template: every pond).  That takes no lock another transaction
  * waits for: two transactions may change one pond at once as before.  Each
@@ -1492,7 +1492,7 @@ kept_summary(int64 pond_id, Summary *s)
 	TupleDesc	d;
 	bool		isnull;
 
-	Oid			pending = OidIsValid(relid) ? get_relname_relid("pond_summary_pending", get_rel_namespace(relid))
+	Oid			pending = OidIsValid(relid) ? get_relname_relid("summary_pending", get_rel_namespace(relid))
 		: InvalidOid;
 
 	if (!OidIsValid(pending) || pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK
@@ -1501,7 +1501,7 @@ kept_summary(int64 pond_id, Summary *s)
 	keep_plan(&kept_plan,
 			  "SELECT score, rules, errors_failed, warnings_failed FROM tailings.pond_summary"
 			  " WHERE pond_id = $1 AND current_date >= valid_from AND current_date < valid_until"
-			  " AND NOT EXISTS (SELECT 1 FROM tailings.pond_summary_pending q WHERE q.pond_id = $1)",
+			  " AND NOT EXISTS (SELECT 1 FROM tailings.summary_pending q WHERE q.pond_id = $1)",
 			  1, (Oid[]) {INT8OID});
 	if (SPI_execute_plan(kept_plan, (Datum[]) {Int64GetDatum(pond_id)}, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "tailings: reading tailings.pond_summary failed");
@@ -1580,7 +1580,7 @@ tl_pond_summary_computed(PG_FUNCTION_ARGS)
 /*
  * _pond_summary_invalidate([pond_id column]): AFTER ... FOR EACH STATEMENT,
  * with the statement's transition tables: notes the ponds the statement
- * touched (old and new rows) in tailings.pond_summary_pending, for the
+ * touched (old and new rows) in tailings.summary_pending, for the
  * commit to check again; without an argument (the template), every pond.
  * One INSERT for all the rows.
  */
@@ -1604,7 +1604,7 @@ tl_pond_summary_invalidate(PG_FUNCTION_ARGS)
 	if (!OidIsValid(relid))
 		return PointerGetDatum(NULL);
 	initStringInfo(&sql);
-	appendStringInfoString(&sql, "INSERT INTO tailings.pond_summary_pending (pond_id) ");
+	appendStringInfoString(&sql, "INSERT INTO tailings.summary_pending (pond_id) ");
 	if (tg->tgnargs == 0)
 		appendStringInfoString(&sql, "SELECT p.id FROM tailings.pond p");
 	else
@@ -1642,7 +1642,7 @@ tl_pond_summary_invalidate(PG_FUNCTION_ARGS)
 
 /*
  * _pond_summary_refresh(): the deferred constraint trigger on
- * tailings.pond_summary_pending (AFTER INSERT ... FOR EACH ROW): the first
+ * tailings.summary_pending (AFTER INSERT ... FOR EACH ROW): the first
  * call takes every note of the transaction and recomputes those ponds, once
  * each; the others find nothing to do.
  */
@@ -1664,19 +1664,19 @@ tl_pond_summary_refresh(PG_FUNCTION_ARGS)
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) || !TRIGGER_FIRED_FOR_ROW(td->tg_event)
 		|| !OidIsValid(relid)
-		|| RelationGetRelid(td->tg_relation) != get_relname_relid("pond_summary_pending", get_rel_namespace(relid)))
+		|| RelationGetRelid(td->tg_relation) != get_relname_relid("summary_pending", get_rel_namespace(relid)))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("_pond_summary_refresh() must be fired AFTER ... FOR EACH ROW on tailings.pond_summary_pending")));
+				 errmsg("_pond_summary_refresh() must be fired AFTER ... FOR EACH ROW on tailings.summary_pending")));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "tailings: SPI_connect failed");
 	as_summary_owner_begin(&saved, relid, false);
 	/* this call's note taken already (by an earlier call of this transaction)?  nothing to do */
-	keep_plan(&noted_plan, "SELECT 1 FROM tailings.pond_summary_pending WHERE ctid OPERATOR(pg_catalog.=) $1",
+	keep_plan(&noted_plan, "SELECT 1 FROM tailings.summary_pending WHERE ctid OPERATOR(pg_catalog.=) $1",
 			  1, (Oid[]) {TIDOID});
 	if (SPI_execute_plan(noted_plan, (Datum[]) {PointerGetDatum(&td->tg_trigtuple->t_self)}, NULL, false, 1)
 		!= SPI_OK_SELECT)
-		elog(ERROR, "tailings: reading tailings.pond_summary_pending failed");
+		elog(ERROR, "tailings: reading tailings.summary_pending failed");
 	if (SPI_processed == 0)
 	{
 		as_summary_owner_end(&saved);
@@ -1685,7 +1685,7 @@ tl_pond_summary_refresh(PG_FUNCTION_ARGS)
 	}
 	/* the notes (this transaction's: nobody else's are visible), each pond once */
 	keep_plan(&take_plan,
-			  "WITH taken AS (DELETE FROM tailings.pond_summary_pending RETURNING pond_id)"
+			  "WITH taken AS (DELETE FROM tailings.summary_pending RETURNING pond_id)"
 			  " SELECT pg_catalog.array_agg(DISTINCT pond_id) FROM taken", 0, NULL);
 	if (SPI_execute_plan(take_plan, NULL, NULL, false, 0) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "tailings: taking the noted ponds failed");

@@ -120,7 +120,7 @@ summaries_off() {
 for d in dump_src dump_custom dump_plain; do
 	test "$(q -d "$d" -c "SELECT count(*) FROM tailings.pond_summary")" = 40
 	test "$(summaries_off "$d")" = 0
-	test "$(q -d "$d" -c "SELECT count(*) FROM tailings.pond_summary_pending")" = 0
+	test "$(q -d "$d" -c "SELECT count(*) FROM tailings.summary_pending")" = 0
 done
 if grep -q 'pond_summary' "$work/sample.sql"; then echo "the summaries were dumped" >&2; exit 1; fi
 

@@ -100,7 +100,7 @@ race immediate "INSERT INTO tailings.element (pond_id, kind, geom, name)
 	VALUES ($pond, 'dam', ST_SetSRID(ST_MakeLine(ST_MakePoint(101.95, 26.85), ST_MakePoint(101.951, 26.85)), 4490), 'race dam');" COMMIT \
 	"BEGIN; SET CONSTRAINTS tailings.pond_summary_refresh IMMEDIATE;
 	 UPDATE tailings.element SET verified_on = current_date WHERE pond_id = $pond;
-	 SELECT count(*) FROM tailings.pond_summary_pending;
+	 SELECT count(*) FROM tailings.summary_pending;
 	 COMMIT;"
 expect_match "(b) the summary was kept at the statement's end (nothing left noted)" "$(cat "$work/immediate.second.out")" '^0$'
 
@@ -133,7 +133,7 @@ poll "open: the first has changed the pond and waits at the gate" \
 expect_eq "open: the second changes the same pond and commits without waiting" \
 	"$(timeout 30 psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" \
 		-c "UPDATE tailings.element SET verified_on = NULL WHERE pond_id = $pond AND kind = 'sign'" \
-		-c "SELECT count(*) FROM tailings.pond_summary_pending" 2>&1)" 0
+		-c "SELECT count(*) FROM tailings.summary_pending" 2>&1)" 0
 echo "SELECT pg_advisory_unlock(4344);" >&3
 exec 3>&-
 wait "$gate" "$first"

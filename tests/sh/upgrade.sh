@@ -169,7 +169,7 @@ diff "$TAILINGS_TEST_WORK/catalog.fresh" "$TAILINGS_TEST_WORK/catalog.upgraded"
 test "$(q -d upgraded -c "SELECT count(*) FROM tailings.pond_overview WHERE score = 1")" = 14
 # the update kept every pond's completeness summary (tailings.pond_summary, 0.9.0), each what a fresh check says
 test "$(q -d upgraded -c "SELECT count(*) FROM tailings.pond_summary")" = 40
-test "$(q -d upgraded -c "SELECT count(*) FROM tailings.pond_summary_pending")" = 0
+test "$(q -d upgraded -c "SELECT count(*) FROM tailings.summary_pending")" = 0
 test "$(q -d upgraded -c "SELECT count(*) FROM tailings.pond p LEFT JOIN tailings.pond_summary k ON k.pond_id = p.id,
 	tailings._pond_summary_computed(p.id) c
 	WHERE k.pond_id IS NULL

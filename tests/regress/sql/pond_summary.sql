@@ -44,7 +44,7 @@ GRANT SELECT ON pg_temp.drift TO PUBLIC;
 
 -- 1. The sample, as loaded: every pond kept, and right
 SELECT * FROM pg_temp.drift;
-SELECT count(*) AS kept, (SELECT count(*) FROM pond_summary_pending) AS pending FROM pond_summary;
+SELECT count(*) AS kept, (SELECT count(*) FROM summary_pending) AS pending FROM pond_summary;
 
 -- 2. Random edits, each round committed, then every pond compared
 -- elements inserted (copies of other ponds' elements: far from their new pond)
@@ -147,11 +147,11 @@ DELETE FROM element WHERE pond_id IN (1, 2, 3) AND kind IN ('dam', 'pond_boundar
 UPDATE requirement SET min_count = 3 WHERE name = 'sign';
 UPDATE pond SET status = 'closed' WHERE id = 11;
 SELECT * FROM pg_temp.drift;
-SELECT count(DISTINCT pond_id) AS noted_inside FROM pond_summary_pending;
+SELECT count(DISTINCT pond_id) AS noted_inside FROM summary_pending;
 ROLLBACK;
 SELECT count(*) AS changed FROM pond_summary s FULL JOIN before b USING (pond_id)
  WHERE (s.*)::text IS DISTINCT FROM (b.*)::text;
-SELECT count(*) AS noted_after FROM pond_summary_pending;
+SELECT count(*) AS noted_after FROM summary_pending;
 SELECT * FROM pg_temp.drift;
 -- a subtransaction rolled back, the rest committed
 BEGIN;
@@ -263,7 +263,7 @@ RESET ROLE;
 SET ROLE regress_sum_ent;
 SELECT array_agg(pond_id) AS enterprise_sees FROM pond_summary;
 INSERT INTO ledger (pond_id, year, stock_t) SELECT 16, min(year) - 1, 100 FROM ledger WHERE pond_id = 16;
-INSERT INTO pond_summary_pending VALUES (16);
+INSERT INTO summary_pending VALUES (16);
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 SET ROLE regress_sum_reader;
