@@ -108,24 +108,26 @@ CREATE POLICY summary_pending_member ON summary_pending FOR SELECT
 	TO tailings_enterprise, tailings_county, tailings_city, tailings_province
 	USING (_pond_visible(pond_id));
 
--- every pond whose summary is missing or does not hold today, noted for its commit to compute
--- again (as the owner); for a DBA after loading rows with triggers disabled, or daily, so that
--- the summaries whose days ran out are kept again (granted to nobody: the owner and superusers)
-CREATE FUNCTION refresh_pond_summaries() RETURNS bigint
+-- every pond whose summary is missing or does not hold today (every_pond: every pond), noted for
+-- its commit to compute again (as the owner); for a DBA daily, so that the summaries whose days
+-- ran out are kept again, and with every_pond after rows were loaded or changed with triggers
+-- disabled (granted to nobody: the owner and superusers)
+CREATE FUNCTION refresh_pond_summaries(every_pond boolean DEFAULT false) RETURNS bigint
 	LANGUAGE sql SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
 	WITH noted AS (
 		INSERT INTO tailings.summary_pending (pond_id)
 		SELECT p.id FROM tailings.pond p
-		 WHERE NOT EXISTS (SELECT 1 FROM tailings.pond_summary k
+		 WHERE refresh_pond_summaries.every_pond
+		    OR NOT EXISTS (SELECT 1 FROM tailings.pond_summary k
 		                    WHERE k.pond_id = p.id AND current_date >= k.valid_from AND current_date < k.valid_until)
 		 ORDER BY p.id
 		RETURNING 1)
 	SELECT count(*) FROM noted;
 END;
-COMMENT ON FUNCTION refresh_pond_summaries() IS
-	'notes every pond whose summary is missing or does not hold today, for recomputing at commit; returns how many';
-REVOKE ALL ON FUNCTION refresh_pond_summaries() FROM PUBLIC;
+COMMENT ON FUNCTION refresh_pond_summaries(boolean) IS
+	'notes every pond whose summary is missing or does not hold today (every_pond: every pond), for recomputing at commit; returns how many';
+REVOKE ALL ON FUNCTION refresh_pond_summaries(boolean) FROM PUBLIC;
 
 -- pond_overview reads the kept summaries (those holding today); a pond whose summary is
 -- missing, not holding today or pending in this transaction is computed as the caller

@@ -225,6 +225,16 @@ SELECT score = (pg_temp.fresh(1)).score AND errors_failed <> 99 AS computed_inst
 SELECT (_pond_summary(1)).errors_failed <> 99 AS summary_computed_instead;
 SELECT refresh_pond_summaries() AS refreshed;
 SELECT * FROM pg_temp.drift;
+-- rows changed with the triggers off: the summaries did not see it; every pond computed again
+ALTER TABLE requirement DISABLE TRIGGER requirement_summary;
+UPDATE requirement SET min_count = 50 WHERE name = 'sign';
+ALTER TABLE requirement ENABLE TRIGGER requirement_summary;
+SELECT kept_wrong > 0 AS wrong_without_triggers FROM pg_temp.drift;
+SELECT refresh_pond_summaries() AS not_holding;
+SELECT refresh_pond_summaries(true) = (SELECT count(*) FROM pond) AS every_pond;
+SELECT * FROM pg_temp.drift;
+UPDATE requirement SET min_count = 1 WHERE name = 'sign';
+SELECT * FROM pg_temp.drift;
 
 -- 9. Who reads and writes them.  A member sees the summaries of its ponds
 -- (as pond's other tables); nobody but the owner writes them (to fake a
