@@ -3,7 +3,13 @@
  *
  *   check_completeness(pond_id)  one row per applicable rule
  *   completeness(pond_id)        share of applicable error rules passed
- *   _pond_summary(pond_id)       score and failed-rule counts (pond_overview)
+ *   _pond_summary(pond_id)       score and failed-rule counts (tile(); the kept
+ *                                summary when it holds, else computed)
+ *   _pond_summary_computed(pond_id)
+ *                                the same computed now, with the days it holds
+ *   _pond_summary_invalidate(), _pond_summary_refresh()
+ *                                the triggers that keep tailings.pond_summary
+ *                                (below, "Summaries kept current")
  *   _check_elements(pond_id, elements)
  *                                check_completeness's rows for the pond as if
  *                                its elements were the given ones (a drawing
@@ -42,6 +48,14 @@
 #include "utils/date.h"
 #include "utils/datetime.h"
 #include "utils/lsyscache.h"
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "commands/trigger.h"
+#include "utils/acl.h"
+#include "utils/guc.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
 #define PIPE_END_TOLERANCE_M 30.0
 #define MAX_DISTANCE_M 5000.0
@@ -64,6 +78,18 @@ typedef struct CheckResult
 	int			nrows;
 	int			maxrows;
 } CheckResult;
+
+/*
+ * The days on which a check's outcome holds: [from, until).  Most rules do not
+ * depend on the day; the file rules do (the ledger due, a plan reviewed
+ * within three years, papers that expire or are issued later).  A kept
+ * summary (tailings.pond_summary) is good for the days of its window only.
+ */
+typedef struct Window
+{
+	DateADT		from;
+	DateADT		until;			/* exclusive */
+} Window;
 
 static SPIPlanPtr pond_plan = NULL;
 static SPIPlanPtr counts_plan = NULL;
@@ -1039,6 +1065,87 @@ fact_int(HeapTuple t, TupleDesc d, const char *column)
 	return isnull ? 0 : DatumGetInt32(x);
 }
 
+/* narrow the window to the days on which "today <= last" comes out as it does today */
+static void
+window_upto(Window *w, DateADT today, DateADT last)
+{
+	if (DATE_NOT_FINITE(last))
+		return;					/* always true (infinity) or always false */
+	if (today <= last)
+		w->until = Min(w->until, last + 1);
+	else
+		w->from = Max(w->from, last + 1);
+}
+
+/* the last day t on which years_before(t, n) <= r: a review on r holds until then */
+static DateADT
+last_day_within_years(DateADT r, int n)
+{
+	int			y,
+				m,
+				day;
+	DateADT		t;
+
+	j2date(r + POSTGRES_EPOCH_JDATE, &y, &m, &day);
+	t = date2j(y + n, m, Min(day, 28)) - POSTGRES_EPOCH_JDATE;
+	while (years_before(t + 1, n) <= r)
+		t++;
+	return t;
+}
+
+static SPIPlanPtr permit_days_plan = NULL;
+
+/*
+ * The days on which the file rules come out as they did today (f->today):
+ * the ledger due changes on 1 January and 1 February; the emergency plan
+ * passes until three years after its review and until it expires; the
+ * discharge permit in force is chosen among the permits issued by the day
+ * (the last issued on or before today, the next after it), and holds until it
+ * expires.  Which rules apply does not depend on the day.
+ */
+static void
+file_window(const PondFile *f, bool warnings, Window *w)
+{
+	int			y,
+				m,
+				day;
+
+	if (!warnings)
+		return;					/* the errors (major hazards) do not depend on the day */
+	j2date(f->today + POSTGRES_EPOCH_JDATE, &y, &m, &day);
+	w->from = Max(w->from, date2j(y, m == 1 ? 1 : 2, 1) - POSTGRES_EPOCH_JDATE);
+	w->until = Min(w->until, (m == 1 ? date2j(y, 2, 1) : date2j(y + 1, 1, 1)) - POSTGRES_EPOCH_JDATE);
+
+	if (f->operating && f->plan_found && f->plan_dated)
+	{
+		if (!DATE_NOT_FINITE(f->plan_reviewed_on))
+			window_upto(w, f->today, last_day_within_years(f->plan_reviewed_on, 3));
+		if (f->plan_expires)
+			window_upto(w, f->today, f->plan_valid_until);
+	}
+	if (f->outlets > 0)
+	{
+		bool		isnull;
+		Datum		d;
+
+		keep_plan(&permit_days_plan,
+				  "SELECT max(issued_on) FILTER (WHERE issued_on <= $2), min(issued_on) FILTER (WHERE issued_on > $2)"
+				  " FROM tailings.document WHERE pond_id = $1 AND kind = 'discharge_permit'",
+				  2, (Oid[]) {INT8OID, DATEOID});
+		if (SPI_execute_plan(permit_days_plan, (Datum[]) {Int64GetDatum(f->pond_id), DateADTGetDatum(f->today)},
+							 NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "tailings: reading the discharge permits failed");
+		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		if (!isnull && !DATE_NOT_FINITE(DatumGetDateADT(d)))
+			w->from = Max(w->from, DatumGetDateADT(d));
+		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+		if (!isnull)
+			w->until = Min(w->until, DatumGetDateADT(d));
+		if (f->permit_found && f->permit_expires)
+			window_upto(w, f->today, f->permit_valid_until);
+	}
+}
+
 /*
  * the file rules' rows; only the errors' when warnings is false (the score);
  * the messages only when they are asked for (the lists of failures they give
@@ -1046,7 +1153,7 @@ fact_int(HeapTuple t, TupleDesc d, const char *column)
  */
 static void
 check_file(CheckResult *res, int64 pond_id, const int *counts, const char *status, bool warnings, bool en,
-		   bool messages)
+		   bool messages, Window *window)
 {
 	PondFile	f;
 	int			y,
@@ -1102,11 +1209,13 @@ check_file(CheckResult *res, int64 pond_id, const int *counts, const char *statu
 		row->error = rule->error;
 		rule->judge(&f, row);
 	}
+	if (window != NULL)
+		file_window(&f, warnings, window);
 }
 
 /* Run every applicable rule of a pond; SPI must be connected. */
 static CheckResult *
-run_check(int64 pond_id, const CheckElements *elements, bool placement, bool en, bool messages)
+run_check(int64 pond_id, const CheckElements *elements, bool placement, bool en, bool messages, Window *window)
 {
 	CheckResult *res = palloc0(sizeof(CheckResult));
 	Oid			argtypes[1] = {INT8OID};
@@ -1145,7 +1254,12 @@ run_check(int64 pond_id, const CheckElements *elements, bool placement, bool en,
 
 		check_placement(res, pond_id, elements, &p);
 	}
-	check_file(res, pond_id, counts, TextDatumGetCString(status), placement, en, messages);
+	if (window != NULL)
+	{
+		window->from = DATEVAL_NOBEGIN;
+		window->until = DATEVAL_NOEND;
+	}
+	check_file(res, pond_id, counts, TextDatumGetCString(status), placement, en, messages, window);
 	return res;
 }
 
@@ -1163,7 +1277,7 @@ return_check(FunctionCallInfo fcinfo, int64 pond_id, const CheckElements *elemen
 	InitMaterializedSRF(fcinfo, 0);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "tailings: SPI_connect failed");
-	res = run_check(pond_id, elements, true, en, true);
+	res = run_check(pond_id, elements, true, en, true, NULL);
 	for (int i = 0; i < res->nrows; i++)
 	{
 		CheckRow   *r = &res->rows[i];
@@ -1247,38 +1361,394 @@ tl_completeness(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "tailings: SPI_connect failed");
-	score = score_of(run_check(pond_id, &pond_elements, false, false, false), &ef, &wf);
+	score = score_of(run_check(pond_id, &pond_elements, false, false, false, NULL), &ef, &wf);
 	SPI_finish();
 	PG_RETURN_FLOAT4((float4) score);
 }
 
-/* _pond_summary(pond_id) -> (score, rules, errors_failed, warnings_failed) */
+/*
+ * Summaries kept current (tailings.pond_summary).
+ *
+ * A pond's summary (score, rules, failed errors and warnings) depends on its
+ * row, its elements, its file (ledger, documents, hazards), the template
+ * (tailings.requirement) and the day.  Statement-level triggers on those
+ * tables note the ponds a statement touched in tailings.summary_pending
+ * (_pond_summary_invalidate: one INSERT per statement, from its transition
+ * tables; the template: every pond).  That takes no lock another transaction
+ * waits for: two transactions may change one pond at once as before.  Each
+ * noted pond queues the deferred constraint trigger _pond_summary_refresh;
+ * at commit its first call takes all of the transaction's notes, locks those
+ * ponds' summary rows in pond order (creating the missing ones), and then,
+ * in a snapshot taken after the locks (READ COMMITTED: a fresh one), checks
+ * each pond once and stores its summary; the other calls find nothing to do.
+ * Of two transactions committing changes to one pond, the second waits for
+ * the first's lock and then sees its rows.  Until the commit, the changing
+ * transaction sees its own notes (nobody else does): _pond_summary and
+ * pond_overview compute those ponds instead of reading them.  A summary is
+ * kept with the days it holds for (valid_from, valid_until); readers compute
+ * afresh on any other day, so it never goes stale with the date.
+ *
+ * Nobody but the owner writes the two tables (a summary written by a member
+ * would fake a score).  The triggers write them, and check the ponds, as the
+ * tables' owner with search_path pinned to pg_catalog, pg_temp (as
+ * PostgreSQL's foreign-key triggers run as a table's owner, and as track.c
+ * writes the change log); the check runs in a security-restricted operation
+ * (the writes cannot: a restricted operation queues no deferred trigger).
+ * No caller code runs there: every name is qualified, and the SQL functions
+ * the check calls are BEGIN ATOMIC, bound when created.  The summary is of
+ * the pond's whole file, which is what every role that may see the pond sees
+ * (row-level security shows a pond's rows all or none: their policies are
+ * _pond_visible(pond_id)).
+ */
+static SPIPlanPtr kept_plan = NULL;
+static SPIPlanPtr store_plan = NULL;
+
+/* tailings.pond_summary, or InvalidOid before 0.9.0 */
+static Oid
+summary_relid(void)
+{
+	Oid			nsp = get_namespace_oid("tailings", true);
+
+	return OidIsValid(nsp) ? get_relname_relid("pond_summary", nsp) : InvalidOid;
+}
+
+typedef struct AsSummaryOwner
+{
+	Oid			userid;
+	int			sec_context;
+	int			nestlevel;
+} AsSummaryOwner;
+
+/*
+ * Run as the owner of tailings.pond_summary, with search_path pinned (and
+ * jit off).  The
+ * check runs restricted; the writes cannot be (a security-restricted
+ * operation queues no deferred trigger: the recompute at commit), and run
+ * nothing but this table's triggers and its foreign key's.
+ */
+static void
+as_summary_owner_begin(AsSummaryOwner *saved, Oid relid, bool restricted)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "tailings: cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	GetUserIdAndSecContext(&saved->userid, &saved->sec_context);
+	SetUserIdAndSecContext(owner, saved->sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   (restricted ? SECURITY_RESTRICTED_OPERATION : 0));
+	saved->nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	/*
+	 * A pond's rows are a few dozen, found through the pond_id indexes.  In
+	 * the transaction that loaded them (thousands of ponds in one, whose
+	 * summaries are computed at its commit) the tables have no statistics
+	 * yet, and the generic plans then look expensive enough to compile (jit)
+	 * and pick a plain index scan over all of element in id order (for
+	 * _element_placement's ORDER BY) instead of the pond's rows: 20 times
+	 * slower a pond.  Bitmap scans of the pond's rows are right whatever the
+	 * statistics say.  (These settings hold for the plans made here: a change
+	 * of search_path makes the plan cache plan again.)
+	 */
+	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("enable_indexscan", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+}
+
+static void
+as_summary_owner_end(const AsSummaryOwner *saved)
+{
+	AtEOXact_GUC(true, saved->nestlevel);
+	SetUserIdAndSecContext(saved->userid, saved->sec_context);
+}
+
+/* a summary computed: its values and the days they hold for */
+typedef struct Summary
+{
+	float4		score;
+	int			rules;
+	int			errors_failed;
+	int			warnings_failed;
+	Window		window;
+} Summary;
+
+static void
+compute_summary(int64 pond_id, Summary *s)
+{
+	CheckResult *res = run_check(pond_id, &pond_elements, true, false, false, &s->window);
+
+	s->score = (float4) score_of(res, &s->errors_failed, &s->warnings_failed);
+	s->rules = res->nrows;
+}
+
+/* the kept summary, when it is current today and the caller may read it */
+static bool
+kept_summary(int64 pond_id, Summary *s)
+{
+	Oid			relid = summary_relid();
+	HeapTuple	t;
+	TupleDesc	d;
+	bool		isnull;
+
+	Oid			pending = OidIsValid(relid) ? get_relname_relid("summary_pending", get_rel_namespace(relid))
+		: InvalidOid;
+
+	if (!OidIsValid(pending) || pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK
+		|| pg_class_aclcheck(pending, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		return false;
+	keep_plan(&kept_plan,
+			  "SELECT score, rules, errors_failed, warnings_failed FROM tailings.pond_summary"
+			  " WHERE pond_id = $1 AND current_date >= valid_from AND current_date < valid_until"
+			  " AND NOT EXISTS (SELECT 1 FROM tailings.summary_pending q WHERE q.pond_id = $1)",
+			  1, (Oid[]) {INT8OID});
+	if (SPI_execute_plan(kept_plan, (Datum[]) {Int64GetDatum(pond_id)}, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "tailings: reading tailings.pond_summary failed");
+	if (SPI_processed != 1)
+		return false;
+	t = SPI_tuptable->vals[0];
+	d = SPI_tuptable->tupdesc;
+	s->score = DatumGetFloat4(SPI_getbinval(t, d, 1, &isnull));
+	s->rules = DatumGetInt32(SPI_getbinval(t, d, 2, &isnull));
+	s->errors_failed = DatumGetInt32(SPI_getbinval(t, d, 3, &isnull));
+	s->warnings_failed = DatumGetInt32(SPI_getbinval(t, d, 4, &isnull));
+	return true;
+}
+
+static Datum
+summary_datum(FunctionCallInfo fcinfo, const Summary *s, bool with_window)
+{
+	TupleDesc	tupdesc;
+	Datum		v[6];
+	bool		nulls[6] = {false};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "tailings: a pond summary must return a composite");
+	tupdesc = BlessTupleDesc(tupdesc);
+	v[0] = Float4GetDatum(s->score);
+	v[1] = Int32GetDatum(s->rules);
+	v[2] = Int32GetDatum(s->errors_failed);
+	v[3] = Int32GetDatum(s->warnings_failed);
+	if (with_window)
+	{
+		v[4] = DateADTGetDatum(s->window.from);
+		v[5] = DateADTGetDatum(s->window.until);
+	}
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, v, nulls));
+}
+
+/*
+ * _pond_summary(pond_id) -> (score, rules, errors_failed, warnings_failed):
+ * the kept summary when it is current, else computed as the caller (as
+ * check_completeness would)
+ */
 PG_FUNCTION_INFO_V1(tl_pond_summary);
 Datum
 tl_pond_summary(PG_FUNCTION_ARGS)
 {
 	int64		pond_id = PG_GETARG_INT64(0);
-	TupleDesc	tupdesc;
-	Datum		v[4];
-	bool		nulls[4] = {false};
-	CheckResult *res;
-	int			ef,
-				wf;
-	double		score;
-	HeapTuple	result;
+	Summary		s;
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "tailings: _pond_summary must return a composite");
-	tupdesc = BlessTupleDesc(tupdesc);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "tailings: SPI_connect failed");
-	res = run_check(pond_id, &pond_elements, true, false, false);
-	score = score_of(res, &ef, &wf);
-	v[0] = Float4GetDatum((float4) score);
-	v[1] = Int32GetDatum(res->nrows);
-	v[2] = Int32GetDatum(ef);
-	v[3] = Int32GetDatum(wf);
+	if (!kept_summary(pond_id, &s))
+		compute_summary(pond_id, &s);
 	SPI_finish();
-	result = heap_form_tuple(tupdesc, v, nulls);
-	PG_RETURN_DATUM(HeapTupleGetDatum(result));
+	PG_RETURN_DATUM(summary_datum(fcinfo, &s, false));
+}
+
+/*
+ * _pond_summary_computed(pond_id) -> (score, rules, errors_failed,
+ * warnings_failed, valid_from, valid_until): computed now, as the caller,
+ * whatever is kept; with the days it holds for
+ */
+PG_FUNCTION_INFO_V1(tl_pond_summary_computed);
+Datum
+tl_pond_summary_computed(PG_FUNCTION_ARGS)
+{
+	int64		pond_id = PG_GETARG_INT64(0);
+	Summary		s;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "tailings: SPI_connect failed");
+	compute_summary(pond_id, &s);
+	SPI_finish();
+	PG_RETURN_DATUM(summary_datum(fcinfo, &s, true));
+}
+
+/*
+ * _pond_summary_invalidate([pond_id column]): AFTER ... FOR EACH STATEMENT,
+ * with the statement's transition tables: notes the ponds the statement
+ * touched (old and new rows) in tailings.summary_pending, for the
+ * commit to check again; without an argument (the template), every pond.
+ * One INSERT for all the rows.
+ */
+PG_FUNCTION_INFO_V1(tl_pond_summary_invalidate);
+Datum
+tl_pond_summary_invalidate(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	Trigger    *tg;
+	StringInfoData sql;
+	AsSummaryOwner saved;
+	Oid			relid;
+	int			ret;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) || !TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("_pond_summary_invalidate() must be fired AFTER ... FOR EACH STATEMENT")));
+	tg = td->tg_trigger;
+	relid = summary_relid();
+	if (!OidIsValid(relid))
+		return PointerGetDatum(NULL);
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "INSERT INTO tailings.summary_pending (pond_id) ");
+	if (tg->tgnargs == 0)
+		appendStringInfoString(&sql, "SELECT p.id FROM tailings.pond p");
+	else
+	{
+		const char *col = quote_identifier(tg->tgargs[0]);
+
+		if (!tg->tgoldtable && !tg->tgnewtable)
+			ereport(ERROR,
+					(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+					 errmsg("_pond_summary_invalidate(%s) needs the statement's transition tables", tg->tgargs[0]),
+					 errhint("CREATE TRIGGER ... REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT")));
+		/* each pond once (a pond deleted since: the refresh passes it by) */
+		if (tg->tgoldtable)
+			appendStringInfo(&sql, "SELECT o.%s FROM %s o", col, quote_identifier(tg->tgoldtable));
+		if (tg->tgoldtable && tg->tgnewtable)
+			appendStringInfoString(&sql, " UNION ");
+		if (tg->tgnewtable)
+			appendStringInfo(&sql, "SELECT n.%s FROM %s n", col, quote_identifier(tg->tgnewtable));
+		if (!tg->tgoldtable || !tg->tgnewtable)
+			appendStringInfoString(&sql, " GROUP BY 1");
+	}
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "tailings: SPI_connect failed");
+	if (SPI_register_trigger_data(td) != SPI_OK_TD_REGISTER)
+		elog(ERROR, "tailings: SPI_register_trigger_data failed");
+	as_summary_owner_begin(&saved, relid, false);
+	ret = SPI_execute(sql.data, false, 0);
+	as_summary_owner_end(&saved);
+	if (ret != SPI_OK_INSERT)
+		elog(ERROR, "tailings: noting the ponds to check failed: %s", SPI_result_code_string(ret));
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * _pond_summary_refresh(): the deferred constraint trigger on
+ * tailings.summary_pending (AFTER INSERT ... FOR EACH ROW): the first
+ * call takes every note of the transaction and recomputes those ponds, once
+ * each; the others find nothing to do.
+ */
+static SPIPlanPtr noted_plan = NULL;
+static SPIPlanPtr take_plan = NULL;
+static SPIPlanPtr lock_plan = NULL;
+
+PG_FUNCTION_INFO_V1(tl_pond_summary_refresh);
+Datum
+tl_pond_summary_refresh(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	Oid			relid = summary_relid();
+	AsSummaryOwner saved;
+	Datum	   *ids;
+	Summary    *sums;
+	int			n;
+	bool		isnull;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) || !TRIGGER_FIRED_FOR_ROW(td->tg_event)
+		|| !OidIsValid(relid)
+		|| RelationGetRelid(td->tg_relation) != get_relname_relid("summary_pending", get_rel_namespace(relid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("_pond_summary_refresh() must be fired AFTER ... FOR EACH ROW on tailings.summary_pending")));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "tailings: SPI_connect failed");
+	as_summary_owner_begin(&saved, relid, false);
+	/* this call's note taken already (by an earlier call of this transaction)?  nothing to do */
+	keep_plan(&noted_plan, "SELECT 1 FROM tailings.summary_pending WHERE ctid OPERATOR(pg_catalog.=) $1",
+			  1, (Oid[]) {TIDOID});
+	if (SPI_execute_plan(noted_plan, (Datum[]) {PointerGetDatum(&td->tg_trigtuple->t_self)}, NULL, false, 1)
+		!= SPI_OK_SELECT)
+		elog(ERROR, "tailings: reading tailings.summary_pending failed");
+	if (SPI_processed == 0)
+	{
+		as_summary_owner_end(&saved);
+		SPI_finish();
+		return PointerGetDatum(NULL);
+	}
+	/* the notes (this transaction's: nobody else's are visible), each pond once */
+	keep_plan(&take_plan,
+			  "WITH taken AS (DELETE FROM tailings.summary_pending RETURNING pond_id)"
+			  " SELECT pg_catalog.array_agg(DISTINCT pond_id) FROM taken", 0, NULL);
+	if (SPI_execute_plan(take_plan, NULL, NULL, false, 0) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "tailings: taking the noted ponds failed");
+	{
+		Datum		arr = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (isnull)
+		{
+			as_summary_owner_end(&saved);
+			SPI_finish();
+			return PointerGetDatum(NULL);
+		}
+		/* lock their summary rows in pond order (array_agg DISTINCT sorts), making the missing */
+		keep_plan(&lock_plan,
+				  "INSERT INTO tailings.pond_summary AS s"
+				  " (pond_id, score, rules, errors_failed, warnings_failed, valid_from, valid_until)"
+				  " SELECT x.id, 0, 0, 0, 0, '-infinity', '-infinity'"
+				  " FROM pg_catalog.unnest($1) WITH ORDINALITY x (id, o)"
+				  " WHERE EXISTS (SELECT 1 FROM tailings.pond p WHERE p.id OPERATOR(pg_catalog.=) x.id) ORDER BY x.o"
+				  " ON CONFLICT (pond_id) DO UPDATE SET valid_until = '-infinity' RETURNING s.pond_id",
+				  1, (Oid[]) {INT8ARRAYOID});
+		if (SPI_execute_plan(lock_plan, &arr, NULL, false, 0) != SPI_OK_INSERT_RETURNING)
+			elog(ERROR, "tailings: locking the summaries failed");
+	}
+	n = (int) SPI_processed;
+	ids = palloc(sizeof(Datum) * Max(n, 1));
+	sums = palloc(sizeof(Summary) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+		ids[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+	as_summary_owner_end(&saved);
+
+	/*
+	 * checked in a snapshot taken now, after the locks (READ COMMITTED: a
+	 * fresh one): it sees every transaction that committed changes to these
+	 * ponds while this one waited for their locks
+	 */
+	as_summary_owner_begin(&saved, relid, true);
+	PushActiveSnapshot(GetTransactionSnapshot());
+	for (int i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		compute_summary(DatumGetInt64(ids[i]), &sums[i]);
+	}
+	PopActiveSnapshot();
+	as_summary_owner_end(&saved);
+
+	as_summary_owner_begin(&saved, relid, false);
+	keep_plan(&store_plan,
+			  "UPDATE tailings.pond_summary SET score = $2, rules = $3, errors_failed = $4, warnings_failed = $5,"
+			  " valid_from = $6, valid_until = $7 WHERE pond_id = $1",
+			  7, (Oid[]) {INT8OID, FLOAT4OID, INT4OID, INT4OID, INT4OID, DATEOID, DATEOID});
+	for (int i = 0; i < n; i++)
+	{
+		Summary    *sm = &sums[i];
+
+		if (SPI_execute_plan(store_plan,
+							 (Datum[]) {ids[i], Float4GetDatum(sm->score), Int32GetDatum(sm->rules),
+								 Int32GetDatum(sm->errors_failed), Int32GetDatum(sm->warnings_failed),
+								 DateADTGetDatum(sm->window.from), DateADTGetDatum(sm->window.until)},
+							 NULL, false, 1) != SPI_OK_UPDATE)
+			elog(ERROR, "tailings: storing the summary of pond " INT64_FORMAT " failed", DatumGetInt64(ids[i]));
+	}
+	as_summary_owner_end(&saved);
+	SPI_finish();
+	return PointerGetDatum(NULL);
 }

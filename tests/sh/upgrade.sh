@@ -210,4 +210,12 @@ as_of_all >"$TAILINGS_TEST_WORK/as_of.after"
 diff "$TAILINGS_TEST_WORK/as_of.before" "$TAILINGS_TEST_WORK/as_of.after"
 echo "update from $previous: time travel alike at $(wc -l <"$TAILINGS_TEST_WORK/as_of.after") moments"
 test "$(q -d upgraded -c "SELECT count(*) FROM tailings.pond_overview WHERE score = 1")" = 14
+# the update kept every pond's completeness summary (tailings.pond_summary, 0.9.0), each what a fresh check says
+test "$(q -d upgraded -c "SELECT count(*) FROM tailings.pond_summary")" = 40
+test "$(q -d upgraded -c "SELECT count(*) FROM tailings.summary_pending")" = 0
+test "$(q -d upgraded -c "SELECT count(*) FROM tailings.pond p LEFT JOIN tailings.pond_summary k ON k.pond_id = p.id,
+	tailings._pond_summary_computed(p.id) c
+	WHERE k.pond_id IS NULL
+	   OR (k.score, k.rules, k.errors_failed, k.warnings_failed, k.valid_from, k.valid_until)
+	      IS DISTINCT FROM (c.score, c.rules, c.errors_failed, c.warnings_failed, c.valid_from, c.valid_until)")" = 0
 echo "update from $previous: as a fresh install"
