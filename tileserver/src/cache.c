@@ -97,11 +97,7 @@ cache_entry_free(CacheEntry *e)
 {
 	if (e == NULL)
 		return;
-	if (!e->borrowed)
-	{
-		free(e->key);
-		free(e->raw);
-	}
+	/* a made entry's key and bytes are in its own block (cache_entry_make); a borrowed one's are the maker's */
 	free(e->gz);
 	free(e);
 }
@@ -175,17 +171,15 @@ CacheEntry *
 cache_entry_make(const char *key, const uint8_t *raw, size_t len, int z, long x, long y, unsigned layers,
 				 int historical)
 {
-	CacheEntry *e = calloc(1, sizeof(CacheEntry));
+	/* one block: the entry, its key and its bytes (one allocation to make, one to free) */
+	size_t		keylen = strlen(key);
+	CacheEntry *e = calloc(1, sizeof(CacheEntry) + keylen + 1 + len);
 
 	if (e == NULL)
 		return NULL;
-	e->key = strdup(key);
-	e->raw = malloc(len ? len : 1);
-	if (e->key == NULL || e->raw == NULL)
-	{
-		cache_entry_free(e);
-		return NULL;
-	}
+	e->key = (char *) (e + 1);
+	memcpy(e->key, key, keylen + 1);
+	e->raw = (uint8_t *) e->key + keylen + 1;
 	if (len)
 		memcpy(e->raw, raw, len);
 	e->raw_len = len;
@@ -251,7 +245,7 @@ lru_push_front(Cache *c, CacheEntry *e)
 void
 cache_entry_remove(Cache *c, CacheEntry *e)
 {
-	CacheEntry **p = &c->buckets[bucket_of(e->key)];
+	CacheEntry **p = &c->buckets[e->bucket];
 
 	while (*p && *p != e)
 		p = &(*p)->chain;
@@ -319,6 +313,7 @@ cache_put(Cache *c, const char *key, const uint8_t *raw, size_t len, int z, long
 		cache_entry_free(e);
 		return NULL;
 	}
+	e->bucket = b;
 	e->chain = c->buckets[b];
 	c->buckets[b] = e;
 	lru_push_front(c, e);

@@ -52,11 +52,11 @@ typedef struct CacheEntry
 	unsigned	layers;
 	int			historical;		/* a tile of ?at=: never invalidated */
 	int			gz_tried;		/* gz was made (or found not smaller): always, but in a borrowed entry */
-	int			borrowed;		/* key and raw are the maker's (cache_entry_borrow) */
+	int			borrowed;		/* key and raw are the maker's (cache_entry_borrow); else in the entry's block */
 	/* internal */
 	struct CacheEntry *prev,	/* LRU list */
 			   *next,
-			   *chain,			/* hash by key */
+			   *chain,			/* hash by key, in bucket "bucket" */
 			   *tile_chain,		/* hash by (z, x, y) */
 			   *zprev,			/* the entries of zoom z */
 			   *znext;
@@ -64,6 +64,7 @@ typedef struct CacheEntry
 	int			cell_group;
 	long		cell_index;
 	size_t		cost;
+	unsigned	bucket;
 } CacheEntry;
 
 typedef struct CacheStats
