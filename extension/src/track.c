@@ -61,6 +61,9 @@
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/dependency.h"
+#include "commands/sequence.h"
+#include "utils/xid8.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
@@ -931,6 +934,167 @@ fill_log_params(TrackedRel *entry, TupleDesc desc, Change *change, LogParams *p)
 		log_param_null(p, LOG_BBOX);
 }
 
+/*
+ * The log row written without the SQL executor (as history_direct writes the
+ * history): the same row as the INSERT of log_plan_get, cheaper.  Only while
+ * change_log has exactly the columns that INSERT names (and its identity id),
+ * of their types, no INSERT trigger and no rule (nothing would run that the
+ * INSERT would run), and the log's owner may insert without row-level
+ * security applying to it; else the INSERT.  Known once per session, looked
+ * at again when change_log changes (log_plan_recheck).
+ */
+static bool log_direct_checked = false;
+static bool log_direct_ok = false;
+static AttrNumber log_direct_attno[LOG_NPARAMS];	/* 0: not in the table (submission_id before 0.7.0) */
+static AttrNumber log_direct_id,
+			log_direct_txid,
+			log_direct_changed_at;
+static Oid	log_direct_seq;
+
+static void
+log_direct_setup(Relation rel)
+{
+	static const char *const columns[LOG_NPARAMS] = {
+#define LOG_PARAM_COLUMN(slot, column, type) [slot] = column,
+		LOG_PARAMS(LOG_PARAM_COLUMN)
+#undef LOG_PARAM_COLUMN
+	};
+	static const Oid types[LOG_NPARAMS] = {
+#define LOG_PARAM_TYPE(slot, column, type) [slot] = type,
+		LOG_PARAMS(LOG_PARAM_TYPE)
+#undef LOG_PARAM_TYPE
+	};
+	TupleDesc	desc = RelationGetDescr(rel);
+	TriggerDesc *trig = rel->trigdesc;
+	int			live = 0,
+				known = 0;
+
+	log_direct_checked = true;
+	log_direct_ok = false;
+	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relispartition || rel->rd_rules != NULL)
+		return;
+	if (trig != NULL && (trig->trig_insert_before_row || trig->trig_insert_after_row ||
+						 trig->trig_insert_instead_row || trig->trig_insert_before_statement ||
+						 trig->trig_insert_after_statement || trig->trig_insert_new_table))
+		return;
+	for (int i = 0; i < desc->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped)
+			live++;
+	log_direct_id = column_by_name(desc, "id");
+	log_direct_txid = column_by_name(desc, "txid");
+	log_direct_changed_at = column_by_name(desc, "changed_at");
+	if (log_direct_id == 0 || TupleDescAttr(desc, log_direct_id - 1)->atttypid != INT8OID ||
+		TupleDescAttr(desc, log_direct_id - 1)->attidentity == '\0' ||
+		log_direct_txid == 0 || TupleDescAttr(desc, log_direct_txid - 1)->atttypid != XID8OID ||
+		log_direct_changed_at == 0 || TupleDescAttr(desc, log_direct_changed_at - 1)->atttypid != TIMESTAMPTZOID)
+		return;
+	known = 3;
+	for (int i = 0; i < LOG_NPARAMS; i++)
+	{
+		AttrNumber	attno = column_by_name(desc, columns[i]);
+
+		if (attno == 0 && i != LOG_SUBMISSION_ID)
+			return;
+		if (attno != 0)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, attno - 1);
+
+			if (att->atttypid != types[i] || att->atttypmod != -1 || att->attgenerated)
+				return;
+			known++;
+		}
+		log_direct_attno[i] = attno;
+	}
+	if (known != live)
+		return;
+	log_direct_seq = getIdentitySequence(RelationGetRelid(rel), log_direct_id, true);
+	log_direct_ok = OidIsValid(log_direct_seq);
+}
+
+/* the log row, directly; false when it cannot be done so (nothing done then) */
+static bool
+insert_log_row_direct(const LogParams *p, int64 *id)
+{
+	Oid			owner = change_log_owner();
+	Relation	rel;
+	EState	   *estate;
+	RangeTblEntry *rte;
+	ResultRelInfo *rri;
+	TupleTableSlot *slot;
+	AsOwner		saved;
+
+	if (log_plan_recheck)
+	{
+		log_direct_checked = false;
+		if (log_plan != NULL && !log_plan_submission)
+		{
+			SPI_freeplan(log_plan);
+			log_plan = NULL;
+		}
+		log_plan_recheck = false;
+	}
+	if (log_direct_checked && !log_direct_ok)
+		return false;
+	if (pg_class_aclmask(log_relid, owner, ACL_INSERT, ACLMASK_ALL) != ACL_INSERT ||
+		check_enable_rls(log_relid, owner, true) == RLS_ENABLED)
+		return false;
+	rel = try_table_open(log_relid, RowExclusiveLock);
+	if (rel == NULL)
+		return false;
+	if (!log_direct_checked)
+		log_direct_setup(rel);
+	if (!log_direct_ok)
+	{
+		table_close(rel, RowExclusiveLock);
+		return false;
+	}
+
+	as_log_owner_begin(&saved);
+	estate = CreateExecutorState();
+	rte = makeNode(RangeTblEntry);
+	rte->rtekind = RTE_RELATION;
+	rte->relid = RelationGetRelid(rel);
+	rte->relkind = rel->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+	ExecInitRangeTable(estate, list_make1(rte));
+	rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	estate->es_output_cid = GetCurrentCommandId(true);
+	ExecOpenIndices(rri, false);
+	slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel), &TTSOpsVirtual);
+	ExecClearTuple(slot);
+	for (int i = 0; i < slot->tts_tupleDescriptor->natts; i++)
+	{
+		slot->tts_values[i] = (Datum) 0;
+		slot->tts_isnull[i] = true;
+	}
+	/* what the INSERT's identity, pg_current_xact_id() and now() give */
+	*id = nextval_internal(log_direct_seq, false);
+	slot->tts_values[log_direct_id - 1] = Int64GetDatum(*id);
+	slot->tts_isnull[log_direct_id - 1] = false;
+	slot->tts_values[log_direct_txid - 1] = FullTransactionIdGetDatum(GetTopFullTransactionId());
+	slot->tts_isnull[log_direct_txid - 1] = false;
+	slot->tts_values[log_direct_changed_at - 1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	slot->tts_isnull[log_direct_changed_at - 1] = false;
+	for (int i = 0; i < LOG_NPARAMS; i++)
+	{
+		AttrNumber	attno = log_direct_attno[i];
+
+		if (attno == 0)
+			continue;
+		slot->tts_values[attno - 1] = p->values[i];
+		slot->tts_isnull[attno - 1] = p->nulls[i] == 'n';
+	}
+	ExecStoreVirtualTuple(slot);
+	ExecSimpleRelationInsert(rri, estate, slot);
+	ExecCloseIndices(rri);
+	ExecResetTupleTable(estate->es_tupleTable, false);
+	FreeExecutorState(estate);
+	as_log_owner_end(&saved);
+	table_close(rel, NoLock);
+	return true;
+}
+
 /* insert the log row, as the log's owner; returns its id */
 static int64
 insert_log_row(const LogParams *p)
@@ -938,6 +1102,10 @@ insert_log_row(const LogParams *p)
 	AsOwner		saved;
 	int			ret;
 	bool		isnull;
+	int64		id;
+
+	if (insert_log_row_direct(p, &id))
+		return id;
 	/* only the INSERT of these fixed-type values runs as the log's owner */
 	as_log_owner_begin(&saved);
 	ret = SPI_execute_plan(log_plan_get(), (Datum *) p->values, p->nulls, false, 1);
