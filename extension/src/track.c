@@ -64,6 +64,7 @@
 #include "catalog/dependency.h"
 #include "commands/sequence.h"
 #include "utils/xid8.h"
+#include "optimizer/optimizer.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
@@ -950,6 +951,10 @@ static AttrNumber log_direct_id,
 			log_direct_txid,
 			log_direct_changed_at;
 static Oid	log_direct_seq;
+/* change_log's CHECK constraints compiled once (as ExecRelCheck compiles them per statement) */
+static MemoryContext log_check_cxt = NULL;
+static ExprState **log_check_exprs = NULL;
+static int	log_check_n = 0;
 
 static void
 log_direct_setup(Relation rel)
@@ -1008,7 +1013,25 @@ log_direct_setup(Relation rel)
 	if (known != live)
 		return;
 	log_direct_seq = getIdentitySequence(RelationGetRelid(rel), log_direct_id, true);
-	log_direct_ok = OidIsValid(log_direct_seq);
+	if (!OidIsValid(log_direct_seq))
+		return;
+	if (log_check_cxt != NULL)
+		MemoryContextDelete(log_check_cxt);
+	log_check_cxt = NULL;
+	log_check_exprs = NULL;
+	log_check_n = desc->constr != NULL ? desc->constr->num_check : 0;
+	if (log_check_n > 0)
+	{
+		MemoryContext old;
+
+		log_check_cxt = AllocSetContextCreate(TopMemoryContext, "tailings change_log checks", ALLOCSET_SMALL_SIZES);
+		old = MemoryContextSwitchTo(log_check_cxt);
+		log_check_exprs = palloc(sizeof(ExprState *) * desc->constr->num_check);
+		for (int i = 0; i < desc->constr->num_check; i++)
+			log_check_exprs[i] = ExecInitExpr(expression_planner(stringToNode(desc->constr->check[i].ccbin)), NULL);
+		MemoryContextSwitchTo(old);
+	}
+	log_direct_ok = true;
 }
 
 /* the log row, directly; false when it cannot be done so (nothing done then) */
@@ -1041,7 +1064,8 @@ insert_log_row_direct(const LogParams *p, int64 *id)
 	rel = try_table_open(log_relid, RowExclusiveLock);
 	if (rel == NULL)
 		return false;
-	if (!log_direct_checked)
+	if (!log_direct_checked ||
+		(RelationGetDescr(rel)->constr ? RelationGetDescr(rel)->constr->num_check : 0) != log_check_n)
 		log_direct_setup(rel);
 	if (!log_direct_ok)
 	{
@@ -1059,6 +1083,8 @@ insert_log_row_direct(const LogParams *p, int64 *id)
 	ExecInitRangeTable(estate, list_make1(rte));
 	rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	/* the CHECK constraints, compiled once rather than for each row */
+	rri->ri_ConstraintExprs = log_check_exprs;
 	estate->es_output_cid = GetCurrentCommandId(true);
 	ExecOpenIndices(rri, false);
 	slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel), &TTSOpsVirtual);
