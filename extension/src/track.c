@@ -26,7 +26,13 @@
  * kept in a hash.  A relcache callback forgets a table's entry whenever the
  * table changes (ALTER TABLE, DROP, CREATE/DROP TRIGGER, and its registration,
  * whose changes send a relcache invalidation), so the next row looks afresh.
- * The log INSERT is one plan per session, prepared once and kept.
+ * The log row and the history's versions are written without the SQL
+ * executor (ExecSimpleRelationInsert and its siblings, as the logical
+ * replication worker writes a table: insert_log_row_direct, history_direct),
+ * in the same transaction, as the log's owner; a log or history table that
+ * does not fit that (a trigger or rule of its own, FORCE ROW LEVEL SECURITY,
+ * other columns) is written by statements instead: the log INSERT one plan
+ * per session, prepared once and kept, and the history's (history_plan).
  *
  * Who the log names.  session_role is the session user (the login), always.
  * actor is tailings.actor when it is set and the current role has the rights
