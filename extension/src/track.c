@@ -1051,6 +1051,7 @@ insert_log_row_direct(const LogParams *p, int64 *id)
 	ResultRelInfo *rri;
 	TupleTableSlot *slot;
 	AsOwner		saved;
+	bool		missing = false;
 
 	if (log_plan_recheck)
 	{
@@ -1064,7 +1065,7 @@ insert_log_row_direct(const LogParams *p, int64 *id)
 	}
 	if (log_direct_checked && !log_direct_ok)
 		return false;
-	if (pg_class_aclmask(log_relid, owner, ACL_INSERT, ACLMASK_ALL) != ACL_INSERT ||
+	if (pg_class_aclmask_ext(log_relid, owner, ACL_INSERT, ACLMASK_ALL, &missing) != ACL_INSERT || missing ||
 		check_enable_rls(log_relid, owner, true) == RLS_ENABLED)
 		return false;
 	rel = try_table_open(log_relid, RowExclusiveLock);
@@ -1476,12 +1477,13 @@ history_direct(TrackedRel *entry, TupleDesc desc, const Change *change, bool sil
 	bool		have_from = false;
 	TimestampTz until = 0;
 	bool		have_until;
+	bool		missing = false;
 
 	if (entry->hist_checked && !entry->hist_direct)
 		return false;
-	if (pg_class_aclmask(entry->history, owner, ACL_SELECT | ACL_INSERT | ACL_UPDATE | ACL_DELETE,
-						 ACLMASK_ALL) != (ACL_SELECT | ACL_INSERT | ACL_UPDATE | ACL_DELETE) ||
-		check_enable_rls(entry->history, owner, true) == RLS_ENABLED)
+	if (pg_class_aclmask_ext(entry->history, owner, ACL_SELECT | ACL_INSERT | ACL_UPDATE | ACL_DELETE,
+							 ACLMASK_ALL, &missing) != (ACL_SELECT | ACL_INSERT | ACL_UPDATE | ACL_DELETE) ||
+		missing || check_enable_rls(entry->history, owner, true) == RLS_ENABLED)
 		return false;
 	hrel = try_table_open(entry->history, RowExclusiveLock);
 	if (hrel == NULL)
