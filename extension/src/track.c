@@ -26,7 +26,13 @@
  * kept in a hash.  A relcache callback forgets a table's entry whenever the
  * table changes (ALTER TABLE, DROP, CREATE/DROP TRIGGER, and its registration,
  * whose changes send a relcache invalidation), so the next row looks afresh.
- * The log INSERT is one plan per session, prepared once and kept.
+ * The log row and the history's versions are written without the SQL
+ * executor (ExecSimpleRelationInsert and its siblings, as the logical
+ * replication worker writes a table: insert_log_row_direct, history_direct),
+ * in the same transaction, as the log's owner; a log or history table that
+ * does not fit that (a trigger or rule of its own, FORCE ROW LEVEL SECURITY,
+ * other columns) is written by statements instead: the log INSERT one plan
+ * per session, prepared once and kept, and the history's (history_plan).
  *
  * Who the log names.  session_role is the session user (the login), always.
  * actor is tailings.actor when it is set and the current role has the rights
@@ -47,9 +53,24 @@
 #include "tailings.h"
 
 #include "access/detoast.h"
+#include "access/genam.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_index.h"
+#include "executor/executor.h"
+#include "storage/lmgr.h"
+#include "utils/rangetypes.h"
+#include "utils/rls.h"
+#include "utils/snapmgr.h"
+#include "utils/typcache.h"
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/dependency.h"
+#include "commands/sequence.h"
+#include "utils/xid8.h"
+#include "optimizer/optimizer.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
@@ -99,6 +120,16 @@ typedef struct TrackedRel
 	char	   *history_name;	/* quoted, schema-qualified, in TopMemoryContext */
 	char	   *history_id;		/* the history's row id column, quoted, in TopMemoryContext */
 	SPIPlanPtr	hist_plans[4];	/* its statements (history_plan) */
+	char	   *hist_id_name;	/* the history's row id column, unquoted, in TopMemoryContext */
+	/* writing the history without the executor (history_direct), known once hist_checked */
+	bool		hist_checked;
+	bool		hist_direct;	/* possible: else the statements above */
+	Oid			hist_index;		/* the history's btree on the row id */
+	RegProcedure hist_id_eq;	/* the row id's equality (int2eq, int4eq or int8eq) */
+	Oid			hist_id_type;
+	AttrNumber	hist_valid;		/* the history's "valid" */
+	int			hist_natts;
+	AttrNumber *hist_map;		/* per history column: the table's column (0: none), in TopMemoryContext */
 } TrackedRel;
 
 static HTAB *tracked_rels = NULL;
@@ -132,7 +163,7 @@ tracked_rel_invalidate(Datum arg, Oid relid)
 		return;
 	hash_seq_init(&status, tracked_rels);
 	while ((entry = hash_seq_search(&status)) != NULL)
-		if (relid == InvalidOid || entry->relid == relid)
+		if (relid == InvalidOid || entry->relid == relid || entry->history == relid)
 			entry->valid = false;
 }
 
@@ -392,6 +423,10 @@ tracked_rel_get(Relation rel, Trigger *trigger)
 		for (int i = 0; i < lengthof(entry->hist_plans); i++)
 			if (entry->hist_plans[i])
 				SPI_freeplan(entry->hist_plans[i]);
+		if (entry->hist_id_name)
+			pfree(entry->hist_id_name);
+		if (entry->hist_map)
+			pfree(entry->hist_map);
 	}
 	entry->table_name = NULL;
 	entry->geom_key = NULL;
@@ -399,6 +434,9 @@ tracked_rel_get(Relation rel, Trigger *trigger)
 	entry->history_name = NULL;
 	entry->history_id = NULL;
 	memset(entry->hist_plans, 0, sizeof(entry->hist_plans));
+	entry->hist_id_name = NULL;
+	entry->hist_map = NULL;
+	entry->hist_checked = entry->hist_direct = false;
 	entry->history = InvalidOid;
 	entry->valid = false;
 
@@ -424,6 +462,7 @@ tracked_rel_get(Relation rel, Trigger *trigger)
 			entry->history = history;
 			entry->history_name = pstrdup(quote_qualified_identifier(hnsp, hname));
 			entry->history_id = pstrdup(quote_identifier(history_id));
+			entry->hist_id_name = pstrdup(history_id);
 		}
 	}
 	if (entry->geom_attno != 0)
@@ -902,6 +941,193 @@ fill_log_params(TrackedRel *entry, TupleDesc desc, Change *change, LogParams *p)
 		log_param_null(p, LOG_BBOX);
 }
 
+/*
+ * The log row written without the SQL executor (as history_direct writes the
+ * history): the same row as the INSERT of log_plan_get, cheaper.  Only while
+ * change_log has exactly the columns that INSERT names (and its identity id),
+ * of their types, no INSERT trigger and no rule (nothing would run that the
+ * INSERT would run), and the log's owner may insert without row-level
+ * security applying to it; else the INSERT.  Known once per session, looked
+ * at again when change_log changes (log_plan_recheck).
+ */
+static bool log_direct_checked = false;
+static bool log_direct_ok = false;
+static AttrNumber log_direct_attno[LOG_NPARAMS];	/* 0: not in the table (submission_id before 0.7.0) */
+static AttrNumber log_direct_id,
+			log_direct_txid,
+			log_direct_changed_at;
+static Oid	log_direct_seq;
+/* change_log's CHECK constraints compiled once (as ExecRelCheck compiles them per statement) */
+static MemoryContext log_check_cxt = NULL;
+static ExprState **log_check_exprs = NULL;
+static int	log_check_n = 0;
+
+static void
+log_direct_setup(Relation rel)
+{
+	static const char *const columns[LOG_NPARAMS] = {
+#define LOG_PARAM_COLUMN(slot, column, type) [slot] = column,
+		LOG_PARAMS(LOG_PARAM_COLUMN)
+#undef LOG_PARAM_COLUMN
+	};
+	static const Oid types[LOG_NPARAMS] = {
+#define LOG_PARAM_TYPE(slot, column, type) [slot] = type,
+		LOG_PARAMS(LOG_PARAM_TYPE)
+#undef LOG_PARAM_TYPE
+	};
+	TupleDesc	desc = RelationGetDescr(rel);
+	TriggerDesc *trig = rel->trigdesc;
+	int			live = 0,
+				known = 0;
+
+	log_direct_checked = true;
+	log_direct_ok = false;
+	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relispartition || rel->rd_rules != NULL)
+		return;
+	if (trig != NULL && (trig->trig_insert_before_row || trig->trig_insert_after_row ||
+						 trig->trig_insert_instead_row || trig->trig_insert_before_statement ||
+						 trig->trig_insert_after_statement || trig->trig_insert_new_table))
+		return;
+	for (int i = 0; i < desc->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped)
+			live++;
+	log_direct_id = column_by_name(desc, "id");
+	log_direct_txid = column_by_name(desc, "txid");
+	log_direct_changed_at = column_by_name(desc, "changed_at");
+	if (log_direct_id == 0 || TupleDescAttr(desc, log_direct_id - 1)->atttypid != INT8OID ||
+		TupleDescAttr(desc, log_direct_id - 1)->attidentity == '\0' ||
+		log_direct_txid == 0 || TupleDescAttr(desc, log_direct_txid - 1)->atttypid != XID8OID ||
+		log_direct_changed_at == 0 || TupleDescAttr(desc, log_direct_changed_at - 1)->atttypid != TIMESTAMPTZOID)
+		return;
+	known = 3;
+	for (int i = 0; i < LOG_NPARAMS; i++)
+	{
+		AttrNumber	attno = column_by_name(desc, columns[i]);
+
+		if (attno == 0 && i != LOG_SUBMISSION_ID)
+			return;
+		if (attno != 0)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, attno - 1);
+
+			if (att->atttypid != types[i] || att->atttypmod != -1 || att->attgenerated)
+				return;
+			known++;
+		}
+		log_direct_attno[i] = attno;
+	}
+	if (known != live)
+		return;
+	log_direct_seq = getIdentitySequence(RelationGetRelid(rel), log_direct_id, true);
+	if (!OidIsValid(log_direct_seq))
+		return;
+	if (log_check_cxt != NULL)
+		MemoryContextDelete(log_check_cxt);
+	log_check_cxt = NULL;
+	log_check_exprs = NULL;
+	log_check_n = desc->constr != NULL ? desc->constr->num_check : 0;
+	if (log_check_n > 0)
+	{
+		MemoryContext old;
+
+		log_check_cxt = AllocSetContextCreate(TopMemoryContext, "tailings change_log checks", ALLOCSET_SMALL_SIZES);
+		old = MemoryContextSwitchTo(log_check_cxt);
+		log_check_exprs = palloc(sizeof(ExprState *) * desc->constr->num_check);
+		for (int i = 0; i < desc->constr->num_check; i++)
+			log_check_exprs[i] = ExecInitExpr(expression_planner(stringToNode(desc->constr->check[i].ccbin)), NULL);
+		MemoryContextSwitchTo(old);
+	}
+	log_direct_ok = true;
+}
+
+/* the log row, directly; false when it cannot be done so (nothing done then) */
+static bool
+insert_log_row_direct(const LogParams *p, int64 *id)
+{
+	Oid			owner = change_log_owner();
+	Relation	rel;
+	EState	   *estate;
+	RangeTblEntry *rte;
+	ResultRelInfo *rri;
+	TupleTableSlot *slot;
+	AsOwner		saved;
+	bool		missing = false;
+
+	if (log_plan_recheck)
+	{
+		log_direct_checked = false;
+		if (log_plan != NULL && !log_plan_submission)
+		{
+			SPI_freeplan(log_plan);
+			log_plan = NULL;
+		}
+		log_plan_recheck = false;
+	}
+	if (log_direct_checked && !log_direct_ok)
+		return false;
+	if (pg_class_aclmask_ext(log_relid, owner, ACL_INSERT, ACLMASK_ALL, &missing) != ACL_INSERT || missing ||
+		check_enable_rls(log_relid, owner, true) == RLS_ENABLED)
+		return false;
+	rel = try_table_open(log_relid, RowExclusiveLock);
+	if (rel == NULL)
+		return false;
+	if (!log_direct_checked ||
+		(RelationGetDescr(rel)->constr ? RelationGetDescr(rel)->constr->num_check : 0) != log_check_n)
+		log_direct_setup(rel);
+	if (!log_direct_ok)
+	{
+		table_close(rel, RowExclusiveLock);
+		return false;
+	}
+
+	as_log_owner_begin(&saved);
+	estate = CreateExecutorState();
+	rte = makeNode(RangeTblEntry);
+	rte->rtekind = RTE_RELATION;
+	rte->relid = RelationGetRelid(rel);
+	rte->relkind = rel->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+	ExecInitRangeTable(estate, list_make1(rte));
+	rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	/* the CHECK constraints, compiled once rather than for each row */
+	rri->ri_ConstraintExprs = log_check_exprs;
+	estate->es_output_cid = GetCurrentCommandId(true);
+	ExecOpenIndices(rri, false);
+	slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel), &TTSOpsVirtual);
+	ExecClearTuple(slot);
+	for (int i = 0; i < slot->tts_tupleDescriptor->natts; i++)
+	{
+		slot->tts_values[i] = (Datum) 0;
+		slot->tts_isnull[i] = true;
+	}
+	/* what the INSERT's identity, pg_current_xact_id() and now() give */
+	*id = nextval_internal(log_direct_seq, false);
+	slot->tts_values[log_direct_id - 1] = Int64GetDatum(*id);
+	slot->tts_isnull[log_direct_id - 1] = false;
+	slot->tts_values[log_direct_txid - 1] = FullTransactionIdGetDatum(GetTopFullTransactionId());
+	slot->tts_isnull[log_direct_txid - 1] = false;
+	slot->tts_values[log_direct_changed_at - 1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	slot->tts_isnull[log_direct_changed_at - 1] = false;
+	for (int i = 0; i < LOG_NPARAMS; i++)
+	{
+		AttrNumber	attno = log_direct_attno[i];
+
+		if (attno == 0)
+			continue;
+		slot->tts_values[attno - 1] = p->values[i];
+		slot->tts_isnull[attno - 1] = p->nulls[i] == 'n';
+	}
+	ExecStoreVirtualTuple(slot);
+	ExecSimpleRelationInsert(rri, estate, slot);
+	ExecCloseIndices(rri);
+	ExecResetTupleTable(estate->es_tupleTable, false);
+	FreeExecutorState(estate);
+	as_log_owner_end(&saved);
+	table_close(rel, NoLock);
+	return true;
+}
+
 /* insert the log row, as the log's owner; returns its id */
 static int64
 insert_log_row(const LogParams *p)
@@ -909,7 +1135,10 @@ insert_log_row(const LogParams *p)
 	AsOwner		saved;
 	int			ret;
 	bool		isnull;
+	int64		id;
 
+	if (insert_log_row_direct(p, &id))
+		return id;
 	/* only the INSERT of these fixed-type values runs as the log's owner */
 	as_log_owner_begin(&saved);
 	ret = SPI_execute_plan(log_plan_get(), (Datum *) p->values, p->nulls, false, 1);
@@ -1031,6 +1260,348 @@ history_run(TrackedRel *entry, TupleDesc desc, HistStmt which, Datum *values, co
 }
 
 /*
+ * Writing the history without the SQL executor, as PostgreSQL's logical
+ * replication apply worker writes a table (execReplication.c): the versions
+ * of a row are found through the history's btree on the row id, the current
+ * one is ended (ExecSimpleRelationUpdate) or removed
+ * (ExecSimpleRelationDelete) and the new one inserted
+ * (ExecSimpleRelationInsert), which check the history's constraints and keep
+ * its indexes.  The same rows as the statements of history_plan, cheaper.
+ * Only for a plain table that has no triggers and no rules (nothing would run
+ * that the statements would run), whose columns are the table's (same names,
+ * types and typmods: no default and no coercion to apply) and "valid", with a
+ * btree on the row id, written by the log's owner with the rights to, and
+ * without row-level security applying to it (not FORCE); else the statements.
+ */
+
+/* can the history be written directly?  Caches what it needs in the entry. */
+static void
+history_direct_setup(TrackedRel *entry, TupleDesc desc, Relation hrel)
+{
+	TupleDesc	hdesc = RelationGetDescr(hrel);
+	AttrNumber	id_att = InvalidAttrNumber;
+	AttrNumber *map;
+	List	   *indexes;
+	ListCell   *lc;
+
+	entry->hist_checked = true;
+	entry->hist_direct = false;
+	entry->hist_valid = InvalidAttrNumber;
+	entry->hist_index = InvalidOid;
+	if (hrel->rd_rel->relkind != RELKIND_RELATION || hrel->rd_rel->relispartition ||
+		hrel->trigdesc != NULL || hrel->rd_rules != NULL || entry->hist_id_name == NULL)
+		return;
+	map = MemoryContextAllocZero(TopMemoryContext, sizeof(AttrNumber) * Max(hdesc->natts, 1));
+	for (int i = 0; i < hdesc->natts; i++)
+	{
+		Form_pg_attribute hatt = TupleDescAttr(hdesc, i);
+		AttrNumber	attno;
+
+		if (hatt->attisdropped)
+			continue;
+		if (strcmp(NameStr(hatt->attname), "valid") == 0)
+		{
+			if (hatt->atttypid != TSTZRANGEOID)
+				goto no;
+			entry->hist_valid = hatt->attnum;
+			continue;
+		}
+		attno = column_by_name(desc, NameStr(hatt->attname));
+		if (attno == InvalidAttrNumber ||
+			TupleDescAttr(desc, attno - 1)->atttypid != hatt->atttypid ||
+			TupleDescAttr(desc, attno - 1)->atttypmod != hatt->atttypmod)
+			goto no;
+		map[i] = attno;
+		if (strcmp(NameStr(hatt->attname), entry->hist_id_name) == 0)
+			id_att = hatt->attnum;
+	}
+	if (entry->hist_valid == InvalidAttrNumber || id_att == InvalidAttrNumber)
+		goto no;
+	entry->hist_id_type = TupleDescAttr(hdesc, id_att - 1)->atttypid;
+	if (entry->hist_id_type == INT8OID)
+		entry->hist_id_eq = F_INT8EQ;
+	else if (entry->hist_id_type == INT4OID)
+		entry->hist_id_eq = F_INT4EQ;
+	else if (entry->hist_id_type == INT2OID)
+		entry->hist_id_eq = F_INT2EQ;
+	else
+		goto no;
+	/* a valid btree whose first column is the row id, without expressions or predicate */
+	indexes = RelationGetIndexList(hrel);
+	foreach(lc, indexes)
+	{
+		Relation	irel = index_open(lfirst_oid(lc), AccessShareLock);
+		Form_pg_index ind = irel->rd_index;
+
+		if (irel->rd_rel->relam == BTREE_AM_OID && ind->indisvalid && ind->indnkeyatts >= 1 &&
+			ind->indkey.values[0] == id_att && irel->rd_opcintype[0] == entry->hist_id_type &&
+			heap_attisnull(irel->rd_indextuple, Anum_pg_index_indexprs, NULL) &&
+			heap_attisnull(irel->rd_indextuple, Anum_pg_index_indpred, NULL))
+			entry->hist_index = RelationGetRelid(irel);
+		index_close(irel, AccessShareLock);
+		if (OidIsValid(entry->hist_index))
+			break;
+	}
+	list_free(indexes);
+	if (!OidIsValid(entry->hist_index))
+		goto no;
+	entry->hist_natts = hdesc->natts;
+	entry->hist_map = map;
+	entry->hist_direct = true;
+	return;
+no:
+	pfree(map);
+}
+
+/* the row id as a datum of the history's id type */
+static Datum
+history_id_datum(const TrackedRel *entry, int64 id)
+{
+	if (entry->hist_id_type == INT8OID)
+		return Int64GetDatum(id);
+	if (entry->hist_id_type == INT4OID)
+		return Int32GetDatum((int32) id);
+	return Int16GetDatum((int16) id);
+}
+
+/*
+ * The versions of row id: its current (open-ended) ones, copied, and the
+ * latest end of the others (*until, if any).  Through a dirty snapshot, which
+ * sees this transaction's own writes, waiting for a transaction that is
+ * writing them (as RelationFindReplTupleByIndex).
+ */
+static List *
+history_versions(const TrackedRel *entry, Relation hrel, Relation irel, TypeCacheEntry *typcache,
+				 TupleTableSlot *slot, int64 id, bool *have_until, TimestampTz *until)
+{
+	SnapshotData snap;
+	IndexScanDesc scan;
+	ScanKeyData key;
+	List	   *current = NIL;
+
+	InitDirtySnapshot(snap);
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, entry->hist_id_eq, history_id_datum(entry, id));
+	scan = index_beginscan(hrel, irel, &snap, 1, 0);
+retry:
+	*have_until = false;
+	index_rescan(scan, &key, 1, NULL, 0);
+	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		TransactionId xwait;
+		bool		isnull;
+		Datum		valid;
+		RangeBound	lower,
+					upper;
+		bool		empty;
+
+		CHECK_FOR_INTERRUPTS();
+		xwait = TransactionIdIsValid(snap.xmin) ? snap.xmin : snap.xmax;
+		if (TransactionIdIsValid(xwait))
+		{
+			XactLockTableWait(xwait, NULL, NULL, XLTW_None);
+			list_free_deep(current);
+			current = NIL;
+			goto retry;
+		}
+		valid = slot_getattr(slot, entry->hist_valid, &isnull);
+		if (isnull)
+			continue;
+		range_deserialize(typcache, DatumGetRangeTypeP(valid), &lower, &upper, &empty);
+		if (empty)
+			continue;
+		if (upper.infinite)
+			current = lappend(current, ExecCopySlotHeapTuple(slot));
+		else if (!*have_until || DatumGetTimestampTz(upper.val) > *until)
+		{
+			*until = DatumGetTimestampTz(upper.val);
+			*have_until = true;
+		}
+	}
+	index_endscan(scan);
+	return current;
+}
+
+/* a period [from, to), to NULL for open-ended */
+static Datum
+history_period(TypeCacheEntry *typcache, TimestampTz from, const TimestampTz *to)
+{
+	RangeBound	lower = {.val = TimestampTzGetDatum(from), .infinite = false, .inclusive = true, .lower = true};
+	RangeBound	upper = {.val = to ? TimestampTzGetDatum(*to) : (Datum) 0, .infinite = to == NULL,
+	.inclusive = false, .lower = false};
+
+	return RangeTypePGetDatum(make_range(typcache, &lower, &upper, false));
+}
+
+/* where a version began; false when its period has no lower bound */
+static bool
+history_lower(TypeCacheEntry *typcache, HeapTuple tup, TupleDesc hdesc, AttrNumber valid_att, TimestampTz *lower_out)
+{
+	RangeBound	lower,
+				upper;
+	bool		empty;
+	bool		isnull;
+
+	range_deserialize(typcache, DatumGetRangeTypeP(heap_getattr(tup, valid_att, hdesc, &isnull)),
+					  &lower, &upper, &empty);
+	if (lower.infinite)
+		return false;
+	*lower_out = DatumGetTimestampTz(lower.val);
+	return true;
+}
+
+/*
+ * history_write's work, directly; false when it cannot be done so (nothing
+ * done then).  Writes as the log's owner.
+ */
+static bool
+history_direct(TrackedRel *entry, TupleDesc desc, const Change *change, bool silent)
+{
+	Oid			owner = change_log_owner();
+	Relation	hrel;
+	Relation	irel;
+	TupleDesc	hdesc;
+	EState	   *estate;
+	RangeTblEntry *rte;
+	ResultRelInfo *rri;
+	TypeCacheEntry *typcache;
+	TupleTableSlot *scanslot,
+			   *oldslot,
+			   *newslot;
+	AsOwner		saved;
+	bool		old_null = true,
+				new_null = true;
+	int64		old_id = int_column_value(change->oldtup, desc, entry->id_attno, &old_null);
+	int64		new_id = int_column_value(change->newtup, desc, entry->id_attno, &new_null);
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	TimestampTz from = 0;
+	bool		have_from = false;
+	TimestampTz until = 0;
+	bool		have_until;
+	bool		missing = false;
+
+	if (entry->hist_checked && !entry->hist_direct)
+		return false;
+	if (pg_class_aclmask_ext(entry->history, owner, ACL_SELECT | ACL_INSERT | ACL_UPDATE | ACL_DELETE,
+							 ACLMASK_ALL, &missing) != (ACL_SELECT | ACL_INSERT | ACL_UPDATE | ACL_DELETE) ||
+		missing || check_enable_rls(entry->history, owner, true) == RLS_ENABLED)
+		return false;
+	hrel = try_table_open(entry->history, RowExclusiveLock);
+	if (hrel == NULL)
+		return false;
+	if (!entry->hist_checked)
+		history_direct_setup(entry, desc, hrel);
+	if (!entry->hist_direct)
+	{
+		table_close(hrel, RowExclusiveLock);
+		return false;
+	}
+	hdesc = RelationGetDescr(hrel);
+	typcache = lookup_type_cache(TSTZRANGEOID, TYPECACHE_RANGE_INFO);
+
+	/* this row's writes come after the history's earlier ones */
+	CommandCounterIncrement();
+	as_log_owner_begin(&saved);
+	estate = CreateExecutorState();
+	rte = makeNode(RangeTblEntry);
+	rte->rtekind = RTE_RELATION;
+	rte->relid = RelationGetRelid(hrel);
+	rte->relkind = hrel->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+	ExecInitRangeTable(estate, list_make1(rte));
+	rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(rri, hrel, 1, NULL, 0);
+	estate->es_output_cid = GetCurrentCommandId(true);
+	ExecOpenIndices(rri, false);
+	irel = index_open(entry->hist_index, RowExclusiveLock);
+	scanslot = table_slot_create(hrel, &estate->es_tupleTable);
+	oldslot = ExecInitExtraTupleSlot(estate, hdesc, &TTSOpsHeapTuple);
+	newslot = ExecInitExtraTupleSlot(estate, hdesc, &TTSOpsVirtual);
+
+	if (!old_null)
+	{
+		List	   *current = history_versions(entry, hrel, irel, typcache, scanslot, old_id,
+											   &have_until, &until);
+		ListCell   *lc;
+		bool		ended = false;
+
+		/* end the current version now, if it began before */
+		if (!silent)
+			foreach(lc, current)
+			{
+				HeapTuple	tup = lfirst(lc);
+				TimestampTz lower;
+
+				if (!history_lower(typcache, tup, hdesc, entry->hist_valid, &lower) || lower >= now)
+					continue;
+				ExecStoreHeapTuple(tup, oldslot, false);
+				ExecClearTuple(newslot);
+				heap_deform_tuple(tup, hdesc, newslot->tts_values, newslot->tts_isnull);
+				newslot->tts_values[entry->hist_valid - 1] = history_period(typcache, lower, &now);
+				ExecStoreVirtualTuple(newslot);
+				ExecSimpleRelationUpdate(rri, estate, NULL, oldslot, newslot);
+				ExecClearTuple(oldslot);
+				ended = true;
+			}
+		if (ended)
+		{
+			/* ended now: the next version begins now */
+			from = now;
+			have_from = true;
+		}
+		else if (current != NIL)
+		{
+			/* removed: the next version begins where it began (later than now, or now) */
+			have_from = history_lower(typcache, linitial(current), hdesc, entry->hist_valid, &from);
+			foreach(lc, current)
+			{
+				ExecStoreHeapTuple(lfirst(lc), oldslot, false);
+				ExecSimpleRelationDelete(rri, estate, NULL, oldslot);
+				ExecClearTuple(oldslot);
+			}
+		}
+	}
+	if (!new_null)
+	{
+		TimestampTz begin;
+		Datum	   *values = palloc(sizeof(Datum) * desc->natts);
+		bool	   *nulls = palloc(sizeof(bool) * desc->natts);
+
+		if (have_from && !old_null && old_id == new_id)
+			begin = from;
+		else
+		{
+			/* after any earlier version of the id */
+			list_free_deep(history_versions(entry, hrel, irel, typcache, scanslot, new_id, &have_until, &until));
+			if (silent)
+				begin = have_until ? until : DT_NOBEGIN;
+			else
+				begin = have_until && until > now ? until : now;
+		}
+		heap_deform_tuple(change->newtup, desc, values, nulls);
+		ExecClearTuple(newslot);
+		for (int i = 0; i < entry->hist_natts; i++)
+		{
+			AttrNumber	attno = entry->hist_map[i];
+
+			newslot->tts_values[i] = attno ? values[attno - 1] : (Datum) 0;
+			newslot->tts_isnull[i] = attno ? nulls[attno - 1] : true;
+		}
+		newslot->tts_values[entry->hist_valid - 1] = history_period(typcache, begin, NULL);
+		newslot->tts_isnull[entry->hist_valid - 1] = false;
+		ExecStoreVirtualTuple(newslot);
+		ExecSimpleRelationInsert(rri, estate, newslot);
+	}
+
+	index_close(irel, NoLock);
+	ExecCloseIndices(rri);
+	ExecResetTupleTable(estate->es_tupleTable, false);
+	FreeExecutorState(estate);
+	as_log_owner_end(&saved);
+	table_close(hrel, NoLock);
+	return true;
+}
+
+/*
  * Write the change into the table's history table, if it has one: end the
  * old row's current version, and begin the new row's.  silent: a change made
  * with tracking off (see history_plan).  SPI is connected.
@@ -1046,6 +1617,8 @@ history_write(TrackedRel *entry, TupleDesc desc, const Change *change, bool sile
 	bool		have_from = false;
 
 	if (!OidIsValid(entry->history))
+		return;
+	if (history_direct(entry, desc, change, silent))
 		return;
 	if (!old_null)
 	{
