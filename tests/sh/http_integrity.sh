@@ -71,9 +71,11 @@ expect_eq "recent changes: the claimed actor and the login that made the change"
 	"市生态环境局 张科长 / ${PGUSER:-postgres}"
 
 echo "# a tile whose query began before an edit is not cached"
-# another session holds pond locked: the tile's query takes its snapshot, then waits;
-# meanwhile an edit commits and is announced; then the lock goes and the query ends
-check "pond is locked" db_lock "$db" tailings.pond
+# another session holds sample locked (the groundwater tile reads it for the wells' state; an
+# edit of an element does not, nor does its pond's completeness recomputed at its commit): the
+# tile's query takes its snapshot, then waits; meanwhile an edit commits and is announced; then
+# the lock goes and the query ends
+check "sample is locked" db_lock "$db" tailings.sample
 applied=$(metric tailings_changes_applied_total)
 curl -sS --max-time 30 -o "$HTTP_WORK/waited.mvt" "$HTTP_URL$TG" &
 waiter=$!
@@ -127,8 +129,9 @@ fetch "$T?at=2025-06-01T00:00:00.987654Z"
 expect_eq "another fraction of the same second: from the cache" "$(last_note)" hit
 
 echo "# past moments cannot take the pool from the current map"
-# the change log held locked: maps of past moments (rebuilt from it) wait, the current map does not
-check "the change log is locked" db_lock "$db" tailings.change_log
+# the elements' history held locked: maps of past moments (made from it) wait, the current map
+# does not
+check "the elements' history is locked" db_lock "$db" tailings.element_history
 moments=()
 for sec in 10 11 12 13 14 15; do
 	curl -s -o /dev/null -w '%{http_code}\n' --max-time 30 "$HTTP_URL$T?at=2026-01-01T00:00:${sec}Z" >>"$HTTP_WORK/moments.txt" &
@@ -148,7 +151,7 @@ expect_eq "... none refused" "$(metric tailings_history_tiles_refused_total)" 0
 
 echo "# at most 256 past moments wait; more are refused at once"
 suite_server moments --max-conns-per-ip 0
-check "the change log is locked again" db_lock "$db" tailings.change_log
+check "the elements' history is locked again" db_lock "$db" tailings.element_history
 "$PY" - "$HTTP_PORT" 300 "$HTTP_WORK/many.txt" <<'PY' &
 import socket, sys, threading
 port, n, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
