@@ -92,6 +92,7 @@ _PG_init(void)
 							   0,
 							   check_submission_id, NULL, NULL);
 	MarkGUCPrefixReserved("tailings");
+	tl_track_init();
 }
 
 SPIPlanPtr

@@ -61,6 +61,9 @@ extern char *tl_cstring(const char *utf8);
 /* PostGIS operations of the change-tracking trigger (geo.c) */
 extern bool tl_geo_bbox(Oid geometry_type, Datum old_geom, bool has_old, Datum new_geom,
 						bool has_new, double box[4]);
+/* track.c: the change trigger's statement-end hook and transaction callbacks (from _PG_init) */
+extern void tl_track_init(void);
+
 extern bool tl_geo_moved_m(Oid geometry_type, Datum old_geom, Datum new_geom, double *metres);
 
 #endif

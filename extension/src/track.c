@@ -52,6 +52,8 @@
  */
 #include "tailings.h"
 
+#include <math.h>
+
 #include "access/detoast.h"
 #include "access/genam.h"
 #include "access/table.h"
@@ -60,7 +62,11 @@
 #include "catalog/pg_index.h"
 #include "executor/executor.h"
 #include "storage/lmgr.h"
+#include "common/jsonapi.h"
+#include "parser/parse_coerce.h"
+#include "utils/numeric.h"
 #include "utils/rangetypes.h"
+#include "utils/resowner.h"
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
 #include "utils/typcache.h"
@@ -115,6 +121,10 @@ typedef struct TrackedRel
 	FmgrInfo	to_jsonb;		/* to_jsonb(row type), with its argument type known */
 	TupleDesc	json_desc;		/* the row with its geometry as text (a blessed record type) */
 	FmgrInfo	to_jsonb_rec;	/* to_jsonb(record), for rows of json_desc */
+	/* the row as jsonb without to_jsonb's lookups per value (json_plan), once known */
+	int8		json_fast;		/* -1: not known yet; 0: to_jsonb; 1: the plan below */
+	char	   *json_kind;		/* per column, JsonKind; in TopMemoryContext */
+	FmgrInfo   *json_out;		/* per column, its output function where needed; in TopMemoryContext */
 	/* its history table (tailings.history_table), InvalidOid if none */
 	Oid			history;
 	char	   *history_name;	/* quoted, schema-qualified, in TopMemoryContext */
@@ -148,6 +158,243 @@ static Oid	log_owner = InvalidOid;
 /* set while prune_changes() deletes: the only way past the append-only guard */
 static bool pruning = false;
 
+/*
+ * A table the trigger writes directly (change_log, a history table): the
+ * relation, an executor state with its indexes open, and slots.  Made at the
+ * first row of a statement and kept to the statement's end, where
+ * tl_executor_finish closes it (as the executor keeps a statement's result
+ * relations), so each further row pays for its writes only: no relation or
+ * index opened, no index AM state (a GiST's, a BRIN's) built again.  A writer
+ * made outside a statement's end (COPY, deferred triggers, a session's first
+ * statement, before the hook was installed) serves one row.  Held by the
+ * resource owner that was current when it was made; forgotten, not closed,
+ * when its (sub)transaction or statement fails, whose resource owners then
+ * release its relation and indexes.
+ */
+typedef struct Writer
+{
+	Oid			relid;
+	int			depth;			/* the statement-end nesting that made it; 0: one row */
+	SubTransactionId subid;		/* the subtransaction that made it */
+	bool		stale;			/* its table or an index changed (relcache): made anew */
+	ResourceOwner owner;
+	MemoryContext cxt;			/* holds it and its executor state */
+	Relation	rel;
+	EState	   *estate;
+	ResultRelInfo *rri;
+	Relation	irel;			/* the history's btree on the row id, once asked for */
+	TupleTableSlot *scanslot;
+	TupleTableSlot *oldslot;
+	TupleTableSlot *newslot;
+	struct Writer *next;
+} Writer;
+
+static Writer *writers = NULL;
+/* the nesting of ExecutorFinish (where a statement's AFTER triggers run) */
+static int	finish_depth = 0;
+static ExecutorFinish_hook_type prev_executor_finish = NULL;
+
+static void
+writer_close(Writer *w)
+{
+	ResourceOwner save = CurrentResourceOwner;
+
+	CurrentResourceOwner = w->owner;
+	if (w->irel != NULL)
+		index_close(w->irel, NoLock);
+	ExecCloseIndices(w->rri);
+	ExecResetTupleTable(w->estate->es_tupleTable, false);
+	FreeExecutorState(w->estate);
+	table_close(w->rel, NoLock);
+	CurrentResourceOwner = save;
+	MemoryContextDelete(w->cxt);
+}
+
+/*
+ * Take the writers that match out of the list: closed, or only forgotten
+ * after an error (their resource owners release what they hold).
+ */
+static void
+writers_drop(bool close, int min_depth, SubTransactionId subid)
+{
+	Writer	  **link = &writers;
+	Writer	   *w;
+
+	while ((w = *link) != NULL)
+	{
+		if (w->depth >= min_depth && (subid == InvalidSubTransactionId || w->subid == subid))
+		{
+			*link = w->next;
+			if (close)
+				writer_close(w);
+			else
+				MemoryContextDelete(w->cxt);
+		}
+		else
+			link = &w->next;
+	}
+}
+
+static void
+writers_xact_callback(XactEvent event, void *arg)
+{
+	/* none is left at a commit (statements close theirs); an error's are forgotten */
+	writers_drop(false, 0, InvalidSubTransactionId);
+	finish_depth = 0;
+}
+
+static void
+writers_subxact_callback(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_PRE_COMMIT_SUB)
+		writers_drop(true, 0, mySubid);
+	else if (event == SUBXACT_EVENT_ABORT_SUB)
+	{
+		writers_drop(false, 0, mySubid);
+		/* a row that failed in a writer made for one row */
+		writers_drop(false, 0, InvalidSubTransactionId);
+	}
+}
+
+/* a statement's AFTER triggers have run: close the writers they made */
+static void
+tl_executor_finish(QueryDesc *queryDesc)
+{
+	int			depth = ++finish_depth;
+
+	PG_TRY();
+	{
+		if (prev_executor_finish)
+			prev_executor_finish(queryDesc);
+		else
+			standard_ExecutorFinish(queryDesc);
+	}
+	PG_CATCH();
+	{
+		finish_depth = depth - 1;
+		writers_drop(false, depth, InvalidSubTransactionId);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	finish_depth = depth - 1;
+	writers_drop(true, depth, InvalidSubTransactionId);
+}
+
+void
+tl_track_init(void)
+{
+	prev_executor_finish = ExecutorFinish_hook;
+	ExecutorFinish_hook = tl_executor_finish;
+	RegisterXactCallback(writers_xact_callback, NULL);
+	RegisterSubXactCallback(writers_subxact_callback, NULL);
+}
+
+/* the writer of table relid, made if need be; NULL when the table is gone */
+static Writer *
+writer_get(Oid relid)
+{
+	Writer	  **link = &writers;
+	Writer	   *w;
+	Relation	rel;
+	MemoryContext cxt,
+				old;
+	RangeTblEntry *rte;
+
+	for (; (w = *link) != NULL; link = &w->next)
+		if (w->relid == relid)
+		{
+			if (!w->stale)
+				return w;
+			*link = w->next;
+			writer_close(w);
+			break;
+		}
+	rel = try_table_open(relid, RowExclusiveLock);
+	if (rel == NULL)
+		return NULL;
+	cxt = AllocSetContextCreate(TopTransactionContext, "tailings writer", ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	w = palloc0(sizeof(Writer));
+	w->relid = relid;
+	w->depth = finish_depth;
+	w->subid = GetCurrentSubTransactionId();
+	w->owner = CurrentResourceOwner;
+	w->cxt = cxt;
+	w->rel = rel;
+	w->estate = CreateExecutorState();
+	rte = makeNode(RangeTblEntry);
+	rte->rtekind = RTE_RELATION;
+	rte->relid = relid;
+	rte->relkind = rel->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+	ExecInitRangeTable(w->estate, list_make1(rte));
+	w->rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(w->rri, rel, 1, NULL, 0);
+	ExecOpenIndices(w->rri, false);
+	w->scanslot = table_slot_create(rel, &w->estate->es_tupleTable);
+	w->oldslot = ExecInitExtraTupleSlot(w->estate, RelationGetDescr(rel), &TTSOpsHeapTuple);
+	w->newslot = ExecInitExtraTupleSlot(w->estate, RelationGetDescr(rel), &TTSOpsVirtual);
+	MemoryContextSwitchTo(old);
+	w->next = writers;
+	writers = w;
+	return w;
+}
+
+/* the history's btree on the row id, opened once per writer */
+static Relation
+writer_index(Writer *w, Oid index)
+{
+	if (w->irel != NULL && RelationGetRelid(w->irel) != index)
+	{
+		ResourceOwner save = CurrentResourceOwner;
+
+		CurrentResourceOwner = w->owner;
+		index_close(w->irel, NoLock);
+		CurrentResourceOwner = save;
+		w->irel = NULL;
+	}
+	if (w->irel == NULL)
+	{
+		ResourceOwner save = CurrentResourceOwner;
+
+		CurrentResourceOwner = w->owner;
+		w->irel = index_open(index, RowExclusiveLock);
+		CurrentResourceOwner = save;
+	}
+	return w->irel;
+}
+
+/*
+ * A row's writes are done: its slots let go of their buffers (pinned by the
+ * current resource owner), its per-tuple memory is freed; a writer for one
+ * row, or one the table's change made stale, is closed.
+ */
+static void
+writer_row_done(Writer *w)
+{
+	ExecClearTuple(w->scanslot);
+	ExecClearTuple(w->oldslot);
+	ExecClearTuple(w->newslot);
+	ResetPerTupleExprContext(w->estate);
+	if (w->depth == 0 || w->stale)
+	{
+		Writer	  **link = &writers;
+
+		while (*link != w)
+			link = &(*link)->next;
+		*link = w->next;
+		writer_close(w);
+	}
+}
+
+/* a writer that cannot be used (its table does not fit the direct writes) */
+static void
+writer_refuse(Writer *w)
+{
+	w->stale = true;
+	writer_row_done(w);
+}
+
 static void
 tracked_rel_invalidate(Datum arg, Oid relid)
 {
@@ -159,12 +406,35 @@ tracked_rel_invalidate(Datum arg, Oid relid)
 		log_relid = log_owner = InvalidOid;
 		log_plan_recheck = true;
 	}
+	for (Writer *w = writers; w != NULL; w = w->next)
+	{
+		if (relid == InvalidOid || w->relid == relid ||
+			(w->irel != NULL && RelationGetRelid(w->irel) == relid))
+			w->stale = true;
+		for (int i = 0; i < w->rri->ri_NumIndices && !w->stale; i++)
+			if (RelationGetRelid(w->rri->ri_IndexRelationDescs[i]) == relid)
+				w->stale = true;
+	}
 	if (tracked_rels == NULL)
 		return;
 	hash_seq_init(&status, tracked_rels);
 	while ((entry = hash_seq_search(&status)) != NULL)
 		if (relid == InvalidOid || entry->relid == relid || entry->history == relid)
 			entry->valid = false;
+}
+
+/* a cast to json made or dropped: to_jsonb() may take it, so each table's json_plan is made again */
+static void
+tracked_rel_casts_changed(Datum arg, int cacheid, uint32 hashvalue)
+{
+	HASH_SEQ_STATUS status;
+	TrackedRel *entry;
+
+	if (tracked_rels == NULL)
+		return;
+	hash_seq_init(&status, tracked_rels);
+	while ((entry = hash_seq_search(&status)) != NULL)
+		entry->json_fast = -1;
 }
 
 /* tailings.change_log's owner: the role the log INSERT runs as */
@@ -404,6 +674,7 @@ tracked_rel_get(Relation rel, Trigger *trigger)
 		ctl.entrysize = sizeof(TrackedRel);
 		tracked_rels = hash_create("tailings tracked tables", 16, &ctl, HASH_ELEM | HASH_BLOBS);
 		CacheRegisterRelcacheCallback(tracked_rel_invalidate, (Datum) 0);
+		CacheRegisterSyscacheCallback(CASTSOURCETARGET, tracked_rel_casts_changed, (Datum) 0);
 	}
 	entry = hash_search(tracked_rels, &relid, HASH_ENTER, &found);
 	if (found && entry->valid)
@@ -427,7 +698,14 @@ tracked_rel_get(Relation rel, Trigger *trigger)
 			pfree(entry->hist_id_name);
 		if (entry->hist_map)
 			pfree(entry->hist_map);
+		if (entry->json_kind)
+			pfree(entry->json_kind);
+		if (entry->json_out)
+			pfree(entry->json_out);
 	}
+	entry->json_fast = -1;
+	entry->json_kind = NULL;
+	entry->json_out = NULL;
 	entry->table_name = NULL;
 	entry->geom_key = NULL;
 	entry->json_desc = NULL;
@@ -647,6 +925,234 @@ changed_columns(TupleDesc desc, HeapTuple oldtup, HeapTuple newtup, bool *geom_c
 }
 
 /*
+ * How a column becomes jsonb, in the categories of to_jsonb() (jsonb.c's
+ * jsonb_categorize_type and datum_to_jsonb), for the types whose conversion
+ * is plain: a table with any other (an array, a composite, json, a type with
+ * a cast to json) is made into jsonb by to_jsonb() itself.
+ */
+typedef enum JsonKind
+{
+	JK_SKIP,					/* a dropped column */
+	JK_INT2,					/* integers: a jsonb number */
+	JK_INT4,
+	JK_INT8,
+	JK_NUMBER,					/* numeric, real, double: a number, or a string ("NaN") */
+	JK_BOOL,
+	JK_DATE,					/* dates and times: their ISO 8601 strings */
+	JK_TIMESTAMP,
+	JK_TIMESTAMPTZ,
+	JK_JSONB,					/* its contents */
+	JK_STRING,					/* any other type: its output as a string */
+	JK_GEOM						/* the geometry column: its hex EWKB as a string */
+} JsonKind;
+
+/* can the table's rows be made into jsonb column by column?  Caches how. */
+static bool
+json_plan(TrackedRel *entry, TupleDesc desc)
+{
+	char	   *kind;
+	FmgrInfo   *out;
+
+	if (entry->json_kind)
+		pfree(entry->json_kind);
+	if (entry->json_out)
+		pfree(entry->json_out);
+	entry->json_kind = NULL;
+	entry->json_out = NULL;
+	kind = MemoryContextAllocZero(TopMemoryContext, Max(desc->natts, 1));
+	out = MemoryContextAllocZero(TopMemoryContext, sizeof(FmgrInfo) * Max(desc->natts, 1));
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		Oid			typid;
+		Oid			outfn = InvalidOid;
+		bool		varlena;
+
+		if (att->attisdropped)
+			continue;
+		if (i == entry->geom_attno - 1)
+		{
+			kind[i] = JK_GEOM;
+			fmgr_info_cxt(entry->geom_out, &out[i], TopMemoryContext);
+			continue;
+		}
+		typid = getBaseType(att->atttypid);
+		switch (typid)
+		{
+			case INT2OID:
+				kind[i] = JK_INT2;
+				break;
+			case INT4OID:
+				kind[i] = JK_INT4;
+				break;
+			case INT8OID:
+				kind[i] = JK_INT8;
+				break;
+			case FLOAT4OID:
+			case FLOAT8OID:
+			case NUMERICOID:
+				kind[i] = JK_NUMBER;
+				getTypeOutputInfo(typid, &outfn, &varlena);
+				break;
+			case BOOLOID:
+				kind[i] = JK_BOOL;
+				break;
+			case DATEOID:
+				kind[i] = JK_DATE;
+				break;
+			case TIMESTAMPOID:
+				kind[i] = JK_TIMESTAMP;
+				break;
+			case TIMESTAMPTZOID:
+				kind[i] = JK_TIMESTAMPTZ;
+				break;
+			case JSONBOID:
+				kind[i] = JK_JSONB;
+				break;
+			default:
+				{
+					Oid			castfn;
+
+					/* json, arrays, composites, and types with a cast to json: to_jsonb() */
+					if (typid == JSONOID || OidIsValid(get_element_type(typid)) || typid == ANYARRAYOID ||
+						typid == ANYCOMPATIBLEARRAYOID || typid == RECORDARRAYOID || type_is_rowtype(typid) ||
+						(typid >= FirstNormalObjectId &&
+						 find_coercion_pathway(JSONOID, typid, COERCION_EXPLICIT, &castfn) == COERCION_PATH_FUNC &&
+						 OidIsValid(castfn)))
+					{
+						pfree(kind);
+						pfree(out);
+						return false;
+					}
+					kind[i] = JK_STRING;
+					getTypeOutputInfo(typid, &outfn, &varlena);
+				}
+		}
+		if (OidIsValid(outfn))
+			fmgr_info_cxt(outfn, &out[i], TopMemoryContext);
+	}
+	entry->json_kind = kind;
+	entry->json_out = out;
+	return true;
+}
+
+/* a string value, as jsonb takes it */
+static void
+json_string(JsonbValue *v, char *s)
+{
+	size_t		len = strlen(s);
+
+	if (len > JENTRY_OFFLENMASK)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("string too long to represent as jsonb string"),
+				 errdetail("Due to an implementation restriction, jsonb strings cannot exceed %d bytes.",
+						   JENTRY_OFFLENMASK)));
+	v->type = jbvString;
+	v->val.string.len = (int) len;
+	v->val.string.val = s;
+}
+
+/* the row as jsonb through its json_plan: to_jsonb()'s value, without its lookups */
+static Datum
+row_jsonb_planned(TrackedRel *entry, TupleDesc desc, Datum *values, bool *nulls)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue	v;
+	JsonbValue *res;
+
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	for (int i = 0; i < desc->natts; i++)
+	{
+		char	   *name;
+		char	   *str;
+
+		if (entry->json_kind[i] == JK_SKIP)
+			continue;
+		name = NameStr(TupleDescAttr(desc, i)->attname);
+		v.type = jbvString;
+		v.val.string.len = strlen(name);
+		v.val.string.val = name;
+		pushJsonbValue(&state, WJB_KEY, &v);
+		if (nulls[i])
+		{
+			v.type = jbvNull;
+			pushJsonbValue(&state, WJB_VALUE, &v);
+			continue;
+		}
+		switch ((JsonKind) entry->json_kind[i])
+		{
+			case JK_INT2:
+				v.type = jbvNumeric;
+				v.val.numeric = int64_to_numeric(DatumGetInt16(values[i]));
+				break;
+			case JK_INT4:
+				v.type = jbvNumeric;
+				v.val.numeric = int64_to_numeric(DatumGetInt32(values[i]));
+				break;
+			case JK_INT8:
+				v.type = jbvNumeric;
+				v.val.numeric = int64_to_numeric(DatumGetInt64(values[i]));
+				break;
+			case JK_NUMBER:
+				str = OutputFunctionCall(&entry->json_out[i], values[i]);
+				if (IsValidJsonNumber(str, strlen(str)))
+				{
+					v.type = jbvNumeric;
+					v.val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(str),
+																		ObjectIdGetDatum(InvalidOid),
+																		Int32GetDatum(-1)));
+				}
+				else
+					json_string(&v, str);
+				break;
+			case JK_BOOL:
+				v.type = jbvBool;
+				v.val.boolean = DatumGetBool(values[i]);
+				break;
+			case JK_DATE:
+				json_string(&v, JsonEncodeDateTime(NULL, values[i], DATEOID, NULL));
+				break;
+			case JK_TIMESTAMP:
+				json_string(&v, JsonEncodeDateTime(NULL, values[i], TIMESTAMPOID, NULL));
+				break;
+			case JK_TIMESTAMPTZ:
+				json_string(&v, JsonEncodeDateTime(NULL, values[i], TIMESTAMPTZOID, NULL));
+				break;
+			case JK_JSONB:
+				{
+					Jsonb	   *jb = DatumGetJsonbP(values[i]);
+					JsonbIterator *it = JsonbIteratorInit(&jb->root);
+					JsonbIteratorToken tok;
+
+					if (JB_ROOT_IS_SCALAR(jb))
+					{
+						/* a scalar is kept as an array of one */
+						(void) JsonbIteratorNext(&it, &v, true);
+						(void) JsonbIteratorNext(&it, &v, true);
+						break;
+					}
+					while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+						pushJsonbValue(&state, tok,
+									   tok == WJB_BEGIN_ARRAY || tok == WJB_END_ARRAY ||
+									   tok == WJB_BEGIN_OBJECT || tok == WJB_END_OBJECT ? NULL : &v);
+					continue;
+				}
+			case JK_STRING:
+			case JK_GEOM:
+				json_string(&v, OutputFunctionCall(&entry->json_out[i], values[i]));
+				break;
+			case JK_SKIP:
+				continue;
+		}
+		pushJsonbValue(&state, WJB_VALUE, &v);
+	}
+	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	return JsonbPGetDatum(JsonbValueToJsonb(res));
+}
+
+/*
  * The row as jsonb, made with the caller's rights.  Its geometry column is
  * written as the geometry's hex EWKB text (exact, and cheap to write) rather
  * than through the geometry's own cast to json; the geometry itself is
@@ -660,19 +1166,27 @@ row_jsonb(TrackedRel *entry, HeapTuple tuple, TupleDesc desc, Datum *geom, char 
 	bool	   *nulls;
 	HeapTuple	row;
 
-	if (entry->geom_attno == 0)
+	if (entry->json_fast < 0)
+		entry->json_fast = json_plan(entry, desc);
+	if (entry->geom_attno == 0 && !entry->json_fast)
 		return FunctionCall1(&entry->to_jsonb, heap_copy_tuple_as_datum(tuple, desc));
+
+	values = palloc(desc->natts * sizeof(Datum));
+	nulls = palloc(desc->natts * sizeof(bool));
+	heap_deform_tuple(tuple, desc, values, nulls);
+	if (g >= 0)
+	{
+		*geom = values[g];
+		*geom_null = nulls[g] ? 'n' : ' ';
+	}
+	if (entry->json_fast)
+		return row_jsonb_planned(entry, desc, values, nulls);
 
 	/*
 	 * One jsonb, made once: the row's values in a record whose geometry
 	 * column is the geometry's text (values kept out of line are brought in,
 	 * as in any composite value).
 	 */
-	values = palloc(desc->natts * sizeof(Datum));
-	nulls = palloc(desc->natts * sizeof(bool));
-	heap_deform_tuple(tuple, desc, values, nulls);
-	*geom = values[g];
-	*geom_null = nulls[g] ? 'n' : ' ';
 	if (!nulls[g])
 		values[g] = CStringGetTextDatum(OidOutputFunctionCall(entry->geom_out, *geom));
 	for (int i = 0; i < desc->natts; i++)
@@ -1045,9 +1559,8 @@ static bool
 insert_log_row_direct(const LogParams *p, int64 *id)
 {
 	Oid			owner = change_log_owner();
+	Writer	   *w;
 	Relation	rel;
-	EState	   *estate;
-	RangeTblEntry *rte;
 	ResultRelInfo *rri;
 	TupleTableSlot *slot;
 	AsOwner		saved;
@@ -1068,33 +1581,25 @@ insert_log_row_direct(const LogParams *p, int64 *id)
 	if (pg_class_aclmask_ext(log_relid, owner, ACL_INSERT, ACLMASK_ALL, &missing) != ACL_INSERT || missing ||
 		check_enable_rls(log_relid, owner, true) == RLS_ENABLED)
 		return false;
-	rel = try_table_open(log_relid, RowExclusiveLock);
-	if (rel == NULL)
+	w = writer_get(log_relid);
+	if (w == NULL)
 		return false;
+	rel = w->rel;
 	if (!log_direct_checked ||
 		(RelationGetDescr(rel)->constr ? RelationGetDescr(rel)->constr->num_check : 0) != log_check_n)
 		log_direct_setup(rel);
 	if (!log_direct_ok)
 	{
-		table_close(rel, RowExclusiveLock);
+		writer_refuse(w);
 		return false;
 	}
 
 	as_log_owner_begin(&saved);
-	estate = CreateExecutorState();
-	rte = makeNode(RangeTblEntry);
-	rte->rtekind = RTE_RELATION;
-	rte->relid = RelationGetRelid(rel);
-	rte->relkind = rel->rd_rel->relkind;
-	rte->rellockmode = RowExclusiveLock;
-	ExecInitRangeTable(estate, list_make1(rte));
-	rri = makeNode(ResultRelInfo);
-	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	rri = w->rri;
 	/* the CHECK constraints, compiled once rather than for each row */
 	rri->ri_ConstraintExprs = log_check_exprs;
-	estate->es_output_cid = GetCurrentCommandId(true);
-	ExecOpenIndices(rri, false);
-	slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel), &TTSOpsVirtual);
+	w->estate->es_output_cid = GetCurrentCommandId(true);
+	slot = w->newslot;
 	ExecClearTuple(slot);
 	for (int i = 0; i < slot->tts_tupleDescriptor->natts; i++)
 	{
@@ -1119,12 +1624,9 @@ insert_log_row_direct(const LogParams *p, int64 *id)
 		slot->tts_isnull[attno - 1] = p->nulls[i] == 'n';
 	}
 	ExecStoreVirtualTuple(slot);
-	ExecSimpleRelationInsert(rri, estate, slot);
-	ExecCloseIndices(rri);
-	ExecResetTupleTable(estate->es_tupleTable, false);
-	FreeExecutorState(estate);
+	ExecSimpleRelationInsert(rri, w->estate, slot);
 	as_log_owner_end(&saved);
-	table_close(rel, NoLock);
+	writer_row_done(w);
 	return true;
 }
 
@@ -1457,11 +1959,11 @@ static bool
 history_direct(TrackedRel *entry, TupleDesc desc, const Change *change, bool silent)
 {
 	Oid			owner = change_log_owner();
+	Writer	   *w;
 	Relation	hrel;
 	Relation	irel;
 	TupleDesc	hdesc;
 	EState	   *estate;
-	RangeTblEntry *rte;
 	ResultRelInfo *rri;
 	TypeCacheEntry *typcache;
 	TupleTableSlot *scanslot,
@@ -1485,37 +1987,30 @@ history_direct(TrackedRel *entry, TupleDesc desc, const Change *change, bool sil
 							 ACLMASK_ALL, &missing) != (ACL_SELECT | ACL_INSERT | ACL_UPDATE | ACL_DELETE) ||
 		missing || check_enable_rls(entry->history, owner, true) == RLS_ENABLED)
 		return false;
-	hrel = try_table_open(entry->history, RowExclusiveLock);
-	if (hrel == NULL)
+	/* this row's writes come after the history's earlier ones */
+	CommandCounterIncrement();
+	w = writer_get(entry->history);
+	if (w == NULL)
 		return false;
+	hrel = w->rel;
 	if (!entry->hist_checked)
 		history_direct_setup(entry, desc, hrel);
 	if (!entry->hist_direct)
 	{
-		table_close(hrel, RowExclusiveLock);
+		writer_refuse(w);
 		return false;
 	}
 	hdesc = RelationGetDescr(hrel);
 	typcache = lookup_type_cache(TSTZRANGEOID, TYPECACHE_RANGE_INFO);
 
-	/* this row's writes come after the history's earlier ones */
-	CommandCounterIncrement();
 	as_log_owner_begin(&saved);
-	estate = CreateExecutorState();
-	rte = makeNode(RangeTblEntry);
-	rte->rtekind = RTE_RELATION;
-	rte->relid = RelationGetRelid(hrel);
-	rte->relkind = hrel->rd_rel->relkind;
-	rte->rellockmode = RowExclusiveLock;
-	ExecInitRangeTable(estate, list_make1(rte));
-	rri = makeNode(ResultRelInfo);
-	InitResultRelInfo(rri, hrel, 1, NULL, 0);
+	estate = w->estate;
+	rri = w->rri;
 	estate->es_output_cid = GetCurrentCommandId(true);
-	ExecOpenIndices(rri, false);
-	irel = index_open(entry->hist_index, RowExclusiveLock);
-	scanslot = table_slot_create(hrel, &estate->es_tupleTable);
-	oldslot = ExecInitExtraTupleSlot(estate, hdesc, &TTSOpsHeapTuple);
-	newslot = ExecInitExtraTupleSlot(estate, hdesc, &TTSOpsVirtual);
+	irel = writer_index(w, entry->hist_index);
+	scanslot = w->scanslot;
+	oldslot = w->oldslot;
+	newslot = w->newslot;
 
 	if (!old_null)
 	{
@@ -1592,12 +2087,8 @@ history_direct(TrackedRel *entry, TupleDesc desc, const Change *change, bool sil
 		ExecSimpleRelationInsert(rri, estate, newslot);
 	}
 
-	index_close(irel, NoLock);
-	ExecCloseIndices(rri);
-	ExecResetTupleTable(estate->es_tupleTable, false);
-	FreeExecutorState(estate);
 	as_log_owner_end(&saved);
-	table_close(hrel, NoLock);
+	writer_row_done(w);
 	return true;
 }
 
@@ -1651,6 +2142,46 @@ history_write(TrackedRel *entry, TupleDesc desc, const Change *change, bool sile
 	}
 }
 
+static void
+append_int64(StringInfo s, int64 v)
+{
+	char		buf[MAXINT8LEN + 1];
+
+	appendBinaryStringInfo(s, buf, pg_lltoa(v, buf));
+}
+
+/*
+ * v as printf's "%.7f" writes it, without printf's cost for the common case:
+ * v scaled by 1e7 rounds to the same integer as v's exact decimal expansion
+ * unless the scaled value lies within the product's rounding error of a half
+ * (that error is below 1e-6 for |v| < 1e8), which goes to printf itself.
+ */
+static void
+append_fixed7(StringInfo s, double v)
+{
+	double		scaled = v * 1e7;
+	double		r = rint(scaled);
+	char		buf[32];
+	char	   *p = buf + sizeof(buf);
+	uint64		n;
+
+	if (!isfinite(v) || fabs(v) >= 1e8 || fabs(fabs(scaled - r) - 0.5) < 1e-3)
+	{
+		appendStringInfo(s, "%.7f", v);
+		return;
+	}
+	n = (uint64) fabs(r);
+	for (int i = 0; i < 7; i++, n /= 10)
+		*--p = '0' + n % 10;
+	*--p = '.';
+	do
+		*--p = '0' + n % 10;
+	while ((n /= 10) > 0);
+	if (signbit(v))
+		*--p = '-';
+	appendBinaryStringInfo(s, p, buf + sizeof(buf) - p);
+}
+
 /*
  * Queue the change's notification (delivered at commit).  It names the log
  * row: a listener that cannot trust NOTIFY (anyone may send one) reads the
@@ -1662,23 +2193,32 @@ notify_change(const TrackedRel *entry, const Change *change, int64 log_id)
 	StringInfoData payload;
 
 	initStringInfo(&payload);
-	appendStringInfo(&payload, "{\"" TL_CHANGE_KEY_ID "\":" INT64_FORMAT ",\"" TL_CHANGE_KEY_TABLE "\":",
-					 log_id);
+	appendStringInfoString(&payload, "{\"" TL_CHANGE_KEY_ID "\":");
+	append_int64(&payload, log_id);
+	appendStringInfoString(&payload, ",\"" TL_CHANGE_KEY_TABLE "\":");
 	escape_json(&payload, entry->table_name);
-	appendStringInfo(&payload, ",\"" TL_CHANGE_KEY_OP "\":\"%c\",\"" TL_CHANGE_KEY_POND_ID "\":", change->op);
+	appendStringInfoString(&payload, ",\"" TL_CHANGE_KEY_OP "\":\"");
+	appendStringInfoChar(&payload, change->op);
+	appendStringInfoString(&payload, "\",\"" TL_CHANGE_KEY_POND_ID "\":");
 	if (change->pond_id_null)
 		appendStringInfoString(&payload, "null");
 	else
-		appendStringInfo(&payload, INT64_FORMAT, change->pond_id);
+		append_int64(&payload, change->pond_id);
 	appendStringInfoString(&payload, ",\"" TL_CHANGE_KEY_ROW_ID "\":");
 	if (change->row_id_null)
 		appendStringInfoString(&payload, "null");
 	else
-		appendStringInfo(&payload, INT64_FORMAT, change->row_id);
+		append_int64(&payload, change->row_id);
 	appendStringInfoString(&payload, ",\"" TL_CHANGE_KEY_BBOX "\":");
 	if (change->has_bbox)
-		appendStringInfo(&payload, "[%.7f,%.7f,%.7f,%.7f]",
-						 change->box[0], change->box[1], change->box[2], change->box[3]);
+	{
+		for (int i = 0; i < 4; i++)
+		{
+			appendStringInfoChar(&payload, i == 0 ? '[' : ',');
+			append_fixed7(&payload, change->box[i]);
+		}
+		appendStringInfoChar(&payload, ']');
+	}
 	else
 		appendStringInfoString(&payload, "null");
 	appendStringInfoChar(&payload, '}');
