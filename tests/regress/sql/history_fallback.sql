@@ -184,9 +184,14 @@ SELECT count(*) AS forwarded, count(DISTINCT log_id) FILTER (WHERE log_id IN (
 -- row-level security forced on the history, with a policy refusing a version without a note: the
 -- log's owner (a superuser, as CREATE EXTENSION makes it) is not bound by it, as PostgreSQL's
 -- superusers are not, FORCE or not
-SELECT public.twin('forced_superuser');
-ALTER TABLE public.forced_superuser_history FORCE ROW LEVEL SECURITY;
-CREATE POLICY with_note ON public.forced_superuser_history USING (true) WITH CHECK (note IS NOT NULL);
+CREATE FUNCTION public.forced_twin(name text) RETURNS regclass LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM public.twin(name);
+	EXECUTE format('ALTER TABLE public.%I FORCE ROW LEVEL SECURITY', name || '_history');
+	EXECUTE format('CREATE POLICY with_note ON public.%I USING (true) WITH CHECK (note IS NOT NULL)', name || '_history');
+	RETURN format('public.%I', name)::regclass;
+END $$;
+SELECT public.forced_twin('forced_superuser');
 CALL public.edit('public.forced_superuser');
 SELECT * FROM public.compare('public.forced_superuser', 'public.plain');
 UPDATE public.forced_superuser SET note = NULL WHERE id = 4;
@@ -204,9 +209,7 @@ SELECT * FROM public.compare('public.kept', 'public.plain');
 
 -- row-level security forced on the history, with a policy refusing a version without a note
 -- (none of the edits makes one): the same history, and the policy holds
-SELECT public.twin('forced');
-ALTER TABLE public.forced_history FORCE ROW LEVEL SECURITY;
-CREATE POLICY with_note ON public.forced_history USING (true) WITH CHECK (note IS NOT NULL);
+SELECT public.forced_twin('forced');
 CALL public.edit('public.forced');
 SELECT * FROM public.compare('public.forced', 'public.kept');
 UPDATE public.forced SET note = NULL WHERE id = 4;
