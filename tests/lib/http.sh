@@ -14,6 +14,8 @@
 #   expect_error DESC STATUS [CURL ARGS...] PATH   fetch; ok when a JSON error with that status
 #   wait_for FILE ERE [SECONDS]    until a line of FILE matches (default 10 s)
 #   ok / not_ok / check / expect_eq / http_finish   TAP-like results
+#   own_sample NAME                $work (TAILINGS_TEST_WORK/NAME, made) and $db (NAME), a fresh
+#                                  copy of tailings_sample; dies when it cannot be made
 #
 # Needs TAILINGS_TEST_WORK; TAILINGS_TILESERVER defaults to the build.
 http_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -139,6 +141,13 @@ http_cleanup() {
 }
 
 q() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+
+own_sample() {   # own_sample NAME: $work and $db of a suite with a database of its own
+	work=${TAILINGS_TEST_WORK:?}/$1
+	mkdir -p "$work"
+	db=$1
+	dropdb --if-exists "$db" && createdb -T tailings_sample "$db" || die "cannot copy the sample"
+}
 
 move_jc2() {   # move_jc2 DB: a committed edit: pond 8's well JC2 moves 0.0005 degree east
 	q -d "$1" -c "UPDATE tailings.element SET geom = ST_Translate(geom, 0.0005, 0) WHERE pond_id = 8 AND name = '地下水监视井 JC2'"

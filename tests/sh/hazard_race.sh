@@ -11,11 +11,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/http.sh"
-work=${TAILINGS_TEST_WORK:?}/hazard_race
-mkdir -p "$work"
-
-db=hazard_race
-dropdb --if-exists "$db" && createdb -T tailings_sample "$db" || die "cannot copy the sample"
+own_sample hazard_race
 q -d "$db" >/dev/null <<'SQL' || die "setup failed"
 DO $$ BEGIN
 	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hazard_race_county') THEN CREATE ROLE hazard_race_county LOGIN; END IF;

@@ -8,11 +8,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/http.sh"
-work=${TAILINGS_TEST_WORK:?}/submission_race
-mkdir -p "$work"
-
-db=submission_race
-dropdb --if-exists "$db" && createdb -T tailings_sample "$db" || die "cannot copy the sample"
+own_sample submission_race
 q -d "$db" >/dev/null <<'SQL' || die "setup failed"
 DO $$ BEGIN
 	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'race_county') THEN CREATE ROLE race_county LOGIN; END IF;

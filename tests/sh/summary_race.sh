@@ -14,11 +14,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/http.sh"
-work=${TAILINGS_TEST_WORK:?}/summary_race
-mkdir -p "$work"
-
-db=summary_race
-dropdb --if-exists "$db" && createdb -T tailings_sample "$db" || die "cannot copy the sample"
+own_sample summary_race
 q -d "$db" >/dev/null <<'SQL' || die "setup failed"
 -- ponds whose kept summary is not what check_completeness says now
 CREATE VIEW public.summary_drift AS

@@ -28,6 +28,12 @@ function storable(response) {
   return !/\b(no-store|private)\b/.test(cc);
 }
 
+// keep a copy of a network answer under key, when it may be kept; returns the answer, unread
+async function store(cache, key, response) {
+  if (storable(response)) await cache.put(key, response.clone());
+  return response;
+}
+
 // a navigation is kept under the page's path alone (?pond=8 and #map views are the same page)
 function keyOf(request) {
   if (request.mode !== 'navigate') return request;
@@ -40,10 +46,7 @@ function keyOf(request) {
 const WAIT_MS = 4000;
 async function networkFirst(event, request) {
   const cache = await caches.open(CACHE);
-  const fromNetwork = fetch(request).then(async response => {
-    if (storable(response)) await cache.put(keyOf(request), response.clone());
-    return response;
-  });
+  const fromNetwork = fetch(request).then(response => store(cache, keyOf(request), response));
   event.waitUntil(fromNetwork.catch(() => null));
   let timer;
   const late = new Promise(resolve => { timer = setTimeout(resolve, WAIT_MS, null); });
@@ -68,8 +71,7 @@ async function keep(urls) {
     if (!keepable(url, null)) return;
     url.hash = '';
     try {
-      const response = await fetch(url.href, { credentials: 'same-origin' });
-      if (storable(response)) await cache.put(url.href, response);
+      await store(cache, url.href, await fetch(url.href, { credentials: 'same-origin' }));
     } catch { /* the network went: kept next time */ }
   }));
 }
