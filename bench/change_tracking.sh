@@ -7,10 +7,17 @@
 #   c_hist   the same trigger on a table with a history table (tailings.add_history),
 #            as element, pond and sample have from 0.9.0: the log and the history
 #   plpgsql  a PL/pgSQL trigger writing the same change log and notification
+#   plpgsql_hist  the same PL/pgSQL trigger also keeping the same history table
+#            (the statements track_changes falls back to: end or remove the
+#            current version, begin the next), with the same indexes: the
+#            PL/pgSQL twin of c_hist
 #   periods  the periods extension's system versioning (history table)
 # Each run in one statement and one transaction, committed; median of 3.
-# Prints the time of each and the ratios the goals are stated in, for c and c_hist:
-#   c overhead / plpgsql overhead  (goal <= 0.4)   and   c / periods (goal <= 1)
+# Prints the time of each and the ratios the goals are stated in:
+#   c overhead / plpgsql overhead, c_hist overhead / plpgsql_hist overhead (the
+#   same work; goal <= 0.4), c_hist overhead / plpgsql overhead (c_hist does
+#   more: the history too), and c / periods (goal <= 1), also for a row's whole
+#   life (insert + update)
 #   bench/change_tracking.sh [ROWS]
 if [ ! -f "$(pg_config --sharedir)/extension/periods.control" ]; then
 	echo "the periods extension is missing: apt-get install postgresql-15-periods" >&2
@@ -66,9 +73,39 @@ BEGIN
 	PERFORM pg_notify('tailings_changes', json_build_object('table', TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME,
 		'op', left(TG_OP, 1), 'pond_id', r.pond_id, 'row_id', r.id,
 		'bbox', json_build_array(ST_XMin(box), ST_YMin(box), ST_XMax(box), ST_YMax(box)))::text);
+	-- (the history, for the twin of c_hist)
 	RETURN NULL;
 END $$;
 SQL
+# the PL/pgSQL twin of c_hist: the same function, keeping the history too, with the
+# statements track_changes itself falls back to (history_plan in track.c)
+psql -X -q -d bench -v ON_ERROR_STOP=1 -At -c "SELECT pg_get_functiondef('public.track_changes_plpgsql'::regproc)" |
+	sed -e 's/public.track_changes_plpgsql()/public.track_changes_plpgsql_hist()/' \
+	    -e 's/^DECLARE$/DECLARE\n\tbegin_at timestamptz;\n\thave_from boolean := false;/' \
+	    -e '/-- (the history, for the twin of c_hist)/r '<(cat <<'HIST'
+	IF TG_OP <> 'INSERT' THEN
+		UPDATE public.bench_plpgsql_hist_history SET valid = tstzrange(lower(valid), now())
+		 WHERE id = OLD.id AND upper_inf(valid) AND lower(valid) < now();
+		IF FOUND THEN
+			begin_at := now();
+			have_from := true;
+		ELSE
+			DELETE FROM public.bench_plpgsql_hist_history WHERE id = OLD.id AND upper_inf(valid)
+			RETURNING lower(valid) INTO begin_at;
+			have_from := FOUND;
+		END IF;
+	END IF;
+	IF TG_OP <> 'DELETE' THEN
+		IF have_from AND OLD.id = NEW.id THEN
+			INSERT INTO public.bench_plpgsql_hist_history SELECT NEW.*, tstzrange(begin_at, NULL);
+		ELSE
+			INSERT INTO public.bench_plpgsql_hist_history
+			SELECT NEW.*, tstzrange(GREATEST(now(), p.until), NULL)
+			  FROM (SELECT max(upper(x.valid)) AS until FROM public.bench_plpgsql_hist_history x WHERE x.id = NEW.id) p;
+		END IF;
+	END IF;
+HIST
+) | psql -X -q -d bench -v ON_ERROR_STOP=1 >/dev/null
 
 setup() {  # a fresh copy of the element table for one variant
 	psql -X -q -d bench -v ON_ERROR_STOP=1 <<SQL
@@ -83,6 +120,14 @@ SQL
 	case $1 in
 	c) psql -X -q -d bench -c "SELECT tailings.track_table('bench_c')" >/dev/null ;;
 	plpgsql) psql -X -q -d bench -c "CREATE TRIGGER t AFTER INSERT OR UPDATE OR DELETE ON bench_plpgsql FOR EACH ROW EXECUTE FUNCTION track_changes_plpgsql()" ;;
+	plpgsql_hist)
+		# the history table and indexes add_history makes, and c_hist's (pond_id, kind)
+		psql -X -q -d bench -v ON_ERROR_STOP=1 \
+			-c "CREATE TABLE bench_plpgsql_hist_history (LIKE bench_plpgsql_hist, valid tstzrange NOT NULL)" \
+			-c "CREATE INDEX ON bench_plpgsql_hist_history (id)" \
+			-c "CREATE INDEX ON bench_plpgsql_hist_history USING gist (geom tailings.geometry_overlaps_ops, valid tailings.valid_period_ops)" \
+			-c "CREATE INDEX ON bench_plpgsql_hist_history (pond_id, kind)" \
+			-c "CREATE TRIGGER t AFTER INSERT OR UPDATE OR DELETE ON bench_plpgsql_hist FOR EACH ROW EXECUTE FUNCTION track_changes_plpgsql_hist()" ;;
 	periods) psql -X -q -d bench -c "SELECT periods.add_system_time_period('bench_periods')" -c "SELECT periods.add_system_versioning('bench_periods')" >/dev/null ;;
 	esac
 }
@@ -95,7 +140,7 @@ insert_sql() {
 update_sql() { echo "UPDATE bench_$1 SET geom = ST_Translate(geom, 0.0001, 0), name = name || '*'"; }
 
 declare -A ins upd
-variants="none c c_hist plpgsql periods"
+variants="none c c_hist plpgsql plpgsql_hist periods"
 for v in $variants; do
 	for r in $(seq $runs); do
 		setup $v
@@ -109,13 +154,21 @@ for v in $variants; do
 	upd[$v]=$(awk -v v=$v '$1 == v && $2 == "update" {print $3}' "$bench_work/times.txt" | median)
 done
 echo
-printf '%-9s %12s %12s   (%d rows, median of %d, ms)\n' variant insert update "$rows" "$runs"
-for v in $variants; do printf '%-9s %12.0f %12.0f\n' $v "${ins[$v]}" "${upd[$v]}"; done
+printf '%-13s %12s %12s   (%d rows, median of %d, ms)\n' variant insert update "$rows" "$runs"
+for v in $variants; do printf '%-13s %12.0f %12.0f\n' $v "${ins[$v]}" "${upd[$v]}"; done
 echo
+ratios() {  # ratios NAME C_VARIANT PLPGSQL_VARIANT
+	awk -v name="$1" -v cn="${ins[$2]}" -v pn="${ins[$3]}" -v nn="${ins[none]}" -v per="${ins[periods]}" \
+	    -v cu="${upd[$2]}" -v pu="${upd[$3]}" -v nu="${upd[none]}" -v peru="${upd[periods]}" 'BEGIN {
+		printf "%-22s overhead / PL/pgSQL overhead: insert %.2f, update %.2f (goal <= 0.4)\n", name, (cn-nn)/(pn-nn), (cu-nu)/(pu-nu);
+	}'
+}
+ratios "c / plpgsql" c plpgsql
+ratios "c_hist / plpgsql_hist" c_hist plpgsql_hist
+ratios "c_hist / plpgsql" c_hist plpgsql
+echo "  (c_hist / plpgsql: the C trigger keeping the history against the PL/pgSQL one keeping only the log)"
 for c in c c_hist; do
-	awk -v c=$c -v cn="${ins[$c]}" -v pn="${ins[plpgsql]}" -v nn="${ins[none]}" -v per="${ins[periods]}" \
-	    -v cu="${upd[$c]}" -v pu="${upd[plpgsql]}" -v nu="${upd[none]}" -v peru="${upd[periods]}" 'BEGIN {
-		printf "%-6s insert: C trigger overhead / PL/pgSQL overhead = %.2f (goal <= 0.4); C / periods = %.2f (goal <= 1)\n", c, (cn-nn)/(pn-nn), cn/per;
-		printf "%-6s update: C trigger overhead / PL/pgSQL overhead = %.2f (goal <= 0.4); C / periods = %.2f (goal <= 1)\n", c, (cu-nu)/(pu-nu), cu/peru;
+	awk -v c=$c -v cn="${ins[$c]}" -v per="${ins[periods]}" -v cu="${upd[$c]}" -v peru="${upd[periods]}" 'BEGIN {
+		printf "%-6s / periods: insert %.2f, update %.2f, insert + update %.2f (goal <= 1)\n", c, cn/per, cu/peru, (cn+cu)/(per+peru);
 	}'
 done

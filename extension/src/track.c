@@ -1643,7 +1643,8 @@ insert_log_row(const LogParams *p)
 		return id;
 	/* only the INSERT of these fixed-type values runs as the log's owner */
 	as_log_owner_begin(&saved);
-	ret = SPI_execute_plan(log_plan_get(), (Datum *) p->values, p->nulls, false, 1);
+	/* no row limit: a limit would stop the INSERT before its AFTER STATEMENT triggers */
+	ret = SPI_execute_plan(log_plan_get(), (Datum *) p->values, p->nulls, false, 0);
 	as_log_owner_end(&saved);
 	if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		elog(ERROR, "tailings: change log insert failed: %s", SPI_result_code_string(ret));

@@ -167,12 +167,13 @@ SELECT count(*) AS versions_not_archived
   FROM (SELECT row_id, new_row ->> 'note' FROM public.log_rows('public.with_rule') WHERE op <> 'D' AND tx > 1
         EXCEPT ALL SELECT id, note FROM public.archive) d;
 
--- a trigger on the change log forwarding each row elsewhere: it runs for every log row; the
--- log rows and the history are the same
+-- a statement trigger on the change log forwarding its new rows elsewhere (an outbox): it runs
+-- for every log row's INSERT and sees the row; the log rows and the history are the same
 CREATE TABLE public.outbox (log_id bigint);
 CREATE FUNCTION public.forward() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN INSERT INTO public.outbox VALUES (NEW.id); RETURN NULL; END $$;
-CREATE TRIGGER forward AFTER INSERT ON change_log FOR EACH ROW EXECUTE FUNCTION public.forward();
+BEGIN INSERT INTO public.outbox SELECT id FROM new_rows; RETURN NULL; END $$;
+CREATE TRIGGER forward AFTER INSERT ON change_log REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION public.forward();
 SELECT public.twin('log_trigger');
 CALL public.edit('public.log_trigger');
 DROP TRIGGER forward ON change_log;
