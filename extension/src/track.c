@@ -29,10 +29,14 @@
  * The log row and the history's versions are written without the SQL
  * executor (ExecSimpleRelationInsert and its siblings, as the logical
  * replication worker writes a table: insert_log_row_direct, history_direct),
- * in the same transaction, as the log's owner; a log or history table that
- * does not fit that (a trigger or rule of its own, FORCE ROW LEVEL SECURITY,
- * other columns) is written by statements instead: the log INSERT one plan
- * per session, prepared once and kept, and the history's (history_plan).
+ * in the same transaction, as the log's owner, through a Writer that keeps
+ * the table and its indexes open from a statement's first row to its end; a
+ * log or history table that does not fit that (a trigger or rule of its own,
+ * FORCE ROW LEVEL SECURITY, other columns) is written by statements instead:
+ * the log INSERT one plan per session, prepared once and kept, and the
+ * history's (history_plan).  The rows' jsonb is made column by column as
+ * to_jsonb() makes it (json_plan), by to_jsonb() itself for the types whose
+ * conversion is not plain.
  *
  * Who the log names.  session_role is the session user (the login), always.
  * actor is tailings.actor when it is set and the current role has the rights
@@ -1084,16 +1088,12 @@ row_jsonb_planned(TrackedRel *entry, TupleDesc desc, Datum *values, bool *nulls)
 		switch ((JsonKind) entry->json_kind[i])
 		{
 			case JK_INT2:
-				v.type = jbvNumeric;
-				v.val.numeric = int64_to_numeric(DatumGetInt16(values[i]));
-				break;
 			case JK_INT4:
-				v.type = jbvNumeric;
-				v.val.numeric = int64_to_numeric(DatumGetInt32(values[i]));
-				break;
 			case JK_INT8:
 				v.type = jbvNumeric;
-				v.val.numeric = int64_to_numeric(DatumGetInt64(values[i]));
+				v.val.numeric = int64_to_numeric(entry->json_kind[i] == JK_INT2 ? DatumGetInt16(values[i]) :
+												 entry->json_kind[i] == JK_INT4 ? DatumGetInt32(values[i]) :
+												 DatumGetInt64(values[i]));
 				break;
 			case JK_NUMBER:
 				str = OutputFunctionCall(&entry->json_out[i], values[i]);
@@ -1112,13 +1112,12 @@ row_jsonb_planned(TrackedRel *entry, TupleDesc desc, Datum *values, bool *nulls)
 				v.val.boolean = DatumGetBool(values[i]);
 				break;
 			case JK_DATE:
-				json_string(&v, JsonEncodeDateTime(NULL, values[i], DATEOID, NULL));
-				break;
 			case JK_TIMESTAMP:
-				json_string(&v, JsonEncodeDateTime(NULL, values[i], TIMESTAMPOID, NULL));
-				break;
 			case JK_TIMESTAMPTZ:
-				json_string(&v, JsonEncodeDateTime(NULL, values[i], TIMESTAMPTZOID, NULL));
+				json_string(&v, JsonEncodeDateTime(NULL, values[i],
+												   entry->json_kind[i] == JK_DATE ? DATEOID :
+												   entry->json_kind[i] == JK_TIMESTAMP ? TIMESTAMPOID : TIMESTAMPTZOID,
+												   NULL));
 				break;
 			case JK_JSONB:
 				{
