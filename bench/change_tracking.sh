@@ -12,7 +12,8 @@
 #            current version, begin the next), with the same indexes: the
 #            PL/pgSQL twin of c_hist
 #   periods  the periods extension's system versioning (history table)
-# Each run in one statement and one transaction, committed; median of 3.
+# Each run in one statement and one transaction, committed; median of 3 runs (RUNS=N for
+# more), the variants in turn within each run.
 # Prints the time of each and the ratios the goals are stated in:
 #   c overhead / plpgsql overhead, c_hist overhead / plpgsql_hist overhead (the
 #   same work; goal <= 0.4), c_hist overhead / plpgsql overhead (c_hist does
@@ -25,7 +26,7 @@ if [ ! -f "$(pg_config --sharedir)/extension/periods.control" ]; then
 fi
 . "$(dirname "$0")/lib.sh"
 rows=${1:-100000}
-runs=3
+runs=${RUNS:-3}
 createdb bench
 psql -X -q -d bench -v ON_ERROR_STOP=1 <<'SQL'
 CREATE EXTENSION tailings CASCADE;
@@ -141,8 +142,9 @@ update_sql() { echo "UPDATE bench_$1 SET geom = ST_Translate(geom, 0.0001, 0), n
 
 declare -A ins upd
 variants="none c c_hist plpgsql plpgsql_hist periods"
-for v in $variants; do
-	for r in $(seq $runs); do
+# the variants taken in turn within each run, so that a noisy minute falls on all of them
+for r in $(seq $runs); do
+	for v in $variants; do
 		setup $v
 		psql -X -q -d bench -c "CHECKPOINT" -c "VACUUM tailings.change_log"
 		echo "$v insert $(time_ms bench "$(insert_sql $v)")"
