@@ -390,6 +390,31 @@ async function run() {
   }, `#pond-file li.hazard[data-hazard="${oid}"]`);
   check(`its file marks it overdue by ${days} days`, oli?.overdue && oli.days === days && oli.text.includes(`逾期 ${days} 天`), JSON.stringify(oli));
 
+  // ---- the overview's county filter takes the hazards with the ponds
+  {
+    const [x0, y0, x1, y1] = one(`SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+                                    FROM (SELECT ST_Extent(location) AS e FROM tailings.hazard) x`).map(Number);
+    const county = sql(`SELECT p.county_code FROM tailings.pond p WHERE p.id = ${Number(opond)}`);
+    const inCounty = new Set(rows(`SELECT id FROM tailings.pond WHERE county_code = '${county}'`).map(r => Number(r[0])));
+    const drawn = async () => {
+      await settle(city);
+      return city.evaluate(() => [...new Set(window.tailingsViewer.map.queryRenderedFeatures({ layers: ['hazards-point'] })
+        .map(f => Number(f.properties.pond_id)))]);
+    };
+    await city.evaluate(b => window.tailingsViewer.map.fitBounds(b, { padding: 40, animate: false }), [[x0, y0], [x1, y1]]);
+    const before = await drawn();
+    await city.locator('#f-county').selectOption(county);
+    const filtered = await drawn();
+    await city.screenshot({ path: join(shots, 'hazard-085-county-filter.png') });
+    await city.locator('#f-county').selectOption('');
+    const after = await drawn();
+    check(`the map shows hazards of ponds in and out of county ${county} unfiltered`,
+      before.some(p => inCounty.has(p)) && before.some(p => !inCounty.has(p)), JSON.stringify(before));
+    check(`the county filter (${county}) leaves only its ponds' hazards on the map, as it leaves only its ponds`,
+      filtered.length > 0 && filtered.every(p => inCounty.has(p)), JSON.stringify(filtered));
+    check('cleared, the other counties\' hazards come back', after.length === before.length, `${JSON.stringify(after)} vs ${JSON.stringify(before)}`);
+  }
+
   // ---- the city's board: closed ones on asking, and the CSV of that filter
   await city.click('#board-toggle');
   await city.selectOption('#board-status', 'closed');

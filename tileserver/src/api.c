@@ -148,53 +148,56 @@ api_pond_row(Req *r, PGresult *res)
 	api_json_row(r, res, "no such pond");
 }
 
-void
-api_value_row(Req *r, PGresult *res, const char *content_type, const char *missing)
+/*
+ * Column col of the one row as the body, of that content type and with that
+ * Cache-Control; no row, or a NULL: 404 with missing.  location: the path
+ * of a new resource, named in Location, or NULL.
+ */
+static void
+reply_value(Req *r, int status, const PGresult *res, int col, const char *content_type,
+			const char *cache_control, const char *missing, const char *location)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
 	struct evbuffer *b;
-	int			created = PQnfields(res) > 1 && PQntuples(res) == 1 && !PQgetisnull(res, 0, 1);
 
-	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+	if (PQntuples(res) != 1 || col >= PQnfields(res) || PQgetisnull(res, 0, col))
 	{
 		http_error(r, 404, missing);
 		return;
 	}
 	if ((b = http_body(r)) == NULL)
 		return;
-	evbuffer_add(b, PQgetvalue(res, 0, 0), (size_t) PQgetlength(res, 0, 0));
+	evbuffer_add(b, PQgetvalue(res, 0, col), (size_t) PQgetlength(res, 0, col));
 	evbuffer_add(b, "\n", 1);
-	if (created)
+	if (location != NULL)
 	{
 		char		base[256],
-					location[512];
+					url[512];
 
 		http_base_url(r, base, sizeof base);
-		snprintf(location, sizeof location, "%s%s", base, PQgetvalue(res, 0, 1));
-		evhttp_add_header(h, "Location", location);
+		snprintf(url, sizeof url, "%s%s", base, location);
+		evhttp_add_header(h, "Location", url);
 		evhttp_add_header(h, "Access-Control-Expose-Headers", "Location");
 	}
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	http_reply(r, created ? 201 : 200, content_type, b, NULL);
+	evhttp_add_header(h, "Cache-Control", cache_control);
+	http_reply(r, status, content_type, b, NULL);
+}
+
+void
+api_value_row(Req *r, PGresult *res, const char *content_type, const char *missing)
+{
+	int			created = PQnfields(res) > 1 && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) &&
+		!PQgetisnull(res, 0, 1);
+
+	reply_value(r, created ? 201 : 200, res, 0, content_type, "no-store", missing,
+				created ? PQgetvalue(res, 0, 1) : NULL);
 }
 
 /* the first column of the one row as the body, of that content type; no row or NULL: 404 */
 static void
 first_value(Req *r, PGresult *res, const char *content_type)
 {
-	struct evbuffer *b;
-
-	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
-	{
-		http_error(r, 404, "no such pond");
-		return;
-	}
-	if ((b = http_body(r)) == NULL)
-		return;
-	evbuffer_add(b, PQgetvalue(res, 0, 0), (size_t) PQgetlength(res, 0, 0));
-	evbuffer_add(b, "\n", 1);
-	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-cache");
-	http_reply(r, 200, content_type, b, NULL);
+	reply_value(r, 200, res, 0, content_type, "no-cache", "no such pond", NULL);
 }
 
 static void
@@ -449,19 +452,8 @@ api_tilejson(Req *r, const Route *rt)
 void
 api_reply_json(Req *r, int status, const PGresult *res, int col, const char *missing)
 {
-	struct evbuffer *b;
-
-	if (PQntuples(res) != 1 || col >= PQnfields(res) || PQgetisnull(res, 0, col))
-	{
-		http_error(r, 404, missing ? missing : "not found");
-		return;
-	}
-	if ((b = http_body(r)) == NULL)
-		return;
-	evbuffer_add(b, PQgetvalue(res, 0, col), (size_t) PQgetlength(res, 0, col));
-	evbuffer_add(b, "\n", 1);
-	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-store");
-	http_reply(r, status, "application/json; charset=utf-8", b, NULL);
+	reply_value(r, status, res, col, "application/json; charset=utf-8", "no-store",
+				missing ? missing : "not found", NULL);
 }
 
 int

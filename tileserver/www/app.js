@@ -317,9 +317,12 @@ let baseFilters = null;   // each pond and element layer's own filter, from the 
 let mapReady = false;     // the style has loaded ('load'): filters can be set from then on, even
                           // while tiles load (isStyleLoaded() is false then, and a filter skipped
                           // for it left the map filtered after the list was not: a real bug)
+let filteredPonds = null; // the ponds the map shows (applyMapFilter), for layers added later
 function applyMapFilter(ponds) {
+  filteredPonds = ponds;
   if (!mapReady) return;  // the 'load' handler renders the overview, and so filters, once ready
-  const layers = map.getStyle().layers.filter(l => l.source === 'tailings' || l.id === 'pond-names');
+  // the ponds' and elements' layers, the ponds' names, and the hazards (at their pond_id)
+  const layers = map.getStyle().layers.filter(l => l.source === 'tailings' || l.source === 'hazards' || l.id === 'pond-names');
   baseFilters ??= new Map(layers.map(l => [l.id, l.filter ?? null]));
   const all = ponds.length === state.ponds.length;
   const ids = ['literal', ponds.map(p => p.id)];
@@ -688,6 +691,8 @@ async function main() {
   const inspect = installInspect({ map, state, openPond, identify });
   let hazards = null;
   const files = installFilePanel({ state, openPond, onHazardsChanged: () => hazards?.reload() });
+  // (the hazards' layers, added when they load, take the overview's filters then)
+  state.refilter = () => { if (filteredPonds) applyMapFilter(filteredPonds); };
   hazards = installHazards({ map, state, openPond, files, identify });
   const offline = installOffline({ map, maplibregl, state, loadPonds, openPond, closePanel, emit });
   if (noNetwork) offline.noNetwork();

@@ -69,6 +69,22 @@ export async function authFetch(url, init = {}) {
   return r;
 }
 // MapLibre's transformRequest: the tiles and TileJSON of this server with the token
+// A call of the server's JSON API with the member's token, never answered from the HTTP cache:
+// { ok, status, body }. A failed call's body always has its status (0: no network) and, when
+// the answer was not JSON, its status text as error; a successful answer that is not JSON has
+// a null body.
+export async function apiCall(path, init = {}) {
+  let r;
+  try {
+    r = await authFetch(path, { cache: 'no-store', ...init });
+  } catch {
+    return { ok: false, status: 0, body: { status: 0 } };
+  }
+  let body = null;
+  try { body = await r.json(); } catch { body = r.ok ? null : { error: r.statusText }; }
+  return { ok: r.ok, status: r.status, body: r.ok ? body : { status: r.status, ...(body || {}) } };
+}
+
 export function transformRequest(url) {
   const t = token();
   return t && ours(url) ? { url, headers: { Authorization: `Bearer ${t}` } } : undefined;

@@ -9,7 +9,7 @@
 //   - the pond's enterprise: open -> rectifying, rectifying -> rectified (what was done, when);
 //   - a county, city or province: a check, passed (a rectified hazard only) or failed with a note.
 // Every request carries the member's token (auth.js).
-import { authFetch } from './auth.js';
+import { apiCall as call } from './auth.js';
 import {
   TEXT as FILE_TEXT, esc, todayIso, ledgerChart, ledgerTable, documentsTable, facilitiesList, hazardsHtml,
   inspectionsHtml, monitoringTable, wellCharts, defaultParameter, wellsOf, paramLabels, parametersOf,
@@ -72,17 +72,6 @@ export function installFilePanel({ state, openPond, onHazardsChanged = () => {} 
     ui: { values: {}, open: new Set(), forms: new Set() } };
   const cache = new Map();   // `${pond}:${lang}` → file
 
-  async function call(path, init = {}) {
-    let r;
-    try {
-      r = await authFetch(path, { cache: 'no-store', ...init });
-    } catch {
-      return { ok: false, status: 0, body: { status: 0 } };
-    }
-    let body = null;
-    try { body = await r.json(); } catch { body = { error: r.statusText }; }
-    return { ok: r.ok, status: r.status, body: r.ok ? body : { status: r.status, ...body } };
-  }
   const send = (method, path, body) => call(path, { method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 
   function errorText(res) {

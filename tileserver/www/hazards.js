@@ -66,6 +66,7 @@ export function installHazards({ map, state, openPond, files, identify }) {
         'circle-stroke-color': '#fff', 'circle-stroke-width': ['case', overdue, 2.5, 1.5],
       } }, before);
     applyVisibility();
+    state.refilter?.();
   }
   function applyVisibility() {
     const v = H.shown && !state.at ? 'visible' : 'none';

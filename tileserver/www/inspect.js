@@ -20,7 +20,7 @@
 // (outbox.js: localStorage, sent in order when the network is back), shown as 待发送 (queued)
 // until the server has it; the inspection itself and its checklist are kept in localStorage too,
 // so that a reload returns to it.  A write the server refuses (4xx) is dropped and said so.
-import { authFetch } from './auth.js';
+import { apiCall as call } from './auth.js';
 import { geodesic, circle } from './geo.js';
 import { Outbox } from './outbox.js';
 
@@ -129,17 +129,6 @@ export function installInspect({ map, state, openPond, identify }) {
   }
 
   // ---- requests
-  async function call(path, init = {}) {
-    let r;
-    try {
-      r = await authFetch(path, { cache: 'no-store', ...init });
-    } catch {
-      return { ok: false, status: 0, body: { status: 0 } };
-    }
-    let body = null;
-    try { body = await r.json(); } catch { body = r.ok ? null : { error: r.statusText }; }
-    return { ok: r.ok, status: r.status, body: r.ok ? body : { status: r.status, ...(body || {}) } };
-  }
   const json = (method, body) => ({ method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   function errorText(res) {
     const e = T().err;

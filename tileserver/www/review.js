@@ -13,7 +13,7 @@
 //    (county or above, not its author) approves it, or rejects it with a note.
 // The database decides (403, 409, 422, with its message); the viewer says what the server answered
 // in words.  Every request carries the member's token (auth.js).
-import { authFetch } from './auth.js';
+import { authFetch, apiCall as call } from './auth.js';
 import { COLOURS } from './history.js';
 
 const TEXT = {
@@ -221,17 +221,6 @@ export function installReview({ map, state, getJSON, openPond, compare }) {
   const R = state.review = { list: [], shown: null, busy: false };
 
   // ---- requests: JSON in and out, an error answer kept whole
-  async function call(path, init = {}) {
-    let r;
-    try {
-      r = await authFetch(path, { cache: 'no-store', ...init });
-    } catch {
-      return { ok: false, status: 0, body: { status: 0 } };
-    }
-    let body = null;
-    try { body = await r.json(); } catch { body = { error: r.statusText, status: r.status }; }
-    return { ok: r.ok, status: r.status, body: r.ok ? body : { status: r.status, ...body } };
-  }
   const post = (path, body, type = 'application/json') =>
     call(path, { method: 'POST', headers: { 'Content-Type': type }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
