@@ -21,3 +21,20 @@ time_ms() {  # time_ms DB SQL
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+# The national data set in database "bench" (sql/generate_national.sql, PONDS
+# ponds) and the tiles the server benchmarks ask for (bench/tile_list.sql:
+# bench_tiles), their paths written to PATHS; sets ntiles to how many there are.
+bench_national_tiles() {  # bench_national_tiles PONDS NTILES PATHS
+	local t0=$SECONDS
+	createdb bench
+	psql -X -q -d bench -c "CREATE EXTENSION tailings CASCADE"
+	echo ".. generating $1 ponds" >&2
+	psql -X -q -d bench -v ponds="$1" -f sql/generate_national.sql >/dev/null
+	psql -X -q -d bench -c "VACUUM ANALYZE"
+	echo ".. generated in $((SECONDS - t0)) s" >&2
+	psql -X -q -d bench -v ntiles="$2" -f bench/tile_list.sql
+	ntiles=$(psql -X -At -d bench -c "SELECT count(*) FROM bench_tiles")
+	[ "$ntiles" -gt 0 ] || { echo "no non-empty tile found" >&2; exit 1; }
+	psql -X -At -d bench -c "SELECT format('/tiles/all/%s/%s/%s.mvt', z, x, y) FROM bench_tiles ORDER BY i" >"$3"
+}

@@ -77,23 +77,9 @@ git diff --quiet HEAD -- tileserver 2>/dev/null || server_rev="$server_rev + unc
 
 # ---------------------------------------------------------------------------
 # data, the tile list, and for the soak an element in each of the first tiles
-createdb bench
-psql -X -q -d bench -c "CREATE EXTENSION tailings CASCADE"
-say "generating $ponds ponds"
-psql -X -q -d bench -v ponds="$ponds" -f sql/generate_national.sql >/dev/null
-psql -X -q -d bench -c "VACUUM ANALYZE"
+bench_national_tiles "$ponds" "$ntiles" "$work/paths.txt"
 srid=$(psql -X -At -d bench -c "SELECT Find_SRID('tailings', 'element', 'geom')")
-psql -X -q -d bench -v ON_ERROR_STOP=1 -v ntiles="$ntiles" -v srid="$srid" <<'SQL'
-CREATE TABLE bench_candidates AS
-WITH p AS (SELECT location, row_number() OVER (ORDER BY id) AS n, count(*) OVER () AS total FROM tailings.pond)
-SELECT DISTINCT z, floor((ST_X(p.location) + 180) / 360 * 2 ^ z)::int AS x,
-       floor((1 - ln(tan(radians(ST_Y(p.location))) + 1 / cos(radians(ST_Y(p.location)))) / pi()) / 2 * 2 ^ z)::int AS y
-  FROM p, generate_series(12, 16) AS z
- WHERE p.n % greatest(1, p.total / ceil(:ntiles * 1.3 / 5)::int) = 0;
-CREATE TABLE bench_tiles AS
-SELECT row_number() OVER (ORDER BY md5(format('%s/%s/%s', z, x, y)))::int AS i, z, x, y
-  FROM (SELECT z, x, y FROM bench_candidates WHERE length(tailings.tile(z, x, y)) > 0) c
- ORDER BY i LIMIT :ntiles;
+psql -X -q -d bench -v ON_ERROR_STOP=1 -v srid="$srid" <<'SQL'
 -- the soak's edits: a point element inside each tile of z14 and more (moved back and forth by 1e-6 degree)
 CREATE TABLE bench_edits AS
 SELECT t.i, t.z, t.x, t.y, e.id AS element_id
@@ -104,10 +90,8 @@ SELECT t.i, t.z, t.x, t.y, e.id AS element_id
                        ORDER BY e.id LIMIT 1) e
  WHERE t.z >= 14;
 SQL
-ntiles=$(psql -X -At -d bench -c "SELECT count(*) FROM bench_tiles")
 nedits=$(psql -X -At -d bench -c "SELECT count(*) FROM bench_edits")
-[ "$ntiles" -gt 0 ] && [ "$nedits" -gt 0 ] || die "no tiles ($ntiles) or no tiles to edit ($nedits)"
-psql -X -At -d bench -c "SELECT format('/tiles/all/%s/%s/%s.mvt', z, x, y) FROM bench_tiles ORDER BY i" >"$work/paths.txt"
+[ "$nedits" -gt 0 ] || die "no tiles to edit"
 elements=$(psql -X -At -d bench -c "SELECT count(*) FROM tailings.element")
 
 # ---------------------------------------------------------------------------

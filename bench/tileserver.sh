@@ -99,34 +99,7 @@ git diff --quiet HEAD -- tileserver 2>/dev/null || server_rev="$server_rev + unc
 
 # ---------------------------------------------------------------------------
 # data and the tile list
-createdb bench
-psql -X -q -d bench -c "CREATE EXTENSION tailings CASCADE"
-say "generating $ponds ponds"
-t0=$SECONDS
-psql -X -q -d bench -v ponds="$ponds" -f sql/generate_national.sql >/dev/null
-psql -X -q -d bench -c "VACUUM ANALYZE"
-say "generated in $((SECONDS - t0)) s"
-# candidates: tiles z12-z16 at the location of about ntiles/5 * 1.3 ponds spread
-# over the data set; kept: the non-empty ones, in a fixed shuffled order
-psql -X -q -d bench -v ON_ERROR_STOP=1 -v ntiles="$ntiles" <<'SQL'
-CREATE TABLE bench_candidates AS
-WITH p AS (SELECT location, row_number() OVER (ORDER BY id) AS n, count(*) OVER () AS total FROM tailings.pond)
-SELECT DISTINCT z, floor((ST_X(p.location) + 180) / 360 * 2 ^ z)::int AS x,
-       floor((1 - ln(tan(radians(ST_Y(p.location))) + 1 / cos(radians(ST_Y(p.location)))) / pi()) / 2 * 2 ^ z)::int AS y
-  FROM p, generate_series(12, 16) AS z
- WHERE p.n % greatest(1, p.total / ceil(:ntiles * 1.3 / 5)::int) = 0;
-CREATE TABLE bench_tiles AS
-SELECT row_number() OVER (ORDER BY md5(format('%s/%s/%s', z, x, y)))::int AS i, z, x, y, bytes, md5
-  FROM (SELECT z, x, y, length(t) AS bytes, md5(t) AS md5
-          FROM (SELECT z, x, y, tailings.tile(z, x, y) AS t FROM bench_candidates) c) c
- WHERE bytes > 0
- ORDER BY i LIMIT :ntiles;
-ALTER TABLE bench_tiles ADD PRIMARY KEY (i);
-ANALYZE bench_tiles;
-SQL
-ntiles=$(psql -X -At -d bench -c "SELECT count(*) FROM bench_tiles")
-[ "$ntiles" -gt 0 ] || die "no non-empty tile found"
-psql -X -At -d bench -c "SELECT format('/tiles/all/%s/%s/%s.mvt', z, x, y) FROM bench_tiles ORDER BY i" >"$work/paths.txt"
+bench_national_tiles "$ponds" "$ntiles" "$work/paths.txt"
 psql -X -At -F ' ' -d bench -c "SELECT format('tiles/all/%s/%s/%s.mvt', z, x, y), md5 FROM bench_tiles" \
 	| LC_ALL=C sort >"$work/md5.expected"
 tile_mix=$(psql -X -At -d bench -c "SELECT string_agg(format('z%s: %s', z, n), ', ' ORDER BY z) FROM (SELECT z, count(*) AS n FROM bench_tiles GROUP BY z) s")
