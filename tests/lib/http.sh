@@ -149,6 +149,36 @@ own_sample() {   # own_sample NAME: $work and $db of a suite with a database of 
 	dropdb --if-exists "$db" && createdb -T tailings_sample "$db" || die "cannot copy the sample"
 }
 
+db_poll() {   # db_poll DESC SQL: ok once the query on $db answers t (at most 30 s), else not ok
+	local i
+	for i in $(seq 300); do
+		[ "$(q -d "$db" -c "$2")" = t ] && { ok "$1"; return 0; }
+		sleep 0.1
+	done
+	not_ok "$1: timed out"
+	return 1
+}
+
+# A gate that orders a race with locks rather than sleeps: advisory lock KEY
+# held by a session of the suite's own, fed through a FIFO on descriptor 3,
+# until gate_open.  Sets $gate (that session's pid) and $gate_lock (the lock's
+# condition on pg_locks, for db_poll: NOT granted is a transaction waiting at
+# the gate, which takes pg_advisory_lock_shared(KEY)).
+gate_close() {   # gate_close KEY NAME: the gate's output is $work/NAME.gate.out
+	rm -f "$work/gate"
+	mkfifo "$work/gate"
+	psql -X -q -At -d "$db" <"$work/gate" >"$work/$2.gate.out" 2>&1 &
+	gate=$!
+	exec 3>"$work/gate"
+	echo "SELECT pg_advisory_lock($1);" >&3
+	gate_lock="locktype = 'advisory' AND classid = 0 AND objid = $1"
+	db_poll "$2: the gate is closed" "SELECT EXISTS (SELECT FROM pg_locks WHERE $gate_lock AND granted)"
+}
+gate_open() {   # gate_open KEY: the transactions at the gate go on
+	echo "SELECT pg_advisory_unlock($1);" >&3
+	exec 3>&-
+}
+
 move_jc2() {   # move_jc2 DB: a committed edit: pond 8's well JC2 moves 0.0005 degree east
 	q -d "$1" -c "UPDATE tailings.element SET geom = ST_Translate(geom, 0.0005, 0) WHERE pond_id = 8 AND name = '地下水监视井 JC2'"
 }

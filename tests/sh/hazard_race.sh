@@ -31,21 +31,7 @@ h2=$(q -d "$db" -c "SELECT id FROM tailings.hazard WHERE description = '排水�
 # A gate the test holds (advisory lock 4343, in a session it feeds through a
 # FIFO): the county's check is made, then waits at the gate, its transaction
 # open until the test lets it go.
-mkfifo "$work/gate"
-psql -X -q -At -d "$db" <"$work/gate" >"$work/gate.out" 2>&1 &
-gate=$!
-exec 3>"$work/gate"
-echo "SELECT pg_advisory_lock(4343);" >&3
-poll() {   # poll DESC SQL: until the query answers t (at most 30 s)
-	for _ in $(seq 300); do
-		[ "$(q -d "$db" -c "$2")" = t ] && { ok "$1"; return 0; }
-		sleep 0.1
-	done
-	not_ok "$1: timed out"
-	return 1
-}
-gate_lock="locktype = 'advisory' AND classid = 0 AND objid = 4343"
-poll "the gate is closed" "SELECT EXISTS (SELECT FROM pg_locks WHERE $gate_lock AND granted)"
+gate_close 4343 race
 psql -X -q -At -d "$db" >"$work/first.out" 2>&1 <<SQL &
 SET ROLE hazard_race_county;
 BEGIN;
@@ -55,7 +41,7 @@ SELECT pg_advisory_lock_shared(4343);
 COMMIT;
 SQL
 first=$!
-poll "the county's check is made and waits at the gate" "SELECT EXISTS (SELECT FROM pg_locks WHERE $gate_lock AND NOT granted)"
+db_poll "the county's check is made and waits at the gate" "SELECT EXISTS (SELECT FROM pg_locks WHERE $gate_lock AND NOT granted)"
 # meanwhile another hazard is checked (a hang here fails the suite)
 expect_eq "another hazard's check goes on while the first is held" \
 	"$(timeout 30 psql -X -q -At -d "$db" -c "SET ROLE hazard_race_city" \
@@ -69,10 +55,9 @@ SET ROLE hazard_race_city;
 INSERT INTO tailings.hazard_check (hazard_id, passed, note) VALUES ($h1, false, '仍有冲沟');
 SQL
 second=$!
-poll "the city's check of the same hazard waits for the county's" \
+db_poll "the city's check of the same hazard waits for the county's" \
 	"SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'hazard_race_second' AND wait_event_type = 'Lock')"
-echo "SELECT pg_advisory_unlock(4343);" >&3
-exec 3>&-
+gate_open 4343
 wait "$gate" "$first" "$second"
 expect_match "the county's passed check closes the hazard" "$(cat "$work/first.out")" '^closed$'
 expect_match "the city's, after it, is refused: the hazard is closed (23514)" "$(cat "$work/second.out")" \

@@ -28,22 +28,7 @@ for d in "$d1" "$d2" "$d3"; do q -d "$db" -c "SELECT tailings.submit($d)" >/dev/
 # A gate the test holds (advisory lock 4242, in a session it feeds through a
 # FIFO): the county approves d1 and then waits at the gate, its transaction
 # (and its hold on pond 1) open until the test lets it go.  No timing.
-mkfifo "$work/gate"
-psql -X -q -At -d "$db" <"$work/gate" >"$work/gate.out" 2>&1 &
-gate=$!
-exec 3>"$work/gate"
-echo "SELECT pg_advisory_lock(4242);" >&3
-# poll WHAT SQL: until the query answers t (at most 30 s)
-poll() {
-	for _ in $(seq 300); do
-		[ "$(q -d "$db" -c "$2")" = t ] && { ok "$1"; return 0; }
-		sleep 0.1
-	done
-	not_ok "$1: timed out"
-	return 1
-}
-gate_lock="locktype = 'advisory' AND classid = 0 AND objid = 4242"
-poll "the gate is closed" "SELECT EXISTS (SELECT FROM pg_locks WHERE $gate_lock AND granted)"
+gate_close 4242 race
 psql -X -q -At -d "$db" >"$work/first.out" 2>&1 <<SQL &
 SET ROLE race_county;
 BEGIN;
@@ -52,7 +37,7 @@ SELECT pg_advisory_lock_shared(4242);
 COMMIT;
 SQL
 first=$!
-poll "the county approved and waits at the gate" "SELECT EXISTS (SELECT FROM pg_locks WHERE $gate_lock AND NOT granted)"
+db_poll "the county approved and waits at the gate" "SELECT EXISTS (SELECT FROM pg_locks WHERE $gate_lock AND NOT granted)"
 # meanwhile the city approves another pond's drawing (a hang here fails the suite)
 expect_eq "another pond's drawing is approved while pond 1 is held" \
 	"$(timeout 30 psql -X -q -At -d "$db" -c "SET ROLE race_city" -c "SELECT tailings.approve($d3)" 2>&1)" approved
@@ -63,11 +48,10 @@ SET ROLE race_city;
 SELECT tailings.approve($d2);
 SQL
 second=$!
-poll "the second approval of pond 1 waits for the first" \
+db_poll "the second approval of pond 1 waits for the first" \
 	"SELECT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND NOT ($gate_lock))"
 # the gate opens: the county commits, then the city's approval goes on
-echo "SELECT pg_advisory_unlock(4242);" >&3
-exec 3>&-
+gate_open 4242
 wait "$gate" "$first" "$second"
 expect_match "the first approval commits" "$(cat "$work/first.out")" 'approved'
 expect_match "the second is refused as stale (40001)" "$(cat "$work/second.out")" 'ERROR:  40001: the map of pond 1 changed after submission'

@@ -34,15 +34,6 @@ SELECT coalesce(string_agg(p.id::text, ',' ORDER BY p.id), 'none')
 SQL
 expect_eq "the sample's summaries are kept and right" "$(q -d "$db" -c "SELECT * FROM summary_drift")" none
 
-poll() {   # poll DESC SQL: until the query answers t (at most 30 s)
-	for _ in $(seq 300); do
-		[ "$(q -d "$db" -c "$2")" = t ] && { ok "$1"; return 0; }
-		sleep 0.1
-	done
-	not_ok "$1: timed out"
-	return 1
-}
-gate_lock="locktype = 'advisory' AND classid = 0 AND objid = 4344"
 
 # race NAME FIRST_SQL FIRST_END SECOND_SQL: FIRST_SQL runs in a transaction,
 # which recomputes its ponds and is held at the gate, then ends with FIRST_END
@@ -50,13 +41,7 @@ gate_lock="locktype = 'advisory' AND classid = 0 AND objid = 4344"
 # held and must wait for it
 race() {
 	local name=$1 first_sql=$2 first_end=$3 second_sql=$4 gate first second
-	rm -f "$work/gate"
-	mkfifo "$work/gate"
-	psql -X -q -At -d "$db" <"$work/gate" >"$work/$name.gate.out" 2>&1 &
-	gate=$!
-	exec 3>"$work/gate"
-	echo "SELECT pg_advisory_lock(4344);" >&3
-	poll "$name: the gate is closed" "SELECT EXISTS (SELECT FROM pg_locks WHERE $gate_lock AND granted)"
+	gate_close 4344 "$name"
 	psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" >"$work/$name.first.out" 2>&1 <<SQL &
 BEGIN;
 $first_sql
@@ -65,17 +50,16 @@ SELECT pg_advisory_lock_shared(4344);
 $first_end;
 SQL
 	first=$!
-	poll "$name: the first transaction has changed the pond and waits at the gate" \
+	db_poll "$name: the first transaction has changed the pond and waits at the gate" \
 		"SELECT EXISTS (SELECT FROM pg_locks WHERE $gate_lock AND NOT granted)"
 	psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" >"$work/$name.second.out" 2>&1 <<SQL &
 SET application_name = 'summary_race_second';
 $second_sql
 SQL
 	second=$!
-	poll "$name: the second waits for the summary's lock" \
+	db_poll "$name: the second waits for the summary's lock" \
 		"SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'summary_race_second' AND wait_event_type = 'Lock')"
-	echo "SELECT pg_advisory_unlock(4344);" >&3
-	exec 3>&-
+	gate_open 4344
 	wait "$gate"
 	wait "$first" || not_ok "$name: the first transaction failed: $(cat "$work/$name.first.out")"
 	wait "$second" || not_ok "$name: the second transaction failed: $(cat "$work/$name.second.out")"
@@ -111,12 +95,7 @@ race template "UPDATE tailings.element SET verified_on = current_date WHERE pond
 	"BEGIN; UPDATE tailings.requirement SET min_count = 2 WHERE name = 'sign'; COMMIT;"
 
 # (e) no waiting while the first is open: the second changes the same pond and commits
-rm -f "$work/gate"; mkfifo "$work/gate"
-psql -X -q -At -d "$db" <"$work/gate" >"$work/open.gate.out" 2>&1 &
-gate=$!
-exec 3>"$work/gate"
-echo "SELECT pg_advisory_lock(4344);" >&3
-poll "open: the gate is closed" "SELECT EXISTS (SELECT FROM pg_locks WHERE $gate_lock AND granted)"
+gate_close 4344 open
 psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" >"$work/open.first.out" 2>&1 <<SQL &
 BEGIN;
 UPDATE tailings.element SET verified_on = NULL WHERE pond_id = $pond AND kind = 'pond_boundary';
@@ -124,14 +103,13 @@ SELECT pg_advisory_lock_shared(4344);
 COMMIT;
 SQL
 first=$!
-poll "open: the first has changed the pond and waits at the gate" \
+db_poll "open: the first has changed the pond and waits at the gate" \
 	"SELECT EXISTS (SELECT FROM pg_locks WHERE $gate_lock AND NOT granted)"
 expect_eq "open: the second changes the same pond and commits without waiting" \
 	"$(timeout 30 psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" \
 		-c "UPDATE tailings.element SET verified_on = NULL WHERE pond_id = $pond AND kind = 'sign'" \
 		-c "SELECT count(*) FROM tailings.summary_pending" 2>&1)" 0
-echo "SELECT pg_advisory_unlock(4344);" >&3
-exec 3>&-
+gate_open 4344
 wait "$gate" "$first"
 expect_eq "open: every pond's kept summary is check_completeness's" "$(q -d "$db" -c "SELECT * FROM summary_drift")" none
 
