@@ -173,7 +173,9 @@ static bool pruning = false;
  * statement, before the hook was installed) serves one row.  Held by the
  * resource owner that was current when it was made; forgotten, not closed,
  * when its (sub)transaction or statement fails, whose resource owners then
- * release its relation and indexes.
+ * release its relation and indexes.  A subtransaction that fails also closes
+ * the writers made before it (the row that failed may have been using one).
+ * A writer's slots hold no buffer: the history's scan has a slot of its own.
  */
 typedef struct Writer
 {
@@ -187,7 +189,6 @@ typedef struct Writer
 	EState	   *estate;
 	ResultRelInfo *rri;
 	Relation	irel;			/* the history's btree on the row id, once asked for */
-	TupleTableSlot *scanslot;
 	TupleTableSlot *oldslot;
 	TupleTableSlot *newslot;
 	struct Writer *next;
@@ -198,26 +199,33 @@ static Writer *writers = NULL;
 static int	finish_depth = 0;
 static ExecutorFinish_hook_type prev_executor_finish = NULL;
 
+/* a writer let go: closed, or only forgotten after an error (its resource owner releases it) */
 static void
-writer_close(Writer *w)
+writer_end(Writer *w, bool close)
 {
-	ResourceOwner save = CurrentResourceOwner;
+	if (close)
+	{
+		ResourceOwner save = CurrentResourceOwner;
 
-	CurrentResourceOwner = w->owner;
-	if (w->irel != NULL)
-		index_close(w->irel, NoLock);
-	ExecCloseIndices(w->rri);
-	ExecResetTupleTable(w->estate->es_tupleTable, false);
-	FreeExecutorState(w->estate);
-	table_close(w->rel, NoLock);
-	CurrentResourceOwner = save;
+		CurrentResourceOwner = w->owner;
+		if (w->irel != NULL)
+			index_close(w->irel, NoLock);
+		ExecCloseIndices(w->rri);
+		ExecResetTupleTable(w->estate->es_tupleTable, false);
+		FreeExecutorState(w->estate);
+		table_close(w->rel, NoLock);
+		CurrentResourceOwner = save;
+	}
 	MemoryContextDelete(w->cxt);
 }
 
-/*
- * Take the writers that match out of the list: closed, or only forgotten
- * after an error (their resource owners release what they hold).
- */
+static void
+writer_close(Writer *w)
+{
+	writer_end(w, true);
+}
+
+/* take the writers that match out of the list, and let them go */
 static void
 writers_drop(bool close, int min_depth, SubTransactionId subid)
 {
@@ -229,10 +237,7 @@ writers_drop(bool close, int min_depth, SubTransactionId subid)
 		if (w->depth >= min_depth && (subid == InvalidSubTransactionId || w->subid == subid))
 		{
 			*link = w->next;
-			if (close)
-				writer_close(w);
-			else
-				MemoryContextDelete(w->cxt);
+			writer_end(w, close);
 		}
 		else
 			link = &w->next;
@@ -254,9 +259,10 @@ writers_subxact_callback(SubXactEvent event, SubTransactionId mySubid, SubTransa
 		writers_drop(true, 0, mySubid);
 	else if (event == SUBXACT_EVENT_ABORT_SUB)
 	{
+		/* made in it: its resource owner releases them */
 		writers_drop(false, 0, mySubid);
-		/* a row that failed in a writer made for one row */
-		writers_drop(false, 0, InvalidSubTransactionId);
+		/* made before it and perhaps used by the row that failed: closed, made again */
+		writers_drop(true, 0, InvalidSubTransactionId);
 	}
 }
 
@@ -335,7 +341,6 @@ writer_get(Oid relid)
 	w->rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(w->rri, rel, 1, NULL, 0);
 	ExecOpenIndices(w->rri, false);
-	w->scanslot = table_slot_create(rel, &w->estate->es_tupleTable);
 	w->oldslot = ExecInitExtraTupleSlot(w->estate, RelationGetDescr(rel), &TTSOpsHeapTuple);
 	w->newslot = ExecInitExtraTupleSlot(w->estate, RelationGetDescr(rel), &TTSOpsVirtual);
 	MemoryContextSwitchTo(old);
@@ -376,7 +381,6 @@ writer_index(Writer *w, Oid index)
 static void
 writer_row_done(Writer *w)
 {
-	ExecClearTuple(w->scanslot);
 	ExecClearTuple(w->oldslot);
 	ExecClearTuple(w->newslot);
 	ResetPerTupleExprContext(w->estate);
@@ -2008,7 +2012,8 @@ history_direct(TrackedRel *entry, TupleDesc desc, const Change *change, bool sil
 	rri = w->rri;
 	estate->es_output_cid = GetCurrentCommandId(true);
 	irel = writer_index(w, entry->hist_index);
-	scanslot = w->scanslot;
+	/* (its own: a writer's slots hold no buffer from one row to the next, nor after an error) */
+	scanslot = table_slot_create(hrel, NULL);
 	oldslot = w->oldslot;
 	newslot = w->newslot;
 
@@ -2087,6 +2092,7 @@ history_direct(TrackedRel *entry, TupleDesc desc, const Change *change, bool sil
 		ExecSimpleRelationInsert(rri, estate, newslot);
 	}
 
+	ExecDropSingleTupleTableSlot(scanslot);
 	as_log_owner_end(&saved);
 	writer_row_done(w);
 	return true;

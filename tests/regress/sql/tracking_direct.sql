@@ -174,6 +174,25 @@ SELECT rename_some(e) AS outcome, count(*) FROM element e WHERE name LIKE 'a%' G
 SELECT count(*) FILTER (WHERE name LIKE '%!' AND id % 3 = 0) AS undone_but_kept,
        count(*) FILTER (WHERE name LIKE '%!') AS renamed FROM element;
 SELECT * FROM history_whole();
+-- a statement whose rows each run a nested tracked statement that fails in an exception
+-- block: the statement's own log and history stay open and whole through those failures
+CREATE FUNCTION public.touch_and_fail() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	BEGIN
+		UPDATE element SET name = name || '?' WHERE id = NEW.id;
+		RAISE EXCEPTION 'undo the nested update of %', NEW.id;
+	EXCEPTION WHEN raise_exception THEN
+		NULL;
+	END;
+	RETURN NULL;
+END $$;
+CREATE TRIGGER touch_and_fail AFTER UPDATE ON element FOR EACH ROW
+	WHEN (pg_trigger_depth() = 0) EXECUTE FUNCTION public.touch_and_fail();
+UPDATE element SET name = name || '#' WHERE name LIKE 'a1%';
+DROP TRIGGER touch_and_fail ON element;
+SELECT count(*) FILTER (WHERE name LIKE 'a1%#') AS updated, count(*) FILTER (WHERE name LIKE '%?') AS nested_kept
+  FROM element;
+SELECT * FROM history_whole();
 -- a tracked table written by the trigger of another: statements within a statement
 CREATE FUNCTION public.mirror() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
