@@ -201,7 +201,7 @@ static ExecutorFinish_hook_type prev_executor_finish = NULL;
 
 /* a writer let go: closed, or only forgotten after an error (its resource owner releases it) */
 static void
-writer_end(Writer *w, bool close)
+writer_close(Writer *w, bool close)
 {
 	if (close)
 	{
@@ -219,12 +219,6 @@ writer_end(Writer *w, bool close)
 	MemoryContextDelete(w->cxt);
 }
 
-static void
-writer_close(Writer *w)
-{
-	writer_end(w, true);
-}
-
 /* take the writers that match out of the list, and let them go */
 static void
 writers_drop(bool close, int min_depth, SubTransactionId subid)
@@ -237,7 +231,7 @@ writers_drop(bool close, int min_depth, SubTransactionId subid)
 		if (w->depth >= min_depth && (subid == InvalidSubTransactionId || w->subid == subid))
 		{
 			*link = w->next;
-			writer_end(w, close);
+			writer_close(w, close);
 		}
 		else
 			link = &w->next;
@@ -316,7 +310,7 @@ writer_get(Oid relid)
 			if (!w->stale)
 				return w;
 			*link = w->next;
-			writer_close(w);
+			writer_close(w, true);
 			break;
 		}
 	rel = try_table_open(relid, RowExclusiveLock);
@@ -353,20 +347,13 @@ writer_get(Oid relid)
 static Relation
 writer_index(Writer *w, Oid index)
 {
-	if (w->irel != NULL && RelationGetRelid(w->irel) != index)
+	if (w->irel == NULL || RelationGetRelid(w->irel) != index)
 	{
 		ResourceOwner save = CurrentResourceOwner;
 
 		CurrentResourceOwner = w->owner;
-		index_close(w->irel, NoLock);
-		CurrentResourceOwner = save;
-		w->irel = NULL;
-	}
-	if (w->irel == NULL)
-	{
-		ResourceOwner save = CurrentResourceOwner;
-
-		CurrentResourceOwner = w->owner;
+		if (w->irel != NULL)
+			index_close(w->irel, NoLock);
 		w->irel = index_open(index, RowExclusiveLock);
 		CurrentResourceOwner = save;
 	}
@@ -374,9 +361,9 @@ writer_index(Writer *w, Oid index)
 }
 
 /*
- * A row's writes are done: its slots let go of their buffers (pinned by the
- * current resource owner), its per-tuple memory is freed; a writer for one
- * row, or one the table's change made stale, is closed.
+ * A row's writes are done: its slots are emptied and its per-tuple memory
+ * freed; a writer for one row, or one the table's change made stale, is
+ * closed.
  */
 static void
 writer_row_done(Writer *w)
@@ -391,7 +378,7 @@ writer_row_done(Writer *w)
 		while (*link != w)
 			link = &(*link)->next;
 		*link = w->next;
-		writer_close(w);
+		writer_close(w, true);
 	}
 }
 
